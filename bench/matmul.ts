@@ -1,0 +1,68 @@
+// Matmul throughput of each available backend at the diffusion workload's shapes and a few
+// square sizes: median GFLOP/s over repeated runs after a warm-up.
+//
+//   npm run bench            # full
+//   npm run bench -- --quick
+
+import * as E from '../engine/index.js';
+
+interface Case {
+  label: string;
+  m: number;
+  n: number;
+  k: number;
+  transA?: boolean;
+  transB?: boolean;
+}
+
+const cases: Case[] = [
+  { label: 'layer 1 fwd  [128,2]·[128,2]ᵀ', m: 128, n: 128, k: 2, transB: true },
+  { label: 'hidden fwd   [128,128]·[128,128]ᵀ', m: 128, n: 128, k: 128, transB: true },
+  { label: 'hidden dW    [128,128]ᵀ·[128,128]', m: 128, n: 128, k: 128, transA: true },
+  { label: 'sampling fwd [10000,128]·[128,128]ᵀ', m: 10000, n: 128, k: 128, transB: true },
+  { label: 'square 256³', m: 256, n: 256, k: 256 },
+];
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+async function timeCase(device: E.Backend, c: Case, repeats: number): Promise<number> {
+  const rng = new E.Rng(0);
+  const a = E.randn(c.transA ? [c.k, c.m] : [c.m, c.k], rng, { device });
+  const b = E.randn(c.transB ? [c.n, c.k] : [c.k, c.n], rng, { device });
+  const run = async (): Promise<number> => {
+    const t0 = performance.now();
+    const out = E.matmul(a, b, { transA: c.transA, transB: c.transB });
+    await out.toArray(); // waits for the device
+    const ms = performance.now() - t0;
+    out.dispose();
+    return ms;
+  };
+  await run(); // warm-up
+  const times: number[] = [];
+  for (let i = 0; i < repeats; i++) times.push(await run());
+  a.dispose();
+  b.dispose();
+  return (2 * c.m * c.n * c.k) / (median(times) / 1000) / 1e9;
+}
+
+async function main(): Promise<void> {
+  const quick = process.argv.includes('--quick');
+  const repeats = quick ? 3 : 9;
+  const devices: E.Backend[] = [E.cpu];
+  for (const device of devices) {
+    console.log(`\n${device.name}: ${device.describe()}`);
+    console.log(`${'shape'.padEnd(40)} GFLOP/s (median of ${repeats})`);
+    for (const c of cases) {
+      const gflops = await timeCase(device, c, repeats);
+      console.log(`${c.label.padEnd(40)} ${gflops.toFixed(3)}`);
+    }
+  }
+}
+
+main().catch((e: unknown) => {
+  console.error(e instanceof Error ? e.message : e);
+  process.exit(1);
+});

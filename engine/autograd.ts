@@ -1,0 +1,118 @@
+// Reverse-mode automatic differentiation.
+//
+// Building the graph: every op calls `record(out, op, inputs, backward)`. When gradients are
+// enabled and some input requires grad, `out` gets a GraphNode pointing at its inputs and at the
+// op's backward rule; otherwise nothing is recorded.
+//
+// Running it: `backward(root)` sorts the graph once (inputs before outputs), seeds ∂L/∂root, and
+// walks the order in reverse. Each node turns its output gradient into input gradients; a tensor
+// used twice receives the sum of both contributions. Leaves that require grad accumulate into
+// `.grad`, a buffer that persists across steps (zeroGrad fills it with zeros in place).
+
+import { ones, zeros } from './creation.js';
+import { describe, EngineError, formatShape } from './errors.js';
+import { add } from './ops/elementwise.js';
+import { keep } from './scope.js';
+import { sameShape } from './shape.js';
+import type { GraphNode, Tensor } from './tensor.js';
+
+let gradEnabled = true;
+
+export function isGradEnabled(): boolean {
+  return gradEnabled;
+}
+
+/** Runs fn without recording a graph (inference, optimizer updates, gradient arithmetic). */
+export function noGrad<T>(fn: () => T): T {
+  const before = gradEnabled;
+  gradEnabled = false;
+  try {
+    return fn();
+  } finally {
+    gradEnabled = before;
+  }
+}
+
+/** Attaches the op's backward rule to `out` when a gradient may flow through it. */
+export function record(out: Tensor, op: string, inputs: readonly Tensor[], backward: GraphNode['backward']): Tensor {
+  if (gradEnabled && inputs.some((t) => t.requiresGrad)) {
+    out.requiresGrad = true;
+    out.node = { op, inputs, backward };
+  }
+  return out;
+}
+
+/** Every tensor that requires grad and reaches `root`, inputs before the tensors made from them. */
+function topologicalOrder(root: Tensor): Tensor[] {
+  const order: Tensor[] = [];
+  const seen = new Set<Tensor>([root]);
+  // Iterative depth-first search (deep graphs must not overflow the call stack).
+  const stack: { t: Tensor; next: number }[] = [{ t: root, next: 0 }];
+  while (stack.length > 0) {
+    const top = stack[stack.length - 1];
+    const inputs = top.t.node?.inputs ?? [];
+    if (top.next < inputs.length) {
+      const input = inputs[top.next++];
+      if (input.requiresGrad && !seen.has(input)) {
+        seen.add(input);
+        stack.push({ t: input, next: 0 });
+      }
+    } else {
+      order.push(top.t);
+      stack.pop();
+    }
+  }
+  return order;
+}
+
+function accumulateLeafGrad(leaf: Tensor, g: Tensor): void {
+  if (leaf.grad === null) leaf.grad = keep(zeros(leaf.shape, { device: leaf.device }));
+  leaf.device.addInPlace(leaf.grad.storage, g.storage);
+}
+
+/**
+ * Computes ∂root/∂leaf for every leaf that requires grad and adds it to `leaf.grad`.
+ * A root with more than one element needs a seed gradient of its shape.
+ */
+export function backward(root: Tensor, seed?: Tensor): void {
+  root.assertAlive('backward');
+  if (!root.requiresGrad) {
+    throw new EngineError(`backward: ${describe(root)} does not require grad ` +
+      `(none of the tensors it was computed from has requiresGrad, or it was computed under noGrad)`);
+  }
+  if (seed === undefined && root.size !== 1) {
+    throw new EngineError(`backward: ${describe(root)} is not a scalar; backward() without a seed ` +
+      `gradient needs one element. Reduce it first (sum/mean) or pass a seed of shape ${formatShape(root.shape)}`);
+  }
+  if (seed !== undefined && (!sameShape(seed.shape, root.shape) || seed.dtype !== 'float32' || seed.device !== root.device)) {
+    throw new EngineError(`backward: the seed gradient must match ${describe(root)} on '${root.device.name}', ` +
+      `got ${describe(seed, 'seed')} on '${seed.device.name}'`);
+  }
+
+  const order = topologicalOrder(root);
+  const grads = new Map<Tensor, Tensor>();
+  noGrad(() => {
+    grads.set(root, seed ?? ones(root.shape, { device: root.device }));
+    for (let i = order.length - 1; i >= 0; i--) {
+      const t = order[i];
+      const g = grads.get(t);
+      if (g === undefined) continue;
+      grads.delete(t);
+      if (t.node === null) {
+        accumulateLeafGrad(t, g);
+        continue;
+      }
+      const inputGrads = t.node.backward(g);
+      t.node.inputs.forEach((input, k) => {
+        const gi = inputGrads[k];
+        if (!gi || !input.requiresGrad) return;
+        if (!sameShape(gi.shape, input.shape)) {
+          throw new EngineError(`backward of ${t.node!.op}: gradient ${formatShape(gi.shape)} ` +
+            `does not match input ${describe(input)} (a bug in that op's backward rule)`);
+        }
+        const previous = grads.get(input);
+        grads.set(input, previous ? add(previous, gi) : gi);
+      });
+    }
+  });
+}

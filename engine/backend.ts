@@ -1,0 +1,119 @@
+// The contract between the op layer (engine/ops) and a device (engine/cpu, later WebGPU).
+//
+// The op layer validates shapes, builds the autograd graph and decides *what* to compute;
+// a Backend only runs kernels on opaque Storage handles. Every kernel returns a new Storage
+// (or writes one in place) and none reads data back to the host, so a GPU backend can record
+// a whole training step into one command stream and only pay a round-trip in `read`.
+
+export type DType = 'float32' | 'int32';
+export type HostArray = Float32Array | Int32Array;
+
+/** A backend's handle to a block of device memory. The op layer never looks inside. */
+export interface Storage {
+  readonly backend: Backend;
+  readonly dtype: DType;
+  /** Number of elements. */
+  readonly length: number;
+  /** How many tensors share this storage (views, detached copies); freed when it reaches 0. */
+  refs: number;
+}
+
+export type UnaryOp = 'neg' | 'square' | 'sqrt' | 'relu';
+/** `x op c` for a host number c; `rsub` is c − x and `rdiv` is c / x. */
+export type ScalarOp = 'add' | 'rsub' | 'mul' | 'div' | 'rdiv' | 'min' | 'max';
+export type BinaryOp = 'add' | 'sub' | 'mul' | 'div';
+
+/** How two operands map onto an output of rank R: strides in elements, 0 on broadcast axes. */
+export interface BroadcastPlan {
+  readonly outShape: readonly number[];
+  readonly aStrides: readonly number[];
+  readonly bStrides: readonly number[];
+}
+
+/**
+ * C[m,n] = Σ_k A[m,k]·B[k,n] (+ bias[n]).
+ * transA: A is stored [k,m]; transB: B is stored [n,k] (a Linear weight, as PyTorch keeps it).
+ */
+export interface MatmulPlan {
+  readonly m: number;
+  readonly n: number;
+  readonly k: number;
+  readonly transA: boolean;
+  readonly transB: boolean;
+  readonly bias?: Storage;
+}
+
+/** Where a counter-based random draw starts: see engine/random.ts. */
+export interface RandomKey {
+  readonly seed: number;
+  readonly stream: number;
+  readonly offset: number;
+}
+
+export type RandomDraw =
+  | { kind: 'uniform'; low: number; high: number }
+  | { kind: 'normal'; mean: number; std: number }
+  | { kind: 'randint'; low: number; high: number };
+
+/** One Adam update, PyTorch semantics; `step` is the 1-based step count after increment. */
+export interface AdamHyper {
+  readonly lr: number;
+  readonly beta1: number;
+  readonly beta2: number;
+  readonly eps: number;
+  readonly weightDecay: number;
+  readonly step: number;
+}
+
+export interface MemoryInfo {
+  /** Storages allocated and not yet released. */
+  readonly live: number;
+  readonly bytes: number;
+}
+
+export interface Backend {
+  /** Short name: 'cpu' or 'webgpu'. */
+  readonly name: string;
+  /** A line for reports: what hardware/adapter runs the kernels. */
+  describe(): string;
+
+  // ---- memory -------------------------------------------------------------------------
+  upload(data: HostArray): Storage;
+  /** Overwrites a storage with host data of the same length and dtype. */
+  write(dst: Storage, data: HostArray): void;
+  /** The only way data comes back to the host; a GPU backend flushes recorded work here. */
+  read(src: Storage): Promise<HostArray>;
+  release(s: Storage): void;
+  memory(): MemoryInfo;
+
+  // ---- kernels: each returns a new Storage -----------------------------------------------
+  full(length: number, value: number, dtype: DType): Storage;
+  random(length: number, key: RandomKey, draw: RandomDraw): Storage;
+  unary(op: UnaryOp, x: Storage): Storage;
+  scalar(op: ScalarOp, x: Storage, c: number): Storage;
+  binary(op: BinaryOp, a: Storage, b: Storage, plan: BroadcastPlan): Storage;
+  /** Copies x (with strides, 0 on broadcast axes) into a contiguous tensor of outShape. */
+  expand(x: Storage, outShape: readonly number[], xStrides: readonly number[]): Storage;
+  /** x viewed as [outer, len, inner] → Σ over the middle axis → [outer, inner]. */
+  sumAxis(x: Storage, outer: number, len: number, inner: number): Storage;
+  /** Σ x² over all elements → one element. */
+  sumSquares(x: Storage): Storage;
+  matmul(a: Storage, b: Storage, plan: MatmulPlan): Storage;
+  /** dy where y > 0, else 0 (y is the ReLU's output). */
+  reluBackward(dy: Storage, y: Storage): Storage;
+  /** dy where lo ≤ x ≤ hi, else 0 (the gradient of clamp). */
+  clampBackward(dy: Storage, x: Storage, lo: number, hi: number): Storage;
+  /** out[i,:] = table[idx[i],:]; table is [rows, dim]. Indices are validated by the caller. */
+  gather(table: Storage, idx: Storage, rows: number, dim: number): Storage;
+  /** out[r,:] = Σ_{i: idx[i]=r} dy[i,:]; out is [rows, dim], duplicates summed. */
+  scatterAdd(dy: Storage, idx: Storage, rows: number, dim: number): Storage;
+
+  // ---- in place: optimizer state and gradient buffers that persist across steps -----------
+  fill(dst: Storage, value: number): void;
+  /** dst += src (same length). */
+  addInPlace(dst: Storage, src: Storage): void;
+  /** dst *= coef[0], coef a one-element storage on this backend (no host readback). */
+  scaleInPlace(dst: Storage, coef: Storage): void;
+  /** One Adam step on param p with gradient g and moments m, v. */
+  adamStep(p: Storage, g: Storage, m: Storage, v: Storage, hyper: AdamHyper): void;
+}

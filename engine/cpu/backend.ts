@@ -1,0 +1,161 @@
+// The CPU reference backend: plain loops over typed arrays (the kernels live beside this file).
+// It is what every other backend is checked against, so it favours obvious code over speed,
+// accumulates sums in float64, and shares no code with the WGSL shaders.
+
+import type {
+  AdamHyper, Backend, BinaryOp, BroadcastPlan, DType, HostArray, MatmulPlan, MemoryInfo,
+  RandomDraw, RandomKey, ScalarOp, Storage, UnaryOp,
+} from '../backend.js';
+import { fillRandom } from '../random.js';
+import { adamStep } from './adam.js';
+import * as elementwise from './elementwise.js';
+import { gather, scatterAdd } from './embedding.js';
+import { matmul } from './matmul.js';
+import { sumAxis, sumSquares } from './reduce.js';
+
+class CpuStorage implements Storage {
+  refs = 1;
+  released = false;
+  constructor(readonly backend: CpuBackend, public data: HostArray) {}
+  get dtype(): DType { return this.data instanceof Int32Array ? 'int32' : 'float32'; }
+  get length(): number { return this.data.length; }
+}
+
+export class CpuBackend implements Backend {
+  readonly name = 'cpu';
+  // Counters, not a set of storages: an unreleased storage must stay collectable by the GC.
+  private live = 0;
+  private liveBytes = 0;
+
+  describe(): string {
+    return 'CPU reference (single-threaded JavaScript, float32 storage, float64 sums)';
+  }
+
+  // ---- memory ---------------------------------------------------------------------------
+  private wrap(data: HostArray): CpuStorage {
+    this.live++;
+    this.liveBytes += data.byteLength;
+    return new CpuStorage(this, data);
+  }
+
+  private own(s: Storage): CpuStorage {
+    if (!(s instanceof CpuStorage) || s.backend !== this) {
+      throw new Error(`cpu backend: given a storage from the '${s.backend.name}' backend`);
+    }
+    if (s.released) throw new Error('cpu backend: storage used after it was released');
+    return s;
+  }
+
+  private f32(s: Storage): Float32Array {
+    const data = this.own(s).data;
+    if (!(data instanceof Float32Array)) throw new Error('cpu backend: expected a float32 storage');
+    return data;
+  }
+
+  private i32(s: Storage): Int32Array {
+    const data = this.own(s).data;
+    if (!(data instanceof Int32Array)) throw new Error('cpu backend: expected an int32 storage');
+    return data;
+  }
+
+  upload(data: HostArray): Storage {
+    return this.wrap(data.slice());
+  }
+
+  write(dst: Storage, data: HostArray): void {
+    this.own(dst).data.set(data);
+  }
+
+  async read(src: Storage): Promise<HostArray> {
+    return this.own(src).data.slice();
+  }
+
+  release(s: Storage): void {
+    const own = this.own(s);
+    own.released = true;
+    this.live--;
+    this.liveBytes -= own.data.byteLength;
+  }
+
+  memory(): MemoryInfo {
+    return { live: this.live, bytes: this.liveBytes };
+  }
+
+  // ---- kernels --------------------------------------------------------------------------
+  full(length: number, value: number, dtype: DType): Storage {
+    return this.wrap(dtype === 'int32' ? new Int32Array(length).fill(value) : new Float32Array(length).fill(value));
+  }
+
+  random(length: number, key: RandomKey, draw: RandomDraw): Storage {
+    const out = draw.kind === 'randint' ? new Int32Array(length) : new Float32Array(length);
+    fillRandom(out, key, draw);
+    return this.wrap(out);
+  }
+
+  unary(op: UnaryOp, x: Storage): Storage {
+    return this.wrap(elementwise.unary(op, this.f32(x)));
+  }
+
+  scalar(op: ScalarOp, x: Storage, c: number): Storage {
+    return this.wrap(elementwise.scalar(op, this.f32(x), c));
+  }
+
+  binary(op: BinaryOp, a: Storage, b: Storage, plan: BroadcastPlan): Storage {
+    return this.wrap(elementwise.binary(op, this.f32(a), this.f32(b), plan));
+  }
+
+  expand(x: Storage, outShape: readonly number[], xStrides: readonly number[]): Storage {
+    return this.wrap(elementwise.expand(this.f32(x), outShape, xStrides));
+  }
+
+  sumAxis(x: Storage, outer: number, len: number, inner: number): Storage {
+    return this.wrap(sumAxis(this.f32(x), outer, len, inner));
+  }
+
+  sumSquares(x: Storage): Storage {
+    return this.wrap(sumSquares(this.f32(x)));
+  }
+
+  matmul(a: Storage, b: Storage, plan: MatmulPlan): Storage {
+    const bias = plan.bias ? this.f32(plan.bias) : null;
+    return this.wrap(matmul(this.f32(a), this.f32(b), bias, plan));
+  }
+
+  reluBackward(dy: Storage, y: Storage): Storage {
+    return this.wrap(elementwise.reluBackward(this.f32(dy), this.f32(y)));
+  }
+
+  clampBackward(dy: Storage, x: Storage, lo: number, hi: number): Storage {
+    return this.wrap(elementwise.clampBackward(this.f32(dy), this.f32(x), lo, hi));
+  }
+
+  gather(table: Storage, idx: Storage, _rows: number, dim: number): Storage {
+    return this.wrap(gather(this.f32(table), this.i32(idx), dim));
+  }
+
+  scatterAdd(dy: Storage, idx: Storage, rows: number, dim: number): Storage {
+    return this.wrap(scatterAdd(this.f32(dy), this.i32(idx), rows, dim));
+  }
+
+  // ---- in place -------------------------------------------------------------------------
+  fill(dst: Storage, value: number): void {
+    this.own(dst).data.fill(value);
+  }
+
+  addInPlace(dst: Storage, src: Storage): void {
+    const d = this.f32(dst), s = this.f32(src);
+    for (let i = 0; i < d.length; i++) d[i] += s[i];
+  }
+
+  scaleInPlace(dst: Storage, coef: Storage): void {
+    const d = this.f32(dst), c = this.f32(coef)[0];
+    for (let i = 0; i < d.length; i++) d[i] *= c;
+  }
+
+  adamStep(p: Storage, g: Storage, m: Storage, v: Storage, hyper: AdamHyper): void {
+    adamStep(this.f32(p), this.f32(g), this.f32(m), this.f32(v), hyper);
+  }
+}
+
+/** The process-wide CPU backend. */
+export const cpu = new CpuBackend();

@@ -1,0 +1,44 @@
+// Errors raised by the op layer. Every op validates on the host, before any kernel runs, and
+// says which op failed, which tensors it was given (name, shape, dtype, device) and what it
+// expected: a kernel must never be handed input it would silently clamp or misread.
+
+import type { Tensor } from './tensor.js';
+
+export class EngineError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'EngineError';
+  }
+}
+
+export function formatShape(shape: readonly number[]): string {
+  return `[${shape.join(',')}]`;
+}
+
+/** `x [128,2] float32`, or `'linears.0.weight' [128,2] float32` for a named tensor. */
+export function describe(t: Tensor, role?: string): string {
+  const who = t.name !== undefined ? `'${t.name}'` : role ?? 'tensor';
+  const label = role !== undefined && t.name !== undefined ? `${role} ${who}` : who;
+  return `${label} ${formatShape(t.shape)} ${t.dtype}`;
+}
+
+/** Throws `op: message`. */
+export function fail(op: string, message: string): never {
+  throw new EngineError(`${op}: ${message}`);
+}
+
+export function expectFloat(op: string, t: Tensor, role: string): void {
+  t.assertAlive(op, role);
+  if (t.dtype !== 'float32') fail(op, `expected ${role} to be float32, got ${describe(t, role)}`);
+}
+
+export function expectSameDevice(op: string, tensors: Record<string, Tensor>): void {
+  const entries = Object.entries(tensors);
+  const [firstRole, first] = entries[0];
+  for (const [role, t] of entries.slice(1)) {
+    if (t.device !== first.device) {
+      fail(op, `${firstRole} is on '${first.device.name}' but ${role} is on '${t.device.name}'; ` +
+        `move one with await t.to(device)`);
+    }
+  }
+}

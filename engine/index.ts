@@ -1,0 +1,19 @@
+// The engine's public API: tensors, ops, autograd, layers, optimisers, random numbers, devices.
+
+export type { Backend, DType, HostArray, MemoryInfo, Storage } from './backend.js';
+export { cpu, CpuBackend } from './cpu/backend.js';
+export { defaultDevice, setDefaultDevice } from './device.js';
+export { Tensor, type IntRange } from './tensor.js';
+export { tensor, full, zeros, ones, randn, rand, randint, type CreateOptions } from './creation.js';
+export { backward, noGrad, isGradEnabled } from './autograd.js';
+export { tidy, keep } from './scope.js';
+export { EngineError } from './errors.js';
+export { add, sub, mul, div, neg, square, sqrt, relu, clamp } from './ops/elementwise.js';
+export { sum, mean, expand } from './ops/reduce.js';
+export { reshape } from './ops/shape.js';
+export { matmul, linear, type MatmulOptions } from './ops/matmul.js';
+export { embedding } from './ops/embedding.js';
+export { mseLoss } from './ops/loss.js';
+export { Module, Linear, Embedding, ReLU, type TensorData } from './nn.js';
+export { Adam, clipGradNorm, type AdamOptions } from './optim.js';
+export { Rng, philox4x32 } from './random.js';

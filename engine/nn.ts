@@ -1,0 +1,127 @@
+// Layers with parameters, named the way PyTorch names them.
+//
+// A Module finds its parameters by walking its own fields in declaration order: a field that is
+// a Tensor requiring grad is a parameter, a Module field is a submodule, and an array field is a
+// list of submodules named by index (PyTorch's ModuleList/Sequential). So a field
+// `linears = [new Linear(2, 128), new ReLU(), …]` yields `linears.0.weight`, `linears.0.bias`, …,
+// exactly the keys of the PyTorch state_dict.
+
+import { rand, randn, type CreateOptions } from './creation.js';
+import { defaultDevice } from './device.js';
+import { EngineError, formatShape } from './errors.js';
+import { embedding } from './ops/embedding.js';
+import { relu } from './ops/elementwise.js';
+import { linear } from './ops/matmul.js';
+import type { Rng } from './random.js';
+import { keep } from './scope.js';
+import { sameShape } from './shape.js';
+import { Tensor } from './tensor.js';
+
+/** Host data for one state_dict entry. */
+export interface TensorData {
+  readonly shape: readonly number[];
+  readonly data: Float32Array;
+}
+
+export abstract class Module {
+  /** [name, parameter] pairs in PyTorch's state_dict order; also sets each parameter's name. */
+  namedParameters(prefix = ''): [string, Tensor][] {
+    const out: [string, Tensor][] = [];
+    const visit = (name: string, value: unknown): void => {
+      if (value instanceof Tensor && value.requiresGrad) {
+        value.name = name;
+        out.push([name, value]);
+      } else if (value instanceof Module) {
+        out.push(...value.namedParameters(`${name}.`));
+      } else if (Array.isArray(value)) {
+        value.forEach((item, i) => visit(`${name}.${i}`, item));
+      }
+    };
+    for (const [key, value] of Object.entries(this)) visit(prefix + key, value);
+    return out;
+  }
+
+  parameters(): Tensor[] {
+    return this.namedParameters().map(([, p]) => p);
+  }
+
+  /** Parameters by state_dict key. */
+  stateDict(): Map<string, Tensor> {
+    return new Map(this.namedParameters());
+  }
+
+  /**
+   * Overwrites every parameter from host data keyed like the PyTorch state_dict. All keys and
+   * shapes are checked first: a mismatch throws and leaves the module untouched.
+   */
+  loadStateDict(entries: ReadonlyMap<string, TensorData>): void {
+    const own = this.stateDict();
+    const problems: string[] = [];
+    for (const [name, p] of own) {
+      const e = entries.get(name);
+      if (e === undefined) problems.push(`missing '${name}' ${formatShape(p.shape)}`);
+      else if (!sameShape(e.shape, p.shape) || e.data.length !== p.size) {
+        problems.push(`'${name}' has shape ${formatShape(e.shape)} (${e.data.length} values), expected ${formatShape(p.shape)}`);
+      }
+    }
+    for (const name of entries.keys()) if (!own.has(name)) problems.push(`unexpected '${name}'`);
+    if (problems.length > 0) throw new EngineError(`loadStateDict: ${problems.join('; ')}`);
+    for (const [name, p] of own) p.device.write(p.storage, entries.get(name)!.data);
+  }
+
+  /** Fills every parameter's gradient with zeros (in place). */
+  zeroGrad(): void {
+    for (const p of this.parameters()) if (p.grad) p.device.fill(p.grad.storage, 0);
+  }
+}
+
+export interface LayerOptions {
+  device?: CreateOptions['device'];
+}
+
+function parameter(t: Tensor, name: string): Tensor {
+  t.requiresGrad = true;
+  t.name = name;
+  return keep(t);
+}
+
+/** y = x·Wᵀ + b, weight [out, in]; PyTorch's init: W, b ~ U(−1/√in, 1/√in). */
+export class Linear extends Module {
+  readonly weight: Tensor;
+  readonly bias: Tensor | null;
+
+  constructor(readonly inFeatures: number, readonly outFeatures: number, rng: Rng, options: LayerOptions & { bias?: boolean } = {}) {
+    super();
+    const bound = 1 / Math.sqrt(inFeatures);
+    const init = { device: options.device ?? defaultDevice(), low: -bound, high: bound };
+    this.weight = parameter(rand([outFeatures, inFeatures], rng, init), 'weight');
+    this.bias = options.bias === false ? null : parameter(rand([outFeatures], rng, init), 'bias');
+  }
+
+  // x: [B, in] → [B, out]
+  forward(x: Tensor): Tensor {
+    return linear(x, this.weight, this.bias ?? undefined);
+  }
+}
+
+/** A table of `num` vectors of size `dim`; PyTorch's init: N(0, 1). */
+export class Embedding extends Module {
+  readonly weight: Tensor;
+
+  constructor(readonly num: number, readonly dim: number, rng: Rng, options: LayerOptions = {}) {
+    super();
+    this.weight = parameter(randn([num, dim], rng, { device: options.device ?? defaultDevice() }), 'weight');
+  }
+
+  // indices: I (int32) → [...I, dim]
+  forward(indices: Tensor): Tensor {
+    return embedding(indices, this.weight);
+  }
+}
+
+/** max(x, 0); no parameters (it holds a slot in a layer list, as in PyTorch). */
+export class ReLU extends Module {
+  forward(x: Tensor): Tensor {
+    return relu(x);
+  }
+}

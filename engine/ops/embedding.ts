@@ -1,0 +1,28 @@
+// Embedding lookup: rows of a table gathered by an int32 index tensor. Indices are checked on
+// the host against the range the index tensor carries (no readback): an index outside the
+// table is an error, never a clamp.
+
+import { record } from '../autograd.js';
+import { describe, expectFloat, expectSameDevice, fail } from '../errors.js';
+import { Tensor } from '../tensor.js';
+
+// indices: I (int32), weight: [rows, dim] → [...I, dim]
+export function embedding(indices: Tensor, weight: Tensor): Tensor {
+  indices.assertAlive('embedding');
+  expectFloat('embedding', weight, 'weight');
+  expectSameDevice('embedding', { indices, weight });
+  if (indices.dtype !== 'int32') fail('embedding', `expected int32 indices, got ${describe(indices, 'indices')}`);
+  if (weight.rank !== 2) fail('embedding', `expected weight [rows, dim], got ${describe(weight, 'weight')}`);
+  const [rows, dim] = weight.shape;
+  const range = indices.intRange;
+  if (range === undefined) fail('embedding', `the range of ${describe(indices, 'indices')} is unknown, so it cannot be checked`);
+  if (range.min < 0 || range.max >= rows) {
+    fail('embedding', `indices must lie in [0, ${rows - 1}] for ${describe(weight, 'weight')}, ` +
+      `got values from ${range.min} to ${range.max} in ${describe(indices, 'indices')}`);
+  }
+  const out = new Tensor(weight.device.gather(weight.storage, indices.storage, rows, dim), [...indices.shape, dim]);
+  return record(out, 'embedding', [indices, weight], (g) => [
+    null,
+    new Tensor(weight.device.scatterAdd(g.storage, indices.storage, rows, dim), weight.shape),
+  ]);
+}

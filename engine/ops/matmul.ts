@@ -1,0 +1,70 @@
+// Matrix products: matmul with optional transposed operands, and the fused linear layer
+// y = x·Wᵀ + b with W stored [out, in] as PyTorch stores it.
+//
+// Gradients of C = op(A)·op(B), where op transposes when asked:
+//   ∂L/∂op(A) = G·op(B)ᵀ      ∂L/∂op(B) = op(A)ᵀ·G
+// and a transposed operand takes the transpose of that, which is again a matmul with flags:
+//   A plain:      dA = G·op(B)ᵀ  → matmul(G, B, {transB: !transB})
+//   A transposed: dA = op(B)·Gᵀ  → matmul(B, G, {transA: transB, transB: true})
+//   B plain:      dB = op(A)ᵀ·G  → matmul(A, G, {transA: !transA})
+//   B transposed: dB = Gᵀ·op(A)  → matmul(G, A, {transA: true, transB: transA})
+
+import { record } from '../autograd.js';
+import { describe, expectFloat, expectSameDevice, fail } from '../errors.js';
+import { Tensor } from '../tensor.js';
+import { sum } from './reduce.js';
+
+export interface MatmulOptions {
+  /** Use Aᵀ: a is stored [k, m]. */
+  transA?: boolean;
+  /** Use Bᵀ: b is stored [n, k]. */
+  transB?: boolean;
+}
+
+// op(a): [m,k], op(b): [k,n] → [m,n]
+export function matmul(a: Tensor, b: Tensor, options: MatmulOptions = {}): Tensor {
+  const transA = options.transA ?? false, transB = options.transB ?? false;
+  expectFloat('matmul', a, 'a');
+  expectFloat('matmul', b, 'b');
+  expectSameDevice('matmul', { a, b });
+  if (a.rank !== 2 || b.rank !== 2) {
+    fail('matmul', `expected 2-D operands, got ${describe(a, 'a')} and ${describe(b, 'b')}`);
+  }
+  const [m, ka] = transA ? [a.shape[1], a.shape[0]] : [a.shape[0], a.shape[1]];
+  const [kb, n] = transB ? [b.shape[1], b.shape[0]] : [b.shape[0], b.shape[1]];
+  if (ka !== kb) {
+    fail('matmul', `inner dimensions differ: op(a) is [${m},${ka}] and op(b) is [${kb},${n}] ` +
+      `(from ${describe(a, 'a')}${transA ? ' transposed' : ''} and ${describe(b, 'b')}${transB ? ' transposed' : ''})`);
+  }
+  const out = new Tensor(a.device.matmul(a.storage, b.storage, { m, n, k: ka, transA, transB }), [m, n]);
+  return record(out, 'matmul', [a, b], (g) => [
+    transA ? matmul(b, g, { transA: transB, transB: true }) : matmul(g, b, { transB: !transB }),
+    transB ? matmul(g, a, { transA: true, transB: transA }) : matmul(a, g, { transA: !transA }),
+  ]);
+}
+
+// x: [B, in], weight: [out, in], bias: [out] → [B, out]
+export function linear(x: Tensor, weight: Tensor, bias?: Tensor): Tensor {
+  expectFloat('linear', x, 'x');
+  expectFloat('linear', weight, 'weight');
+  expectSameDevice('linear', bias ? { x, weight, bias } : { x, weight });
+  if (weight.rank !== 2) fail('linear', `expected weight [out, in], got ${describe(weight, 'weight')}`);
+  const [outFeatures, inFeatures] = weight.shape;
+  if (x.rank !== 2 || x.shape[1] !== inFeatures) {
+    fail('linear', `expected x [B, ${inFeatures}] for ${describe(weight, 'weight')}, got ${describe(x, 'x')}`);
+  }
+  if (bias) {
+    expectFloat('linear', bias, 'bias');
+    if (bias.rank !== 1 || bias.shape[0] !== outFeatures) {
+      fail('linear', `expected bias [${outFeatures}] for ${describe(weight, 'weight')}, got ${describe(bias, 'bias')}`);
+    }
+  }
+  const plan = { m: x.shape[0], n: outFeatures, k: inFeatures, transA: false, transB: true, bias: bias?.storage };
+  const out = new Tensor(x.device.matmul(x.storage, weight.storage, plan), [x.shape[0], outFeatures]);
+  const inputs = bias ? [x, weight, bias] : [x, weight];
+  return record(out, 'linear', inputs, (g) => [
+    matmul(g, weight),                 // dx = G·W        [B,out]·[out,in]
+    matmul(g, x, { transA: true }),    // dW = Gᵀ·x       [out,B]·[B,in]
+    bias ? sum(g, 0) : null,           // db = Σ_rows G   [out]
+  ]);
+}

@@ -1,0 +1,93 @@
+// Optimisation: Adam and gradient-norm clipping, both with PyTorch's semantics, both run on the
+// parameters' device without reading anything back to the host.
+
+import { zeros } from './creation.js';
+import { describe, EngineError } from './errors.js';
+import { add, clamp, div, sqrt } from './ops/elementwise.js';
+import { noGrad } from './autograd.js';
+import { keep, tidy } from './scope.js';
+import { Tensor } from './tensor.js';
+
+export interface AdamOptions {
+  lr?: number;
+  betas?: readonly [number, number];
+  eps?: number;
+  weightDecay?: number;
+}
+
+interface AdamState {
+  step: number;
+  m: Tensor; // first moment, like p
+  v: Tensor; // second moment, like p
+}
+
+/** Adam (Kingma & Ba) as torch.optim.Adam: bias correction by each parameter's step count. */
+export class Adam {
+  readonly lr: number;
+  readonly beta1: number;
+  readonly beta2: number;
+  readonly eps: number;
+  readonly weightDecay: number;
+  private readonly state = new Map<Tensor, AdamState>();
+
+  constructor(readonly params: readonly Tensor[], options: AdamOptions = {}) {
+    this.lr = options.lr ?? 1e-3;
+    [this.beta1, this.beta2] = options.betas ?? [0.9, 0.999];
+    this.eps = options.eps ?? 1e-8;
+    this.weightDecay = options.weightDecay ?? 0;
+    const bad = (what: string, v: number): never => { throw new EngineError(`Adam: invalid ${what} ${v}`); };
+    if (!(this.lr >= 0)) bad('learning rate (must be ≥ 0)', this.lr);
+    if (!(this.beta1 >= 0 && this.beta1 < 1)) bad('beta1 (must be in [0, 1))', this.beta1);
+    if (!(this.beta2 >= 0 && this.beta2 < 1)) bad('beta2 (must be in [0, 1))', this.beta2);
+    if (!(this.eps >= 0)) bad('eps (must be ≥ 0)', this.eps);
+    if (!(this.weightDecay >= 0)) bad('weight decay (must be ≥ 0)', this.weightDecay);
+    for (const p of params) {
+      if (!p.requiresGrad) throw new EngineError(`Adam: ${describe(p, 'parameter')} does not require grad`);
+    }
+  }
+
+  /** Updates every parameter that has a gradient. */
+  step(): void {
+    for (const p of this.params) {
+      if (p.grad === null) continue;
+      let s = this.state.get(p);
+      if (s === undefined) {
+        s = { step: 0, m: keep(zeros(p.shape, { device: p.device })), v: keep(zeros(p.shape, { device: p.device })) };
+        this.state.set(p, s);
+      }
+      s.step++;
+      p.device.adamStep(p.storage, p.grad.storage, s.m.storage, s.v.storage, {
+        lr: this.lr, beta1: this.beta1, beta2: this.beta2, eps: this.eps, weightDecay: this.weightDecay, step: s.step,
+      });
+    }
+  }
+
+  zeroGrad(): void {
+    for (const p of this.params) if (p.grad) p.device.fill(p.grad.storage, 0);
+  }
+}
+
+/**
+ * torch.nn.utils.clip_grad_norm_: the global L2 norm over all gradients; every gradient is
+ * multiplied by min(1, maxNorm / (norm + 1e-6)). Returns the norm (before clipping) as a
+ * one-element tensor on the device, so no readback is needed to clip.
+ */
+export function clipGradNorm(params: readonly Tensor[], maxNorm: number): Tensor {
+  if (!(maxNorm > 0)) throw new EngineError(`clipGradNorm: maxNorm must be > 0, got ${maxNorm}`);
+  const grads = params.flatMap((p) => (p.grad ? [p.grad] : []));
+  if (grads.length === 0) return zeros([], { device: params[0]?.device });
+  const device = grads[0].device;
+  for (const g of grads) {
+    if (g.device !== device) {
+      throw new EngineError(`clipGradNorm: gradients live on '${device.name}' and '${g.device.name}'; move the parameters to one device`);
+    }
+  }
+  return noGrad(() => tidy(() => {
+    let total = new Tensor(device.sumSquares(grads[0].storage), []);
+    for (const g of grads.slice(1)) total = add(total, new Tensor(device.sumSquares(g.storage), []));
+    const norm = sqrt(total);
+    const coef = clamp(div(maxNorm, add(norm, 1e-6)), { max: 1 });
+    for (const g of grads) device.scaleInPlace(g.storage, coef.storage);
+    return norm;
+  }));
+}

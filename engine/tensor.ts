@@ -1,0 +1,116 @@
+// The Tensor: a shape, a Storage on some backend, and — when it was computed by an op that
+// needs gradients — the graph node that made it. Data moves to the host only through the async
+// `toArray()`/`item()`/`to()`, so a GPU backend can keep work queued until a result is read.
+
+import { backward } from './autograd.js';
+import type { Backend, DType, HostArray, Storage } from './backend.js';
+import { describe, EngineError, formatShape } from './errors.js';
+import { track } from './scope.js';
+import { sizeOf } from './shape.js';
+
+/** How a tensor was computed: the op, its inputs, and the rule that maps ∂L/∂out to ∂L/∂inputs. */
+export interface GraphNode {
+  readonly op: string;
+  readonly inputs: readonly Tensor[];
+  /** Returns ∂L/∂input for each input, in order (null where no gradient flows). */
+  readonly backward: (gradOut: Tensor) => readonly (Tensor | null)[];
+}
+
+/** Known bounds of an int32 tensor's values, so indices can be checked without a readback. */
+export interface IntRange {
+  readonly min: number;
+  readonly max: number;
+}
+
+export interface TensorOptions {
+  requiresGrad?: boolean;
+  name?: string;
+  intRange?: IntRange;
+}
+
+export class Tensor {
+  /** ∂L/∂this after `backward()`, for leaves that require grad; accumulates across calls. */
+  grad: Tensor | null = null;
+  /** The op that produced this tensor; null for leaves (data, parameters). */
+  node: GraphNode | null = null;
+  /** Optional name used in error messages (modules set it to the state_dict key). */
+  name: string | undefined;
+  readonly intRange: IntRange | undefined;
+  private _requiresGrad = false;
+  private disposed = false;
+
+  constructor(readonly storage: Storage, readonly shape: readonly number[], options: TensorOptions = {}) {
+    if (storage.length !== sizeOf(shape)) {
+      throw new EngineError(`Tensor: storage of ${storage.length} elements cannot have shape ${formatShape(shape)}`);
+    }
+    this.shape = Object.freeze([...shape]);
+    this.name = options.name;
+    this.intRange = options.intRange;
+    this.requiresGrad = options.requiresGrad ?? false;
+    track(this);
+  }
+
+  get device(): Backend { return this.storage.backend; }
+  get dtype(): DType { return this.storage.dtype; }
+  get size(): number { return this.storage.length; }
+  get rank(): number { return this.shape.length; }
+  get isDisposed(): boolean { return this.disposed; }
+
+  get requiresGrad(): boolean { return this._requiresGrad; }
+  set requiresGrad(value: boolean) {
+    if (value && this.dtype !== 'float32') {
+      throw new EngineError(`requiresGrad: only float32 tensors can require grad, got ${describe(this)}`);
+    }
+    this._requiresGrad = value;
+  }
+
+  /** Throws a clear error if this tensor was disposed (its memory may already be reused). */
+  assertAlive(op: string, role?: string): void {
+    if (this.disposed) throw new EngineError(`${op}: ${describe(this, role)} was disposed and cannot be used`);
+  }
+
+  /** Copies the data to the host (waits for any queued GPU work). */
+  async toArray(): Promise<HostArray> {
+    this.assertAlive('toArray');
+    return this.device.read(this.storage);
+  }
+
+  /** The value of a one-element tensor. */
+  async item(): Promise<number> {
+    if (this.size !== 1) throw new EngineError(`item: expected a one-element tensor, got ${describe(this)}`);
+    return (await this.toArray())[0];
+  }
+
+  /** A copy of this tensor on another backend (a leaf: no graph is carried across). */
+  async to(device: Backend): Promise<Tensor> {
+    if (device === this.device) return this;
+    const data = await this.toArray();
+    return new Tensor(device.upload(data), this.shape, {
+      requiresGrad: this.requiresGrad, name: this.name, intRange: this.intRange,
+    });
+  }
+
+  /** The same data, cut from the graph: no gradient flows through the result. */
+  detach(): Tensor {
+    this.assertAlive('detach');
+    this.storage.refs++;
+    return new Tensor(this.storage, this.shape, { name: this.name, intRange: this.intRange });
+  }
+
+  /** Back-propagates from this tensor; see engine/autograd.ts. */
+  backward(seed?: Tensor): void {
+    backward(this, seed);
+  }
+
+  /** Frees the memory now (storage shared with views is freed with its last user). Idempotent. */
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.node = null;
+    if (--this.storage.refs === 0) this.device.release(this.storage);
+  }
+
+  toString(): string {
+    return `Tensor(${describe(this)}, device=${this.device.name}${this.requiresGrad ? ', requiresGrad' : ''})`;
+  }
+}

@@ -1,0 +1,114 @@
+// Shared test helpers: fixture loading, closeness checks with a stated tolerance rule, and a
+// numerical gradient check by central differences.
+
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import * as E from '../engine/index.js';
+
+/** Tests run from build/test; fixtures stay in the source tree. */
+export function loadFixture<T>(name: string): T {
+  const path = fileURLToPath(new URL(`../../test/fixtures/${name}`, import.meta.url));
+  return JSON.parse(readFileSync(path, 'utf8')) as T;
+}
+
+export interface FixtureTensor {
+  shape: number[];
+  data: number[];
+}
+
+export function fromFixture(d: FixtureTensor, options: E.CreateOptions = {}): E.Tensor {
+  return E.tensor(d.data, d.shape, options);
+}
+
+export interface Tolerance {
+  atol: number;
+  rtol: number;
+}
+
+/**
+ * Throws unless |actual − expected| ≤ atol + rtol·|expected| element by element; the message
+ * names the worst element.
+ */
+export function assertClose(actual: ArrayLike<number>, expected: ArrayLike<number>, tol: Tolerance, what: string): void {
+  if (actual.length !== expected.length) {
+    throw new Error(`${what}: ${actual.length} values, expected ${expected.length}`);
+  }
+  let worst = -1, worstExcess = 0;
+  for (let i = 0; i < actual.length; i++) {
+    const err = Math.abs(actual[i] - expected[i]);
+    const allowed = tol.atol + tol.rtol * Math.abs(expected[i]);
+    if (!(err <= allowed) && (worst < 0 || err - allowed > worstExcess)) {
+      worst = i;
+      worstExcess = err - allowed;
+    }
+  }
+  if (worst >= 0) {
+    throw new Error(`${what}: element ${worst} is ${actual[worst]}, expected ${expected[worst]} ` +
+      `(|diff| ${Math.abs(actual[worst] - expected[worst]).toExponential(3)} > atol ${tol.atol} + rtol ${tol.rtol}·|expected|)`);
+  }
+}
+
+export async function values(t: E.Tensor): Promise<number[]> {
+  return Array.from(await t.toArray());
+}
+
+/** Throws unless fn throws an error whose message contains every fragment. */
+export function assertThrowsWith(fn: () => unknown, fragments: string[]): void {
+  let message: string | undefined;
+  try {
+    fn();
+  } catch (e) {
+    message = (e as Error).message;
+  }
+  if (message === undefined) throw new Error(`expected an error mentioning ${JSON.stringify(fragments)}, nothing was thrown`);
+  for (const f of fragments) {
+    if (!message.includes(f)) throw new Error(`error message ${JSON.stringify(message)} lacks ${JSON.stringify(f)}`);
+  }
+}
+
+/**
+ * Central-difference check of the gradients of L = Σ fn(inputs) · w, for a fixed random w, with
+ * respect to every float input: (L(x + h) − L(x − h)) / 2h against autograd, element by element.
+ * L is summed in float64 from the float32 outputs.
+ */
+export async function gradcheck(
+  fn: (...inputs: E.Tensor[]) => E.Tensor,
+  inputs: E.Tensor[],
+  options: { h?: number; tol?: Tolerance; what: string },
+): Promise<void> {
+  const h = options.h ?? 1e-3;
+  const tol = options.tol ?? { atol: 2e-3, rtol: 1e-2 };
+  const hostInputs = await Promise.all(inputs.map((t) => t.toArray()));
+  const rebuild = (arrays: (Float32Array | Int32Array)[], requiresGrad: boolean): E.Tensor[] =>
+    arrays.map((a, i) => E.tensor(a, inputs[i].shape, { requiresGrad: requiresGrad && inputs[i].dtype === 'float32' }));
+
+  const leaves = rebuild(hostInputs, true);
+  const out = fn(...leaves);
+  const w = E.randn(out.shape, new E.Rng(1234, 99));
+  const loss = E.sum(E.mul(out, w));
+  loss.backward();
+  const wHost = await w.toArray();
+
+  const evaluate = async (arrays: (Float32Array | Int32Array)[]): Promise<number> => {
+    const o = await E.noGrad(() => fn(...rebuild(arrays, false))).toArray();
+    let acc = 0;
+    for (let i = 0; i < o.length; i++) acc += o[i] * wHost[i];
+    return acc;
+  };
+
+  for (let k = 0; k < inputs.length; k++) {
+    if (inputs[k].dtype !== 'float32') continue;
+    const analytic = await leaves[k].grad!.toArray();
+    const numeric = new Float64Array(analytic.length);
+    for (let i = 0; i < analytic.length; i++) {
+      const plus = hostInputs.map((a) => a.slice());
+      const minus = hostInputs.map((a) => a.slice());
+      plus[k][i] += h;
+      minus[k][i] -= h;
+      // The actual step after float32 rounding of x ± h.
+      const step = plus[k][i] - minus[k][i];
+      numeric[i] = ((await evaluate(plus)) - (await evaluate(minus))) / step;
+    }
+    assertClose(analytic, numeric, tol, `${options.what}: ∂L/∂input ${k}`);
+  }
+}
