@@ -5,6 +5,7 @@
 //   npm run bench -- --quick
 
 import * as E from '../engine/index.js';
+import { tryWebGpu } from '../engine/webgpu/index.js';
 
 interface Case {
   label: string;
@@ -21,6 +22,7 @@ const cases: Case[] = [
   { label: 'hidden dW    [128,128]ᵀ·[128,128]', m: 128, n: 128, k: 128, transA: true },
   { label: 'sampling fwd [10000,128]·[128,128]ᵀ', m: 10000, n: 128, k: 128, transB: true },
   { label: 'square 256³', m: 256, n: 256, k: 256 },
+  { label: 'square 512³', m: 512, n: 512, k: 512 },
 ];
 
 function median(xs: number[]): number {
@@ -52,6 +54,9 @@ async function main(): Promise<void> {
   const quick = process.argv.includes('--quick');
   const repeats = quick ? 3 : 9;
   const devices: E.Backend[] = [E.cpu];
+  const { backend: gpu, reason } = await tryWebGpu();
+  if (gpu) devices.push(gpu);
+  else console.log(`webgpu: not measured (${reason})`);
   for (const device of devices) {
     console.log(`\n${device.name}: ${device.describe()}`);
     console.log(`${'shape'.padEnd(40)} GFLOP/s (median of ${repeats})`);
@@ -60,6 +65,7 @@ async function main(): Promise<void> {
       console.log(`${c.label.padEnd(40)} ${gflops.toFixed(3)}`);
     }
   }
+  process.exit(0); // a WebGPU device would keep Node's event loop alive
 }
 
 main().catch((e: unknown) => {

@@ -2,22 +2,31 @@
 // model's noise predictor, in miniature) on a fixed regression task, with Adam and gradient
 // clipping, and prints the loss as it falls.
 //
-//   npm run demo                 # 600 steps, seed 0
-//   npm run demo -- --steps 2000 --seed 3
+//   npm run demo                                   # 600 steps, seed 0, WebGPU if available
+//   npm run demo -- --steps 2000 --seed 3 --device cpu
 
 import * as E from '../engine/index.js';
+import { selectDevice, type DeviceChoice } from '../engine/webgpu/index.js';
 import { TinyMLP } from './tiny-mlp-model.js';
 
-function parseArgs(argv: string[]): { steps: number; seed: number } {
-  const options = { steps: 600, seed: 0 };
+const USAGE = 'usage: npm run demo -- [--steps N] [--seed S] [--device auto|cpu|webgpu]';
+
+function parseArgs(argv: string[]): { steps: number; seed: number; device: DeviceChoice } {
+  const options = { steps: 600, seed: 0, device: 'auto' as DeviceChoice };
   for (let i = 0; i < argv.length; i += 2) {
-    const [flag, value] = [argv[i], Number(argv[i + 1])];
+    const [flag, raw] = [argv[i], argv[i + 1]];
     if (flag === '--help' || flag === '-h') {
-      console.log('usage: npm run demo -- [--steps N] [--seed S]');
+      console.log(USAGE);
       process.exit(0);
     }
-    if (flag !== '--steps' && flag !== '--seed') throw new Error(`unknown flag ${flag} (expected --steps or --seed)`);
-    if (!Number.isInteger(value) || value < 0) throw new Error(`${flag} needs a non-negative integer, got ${argv[i + 1]}`);
+    if (flag === '--device') {
+      if (raw !== 'auto' && raw !== 'cpu' && raw !== 'webgpu') throw new Error(`--device takes auto, cpu or webgpu, got ${raw}\n${USAGE}`);
+      options.device = raw;
+      continue;
+    }
+    if (flag !== '--steps' && flag !== '--seed') throw new Error(`unknown flag ${flag}\n${USAGE}`);
+    const value = Number(raw);
+    if (!Number.isInteger(value) || value < 0) throw new Error(`${flag} needs a non-negative integer, got ${raw}`);
     options[flag === '--steps' ? 'steps' : 'seed'] = value;
   }
   return options;
@@ -37,14 +46,16 @@ function makeTask(n: number, classes: number, rng: E.Rng): { x: E.Tensor; t: E.T
 }
 
 async function main(): Promise<void> {
-  const { steps, seed } = parseArgs(process.argv.slice(2));
+  const { steps, seed, device: choice } = parseArgs(process.argv.slice(2));
+  const { device, note } = await selectDevice(choice);
+  E.setDefaultDevice(device);
   const rng = new E.Rng(seed);
   const classes = 10, hidden = 32, batch = 128;
   const model = new TinyMLP(hidden, classes, rng);
   const opt = new E.Adam(model.parameters(), { lr: 1e-2 });
   const { x, t, y } = makeTask(batch, classes, rng);
   const nParams = model.parameters().reduce((s, p) => s + p.size, 0);
-  console.log(`device: ${E.defaultDevice().describe()}`);
+  console.log(note);
   console.log(`model: TinyMLP (${nParams} parameters: ${model.namedParameters().map(([k]) => k).join(', ')})`);
   console.log(`task: ${batch} points, ${classes} classes; Adam lr 1e-2, clip 1.0, ${steps} steps\n`);
 
@@ -69,6 +80,7 @@ async function main(): Promise<void> {
     loss.dispose();
     norm.dispose();
   }
+  process.exit(0); // a WebGPU device would keep Node's event loop alive
 }
 
 main().catch((e: unknown) => {

@@ -1,14 +1,25 @@
 // Shared test helpers: fixture loading, closeness checks with a stated tolerance rule, and a
 // numerical gradient check by central differences.
 
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as E from '../engine/index.js';
 
-/** Tests run from build/test; fixtures stay in the source tree. */
+/** The repository root: the nearest folder above this (bundled) file with a package.json. */
+function repoRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'package.json'))) {
+    const up = dirname(dir);
+    if (up === dir) throw new Error('test helpers: cannot find the repository root');
+    dir = up;
+  }
+  return dir;
+}
+
+/** Tests run from build/; fixtures stay in the source tree. */
 export function loadFixture<T>(name: string): T {
-  const path = fileURLToPath(new URL(`../../test/fixtures/${name}`, import.meta.url));
-  return JSON.parse(readFileSync(path, 'utf8')) as T;
+  return JSON.parse(readFileSync(join(repoRoot(), 'test', 'fixtures', name), 'utf8')) as T;
 }
 
 export interface FixtureTensor {

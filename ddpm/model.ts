@@ -1,0 +1,37 @@
+// MLPDiffusion, the S-curve tutorial's noise predictor, exactly (layer order, an embedding of
+// the timestep added after each hidden Linear, PyTorch's default init, PyTorch's names):
+//   linears = [Linear(2,H), ReLU, Linear(H,H), ReLU, Linear(H,H), ReLU, Linear(H,2)]
+//   embeds  = step_embeddings = [Embedding(T,H) × 3]
+//   forward(x, t): for i in 0..2: x = relu(linears[2i](x) + step_embeddings[i](t)); return linears[6](x)
+// Parameter names: linears.0.weight … linears.6.bias, step_embeddings.0.weight … (the state_dict keys).
+
+import { add, Embedding, Linear, Module, ReLU, type Backend, type Rng, type Tensor } from '../engine/index.js';
+
+export class MLPDiffusion extends Module {
+  readonly linears: [Linear, ReLU, Linear, ReLU, Linear, ReLU, Linear];
+  readonly step_embeddings: [Embedding, Embedding, Embedding];
+
+  constructor(readonly numSteps: number, rng: Rng, options: { hidden?: number; device?: Backend } = {}) {
+    super();
+    const h = options.hidden ?? 128;
+    const o = { device: options.device };
+    this.linears = [
+      new Linear(2, h, rng, o), new ReLU(),
+      new Linear(h, h, rng, o), new ReLU(),
+      new Linear(h, h, rng, o), new ReLU(),
+      new Linear(h, 2, rng, o),
+    ];
+    this.step_embeddings = [new Embedding(numSteps, h, rng, o), new Embedding(numSteps, h, rng, o), new Embedding(numSteps, h, rng, o)];
+  }
+
+  // x: [B, 2], t: [B] int32 in [0, numSteps) → predicted noise ε_θ: [B, 2]
+  forward(x: Tensor, t: Tensor): Tensor {
+    let h = x;
+    for (let i = 0; i < 3; i++) {
+      h = this.linears[2 * i].forward(h);                 // Linear
+      h = add(h, this.step_embeddings[i].forward(t));     // + embedding of t
+      h = this.linears[2 * i + 1].forward(h);             // ReLU
+    }
+    return this.linears[6].forward(h);
+  }
+}

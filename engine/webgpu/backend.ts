@@ -1,0 +1,334 @@
+// The WebGPU backend: every Backend kernel as a WGSL dispatch (shaders/*.wgsl), recorded into
+// one command stream by the Recorder and submitted only when data is read. Pipelines are built
+// once per (kernel, override constants) and cached; shapes travel as uniforms. Storage buffers
+// are pooled by size, so a training loop reuses the same buffers step after step.
+
+import adamWgsl from '../../shaders/adam.wgsl';
+import elementwiseWgsl from '../../shaders/elementwise.wgsl';
+import embeddingWgsl from '../../shaders/embedding.wgsl';
+import intFillWgsl from '../../shaders/int-fill.wgsl';
+import matmulWgsl from '../../shaders/matmul.wgsl';
+import randomWgsl from '../../shaders/random.wgsl';
+import reduceWgsl from '../../shaders/reduce.wgsl';
+import type {
+  AdamHyper, Backend, BinaryOp, BroadcastPlan, DType, HostArray, MatmulPlan, MemoryInfo,
+  RandomDraw, RandomKey, ScalarOp, Storage, UnaryOp,
+} from '../backend.js';
+import type { AdapterDescription } from './device.js';
+import { Recorder } from './recorder.js';
+
+const SHADERS = {
+  adam: adamWgsl, elementwise: elementwiseWgsl, embedding: embeddingWgsl, 'int-fill': intFillWgsl,
+  matmul: matmulWgsl, random: randomWgsl, reduce: reduceWgsl,
+} as const;
+type ShaderName = keyof typeof SHADERS;
+
+const UNARY_CODES: Record<UnaryOp, number> = { neg: 0, square: 1, sqrt: 2, relu: 3 };
+const SCALAR_CODES: Record<ScalarOp, number> = { add: 0, rsub: 1, mul: 2, div: 3, rdiv: 4, min: 5, max: 6 };
+const BINARY_CODES: Record<BinaryOp, number> = { add: 0, sub: 1, mul: 2, div: 3 };
+const FLOAT_MAX = 3.4028234663852886e38; // shaders may assume no infinities: use ±FLT_MAX
+/** Released buffers kept for reuse, at most this many bytes; beyond it the pool is freed. */
+const MAX_POOLED_BYTES = 256 * 1024 * 1024;
+
+class GpuStorage implements Storage {
+  refs = 1;
+  released = false;
+  constructor(readonly backend: WebGpuBackend, readonly dtype: DType, readonly length: number, readonly buffer: GPUBuffer) {}
+}
+
+/** A 64-byte uniform block written field by field. */
+class Params {
+  readonly data = new ArrayBuffer(64);
+  private readonly u32 = new Uint32Array(this.data);
+  private readonly f32 = new Float32Array(this.data);
+  private readonly i32 = new Int32Array(this.data);
+  u(index: number, v: number): this { this.u32[index] = v; return this; }
+  f(index: number, v: number): this { this.f32[index] = v; return this; }
+  i(index: number, v: number): this { this.i32[index] = v; return this; }
+}
+
+export class WebGpuBackend implements Backend {
+  readonly name = 'webgpu';
+  readonly recorder: Recorder;
+  private readonly modules = new Map<ShaderName, GPUShaderModule>();
+  private readonly pipelines = new Map<string, GPUComputePipeline>();
+  private readonly pool = new Map<number, GPUBuffer[]>();
+  private readonly dummy: GPUBuffer;
+  private live = 0;
+  private liveBytes = 0;
+  private pooledBytes = 0;
+
+  /** `keepAlive` holds Dawn's GPU object for the device's life: if it were collected, Dawn would abort. */
+  constructor(readonly device: GPUDevice, readonly adapter: AdapterDescription, readonly keepAlive: unknown) {
+    this.recorder = new Recorder(device);
+    this.dummy = device.createBuffer({ label: 'unused binding', size: 16, usage: GPUBufferUsage.STORAGE });
+  }
+
+  describe(): string {
+    const a = this.adapter;
+    return `WebGPU: ${[a.vendor, a.architecture, a.description].filter(Boolean).join(' / ')}${a.isFallback ? ' (fallback adapter)' : ''}`;
+  }
+
+  // ---- pipelines ---------------------------------------------------------------------------
+  private pipeline(shader: ShaderName, entryPoint: string, constants: Record<string, number> = {}): GPUComputePipeline {
+    const key = `${shader}:${entryPoint}:${JSON.stringify(constants)}`;
+    let p = this.pipelines.get(key);
+    if (p === undefined) {
+      let module = this.modules.get(shader);
+      if (module === undefined) {
+        module = this.device.createShaderModule({ label: `shaders/${shader}.wgsl`, code: SHADERS[shader] });
+        void module.getCompilationInfo().then((info) => {
+          const errors = info.messages.filter((m) => m.type === 'error');
+          if (errors.length > 0) {
+            this.recorder.fail(new Error(`WGSL compilation failed in shaders/${shader}.wgsl: ` +
+              errors.map((m) => `line ${m.lineNum}:${m.linePos} ${m.message}`).join('; ')));
+          }
+        });
+        this.modules.set(shader, module);
+      }
+      const shaderModule = module;
+      const label = `${shader}.${entryPoint}${Object.keys(constants).length ? JSON.stringify(constants) : ''}`;
+      p = this.recorder.guard(`the pipeline ${label} (shaders/${shader}.wgsl)`, () =>
+        this.device.createComputePipeline({ label, layout: 'auto', compute: { module: shaderModule, entryPoint, constants } }));
+      this.pipelines.set(key, p);
+      this.recorder.stats.pipelines++;
+    }
+    return p;
+  }
+
+  /** Workgroups for `count` groups of work: 1-D up to the per-dimension limit, then 2-D. */
+  private grid(count: number): [number, number] {
+    const max = this.device.limits.maxComputeWorkgroupsPerDimension;
+    const x = Math.max(1, Math.min(count, max));
+    return [x, Math.ceil(count / x)];
+  }
+
+  private elementGrid(n: number): [number, number] {
+    return this.grid(Math.ceil(n / 256));
+  }
+
+  // ---- memory ------------------------------------------------------------------------------
+  private alloc(length: number, dtype: DType): GpuStorage {
+    const bytes = Math.max(4, length * 4);
+    const pooled = this.pool.get(bytes)?.pop();
+    if (pooled) this.pooledBytes -= bytes;
+    const buffer = pooled ?? this.device.createBuffer({
+      label: `tensor ${length}×${dtype}`, size: bytes,
+      usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST,
+    });
+    this.live++;
+    this.liveBytes += bytes;
+    return new GpuStorage(this, dtype, length, buffer);
+  }
+
+  private own(s: Storage): GpuStorage {
+    if (!(s instanceof GpuStorage) || s.backend !== this) {
+      throw new Error(`webgpu backend: given a storage from the '${s.backend.name}' backend`);
+    }
+    if (s.released) throw new Error('webgpu backend: storage used after it was released');
+    return s;
+  }
+
+  private buf(s: Storage): GPUBuffer {
+    return this.own(s).buffer;
+  }
+
+  upload(data: HostArray): Storage {
+    const s = this.alloc(data.length, data instanceof Int32Array ? 'int32' : 'float32');
+    this.recorder.upload(s.buffer, data);
+    return s;
+  }
+
+  write(dst: Storage, data: HostArray): void {
+    this.recorder.upload(this.buf(dst), data);
+  }
+
+  async read(src: Storage): Promise<HostArray> {
+    const s = this.own(src);
+    const bytes = await this.recorder.read(s.buffer, s.length * 4);
+    return s.dtype === 'int32' ? new Int32Array(bytes) : new Float32Array(bytes);
+  }
+
+  release(s: Storage): void {
+    const own = this.own(s);
+    own.released = true;
+    const bytes = own.buffer.size;
+    this.live--;
+    this.liveBytes -= bytes;
+    const free = this.pool.get(bytes) ?? [];
+    free.push(own.buffer);
+    this.pool.set(bytes, free);
+    this.pooledBytes += bytes;
+    if (this.pooledBytes > MAX_POOLED_BYTES) this.drainPool();
+  }
+
+  /** Frees every pooled buffer (after the work recorded so far, which may still use them). */
+  private drainPool(): void {
+    this.recorder.destroyAfterSubmit([...this.pool.values()].flat());
+    this.pool.clear();
+    this.pooledBytes = 0;
+  }
+
+  memory(): MemoryInfo {
+    return { live: this.live, bytes: this.liveBytes };
+  }
+
+  /** Waits for all recorded work to finish (for benchmarks). */
+  async sync(): Promise<void> {
+    this.recorder.submit();
+    await this.device.queue.onSubmittedWorkDone();
+    this.recorder.check();
+  }
+
+  // ---- kernels -----------------------------------------------------------------------------
+  private elementwise(entry: string, n: number, params: Params, out: GPUBuffer, a: GPUBuffer | null = null, b: GPUBuffer | null = null): void {
+    params.u(0, n);
+    this.recorder.dispatch(this.pipeline('elementwise', entry), params.data, [out, a, b], this.elementGrid(n));
+  }
+
+  full(length: number, value: number, dtype: DType): Storage {
+    const out = this.alloc(length, dtype);
+    if (dtype === 'int32') {
+      const params = new Params().u(0, length).i(1, value);
+      this.recorder.dispatch(this.pipeline('int-fill', 'main'), params.data, [out.buffer], this.elementGrid(length));
+    } else {
+      this.elementwise('fill_main', length, new Params().f(2, value), out.buffer);
+    }
+    return out;
+  }
+
+  random(length: number, key: RandomKey, draw: RandomDraw): Storage {
+    const out = this.alloc(length, draw.kind === 'randint' ? 'int32' : 'float32');
+    const params = new Params().u(0, length).u(1, key.seed).u(2, key.stream).u(3, key.offset);
+    if (draw.kind === 'randint') params.i(6, draw.low).u(7, draw.high - draw.low);
+    else if (draw.kind === 'uniform') params.f(4, draw.low).f(5, draw.high);
+    else params.f(4, draw.mean).f(5, draw.std);
+    const buffers = draw.kind === 'randint' ? [null, out.buffer] : [out.buffer];
+    this.recorder.dispatch(this.pipeline('random', `${draw.kind}_main`), params.data, buffers, this.elementGrid(length));
+    return out;
+  }
+
+  unary(op: UnaryOp, x: Storage): Storage {
+    const out = this.alloc(x.length, 'float32');
+    this.elementwise('unary_main', x.length, new Params().u(1, UNARY_CODES[op]), out.buffer, this.buf(x));
+    return out;
+  }
+
+  scalar(op: ScalarOp, x: Storage, c: number): Storage {
+    const out = this.alloc(x.length, 'float32');
+    this.elementwise('scalar_main', x.length, new Params().u(1, SCALAR_CODES[op]).f(2, c), out.buffer, this.buf(x));
+    return out;
+  }
+
+  /** Shape and strides left-padded to rank 4 (uniform vec4s). */
+  private rank4(outShape: readonly number[], ...strides: (readonly number[])[]): { shape: number[]; strides: number[][] } {
+    if (outShape.length > 4) throw new Error(`webgpu backend: broadcasting supports rank ≤ 4, got [${outShape.join(',')}]`);
+    const pad = 4 - outShape.length;
+    return {
+      shape: [...new Array<number>(pad).fill(1), ...outShape],
+      strides: strides.map((s) => [...new Array<number>(pad).fill(0), ...s]),
+    };
+  }
+
+  binary(op: BinaryOp, a: Storage, b: Storage, plan: BroadcastPlan): Storage {
+    const n = plan.outShape.reduce((p, d) => p * d, 1);
+    const out = this.alloc(n, 'float32');
+    const { shape, strides: [as, bs] } = this.rank4(plan.outShape, plan.aStrides, plan.bStrides);
+    const params = new Params().u(1, BINARY_CODES[op]);
+    for (let d = 0; d < 4; d++) params.u(4 + d, shape[d]).u(8 + d, as[d]).u(12 + d, bs[d]);
+    this.elementwise('binary_main', n, params, out.buffer, this.buf(a), this.buf(b));
+    return out;
+  }
+
+  expand(x: Storage, outShape: readonly number[], xStrides: readonly number[]): Storage {
+    const n = outShape.reduce((p, d) => p * d, 1);
+    const out = this.alloc(n, 'float32');
+    const { shape, strides: [xs] } = this.rank4(outShape, xStrides);
+    const params = new Params();
+    for (let d = 0; d < 4; d++) params.u(4 + d, shape[d]).u(8 + d, xs[d]);
+    this.elementwise('expand_main', n, params, out.buffer, this.buf(x));
+    return out;
+  }
+
+  private reduce(x: Storage, outer: number, len: number, inner: number, square: boolean): Storage {
+    const out = this.alloc(outer * inner, 'float32');
+    const params = new Params().u(0, outer).u(1, len).u(2, inner);
+    const pipeline = this.pipeline('reduce', 'sum_axis_main', { SQUARE: square ? 1 : 0 });
+    this.recorder.dispatch(pipeline, params.data, [out.buffer, this.buf(x)], this.grid(outer * inner));
+    return out;
+  }
+
+  sumAxis(x: Storage, outer: number, len: number, inner: number): Storage {
+    return this.reduce(x, outer, len, inner, false);
+  }
+
+  sumSquares(x: Storage): Storage {
+    return this.reduce(x, 1, x.length, 1, true);
+  }
+
+  matmul(a: Storage, b: Storage, plan: MatmulPlan): Storage {
+    const out = this.alloc(plan.m * plan.n, 'float32');
+    const pipeline = this.pipeline('matmul', 'main', {
+      TRANS_A: plan.transA ? 1 : 0, TRANS_B: plan.transB ? 1 : 0, HAS_BIAS: plan.bias ? 1 : 0,
+    });
+    const params = new Params().u(0, plan.m).u(1, plan.n).u(2, plan.k);
+    const bias = plan.bias ? this.buf(plan.bias) : this.dummy;
+    const groups: [number, number] = [Math.ceil(plan.n / 32), Math.ceil(plan.m / 32)];
+    this.recorder.dispatch(pipeline, params.data, [out.buffer, this.buf(a), this.buf(b), bias], groups);
+    return out;
+  }
+
+  reluBackward(dy: Storage, y: Storage): Storage {
+    const out = this.alloc(dy.length, 'float32');
+    this.elementwise('relu_backward_main', dy.length, new Params(), out.buffer, this.buf(dy), this.buf(y));
+    return out;
+  }
+
+  clampBackward(dy: Storage, x: Storage, lo: number, hi: number): Storage {
+    const out = this.alloc(dy.length, 'float32');
+    const params = new Params().f(2, Math.max(lo, -FLOAT_MAX)).f(3, Math.min(hi, FLOAT_MAX));
+    this.elementwise('clamp_backward_main', dy.length, params, out.buffer, this.buf(dy), this.buf(x));
+    return out;
+  }
+
+  gather(table: Storage, idx: Storage, rows: number, dim: number): Storage {
+    const out = this.alloc(idx.length * dim, 'float32');
+    const params = new Params().u(0, idx.length).u(1, rows).u(2, dim);
+    const pipeline = this.pipeline('embedding', 'gather_main');
+    this.recorder.dispatch(pipeline, params.data, [out.buffer, this.buf(table), this.buf(idx)], this.elementGrid(idx.length * dim));
+    return out;
+  }
+
+  scatterAdd(dy: Storage, idx: Storage, rows: number, dim: number): Storage {
+    const out = this.alloc(rows * dim, 'float32');
+    const params = new Params().u(0, idx.length).u(1, rows).u(2, dim);
+    const pipeline = this.pipeline('embedding', 'scatter_add_main');
+    this.recorder.dispatch(pipeline, params.data, [out.buffer, this.buf(dy), this.buf(idx)], this.elementGrid(rows * dim));
+    return out;
+  }
+
+  // ---- in place ----------------------------------------------------------------------------
+  fill(dst: Storage, value: number): void {
+    if (dst.dtype === 'int32') throw new Error('webgpu backend: fill of an int32 storage in place is not supported');
+    this.elementwise('fill_main', dst.length, new Params().f(2, value), this.buf(dst));
+  }
+
+  addInPlace(dst: Storage, src: Storage): void {
+    this.elementwise('add_inplace_main', dst.length, new Params(), this.buf(dst), this.buf(src));
+  }
+
+  scaleInPlace(dst: Storage, coef: Storage): void {
+    this.elementwise('scale_inplace_main', dst.length, new Params(), this.buf(dst), this.buf(coef));
+  }
+
+  adamStep(p: Storage, g: Storage, m: Storage, v: Storage, h: AdamHyper): void {
+    const params = new Params()
+      .u(0, p.length)
+      .f(1, h.lr / (1 - h.beta1 ** h.step))
+      .f(2, Math.sqrt(1 - h.beta2 ** h.step))
+      .f(3, h.beta1).f(4, h.beta2).f(5, 1 - h.beta1).f(6, 1 - h.beta2)
+      .f(7, h.eps).f(8, h.weightDecay);
+    const buffers = [this.buf(p), this.buf(g), this.buf(m), this.buf(v)];
+    this.recorder.dispatch(this.pipeline('adam', 'main'), params.data, buffers, this.elementGrid(p.length));
+  }
+}

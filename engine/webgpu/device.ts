@@ -1,0 +1,73 @@
+// Acquiring a WebGPU adapter and device: `navigator.gpu` in a browser, Dawn's Node bindings
+// (the `webgpu` package) in Node. The adapter's limits are requested explicitly: the defaults
+// are far below what adapters offer (e.g. 8 vs 16 storage buffers per stage).
+
+import { EngineError } from '../errors.js';
+import { WebGpuBackend } from './backend.js';
+
+export interface AdapterDescription {
+  vendor: string;
+  architecture: string;
+  description: string;
+  isFallback: boolean;
+}
+
+const NO_ADAPTER_HELP =
+  'WebGPU: no adapter found. Dawn needs a Vulkan driver: install your GPU vendor\'s driver, or on ' +
+  'a machine without a GPU the software driver Mesa lavapipe (Debian bookworm: enable ' +
+  'bookworm-backports and `apt-get install -t bookworm-backports mesa-vulkan-drivers`; ' +
+  'bookworm\'s own 22.3 is too old). `bash scripts/setup.sh` does this.';
+
+/** The `GPU` entry point and whatever must stay referenced for the device's whole life. */
+async function gpuEntryPoint(): Promise<{ gpu: GPU; keepAlive: unknown }> {
+  const nav = (globalThis as { navigator?: { gpu?: GPU } }).navigator;
+  if (nav?.gpu) return { gpu: nav.gpu, keepAlive: null };
+  const proc = (globalThis as { process?: { env: Record<string, string | undefined> } }).process;
+  if (proc && !proc.env.XDG_RUNTIME_DIR) proc.env.XDG_RUNTIME_DIR = '/tmp';
+  let dawn: { create(options: string[]): GPU; globals: object };
+  try {
+    dawn = await import('webgpu');
+  } catch (e) {
+    throw new EngineError(`WebGPU: no navigator.gpu and the 'webgpu' package could not be loaded (${(e as Error).message})`);
+  }
+  Object.assign(globalThis, dawn.globals); // GPUBufferUsage, GPUMapMode, … as in a browser
+  const gpu = dawn.create([]);
+  // If the object returned by create() is garbage-collected, Dawn aborts: keep it.
+  return { gpu, keepAlive: gpu };
+}
+
+const WANTED_LIMITS = [
+  'maxStorageBuffersPerShaderStage', 'maxComputeWorkgroupStorageSize', 'maxBufferSize',
+  'maxStorageBufferBindingSize', 'maxComputeInvocationsPerWorkgroup', 'maxComputeWorkgroupSizeX',
+  'maxComputeWorkgroupSizeY', 'maxComputeWorkgroupsPerDimension', 'maxUniformBufferBindingSize',
+] as const;
+
+/** Finds an adapter and opens a device on it; throws a helpful error when there is none. */
+export async function requestWebGpu(): Promise<WebGpuBackend> {
+  const { gpu, keepAlive } = await gpuEntryPoint();
+  // The first request rarely returns null on some stacks; ask once more before giving up.
+  const adapter = (await gpu.requestAdapter({ powerPreference: 'high-performance' })) ??
+    (await gpu.requestAdapter({ powerPreference: 'high-performance' }));
+  if (!adapter) throw new EngineError(NO_ADAPTER_HELP);
+  const requiredLimits: Record<string, number> = {};
+  for (const name of WANTED_LIMITS) requiredLimits[name] = adapter.limits[name];
+  const device = await adapter.requestDevice({ requiredLimits });
+  const info = adapter.info;
+  const description: AdapterDescription = {
+    vendor: info.vendor,
+    architecture: info.architecture,
+    description: info.description,
+    isFallback: Boolean((info as { isFallbackAdapter?: boolean }).isFallbackAdapter ??
+      (adapter as { isFallbackAdapter?: boolean }).isFallbackAdapter),
+  };
+  return new WebGpuBackend(device, description, keepAlive);
+}
+
+/** The WebGPU backend if an adapter exists, otherwise null (with the reason). */
+export async function tryWebGpu(): Promise<{ backend: WebGpuBackend | null; reason: string }> {
+  try {
+    return { backend: await requestWebGpu(), reason: '' };
+  } catch (e) {
+    return { backend: null, reason: (e as Error).message };
+  }
+}

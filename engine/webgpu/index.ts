@@ -1,0 +1,22 @@
+// Choosing a device: 'cpu', 'webgpu', or 'auto' (WebGPU when an adapter exists, else the CPU).
+
+import type { Backend } from '../backend.js';
+import { cpu } from '../cpu/backend.js';
+import { requestWebGpu, tryWebGpu } from './device.js';
+
+export type DeviceChoice = 'auto' | 'cpu' | 'webgpu';
+
+export { requestWebGpu, tryWebGpu } from './device.js';
+export { WebGpuBackend } from './backend.js';
+
+/** The backend for a choice, and a line saying what was chosen and why. */
+export async function selectDevice(choice: DeviceChoice): Promise<{ device: Backend; note: string }> {
+  if (choice === 'cpu') return { device: cpu, note: `device: ${cpu.describe()}` };
+  if (choice === 'webgpu') {
+    const device = await requestWebGpu();
+    return { device, note: `device: ${device.describe()}` };
+  }
+  const { backend, reason } = await tryWebGpu();
+  if (backend) return { device: backend, note: `device (auto): ${backend.describe()}` };
+  return { device: cpu, note: `device (auto): ${cpu.describe()} — no WebGPU: ${reason}` };
+}
