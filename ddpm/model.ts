@@ -5,7 +5,7 @@
 //   forward(x, t): for i in 0..2: x = relu(linears[2i](x) + step_embeddings[i](t)); return linears[6](x)
 // Parameter names: linears.0.weight … linears.6.bias, step_embeddings.0.weight … (the state_dict keys).
 
-import { add, Embedding, Linear, Module, ReLU, type Backend, type Rng, type Tensor } from '../engine/index.js';
+import { Embedding, Linear, linear, Module, ReLU, type Backend, type Rng, type Tensor } from '../engine/index.js';
 
 export class MLPDiffusion extends Module {
   readonly linears: [Linear, ReLU, Linear, ReLU, Linear, ReLU, Linear];
@@ -28,9 +28,12 @@ export class MLPDiffusion extends Module {
   forward(x: Tensor, t: Tensor): Tensor {
     let h = x;
     for (let i = 0; i < 3; i++) {
-      h = this.linears[2 * i].forward(h);                 // Linear
-      h = add(h, this.step_embeddings[i].forward(t));     // + embedding of t
-      h = this.linears[2 * i + 1].forward(h);             // ReLU
+      // Linear, + embedding of t, ReLU — fused into one kernel (same numbers as the three ops).
+      const layer = this.linears[2 * i] as Linear;
+      h = linear(h, layer.weight, layer.bias ?? undefined, {
+        addRows: { table: this.step_embeddings[i].weight, indices: t },
+        relu: true,
+      });
     }
     return this.linears[6].forward(h);
   }

@@ -31,7 +31,8 @@ export interface BroadcastPlan {
 }
 
 /**
- * C[m,n] = Σ_k A[m,k]·B[k,n] (+ bias[n]).
+ * C[m,n] = epilogue(Σ_k A[m,k]·B[k,n]), the epilogue adding bias[n], then table[idx[m], n]
+ * (a per-row embedding), then applying ReLU — each optional.
  * transA: A is stored [k,m]; transB: B is stored [n,k] (a Linear weight, as PyTorch keeps it).
  */
 export interface MatmulPlan {
@@ -41,6 +42,9 @@ export interface MatmulPlan {
   readonly transA: boolean;
   readonly transB: boolean;
   readonly bias?: Storage;
+  /** table [rows, n] and idx [m] (int32, validated by the caller). */
+  readonly rowAdd?: { readonly table: Storage; readonly idx: Storage };
+  readonly relu?: boolean;
 }
 
 /** Where a counter-based random draw starts: see engine/random.ts. */

@@ -11,7 +11,7 @@ export { EngineError } from './errors.js';
 export { add, sub, mul, div, neg, square, sqrt, relu, clamp } from './ops/elementwise.js';
 export { sum, mean, expand } from './ops/reduce.js';
 export { reshape } from './ops/shape.js';
-export { matmul, linear, type MatmulOptions } from './ops/matmul.js';
+export { matmul, linear, type MatmulOptions, type LinearEpilogue } from './ops/matmul.js';
 export { embedding } from './ops/embedding.js';
 export { mseLoss } from './ops/loss.js';
 export { Module, Linear, Embedding, ReLU, type TensorData } from './nn.js';

@@ -1,15 +1,19 @@
-// C[m,n] = op(A)[m,k] · op(B)[k,n] (+ bias[n]), op transposing when TRANS_A / TRANS_B:
+// C[m,n] = epilogue(op(A)[m,k] · op(B)[k,n]), op transposing when TRANS_A / TRANS_B, the
+// epilogue fusing a linear layer's tail into the output step: + bias[n] (HAS_BIAS), then
+// + table[idx[m], n] (HAS_ROW_ADD: the per-row timestep embedding), then max(·, 0) (RELU).
 //   A plain [m,k] or transposed (stored [k,m]); B plain [k,n] or transposed (stored [n,k],
 //   a Linear weight as PyTorch keeps it). Any m, n, k ≥ 1.
 // Register blocking: each thread computes a 4×4 block of C in registers, reading its 4 rows
 // of A and 4 columns of B once per step of k; an 8×8 workgroup covers a 32×32 tile. Reads past
 // the edge are clamped to the last row/column (and the results discarded), so every m, n works.
-// The transposes and the bias are override constants: one pipeline per combination, every
+// The transposes and the epilogue are override constants: one pipeline per combination, every
 // shape served by the same pipeline through the uniforms.
 
 override TRANS_A: bool = false;
 override TRANS_B: bool = false;
 override HAS_BIAS: bool = false;
+override HAS_ROW_ADD: bool = false;
+override RELU: bool = false;
 
 struct Params {
   m: u32,
@@ -23,6 +27,8 @@ struct Params {
 @group(0) @binding(2) var<storage, read> a: array<f32>;
 @group(0) @binding(3) var<storage, read> b: array<f32>;
 @group(0) @binding(4) var<storage, read> bias: array<f32>;   // [n]; a dummy when !HAS_BIAS
+@group(0) @binding(5) var<storage, read> table: array<f32>;  // [rows, n]; a dummy when !HAS_ROW_ADD
+@group(0) @binding(6) var<storage, read> idx: array<i32>;    // [m], checked on the host
 
 fn loadA(i: u32, p: u32) -> f32 {
   if (TRANS_A) { return a[p * u.m + i]; }
@@ -60,9 +66,15 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   for (var r = 0u; r < 4u; r++) {
     let row = row0 + r;
     if (row >= u.m) { break; }
+    var v = acc[r];
+    if (HAS_ROW_ADD) {
+      let base = u32(idx[row]) * u.n;
+      v += vec4<f32>(table[base + cols.x], table[base + cols.y], table[base + cols.z], table[base + cols.w]);
+    }
+    if (RELU) { v = max(v, vec4<f32>(0.0)); }
     for (var q = 0u; q < 4u; q++) {
       let col = col0 + q;
-      if (col < u.n) { c[row * u.n + col] = acc[r][q]; }
+      if (col < u.n) { c[row * u.n + col] = v[q]; }
     }
   }
 }

@@ -26,6 +26,13 @@ test('linear names the weight and the shapes', () => {
   layer.namedParameters('layer.');
   assertThrowsWith(() => layer.forward(f([8, 4])), ['linear: expected x [B, 3]', "weight 'layer.weight' [5,3] float32", 'got x [8,4] float32']);
   assertThrowsWith(() => E.linear(f([2, 3]), f([5, 3]), f([4])), ['linear: expected bias [5]', 'got bias [4] float32']);
+  const table = f([10, 5]);
+  assertThrowsWith(() => E.linear(f([2, 3]), f([5, 3]), undefined, { addRows: { table, indices: idx([0, 10]) } }),
+    ['linear: indices must lie in [0, 9]', 'from 0 to 10']);
+  assertThrowsWith(() => E.linear(f([2, 3]), f([5, 3]), undefined, { addRows: { table, indices: idx([0, 1, 2]) } }),
+    ['linear: expected int32 indices [2] (one per row of x)', 'got indices [3] int32']);
+  assertThrowsWith(() => E.linear(f([2, 3]), f([5, 3]), undefined, { addRows: { table: f([10, 4]), indices: idx([0, 1]) } }),
+    ['linear: expected an embedding table [rows, 5] to add', 'got table [10,4] float32']);
 });
 
 test('embedding: an index outside the table is an error, not a clamp', () => {

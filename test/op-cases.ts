@@ -42,6 +42,7 @@ export function applyCase(c: OpCase, t: Record<string, E.Tensor>): E.Tensor {
     case 'matmul': return E.matmul(t.a, t.b, { transA: p.transA, transB: p.transB });
     case 'linear': return E.linear(t.x, t.weight, t.bias);
     case 'embedding': return E.embedding(t.indices, t.weight);
+    case 'linearFused': return E.linear(t.x, t.weight, t.bias, { addRows: { table: t.table, indices: t.indices }, relu: p.relu });
     case 'mse': return E.mseLoss(t.input, t.target);
     case 'reshape': return E.reshape(t.x, p.shape);
     case 'expand': return E.expand(t.x, p.shape);

@@ -32,7 +32,7 @@ for (const c of opCases) {
 test('every differentiable op of the engine has a PyTorch fixture', () => {
   const ops = new Set(opCases.map((c) => c.op));
   for (const op of ['add', 'sub', 'mul', 'div', 'addScalar', 'rsubScalar', 'mulScalar', 'divScalar', 'rdivScalar',
-    'neg', 'square', 'sqrt', 'relu', 'clamp', 'sum', 'mean', 'matmul', 'linear', 'embedding', 'mse', 'reshape', 'expand']) {
+    'neg', 'square', 'sqrt', 'relu', 'clamp', 'sum', 'mean', 'matmul', 'linear', 'linearFused', 'embedding', 'mse', 'reshape', 'expand']) {
     assert.ok(ops.has(op), `fixture for ${op}`);
   }
 });
@@ -44,6 +44,15 @@ test('embedding backward sums the rows of duplicate indices', async () => {
   assert.equal(await values(out), [5, 6, 1, 2, 5, 6, 5, 6]);
   E.sum(out).backward();
   assert.equal(await values(weight.grad!), [1, 1, 0, 0, 3, 3]);
+});
+
+test('the fused linear epilogue equals the ops it fuses', async () => {
+  const rng = new E.Rng(4);
+  const x = E.randn([33, 7], rng), w = E.randn([12, 7], rng), b = E.randn([12], rng), table = E.randn([5, 12], rng);
+  const idx = E.randint([33], 0, 5, rng);
+  const fused = await values(E.linear(x, w, b, { addRows: { table, indices: idx }, relu: true }));
+  const separate = await values(E.relu(E.add(E.linear(x, w, b), E.embedding(idx, table))));
+  assertClose(fused, separate, { atol: 1e-6, rtol: 1e-6 }, 'fused vs separate');
 });
 
 test.run();

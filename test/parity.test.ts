@@ -86,10 +86,12 @@ it('parity linear [10000,128]·[128,128]ᵀ + b (the sampling batch)', async () 
   await parity('linear', [randn(10000, 128), randn(128, 128), randn(128)], (x, w, b) => E.linear(x, w, b), terms(10000));
 });
 
-it('parity fused first layer [128,2]·[128,2]ᵀ + b, + embedding, relu', async () => {
-  await parity('layer', [randn(128, 2), randn(128, 2), randn(128), randn(100, 128), ints(128, 100)],
-    (x, w, b, table, t) => E.relu(E.add(E.linear(x, w, b), E.embedding(t, table))), terms(128));
-});
+for (const [batch, inF, outF] of [[128, 2, 128], [128, 128, 128], [37, 5, 11]]) {
+  it(`parity fused layer relu(x·Wᵀ + b + table[t]) x [${batch},${inF}], W [${outF},${inF}], table [100,${outF}]`, async () => {
+    await parity('fused layer', [randn(batch, inF), randn(outF, inF), randn(outF), randn(100, outF), ints(batch, 100)],
+      (x, w, b, table, t) => E.linear(x, w, b, { addRows: { table, indices: t }, relu: true }), terms(Math.max(batch, inF)));
+  });
+}
 
 // ---- elementwise and broadcasting -------------------------------------------------------------
 const broadcastPairs: [number[], number[]][] = [

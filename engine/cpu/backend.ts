@@ -117,8 +117,12 @@ export class CpuBackend implements Backend {
   }
 
   matmul(a: Storage, b: Storage, plan: MatmulPlan): Storage {
-    const bias = plan.bias ? this.f32(plan.bias) : null;
-    return this.wrap(matmul(this.f32(a), this.f32(b), bias, plan));
+    const epilogue = {
+      bias: plan.bias ? this.f32(plan.bias) : null,
+      rowAdd: plan.rowAdd ? { table: this.f32(plan.rowAdd.table), idx: this.i32(plan.rowAdd.idx) } : null,
+      relu: plan.relu ?? false,
+    };
+    return this.wrap(matmul(this.f32(a), this.f32(b), epilogue, plan));
   }
 
   reluBackward(dy: Storage, y: Storage): Storage {

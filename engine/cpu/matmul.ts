@@ -1,9 +1,16 @@
-// CPU reference matrix multiply: one float64 dot product per output element.
+// CPU reference matrix multiply: one float64 dot product per output element, then the
+// optional epilogue (bias, a per-row embedding, ReLU) in float32 like the GPU kernel.
 
 import type { MatmulPlan } from '../backend.js';
 
-// a: [m,k] (or [k,m] if transA), b: [k,n] (or [n,k] if transB), bias: [n] → c: [m,n]
-export function matmul(a: Float32Array, b: Float32Array, bias: Float32Array | null, plan: MatmulPlan): Float32Array {
+export interface Epilogue {
+  bias: Float32Array | null;               // [n]
+  rowAdd: { table: Float32Array; idx: Int32Array } | null; // table [rows, n], idx [m]
+  relu: boolean;
+}
+
+// a: [m,k] (or [k,m] if transA), b: [k,n] (or [n,k] if transB) → c: [m,n]
+export function matmul(a: Float32Array, b: Float32Array, epilogue: Epilogue, plan: MatmulPlan): Float32Array {
   const { m, n, k, transA, transB } = plan;
   // Element strides so that A(i,p) = a[i*aRow + p*aCol] and B(p,j) = b[p*bRow + j*bCol].
   const [aRow, aCol] = transA ? [1, m] : [k, 1];
@@ -11,9 +18,12 @@ export function matmul(a: Float32Array, b: Float32Array, bias: Float32Array | nu
   const c = new Float32Array(m * n);
   for (let i = 0; i < m; i++) {
     for (let j = 0; j < n; j++) {
-      let acc = bias ? bias[j] : 0;
+      let acc = 0;
       for (let p = 0; p < k; p++) acc += a[i * aRow + p * aCol] * b[p * bRow + j * bCol];
-      c[i * n + j] = acc;
+      let v = Math.fround(acc);
+      if (epilogue.bias) v = Math.fround(v + epilogue.bias[j]);
+      if (epilogue.rowAdd) v = Math.fround(v + epilogue.rowAdd.table[epilogue.rowAdd.idx[i] * n + j]);
+      c[i * n + j] = epilogue.relu && v < 0 ? 0 : v;
     }
   }
   return c;

@@ -6,6 +6,17 @@ import { record } from '../autograd.js';
 import { describe, expectFloat, expectSameDevice, fail } from '../errors.js';
 import { Tensor } from '../tensor.js';
 
+/** Throws unless every index lies in [0, rows) of `table`, using the range the indices carry. */
+export function checkIndices(op: string, indices: Tensor, table: Tensor): void {
+  const rows = table.shape[0];
+  const range = indices.intRange;
+  if (range === undefined) fail(op, `the range of ${describe(indices, 'indices')} is unknown, so it cannot be checked`);
+  if (range.min < 0 || range.max >= rows) {
+    fail(op, `indices must lie in [0, ${rows - 1}] for ${describe(table, 'weight')}, ` +
+      `got values from ${range.min} to ${range.max} in ${describe(indices, 'indices')}`);
+  }
+}
+
 // indices: I (int32), weight: [rows, dim] → [...I, dim]
 export function embedding(indices: Tensor, weight: Tensor): Tensor {
   indices.assertAlive('embedding');
@@ -14,12 +25,7 @@ export function embedding(indices: Tensor, weight: Tensor): Tensor {
   if (indices.dtype !== 'int32') fail('embedding', `expected int32 indices, got ${describe(indices, 'indices')}`);
   if (weight.rank !== 2) fail('embedding', `expected weight [rows, dim], got ${describe(weight, 'weight')}`);
   const [rows, dim] = weight.shape;
-  const range = indices.intRange;
-  if (range === undefined) fail('embedding', `the range of ${describe(indices, 'indices')} is unknown, so it cannot be checked`);
-  if (range.min < 0 || range.max >= rows) {
-    fail('embedding', `indices must lie in [0, ${rows - 1}] for ${describe(weight, 'weight')}, ` +
-      `got values from ${range.min} to ${range.max} in ${describe(indices, 'indices')}`);
-  }
+  checkIndices('embedding', indices, weight);
   const out = new Tensor(weight.device.gather(weight.storage, indices.storage, rows, dim), [...indices.shape, dim]);
   return record(out, 'embedding', [indices, weight], (g) => [
     null,

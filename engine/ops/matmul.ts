@@ -1,5 +1,6 @@
 // Matrix products: matmul with optional transposed operands, and the fused linear layer
-// y = x·Wᵀ + b with W stored [out, in] as PyTorch stores it.
+// y = x·Wᵀ + b with W stored [out, in] as PyTorch stores it, optionally followed (in the same
+// kernel) by + table[indices] (a per-row embedding) and ReLU.
 //
 // Gradients of C = op(A)·op(B), where op transposes when asked:
 //   ∂L/∂op(A) = G·op(B)ᵀ      ∂L/∂op(B) = op(A)ᵀ·G
@@ -12,6 +13,7 @@
 import { record } from '../autograd.js';
 import { describe, expectFloat, expectSameDevice, fail } from '../errors.js';
 import { Tensor } from '../tensor.js';
+import { checkIndices } from './embedding.js';
 import { sum } from './reduce.js';
 
 export interface MatmulOptions {
@@ -43,8 +45,16 @@ export function matmul(a: Tensor, b: Tensor, options: MatmulOptions = {}): Tenso
   ]);
 }
 
-// x: [B, in], weight: [out, in], bias: [out] → [B, out]
-export function linear(x: Tensor, weight: Tensor, bias?: Tensor): Tensor {
+export interface LinearEpilogue {
+  /** Adds table[indices[i]] to row i: table [rows, out], indices [B] int32. */
+  addRows?: { table: Tensor; indices: Tensor };
+  /** Applies max(·, 0) last. */
+  relu?: boolean;
+}
+
+// x: [B, in], weight: [out, in], bias: [out], table: [rows, out], indices: [B] → [B, out]
+//   y = relu?(x·Wᵀ + b + table[indices]) in one kernel
+export function linear(x: Tensor, weight: Tensor, bias?: Tensor, epilogue: LinearEpilogue = {}): Tensor {
   expectFloat('linear', x, 'x');
   expectFloat('linear', weight, 'weight');
   expectSameDevice('linear', bias ? { x, weight, bias } : { x, weight });
@@ -53,18 +63,44 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor): Tensor {
   if (x.rank !== 2 || x.shape[1] !== inFeatures) {
     fail('linear', `expected x [B, ${inFeatures}] for ${describe(weight, 'weight')}, got ${describe(x, 'x')}`);
   }
+  const batch = x.shape[0];
   if (bias) {
     expectFloat('linear', bias, 'bias');
     if (bias.rank !== 1 || bias.shape[0] !== outFeatures) {
       fail('linear', `expected bias [${outFeatures}] for ${describe(weight, 'weight')}, got ${describe(bias, 'bias')}`);
     }
   }
-  const plan = { m: x.shape[0], n: outFeatures, k: inFeatures, transA: false, transB: true, bias: bias?.storage };
-  const out = new Tensor(x.device.matmul(x.storage, weight.storage, plan), [x.shape[0], outFeatures]);
-  const inputs = bias ? [x, weight, bias] : [x, weight];
-  return record(out, 'linear', inputs, (g) => [
-    matmul(g, weight),                 // dx = G·W        [B,out]·[out,in]
-    matmul(g, x, { transA: true }),    // dW = Gᵀ·x       [out,B]·[B,in]
-    bias ? sum(g, 0) : null,           // db = Σ_rows G   [out]
-  ]);
+  const rows = epilogue.addRows;
+  if (rows) {
+    const { table, indices } = rows;
+    expectFloat('linear', table, 'table');
+    expectSameDevice('linear', { x, table, indices });
+    if (table.rank !== 2 || table.shape[1] !== outFeatures) {
+      fail('linear', `expected an embedding table [rows, ${outFeatures}] to add, got ${describe(table, 'table')}`);
+    }
+    if (indices.dtype !== 'int32' || indices.rank !== 1 || indices.shape[0] !== batch) {
+      fail('linear', `expected int32 indices [${batch}] (one per row of x), got ${describe(indices, 'indices')}`);
+    }
+    checkIndices('linear', indices, table);
+  }
+  const relu = epilogue.relu ?? false;
+  const plan = {
+    m: batch, n: outFeatures, k: inFeatures, transA: false, transB: true, bias: bias?.storage,
+    rowAdd: rows ? { table: rows.table.storage, idx: rows.indices.storage } : undefined, relu,
+  };
+  const out = new Tensor(x.device.matmul(x.storage, weight.storage, plan), [batch, outFeatures]);
+  const inputs = [x, weight, ...(bias ? [bias] : []), ...(rows ? [rows.table] : [])];
+  return record(out, 'linear', inputs, (g) => {
+    // Through the ReLU first: the gradient flows where the output is positive.
+    const gz = relu ? new Tensor(x.device.reluBackward(g.storage, out.storage), g.shape) : g;
+    const grads: (Tensor | null)[] = [
+      matmul(gz, weight),              // dx = G·W        [B,out]·[out,in]
+      matmul(gz, x, { transA: true }), // dW = Gᵀ·x       [out,B]·[B,in]
+    ];
+    if (bias) grads.push(sum(gz, 0));  // db = Σ_rows G   [out]
+    if (rows) {                        // dTable[r] = Σ_{i: indices[i]=r} G[i]
+      grads.push(new Tensor(x.device.scatterAdd(gz.storage, rows.indices.storage, rows.table.shape[0], outFeatures), rows.table.shape));
+    }
+    return grads;
+  });
 }

@@ -269,12 +269,15 @@ export class WebGpuBackend implements Backend {
   matmul(a: Storage, b: Storage, plan: MatmulPlan): Storage {
     const out = this.alloc(plan.m * plan.n, 'float32');
     const pipeline = this.pipeline('matmul', 'main', {
-      TRANS_A: plan.transA ? 1 : 0, TRANS_B: plan.transB ? 1 : 0, HAS_BIAS: plan.bias ? 1 : 0,
+      TRANS_A: plan.transA ? 1 : 0, TRANS_B: plan.transB ? 1 : 0,
+      HAS_BIAS: plan.bias ? 1 : 0, HAS_ROW_ADD: plan.rowAdd ? 1 : 0, RELU: plan.relu ? 1 : 0,
     });
     const params = new Params().u(0, plan.m).u(1, plan.n).u(2, plan.k);
     const bias = plan.bias ? this.buf(plan.bias) : this.dummy;
+    const table = plan.rowAdd ? this.buf(plan.rowAdd.table) : this.dummy;
+    const idx = plan.rowAdd ? this.buf(plan.rowAdd.idx) : this.dummy;
     const groups: [number, number] = [Math.ceil(plan.n / 32), Math.ceil(plan.m / 32)];
-    this.recorder.dispatch(pipeline, params.data, [out.buffer, this.buf(a), this.buf(b), bias], groups);
+    this.recorder.dispatch(pipeline, params.data, [out.buffer, this.buf(a), this.buf(b), bias, table, idx], groups);
     return out;
   }
 
