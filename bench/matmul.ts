@@ -34,11 +34,18 @@ async function timeCase(device: E.Backend, c: Case, repeats: number): Promise<nu
   const rng = new E.Rng(0);
   const a = E.randn(c.transA ? [c.k, c.m] : [c.m, c.k], rng, { device });
   const b = E.randn(c.transB ? [c.n, c.k] : [c.k, c.n], rng, { device });
+  // One sample: `inner` products recorded back to back, then one readback (which waits for the
+  // device), so a GPU's per-submit latency is spread over several kernels.
+  const inner = 5;
   const run = async (): Promise<number> => {
     const t0 = performance.now();
-    const out = E.matmul(a, b, { transA: c.transA, transB: c.transB });
-    await out.toArray(); // waits for the device
-    const ms = performance.now() - t0;
+    let out = E.matmul(a, b, { transA: c.transA, transB: c.transB });
+    for (let i = 1; i < inner; i++) {
+      out.dispose();
+      out = E.matmul(a, b, { transA: c.transA, transB: c.transB });
+    }
+    await out.toArray();
+    const ms = (performance.now() - t0) / inner;
     out.dispose();
     return ms;
   };
@@ -56,14 +63,15 @@ async function main(): Promise<void> {
   const devices: E.Backend[] = [E.cpu];
   const { backend: gpu, reason } = await tryWebGpu();
   if (gpu) devices.push(gpu);
-  else console.log(`webgpu: not measured (${reason})`);
-  for (const device of devices) {
-    console.log(`\n${device.name}: ${device.describe()}`);
-    console.log(`${'shape'.padEnd(40)} GFLOP/s (median of ${repeats})`);
-    for (const c of cases) {
-      const gflops = await timeCase(device, c, repeats);
-      console.log(`${c.label.padEnd(40)} ${gflops.toFixed(3)}`);
-    }
+  for (const d of devices) console.log(`${d.name}: ${d.describe()}`);
+  if (!gpu) console.log(`webgpu: not measured (${reason})`);
+  console.log(`\nmatmul GFLOP/s, median of ${repeats} samples after a warm-up${gpu ? '; ratio = webgpu / cpu, same run' : ''}`);
+  console.log(`${'shape'.padEnd(40)}${devices.map((d) => d.name.padStart(10)).join('')}${gpu ? '     ratio' : ''}`);
+  for (const c of cases) {
+    const rates: number[] = [];
+    for (const d of devices) rates.push(await timeCase(d, c, repeats));
+    const ratio = gpu ? `${(rates[1] / rates[0]).toFixed(2).padStart(9)}×` : '';
+    console.log(`${c.label.padEnd(40)}${rates.map((r) => r.toFixed(3).padStart(10)).join('')}${ratio}`);
   }
   process.exit(0); // a WebGPU device would keep Node's event loop alive
 }

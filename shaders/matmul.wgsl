@@ -3,9 +3,11 @@
 // + table[idx[m], n] (HAS_ROW_ADD: the per-row timestep embedding), then max(·, 0) (RELU).
 //   A plain [m,k] or transposed (stored [k,m]); B plain [k,n] or transposed (stored [n,k],
 //   a Linear weight as PyTorch keeps it). Any m, n, k ≥ 1.
-// Register blocking: each thread computes a 4×4 block of C in registers, reading its 4 rows
-// of A and 4 columns of B once per step of k; an 8×8 workgroup covers a 32×32 tile. Reads past
-// the edge are clamped to the last row/column (and the results discarded), so every m, n works.
+// Register blocking: each thread computes an 8×8 block of C in registers (8 rows × two vec4),
+// reading its 8 values of A and 8 of B once per step of k; an 8×8 workgroup covers a 64×64
+// tile. No workgroup memory: on lavapipe this measured 4.6 GFLOP/s at 512³ against 3.1 for 4×4
+// blocks (`npm run bench`). Reads past the edge are clamped to the last row/column (and the
+// results discarded), so every m, n works.
 // The transposes and the epilogue are override constants: one pipeline per combination, every
 // shape served by the same pipeline through the uniforms.
 
@@ -42,39 +44,49 @@ fn loadB(p: u32, j: u32) -> f32 {
 
 @compute @workgroup_size(8, 8)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
-  let row0 = gid.y * 4u;
-  let col0 = gid.x * 4u;
+  let row0 = gid.y * 8u;
+  let col0 = gid.x * 8u;
   if (row0 >= u.m || col0 >= u.n) { return; }
-  let rows = min(vec4<u32>(row0, row0 + 1u, row0 + 2u, row0 + 3u), vec4<u32>(u.m - 1u));
-  let cols = min(vec4<u32>(col0, col0 + 1u, col0 + 2u, col0 + 3u), vec4<u32>(u.n - 1u));
+  var rows: array<u32, 8>;
+  for (var r = 0u; r < 8u; r++) { rows[r] = min(row0 + r, u.m - 1u); }
+  let colsL = min(vec4<u32>(col0, col0 + 1u, col0 + 2u, col0 + 3u), vec4<u32>(u.n - 1u));
+  let colsR = min(vec4<u32>(col0 + 4u, col0 + 5u, col0 + 6u, col0 + 7u), vec4<u32>(u.n - 1u));
 
-  var acc0 = vec4<f32>(0.0);
-  var acc1 = vec4<f32>(0.0);
-  var acc2 = vec4<f32>(0.0);
-  var acc3 = vec4<f32>(0.0);
+  var accL: array<vec4<f32>, 8>;
+  var accR: array<vec4<f32>, 8>;
   for (var p = 0u; p < u.k; p++) {
-    let bRow = vec4<f32>(loadB(p, cols.x), loadB(p, cols.y), loadB(p, cols.z), loadB(p, cols.w));
-    acc0 += loadA(rows.x, p) * bRow;
-    acc1 += loadA(rows.y, p) * bRow;
-    acc2 += loadA(rows.z, p) * bRow;
-    acc3 += loadA(rows.w, p) * bRow;
+    let bL = vec4<f32>(loadB(p, colsL.x), loadB(p, colsL.y), loadB(p, colsL.z), loadB(p, colsL.w));
+    let bR = vec4<f32>(loadB(p, colsR.x), loadB(p, colsR.y), loadB(p, colsR.z), loadB(p, colsR.w));
+    for (var r = 0u; r < 8u; r++) {
+      let av = loadA(rows[r], p);
+      accL[r] += av * bL;
+      accR[r] += av * bR;
+    }
   }
 
-  var biasRow = vec4<f32>(0.0);
-  if (HAS_BIAS) { biasRow = vec4<f32>(bias[cols.x], bias[cols.y], bias[cols.z], bias[cols.w]); }
-  let acc = array<vec4<f32>, 4>(acc0 + biasRow, acc1 + biasRow, acc2 + biasRow, acc3 + biasRow);
-  for (var r = 0u; r < 4u; r++) {
+  var biasL = vec4<f32>(0.0);
+  var biasR = vec4<f32>(0.0);
+  if (HAS_BIAS) {
+    biasL = vec4<f32>(bias[colsL.x], bias[colsL.y], bias[colsL.z], bias[colsL.w]);
+    biasR = vec4<f32>(bias[colsR.x], bias[colsR.y], bias[colsR.z], bias[colsR.w]);
+  }
+  for (var r = 0u; r < 8u; r++) {
     let row = row0 + r;
     if (row >= u.m) { break; }
-    var v = acc[r];
+    var vL = accL[r] + biasL;
+    var vR = accR[r] + biasR;
     if (HAS_ROW_ADD) {
       let base = u32(idx[row]) * u.n;
-      v += vec4<f32>(table[base + cols.x], table[base + cols.y], table[base + cols.z], table[base + cols.w]);
+      vL += vec4<f32>(table[base + colsL.x], table[base + colsL.y], table[base + colsL.z], table[base + colsL.w]);
+      vR += vec4<f32>(table[base + colsR.x], table[base + colsR.y], table[base + colsR.z], table[base + colsR.w]);
     }
-    if (RELU) { v = max(v, vec4<f32>(0.0)); }
+    if (RELU) {
+      vL = max(vL, vec4<f32>(0.0));
+      vR = max(vR, vec4<f32>(0.0));
+    }
     for (var q = 0u; q < 4u; q++) {
-      let col = col0 + q;
-      if (col < u.n) { c[row * u.n + col] = v[q]; }
+      if (col0 + q < u.n) { c[row * u.n + col0 + q] = vL[q]; }
+      if (col0 + 4u + q < u.n) { c[row * u.n + col0 + 4u + q] = vR[q]; }
     }
   }
 }

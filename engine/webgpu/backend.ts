@@ -276,7 +276,7 @@ export class WebGpuBackend implements Backend {
     const bias = plan.bias ? this.buf(plan.bias) : this.dummy;
     const table = plan.rowAdd ? this.buf(plan.rowAdd.table) : this.dummy;
     const idx = plan.rowAdd ? this.buf(plan.rowAdd.idx) : this.dummy;
-    const groups: [number, number] = [Math.ceil(plan.n / 32), Math.ceil(plan.m / 32)];
+    const groups: [number, number] = [Math.ceil(plan.n / 64), Math.ceil(plan.m / 64)];
     this.recorder.dispatch(pipeline, params.data, [out.buffer, this.buf(a), this.buf(b), bias, table, idx], groups);
     return out;
   }
