@@ -1,0 +1,54 @@
+// The tutorial's diffusion loss (diffusion_loss_fn):
+//   t   = randint(0, T, B//2); t = cat([t, T−1−t])          antithetic timesteps
+//   x   = x0·√ᾱ[t] + ε·√(1−ᾱ[t]),  ε ~ N(0, I)               q_sample
+//   loss = mean((ε − ε_θ(x, t))²)
+// An odd batch gets one extra random timestep (the tutorial's B//2 + mirror would be one short).
+// Timesteps are drawn on the host (a few integers; an upload, never a readback); the noise is
+// drawn on the tensors' device.
+
+import * as E from '../engine/index.js';
+import type { MLPDiffusion } from './model.js';
+import type { Schedule } from './schedules.js';
+
+/** The schedule's per-step coefficients as [T, 1] tables on a device (gathered by timestep). */
+export class DiffusionTables {
+  readonly sqrtAlphasBar: E.Tensor;
+  readonly sqrtOneMinusAlphasBar: E.Tensor;
+
+  constructor(readonly schedule: Schedule, device: E.Backend) {
+    const T = schedule.steps;
+    this.sqrtAlphasBar = E.keep(E.tensor(schedule.sqrtAlphasBar, [T, 1], { device }));
+    this.sqrtOneMinusAlphasBar = E.keep(E.tensor(schedule.sqrtOneMinusAlphasBar, [T, 1], { device }));
+  }
+}
+
+/** B//2 timesteps in [0, T) and their mirrors T−1−t, plus one more if B is odd. */
+export function antitheticTimesteps(batch: number, steps: number, rng: E.Rng): Int32Array {
+  const half = rng.randint(Math.floor(batch / 2), 0, steps);
+  const t = new Int32Array(batch);
+  t.set(half);
+  half.forEach((v, i) => { t[half.length + i] = steps - 1 - v; });
+  if (batch % 2 === 1) t[batch - 1] = rng.randint(1, 0, steps)[0];
+  return t;
+}
+
+// x0: [B, 2], t: [B] int32, noise: [B, 2] → x_t: [B, 2]
+export function qSample(tables: DiffusionTables, x0: E.Tensor, t: E.Tensor, noise: E.Tensor): E.Tensor {
+  const a = E.embedding(t, tables.sqrtAlphasBar);            // [B, 1]
+  const am1 = E.embedding(t, tables.sqrtOneMinusAlphasBar);  // [B, 1]
+  return E.add(E.mul(x0, a), E.mul(noise, am1));
+}
+
+/** mean((ε − ε_θ(q_sample(x0, t, ε), t))²) for given timesteps and noise. */
+export function diffusionLossWith(model: MLPDiffusion, tables: DiffusionTables, x0: E.Tensor, t: E.Tensor, noise: E.Tensor): E.Tensor {
+  const x = qSample(tables, x0, t, noise);
+  return E.mseLoss(noise, model.forward(x, t));
+}
+
+/** The tutorial's loss on a batch x0 [B, 2], drawing timesteps and noise from `rng`. */
+export function diffusionLoss(model: MLPDiffusion, tables: DiffusionTables, x0: E.Tensor, rng: E.Rng): E.Tensor {
+  const batch = x0.shape[0];
+  const t = E.tensor(antitheticTimesteps(batch, tables.schedule.steps, rng), [batch], { device: x0.device });
+  const noise = E.randn([batch, 2], rng, { device: x0.device });
+  return diffusionLossWith(model, tables, x0, t, noise);
+}
