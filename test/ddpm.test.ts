@@ -10,10 +10,23 @@ import * as E from '../engine/index.js';
 import { DATASETS, makeDataset } from '../ddpm/data.js';
 import { antitheticTimesteps, DiffusionTables, diffusionLossWith, qSample } from '../ddpm/loss.js';
 import { MLPDiffusion } from '../ddpm/model.js';
+import { ddimStep, ddimTimesteps, ddpmStep, tutorialStep } from '../ddpm/sample.js';
 import { makeSchedule, type ScheduleName } from '../ddpm/schedules.js';
 import { assertClose, fromFixture, loadFixture, values, type FixtureTensor } from './helpers.js';
 
+interface StepCase {
+  sampler: 'tutorial' | 'ddpm' | 'ddim';
+  t: number;
+  tNext?: number;
+  eta?: number;
+  clip?: number | null;
+  variance?: 'fixedlarge' | 'fixedsmall';
+  out: FixtureTensor;
+  eps?: FixtureTensor;
+}
+
 interface DdpmFixture {
+  steps: { x: FixtureTensor; z: FixtureTensor; cases: StepCase[] };
   schedules: Record<string, Record<string, number[]>>;
   loss: {
     steps: number; hidden: number; init: Record<string, FixtureTensor>;
@@ -42,8 +55,7 @@ test("the tutorial's schedule never reaches noise: ᾱ_99 ≈ 0.78", () => {
 
 test("q_sample, the tutorial's loss and every parameter's gradient match PyTorch", async () => {
   const L = fx.loss;
-  const model = new MLPDiffusion(L.steps, new E.Rng(0), { hidden: L.hidden });
-  model.loadStateDict(new Map(Object.entries(L.init).map(([k, v]) => [k, { shape: v.shape, data: Float32Array.from(v.data) }])));
+  const model = loadedModel();
   const tables = new DiffusionTables(makeSchedule('sigmoid', L.steps), E.cpu);
   const x0 = fromFixture(L.x0);
   const t = E.tensor(L.t.data, L.t.shape, { dtype: 'int32' });
@@ -55,6 +67,40 @@ test("q_sample, the tutorial's loss and every parameter's gradient match PyTorch
   for (const [name, p] of model.stateDict()) {
     assertClose(await values(p.grad!), L.grads[name].data, { atol: 1e-6, rtol: 1e-5 }, `∂loss/∂${name}`);
   }
+});
+
+function loadedModel(): MLPDiffusion {
+  const L = fx.loss;
+  const model = new MLPDiffusion(L.steps, new E.Rng(0), { hidden: L.hidden });
+  model.loadStateDict(new Map(Object.entries(L.init).map(([k, v]) => [k, { shape: v.shape, data: Float32Array.from(v.data) }])));
+  return model;
+}
+
+test('one reverse step of each sampler (tutorial, DDPM ± clipping, both variances, DDIM η = 0, 1) matches PyTorch', async () => {
+  const schedule = makeSchedule('sigmoid', fx.loss.steps);
+  const model = loadedModel();
+  const x = fromFixture(fx.steps.x);
+  const z = fromFixture(fx.steps.z);
+  for (const t of [0, 50, 99]) {
+    const cases = fx.steps.cases.filter((c) => c.t === t);
+    const eps = model.forward(x, E.full([x.shape[0]], t, { dtype: 'int32' }));
+    const torchEps = cases.find((c) => c.eps)!.eps!;
+    assertClose(await values(eps), torchEps.data, { atol: 1e-6, rtol: 1e-5 }, `ε_θ(x, ${t})`);
+    for (const c of cases) {
+      const out = c.sampler === 'tutorial' ? tutorialStep(schedule, t, x, eps, z)
+        : c.sampler === 'ddpm' ? ddpmStep(schedule, t, x, eps, z, { clipX0: c.clip ?? undefined, variance: c.variance })
+        : ddimStep(schedule, t, c.tNext!, c.eta!, x, eps, z);
+      assertClose(await values(out), c.out.data, { atol: 1e-6, rtol: 1e-5 }, `${JSON.stringify({ ...c, out: undefined, eps: undefined })}`);
+    }
+  }
+});
+
+test('DDIM sub-sequences: uniform and quad, S ≤ T', () => {
+  assert.equal(ddimTimesteps(100, 10, 'uniform'), [0, 10, 20, 30, 40, 50, 60, 70, 80, 90]);
+  assert.equal(ddimTimesteps(100, 100, 'uniform').length, 100);
+  const quad = ddimTimesteps(1000, 50, 'quad');
+  assert.ok(quad[0] === 0 && quad[quad.length - 1] <= 800 && quad.every((v, i) => i === 0 || v > quad[i - 1]));
+  assert.throws(() => ddimTimesteps(100, 101, 'uniform'), /steps must be an integer in \[1, 100\], got 101/);
 });
 
 test('antithetic timesteps: B//2 draws and their mirrors; an odd batch gets one more', () => {
