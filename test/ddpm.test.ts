@@ -12,7 +12,7 @@ import { antitheticTimesteps, DiffusionTables, diffusionLossWith, qSample } from
 import { MLPDiffusion } from '../ddpm/model.js';
 import { ddimStep, ddimTimesteps, ddpmStep, tutorialStep } from '../ddpm/sample.js';
 import { makeSchedule, type ScheduleName } from '../ddpm/schedules.js';
-import { assertClose, fromFixture, loadFixture, values, type FixtureTensor } from './helpers.js';
+import { assertClose, fromFixture, loadFixture, stateDictFromFixture, values, type FixtureTensor } from './helpers.js';
 
 interface StepCase {
   sampler: 'tutorial' | 'ddpm' | 'ddim';
@@ -72,7 +72,7 @@ test("q_sample, the tutorial's loss and every parameter's gradient match PyTorch
 function loadedModel(): MLPDiffusion {
   const L = fx.loss;
   const model = new MLPDiffusion(L.steps, new E.Rng(0), { hidden: L.hidden });
-  model.loadStateDict(new Map(Object.entries(L.init).map(([k, v]) => [k, { shape: v.shape, data: Float32Array.from(v.data) }])));
+  model.loadStateDict(stateDictFromFixture(L.init));
   return model;
 }
 

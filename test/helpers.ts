@@ -31,6 +31,11 @@ export function fromFixture(d: FixtureTensor, options: E.CreateOptions = {}): E.
   return E.tensor(d.data, d.shape, options);
 }
 
+/** A fixture's { name: tensor } record as the host data Module.loadStateDict takes. */
+export function stateDictFromFixture(entries: Record<string, FixtureTensor>): Map<string, E.TensorData> {
+  return new Map(Object.entries(entries).map(([k, v]) => [k, { shape: v.shape, data: Float32Array.from(v.data) }]));
+}
+
 export interface Tolerance {
   atol: number;
   rtol: number;

@@ -11,7 +11,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as E from '../engine/index.js';
 import { TinyMLP } from '../examples/tiny-mlp-model.js';
-import { assertClose, fromFixture, loadFixture, values, type FixtureTensor } from './helpers.js';
+import { assertClose, fromFixture, loadFixture, stateDictFromFixture, values, type FixtureTensor } from './helpers.js';
 
 interface MlpFixture {
   hidden: number;
@@ -30,9 +30,6 @@ interface MlpFixture {
 
 const fx = loadFixture<MlpFixture>('torch_mlp.json');
 
-const asStateDict = (entries: Record<string, FixtureTensor>): Map<string, E.TensorData> =>
-  new Map(Object.entries(entries).map(([k, v]) => [k, { shape: v.shape, data: Float32Array.from(v.data) }]));
-
 test('parameter names and shapes match the PyTorch state_dict', () => {
   const model = new TinyMLP(fx.hidden, fx.classes, new E.Rng(0));
   const ours = [...model.stateDict()].map(([k, p]) => [k, [...p.shape]]);
@@ -42,7 +39,7 @@ test('parameter names and shapes match the PyTorch state_dict', () => {
 
 test(`${fx.steps} steps of Adam + clipping follow PyTorch's loss trajectory`, async () => {
   const model = new TinyMLP(fx.hidden, fx.classes, new E.Rng(0));
-  model.loadStateDict(asStateDict(fx.init));
+  model.loadStateDict(stateDictFromFixture(fx.init));
   const x = fromFixture(fx.x);
   const t = E.tensor(fx.t.data, fx.t.shape, { dtype: 'int32' });
   const y = fromFixture(fx.y);
