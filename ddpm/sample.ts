@@ -30,8 +30,11 @@ export interface SampleOptions {
   clipX0?: number;
   /** ddpm: posterior variance (default fixedlarge). */
   variance?: 'fixedlarge' | 'fixedsmall';
-  /** Called with x_T and each x_t after a step (for the reverse-process picture). */
-  onStep?: (x: E.Tensor, t: number) => void;
+  /**
+   * Called with x_T (i = 0, t = T) and with x after each of the `count` steps (i = 1 … count;
+   * t is the timestep just taken). It may read x (x.toArray()) and is awaited; x is freed after.
+   */
+  onStep?: (x: E.Tensor, progress: { i: number; count: number; t: number }) => void | Promise<void>;
 }
 
 /** The DDIM sub-sequence τ: S increasing timesteps in [0, T). */
@@ -82,8 +85,8 @@ export function ddimStep(schedule: Schedule, t: number, tNext: number, eta: numb
 
 // ---- the loop ---------------------------------------------------------------------------------
 
-/** n samples [n, 2] on `device`. Inside onStep, call x.toArray() to keep a frame: x is freed next step. */
-export function sample(model: MLPDiffusion, schedule: Schedule, device: E.Backend, options: SampleOptions): E.Tensor {
+/** n samples [n, 2] on `device` (in the model's units: divide by a data scale outside). */
+export async function sample(model: MLPDiffusion, schedule: Schedule, device: E.Backend, options: SampleOptions): Promise<E.Tensor> {
   const { n, rng } = options;
   if (!Number.isInteger(n) || n < 1) throw new Error(`sample: n must be a positive integer, got ${n}`);
   if (!SAMPLERS.includes(options.sampler)) {
@@ -94,7 +97,7 @@ export function sample(model: MLPDiffusion, schedule: Schedule, device: E.Backen
     ? ddimTimesteps(T, options.steps ?? T, options.skip ?? 'uniform')
     : Array.from({ length: T }, (_, t) => t);
   let x = E.keep(E.randn([n, 2], rng, { device }));
-  options.onStep?.(x, T);
+  await options.onStep?.(x, { i: 0, count: seq.length, t: T });
   for (let i = seq.length - 1; i >= 0; i--) {
     const t = seq[i];
     const next = E.noGrad(() => E.tidy(() => {
@@ -108,7 +111,7 @@ export function sample(model: MLPDiffusion, schedule: Schedule, device: E.Backen
     }));
     x.dispose();
     x = E.keep(next);
-    options.onStep?.(x, t);
+    await options.onStep?.(x, { i: seq.length - i, count: seq.length, t });
   }
   return x;
 }

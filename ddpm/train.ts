@@ -2,31 +2,37 @@
 // short or odd); each step is the tutorial's: loss, zero_grad, backward, clip_grad_norm_(1.0),
 // Adam step. Batches are uploaded from the host; nothing is read back inside an epoch: the
 // batch losses are summed on the device and read once per epoch.
+//
+// A Trainer owns what a run carries from epoch to epoch — the optimizer's moments, the random
+// stream (shuffles, timesteps, noise) and the epoch count — and exports it as host data, so a
+// run saved after epoch k and resumed continues exactly as if it had not stopped.
 
 import * as E from '../engine/index.js';
 import { DiffusionTables, diffusionLoss } from './loss.js';
 import type { MLPDiffusion } from './model.js';
 import type { Schedule } from './schedules.js';
 
-export interface TrainOptions {
-  epochs: number;
-  batch?: number;
-  lr?: number;
-  clip?: number;
+export interface TrainSettings {
+  batch: number;
+  lr: number;
+  /** clip_grad_norm_'s max_norm. */
+  clip: number;
   /** Seeds the shuffles, timesteps and noise (the model is seeded where it is built). */
   seed: number;
-  device: E.Backend;
-  onEpoch?: (info: EpochInfo) => void;
 }
 
-export interface EpochInfo {
+export const TUTORIAL_TRAIN_SETTINGS: Omit<TrainSettings, 'seed'> = { batch: 128, lr: 1e-3, clip: 1.0 };
+
+/** What a resumed run needs besides the model's weights. */
+export interface TrainState {
+  /** Epochs completed. */
   epoch: number;
-  epochs: number;
-  /** Mean of the batch losses of this epoch. */
-  loss: number;
-  steps: number;
-  stepsPerSecond: number;
-  elapsedSeconds: number;
+  /** Position of the run's random stream after that epoch. */
+  rngOffset: number;
+  /** Mean batch loss of every completed epoch. */
+  losses: number[];
+  /** Adam's per-parameter state, in the model's parameter order. */
+  adam: (E.AdamSlot | null)[];
 }
 
 /** A uniformly random permutation of 0 … n−1 (Fisher–Yates). */
@@ -40,23 +46,41 @@ export function permutation(n: number, rng: E.Rng): Int32Array {
   return p;
 }
 
-export async function train(model: MLPDiffusion, schedule: Schedule, data: Float32Array, options: TrainOptions): Promise<number[]> {
-  const { epochs, device } = options;
-  const batch = options.batch ?? 128;
-  const n = data.length / 2;
-  if (!Number.isInteger(epochs) || epochs < 0) throw new Error(`train: epochs must be a non-negative integer, got ${epochs}`);
-  if (!Number.isInteger(batch) || batch < 1) throw new Error(`train: batch must be a positive integer, got ${batch}`);
-  const tables = new DiffusionTables(schedule, device);
-  const params = model.parameters();
-  const opt = new E.Adam(params, { lr: options.lr ?? 1e-3 });
-  const clip = options.clip ?? 1.0;
-  const rng = new E.Rng(options.seed, 1);
-  const losses: number[] = [];
-  const start = performance.now();
-  let steps = 0;
+export class Trainer {
+  epoch = 0;
+  readonly losses: number[] = [];
+  readonly settings: TrainSettings;
+  private readonly rng: E.Rng;
+  private readonly opt: E.Adam;
+  private readonly tables: DiffusionTables;
+  private readonly params: E.Tensor[];
 
-  for (let epoch = 1; epoch <= epochs; epoch++) {
-    const order = permutation(n, rng);
+  // data: [n, 2] points on the host
+  constructor(readonly model: MLPDiffusion, schedule: Schedule, private readonly data: Float32Array,
+    settings: Partial<TrainSettings> & { seed: number }, readonly device: E.Backend) {
+    this.settings = { ...TUTORIAL_TRAIN_SETTINGS, ...settings };
+    const { batch, lr, clip, seed } = this.settings;
+    if (!Number.isInteger(batch) || batch < 1) throw new Error(`train: batch must be a positive integer, got ${batch}`);
+    if (!(lr > 0)) throw new Error(`train: the learning rate must be > 0, got ${lr}`);
+    if (!(clip > 0)) throw new Error(`train: the clipping norm must be > 0, got ${clip}`);
+    if (data.length < 2 || data.length % 2 !== 0) throw new Error(`train: expected [n, 2] data points, got ${data.length} values`);
+    this.rng = new E.Rng(seed, 1);
+    this.params = model.parameters();
+    this.opt = new E.Adam(this.params, { lr });
+    this.tables = new DiffusionTables(schedule, device);
+  }
+
+  /** Steps (batches) per epoch. */
+  get stepsPerEpoch(): number {
+    return Math.ceil(this.data.length / 2 / this.settings.batch);
+  }
+
+  /** One shuffled pass over the data; returns the mean batch loss (the epoch's one readback). */
+  async runEpoch(): Promise<number> {
+    const { batch, clip } = this.settings;
+    const { data, device } = this;
+    const n = data.length / 2;
+    const order = permutation(n, this.rng);
     let total: E.Tensor | null = null;
     let batches = 0;
     for (let first = 0; first < n; first += batch) {
@@ -66,24 +90,51 @@ export async function train(model: MLPDiffusion, schedule: Schedule, data: Float
       const previous: E.Tensor | null = total;
       total = E.tidy(() => {
         const x0 = E.tensor(x0host, [rows.length, 2], { device });
-        const loss = diffusionLoss(model, tables, x0, rng);
-        opt.zeroGrad();
+        const loss = diffusionLoss(this.model, this.tables, x0, this.rng);
+        this.opt.zeroGrad();
         loss.backward();
-        E.clipGradNorm(params, clip);
-        opt.step();
+        E.clipGradNorm(this.params, clip);
+        this.opt.step();
         return previous ? E.add(previous, loss.detach()) : loss.detach();
       });
       previous?.dispose();
       batches++;
-      steps++;
     }
-    const loss = total ? (await total.item()) / batches : NaN;
-    total?.dispose();
-    losses.push(loss);
-    const elapsed = (performance.now() - start) / 1000;
-    options.onEpoch?.({ epoch, epochs, loss, steps, stepsPerSecond: steps / elapsed, elapsedSeconds: elapsed });
+    const loss = (await total!.item()) / batches;
+    total!.dispose();
+    this.epoch++;
+    this.losses.push(loss);
+    return loss;
   }
-  tables.sqrtAlphasBar.dispose();
-  tables.sqrtOneMinusAlphasBar.dispose();
-  return losses;
+
+  async exportState(): Promise<TrainState> {
+    return { epoch: this.epoch, rngOffset: this.rng.offset, losses: [...this.losses], adam: await this.opt.exportState() };
+  }
+
+  /** Continues from a saved state (the model's weights are loaded separately). */
+  importState(state: TrainState): void {
+    this.opt.importState(state.adam);
+    this.epoch = state.epoch;
+    this.rng.offset = state.rngOffset;
+    this.losses.splice(0, this.losses.length, ...state.losses);
+  }
+
+  dispose(): void {
+    this.tables.sqrtAlphasBar.dispose();
+    this.tables.sqrtOneMinusAlphasBar.dispose();
+  }
+}
+
+/** Trains for `epochs` epochs from scratch; returns the loss of each. */
+export async function train(model: MLPDiffusion, schedule: Schedule, data: Float32Array,
+  options: Partial<TrainSettings> & { seed: number; epochs: number; device: E.Backend }): Promise<number[]> {
+  const { epochs, device, ...settings } = options;
+  if (!Number.isInteger(epochs) || epochs < 0) throw new Error(`train: epochs must be a non-negative integer, got ${epochs}`);
+  const trainer = new Trainer(model, schedule, data, settings, device);
+  try {
+    while (trainer.epoch < epochs) await trainer.runEpoch();
+    return trainer.losses;
+  } finally {
+    trainer.dispose();
+  }
 }

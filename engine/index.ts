@@ -15,5 +15,5 @@ export { matmul, linear, type MatmulOptions, type LinearEpilogue } from './ops/m
 export { embedding } from './ops/embedding.js';
 export { mseLoss } from './ops/loss.js';
 export { Module, Linear, Embedding, ReLU, type TensorData } from './nn.js';
-export { Adam, clipGradNorm, type AdamOptions } from './optim.js';
+export { Adam, clipGradNorm, type AdamOptions, type AdamSlot } from './optim.js';
 export { Rng, philox4x32 } from './random.js';

@@ -1,7 +1,7 @@
 // Optimisation: Adam and gradient-norm clipping, both with PyTorch's semantics, both run on the
 // parameters' device without reading anything back to the host.
 
-import { zeros } from './creation.js';
+import { tensor, zeros } from './creation.js';
 import { describe, EngineError } from './errors.js';
 import { add, clamp, div, sqrt } from './ops/elementwise.js';
 import { noGrad } from './autograd.js';
@@ -19,6 +19,13 @@ interface AdamState {
   step: number;
   m: Tensor; // first moment, like p
   v: Tensor; // second moment, like p
+}
+
+/** One parameter's Adam state as host data (for checkpoints); null: not stepped yet. */
+export interface AdamSlot {
+  readonly step: number;
+  readonly m: Float32Array;
+  readonly v: Float32Array;
 }
 
 /** Adam (Kingma & Ba) as torch.optim.Adam: bias correction by each parameter's step count. */
@@ -64,6 +71,44 @@ export class Adam {
 
   zeroGrad(): void {
     for (const p of this.params) if (p.grad) p.device.fill(p.grad.storage, 0);
+  }
+
+  /** The state of every parameter, in `params` order, copied to the host (to save and resume). */
+  async exportState(): Promise<(AdamSlot | null)[]> {
+    return Promise.all(this.params.map(async (p) => {
+      const s = this.state.get(p);
+      if (s === undefined) return null;
+      return { step: s.step, m: (await s.m.toArray()) as Float32Array, v: (await s.v.toArray()) as Float32Array };
+    }));
+  }
+
+  /**
+   * Restores what exportState returned (one slot per parameter, same order and sizes). Every
+   * slot is checked before anything changes: a mismatch throws and leaves the optimizer as it was.
+   */
+  importState(slots: readonly (AdamSlot | null)[]): void {
+    if (slots.length !== this.params.length) {
+      throw new EngineError(`Adam.importState: ${slots.length} slots for ${this.params.length} parameters`);
+    }
+    slots.forEach((slot, i) => {
+      const p = this.params[i];
+      if (slot === null) return;
+      if (slot.m.length !== p.size || slot.v.length !== p.size || !(Number.isInteger(slot.step) && slot.step >= 1)) {
+        throw new EngineError(`Adam.importState: slot ${i} (m ${slot.m.length}, v ${slot.v.length} values, step ${slot.step}) ` +
+          `does not fit ${describe(p, 'parameter')}`);
+      }
+    });
+    for (const s of this.state.values()) {
+      s.m.dispose();
+      s.v.dispose();
+    }
+    this.state.clear();
+    slots.forEach((slot, i) => {
+      if (slot === null) return;
+      const p = this.params[i];
+      const moment = (data: Float32Array): Tensor => keep(tensor(data, p.shape, { device: p.device }));
+      this.state.set(p, { step: slot.step, m: moment(slot.m), v: moment(slot.v) });
+    });
   }
 }
 

@@ -1,4 +1,4 @@
-// Bundles the runnable entry points (tests, examples, benchmarks) into build/ with esbuild.
+// Bundles the runnable entry points (the ddpm CLI, tests, examples, benchmarks) into build/ with esbuild.
 // Shared code is split into common chunks, so every test file in one process sees the same
 // engine module. WGSL sources are imported as text. npm packages stay external.
 // Type checking is tsc's job (`npm run typecheck`); this step only strips types and bundles.
@@ -22,6 +22,7 @@ const entryPoints = [
   ...files('test', '.test.ts'),
   ...files('bench', '.ts'),
   'examples/tiny-mlp.ts',
+  'ddpm/cli/main.ts',
 ];
 
 rmSync('build', { recursive: true, force: true });

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import * as E from '../engine/index.js';
 
 /** The repository root: the nearest folder above this (bundled) file with a package.json. */
-function repoRoot(): string {
+export function repoRoot(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
   while (!existsSync(join(dir, 'package.json'))) {
     const up = dirname(dir);
@@ -20,6 +20,11 @@ function repoRoot(): string {
 /** Tests run from build/; fixtures stay in the source tree. */
 export function loadFixture<T>(name: string): T {
   return JSON.parse(readFileSync(join(repoRoot(), 'test', 'fixtures', name), 'utf8')) as T;
+}
+
+/** A binary fixture's bytes (e.g. a safetensors file written by PyTorch). */
+export function loadFixtureBytes(name: string): Uint8Array {
+  return new Uint8Array(readFileSync(join(repoRoot(), 'test', 'fixtures', name)));
 }
 
 export interface FixtureTensor {

@@ -1,0 +1,149 @@
+// Checkpoints as safetensors bytes (no file I/O here: the CLI writes them atomically, a browser
+// downloads them).
+//   model.safetensors        the model's state_dict — PyTorch's keys and layouts, so
+//                            `MLPDiffusion.load_state_dict(load_file(path))` works unchanged —
+//                            and the model config as JSON in __metadata__.config
+//   train-state.safetensors  what resuming needs: Adam's moments as adam.exp_avg.<key> and
+//                            adam.exp_avg_sq.<key> (PyTorch's names), and in __metadata__ the
+//                            epoch, the random stream's position, Adam's step counts, the losses
+//                            so far and the run's settings.
+// Decoding checks everything before a single parameter changes, and says which file is wrong
+// and how.
+
+import { Rng, type Backend } from '../engine/index.js';
+import { configFromShapes, modelConfigJson, parseModelConfig, type ModelConfig } from './config.js';
+import { MLPDiffusion } from './model.js';
+import { decodeSafetensors, encodeSafetensors, type NamedTensor } from './safetensors.js';
+import type { TrainSettings, TrainState } from './train.js';
+
+export class CheckpointError extends Error {
+  constructor(file: string, message: string) {
+    super(`${file}: ${message}`);
+    this.name = 'CheckpointError';
+  }
+}
+
+/** Runs `fn`, prefixing any error it throws with the file's name. */
+function about<T>(file: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    if (e instanceof CheckpointError) throw e;
+    throw new CheckpointError(file, (e as Error).message);
+  }
+}
+
+async function hostStateDict(model: MLPDiffusion): Promise<Map<string, NamedTensor>> {
+  const out = new Map<string, NamedTensor>();
+  for (const [name, p] of model.stateDict()) out.set(name, { shape: p.shape, data: (await p.toArray()) as Float32Array });
+  return out;
+}
+
+export async function encodeModel(model: MLPDiffusion, config: ModelConfig): Promise<Uint8Array> {
+  return encodeSafetensors(await hostStateDict(model), { format: 'pt', config: modelConfigJson(config) });
+}
+
+/**
+ * A model on `device` from model.safetensors bytes. A file without our config (one saved from
+ * PyTorch) gets one inferred from its shapes, with `note` saying what was assumed.
+ */
+export function decodeModel(bytes: Uint8Array, device: Backend, file = 'model.safetensors'): { model: MLPDiffusion; config: ModelConfig; note?: string } {
+  return about(file, () => {
+    const { tensors, metadata } = decodeSafetensors(bytes);
+    let config: ModelConfig;
+    let note: string | undefined;
+    if (metadata.config !== undefined) {
+      config = parseModelConfig(metadata.config);
+    } else {
+      ({ config, note } = configFromShapes(tensors));
+    }
+    // The initial weights are overwritten; a fixed seed just fills them.
+    const model = new MLPDiffusion(config.numSteps, new Rng(0), { hidden: config.hidden, device });
+    try {
+      model.loadStateDict(tensors);
+    } catch (e) {
+      for (const p of model.parameters()) p.dispose();
+      throw e;
+    }
+    return { model, config, note };
+  });
+}
+
+export interface SavedTrainState extends TrainState {
+  settings: TrainSettings;
+  config: ModelConfig;
+}
+
+export function encodeTrainState(model: MLPDiffusion, state: SavedTrainState): Uint8Array {
+  const tensors = new Map<string, NamedTensor>();
+  const steps: Record<string, number | null> = {};
+  model.namedParameters().forEach(([name, p], i) => {
+    const slot = state.adam[i];
+    steps[name] = slot?.step ?? null;
+    if (!slot) return;
+    tensors.set(`adam.exp_avg.${name}`, { shape: p.shape, data: slot.m });
+    tensors.set(`adam.exp_avg_sq.${name}`, { shape: p.shape, data: slot.v });
+  });
+  return encodeSafetensors(tensors, {
+    format: 'wgpu-diffusion train state',
+    epoch: String(state.epoch),
+    rng_offset: String(state.rngOffset),
+    adam_steps: JSON.stringify(steps),
+    losses: JSON.stringify(state.losses),
+    settings: JSON.stringify(state.settings),
+    config: modelConfigJson(state.config),
+  });
+}
+
+function nonNegativeInteger(metadata: Record<string, string>, key: string): number {
+  const v = Number(metadata[key]);
+  if (metadata[key] === undefined || !Number.isInteger(v) || v < 0) {
+    throw new Error(`__metadata__.${key} must be a non-negative integer, got ${JSON.stringify(metadata[key])}`);
+  }
+  return v;
+}
+
+function jsonField<T>(metadata: Record<string, string>, key: string, check: (v: unknown) => v is T, expected: string): T {
+  let v: unknown;
+  try {
+    v = JSON.parse(metadata[key] ?? '');
+  } catch {
+    throw new Error(`__metadata__.${key} is missing or not JSON`);
+  }
+  if (!check(v)) throw new Error(`__metadata__.${key} must be ${expected}, got ${metadata[key]}`);
+  return v;
+}
+
+/** A train state for `model` from train-state.safetensors bytes, every field checked. */
+export function decodeTrainState(bytes: Uint8Array, model: MLPDiffusion, file = 'train-state.safetensors'): SavedTrainState {
+  return about(file, () => {
+    const { tensors, metadata } = decodeSafetensors(bytes);
+    if (metadata.format !== 'wgpu-diffusion train state') {
+      throw new Error(`not a train state (its __metadata__.format is ${JSON.stringify(metadata.format)})`);
+    }
+    const epoch = nonNegativeInteger(metadata, 'epoch');
+    const rngOffset = nonNegativeInteger(metadata, 'rng_offset');
+    const isNumberArray = (v: unknown): v is number[] => Array.isArray(v) && v.every((x) => typeof x === 'number' || x === null);
+    const losses = jsonField(metadata, 'losses', isNumberArray, 'a list of numbers').map((x) => x ?? NaN);
+    if (losses.length !== epoch) throw new Error(`__metadata__.losses has ${losses.length} entries for ${epoch} epochs`);
+    const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+    const steps = jsonField(metadata, 'adam_steps', isObject, 'an object');
+    const settings = jsonField(metadata, 'settings', isObject, 'an object') as unknown as TrainSettings;
+    for (const key of ['batch', 'lr', 'clip', 'seed'] as const) {
+      if (typeof settings[key] !== 'number') throw new Error(`__metadata__.settings.${key} is missing`);
+    }
+    const config = parseModelConfig(metadata.config ?? '');
+    const adam = model.namedParameters().map(([name, p]) => {
+      const step = steps[name];
+      if (step === null) return null;
+      if (!Number.isInteger(step) || (step as number) < 1) throw new Error(`__metadata__.adam_steps has no step count for '${name}'`);
+      const m = tensors.get(`adam.exp_avg.${name}`), v = tensors.get(`adam.exp_avg_sq.${name}`);
+      for (const [key, t] of [[`adam.exp_avg.${name}`, m], [`adam.exp_avg_sq.${name}`, v]] as const) {
+        if (t === undefined) throw new Error(`missing tensor '${key}'`);
+        if (t.data.length !== p.size) throw new Error(`tensor '${key}' has shape [${t.shape.join(',')}], expected [${p.shape.join(',')}]`);
+      }
+      return { step: step as number, m: m!.data, v: v!.data };
+    });
+    return { epoch, rngOffset, losses, adam, settings, config };
+  });
+}

@@ -1,0 +1,86 @@
+// Command-line flags, declared once per command: the declaration parses `--name value`
+// (and `--name=value`), checks each value, and writes the --help text. A bad flag or value is
+// a UsageError whose message says what was expected.
+
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+export type FlagKind = 'int' | 'number' | 'string' | 'switch';
+
+export interface FlagSpec {
+  readonly name: string;
+  readonly kind: FlagKind;
+  readonly help: string;
+  /** Shown in --help; the command applies its own defaults. */
+  readonly default?: string;
+  readonly choices?: readonly string[];
+  /** For int and number: the smallest value allowed. */
+  readonly min?: number;
+  /** Shown in the usage line, e.g. DIR or FILE. */
+  readonly value?: string;
+}
+
+export type FlagValues = Record<string, string | number | boolean | undefined>;
+
+/** Parses argv against specs; `--help` returns null. */
+export function parseFlags(command: string, argv: readonly string[], specs: readonly FlagSpec[]): FlagValues | null {
+  const out: FlagValues = {};
+  const byName = new Map(specs.map((s) => [s.name, s]));
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === '--help' || arg === '-h') return null;
+    if (!arg.startsWith('--')) throw new UsageError(`${command}: unexpected argument '${arg}' (flags start with --; see ${command} --help)`);
+    const eq = arg.indexOf('=');
+    const name = arg.slice(2, eq < 0 ? undefined : eq);
+    const spec = byName.get(name);
+    if (spec === undefined) throw new UsageError(`${command}: unknown flag --${name} (see ${command} --help)`);
+    if (name in out) throw new UsageError(`${command}: --${name} is given twice`);
+    if (spec.kind === 'switch') {
+      if (eq >= 0) throw new UsageError(`${command}: --${name} takes no value`);
+      out[name] = true;
+      continue;
+    }
+    const raw = eq >= 0 ? arg.slice(eq + 1) : argv[++i];
+    if (raw === undefined || (eq < 0 && raw.startsWith('--'))) throw new UsageError(`${command}: --${name} needs a value`);
+    out[name] = parseValue(command, spec, raw);
+  }
+  return out;
+}
+
+function parseValue(command: string, spec: FlagSpec, raw: string): string | number {
+  const bad = (expected: string): never => {
+    throw new UsageError(`${command}: --${spec.name} must be ${expected}, got '${raw}'`);
+  };
+  if (spec.kind === 'string') {
+    if (spec.choices && !spec.choices.includes(raw)) bad(`one of ${spec.choices.join(', ')}`);
+    if (raw === '') bad('a non-empty value');
+    return raw;
+  }
+  const value = Number(raw);
+  const min = spec.min ?? -Infinity;
+  const range = spec.min !== undefined ? ` ≥ ${spec.min}` : '';
+  if (spec.kind === 'int' && (raw.trim() === '' || !Number.isSafeInteger(value) || value < min)) bad(`an integer${range}`);
+  if (spec.kind === 'number' && (raw.trim() === '' || !Number.isFinite(value) || value < min)) bad(`a number${range}`);
+  return value;
+}
+
+/** The --help text: a usage line, a description, and one line per flag. */
+export function helpText(command: string, description: string, specs: readonly FlagSpec[]): string {
+  const left = (s: FlagSpec): string => {
+    if (s.kind === 'switch') return `--${s.name}`;
+    const value = s.value ?? (s.choices ? s.choices.join('|') : s.kind === 'int' ? 'N' : s.kind === 'number' ? 'X' : 'VALUE');
+    return `--${s.name} ${value}`;
+  };
+  // Flags with a long list of choices put their help on the next line.
+  const width = Math.min(24, Math.max(...specs.map((s) => left(s).length))) + 2;
+  const lines = specs.map((s) => {
+    const help = `${s.help}${s.default !== undefined ? ` (default: ${s.default})` : ''}`;
+    const flag = left(s);
+    return flag.length < width ? `  ${flag.padEnd(width)}${help}` : `  ${flag}\n  ${' '.repeat(width)}${help}`;
+  });
+  return `usage: ${command} [flags]\n\n${description}\n\nflags:\n${lines.join('\n')}\n  ${'--help'.padEnd(width)}this text\n`;
+}

@@ -1,0 +1,37 @@
+// The `ddpm` command: `ddpm train …` and `ddpm sample …` (each with --help). Errors end the
+// process with a message and a non-zero status: 2 for a bad command line, 1 for anything else.
+
+import { UsageError } from './args.js';
+import { sampleCommand } from './sample-command.js';
+import { trainCommand } from './train-command.js';
+
+const COMMANDS: Record<string, { run: (argv: readonly string[]) => Promise<void>; summary: string }> = {
+  train: { run: trainCommand, summary: 'train MLPDiffusion on a 2-D data set; writes a checkpoint, metrics and pictures' },
+  sample: { run: sampleCommand, summary: 'draw points from a checkpoint with the tutorial, DDPM or DDIM sampler' },
+};
+
+const USAGE = `usage: ddpm <command> [flags]\n\ncommands:\n${Object.entries(COMMANDS)
+  .map(([name, c]) => `  ${name.padEnd(8)}${c.summary}`).join('\n')}\n\n'ddpm <command> --help' lists a command's flags.\n`;
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(USAGE);
+    return name === undefined ? 2 : 0;
+  }
+  const command = COMMANDS[name];
+  if (command === undefined) {
+    process.stderr.write(`ddpm: unknown command '${name}'\n\n${USAGE}`);
+    return 2;
+  }
+  try {
+    await command.run(rest);
+    return 0;
+  } catch (e) {
+    process.stderr.write(`\n${e instanceof UsageError ? '' : 'error: '}${(e as Error).message}\n`);
+    return e instanceof UsageError ? 2 : 1;
+  }
+}
+
+// A WebGPU device keeps Node's event loop alive: exit explicitly.
+process.exit(await main(process.argv.slice(2)));

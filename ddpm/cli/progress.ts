@@ -1,0 +1,53 @@
+// Progress of long work. On a terminal: one line redrawn in place, with a bar, the current
+// numbers, the rate and the time left. Elsewhere (a log file, CI): a plain line at most every
+// `interval` seconds and at the end, so logs stay readable.
+
+export interface ProgressStream {
+  isTTY?: boolean;
+  columns?: number;
+  write(s: string): unknown;
+}
+
+function clock(seconds: number): string {
+  if (!Number.isFinite(seconds) || seconds < 0) return '?';
+  const s = Math.round(seconds);
+  const [h, m, r] = [Math.floor(s / 3600), Math.floor((s % 3600) / 60), s % 60];
+  return h > 0 ? `${h}h${String(m).padStart(2, '0')}m` : m > 0 ? `${m}m${String(r).padStart(2, '0')}s` : `${r}s`;
+}
+
+export class Progress {
+  private readonly start = performance.now();
+  private lastLine = -Infinity;
+  private drawn = false;
+
+  constructor(private readonly label: string, private readonly total: number, private readonly unit: string,
+    private readonly stream: ProgressStream = process.stderr, private readonly interval = 10) {}
+
+  /** `done` of `total` units finished; `fields` are shown after the count (e.g. "loss 0.4312"). */
+  update(done: number, fields: string, rate?: { count: number; unit: string }): void {
+    const elapsed = (performance.now() - this.start) / 1000;
+    const eta = done > 0 ? (elapsed / done) * (this.total - done) : NaN;
+    const speed = rate ? `${(rate.count / Math.max(elapsed, 1e-9)).toFixed(1)} ${rate.unit}/s` : '';
+    const count = `${this.unit} ${done}/${this.total}`;
+    const finished = done >= this.total;
+    const tail = [fields, speed, finished ? `${clock(elapsed)}` : `ETA ${clock(eta)}`].filter(Boolean).join('  ');
+    if (this.stream.isTTY) {
+      const width = 24;
+      const filled = Math.round((width * done) / Math.max(this.total, 1));
+      const bar = `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}]`;
+      const line = `${this.label} ${bar} ${count}  ${tail}`;
+      const max = (this.stream.columns ?? 120) - 1;
+      this.stream.write(`\r${line.length > max ? line.slice(0, max) : line.padEnd(max)}${finished ? '\n' : ''}`);
+      this.drawn = !finished;
+    } else if (finished || elapsed - this.lastLine >= this.interval) {
+      this.lastLine = elapsed;
+      this.stream.write(`${this.label}: ${count}  ${tail}\n`);
+    }
+  }
+
+  /** Ends a redrawn line early (before printing something else). */
+  interrupt(): void {
+    if (this.drawn) this.stream.write('\n');
+    this.drawn = false;
+  }
+}

@@ -1,0 +1,208 @@
+// `ddpm train`: trains MLPDiffusion on a 2-D data set and writes, into --out DIR:
+//   model.safetensors        the weights (PyTorch state_dict keys) and the model config
+//   train-state.safetensors  Adam's moments, the epoch and the random stream's position (--resume)
+//   metrics.json             every setting, the loss per epoch, quality, wall time, steps/s, device
+//   samples.png              generated points beside data points
+//   reverse.png              x_T … x_0, the reverse process as a strip of frames
+//   loss.png                 the loss per epoch
+// Checkpoints are written every --save-every epochs and at the end (also after Ctrl-C, which
+// stops at the end of the current epoch), always atomically.
+
+import { join } from 'node:path';
+import * as E from '../../engine/index.js';
+import { selectDevice, type DeviceChoice } from '../../engine/webgpu/index.js';
+import { decodeModel, decodeTrainState, encodeModel, encodeTrainState } from '../checkpoint.js';
+import { PRESET_NAMES, PRESETS, modelConfigJson, type ModelConfig, type PresetName } from '../config.js';
+import { DATASETS, makeDataset, type DatasetName } from '../data.js';
+import { MLPDiffusion } from '../model.js';
+import { makeSchedule, SCHEDULES, type ScheduleName } from '../schedules.js';
+import { Trainer, TUTORIAL_TRAIN_SETTINGS, type TrainSettings } from '../train.js';
+import { helpText, parseFlags, UsageError, type FlagSpec } from './args.js';
+import { readFileOrFail, writeFileAtomic } from './files.js';
+import { drawSamples, lossPicture, writePicture } from './pictures.js';
+import { Progress } from './progress.js';
+
+const FLAGS: FlagSpec[] = [
+  { name: 'dataset', kind: 'string', choices: DATASETS, default: 's-curve', help: 'the 2-D data set' },
+  { name: 'preset', kind: 'string', choices: PRESET_NAMES, default: 'seed', help: PRESET_NAMES.map((p) => `${p}: ${PRESETS[p].summary}`).join(';\n' + ' '.repeat(28)) },
+  { name: 'epochs', kind: 'int', min: 0, default: '4000', help: 'total epochs (with --resume: the total to reach)' },
+  { name: 'batch', kind: 'int', min: 1, default: '128', help: 'batch size' },
+  { name: 'lr', kind: 'number', min: 0, default: '1e-3', help: 'Adam learning rate' },
+  { name: 'clip', kind: 'number', min: 0, default: '1.0', help: 'gradient-norm clipping (max_norm)' },
+  { name: 'schedule', kind: 'string', choices: SCHEDULES, default: "the preset's", help: 'noise schedule' },
+  { name: 'steps', kind: 'int', min: 1, default: "the preset's", help: 'diffusion steps T' },
+  { name: 'hidden', kind: 'int', min: 1, default: '128', help: 'hidden layer width (num_units)' },
+  { name: 'data-scale', kind: 'number', min: 0, default: "the preset's", help: 'the network sees data × this; samples are scaled back' },
+  { name: 'points', kind: 'int', min: 1, default: '10000', help: 'training points drawn from the data set' },
+  { name: 'device', kind: 'string', choices: ['auto', 'cpu', 'webgpu'], default: 'auto', help: 'where to train (auto: WebGPU when an adapter exists)' },
+  { name: 'seed', kind: 'int', min: 0, default: '0', help: 'seeds the data, the initial weights, shuffles, timesteps and noise' },
+  { name: 'out', kind: 'string', value: 'DIR', default: 'runs/<dataset>-<preset>', help: 'output folder' },
+  { name: 'resume', kind: 'string', value: 'DIR|FILE', help: 'continue a run from its folder (or its model.safetensors)' },
+  { name: 'save-every', kind: 'int', min: 0, default: '100', help: 'write checkpoints every N epochs (0: only at the end)' },
+  { name: 'eval-points', kind: 'int', min: 1, default: '10000', help: 'points sampled at the end for samples.png and the quality metric' },
+];
+
+const DESCRIPTION = 'Trains the S-curve tutorial\'s MLPDiffusion (Adam, gradient clipping, batches shuffled every epoch)\n' +
+  'and writes model.safetensors, train-state.safetensors, metrics.json, samples.png, reverse.png and loss.png.';
+
+/** Settings a resumed run takes from its checkpoint: giving a different value is an error. */
+const FIXED_ON_RESUME = ['dataset', 'preset', 'batch', 'lr', 'clip', 'schedule', 'steps', 'hidden', 'data-scale', 'points', 'seed'];
+
+interface RunSettings extends TrainSettings {
+  config: ModelConfig;
+  epochs: number;
+  points: number;
+}
+
+function settingsFromFlags(f: Record<string, unknown>): RunSettings {
+  const preset = PRESETS[(f.preset as PresetName | undefined) ?? 'seed'];
+  const custom = ['schedule', 'steps', 'data-scale'].some((k) => f[k] !== undefined);
+  if (f['data-scale'] !== undefined && !((f['data-scale'] as number) > 0)) throw new UsageError('ddpm train: --data-scale must be > 0');
+  if (f.lr !== undefined && !((f.lr as number) > 0)) throw new UsageError('ddpm train: --lr must be > 0');
+  if (f.clip !== undefined && !((f.clip as number) > 0)) throw new UsageError('ddpm train: --clip must be > 0');
+  return {
+    config: {
+      model: 'MLPDiffusion',
+      numSteps: (f.steps as number | undefined) ?? preset.numSteps,
+      hidden: (f.hidden as number | undefined) ?? 128,
+      schedule: (f.schedule as ScheduleName | undefined) ?? preset.schedule,
+      dataset: (f.dataset as DatasetName | undefined) ?? 's-curve',
+      dataScale: (f['data-scale'] as number | undefined) ?? preset.dataScale,
+      sampler: preset.sampler,
+      preset: custom ? 'custom' : ((f.preset as PresetName | undefined) ?? 'seed'),
+    },
+    epochs: (f.epochs as number | undefined) ?? preset.epochs,
+    batch: (f.batch as number | undefined) ?? TUTORIAL_TRAIN_SETTINGS.batch,
+    lr: (f.lr as number | undefined) ?? TUTORIAL_TRAIN_SETTINGS.lr,
+    clip: (f.clip as number | undefined) ?? TUTORIAL_TRAIN_SETTINGS.clip,
+    seed: (f.seed as number | undefined) ?? 0,
+    points: (f.points as number | undefined) ?? 10_000,
+  };
+}
+
+/** The folder of a --resume argument (a run folder or a file in it). */
+function resumeFolder(path: string): string {
+  return path.endsWith('.safetensors') ? join(path, '..') : path;
+}
+
+export async function trainCommand(argv: readonly string[]): Promise<void> {
+  const f = parseFlags('ddpm train', argv, FLAGS);
+  if (f === null) {
+    process.stdout.write(helpText('ddpm train', DESCRIPTION, FLAGS));
+    return;
+  }
+  const requested = settingsFromFlags(f);
+  const { device, note } = await selectDevice((f.device as DeviceChoice | undefined) ?? 'auto');
+  console.log(note);
+
+  // A resumed run takes every setting from its checkpoint; the flags may only agree with them.
+  let run = requested;
+  let resumed: { model: MLPDiffusion; state: ReturnType<typeof decodeTrainState> } | null = null;
+  if (f.resume !== undefined) {
+    const dir = resumeFolder(f.resume as string);
+    const modelPath = join(dir, 'model.safetensors'), statePath = join(dir, 'train-state.safetensors');
+    const { model } = decodeModel(readFileOrFail(modelPath, 'checkpoint'), device, modelPath);
+    const state = decodeTrainState(readFileOrFail(statePath, 'train state'), model, statePath);
+    run = { ...state.settings, config: state.config, points: (state.settings as RunSettings).points ?? 10_000, epochs: requested.epochs };
+    const saved = settingsFromResumed(run);
+    for (const key of FIXED_ON_RESUME) {
+      if (f[key] !== undefined && f[key] !== saved[key]) {
+        throw new UsageError(`ddpm train: --${key} ${String(f[key])} differs from the resumed run's ${String(saved[key])}; ` +
+          'a resumed run keeps its settings (leave the flag out)');
+      }
+    }
+    if (f.epochs === undefined) run.epochs = PRESETS[run.config.preset === 'custom' ? 'seed' : run.config.preset].epochs;
+    if (run.epochs < state.epoch) throw new UsageError(`ddpm train: --epochs ${run.epochs} is below the ${state.epoch} epochs the run already has`);
+    resumed = { model, state };
+  }
+  const out = (f.out as string | undefined) ?? (resumed ? resumeFolder(f.resume as string) : join('runs', `${run.config.dataset}-${run.config.preset}`));
+  const { config } = run;
+  const schedule = makeSchedule(config.schedule, config.numSteps);
+  const data = makeDataset(config.dataset, run.points, run.seed).map((v) => v * config.dataScale);
+  const model = resumed?.model ?? new MLPDiffusion(config.numSteps, new E.Rng(run.seed), { hidden: config.hidden, device });
+  const trainer = new Trainer(model, schedule, data, run, device);
+  if (resumed) trainer.importState(resumed.state);
+
+  const nParams = model.parameters().reduce((s, p) => s + p.size, 0);
+  console.log(`model: MLPDiffusion, T = ${config.numSteps}, ${config.hidden} hidden units, ${nParams} parameters`);
+  console.log(`data: ${config.dataset}, ${run.points} points${config.dataScale !== 1 ? ` (× ${config.dataScale} for the network)` : ''}; ` +
+    `schedule ${config.schedule} (ᾱ_T = ${schedule.alphasBar[config.numSteps - 1].toPrecision(3)}); preset ${config.preset}`);
+  console.log(`training: ${resumed ? `epochs ${trainer.epoch + 1}…${run.epochs}` : `${run.epochs} epochs`} × ${trainer.stepsPerEpoch} steps, ` +
+    `batch ${run.batch}, Adam lr ${run.lr}, clip ${run.clip}, seed ${run.seed} → ${out}`);
+
+  const save = async (): Promise<void> => {
+    // The state first: a model file is never newer than the state beside it.
+    const state = await trainer.exportState();
+    writeFileAtomic(join(out, 'train-state.safetensors'), encodeTrainState(model, { ...state, settings: trainSettings(run), config }));
+    writeFileAtomic(join(out, 'model.safetensors'), await encodeModel(model, config));
+  };
+
+  let stop = false;
+  const onInterrupt = (): void => {
+    if (stop) process.exit(130);
+    stop = true;
+    process.stderr.write('\nstopping after this epoch to save a checkpoint (Ctrl-C again to quit now)\n');
+  };
+  process.on('SIGINT', onInterrupt);
+  const saveEvery = (f['save-every'] as number | undefined) ?? 100;
+  const firstEpoch = trainer.epoch;
+  const progress = new Progress('train', run.epochs, 'epoch');
+  const start = performance.now();
+  while (trainer.epoch < run.epochs && !stop) {
+    const loss = await trainer.runEpoch();
+    progress.update(trainer.epoch, `loss ${loss.toFixed(4)}`, { count: (trainer.epoch - firstEpoch) * trainer.stepsPerEpoch, unit: 'steps' });
+    if (saveEvery > 0 && trainer.epoch % saveEvery === 0) await save();
+  }
+  const trainSeconds = (performance.now() - start) / 1000;
+  process.off('SIGINT', onInterrupt);
+  progress.interrupt();
+  await save();
+  trainer.dispose();
+  const steps = (trainer.epoch - firstEpoch) * trainer.stepsPerEpoch;
+  console.log(`trained ${trainer.epoch - firstEpoch} epochs (${steps} steps) in ${trainSeconds.toFixed(1)} s: ` +
+    `${(steps / Math.max(trainSeconds, 1e-9)).toFixed(1)} steps/s; checkpoint ${join(out, 'model.safetensors')}`);
+  if (stop) {
+    console.log(`stopped at epoch ${trainer.epoch}; continue with: ddpm train --resume ${out}`);
+    return;
+  }
+
+  const drawn = await drawSamples(model, config, device, {
+    sampler: config.sampler, n: (f['eval-points'] as number | undefined) ?? 10_000, seed: run.seed, out,
+  });
+  writePicture(join(out, 'loss.png'), lossPicture(trainer.losses, config));
+  const metrics = {
+    command: ['ddpm', 'train', ...argv].join(' '),
+    settings: { ...trainSettings(run), epochs: run.epochs, points: run.points, save_every: saveEvery },
+    config: JSON.parse(modelConfigJson(config)) as unknown,
+    device: { name: device.name, description: device.describe() },
+    epochs: trainer.epoch,
+    resumed_from_epoch: resumed ? firstEpoch : null,
+    loss_per_epoch: trainer.losses,
+    final_loss: trainer.losses.at(-1) ?? null,
+    alpha_bar_T: schedule.alphasBar[config.numSteps - 1],
+    quality: {
+      metric: 'sliced Wasserstein-1', sampler: config.sampler, n: drawn.quality.n, directions: drawn.quality.directions,
+      sliced_w1: drawn.quality.slicedW1, data_vs_data_floor: drawn.quality.floor, gaussian_vs_data: drawn.quality.gaussian,
+    },
+    wall_time_s: { train: trainSeconds, sample: drawn.seconds },
+    steps_per_s: steps / Math.max(trainSeconds, 1e-9),
+    steps_this_run: steps,
+    node: process.version,
+    finished: new Date().toISOString(),
+  };
+  writeFileAtomic(join(out, 'metrics.json'), `${JSON.stringify(metrics, null, 2)}\n`);
+  console.log(`wrote ${['model.safetensors', 'train-state.safetensors', 'metrics.json', 'samples.png', 'reverse.png', 'loss.png'].map((n) => join(out, n)).join(', ')}`);
+}
+
+function trainSettings(run: RunSettings): TrainSettings & { points: number } {
+  return { batch: run.batch, lr: run.lr, clip: run.clip, seed: run.seed, points: run.points };
+}
+
+/** A resumed run's settings keyed by flag name, to compare with the flags given. */
+function settingsFromResumed(run: RunSettings): Record<string, unknown> {
+  return {
+    dataset: run.config.dataset, preset: run.config.preset, batch: run.batch, lr: run.lr, clip: run.clip,
+    schedule: run.config.schedule, steps: run.config.numSteps, hidden: run.config.hidden,
+    'data-scale': run.config.dataScale, points: run.points, seed: run.seed,
+  };
+}

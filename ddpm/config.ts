@@ -1,0 +1,112 @@
+// What a model is (the config a checkpoint carries) and the presets a run starts from.
+//
+//   seed      the S-curve tutorial, faithfully: sigmoid schedule over T = 100 steps (ᾱ_T ≈ 0.78,
+//             so x_T is far from the N(0, I) that sampling starts from), the data as it is
+//             (about ±0.1), the tutorial's p_sample_loop, 4000 epochs.
+//   improved  the same network, optimizer and batch, but a schedule that reaches noise (cosine,
+//             ᾱ_T ≈ 0), the data scaled ×10 (to about unit size, as N(0, I) expects), and Ho
+//             et al.'s sampler (no noise added at the last step). Samples are scaled back.
+//
+// In a checkpoint's __metadata__.config the keys are snake_case, the tutorial's constructor
+// names where it has them: {"model":"MLPDiffusion","n_steps":100,"num_units":128,…}.
+
+import { DATASETS, type DatasetName } from './data.js';
+import { SAMPLERS, type SamplerName } from './sample.js';
+import { SCHEDULES, type ScheduleName } from './schedules.js';
+
+export interface ModelConfig {
+  model: 'MLPDiffusion';
+  /** T: the number of diffusion steps (rows of each step embedding). */
+  numSteps: number;
+  /** Width of the hidden layers (the tutorial's num_units). */
+  hidden: number;
+  schedule: ScheduleName;
+  dataset: DatasetName;
+  /** The network sees data × dataScale; samples are divided by it. */
+  dataScale: number;
+  /** The sampler used when none is asked for. */
+  sampler: SamplerName;
+  preset: PresetName | 'custom';
+}
+
+export type PresetName = 'seed' | 'improved';
+export const PRESET_NAMES: readonly PresetName[] = ['seed', 'improved'];
+
+export interface Preset {
+  readonly summary: string;
+  readonly schedule: ScheduleName;
+  readonly numSteps: number;
+  readonly dataScale: number;
+  readonly sampler: SamplerName;
+  readonly epochs: number;
+}
+
+export const PRESETS: Record<PresetName, Preset> = {
+  seed: {
+    summary: "the tutorial's: sigmoid schedule, T = 100 (ᾱ_T ≈ 0.78), data as is, tutorial sampler",
+    schedule: 'sigmoid', numSteps: 100, dataScale: 1, sampler: 'tutorial', epochs: 4000,
+  },
+  improved: {
+    summary: 'cosine schedule, T = 100 (ᾱ_T ≈ 0), data ×10, DDPM sampler',
+    schedule: 'cosine', numSteps: 100, dataScale: 10, sampler: 'ddpm', epochs: 4000,
+  },
+};
+
+function serialize(c: ModelConfig): Record<string, unknown> {
+  return {
+    model: c.model, n_steps: c.numSteps, num_units: c.hidden, schedule: c.schedule, dataset: c.dataset,
+    data_scale: c.dataScale, sampler: c.sampler, preset: c.preset,
+  };
+}
+
+export function modelConfigJson(c: ModelConfig): string {
+  return JSON.stringify(serialize(c));
+}
+
+/** A ModelConfig from its JSON, every field checked (the message names the field). */
+export function parseModelConfig(json: string): ModelConfig {
+  let raw: Record<string, unknown>;
+  try {
+    raw = JSON.parse(json) as Record<string, unknown>;
+  } catch {
+    throw new Error(`__metadata__.config is not JSON: ${JSON.stringify(json.slice(0, 80))}`);
+  }
+  if (raw === null || typeof raw !== 'object') throw new Error('__metadata__.config is not a JSON object');
+  const field = <T>(key: string, ok: (v: unknown) => boolean, expected: string): T => {
+    if (!ok(raw[key])) throw new Error(`__metadata__.config.${key} must be ${expected}, got ${JSON.stringify(raw[key])}`);
+    return raw[key] as T;
+  };
+  const positiveInt = (v: unknown): boolean => Number.isInteger(v) && (v as number) > 0;
+  const oneOf = (list: readonly string[]) => (v: unknown): boolean => list.includes(v as string);
+  return {
+    model: field('model', (v) => v === 'MLPDiffusion', '"MLPDiffusion"'),
+    numSteps: field('n_steps', positiveInt, 'a positive integer'),
+    hidden: field('num_units', positiveInt, 'a positive integer'),
+    schedule: field('schedule', oneOf(SCHEDULES), `one of ${SCHEDULES.join(', ')}`),
+    dataset: field('dataset', oneOf(DATASETS), `one of ${DATASETS.join(', ')}`),
+    dataScale: field('data_scale', (v) => typeof v === 'number' && v > 0 && Number.isFinite(v), 'a positive number'),
+    sampler: field('sampler', oneOf(SAMPLERS), `one of ${SAMPLERS.join(', ')}`),
+    preset: field('preset', oneOf([...PRESET_NAMES, 'custom']), `one of ${PRESET_NAMES.join(', ')}, custom`),
+  };
+}
+
+/**
+ * The config of a state_dict without one (saved from PyTorch): T and the width from the step
+ * embeddings' shape, everything else the seed preset's. `note` says so.
+ */
+export function configFromShapes(tensors: ReadonlyMap<string, { shape: readonly number[] }>): { config: ModelConfig; note: string } {
+  const embedding = tensors.get('step_embeddings.0.weight');
+  if (embedding === undefined || embedding.shape.length !== 2) {
+    throw new Error("no __metadata__.config and no 'step_embeddings.0.weight' [T, num_units] to infer it from: not an MLPDiffusion state_dict");
+  }
+  const [numSteps, hidden] = embedding.shape;
+  const seed = PRESETS.seed;
+  return {
+    config: {
+      model: 'MLPDiffusion', numSteps, hidden, schedule: seed.schedule, dataset: 's-curve',
+      dataScale: seed.dataScale, sampler: seed.sampler, preset: 'custom',
+    },
+    note: `no config in the file (saved from PyTorch?): T = ${numSteps} and num_units = ${hidden} from its shapes; ` +
+      `assuming the tutorial's sigmoid schedule, the S-curve and data scale 1`,
+  };
+}

@@ -1,0 +1,28 @@
+// Generated points as files other tools read: NumPy's .npy (format 1.0, little-endian float32,
+// C order: `numpy.load(path)` gives an (n, 2) array) and CSV with an `x,y` header line.
+// Bytes and text only; the CLI writes them.
+
+// data: [n, cols] row-major → .npy bytes
+export function encodeNpy(data: Float32Array, shape: readonly number[]): Uint8Array {
+  const count = shape.reduce((p, d) => p * d, 1);
+  if (count !== data.length) throw new Error(`npy: shape [${shape.join(',')}] needs ${count} values, got ${data.length}`);
+  const dims = shape.length === 1 ? `${shape[0]},` : shape.join(', ');
+  let header = `{'descr': '<f4', 'fortran_order': False, 'shape': (${dims}), }`;
+  // magic (6) + version (2) + header length (2) + header, padded with spaces to a multiple of 64, ending in \n
+  const total = Math.ceil((10 + header.length + 1) / 64) * 64;
+  header = header.padEnd(total - 10 - 1, ' ') + '\n';
+  const out = new Uint8Array(total + data.byteLength);
+  out.set([0x93, ...new TextEncoder().encode('NUMPY'), 1, 0], 0);
+  new DataView(out.buffer).setUint16(8, header.length, true);
+  out.set(new TextEncoder().encode(header), 10);
+  out.set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), total);
+  return out;
+}
+
+// points: [n, 2] → "x,y\n…"; float32 values printed in full (shortest round-trip form)
+export function encodeCsv(points: Float32Array): string {
+  if (points.length % 2 !== 0) throw new Error(`csv: expected [n, 2] points, got ${points.length} values`);
+  const lines = ['x,y'];
+  for (let i = 0; i < points.length; i += 2) lines.push(`${points[i]},${points[i + 1]}`);
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,109 @@
+// The `ddpm` command end to end (bin/ddpm.mjs → build/ddpm/cli/main.js, as a user runs it): a tiny
+// `ddpm train` writes every file it promises, `--resume` continues it, `ddpm sample` writes .npy
+// (in NumPy's format), .csv and PNGs; bad flags and impossible values fail with a clear message
+// and a non-zero status.
+
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { decodeSafetensors } from '../ddpm/safetensors.js';
+import { repoRoot } from './helpers.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'ddpm-cli-'));
+const run = join(dir, 'run');
+const tiny = ['--points', '300', '--hidden', '16', '--eval-points', '200', '--device', 'cpu', '--seed', '1'];
+
+function ddpm(...args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [join(repoRoot(), 'bin', 'ddpm.mjs'), ...args], { encoding: 'utf8', cwd: dir });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+function ok(r: ReturnType<typeof ddpm>): string {
+  assert.is(r.status, 0, `exit status 0 expected; stderr:\n${r.stderr}`);
+  return r.stdout;
+}
+
+const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
+const isPng = (path: string): boolean => PNG_SIGNATURE.every((b, i) => readFileSync(path)[i] === b);
+
+test('ddpm train writes the checkpoint, train state, metrics and three pictures', () => {
+  const stdout = ok(ddpm('train', ...tiny, '--epochs', '2', '--out', run));
+  assert.match(stdout, /device: CPU/);
+  for (const name of ['model.safetensors', 'train-state.safetensors', 'metrics.json', 'samples.png', 'reverse.png', 'loss.png']) {
+    assert.ok(existsSync(join(run, name)), `${name} written`);
+  }
+  for (const name of ['samples.png', 'reverse.png', 'loss.png']) assert.ok(isPng(join(run, name)), `${name} is a PNG`);
+  const metrics = JSON.parse(readFileSync(join(run, 'metrics.json'), 'utf8'));
+  assert.is(metrics.epochs, 2);
+  assert.is(metrics.loss_per_epoch.length, 2);
+  assert.ok(metrics.steps_per_s > 0 && metrics.wall_time_s.train > 0);
+  assert.is(metrics.device.name, 'cpu');
+  assert.equal(metrics.settings, { batch: 128, lr: 0.001, clip: 1, seed: 1, points: 300, epochs: 2, save_every: 100 });
+  assert.is(metrics.config.preset, 'seed');
+  assert.ok(metrics.quality.sliced_w1 > 0 && metrics.quality.data_vs_data_floor > 0 && metrics.quality.gaussian_vs_data > 0);
+  const model = decodeSafetensors(readFileSync(join(run, 'model.safetensors')));
+  assert.is(model.tensors.get('linears.0.weight')!.shape.join(','), '16,2');
+  assert.is(JSON.parse(model.metadata.config).n_steps, 100);
+});
+
+test('ddpm train --resume continues the run to the new total of epochs', () => {
+  const stdout = ok(ddpm('train', '--resume', run, '--epochs', '3', '--device', 'cpu', '--eval-points', '200'));
+  assert.match(stdout, /epochs 3…3/);
+  const metrics = JSON.parse(readFileSync(join(run, 'metrics.json'), 'utf8'));
+  assert.is(metrics.epochs, 3);
+  assert.is(metrics.resumed_from_epoch, 2);
+  assert.is(metrics.loss_per_epoch.length, 3);
+  const clash = ddpm('train', '--resume', run, '--epochs', '4', '--lr', '0.01', '--device', 'cpu');
+  assert.is(clash.status, 2);
+  assert.match(clash.stderr, /--lr 0\.01 differs from the resumed run's 0\.001/);
+});
+
+test('ddpm sample writes .npy that NumPy reads, .csv and PNGs', () => {
+  const npy = join(dir, 'points.npy');
+  ok(ddpm('sample', '--checkpoint', join(run, 'model.safetensors'), '--n', '50', '--device', 'cpu', '--out', npy, '--png', join(dir, 'points.png')));
+  const bytes = readFileSync(npy);
+  assert.is(bytes.subarray(0, 6).toString('latin1'), '\x93NUMPY');
+  const headerLength = bytes.readUInt16LE(8);
+  assert.match(bytes.subarray(10, 10 + headerLength).toString('latin1'), /'descr': '<f4', 'fortran_order': False, 'shape': \(50, 2\)/);
+  assert.is(bytes.length, 10 + headerLength + 50 * 2 * 4);
+  assert.ok(isPng(join(dir, 'points.png')) && isPng(join(dir, 'points-reverse.png')));
+
+  const csv = join(dir, 'points.csv');
+  ok(ddpm('sample', '--checkpoint', join(run, 'model.safetensors'), '--sampler', 'ddim', '--steps', '10', '--eta', '0.5',
+    '--n', '20', '--device', 'cpu', '--out', csv));
+  const lines = readFileSync(csv, 'utf8').trim().split('\n');
+  assert.is(lines[0], 'x,y');
+  assert.is(lines.length, 21);
+  assert.ok(lines.slice(1).every((l) => l.split(',').map(Number).every(Number.isFinite)));
+});
+
+test('bad flags and impossible values: a clear message and a non-zero status', () => {
+  const ckpt = join(run, 'model.safetensors');
+  const cases: [string[], number, RegExp][] = [
+    [['train', '--epochs', '-3'], 2, /--epochs must be an integer ≥ 0, got '-3'/],
+    [['train', '--epoch', '3'], 2, /unknown flag --epoch/],
+    [['train', '--device', 'tpu'], 2, /--device must be one of auto, cpu, webgpu, got 'tpu'/],
+    [['train', '--preset', 'fast'], 2, /--preset must be one of seed, improved/],
+    [['sample', '--checkpoint', ckpt, '--sampler', 'euler', '--out', 'x.npy'], 2, /--sampler must be one of tutorial, ddpm, ddim, got 'euler'/],
+    [['sample', '--checkpoint', ckpt, '--sampler', 'ddim', '--steps', '101', '--out', 'x.npy', '--device', 'cpu'], 2, /--steps 101 exceeds the model's T = 100/],
+    [['sample', '--checkpoint', ckpt, '--sampler', 'ddpm', '--steps', '10', '--out', 'x.npy', '--device', 'cpu'], 2, /needs --sampler ddim/],
+    [['sample', '--checkpoint', join(dir, 'missing.safetensors'), '--out', 'x.npy'], 1, /checkpoint not found: .*missing\.safetensors/],
+    [['sample', '--checkpoint', ckpt, '--out', 'x.txt'], 2, /--out must end in \.npy or \.csv/],
+    [['sample', '--out', 'x.npy'], 2, /--checkpoint FILE is required/],
+    [['fly'], 2, /unknown command 'fly'/],
+  ];
+  for (const [args, status, message] of cases) {
+    const r = ddpm(...args);
+    assert.is(r.status, status, `ddpm ${args.join(' ')} → status ${r.status}: ${r.stderr}`);
+    assert.match(r.stderr, message);
+  }
+  assert.match(ok(ddpm('train', '--help')), /--resume DIR\|FILE/);
+  assert.match(ok(ddpm('sample', '--help')), /--sampler tutorial\|ddpm\|ddim/);
+});
+
+test.after(() => rmSync(dir, { recursive: true, force: true }));
+
+test.run();
