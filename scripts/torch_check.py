@@ -51,7 +51,7 @@ def betas_for(name, T):
 
 @torch.no_grad()
 def sample(model, betas, sampler, n=10_000):
-    """The tutorial's p_sample_loop, or Ho et al.'s p_sample with the fixedsmall variance."""
+    """The tutorial's p_sample_loop, or Ho et al.'s p_sample with the fixedlarge variance (β_t)."""
     abar = torch.cumprod(1 - betas, 0)
     abar_prev = torch.cat([torch.ones(1, dtype=abar.dtype), abar[:-1]])
     x = torch.randn(n, 2)
@@ -64,7 +64,7 @@ def sample(model, betas, sampler, n=10_000):
             x0 = math.sqrt(1 / ab) * x - math.sqrt(1 / ab - 1) * eps
             x = (b * math.sqrt(abp) / (1 - ab)) * x0 + ((1 - abp) * math.sqrt(1 - b) / (1 - ab)) * x
             if t > 0:
-                x = x + math.sqrt(b * (1 - abp) / (1 - ab)) * torch.randn_like(x)
+                x = x + math.sqrt(b) * torch.randn_like(x)
     return x.numpy()
 
 

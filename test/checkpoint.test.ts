@@ -125,11 +125,21 @@ test('corrupt and mismatched checkpoints: each error names the file and the prob
   trainer.dispose();
 });
 
-test('the presets: seed is the tutorial\'s schedule; improved reaches noise', () => {
+test('the presets: seed is the tutorial\'s settings; improved starts its reverse process near unit variance', () => {
   const seed = makeSchedule(PRESETS.seed.schedule, PRESETS.seed.numSteps);
-  const improved = makeSchedule(PRESETS.improved.schedule, PRESETS.improved.numSteps);
   assert.ok(Math.abs(seed.alphasBar[99] - 0.778) < 0.002 && PRESETS.seed.sampler === 'tutorial' && PRESETS.seed.dataScale === 1);
-  assert.ok(improved.alphasBar[PRESETS.improved.numSteps - 1] < 1e-3);
+  // Var(x_T) per coordinate = ᾱ_T·Var(scale·x_0) + 1 − ᾱ_T: within 40 % of N(0, I)'s 1 for improved.
+  const data = makeDataset('s-curve', 10_000, 0);
+  const variance = (scale: number, alphaBar: number): number[] => [0, 1].map((axis) => {
+    let sum = 0, sq = 0;
+    for (let i = axis; i < data.length; i += 2) { sum += scale * data[i]; sq += (scale * data[i]) ** 2; }
+    return alphaBar * (sq / 10_000 - (sum / 10_000) ** 2) + 1 - alphaBar;
+  });
+  const improved = makeSchedule(PRESETS.improved.schedule, PRESETS.improved.numSteps);
+  const vImproved = variance(PRESETS.improved.dataScale, improved.alphasBar[PRESETS.improved.numSteps - 1]);
+  assert.ok(vImproved.every((v) => Math.abs(v - 1) < 0.4), `improved: Var(x_T) = ${vImproved}`);
+  const vSeed = variance(1, seed.alphasBar[99]);
+  assert.ok(vSeed.every((v) => v < 0.3), `seed: Var(x_T) = ${vSeed}, far below the 1 that sampling starts from`);
 });
 
 test.run();
