@@ -39,15 +39,19 @@ async function hostStateDict(model: MLPDiffusion): Promise<Map<string, NamedTens
   return out;
 }
 
-export async function encodeModel(model: MLPDiffusion, config: ModelConfig): Promise<Uint8Array> {
-  return encodeSafetensors(await hostStateDict(model), { format: 'pt', config: modelConfigJson(config) });
+/** `epoch`, when given, is recorded so a resumed run can check that its two files belong together. */
+export async function encodeModel(model: MLPDiffusion, config: ModelConfig, epoch?: number): Promise<Uint8Array> {
+  const metadata: Record<string, string> = { format: 'pt', config: modelConfigJson(config) };
+  if (epoch !== undefined) metadata.epoch = String(epoch);
+  return encodeSafetensors(await hostStateDict(model), metadata);
 }
 
 /**
  * A model on `device` from model.safetensors bytes. A file without our config (one saved from
  * PyTorch) gets one inferred from its shapes, with `note` saying what was assumed.
  */
-export function decodeModel(bytes: Uint8Array, device: Backend, file = 'model.safetensors'): { model: MLPDiffusion; config: ModelConfig; note?: string } {
+export function decodeModel(bytes: Uint8Array, device: Backend, file = 'model.safetensors'):
+  { model: MLPDiffusion; config: ModelConfig; epoch?: number; note?: string } {
   return about(file, () => {
     const { tensors, metadata } = decodeSafetensors(bytes);
     let config: ModelConfig;
@@ -65,12 +69,14 @@ export function decodeModel(bytes: Uint8Array, device: Backend, file = 'model.sa
       for (const p of model.parameters()) p.dispose();
       throw e;
     }
-    return { model, config, note };
+    const epoch = metadata.epoch !== undefined ? Number(metadata.epoch) : undefined;
+    return { model, config, epoch, note };
   });
 }
 
 export interface SavedTrainState extends TrainState {
-  settings: TrainSettings;
+  /** The run's settings; a CLI run adds its data size and target epochs. */
+  settings: TrainSettings & { points?: number; epochs?: number };
   config: ModelConfig;
 }
 
@@ -128,7 +134,7 @@ export function decodeTrainState(bytes: Uint8Array, model: MLPDiffusion, file = 
     if (losses.length !== epoch) throw new Error(`__metadata__.losses has ${losses.length} entries for ${epoch} epochs`);
     const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
     const steps = jsonField(metadata, 'adam_steps', isObject, 'an object');
-    const settings = jsonField(metadata, 'settings', isObject, 'an object') as unknown as TrainSettings;
+    const settings = jsonField(metadata, 'settings', isObject, 'an object') as unknown as SavedTrainState['settings'];
     for (const key of ['batch', 'lr', 'clip', 'seed'] as const) {
       if (typeof settings[key] !== 'number') throw new Error(`__metadata__.settings.${key} is missing`);
     }

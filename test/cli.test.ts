@@ -4,7 +4,7 @@
 // and a non-zero status.
 
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
@@ -42,6 +42,7 @@ test('ddpm train writes the checkpoint, train state, metrics and three pictures'
   assert.ok(metrics.steps_per_s > 0 && metrics.wall_time_s.train > 0);
   assert.is(metrics.device.name, 'cpu');
   assert.equal(metrics.settings, { batch: 128, lr: 0.001, clip: 1, seed: 1, points: 300, epochs: 2, save_every: 100 });
+  assert.match(readFileSync(join(run, 'metrics.json'), 'utf8'), /"loss_per_epoch": \[\n/, 'pretty-printed JSON');
   assert.is(metrics.config.preset, 'seed');
   assert.ok(metrics.quality.sliced_w1 > 0 && metrics.quality.data_vs_data_floor > 0 && metrics.quality.gaussian_vs_data > 0);
   const model = decodeSafetensors(readFileSync(join(run, 'model.safetensors')));
@@ -59,6 +60,15 @@ test('ddpm train --resume continues the run to the new total of epochs', () => {
   const clash = ddpm('train', '--resume', run, '--epochs', '4', '--lr', '0.01', '--device', 'cpu');
   assert.is(clash.status, 2);
   assert.match(clash.stderr, /--lr 0\.01 differs from the resumed run's 0\.001/);
+  // A model file from another epoch than the train state beside it is refused.
+  const other = join(dir, 'other');
+  ok(ddpm('train', ...tiny, '--epochs', '1', '--out', other));
+  copyFileSync(join(other, 'model.safetensors'), join(run, 'model.safetensors'));
+  const mismatched = ddpm('train', '--resume', run, '--device', 'cpu');
+  assert.is(mismatched.status, 1);
+  assert.match(mismatched.stderr, /model\.safetensors is from epoch 1 but .*train-state\.safetensors from epoch 3: they are not one checkpoint/);
+  ok(ddpm('train', '--resume', other, '--device', 'cpu', '--eval-points', '100'));
+  assert.is(JSON.parse(readFileSync(join(other, 'metrics.json'), 'utf8')).epochs, 1, 'without --epochs, a resumed run keeps its own target');
 });
 
 test('ddpm sample writes .npy that NumPy reads, .csv and PNGs', () => {

@@ -25,7 +25,7 @@ import { Progress } from './progress.js';
 const FLAGS: FlagSpec[] = [
   { name: 'dataset', kind: 'string', choices: DATASETS, default: 's-curve', help: 'the 2-D data set' },
   { name: 'preset', kind: 'string', choices: PRESET_NAMES, default: 'seed', help: PRESET_NAMES.map((p) => `${p}: ${PRESETS[p].summary}`).join(';\n' + ' '.repeat(28)) },
-  { name: 'epochs', kind: 'int', min: 0, default: '4000', help: 'total epochs (with --resume: the total to reach)' },
+  { name: 'epochs', kind: 'int', min: 0, default: '4000', help: "total epochs (with --resume: the total to reach; default the run's own)" },
   { name: 'batch', kind: 'int', min: 1, default: '128', help: 'batch size' },
   { name: 'lr', kind: 'number', min: 0, default: '1e-3', help: 'Adam learning rate' },
   { name: 'clip', kind: 'number', min: 0, default: '1.0', help: 'gradient-norm clipping (max_norm)' },
@@ -101,9 +101,14 @@ export async function trainCommand(argv: readonly string[]): Promise<void> {
   if (f.resume !== undefined) {
     const dir = resumeFolder(f.resume as string);
     const modelPath = join(dir, 'model.safetensors'), statePath = join(dir, 'train-state.safetensors');
-    const { model } = decodeModel(readFileOrFail(modelPath, 'checkpoint'), device, modelPath);
+    const { model, epoch } = decodeModel(readFileOrFail(modelPath, 'checkpoint'), device, modelPath);
     const state = decodeTrainState(readFileOrFail(statePath, 'train state'), model, statePath);
-    run = { ...state.settings, config: state.config, points: (state.settings as RunSettings).points ?? 10_000, epochs: requested.epochs };
+    if (epoch !== state.epoch) {
+      throw new Error(`${modelPath} is from epoch ${epoch ?? '(none recorded)'} but ${statePath} from epoch ${state.epoch}: ` +
+        'they are not one checkpoint (was a save interrupted?)');
+    }
+    const target = f.epochs !== undefined ? requested.epochs : state.settings.epochs ?? requested.epochs;
+    run = { ...state.settings, config: state.config, points: state.settings.points ?? 10_000, epochs: target };
     const saved = settingsFromResumed(run);
     for (const key of FIXED_ON_RESUME) {
       if (f[key] !== undefined && f[key] !== saved[key]) {
@@ -111,7 +116,6 @@ export async function trainCommand(argv: readonly string[]): Promise<void> {
           'a resumed run keeps its settings (leave the flag out)');
       }
     }
-    if (f.epochs === undefined) run.epochs = PRESETS[run.config.preset === 'custom' ? 'seed' : run.config.preset].epochs;
     if (run.epochs < state.epoch) throw new UsageError(`ddpm train: --epochs ${run.epochs} is below the ${state.epoch} epochs the run already has`);
     resumed = { model, state };
   }
@@ -131,10 +135,11 @@ export async function trainCommand(argv: readonly string[]): Promise<void> {
     `batch ${run.batch}, Adam lr ${run.lr}, clip ${run.clip}, seed ${run.seed} → ${out}`);
 
   const save = async (): Promise<void> => {
-    // The state first: a model file is never newer than the state beside it.
+    // Both files record the epoch, so --resume refuses a pair that a crash between the two
+    // writes left mismatched.
     const state = await trainer.exportState();
     writeFileAtomic(join(out, 'train-state.safetensors'), encodeTrainState(model, { ...state, settings: trainSettings(run), config }));
-    writeFileAtomic(join(out, 'model.safetensors'), await encodeModel(model, config));
+    writeFileAtomic(join(out, 'model.safetensors'), await encodeModel(model, config, trainer.epoch));
   };
 
   let stop = false;
@@ -172,7 +177,7 @@ export async function trainCommand(argv: readonly string[]): Promise<void> {
   writePicture(join(out, 'loss.png'), lossPicture(trainer.losses, config));
   const metrics = {
     command: ['ddpm', 'train', ...argv].join(' '),
-    settings: { ...trainSettings(run), epochs: run.epochs, points: run.points, save_every: saveEvery },
+    settings: { ...trainSettings(run), save_every: saveEvery },
     config: JSON.parse(modelConfigJson(config)) as unknown,
     device: { name: device.name, description: device.describe() },
     epochs: trainer.epoch,
@@ -194,8 +199,8 @@ export async function trainCommand(argv: readonly string[]): Promise<void> {
   console.log(`wrote ${['model.safetensors', 'train-state.safetensors', 'metrics.json', 'samples.png', 'reverse.png', 'loss.png'].map((n) => join(out, n)).join(', ')}`);
 }
 
-function trainSettings(run: RunSettings): TrainSettings & { points: number } {
-  return { batch: run.batch, lr: run.lr, clip: run.clip, seed: run.seed, points: run.points };
+function trainSettings(run: RunSettings): TrainSettings & { points: number; epochs: number } {
+  return { batch: run.batch, lr: run.lr, clip: run.clip, seed: run.seed, points: run.points, epochs: run.epochs };
 }
 
 /** A resumed run's settings keyed by flag name, to compare with the flags given. */
