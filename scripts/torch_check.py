@@ -10,32 +10,17 @@ Needs PyTorch (Debian: apt install python3-torch) and safetensors (pip install s
 """
 import json
 import math
+import os
 import sys
 
 import numpy as np
 import torch
-import torch.nn as nn
 from safetensors import safe_open
 from safetensors.torch import load_file
 
-
-class MLPDiffusion(nn.Module):
-    """The tutorial's noise predictor, as the tutorial writes it."""
-
-    def __init__(self, n_steps, num_units=128):
-        super().__init__()
-        self.linears = nn.ModuleList([
-            nn.Linear(2, num_units), nn.ReLU(), nn.Linear(num_units, num_units), nn.ReLU(),
-            nn.Linear(num_units, num_units), nn.ReLU(), nn.Linear(num_units, 2)])
-        self.step_embeddings = nn.ModuleList([nn.Embedding(n_steps, num_units) for _ in range(3)])
-
-    def forward(self, x, t):
-        for idx, embedding_layer in enumerate(self.step_embeddings):
-            t_embedding = embedding_layer(t)
-            x = self.linears[2 * idx](x)
-            x += t_embedding
-            x = self.linears[2 * idx + 1](x)
-        return self.linears[-1](x)
+# The tutorial's MLPDiffusion, kept once, beside the fixtures that check our model against it.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "test", "fixtures"))
+from make_fixtures import MLPDiffusion  # noqa: E402
 
 
 def betas_for(name, T):

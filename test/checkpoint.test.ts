@@ -12,7 +12,7 @@ import { decodeModel, decodeTrainState, encodeModel, encodeTrainState } from '..
 import { PRESETS, type ModelConfig } from '../ddpm/config.js';
 import { makeDataset } from '../ddpm/data.js';
 import { MLPDiffusion } from '../ddpm/model.js';
-import { decodeSafetensors, encodeSafetensors } from '../ddpm/safetensors.js';
+import { decodeSafetensors, encodeSafetensors, type NamedTensor } from '../ddpm/safetensors.js';
 import { makeSchedule } from '../ddpm/schedules.js';
 import { Trainer } from '../ddpm/train.js';
 import { assertClose, fromFixture, loadFixture, loadFixtureBytes, values, type FixtureTensor } from './helpers.js';
@@ -81,15 +81,20 @@ test('a state_dict saved by PyTorch as safetensors loads and predicts what PyTor
   assertClose(await values(eps), fx.eps.data, { atol: 1e-6, rtol: 1e-5 }, 'ε_θ(x, t) vs PyTorch');
 });
 
+/** Makes variants of a safetensors file: `edit` changes a copy of its tensors and metadata. */
+function edited(bytes: Uint8Array) {
+  const file = decodeSafetensors(bytes);
+  return (edit: (tensors: Map<string, NamedTensor>, metadata: Record<string, string>) => void): Uint8Array => {
+    const tensors = new Map(file.tensors);
+    const metadata = { ...file.metadata };
+    edit(tensors, metadata);
+    return encodeSafetensors(tensors, metadata);
+  };
+}
+
 test('corrupt and mismatched checkpoints: each error names the file and the problem', async () => {
   const model = new MLPDiffusion(100, new E.Rng(1), { hidden: 16, device: E.cpu });
-  const good = decodeSafetensors(await encodeModel(model, config));
-  const variant = (edit: (tensors: Map<string, { shape: readonly number[]; data: Float32Array }>, meta: Record<string, string>) => void): Uint8Array => {
-    const tensors = new Map(good.tensors);
-    const meta = { ...good.metadata };
-    edit(tensors, meta);
-    return encodeSafetensors(tensors, meta);
-  };
+  const variant = edited(await encodeModel(model, config));
   const cases: [Uint8Array, RegExp][] = [
     [(await encodeModel(model, config)).subarray(0, 1000), /^m\.safetensors: safetensors: .*truncated file/],
     [new TextEncoder().encode('not a checkpoint at all'), /^m\.safetensors: safetensors: bad header/],
@@ -107,13 +112,7 @@ test('corrupt and mismatched checkpoints: each error names the file and the prob
 
   const trainer = new Trainer(model, schedule, data, settings, E.cpu);
   await trainer.runEpoch();
-  const stateFile = decodeSafetensors(encodeTrainState(model, { ...(await trainer.exportState()), settings, config }));
-  const stateVariant = (edit: (tensors: Map<string, { shape: readonly number[]; data: Float32Array }>, meta: Record<string, string>) => void): Uint8Array => {
-    const tensors = new Map(stateFile.tensors);
-    const meta = { ...stateFile.metadata };
-    edit(tensors, meta);
-    return encodeSafetensors(tensors, meta);
-  };
+  const stateVariant = edited(encodeTrainState(model, { ...(await trainer.exportState()), settings, config }));
   const stateCases: [Uint8Array, RegExp][] = [
     [await encodeModel(model, config), /^s\.safetensors: not a train state/],
     [stateVariant((t) => t.delete('adam.exp_avg_sq.linears.0.weight')), /missing tensor 'adam\.exp_avg_sq\.linears\.0\.weight'/],

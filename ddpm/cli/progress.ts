@@ -30,7 +30,7 @@ export class Progress {
     const speed = rate ? `${(rate.count / Math.max(elapsed, 1e-9)).toFixed(1)} ${rate.unit}/s` : '';
     const count = `${this.unit} ${done}/${this.total}`;
     const finished = done >= this.total;
-    const tail = [fields, speed, finished ? `${clock(elapsed)}` : `ETA ${clock(eta)}`].filter(Boolean).join('  ');
+    const tail = [fields, speed, finished ? clock(elapsed) : done > 0 ? `ETA ${clock(eta)}` : ''].filter(Boolean).join('  ');
     if (this.stream.isTTY) {
       const width = 24;
       const filled = Math.round((width * done) / Math.max(this.total, 1));
