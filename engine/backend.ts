@@ -73,6 +73,8 @@ export interface MemoryInfo {
   /** Storages allocated and not yet released. */
   readonly live: number;
   readonly bytes: number;
+  /** Released memory the backend keeps for reuse (a GPU backend's buffer pool). */
+  readonly pooledBytes: number;
 }
 
 export interface Backend {

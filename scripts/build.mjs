@@ -20,7 +20,7 @@ function files(dir, suffix) {
 
 const entryPoints = [
   ...files('test', '.test.ts'),
-  ...files('bench', '.ts'),
+  'bench/main.ts',
   'examples/tiny-mlp.ts',
   'ddpm/cli/main.ts',
 ];

@@ -1,6 +1,7 @@
-// The `ddpm` command: `ddpm train …` and `ddpm sample …` (each with --help). Errors end the
+// The `ddpm` command: `ddpm train …`, `ddpm sample …` and `ddpm bench …` (each with --help). Errors end the
 // process with a message and a non-zero status: 2 for a bad command line, 1 for anything else.
 
+import { benchCommand } from '../../bench/bench-command.js';
 import { UsageError } from './args.js';
 import { sampleCommand } from './sample-command.js';
 import { trainCommand } from './train-command.js';
@@ -8,6 +9,7 @@ import { trainCommand } from './train-command.js';
 const COMMANDS: Record<string, { run: (argv: readonly string[]) => Promise<void>; summary: string }> = {
   train: { run: trainCommand, summary: 'train MLPDiffusion on a 2-D data set; writes a checkpoint, metrics and pictures' },
   sample: { run: sampleCommand, summary: 'draw points from a checkpoint with the tutorial, DDPM or DDIM sampler' },
+  bench: { run: benchCommand, summary: 'time training and sampling on our engine and its peers (TensorFlow.js, PyTorch)' },
 };
 
 const USAGE = `usage: ddpm <command> [flags]\n\ncommands:\n${Object.entries(COMMANDS)

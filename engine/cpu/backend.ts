@@ -78,7 +78,7 @@ export class CpuBackend implements Backend {
   }
 
   memory(): MemoryInfo {
-    return { live: this.live, bytes: this.liveBytes };
+    return { live: this.live, bytes: this.liveBytes, pooledBytes: 0 };
   }
 
   // ---- kernels --------------------------------------------------------------------------

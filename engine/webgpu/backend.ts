@@ -170,7 +170,7 @@ export class WebGpuBackend implements Backend {
   }
 
   memory(): MemoryInfo {
-    return { live: this.live, bytes: this.liveBytes };
+    return { live: this.live, bytes: this.liveBytes, pooledBytes: this.pooledBytes };
   }
 
   /** Waits for all recorded work to finish (for benchmarks). */

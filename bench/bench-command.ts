@@ -1,0 +1,206 @@
+// `ddpm bench` (also `npm run bench`): every engine on the tutorial's workload in one run, on
+// one machine and, for the GPU engines, one Dawn adapter — ours on WebGPU and on the CPU path,
+// TensorFlow.js on WebGPU and CPU, PyTorch on the CPU and on CUDA when it has one — plus matmul
+// GFLOP/s. Prints a table with ratios from this run and, with --json FILE, writes
+//   { device, train_steps_per_s, sample_s, loss, matmul_gflops, webgpu_per_step, skipped }.
+// An engine that cannot run is left out with its reason. Medians after warm-up; --quick does
+// fewer repeats.
+
+import { existsSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as E from '../engine/index.js';
+import { tryWebGpu } from '../engine/webgpu/index.js';
+import { helpText, parseFlags, UsageError, type FlagSpec } from '../ddpm/cli/args.js';
+import { writeFileAtomic } from '../ddpm/cli/files.js';
+import { MATMUL_CASES, measureMatmul } from './matmul.js';
+import { benchOurs, type EngineResult } from './ours.js';
+import { benchTfjs, loadTfjs } from './tfjs.js';
+import { benchTorch, findTorch } from './torch.js';
+
+const ENGINES = ['ours-webgpu', 'ours-cpu', 'tfjs-webgpu', 'tfjs-cpu', 'torch-cpu', 'torch-cuda'] as const;
+type Engine = (typeof ENGINES)[number];
+
+const FLAGS: FlagSpec[] = [
+  { name: 'quick', kind: 'switch', help: '2 timed blocks of 79 steps per engine instead of 5, one sampling run (noisier)' },
+  { name: 'json', kind: 'string', value: 'FILE', help: 'also write the results as JSON' },
+  { name: 'engines', kind: 'string', value: 'LIST', default: ENGINES.join(','), help: 'comma-separated engines to run' },
+  { name: 'no-matmul', kind: 'switch', help: 'skip the matmul GFLOP/s table' },
+  { name: 'sample-points', kind: 'int', min: 1, default: '10000', help: 'points sampled over 100 steps (fewer: a smoke test, not the workload)' },
+];
+
+const DESCRIPTION = 'Benchmarks the S-curve workload (batch 128, MLPDiffusion, Adam, clipping; sampling 10 000 points ×\n' +
+  '100 steps) on our engine and its peers in one run, and matmul GFLOP/s on our backends.';
+
+/** The repository root (bench/torch_ddpm.py lives there): the nearest folder above with a package.json. */
+function repoRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);
+  return dir;
+}
+
+/** Dawn's GPU object, shared by our engine and tfjs-webgpu so both get the same adapter. */
+async function sharedDawn(): Promise<GPU | null> {
+  const g = globalThis as { navigator?: { gpu?: GPU } };
+  if (g.navigator?.gpu) return g.navigator.gpu;
+  try {
+    const dawn = await import('webgpu');
+    Object.assign(globalThis, dawn.globals);
+    g.navigator ??= {};
+    g.navigator.gpu = dawn.create([]);
+    return g.navigator.gpu;
+  } catch {
+    return null;
+  }
+}
+
+export async function benchCommand(argv: readonly string[]): Promise<void> {
+  const f = parseFlags('ddpm bench', argv, FLAGS);
+  if (f === null) {
+    process.stdout.write(helpText('ddpm bench', DESCRIPTION, FLAGS));
+    return;
+  }
+  const quick = f.quick === true;
+  const wanted = new Set(((f.engines as string | undefined) ?? ENGINES.join(',')).split(',').map((s) => s.trim()));
+  for (const e of wanted) if (!ENGINES.includes(e as Engine)) throw new UsageError(`ddpm bench: unknown engine '${e}' (expected ${ENGINES.join(', ')})`);
+  const SAMPLE_N = (f['sample-points'] as number | undefined) ?? 10_000;
+
+  await sharedDawn();
+  const { backend: gpu, reason: noGpu } = await tryWebGpu();
+  const torch = findTorch();
+  const device = {
+    adapter: gpu ? gpu.describe() : null,
+    cpu: `${cpus()[0]?.model ?? 'unknown'} × ${cpus().length}`,
+    node: process.version,
+    tfjs: null as string | null,
+    torch: typeof torch === 'string' ? null : torch.version,
+  };
+  console.log(`adapter: ${device.adapter ?? `none (${noGpu})`}`);
+  console.log(`cpu: ${device.cpu}; node ${device.node}${device.torch ? `; torch ${device.torch}` : ''}`);
+
+  const results = new Map<Engine, EngineResult>();
+  const skipped = new Map<Engine, string>();
+  const run = async (engine: Engine, fn: () => Promise<EngineResult>): Promise<void> => {
+    if (!wanted.has(engine)) return;
+    process.stderr.write(`${engine}: running…\n`);
+    try {
+      const r = await fn();
+      results.set(engine, r);
+      process.stderr.write(`${engine}: ${r.trainStepsPerSecond.toFixed(1)} steps/s, sampling ${Number.isNaN(r.sampleSeconds) ? 'not timed' : `${r.sampleSeconds.toFixed(2)} s`}, ` +
+        `loss ${r.loss.toFixed(4)} after ${r.lossAfterSteps} steps\n`);
+    } catch (e) {
+      skipped.set(engine, (e as Error).message);
+      process.stderr.write(`${engine}: not measured: ${(e as Error).message}\n`);
+    }
+  };
+  const noEngine = (why: string) => async (): Promise<EngineResult> => { throw new Error(why); };
+
+  // Every engine trains one warm-up epoch (79 steps), then times blocks of 79 steps, so their
+  // losses after the same number of steps can be compared (tfjs-cpu, far slower, does fewer).
+  const epochs = quick ? 2 : 5;
+  const oursOptions = { epochs, sampleN: SAMPLE_N, sampleRepeats: quick ? 1 : 3 };
+  const peerOptions = { warmup: 79, steps: 79, repeats: epochs, sampleN: SAMPLE_N, sampleRepeats: quick ? 1 : 3 };
+  await run('ours-webgpu', gpu ? () => benchOurs(gpu, oursOptions) : noEngine(`no WebGPU adapter: ${noGpu}`));
+  await run('ours-cpu', () => benchOurs(E.cpu, { ...oursOptions, sampleRepeats: 1 }));
+  await run('torch-cpu', async () => {
+    if (typeof torch === 'string') throw new Error(torch);
+    return benchTorch(torch, repoRoot(), 'cpu', peerOptions);
+  });
+  await run('torch-cuda', async () => {
+    if (typeof torch === 'string') throw new Error(torch);
+    if (!torch.cuda) throw new Error('torch sees no CUDA device');
+    return benchTorch(torch, repoRoot(), 'cuda', peerOptions);
+  });
+  // tfjs last: it changes globals (its backends register once per process).
+  await run('tfjs-webgpu', async () => {
+    const g = globalThis as { navigator?: { gpu?: GPU } };
+    if (!gpu || !g.navigator?.gpu) throw new Error(`no WebGPU adapter: ${noGpu}`);
+    const { tf, version } = await loadTfjs('webgpu', g.navigator.gpu);
+    device.tfjs = version;
+    return benchTfjs(tf, 'webgpu', { ...peerOptions, sampleRepeats: 1 });
+  });
+  await run('tfjs-cpu', async () => {
+    const { tf, version } = await loadTfjs('cpu');
+    device.tfjs = version;
+    // Its sampling takes minutes (10 000 points through one-hot matmuls, 100 times): not under --quick.
+    return benchTfjs(tf, 'cpu', { warmup: 5, steps: quick ? 10 : 40, repeats: 1, sampleN: SAMPLE_N, sampleRepeats: quick ? 0 : 1 });
+  });
+
+  const matmul: Record<string, Record<string, number>> = {};
+  if (f['no-matmul'] !== true) {
+    for (const backend of gpu ? [gpu, E.cpu] as E.Backend[] : [E.cpu]) {
+      matmul[backend.name] = {};
+      for (const c of MATMUL_CASES) {
+        const flop = 2 * c.m * c.n * c.k;
+        if (flop > (backend === E.cpu ? 3e9 : quick ? 3e10 : 2e11)) continue; // minutes per sample beyond this
+        matmul[backend.name][c.label] = await measureMatmul(backend, c, quick ? 2 : 5);
+      }
+    }
+  }
+  printReport(results, skipped, matmul, gpu, SAMPLE_N);
+  if (f.json !== undefined) {
+    const byEngine = (pick: (r: EngineResult) => number | undefined): Record<string, number> =>
+      Object.fromEntries([...results].flatMap(([k, r]) => (pick(r) === undefined ? [] : [[k, pick(r)!]])));
+    writeFileAtomic(f.json as string, `${JSON.stringify({
+      device,
+      quick,
+      sample_points: SAMPLE_N,
+      train_steps_per_s: byEngine((r) => r.trainStepsPerSecond),
+      sample_s: byEngine((r) => (Number.isNaN(r.sampleSeconds) ? undefined : r.sampleSeconds)),
+      loss: byEngine((r) => r.loss),
+      loss_after_steps: byEngine((r) => r.lossAfterSteps),
+      matmul_gflops: matmul,
+      webgpu_per_step: results.has('ours-webgpu')
+        ? { dispatches: results.get('ours-webgpu')!.dispatchesPerStep, submits: results.get('ours-webgpu')!.submitsPerStep, memory_bytes: results.get('ours-webgpu')!.memoryBytes }
+        : null,
+      skipped: Object.fromEntries(skipped),
+    }, null, 2)}\n`);
+    console.log(`wrote ${f.json as string}`);
+  }
+}
+
+function printReport(results: Map<Engine, EngineResult>, skipped: Map<Engine, string>,
+  matmul: Record<string, Record<string, number>>, gpu: E.Backend | null, sampleN: number): void {
+  const ours = results.get('ours-webgpu') ?? results.get('ours-cpu');
+  const oursName = results.has('ours-webgpu') ? 'ours-webgpu' : 'ours-cpu';
+  const rows = [['engine', 'train steps/s', `${oursName} ÷ this`, `sample ${sampleN}×100`, `this ÷ ${oursName}`, 'loss', 'after steps']];
+  for (const [engine, r] of results) {
+    rows.push([
+      engine, r.trainStepsPerSecond.toFixed(1), ours ? `${(ours.trainStepsPerSecond / r.trainStepsPerSecond).toFixed(2)}×` : '',
+      ...(Number.isNaN(r.sampleSeconds) ? ['not timed', ''] : [`${r.sampleSeconds.toFixed(2)} s`, ours ? `${(r.sampleSeconds / ours.sampleSeconds).toFixed(2)}×` : '']),
+      r.loss.toFixed(4),
+      String(r.lossAfterSteps),
+    ]);
+  }
+  console.log(`\nS-curve workload (batch 128, MLPDiffusion, Adam, clip 1.0; sampling: tutorial sampler, ${sampleN} points × 100 steps)`);
+  console.log('ratios > 1 mean ours is faster; loss: mean training loss over the last 79 timed steps (engines at the same step count must agree)\n');
+  printTable(rows);
+  for (const [engine, why] of skipped) console.log(`${engine}: not measured: ${why}`);
+  if (results.has('tfjs-cpu') && Number.isNaN(results.get('tfjs-cpu')!.sampleSeconds)) {
+    console.log('tfjs-cpu: sampling not timed under --quick (it takes minutes); run without --quick');
+  }
+  const w = results.get('ours-webgpu');
+  if (w) {
+    console.log(`\nours-webgpu per training step: ${w.dispatchesPerStep?.toFixed(1)} dispatches, ${w.submitsPerStep?.toFixed(3)} submits; ` +
+      `device memory held: ${((w.memoryBytes ?? 0) / 2 ** 20).toFixed(1)} MiB`);
+  }
+  const backends = Object.keys(matmul);
+  if (backends.length > 0) {
+    console.log('\nmatmul GFLOP/s (median after a warm-up)\n');
+    const labels = [...new Set(backends.flatMap((b) => Object.keys(matmul[b])))];
+    const head = ['shape', ...backends, ...(gpu && backends.length > 1 ? ['webgpu ÷ cpu'] : [])];
+    printTable([head, ...labels.map((l) => [
+      l, ...backends.map((b) => matmul[b][l]?.toFixed(2) ?? '—'),
+      ...(gpu && backends.length > 1 ? [matmul.webgpu[l] && matmul.cpu[l] ? `${(matmul.webgpu[l] / matmul.cpu[l]).toFixed(1)}×` : '—'] : []),
+    ])]);
+  }
+}
+
+function printTable(rows: string[][]): void {
+  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
+  for (const [i, r] of rows.entries()) {
+    console.log(r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('   '));
+    if (i === 0) console.log(widths.map((w) => '-'.repeat(w)).join('   '));
+  }
+}

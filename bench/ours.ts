@@ -1,0 +1,66 @@
+// Our engine on the tutorial's workload (batch 128, MLPDiffusion, Adam, clipping, 10 000
+// S-curve points, the sigmoid schedule over 100 steps): training steps/s, the median over timed
+// epochs after a warm-up epoch, and the time to sample 10 000 points over 100 steps with the
+// tutorial's sampler. On WebGPU it also counts dispatches and submits per step and the memory
+// held.
+
+import * as E from '../engine/index.js';
+import { WebGpuBackend } from '../engine/webgpu/index.js';
+import { makeDataset } from '../ddpm/data.js';
+import { MLPDiffusion } from '../ddpm/model.js';
+import { sample } from '../ddpm/sample.js';
+import { makeSchedule } from '../ddpm/schedules.js';
+import { Trainer } from '../ddpm/train.js';
+import { median } from './matmul.js';
+
+export interface EngineResult {
+  trainStepsPerSecond: number;
+  sampleSeconds: number;
+  /** Mean training loss over the last timed block of steps (the engines must agree)… */
+  loss: number;
+  /** …after this many steps in all (warm-up included). */
+  lossAfterSteps: number;
+  dispatchesPerStep?: number;
+  submitsPerStep?: number;
+  /** Device memory held by the engine after training (live + pooled), bytes. */
+  memoryBytes?: number;
+}
+
+export async function benchOurs(device: E.Backend, options: { epochs: number; sampleN: number; sampleRepeats: number }): Promise<EngineResult> {
+  const schedule = makeSchedule('sigmoid', 100);
+  const model = new MLPDiffusion(100, new E.Rng(0), { device });
+  const trainer = new Trainer(model, schedule, makeDataset('s-curve', 10_000, 0), { seed: 0 }, device);
+  const gpu = device instanceof WebGpuBackend ? device : null;
+  await trainer.runEpoch(); // warm-up: pipelines, bind groups, pooled buffers
+  const rates: number[] = [];
+  const before = gpu ? { ...gpu.recorder.stats } : null;
+  let loss = NaN;
+  for (let i = 0; i < options.epochs; i++) {
+    const t0 = performance.now();
+    loss = await trainer.runEpoch();
+    rates.push(trainer.stepsPerEpoch / ((performance.now() - t0) / 1000));
+  }
+  const steps = options.epochs * trainer.stepsPerEpoch;
+  const result: EngineResult = { trainStepsPerSecond: median(rates), sampleSeconds: NaN, loss, lossAfterSteps: trainer.epoch * trainer.stepsPerEpoch };
+  if (gpu && before) {
+    result.dispatchesPerStep = (gpu.recorder.stats.dispatches - before.dispatches) / steps;
+    result.submitsPerStep = (gpu.recorder.stats.submits - before.submits) / steps;
+  }
+  const memory = device.memory();
+  result.memoryBytes = memory.bytes + memory.pooledBytes;
+  trainer.dispose();
+
+  const draw = async (n: number): Promise<number> => {
+    const t0 = performance.now();
+    const x = await sample(model, schedule, device, { sampler: 'tutorial', n, rng: new E.Rng(1) });
+    await x.toArray();
+    x.dispose();
+    return (performance.now() - t0) / 1000;
+  };
+  if (gpu) await draw(options.sampleN); // warm-up at the measured size
+  const times: number[] = [];
+  for (let i = 0; i < options.sampleRepeats; i++) times.push(await draw(options.sampleN));
+  result.sampleSeconds = median(times);
+  for (const p of model.parameters()) p.dispose();
+  return result;
+}

@@ -1,0 +1,150 @@
+// The TensorFlow.js peer: the same workload written with tfjs ops — MLPDiffusion (PyTorch's
+// init), antithetic timesteps, q_sample, the ε-MSE loss, clip_grad_norm_(1.0), Adam 1e-3 — on
+// its CPU backend and on its WebGPU backend over the same Dawn adapter as ours. Each is run at
+// its best, as measured: on the CPU backend the embedding is a one-hot matmul (tf.gather's
+// gradient is several times slower there); on WebGPU it is tf.gather. The global gradient norm is
+// summed pairwise: tf.addN over 11 tensors binds more storage buffers than tfjs-webgpu asks the
+// adapter for, and its command buffers would be dropped silently — the device's error scope is
+// checked after the timed work, so such a run fails instead of reporting wrong numbers.
+
+import type * as tfType from '@tensorflow/tfjs';
+import { makeDataset } from '../ddpm/data.js';
+import { makeSchedule } from '../ddpm/schedules.js';
+import { median } from './matmul.js';
+import type { EngineResult } from './ours.js';
+
+type Tf = typeof tfType;
+
+const T = 100, HIDDEN = 128, BATCH = 128;
+
+/** Loads tfjs with the backend chosen; for 'webgpu', over `gpu` (Dawn's, shared with our engine). */
+export async function loadTfjs(backend: 'cpu' | 'webgpu', gpu?: GPU): Promise<{ tf: Tf; version: string }> {
+  const tf = await import('@tensorflow/tfjs');
+  if (backend === 'webgpu') {
+    if (!gpu) throw new Error('tfjs-webgpu needs a WebGPU adapter');
+    const g = globalThis as { navigator?: { gpu?: GPU } };
+    g.navigator ??= {};
+    g.navigator.gpu ??= gpu;
+    await import('@tensorflow/tfjs-backend-webgpu');
+  }
+  if (!(await tf.setBackend(backend))) throw new Error(`tfjs could not start its ${backend} backend`);
+  await tf.ready();
+  return { tf, version: tf.version.tfjs };
+}
+
+interface Model {
+  weights: tfType.Variable[];
+  biases: tfType.Variable[];
+  embeddings: tfType.Variable[];
+}
+
+function makeModel(tf: Tf): Model {
+  const linear = (fanIn: number, fanOut: number): [tfType.Variable, tfType.Variable] => {
+    const bound = 1 / Math.sqrt(fanIn);
+    return [tf.variable(tf.randomUniform([fanIn, fanOut], -bound, bound)), tf.variable(tf.randomUniform([fanOut], -bound, bound))];
+  };
+  const layers = [linear(2, HIDDEN), linear(HIDDEN, HIDDEN), linear(HIDDEN, HIDDEN), linear(HIDDEN, 2)];
+  return {
+    weights: layers.map(([w]) => w),
+    biases: layers.map(([, b]) => b),
+    embeddings: [0, 1, 2].map(() => tf.variable(tf.randomNormal([T, HIDDEN]))),
+  };
+}
+
+// x: [B, 2], t: [B] int32 → ε: [B, 2]
+function forward(tf: Tf, m: Model, x: tfType.Tensor2D, t: tfType.Tensor1D, oneHot: boolean): tfType.Tensor2D {
+  const tOneHot = oneHot ? tf.oneHot(t, T).toFloat() : null;
+  let h = x;
+  for (let i = 0; i < 3; i++) {
+    const emb = tOneHot ? tf.matMul(tOneHot, m.embeddings[i]) : tf.gather(m.embeddings[i], t);
+    h = tf.relu(tf.add(tf.add(tf.matMul(h, m.weights[i]), m.biases[i]), emb));
+  }
+  return tf.add(tf.matMul(h, m.weights[3]), m.biases[3]);
+}
+
+export async function benchTfjs(tf: Tf, backend: 'cpu' | 'webgpu',
+  options: { warmup: number; steps: number; repeats: number; sampleN: number; sampleRepeats: number }): Promise<EngineResult> {
+  const oneHot = backend === 'cpu';
+  const schedule = makeSchedule('sigmoid', T);
+  const data = tf.tensor2d(makeDataset('s-curve', 10_000, 0), [10_000, 2]);
+  const sqrtAb = tf.tensor1d(schedule.sqrtAlphasBar), sqrtOneMinusAb = tf.tensor1d(schedule.sqrtOneMinusAlphasBar);
+  const model = makeModel(tf);
+  const variables = [...model.weights, ...model.biases, ...model.embeddings];
+  const optimizer = tf.train.adam(1e-3, 0.9, 0.999, 1e-8);
+  const device = backend === 'webgpu' ? (tf.backend() as unknown as { device: GPUDevice }).device : null;
+  device?.pushErrorScope('validation');
+
+  let cursor = 10_000;
+  let order = tf.tensor1d(new Int32Array(0), 'int32');
+  const step = (): tfType.Scalar => {
+    if (cursor + BATCH > 10_000) {
+      order.dispose();
+      order = tf.keep(tf.tensor1d(Int32Array.from(tf.util.createShuffledIndices(10_000)), 'int32'));
+      cursor = 0;
+    }
+    const first = cursor;
+    cursor += BATCH;
+    return tf.tidy(() => {
+      const x0 = tf.gather(data, order.slice(first, BATCH)) as tfType.Tensor2D;
+      const half = tf.randomUniformInt([BATCH / 2], 0, T);
+      const t = tf.concat([half, tf.sub(tf.scalar(T - 1, 'int32'), half)]) as tfType.Tensor1D;
+      const noise = tf.randomNormal([BATCH, 2]);
+      const x = tf.add(tf.mul(x0, tf.gather(sqrtAb, t).expandDims(1)), tf.mul(noise, tf.gather(sqrtOneMinusAb, t).expandDims(1))) as tfType.Tensor2D;
+      const { value, grads } = tf.variableGrads(() => tf.mean(tf.square(tf.sub(noise, forward(tf, model, x, t, oneHot)))) as tfType.Scalar, variables);
+      // clip_grad_norm_(1.0): the global norm summed pairwise, coef = min(1, 1 / (norm + 1e-6))
+      let total = tf.scalar(0);
+      for (const g of Object.values(grads)) total = tf.add(total, tf.sum(tf.square(g)));
+      const coef = tf.minimum(1, tf.div(1, tf.add(tf.sqrt(total), 1e-6)));
+      optimizer.applyGradients(Object.fromEntries(Object.entries(grads).map(([k, g]) => [k, tf.mul(g, coef)])));
+      return value;
+    });
+  };
+
+  for (let i = 0; i < options.warmup; i++) step().dispose();
+  await tf.ready();
+  const rates: number[] = [];
+  let loss = NaN;
+  for (let r = 0; r < options.repeats; r++) {
+    let total = tf.scalar(0);
+    const t0 = performance.now();
+    for (let i = 0; i < options.steps; i++) {
+      const l = step();
+      const next = tf.add(total, l) as tfType.Scalar;
+      total.dispose();
+      l.dispose();
+      total = next;
+    }
+    loss = (await total.data())[0] / options.steps; // the readback waits for the device
+    rates.push(options.steps / ((performance.now() - t0) / 1000));
+    total.dispose();
+  }
+
+  const sampleOnce = async (n: number): Promise<number> => {
+    const t0 = performance.now();
+    let x = tf.randomNormal([n, 2]) as tfType.Tensor2D;
+    for (let t = T - 1; t >= 0; t--) {
+      const next = tf.tidy(() => {
+        const eps = forward(tf, model, x, tf.fill([n], t, 'int32') as tfType.Tensor1D, oneHot);
+        const b = schedule.f64.betas[t], ab = schedule.f64.alphasBar[t];
+        const mean = tf.div(tf.sub(x, tf.mul(eps, b / Math.sqrt(1 - ab))), Math.sqrt(1 - b));
+        return tf.add(mean, tf.mul(tf.randomNormal([n, 2]), Math.sqrt(b))) as tfType.Tensor2D;
+      });
+      x.dispose();
+      x = next;
+    }
+    await x.data();
+    x.dispose();
+    return (performance.now() - t0) / 1000;
+  };
+  const times: number[] = [];
+  if (options.sampleRepeats > 0) await sampleOnce(Math.min(1000, options.sampleN)); // warm-up
+  for (let i = 0; i < options.sampleRepeats; i++) times.push(await sampleOnce(options.sampleN));
+
+  if (device) {
+    const error = await device.popErrorScope();
+    if (error) throw new Error(`tfjs-webgpu: the device reported '${error.message}': its results are void`);
+  }
+  tf.dispose([data, sqrtAb, sqrtOneMinusAb, order, ...variables]);
+  optimizer.dispose();
+  return { trainStepsPerSecond: median(rates), sampleSeconds: times.length > 0 ? median(times) : NaN, loss, lossAfterSteps: options.warmup + options.repeats * options.steps };
+}

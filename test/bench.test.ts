@@ -1,0 +1,41 @@
+// `ddpm bench` end to end, small (its timings are never asserted, only that it measures and
+// reports): our engine on the CPU path, a short sampling run, --json with the promised keys; an
+// unknown engine is refused.
+
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { repoRoot } from './helpers.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'ddpm-bench-'));
+
+function ddpm(...args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [join(repoRoot(), 'bin', 'ddpm.mjs'), ...args], { encoding: 'utf8', cwd: dir });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+test('ddpm bench --quick measures ours-cpu and writes the JSON report', () => {
+  const json = join(dir, 'out.json');
+  const r = ddpm('bench', '--quick', '--engines', 'ours-cpu', '--no-matmul', '--sample-points', '100', '--json', json);
+  assert.is(r.status, 0, r.stderr);
+  assert.match(r.stdout, /ours-cpu\s+\d+\.\d+\s+1\.00×/);
+  const report = JSON.parse(readFileSync(json, 'utf8'));
+  for (const key of ['device', 'train_steps_per_s', 'sample_s', 'loss', 'matmul_gflops', 'skipped']) assert.ok(key in report, `${key} in the report`);
+  assert.ok(report.train_steps_per_s['ours-cpu'] > 0 && report.sample_s['ours-cpu'] > 0);
+  assert.is(report.loss_after_steps['ours-cpu'], 3 * 79, 'one warm-up epoch and two timed ones');
+  assert.ok(Number.isFinite(report.loss['ours-cpu']));
+  assert.equal(Object.keys(report.train_steps_per_s), ['ours-cpu'], 'only the engines asked for');
+});
+
+test('ddpm bench refuses an unknown engine', () => {
+  const r = ddpm('bench', '--engines', 'ours-cpu,numpy');
+  assert.is(r.status, 2);
+  assert.match(r.stderr, /unknown engine 'numpy' \(expected ours-webgpu, ours-cpu/);
+});
+
+test.after(() => rmSync(dir, { recursive: true, force: true }));
+
+test.run();
