@@ -2,20 +2,16 @@
 // reports): our engine on the CPU path, a short sampling run, --json with the promised keys; an
 // unknown engine is refused.
 
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { repoRoot } from './helpers.js';
+import { runDdpm } from './helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ddpm-bench-'));
 
-function ddpm(...args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [join(repoRoot(), 'bin', 'ddpm.mjs'), ...args], { encoding: 'utf8', cwd: dir });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const ddpm = (...args: string[]): ReturnType<typeof runDdpm> => runDdpm(dir, ...args);
 
 test('ddpm bench --quick measures ours-cpu and writes the JSON report', () => {
   const json = join(dir, 'out.json');

@@ -3,23 +3,19 @@
 // (in NumPy's format), .csv and PNGs; bad flags and impossible values fail with a clear message
 // and a non-zero status.
 
-import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { decodeSafetensors } from '../ddpm/safetensors.js';
-import { repoRoot } from './helpers.js';
+import { runDdpm } from './helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ddpm-cli-'));
 const run = join(dir, 'run');
 const tiny = ['--points', '300', '--hidden', '16', '--eval-points', '200', '--device', 'cpu', '--seed', '1'];
 
-function ddpm(...args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [join(repoRoot(), 'bin', 'ddpm.mjs'), ...args], { encoding: 'utf8', cwd: dir });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const ddpm = (...args: string[]): ReturnType<typeof runDdpm> => runDdpm(dir, ...args);
 
 function ok(r: ReturnType<typeof ddpm>): string {
   assert.is(r.status, 0, `exit status 0 expected; stderr:\n${r.stderr}`);

@@ -1,6 +1,7 @@
 // Shared test helpers: fixture loading, closeness checks with a stated tolerance rule, and a
 // numerical gradient check by central differences.
 
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,6 +16,12 @@ export function repoRoot(): string {
     dir = up;
   }
   return dir;
+}
+
+/** Runs the `ddpm` command as a user does (bin/ddpm.mjs → build/ddpm/cli/main.js) in `cwd`. */
+export function runDdpm(cwd: string, ...args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [join(repoRoot(), 'bin', 'ddpm.mjs'), ...args], { encoding: 'utf8', cwd });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
 /** Tests run from build/; fixtures stay in the source tree. */
