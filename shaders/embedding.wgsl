@@ -1,8 +1,10 @@
 // Embedding lookup and its backward. Indices were checked on the host (engine/ops/embedding.ts).
 //   gather:      table [rows, dim], idx [n] → out [n, dim]; one thread per output element
-//   scatter_add: dy [n, dim], idx [n] → out [rows, dim]; one thread per output element, which
-//                scans all n indices and sums the matching rows of dy in index order. WGSL has
-//                no float atomics, and this order makes the sum deterministic.
+//   scatter_add: dy [n, dim], idx [n] → out [rows, dim]; one thread per column d, which zeroes
+//                its column and then walks the n indices in order, adding dy[j, d] to
+//                out[idx[j], d]. No two threads write the same element (WGSL has no float
+//                atomics) and the order makes the sum deterministic; the work is (rows + n)·dim,
+//                where one thread per output element scanning every index did rows·n·dim.
 
 struct Params {
   n: u32,     // number of indices
@@ -29,16 +31,14 @@ fn gather_main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) n
   out[i] = src[row * u.dim + i % u.dim];
 }
 
-@compute @workgroup_size(256)
+@compute @workgroup_size(64)
 fn scatter_add_main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
                     @builtin(local_invocation_index) lid: u32) {
-  let i = flatIndex(wid, nwg, lid);
-  if (i >= u.rows * u.dim) { return; }
-  let row = i32(i / u.dim);
-  let d = i % u.dim;
-  var acc = 0.0;
+  let d = (wid.y * nwg.x + wid.x) * 64u + lid;
+  if (d >= u.dim) { return; }
+  for (var r = 0u; r < u.rows; r++) { out[r * u.dim + d] = 0.0; }
   for (var j = 0u; j < u.n; j++) {
-    if (idx[j] == row) { acc += src[j * u.dim + d]; }
+    let at = u32(idx[j]) * u.dim + d;
+    out[at] += src[j * u.dim + d];
   }
-  out[i] = acc;
 }

@@ -253,8 +253,11 @@ export class WebGpuBackend implements Backend {
   private reduce(x: Storage, outer: number, len: number, inner: number, square: boolean): Storage {
     const out = this.alloc(outer * inner, 'float32');
     const params = new Params().u(0, outer).u(1, len).u(2, inner);
-    const pipeline = this.pipeline('reduce', 'sum_axis_main', { SQUARE: square ? 1 : 0 });
-    this.recorder.dispatch(pipeline, params.data, [out.buffer, this.buf(x)], this.grid(outer * inner));
+    // A thread per output for short axes or many outputs; a workgroup tree per output otherwise.
+    const serial = len <= 1024 || outer * inner >= 4096;
+    const pipeline = this.pipeline('reduce', serial ? 'sum_axis_serial' : 'sum_axis_main', { SQUARE: square ? 1 : 0 });
+    const groups = serial ? this.grid(Math.ceil((outer * inner) / 64)) : this.grid(outer * inner);
+    this.recorder.dispatch(pipeline, params.data, [out.buffer, this.buf(x)], groups);
     return out;
   }
 
@@ -306,7 +309,7 @@ export class WebGpuBackend implements Backend {
     const out = this.alloc(rows * dim, 'float32');
     const params = new Params().u(0, idx.length).u(1, rows).u(2, dim);
     const pipeline = this.pipeline('embedding', 'scatter_add_main');
-    this.recorder.dispatch(pipeline, params.data, [out.buffer, this.buf(dy), this.buf(idx)], this.elementGrid(rows * dim));
+    this.recorder.dispatch(pipeline, params.data, [out.buffer, this.buf(dy), this.buf(idx)], this.grid(Math.ceil(dim / 64)));
     return out;
   }
 
