@@ -5,7 +5,9 @@
 //
 // A Trainer owns what a run carries from epoch to epoch — the optimizer's moments, the random
 // stream (shuffles, timesteps, noise) and the epoch count — and exports it as host data, so a
-// run saved after epoch k and resumed continues exactly as if it had not stopped.
+// run saved after epoch k and resumed continues exactly as if it had not stopped. It packs the
+// model's parameters into one buffer, so zeroing the gradients, their norm and Adam take a few
+// kernels a step rather than a few per parameter.
 
 import * as E from '../engine/index.js';
 import { DiffusionTables, diffusionLoss } from './loss.js';
@@ -53,7 +55,8 @@ export class Trainer {
   private readonly rng: E.Rng;
   private readonly opt: E.Adam;
   private readonly tables: DiffusionTables;
-  private readonly params: E.Tensor[];
+  /** The model's parameters in one buffer (and gradients in another): clipping and Adam are a few kernels. */
+  private readonly params: E.PackedParameters;
 
   // data: [n, 2] points on the host
   constructor(readonly model: MLPDiffusion, schedule: Schedule, private readonly data: Float32Array,
@@ -65,7 +68,7 @@ export class Trainer {
     if (!(clip > 0)) throw new Error(`train: the clipping norm must be > 0, got ${clip}`);
     if (data.length < 2 || data.length % 2 !== 0) throw new Error(`train: expected [n, 2] data points, got ${data.length} values`);
     this.rng = new E.Rng(seed, 1);
-    this.params = model.parameters();
+    this.params = E.packParameters(model.parameters());
     this.opt = new E.Adam(this.params, { lr });
     this.tables = new DiffusionTables(schedule, device);
   }

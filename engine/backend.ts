@@ -91,6 +91,16 @@ export interface Backend {
   read(src: Storage): Promise<HostArray>;
   release(s: Storage): void;
   memory(): MemoryInfo;
+  /** The element alignment a view's offset needs (the device's storage-binding alignment). */
+  readonly viewAlignment: number;
+  /**
+   * A storage aliasing `length` elements of `base` from element `offset` on (no copy), for
+   * packing many tensors into one buffer. The view holds a reference on base: base is freed
+   * when it and every view of it are released.
+   */
+  view(base: Storage, offset: number, length: number): Storage;
+  /** dst = src (same length and dtype). */
+  copy(dst: Storage, src: Storage): void;
 
   // ---- kernels: each returns a new Storage -----------------------------------------------
   full(length: number, value: number, dtype: DType): Storage;

@@ -1,10 +1,12 @@
 // Optimisation: Adam and gradient-norm clipping, both with PyTorch's semantics, both run on the
 // parameters' device without reading anything back to the host.
 
+import type { AdamHyper } from './backend.js';
 import { tensor, zeros } from './creation.js';
 import { describe, EngineError } from './errors.js';
 import { add, clamp, div, sqrt } from './ops/elementwise.js';
 import { noGrad } from './autograd.js';
+import { PackedParameters } from './packing.js';
 import { keep, tidy } from './scope.js';
 import { Tensor } from './tensor.js';
 
@@ -28,16 +30,26 @@ export interface AdamSlot {
   readonly v: Float32Array;
 }
 
-/** Adam (Kingma & Ba) as torch.optim.Adam: bias correction by each parameter's step count. */
+/**
+ * Adam (Kingma & Ba) as torch.optim.Adam: bias correction by each parameter's step count.
+ * Given packed parameters (engine/packing.ts) it keeps its moments packed the same way and
+ * updates every parameter with one kernel.
+ */
 export class Adam {
   readonly lr: number;
   readonly beta1: number;
   readonly beta2: number;
   readonly eps: number;
   readonly weightDecay: number;
+  readonly params: readonly Tensor[];
+  readonly packed: PackedParameters | null;
   private readonly state = new Map<Tensor, AdamState>();
+  /** Packed: the moments, flat like the weights, and the step count every parameter shares. */
+  private flat: AdamState | null = null;
 
-  constructor(readonly params: readonly Tensor[], options: AdamOptions = {}) {
+  constructor(params: readonly Tensor[] | PackedParameters, options: AdamOptions = {}) {
+    this.packed = params instanceof PackedParameters ? params : null;
+    this.params = params instanceof PackedParameters ? params.params : params;
     this.lr = options.lr ?? 1e-3;
     [this.beta1, this.beta2] = options.betas ?? [0.9, 0.999];
     this.eps = options.eps ?? 1e-8;
@@ -48,13 +60,26 @@ export class Adam {
     if (!(this.beta2 >= 0 && this.beta2 < 1)) bad('beta2 (must be in [0, 1))', this.beta2);
     if (!(this.eps >= 0)) bad('eps (must be ≥ 0)', this.eps);
     if (!(this.weightDecay >= 0)) bad('weight decay (must be ≥ 0)', this.weightDecay);
-    for (const p of params) {
+    for (const p of this.params) {
       if (!p.requiresGrad) throw new EngineError(`Adam: ${describe(p, 'parameter')} does not require grad`);
     }
   }
 
-  /** Updates every parameter that has a gradient. */
+  private hyper(step: number): AdamHyper {
+    return { lr: this.lr, beta1: this.beta1, beta2: this.beta2, eps: this.eps, weightDecay: this.weightDecay, step };
+  }
+
+  /** Updates every parameter that has a gradient (packed: every parameter, one kernel). */
   step(): void {
+    if (this.packed) {
+      this.packed.checkGrads('Adam.step');
+      const { weights, grads } = this.packed;
+      const device = weights.device;
+      this.flat ??= { step: 0, m: keep(zeros(weights.shape, { device })), v: keep(zeros(weights.shape, { device })) };
+      this.flat.step++;
+      device.adamStep(weights.storage, grads.storage, this.flat.m.storage, this.flat.v.storage, this.hyper(this.flat.step));
+      return;
+    }
     for (const p of this.params) {
       if (p.grad === null) continue;
       let s = this.state.get(p);
@@ -63,18 +88,26 @@ export class Adam {
         this.state.set(p, s);
       }
       s.step++;
-      p.device.adamStep(p.storage, p.grad.storage, s.m.storage, s.v.storage, {
-        lr: this.lr, beta1: this.beta1, beta2: this.beta2, eps: this.eps, weightDecay: this.weightDecay, step: s.step,
-      });
+      p.device.adamStep(p.storage, p.grad.storage, s.m.storage, s.v.storage, this.hyper(s.step));
     }
   }
 
   zeroGrad(): void {
-    for (const p of this.params) if (p.grad) p.device.fill(p.grad.storage, 0);
+    if (this.packed) this.packed.grads.device.fill(this.packed.grads.storage, 0);
+    else for (const p of this.params) if (p.grad) p.device.fill(p.grad.storage, 0);
   }
 
   /** The state of every parameter, in `params` order, copied to the host (to save and resume). */
   async exportState(): Promise<(AdamSlot | null)[]> {
+    if (this.packed) {
+      const flat = this.flat;
+      if (flat === null) return this.params.map(() => null);
+      const [m, v] = (await Promise.all([flat.m.toArray(), flat.v.toArray()])) as Float32Array[];
+      const { offsets } = this.packed;
+      return this.params.map((p, i) => ({
+        step: flat.step, m: m.slice(offsets[i], offsets[i] + p.size), v: v.slice(offsets[i], offsets[i] + p.size),
+      }));
+    }
     return Promise.all(this.params.map(async (p) => {
       const s = this.state.get(p);
       if (s === undefined) return null;
@@ -98,6 +131,10 @@ export class Adam {
           `does not fit ${describe(p, 'parameter')}`);
       }
     });
+    if (this.packed) {
+      this.importPacked(slots, this.packed);
+      return;
+    }
     for (const s of this.state.values()) {
       s.m.dispose();
       s.v.dispose();
@@ -110,6 +147,25 @@ export class Adam {
       this.state.set(p, { step: slot.step, m: moment(slot.m), v: moment(slot.v) });
     });
   }
+
+  private importPacked(slots: readonly (AdamSlot | null)[], packed: PackedParameters): void {
+    const steps = new Set(slots.map((slot) => slot?.step ?? 0));
+    if (steps.size > 1) {
+      throw new EngineError(`Adam.importState: packed parameters step together, but the slots have step counts ${[...steps].join(', ')}`);
+    }
+    this.flat?.m.dispose();
+    this.flat?.v.dispose();
+    this.flat = null;
+    const step = [...steps][0];
+    if (step === 0) return;
+    const m = new Float32Array(packed.total), v = new Float32Array(packed.total);
+    slots.forEach((slot, i) => {
+      m.set(slot!.m, packed.offsets[i]);
+      v.set(slot!.v, packed.offsets[i]);
+    });
+    const device = packed.weights.device;
+    this.flat = { step, m: keep(tensor(m, [packed.total], { device })), v: keep(tensor(v, [packed.total], { device })) };
+  }
 }
 
 /**
@@ -117,10 +173,12 @@ export class Adam {
  * multiplied by min(1, maxNorm / (norm + 1e-6)). Returns the norm (before clipping) as a
  * one-element tensor on the device, so no readback is needed to clip.
  */
-export function clipGradNorm(params: readonly Tensor[], maxNorm: number): Tensor {
+export function clipGradNorm(params: readonly Tensor[] | PackedParameters, maxNorm: number): Tensor {
   if (!(maxNorm > 0)) throw new EngineError(`clipGradNorm: maxNorm must be > 0, got ${maxNorm}`);
-  const grads = params.flatMap((p) => (p.grad ? [p.grad] : []));
-  if (grads.length === 0) return zeros([], { device: params[0]?.device });
+  // Packed: all gradients are one buffer (its padding is zero), so one reduction and one scale.
+  if (params instanceof PackedParameters) params.checkGrads('clipGradNorm');
+  const grads = params instanceof PackedParameters ? [params.grads] : params.flatMap((p) => (p.grad ? [p.grad] : []));
+  if (grads.length === 0) return zeros([], { device: (params as readonly Tensor[])[0]?.device });
   const device = grads[0].device;
   for (const g of grads) {
     if (g.device !== device) {

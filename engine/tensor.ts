@@ -39,7 +39,10 @@ export class Tensor {
   private _requiresGrad = false;
   private disposed = false;
 
-  constructor(readonly storage: Storage, readonly shape: readonly number[], options: TensorOptions = {}) {
+  private _storage: Storage;
+
+  constructor(storage: Storage, readonly shape: readonly number[], options: TensorOptions = {}) {
+    this._storage = storage;
     if (storage.length !== sizeOf(shape)) {
       throw new EngineError(`Tensor: storage of ${storage.length} elements cannot have shape ${formatShape(shape)}`);
     }
@@ -50,6 +53,7 @@ export class Tensor {
     track(this);
   }
 
+  get storage(): Storage { return this._storage; }
   get device(): Backend { return this.storage.backend; }
   get dtype(): DType { return this.storage.dtype; }
   get size(): number { return this.storage.length; }
@@ -95,6 +99,20 @@ export class Tensor {
     this.assertAlive('detach');
     this.storage.refs++;
     return new Tensor(this.storage, this.shape, { name: this.name, intRange: this.intRange });
+  }
+
+  /**
+   * Moves this tensor into `storage` (same length, dtype and device): copies the data there and
+   * releases the old storage. Used to pack parameters into one buffer (engine/packing.ts).
+   */
+  moveInto(storage: Storage): void {
+    this.assertAlive('moveInto');
+    if (storage.backend !== this.device || storage.length !== this.size || storage.dtype !== this.dtype) {
+      throw new EngineError(`moveInto: ${describe(this)} on '${this.device.name}' cannot move into ${storage.length} ${storage.dtype} on '${storage.backend.name}'`);
+    }
+    this.device.copy(storage, this._storage);
+    if (--this._storage.refs === 0) this.device.release(this._storage);
+    this._storage = storage;
   }
 
   /** Back-propagates from this tensor; see engine/autograd.ts. */

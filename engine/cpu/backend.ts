@@ -16,7 +16,8 @@ import { sumAxis, sumSquares } from './reduce.js';
 class CpuStorage implements Storage {
   refs = 1;
   released = false;
-  constructor(readonly backend: CpuBackend, public data: HostArray) {}
+  /** A view's base storage (see view()); null for storages that own their memory. */
+  constructor(readonly backend: CpuBackend, public data: HostArray, readonly base: CpuStorage | null = null) {}
   get dtype(): DType { return this.data instanceof Int32Array ? 'int32' : 'float32'; }
   get length(): number { return this.data.length; }
 }
@@ -74,7 +75,26 @@ export class CpuBackend implements Backend {
     const own = this.own(s);
     own.released = true;
     this.live--;
-    this.liveBytes -= own.data.byteLength;
+    if (own.base === null) this.liveBytes -= own.data.byteLength;
+    else if (--own.base.refs === 0) this.release(own.base);
+  }
+
+  readonly viewAlignment = 1;
+
+  view(base: Storage, offset: number, length: number): Storage {
+    const b = this.own(base);
+    if (!(Number.isInteger(offset) && offset >= 0 && Number.isInteger(length) && length >= 1 && offset + length <= b.length)) {
+      throw new Error(`cpu backend: a view of ${length} elements at ${offset} does not fit a storage of ${b.length}`);
+    }
+    b.refs++;
+    this.live++;
+    return new CpuStorage(this, b.data.subarray(offset, offset + length), b);
+  }
+
+  copy(dst: Storage, src: Storage): void {
+    const [d, s] = [this.own(dst), this.own(src)];
+    if (d.length !== s.length || d.dtype !== s.dtype) throw new Error(`cpu backend: copy of ${s.length} ${s.dtype} into ${d.length} ${d.dtype}`);
+    d.data.set(s.data);
   }
 
   memory(): MemoryInfo {

@@ -15,7 +15,7 @@ import type {
   RandomDraw, RandomKey, ScalarOp, Storage, UnaryOp,
 } from '../backend.js';
 import type { AdapterDescription } from './device.js';
-import { Recorder } from './recorder.js';
+import { Recorder, type Binding } from './recorder.js';
 
 const SHADERS = {
   adam: adamWgsl, elementwise: elementwiseWgsl, embedding: embeddingWgsl, 'int-fill': intFillWgsl,
@@ -33,7 +33,9 @@ const MAX_POOLED_BYTES = 256 * 1024 * 1024;
 class GpuStorage implements Storage {
   refs = 1;
   released = false;
-  constructor(readonly backend: WebGpuBackend, readonly dtype: DType, readonly length: number, readonly buffer: GPUBuffer) {}
+  /** A view (see view()) binds `length` elements of its base's buffer from byte `offset`. */
+  constructor(readonly backend: WebGpuBackend, readonly dtype: DType, readonly length: number, readonly buffer: GPUBuffer,
+    readonly offset = 0, readonly base: GpuStorage | null = null) {}
 }
 
 /** A 64-byte uniform block written field by field. */
@@ -129,8 +131,10 @@ export class WebGpuBackend implements Backend {
     return s;
   }
 
-  private buf(s: Storage): GPUBuffer {
-    return this.own(s).buffer;
+  /** What a kernel binds for s: its buffer, or for a view the range it covers. */
+  private buf(s: Storage): Binding {
+    const own = this.own(s);
+    return own.base === null ? own.buffer : { buffer: own.buffer, offset: own.offset, size: own.length * 4 };
   }
 
   upload(data: HostArray): Storage {
@@ -140,18 +144,48 @@ export class WebGpuBackend implements Backend {
   }
 
   write(dst: Storage, data: HostArray): void {
-    this.recorder.upload(this.buf(dst), data);
+    const own = this.own(dst);
+    this.recorder.upload(own.buffer, data, own.offset);
   }
 
   async read(src: Storage): Promise<HostArray> {
     const s = this.own(src);
-    const bytes = await this.recorder.read(s.buffer, s.length * 4);
+    const bytes = await this.recorder.read(s.buffer, s.length * 4, s.offset);
     return s.dtype === 'int32' ? new Int32Array(bytes) : new Float32Array(bytes);
+  }
+
+  get viewAlignment(): number {
+    return Math.max(1, this.device.limits.minStorageBufferOffsetAlignment / 4);
+  }
+
+  view(base: Storage, offset: number, length: number): Storage {
+    const b = this.own(base);
+    if (b.base !== null) throw new Error('webgpu backend: a view of a view is not supported');
+    if (!(Number.isInteger(offset) && offset >= 0 && Number.isInteger(length) && length >= 1 && offset + length <= b.length)) {
+      throw new Error(`webgpu backend: a view of ${length} elements at ${offset} does not fit a storage of ${b.length}`);
+    }
+    if (offset % this.viewAlignment !== 0) {
+      throw new Error(`webgpu backend: a view's offset must be a multiple of ${this.viewAlignment} elements, got ${offset}`);
+    }
+    b.refs++;
+    this.live++;
+    return new GpuStorage(this, b.dtype, length, b.buffer, offset * 4, b);
+  }
+
+  copy(dst: Storage, src: Storage): void {
+    const [d, s] = [this.own(dst), this.own(src)];
+    if (d.length !== s.length || d.dtype !== s.dtype) throw new Error(`webgpu backend: copy of ${s.length} ${s.dtype} into ${d.length} ${d.dtype}`);
+    this.recorder.copy(s.buffer, d.buffer, s.length * 4, s.offset, d.offset);
   }
 
   release(s: Storage): void {
     const own = this.own(s);
     own.released = true;
+    if (own.base !== null) {
+      this.live--;
+      if (--own.base.refs === 0) this.release(own.base);
+      return;
+    }
     const bytes = own.buffer.size;
     this.live--;
     this.liveBytes -= bytes;
@@ -181,7 +215,7 @@ export class WebGpuBackend implements Backend {
   }
 
   // ---- kernels -----------------------------------------------------------------------------
-  private elementwise(entry: string, n: number, params: Params, out: GPUBuffer, a: GPUBuffer | null = null, b: GPUBuffer | null = null): void {
+  private elementwise(entry: string, n: number, params: Params, out: Binding, a: Binding | null = null, b: Binding | null = null): void {
     params.u(0, n);
     this.recorder.dispatch(this.pipeline('elementwise', entry), params.data, [out, a, b], this.elementGrid(n));
   }

@@ -14,6 +14,13 @@ const MAX_DISPATCHES_PER_SUBMIT = 4096;
 /** Cached uniform buffers / bind groups beyond which a cache is dropped (at a submit). */
 const MAX_CACHED = 8192;
 
+/** What a kernel binds: a whole buffer, or a range of one (a view; offsets are in bytes). */
+export type Binding = GPUBuffer | { readonly buffer: GPUBuffer; readonly offset: number; readonly size: number };
+
+function isRange(b: Binding): b is Exclude<Binding, GPUBuffer> {
+  return 'buffer' in b;
+}
+
 export interface RecorderStats {
   dispatches: number;
   submits: number;
@@ -119,14 +126,17 @@ export class Recorder {
   }
 
   /** Records one dispatch: binding 0 holds `params`, bindings 1… are `buffers` (null: unused). */
-  dispatch(pipeline: GPUComputePipeline, params: ArrayBuffer, buffers: (GPUBuffer | null)[], groups: [number, number]): void {
+  dispatch(pipeline: GPUComputePipeline, params: ArrayBuffer, buffers: (Binding | null)[], groups: [number, number]): void {
     this.check();
     const uniforms = this.uniform(params);
-    const key = [pipeline, uniforms, ...buffers].map((o) => (o ? this.id(o) : 0)).join(',');
+    const ranged = (b: Binding | null): string => (b === null ? '0' : isRange(b) ? `${this.id(b.buffer)}@${b.offset}+${b.size}` : `${this.id(b)}`);
+    const key = `${this.id(pipeline)},${this.id(uniforms)},${buffers.map(ranged).join(',')}`;
     let bindGroup = this.bindGroups.get(key);
     if (bindGroup === undefined) {
       const entries: GPUBindGroupEntry[] = [{ binding: 0, resource: { buffer: uniforms } }];
-      buffers.forEach((buffer, i) => { if (buffer) entries.push({ binding: i + 1, resource: { buffer } }); });
+      buffers.forEach((b, i) => {
+        if (b) entries.push({ binding: i + 1, resource: isRange(b) ? { buffer: b.buffer, offset: b.offset, size: b.size } : { buffer: b } });
+      });
       bindGroup = this.device.createBindGroup({ label: pipeline.label, layout: pipeline.getBindGroupLayout(0), entries });
       this.bindGroups.set(key, bindGroup);
       this.stats.bindGroupsCreated++;
@@ -139,23 +149,23 @@ export class Recorder {
     if (++this.pending >= MAX_DISPATCHES_PER_SUBMIT) this.submit();
   }
 
-  /** Records a buffer-to-buffer copy (after the kernels recorded so far). */
-  copy(src: GPUBuffer, dst: GPUBuffer, bytes: number): void {
+  /** Records a buffer-to-buffer copy (after the kernels recorded so far); offsets in bytes. */
+  copy(src: GPUBuffer, dst: GPUBuffer, bytes: number, srcOffset = 0, dstOffset = 0): void {
     this.check();
     this.endPass();
-    this.getEncoder().copyBufferToBuffer(src, 0, dst, 0, bytes);
+    this.getEncoder().copyBufferToBuffer(src, srcOffset, dst, dstOffset, bytes);
     this.pending++;
   }
 
   /** Records an upload: a staging buffer filled on the host, copied in stream order. */
-  upload(dst: GPUBuffer, data: ArrayBufferView): void {
+  upload(dst: GPUBuffer, data: ArrayBufferView, dstOffset = 0): void {
     const bytes = data.byteLength;
     const staging = this.device.createBuffer({
       label: 'upload staging', size: Math.max(4, bytes), usage: GPUBufferUsage.COPY_SRC, mappedAtCreation: true,
     });
     new Uint8Array(staging.getMappedRange()).set(new Uint8Array(data.buffer, data.byteOffset, bytes));
     staging.unmap();
-    this.copy(staging, dst, bytes);
+    this.copy(staging, dst, bytes, 0, dstOffset);
     this.transient.push(staging);
   }
 
@@ -186,12 +196,12 @@ export class Recorder {
     }
   }
 
-  /** Submits pending work and copies `bytes` of `src` back to the host. */
-  async read(src: GPUBuffer, bytes: number): Promise<ArrayBuffer> {
+  /** Submits pending work and copies `bytes` of `src` (from byte `srcOffset`) back to the host. */
+  async read(src: GPUBuffer, bytes: number, srcOffset = 0): Promise<ArrayBuffer> {
     const staging = this.device.createBuffer({
       label: 'readback staging', size: Math.max(4, bytes), usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
     });
-    this.copy(src, staging, bytes);
+    this.copy(src, staging, bytes, srcOffset, 0);
     this.submit();
     try {
       await this.settle();

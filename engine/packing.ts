@@ -1,0 +1,79 @@
+// Packing parameters into one buffer. An optimizer that finds every parameter in one flat
+// buffer, and every gradient in another, updates them all with one kernel, and the global
+// gradient norm is one reduction: a few dispatches a step instead of a few per parameter.
+//
+//   const packed = packParameters(model.parameters());   // the same tensors, now views
+//   const opt = new Adam(packed);                          // one Adam kernel a step
+//   clipGradNorm(packed, 1.0);                             // one reduction, one scale
+//
+// Each parameter starts at a multiple of the device's view alignment. The padding between them
+// is zero in the weights, the gradients and Adam's moments, and an update leaves zeros as they
+// are. Packed parameters step together: each gets an update every step (a zero gradient where
+// backward did not reach it), where PyTorch's Adam would skip a parameter whose grad is None.
+
+import { zeros } from './creation.js';
+import { describe, EngineError } from './errors.js';
+import { keep } from './scope.js';
+import { Tensor } from './tensor.js';
+
+export class PackedParameters {
+  constructor(
+    /** The parameters, in order, each a view into `weights`. */
+    readonly params: readonly Tensor[],
+    /** All parameters, flat: [total] (padding included). */
+    readonly weights: Tensor,
+    /** All gradients, flat, laid out like `weights`; each parameter's .grad is a view into it. */
+    readonly grads: Tensor,
+    /** Where each parameter starts in the flat buffers (elements). */
+    readonly offsets: readonly number[],
+    /** Each parameter's .grad as packed: a view into `grads`. */
+    private readonly gradViews: readonly Tensor[],
+  ) {}
+
+  get total(): number {
+    return this.weights.size;
+  }
+
+  /** Throws if a parameter's .grad was replaced: the packed kernels would not see it. */
+  checkGrads(op: string): void {
+    this.params.forEach((p, i) => {
+      if (p.grad !== this.gradViews[i]) {
+        throw new EngineError(`${op}: the .grad of packed ${describe(p, 'parameter')} was replaced; packed gradients ` +
+          'are accumulated in place by backward (clear them with zeroGrad, do not assign .grad)');
+      }
+    });
+  }
+}
+
+/** Moves `params` (and their gradients) into one flat buffer each; see the file's header. */
+export function packParameters(params: readonly Tensor[]): PackedParameters {
+  if (params.length === 0) throw new EngineError('packParameters: no parameters given');
+  const device = params[0].device;
+  for (const p of params) {
+    p.assertAlive('packParameters', 'parameter');
+    if (!p.requiresGrad || p.dtype !== 'float32') throw new EngineError(`packParameters: ${describe(p, 'parameter')} is not a float32 parameter`);
+    if (p.device !== device) throw new EngineError(`packParameters: parameters live on '${device.name}' and '${p.device.name}'`);
+  }
+  if (new Set(params).size !== params.length) throw new EngineError('packParameters: a parameter is listed twice');
+  const align = device.viewAlignment;
+  const offsets: number[] = [];
+  let total = 0;
+  for (const p of params) {
+    offsets.push(total);
+    total += Math.ceil(p.size / align) * align;
+  }
+  const weights = keep(zeros([total], { device }));
+  const grads = keep(zeros([total], { device }));
+  const gradViews: Tensor[] = [];
+  params.forEach((p, i) => {
+    p.moveInto(device.view(weights.storage, offsets[i], p.size));
+    const grad = keep(new Tensor(device.view(grads.storage, offsets[i], p.size), p.shape));
+    if (p.grad !== null) {
+      device.copy(grad.storage, p.grad.storage);
+      p.grad.dispose();
+    }
+    p.grad = grad;
+    gradViews.push(grad);
+  });
+  return new PackedParameters([...params], weights, grads, offsets, gradViews);
+}
