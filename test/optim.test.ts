@@ -1,5 +1,5 @@
 // Adam and clipGradNorm over several steps against torch.optim.Adam and
-// torch.nn.utils.clip_grad_norm_ (test/fixtures/torch_optim.json).
+// torch.nn.utils.clip_grad_norm_ (test/fixtures/torch_optim.json), per parameter and packed.
 //
 // Tolerance: |ours − torch| ≤ 1e-6 + 1e-5·|torch| for parameters after every step, and
 // rtol 1e-5 for the returned norm. Both sides compute Adam in float32 in the same order; the
@@ -23,22 +23,30 @@ interface OptimFixture {
 
 const fx = loadFixture<OptimFixture>('torch_optim.json');
 
+// Per parameter, and packed into one buffer (engine/packing.ts: one Adam kernel, one norm).
 for (const run of fx.runs) {
-  test(`${run.name}: ${run.trace.length} steps match PyTorch`, async () => {
-    const params = fx.init.map((d) => fromFixture(d, { requiresGrad: true }));
-    const opt = new E.Adam(params, run.adam);
-    for (const [step, expected] of run.trace.entries()) {
-      params.forEach((p, i) => { p.grad = fromFixture(fx.grads[step][i]); });
-      if (run.clip !== null) {
-        const norm = await E.clipGradNorm(params, run.clip).item();
-        assertClose([norm], [expected.norm!], { atol: 0, rtol: 1e-5 }, `step ${step + 1} norm`);
+  for (const packed of [false, true]) {
+    test(`${run.name}${packed ? ', packed' : ''}: ${run.trace.length} steps match PyTorch`, async () => {
+      const params = fx.init.map((d) => fromFixture(d, { requiresGrad: true }));
+      const pack = packed ? E.packParameters(params) : null;
+      const opt = new E.Adam(pack ?? params, run.adam);
+      for (const [step, expected] of run.trace.entries()) {
+        params.forEach((p, i) => {
+          // A packed gradient is overwritten in place (assigning .grad would unpack it).
+          if (pack) p.device.write(p.grad!.storage, Float32Array.from(fx.grads[step][i].data));
+          else p.grad = fromFixture(fx.grads[step][i]);
+        });
+        if (run.clip !== null) {
+          const norm = await E.clipGradNorm(pack ?? params, run.clip).item();
+          assertClose([norm], [expected.norm!], { atol: 0, rtol: 1e-5 }, `step ${step + 1} norm`);
+        }
+        opt.step();
+        for (const [i, p] of params.entries()) {
+          assertClose(await values(p), expected.params[i].data, { atol: 1e-6, rtol: 1e-5 }, `step ${step + 1} param ${i}`);
+        }
       }
-      opt.step();
-      for (const [i, p] of params.entries()) {
-        assertClose(await values(p), expected.params[i].data, { atol: 1e-6, rtol: 1e-5 }, `step ${step + 1} param ${i}`);
-      }
-    }
-  });
+    });
+  }
 }
 
 test('clipGradNorm scales gradients to maxNorm and returns the norm before clipping', async () => {

@@ -1,6 +1,5 @@
-// Packed parameters (engine/packing.ts): Adam and clipGradNorm over one flat buffer follow
-// PyTorch exactly as the per-parameter path does (test/fixtures/torch_optim.json, same tolerance:
-// 1e-6 + 1e-5·|torch|); packing keeps values, names and gradients; backward accumulates into the
+// Packed parameters (engine/packing.ts; their Adam and clipping against PyTorch are in
+// optim.test.ts): packing keeps values, names and gradients; backward accumulates into the
 // packed gradients and the padding stays zero; mistakes are refused. On the GPU, the same packed
 // training steps follow the CPU's on awkward sizes (the views start at the adapter's alignment).
 
@@ -8,45 +7,9 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as E from '../engine/index.js';
 import { gpuForTests, gpuTest } from './gpu.js';
-import { assertClose, assertThrowsWith, fromFixture, loadFixture, values, type FixtureTensor } from './helpers.js';
+import { assertClose, assertThrowsWith, values } from './helpers.js';
 
 const gpu = await gpuForTests();
-
-interface OptimFixture {
-  init: FixtureTensor[];
-  grads: FixtureTensor[][];
-  runs: {
-    name: string;
-    clip: number | null;
-    adam: { lr: number; betas?: [number, number]; eps?: number; weightDecay?: number };
-    trace: { norm: number | null; params: FixtureTensor[] }[];
-  }[];
-}
-
-const fx = loadFixture<OptimFixture>('torch_optim.json');
-
-/** Overwrites a packed gradient in place (assigning .grad would unpack it). */
-function setGrad(p: E.Tensor, d: FixtureTensor): void {
-  p.device.write(p.grad!.storage, Float32Array.from(d.data));
-}
-
-for (const run of fx.runs) {
-  test(`packed: ${run.name}: ${run.trace.length} steps match PyTorch`, async () => {
-    const packed = E.packParameters(fx.init.map((d) => fromFixture(d, { requiresGrad: true })));
-    const opt = new E.Adam(packed, run.adam);
-    for (const [step, expected] of run.trace.entries()) {
-      packed.params.forEach((p, i) => setGrad(p, fx.grads[step][i]));
-      if (run.clip !== null) {
-        const norm = await E.clipGradNorm(packed, run.clip).item();
-        assertClose([norm], [expected.norm!], { atol: 0, rtol: 1e-5 }, `step ${step + 1} norm`);
-      }
-      opt.step();
-      for (const [i, p] of packed.params.entries()) {
-        assertClose(await values(p), expected.params[i].data, { atol: 1e-6, rtol: 1e-5 }, `step ${step + 1} param ${i}`);
-      }
-    }
-  });
-}
 
 /** A tiny model on `device`: sizes 3, 1, [5,7] and [17] (none a multiple of an alignment). */
 function tinyModel(device: E.Backend): { params: E.Tensor[]; loss: (x: E.Tensor) => E.Tensor } {
