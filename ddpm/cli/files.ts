@@ -7,9 +7,9 @@ import { basename, dirname, join } from 'node:path';
 
 export function writeFileAtomic(path: string, data: Uint8Array | string): void {
   const bytes = typeof data === 'string' ? new TextEncoder().encode(data) : data;
-  mkdirSync(dirname(path), { recursive: true });
   const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
   try {
+    mkdirSync(dirname(path), { recursive: true });
     const fd = openSync(temp, 'w');
     try {
       for (let at = 0; at < bytes.length;) at += writeSync(fd, bytes, at, bytes.length - at);
@@ -19,7 +19,11 @@ export function writeFileAtomic(path: string, data: Uint8Array | string): void {
     }
     renameSync(temp, path);
   } catch (e) {
-    rmSync(temp, { force: true });
+    try {
+      rmSync(temp, { force: true });
+    } catch {
+      // the folder itself is unusable: there is no temporary file to remove
+    }
     throw new Error(`could not write ${path}: ${(e as Error).message}`);
   }
 }
