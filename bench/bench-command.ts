@@ -11,9 +11,10 @@ import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as E from '../engine/index.js';
-import { tryWebGpu } from '../engine/webgpu/index.js';
+import { tryWebGpu, type WebGpuBackend } from '../engine/webgpu/index.js';
 import { helpText, parseFlags, UsageError, type FlagSpec } from '../ddpm/cli/args.js';
 import { writeFileAtomic } from '../ddpm/cli/files.js';
+import { emptyDispatchSeconds, forwardFlops, limitOf, trainStepFlops } from './limit.js';
 import { MATMUL_CASES, measureMatmul } from './matmul.js';
 import { benchOurs, type EngineResult } from './ours.js';
 import { benchTfjs, loadTfjs } from './tfjs.js';
@@ -139,6 +140,7 @@ export async function benchCommand(argv: readonly string[]): Promise<void> {
     }
   }
   printReport(results, skipped, matmul, gpu, SAMPLE_N);
+  const limit = await limitModel(gpu, results.get('ours-webgpu'), matmul.webgpu, SAMPLE_N);
   if (f.json !== undefined) {
     const byEngine = (pick: (r: EngineResult) => number | undefined): Record<string, number> =>
       Object.fromEntries([...results].flatMap(([k, r]) => (pick(r) === undefined ? [] : [[k, pick(r)!]])));
@@ -154,6 +156,7 @@ export async function benchCommand(argv: readonly string[]): Promise<void> {
       webgpu_per_step: results.has('ours-webgpu')
         ? { dispatches: results.get('ours-webgpu')!.dispatchesPerStep, submits: results.get('ours-webgpu')!.submitsPerStep, memory_bytes: results.get('ours-webgpu')!.memoryBytes }
         : null,
+      limit_model: limit,
       skipped: Object.fromEntries(skipped),
     }, null, 2)}\n`);
     console.log(`wrote ${f.json as string}`);
@@ -195,6 +198,36 @@ function printReport(results: Map<Engine, EngineResult>, skipped: Map<Engine, st
       ...(gpu && backends.length > 1 ? [matmul.webgpu[l] && matmul.cpu[l] ? `${(matmul.webgpu[l] / matmul.cpu[l]).toFixed(1)}×` : '—'] : []),
     ])]);
   }
+}
+
+/**
+ * Prints how far ours-webgpu is from the limit model (bench/limit.ts) on this adapter: the best
+ * matmul rate measured above and the cost of an empty dispatch.
+ */
+async function limitModel(gpu: WebGpuBackend | null, ours: EngineResult | undefined, matmul: Record<string, number> | undefined,
+  sampleN: number): Promise<Record<string, number> | null> {
+  if (!gpu || !ours || ours.dispatchesPerStep === undefined || ours.sampleDispatches === undefined) return null;
+  if (!matmul || Object.keys(matmul).length === 0) {
+    console.log('\nlimit model: needs the matmul table (left out with --no-matmul)');
+    return null;
+  }
+  const best = Math.max(...Object.values(matmul));
+  const dispatch = await emptyDispatchSeconds(gpu);
+  const train = limitOf(trainStepFlops(), ours.dispatchesPerStep, best, dispatch);
+  const sampling = limitOf(100 * forwardFlops(sampleN), ours.sampleDispatches, best, dispatch);
+  const trainMeasured = 1 / ours.trainStepsPerSecond;
+  const ms = (x: number): string => `${(x * 1000).toFixed(2)} ms`;
+  console.log(`\nlimit model on this adapter (best matmul ${best.toFixed(2)} GFLOP/s, an empty dispatch ${(dispatch * 1e6).toFixed(0)} µs):`);
+  console.log(`  training step: ${(trainStepFlops() / 1e6).toFixed(1)} MFLOP → ${ms(train.computeSeconds)}, ${ours.dispatchesPerStep.toFixed(0)} dispatches → ` +
+    `${ms(train.dispatchSeconds)}: ${ms(train.seconds)} (${(1 / train.seconds).toFixed(0)} steps/s); measured ${ms(trainMeasured)}, ` +
+    `${(trainMeasured / train.seconds).toFixed(2)}× the limit`);
+  console.log(`  sampling ${sampleN}×100: ${(100 * forwardFlops(sampleN) / 1e9).toFixed(1)} GFLOP → ${sampling.computeSeconds.toFixed(2)} s, ` +
+    `${ours.sampleDispatches.toFixed(0)} dispatches → ${sampling.dispatchSeconds.toFixed(2)} s: ${sampling.seconds.toFixed(2)} s; ` +
+    `measured ${ours.sampleSeconds.toFixed(2)} s, ${(ours.sampleSeconds / sampling.seconds).toFixed(2)}× the limit`);
+  return {
+    best_matmul_gflops: best, dispatch_us: dispatch * 1e6, train_step_limit_ms: train.seconds * 1000,
+    train_vs_limit: trainMeasured / train.seconds, sample_limit_s: sampling.seconds, sample_vs_limit: ours.sampleSeconds / sampling.seconds,
+  };
 }
 
 function printTable(rows: string[][]): void {

@@ -22,6 +22,8 @@ export interface EngineResult {
   lossAfterSteps: number;
   dispatchesPerStep?: number;
   submitsPerStep?: number;
+  /** Dispatches of one sampling run (WebGPU). */
+  sampleDispatches?: number;
   /** Device memory held by the engine after training (live + pooled), bytes. */
   memoryBytes?: number;
 }
@@ -59,7 +61,9 @@ export async function benchOurs(device: E.Backend, options: { epochs: number; sa
   };
   if (gpu) await draw(options.sampleN); // warm-up at the measured size
   const times: number[] = [];
+  const dispatchesBefore = gpu?.recorder.stats.dispatches ?? 0;
   for (let i = 0; i < options.sampleRepeats; i++) times.push(await draw(options.sampleN));
+  if (gpu && options.sampleRepeats > 0) result.sampleDispatches = (gpu.recorder.stats.dispatches - dispatchesBefore) / options.sampleRepeats;
   result.sampleSeconds = median(times);
   for (const p of model.parameters()) p.dispose();
   return result;
