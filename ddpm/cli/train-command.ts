@@ -45,9 +45,6 @@ const FLAGS: FlagSpec[] = [
 const DESCRIPTION = 'Trains the S-curve tutorial\'s MLPDiffusion (Adam, gradient clipping, batches shuffled every epoch)\n' +
   'and writes model.safetensors, train-state.safetensors, metrics.json, samples.png, reverse.png and loss.png.';
 
-/** Settings a resumed run takes from its checkpoint: giving a different value is an error. */
-const FIXED_ON_RESUME = ['dataset', 'preset', 'batch', 'lr', 'clip', 'schedule', 'steps', 'hidden', 'data-scale', 'points', 'seed'];
-
 interface RunSettings extends TrainSettings {
   config: ModelConfig;
   epochs: number;
@@ -109,8 +106,9 @@ export async function trainCommand(argv: readonly string[]): Promise<void> {
     }
     const target = f.epochs !== undefined ? requested.epochs : state.settings.epochs ?? requested.epochs;
     run = { ...state.settings, config: state.config, points: state.settings.points ?? 10_000, epochs: target };
+    // Every setting a resumed run takes from its checkpoint: giving a different value is an error.
     const saved = settingsFromResumed(run);
-    for (const key of FIXED_ON_RESUME) {
+    for (const key of Object.keys(saved)) {
       if (f[key] !== undefined && f[key] !== saved[key]) {
         throw new UsageError(`ddpm train: --${key} ${String(f[key])} differs from the resumed run's ${String(saved[key])}; ` +
           'a resumed run keeps its settings (leave the flag out)');
