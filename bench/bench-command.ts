@@ -20,7 +20,7 @@ import { benchOurs, type EngineResult } from './ours.js';
 import { benchTfjs, loadTfjs } from './tfjs.js';
 import { benchTorch, findTorch } from './torch.js';
 
-const ENGINES = ['ours-webgpu', 'ours-cpu', 'tfjs-webgpu', 'tfjs-cpu', 'torch-cpu', 'torch-cuda'] as const;
+const ENGINES = ['ours-webgpu', 'ours-webgpu-eager', 'ours-cpu', 'tfjs-webgpu', 'tfjs-cpu', 'torch-cpu', 'torch-cuda'] as const;
 type Engine = (typeof ENGINES)[number];
 
 const FLAGS: FlagSpec[] = [
@@ -97,13 +97,15 @@ export async function benchCommand(argv: readonly string[]): Promise<void> {
   };
   const noEngine = (why: string) => async (): Promise<EngineResult> => { throw new Error(why); };
 
-  // Every engine trains one warm-up epoch (79 steps), then times blocks of 79 steps, so their
-  // losses after the same number of steps can be compared (tfjs-cpu, far slower, does fewer).
+  // Every engine warms up, then times blocks of whole epochs (79 steps each; ours: as many
+  // epochs per block as take about a second), so losses after an epoch can be compared
+  // (tfjs-cpu, far slower, does fewer steps).
   const epochs = quick ? 2 : 5;
-  const oursOptions = { epochs, sampleN: SAMPLE_N, sampleRepeats: quick ? 1 : 3 };
+  const oursOptions = { blocks: epochs, sampleN: SAMPLE_N, sampleRepeats: quick ? 1 : 3 };
   const peerOptions = { warmup: 79, steps: 79, repeats: epochs, sampleN: SAMPLE_N, sampleRepeats: quick ? 1 : 3 };
-  await run('ours-webgpu', gpu ? () => benchOurs(gpu, oursOptions) : noEngine(`no WebGPU adapter: ${noGpu}`));
-  await run('ours-cpu', () => benchOurs(E.cpu, { ...oursOptions, sampleRepeats: 1 }));
+  await run('ours-webgpu', gpu ? () => benchOurs(gpu, 'fused', oursOptions) : noEngine(`no WebGPU adapter: ${noGpu}`));
+  await run('ours-webgpu-eager', gpu ? () => benchOurs(gpu, 'eager', oursOptions) : noEngine(`no WebGPU adapter: ${noGpu}`));
+  await run('ours-cpu', () => benchOurs(E.cpu, 'eager', { ...oursOptions, sampleRepeats: 1 }));
   await run('torch-cpu', async () => {
     if (typeof torch === 'string') throw new Error(torch);
     return benchTorch(torch, repoRoot(), 'cpu', peerOptions);

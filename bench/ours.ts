@@ -1,8 +1,8 @@
 // Our engine on the tutorial's workload (batch 128, MLPDiffusion, Adam, clipping, 10 000
 // S-curve points, the sigmoid schedule over 100 steps): training steps/s, the median over timed
-// epochs after a warm-up epoch, and the time to sample 10 000 points over 100 steps with the
-// tutorial's sampler. On WebGPU it also counts dispatches and submits per step and the memory
-// held.
+// blocks of whole epochs after a warm-up epoch (a block lasts about a second or more), and the
+// time to sample 10 000 points over 100 steps with the tutorial's sampler. On WebGPU it also
+// counts dispatches and submits per step and the memory held. `engine`: fused or eager.
 
 import * as E from '../engine/index.js';
 import { WebGpuBackend } from '../engine/webgpu/index.js';
@@ -10,13 +10,14 @@ import { makeDataset } from '../ddpm/data.js';
 import { MLPDiffusion } from '../ddpm/model.js';
 import { sample } from '../ddpm/sample.js';
 import { makeSchedule } from '../ddpm/schedules.js';
+import type { EngineName } from '../ddpm/fused.js';
 import { Trainer } from '../ddpm/train.js';
 import { median } from './matmul.js';
 
 export interface EngineResult {
   trainStepsPerSecond: number;
   sampleSeconds: number;
-  /** Mean training loss over the last timed block of steps (the engines must agree)… */
+  /** Mean training loss over the last timed epoch (79 steps; the engines must agree)… */
   loss: number;
   /** …after this many steps in all (warm-up included). */
   lossAfterSteps: number;
@@ -28,21 +29,25 @@ export interface EngineResult {
   memoryBytes?: number;
 }
 
-export async function benchOurs(device: E.Backend, options: { epochs: number; sampleN: number; sampleRepeats: number }): Promise<EngineResult> {
+export async function benchOurs(device: E.Backend, engine: EngineName,
+  options: { blocks: number; sampleN: number; sampleRepeats: number }): Promise<EngineResult> {
   const schedule = makeSchedule('sigmoid', 100);
   const model = new MLPDiffusion(100, new E.Rng(0), { device });
-  const trainer = new Trainer(model, schedule, makeDataset('s-curve', 10_000, 0), { seed: 0 }, device);
+  const trainer = new Trainer(model, schedule, makeDataset('s-curve', 10_000, 0), { seed: 0 }, device, { engine });
   const gpu = device instanceof WebGpuBackend ? device : null;
+  let t0 = performance.now();
   await trainer.runEpoch(); // warm-up: pipelines, bind groups, pooled buffers
+  await trainer.runEpoch();
+  const perBlock = Math.max(1, Math.min(200, Math.ceil(1 / ((performance.now() - t0) / 2000))));
   const rates: number[] = [];
   const before = gpu ? { ...gpu.recorder.stats } : null;
   let loss = NaN;
-  for (let i = 0; i < options.epochs; i++) {
-    const t0 = performance.now();
-    loss = await trainer.runEpoch();
-    rates.push(trainer.stepsPerEpoch / ((performance.now() - t0) / 1000));
+  for (let i = 0; i < options.blocks; i++) {
+    t0 = performance.now();
+    loss = (await trainer.runEpochs(perBlock)).at(-1)!;
+    rates.push((perBlock * trainer.stepsPerEpoch) / ((performance.now() - t0) / 1000));
   }
-  const steps = options.epochs * trainer.stepsPerEpoch;
+  const steps = options.blocks * perBlock * trainer.stepsPerEpoch;
   const result: EngineResult = { trainStepsPerSecond: median(rates), sampleSeconds: NaN, loss, lossAfterSteps: trainer.epoch * trainer.stepsPerEpoch };
   if (gpu && before) {
     result.dispatchesPerStep = (gpu.recorder.stats.dispatches - before.dispatches) / steps;
@@ -54,7 +59,7 @@ export async function benchOurs(device: E.Backend, options: { epochs: number; sa
 
   const draw = async (n: number): Promise<number> => {
     const t0 = performance.now();
-    const x = await sample(model, schedule, device, { sampler: 'tutorial', n, rng: new E.Rng(1) });
+    const x = await sample(model, schedule, device, { sampler: 'tutorial', n, rng: new E.Rng(1), engine });
     await x.toArray();
     x.dispose();
     return (performance.now() - t0) / 1000;

@@ -10,6 +10,7 @@
 // sequence independently of the sampler's settings.
 
 import * as E from '../engine/index.js';
+import { defaultEngine, FusedSampler, fusedBackend, type EngineName } from './fused.js';
 import type { MLPDiffusion } from './model.js';
 import type { Schedule } from './schedules.js';
 
@@ -35,6 +36,8 @@ export interface SampleOptions {
    * t is the timestep just taken). It may read x (x.toArray()) and is awaited; x is freed after.
    */
   onStep?: (x: E.Tensor, progress: { i: number; count: number; t: number }) => void | Promise<void>;
+  /** fused (WebGPU: one kernel per step, the default there) or eager (one kernel per op). */
+  engine?: EngineName;
 }
 
 /** The DDIM sub-sequence τ: S increasing timesteps in [0, T). */
@@ -50,37 +53,75 @@ export function ddimTimesteps(T: number, S: number, skip: 'uniform' | 'quad'): n
 }
 
 // ---- one reverse step each: x_t, the model's ε and fresh noise z → x_{t−1} ----------------------
+// Each sampler's step is one of three forms with per-step coefficients k1…k5 (host numbers,
+// float64 from the schedule); the eager path applies them with tensor ops, the fused kernel
+// (shaders/mlp-diffusion.wgsl, sample_step) with the same operations in the same order.
+
+/** One reverse step: its timestep, form (0 tutorial, 1 ddpm, 2 ddim) and coefficients. */
+export interface ReverseStep {
+  t: number;
+  kind: 0 | 1 | 2;
+  k: readonly [number, number, number, number, number];
+  /** ddpm: clamp x̂0 to ±clipX0. */
+  clipX0?: number;
+}
 
 /** The tutorial: x = (x − (β_t/√(1−ᾱ_t))·ε)/√(1−β_t) + √β_t·z. */
-export function tutorialStep(schedule: Schedule, t: number, x: E.Tensor, eps: E.Tensor, z: E.Tensor): E.Tensor {
+export function tutorialCoefficients(schedule: Schedule, t: number): ReverseStep {
   const { betas, alphasBar } = schedule.f64;
-  const mean = E.div(E.sub(x, E.mul(eps, betas[t] / Math.sqrt(1 - alphasBar[t]))), Math.sqrt(1 - betas[t]));
-  return E.add(mean, E.mul(z, Math.sqrt(betas[t])));
+  return { t, kind: 0, k: [betas[t] / Math.sqrt(1 - alphasBar[t]), Math.sqrt(1 - betas[t]), Math.sqrt(betas[t]), 0, 0] };
 }
 
 /** DDPM: x̂0 = √(1/ᾱ_t)·x − √(1/ᾱ_t − 1)·ε (clipped if asked); mean = c1·x̂0 + c2·x; + σ·z for t > 0. */
-export function ddpmStep(schedule: Schedule, t: number, x: E.Tensor, eps: E.Tensor, z: E.Tensor,
-  options: { clipX0?: number; variance?: 'fixedlarge' | 'fixedsmall' } = {}): E.Tensor {
+export function ddpmCoefficients(schedule: Schedule, t: number,
+  options: { clipX0?: number; variance?: 'fixedlarge' | 'fixedsmall' } = {}): ReverseStep {
   const ab = schedule.f64.alphasBar[t], abPrev = schedule.f64.alphasBarPrev[t], beta = schedule.f64.betas[t];
-  let x0 = E.sub(E.mul(x, Math.sqrt(1 / ab)), E.mul(eps, Math.sqrt(1 / ab - 1)));
-  if (options.clipX0 !== undefined) x0 = E.clamp(x0, { min: -options.clipX0, max: options.clipX0 });
   const coef1 = (beta * Math.sqrt(abPrev)) / (1 - ab);
   const coef2 = ((1 - abPrev) * Math.sqrt(1 - beta)) / (1 - ab);
-  const mean = E.add(E.mul(x0, coef1), E.mul(x, coef2));
-  if (t === 0) return mean;
   const variance = options.variance === 'fixedsmall' ? (beta * (1 - abPrev)) / (1 - ab) : beta;
-  return E.add(mean, E.mul(z, Math.sqrt(variance)));
+  return { t, kind: 1, k: [Math.sqrt(1 / ab), Math.sqrt(1 / ab - 1), coef1, coef2, t === 0 ? 0 : Math.sqrt(variance)], clipX0: options.clipX0 };
 }
 
-/** DDIM from t to tNext (−1: the end, ᾱ = 1): x0_t, then √ᾱ_next·x0_t + c1·z + c2·ε. */
-export function ddimStep(schedule: Schedule, t: number, tNext: number, eta: number, x: E.Tensor, eps: E.Tensor, z: E.Tensor): E.Tensor {
+/** DDIM from t to tNext (−1: the end, ᾱ = 1): x0_t = (x − √(1−ᾱ_t)·ε)/√ᾱ_t, then √ᾱ_next·x0_t + c2·ε + c1·z. */
+export function ddimCoefficients(schedule: Schedule, t: number, tNext: number, eta: number): ReverseStep {
   const ab = schedule.f64.alphasBar[t];
   const abNext = tNext >= 0 ? schedule.f64.alphasBar[tNext] : 1;
   const c1 = eta * Math.sqrt(((1 - ab / abNext) * (1 - abNext)) / (1 - ab));
   const c2 = Math.sqrt(Math.max(0, 1 - abNext - c1 * c1));
-  const x0 = E.div(E.sub(x, E.mul(eps, Math.sqrt(1 - ab))), Math.sqrt(ab));
-  const out = E.add(E.mul(x0, Math.sqrt(abNext)), E.mul(eps, c2));
-  return c1 > 0 ? E.add(out, E.mul(z, c1)) : out;
+  return { t, kind: 2, k: [Math.sqrt(1 - ab), Math.sqrt(ab), Math.sqrt(abNext), c2, c1] };
+}
+
+/** Applies a reverse step with tensor ops (the eager path). */
+export function applyReverseStep(step: ReverseStep, x: E.Tensor, eps: E.Tensor, z: E.Tensor): E.Tensor {
+  const [k1, k2, k3, k4, k5] = step.k;
+  switch (step.kind) {
+    case 0:
+      return E.add(E.div(E.sub(x, E.mul(eps, k1)), k2), E.mul(z, k3));
+    case 1: {
+      let x0 = E.sub(E.mul(x, k1), E.mul(eps, k2));
+      if (step.clipX0 !== undefined) x0 = E.clamp(x0, { min: -step.clipX0, max: step.clipX0 });
+      const mean = E.add(E.mul(x0, k3), E.mul(x, k4));
+      return k5 === 0 ? mean : E.add(mean, E.mul(z, k5));
+    }
+    case 2: {
+      const x0 = E.div(E.sub(x, E.mul(eps, k1)), k2);
+      const out = E.add(E.mul(x0, k3), E.mul(eps, k4));
+      return k5 > 0 ? E.add(out, E.mul(z, k5)) : out;
+    }
+  }
+}
+
+export function tutorialStep(schedule: Schedule, t: number, x: E.Tensor, eps: E.Tensor, z: E.Tensor): E.Tensor {
+  return applyReverseStep(tutorialCoefficients(schedule, t), x, eps, z);
+}
+
+export function ddpmStep(schedule: Schedule, t: number, x: E.Tensor, eps: E.Tensor, z: E.Tensor,
+  options: { clipX0?: number; variance?: 'fixedlarge' | 'fixedsmall' } = {}): E.Tensor {
+  return applyReverseStep(ddpmCoefficients(schedule, t, options), x, eps, z);
+}
+
+export function ddimStep(schedule: Schedule, t: number, tNext: number, eta: number, x: E.Tensor, eps: E.Tensor, z: E.Tensor): E.Tensor {
+  return applyReverseStep(ddimCoefficients(schedule, t, tNext, eta), x, eps, z);
 }
 
 // ---- the loop ---------------------------------------------------------------------------------
@@ -96,22 +137,43 @@ export async function sample(model: MLPDiffusion, schedule: Schedule, device: E.
   const seq = options.sampler === 'ddim'
     ? ddimTimesteps(T, options.steps ?? T, options.skip ?? 'uniform')
     : Array.from({ length: T }, (_, t) => t);
-  let x = E.keep(E.randn([n, 2], rng, { device }));
-  await options.onStep?.(x, { i: 0, count: seq.length, t: T });
-  for (let i = seq.length - 1; i >= 0; i--) {
+  // Step i of the loop goes from seq[count − 1 − i] down.
+  const steps = seq.map((_, j) => {
+    const i = seq.length - 1 - j;
     const t = seq[i];
-    const next = E.noGrad(() => E.tidy(() => {
-      const eps = model.forward(x, E.full([n], t, { dtype: 'int32', device }));
-      const z = E.randn([n, 2], rng, { device });
-      switch (options.sampler) {
-        case 'tutorial': return tutorialStep(schedule, t, x, eps, z);
-        case 'ddpm': return ddpmStep(schedule, t, x, eps, z, options);
-        case 'ddim': return ddimStep(schedule, t, i > 0 ? seq[i - 1] : -1, options.eta ?? 0, x, eps, z);
+    switch (options.sampler) {
+      case 'tutorial': return tutorialCoefficients(schedule, t);
+      case 'ddpm': return ddpmCoefficients(schedule, t, options);
+      case 'ddim': return ddimCoefficients(schedule, t, i > 0 ? seq[i - 1] : -1, options.eta ?? 0);
+    }
+  });
+  const engine = options.engine ?? defaultEngine(device);
+  let x = E.keep(E.randn([n, 2], rng, { device }));
+  await options.onStep?.(x, { i: 0, count: steps.length, t: T });
+  if (engine === 'fused') {
+    // The whole loop on the GPU; with onStep, one submit per step so each x can be looked at.
+    const fused = new FusedSampler(model, schedule, fusedBackend(device, 'sample'), x, rng);
+    try {
+      const noise = steps.map(() => rng.next().offset);
+      const chunk = options.onStep ? 1 : steps.length;
+      for (let i = 0; i < steps.length; i += chunk) {
+        fused.run(steps.slice(i, i + chunk), noise.slice(i, i + chunk));
+        await options.onStep?.(x, { i: i + 1, count: steps.length, t: steps[i].t });
       }
+    } finally {
+      fused.dispose();
+    }
+    return x;
+  }
+  for (const [i, step] of steps.entries()) {
+    const next = E.noGrad(() => E.tidy(() => {
+      const eps = model.forward(x, E.full([n], step.t, { dtype: 'int32', device }));
+      const z = E.randn([n, 2], rng, { device });
+      return applyReverseStep(step, x, eps, z);
     }));
     x.dispose();
     x = E.keep(next);
-    await options.onStep?.(x, { i: seq.length - i, count: seq.length, t });
+    await options.onStep?.(x, { i: i + 1, count: steps.length, t: step.t });
   }
   return x;
 }

@@ -10,6 +10,7 @@
 // kernels a step rather than a few per parameter.
 
 import * as E from '../engine/index.js';
+import { defaultEngine, epochDraws, FusedTraining, fusedBackend, type EngineName, type StepDraws } from './fused.js';
 import { DiffusionTables, diffusionLoss } from './loss.js';
 import type { MLPDiffusion } from './model.js';
 import type { Schedule } from './schedules.js';
@@ -37,15 +38,11 @@ export interface TrainState {
   adam: (E.AdamSlot | null)[];
 }
 
-/** A uniformly random permutation of 0 … n−1 (Fisher–Yates). */
-export function permutation(n: number, rng: E.Rng): Int32Array {
-  const p = Int32Array.from({ length: n }, (_, i) => i);
-  const u = rng.uniform(n);
-  for (let i = n - 1; i > 0; i--) {
-    const j = Math.min(i, Math.floor(u[i] * (i + 1)));
-    [p[i], p[j]] = [p[j], p[i]];
-  }
-  return p;
+export interface TrainerOptions {
+  /** fused (WebGPU: a compiled 3-kernel step, the default there) or eager (one kernel per op). */
+  engine?: EngineName;
+  /** fused: steps between loss readbacks, rounded to whole epochs (default 1024). */
+  lossEvery?: number;
 }
 
 export class Trainer {
@@ -57,10 +54,12 @@ export class Trainer {
   private readonly tables: DiffusionTables;
   /** The model's parameters in one buffer (and gradients in another): clipping and Adam are a few kernels. */
   private readonly params: E.PackedParameters;
+  readonly engine: EngineName;
+  private readonly fused: FusedTraining | null = null;
 
   // data: [n, 2] points on the host
   constructor(readonly model: MLPDiffusion, schedule: Schedule, private readonly data: Float32Array,
-    settings: Partial<TrainSettings> & { seed: number }, readonly device: E.Backend) {
+    settings: Partial<TrainSettings> & { seed: number }, readonly device: E.Backend, options: TrainerOptions = {}) {
     this.settings = { ...TUTORIAL_TRAIN_SETTINGS, ...settings };
     const { batch, lr, clip, seed } = this.settings;
     if (!Number.isInteger(batch) || batch < 1) throw new Error(`train: batch must be a positive integer, got ${batch}`);
@@ -71,6 +70,15 @@ export class Trainer {
     this.params = E.packParameters(model.parameters());
     this.opt = new E.Adam(this.params, { lr });
     this.tables = new DiffusionTables(schedule, device);
+    this.engine = options.engine ?? defaultEngine(device);
+    if (this.engine === 'fused') {
+      const lossEvery = options.lossEvery ?? 1024;
+      if (!Number.isInteger(lossEvery) || lossEvery < 1) throw new Error(`train: lossEvery must be a positive integer, got ${lossEvery}`);
+      const epochsPerRead = Math.max(1, Math.round(lossEvery / this.stepsPerEpoch));
+      this.fused = new FusedTraining({
+        model, schedule, data, batch, clip, seed, stream: this.rng.stream, packed: this.params, adam: this.opt,
+      }, fusedBackend(device, 'train'), epochsPerRead * this.stepsPerEpoch);
+    }
   }
 
   /** Steps (batches) per epoch. */
@@ -78,12 +86,53 @@ export class Trainer {
     return Math.ceil(this.data.length / 2 / this.settings.batch);
   }
 
-  /** One shuffled pass over the data; returns the mean batch loss (the epoch's one readback). */
+  /** One shuffled pass over the data; returns its mean batch loss. */
   async runEpoch(): Promise<number> {
+    return (await this.runEpochs(1))[0];
+  }
+
+  /**
+   * `count` epochs; returns their mean batch losses, and calls onEpoch with each as it is known
+   * (eager: after each epoch; fused: at each loss readback).
+   */
+  async runEpochs(count: number, onEpoch?: (loss: number) => void): Promise<number[]> {
+    const out: number[] = [];
+    const finish = (loss: number): void => {
+      this.epoch++;
+      this.losses.push(loss);
+      out.push(loss);
+      onEpoch?.(loss);
+    };
+    if (this.fused === null) {
+      for (let i = 0; i < count; i++) finish(await this.eagerEpoch());
+      return out;
+    }
+    // Fused: record a segment of epochs, then wait for the previous segment's losses while
+    // the GPU works on this one.
+    const steps = this.stepsPerEpoch;
+    const perRead = Math.max(1, Math.floor(this.fused.logSteps / steps));
+    let pending: Promise<Float32Array> | null = null;
+    const settle = async (losses: Promise<Float32Array>): Promise<void> => {
+      const l = await losses;
+      for (let e = 0; e < l.length / steps; e++) finish(l.subarray(e * steps, (e + 1) * steps).reduce((a, b) => a + b, 0) / steps);
+    };
+    for (let done = 0; done < count; done += perRead) {
+      const draws: StepDraws[] = [];
+      for (let e = 0; e < Math.min(perRead, count - done); e++) draws.push(...epochDraws(this.data.length / 2, this.settings.batch, this.rng));
+      const losses = this.fused.run(draws);
+      if (pending) await settle(pending);
+      pending = losses;
+    }
+    if (pending) await settle(pending);
+    return out;
+  }
+
+  /** One eager epoch: batches uploaded from the host, the loss summed on the device and read once. */
+  private async eagerEpoch(): Promise<number> {
     const { batch, clip } = this.settings;
     const { data, device } = this;
     const n = data.length / 2;
-    const order = permutation(n, this.rng);
+    const order = this.rng.permutation(n);
     let total: E.Tensor | null = null;
     let batches = 0;
     for (let first = 0; first < n; first += batch) {
@@ -105,8 +154,6 @@ export class Trainer {
     }
     const loss = (await total!.item()) / batches;
     total!.dispose();
-    this.epoch++;
-    this.losses.push(loss);
     return loss;
   }
 
@@ -123,6 +170,7 @@ export class Trainer {
   }
 
   dispose(): void {
+    this.fused?.dispose();
     this.tables.sqrtAlphasBar.dispose();
     this.tables.sqrtOneMinusAlphasBar.dispose();
   }
@@ -130,12 +178,12 @@ export class Trainer {
 
 /** Trains for `epochs` epochs from scratch; returns the loss of each. */
 export async function train(model: MLPDiffusion, schedule: Schedule, data: Float32Array,
-  options: Partial<TrainSettings> & { seed: number; epochs: number; device: E.Backend }): Promise<number[]> {
-  const { epochs, device, ...settings } = options;
+  options: Partial<TrainSettings> & TrainerOptions & { seed: number; epochs: number; device: E.Backend }): Promise<number[]> {
+  const { epochs, device, engine, lossEvery, ...settings } = options;
   if (!Number.isInteger(epochs) || epochs < 0) throw new Error(`train: epochs must be a non-negative integer, got ${epochs}`);
-  const trainer = new Trainer(model, schedule, data, settings, device);
+  const trainer = new Trainer(model, schedule, data, settings, device, { engine, lossEvery });
   try {
-    while (trainer.epoch < epochs) await trainer.runEpoch();
+    await trainer.runEpochs(epochs);
     return trainer.losses;
   } finally {
     trainer.dispose();

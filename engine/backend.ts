@@ -69,6 +69,14 @@ export interface AdamHyper {
   readonly step: number;
 }
 
+/**
+ * The two numbers Adam's update needs from the step count, in float64:
+ * stepSize = lr / (1 − β1^t), bc2Sqrt = √(1 − β2^t); p −= stepSize · m / (√v / bc2Sqrt + ε).
+ */
+export function adamBiasCorrection(h: AdamHyper): { stepSize: number; bc2Sqrt: number } {
+  return { stepSize: h.lr / (1 - h.beta1 ** h.step), bc2Sqrt: Math.sqrt(1 - h.beta2 ** h.step) };
+}
+
 export interface MemoryInfo {
   /** Storages allocated and not yet released. */
   readonly live: number;

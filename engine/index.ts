@@ -1,6 +1,7 @@
 // The engine's public API: tensors, ops, autograd, layers, optimisers, random numbers, devices.
 
-export type { Backend, DType, HostArray, MemoryInfo, Storage } from './backend.js';
+export type { AdamHyper, Backend, DType, HostArray, MemoryInfo, Storage } from './backend.js';
+export { adamBiasCorrection } from './backend.js';
 export { cpu, CpuBackend } from './cpu/backend.js';
 export { defaultDevice, setDefaultDevice } from './device.js';
 export { Tensor, type IntRange } from './tensor.js';
@@ -17,4 +18,4 @@ export { mseLoss } from './ops/loss.js';
 export { Module, Linear, Embedding, ReLU, type TensorData } from './nn.js';
 export { Adam, clipGradNorm, type AdamOptions, type AdamSlot } from './optim.js';
 export { packParameters, PackedParameters } from './packing.js';
-export { Rng, philox4x32 } from './random.js';
+export { Rng, philox4x32, permutationIndex, randomPermutation } from './random.js';

@@ -65,6 +65,27 @@ export class Adam {
     }
   }
 
+  /**
+   * Packed parameters only: for code that performs this optimizer's update in its own kernel
+   * (a fused training step). Returns the flat moments (made on first use) and the hyperparameters
+   * of each of the next `steps` steps, and counts those steps as taken.
+   */
+  takePackedSteps(steps: number): { m: Tensor; v: Tensor; hypers: AdamHyper[] } {
+    if (this.packed === null) throw new EngineError('Adam.takePackedSteps: the optimizer was not given packed parameters');
+    if (!Number.isInteger(steps) || steps < 0) throw new EngineError(`Adam.takePackedSteps: steps must be a non-negative integer, got ${steps}`);
+    const flat = this.flatState(this.packed);
+    const first = flat.step;
+    flat.step += steps;
+    return { m: flat.m, v: flat.v, hypers: Array.from({ length: steps }, (_, i) => this.hyper(first + i + 1)) };
+  }
+
+  /** Packed: the flat moments, zero until the first step. */
+  private flatState(packed: PackedParameters): AdamState {
+    const { weights } = packed;
+    this.flat ??= { step: 0, m: keep(zeros(weights.shape, { device: weights.device })), v: keep(zeros(weights.shape, { device: weights.device })) };
+    return this.flat;
+  }
+
   private hyper(step: number): AdamHyper {
     return { lr: this.lr, beta1: this.beta1, beta2: this.beta2, eps: this.eps, weightDecay: this.weightDecay, step };
   }
@@ -74,10 +95,9 @@ export class Adam {
     if (this.packed) {
       this.packed.checkGrads('Adam.step');
       const { weights, grads } = this.packed;
-      const device = weights.device;
-      this.flat ??= { step: 0, m: keep(zeros(weights.shape, { device })), v: keep(zeros(weights.shape, { device })) };
-      this.flat.step++;
-      device.adamStep(weights.storage, grads.storage, this.flat.m.storage, this.flat.v.storage, this.hyper(this.flat.step));
+      const flat = this.flatState(this.packed);
+      flat.step++;
+      weights.device.adamStep(weights.storage, grads.storage, flat.m.storage, flat.v.storage, this.hyper(flat.step));
       return;
     }
     for (const p of this.params) {

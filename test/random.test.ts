@@ -56,4 +56,34 @@ test('seeds and streams must be 32-bit unsigned integers', () => {
   assert.throws(() => new E.Rng(1, 2 ** 32), /stream must be an integer/);
 });
 
+test('randomPermutation: a seeded shuffle of 0 … n−1 for any n, each position computed alone', () => {
+  const sorted = (p: Int32Array): number[] => [...p].sort((a, b) => a - b);
+  for (const n of [1, 2, 3, 4, 5, 17, 256, 1000, 4097]) {
+    const key = { seed: 4, stream: 1, offset: n };
+    const p = E.randomPermutation(n, key);
+    assert.equal(sorted(p), Array.from({ length: n }, (_, i) => i), `a permutation of ${n}`);
+    assert.is(E.permutationIndex(n - 1, n, key), p[n - 1]);
+  }
+  const key = { seed: 4, stream: 1, offset: 0 };
+  assert.equal(E.randomPermutation(1000, key), E.randomPermutation(1000, key));
+  assert.not.equal(E.randomPermutation(1000, key), E.randomPermutation(1000, { ...key, offset: 1 }));
+  assert.not.equal(E.randomPermutation(1000, key), E.randomPermutation(1000, { ...key, seed: 5 }));
+  assert.throws(() => E.randomPermutation(0, key), /n in \[1, 2\^30\]/);
+});
+
+test('randomPermutation: every element lands in every position about equally often', () => {
+  // Counts of (element, position) over 4000 keys, Pearson's χ² per degree of freedom: ≈ 1 for a
+  // uniform shuffle (sd ≈ 0.35 at n = 5); a 4-round Feistel network gave 8.7 at n = 5.
+  for (const n of [5, 17]) {
+    const keys = 4000;
+    const counts = Array.from({ length: n }, () => new Array<number>(n).fill(0));
+    for (let offset = 0; offset < keys; offset++) {
+      E.randomPermutation(n, { seed: 9, stream: 0, offset }).forEach((v, pos) => counts[v][pos]++);
+    }
+    const expected = keys / n;
+    const chi2 = counts.flat().reduce((s, c) => s + (c - expected) ** 2 / expected, 0) / (n - 1) ** 2;
+    assert.ok(chi2 < 2.5, `n = ${n}: χ²/dof ${chi2.toFixed(2)}`);
+  }
+});
+
 test.run();

@@ -74,8 +74,8 @@ export function lossPicture(losses: number[], config: ModelConfig): Raster {
 
 /** Train's closing step: samples, their quality, samples.png and reverse.png in `out`. */
 export async function drawSamples(model: MLPDiffusion, config: ModelConfig, device: E.Backend,
-  options: { sampler: SampleOptions['sampler']; n: number; seed: number; out: string }): Promise<Generated & { quality: QualityReport }> {
-  const generated = await generate(model, config, device, { sampler: options.sampler, n: options.n, seed: options.seed });
+  options: { sampler: SampleOptions['sampler']; n: number; seed: number; out: string; engine: SampleOptions['engine'] }): Promise<Generated & { quality: QualityReport }> {
+  const generated = await generate(model, config, device, { sampler: options.sampler, n: options.n, seed: options.seed, engine: options.engine });
   const quality = judgeSamples(generated.points, config.dataset);
   console.log(`quality: ${formatQuality(quality)}`);
   writePicture(join(options.out, 'samples.png'), samplesPicture(generated.points, config, options.sampler, quality));

@@ -9,6 +9,7 @@ import { formatQuality, judgeSamples } from '../quality.js';
 import { SAMPLERS, type SamplerName } from '../sample.js';
 import { helpText, parseFlags, UsageError, type FlagSpec } from './args.js';
 import { readFileOrFail, writeFileAtomic } from './files.js';
+import { chooseEngine, ENGINE_FLAG } from './engine.js';
 import { generate, reversePicture, samplesPicture, writePicture } from './pictures.js';
 
 const FLAGS: FlagSpec[] = [
@@ -22,6 +23,7 @@ const FLAGS: FlagSpec[] = [
   { name: 'n', kind: 'int', min: 1, default: '10000', help: 'number of points' },
   { name: 'seed', kind: 'int', min: 0, default: '0', help: 'seeds x_T and the noise of every step' },
   { name: 'device', kind: 'string', choices: ['auto', 'cpu', 'webgpu'], default: 'auto', help: 'where to sample' },
+  ENGINE_FLAG,
   { name: 'out', kind: 'string', value: 'FILE', help: 'where the points go: .npy (numpy.load) or .csv (x,y)' },
   { name: 'png', kind: 'string', value: 'FILE', help: 'also draw the samples beside the data (and FILE with -reverse before .png: the reverse process)' },
 ];
@@ -44,6 +46,7 @@ export async function sampleCommand(argv: readonly string[]): Promise<void> {
   const bytes = readFileOrFail(checkpoint, 'checkpoint');
 
   const { device, note } = await selectDevice((f.device as DeviceChoice | undefined) ?? 'auto');
+  const engine = chooseEngine('ddpm sample', f, device);
   const { model, config, note: configNote } = decodeModel(bytes, device, checkpoint);
   if (configNote) console.log(`note: ${configNote}`);
   const sampler = (f.sampler as SamplerName | undefined) ?? config.sampler;
@@ -67,7 +70,7 @@ export async function sampleCommand(argv: readonly string[]): Promise<void> {
   const generated = await generate(model, config, device, {
     sampler, n, seed: (f.seed as number | undefined) ?? 0, steps, eta: f.eta as number | undefined,
     skip: f.skip as 'uniform' | 'quad' | undefined, variance: f.variance as 'fixedlarge' | 'fixedsmall' | undefined,
-    clipX0: f['clip-x0'] as number | undefined,
+    clipX0: f['clip-x0'] as number | undefined, engine,
   });
   for (const p of model.parameters()) p.dispose();
   console.log(`sampled ${n} points in ${generated.seconds.toFixed(2)} s`);

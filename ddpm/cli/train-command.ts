@@ -16,6 +16,7 @@ import { PRESET_NAMES, PRESETS, modelConfigJson, type ModelConfig, type PresetNa
 import { DATASETS, makeDataset, type DatasetName } from '../data.js';
 import { MLPDiffusion } from '../model.js';
 import { makeSchedule, SCHEDULES, type ScheduleName } from '../schedules.js';
+import { chooseEngine, ENGINE_FLAG } from './engine.js';
 import { Trainer, TUTORIAL_TRAIN_SETTINGS, type TrainSettings } from '../train.js';
 import { helpText, parseFlags, UsageError, type FlagSpec } from './args.js';
 import { readFileOrFail, writeFileAtomic } from './files.js';
@@ -35,6 +36,8 @@ const FLAGS: FlagSpec[] = [
   { name: 'data-scale', kind: 'number', min: 0, default: "the preset's", help: 'the network sees data × this; samples are scaled back' },
   { name: 'points', kind: 'int', min: 1, default: '10000', help: 'training points drawn from the data set' },
   { name: 'device', kind: 'string', choices: ['auto', 'cpu', 'webgpu'], default: 'auto', help: 'where to train (auto: WebGPU when an adapter exists)' },
+  ENGINE_FLAG,
+  { name: 'loss-every', kind: 'int', min: 1, default: '1024', help: 'fused engine: steps between loss readbacks (whole epochs)' },
   { name: 'seed', kind: 'int', min: 0, default: '0', help: 'seeds the data, the initial weights, shuffles, timesteps and noise' },
   { name: 'out', kind: 'string', value: 'DIR', default: 'runs/<dataset>-<preset>', help: 'output folder' },
   { name: 'resume', kind: 'string', value: 'DIR|FILE', help: 'continue a run from its folder (or its model.safetensors)' },
@@ -122,7 +125,8 @@ export async function trainCommand(argv: readonly string[]): Promise<void> {
   const schedule = makeSchedule(config.schedule, config.numSteps);
   const data = makeDataset(config.dataset, run.points, run.seed).map((v) => v * config.dataScale);
   const model = resumed?.model ?? new MLPDiffusion(config.numSteps, new E.Rng(run.seed), { hidden: config.hidden, device });
-  const trainer = new Trainer(model, schedule, data, run, device);
+  const engine = chooseEngine('ddpm train', f, device);
+  const trainer = new Trainer(model, schedule, data, run, device, { engine, lossEvery: f['loss-every'] as number | undefined });
   if (resumed) trainer.importState(resumed.state);
 
   const nParams = model.parameters().reduce((s, p) => s + p.size, 0);
@@ -130,7 +134,7 @@ export async function trainCommand(argv: readonly string[]): Promise<void> {
   console.log(`data: ${config.dataset}, ${run.points} points${config.dataScale !== 1 ? ` (× ${config.dataScale} for the network)` : ''}; ` +
     `schedule ${config.schedule} (ᾱ_T = ${schedule.alphasBar[config.numSteps - 1].toPrecision(3)}); preset ${config.preset}`);
   console.log(`training: ${resumed ? `epochs ${trainer.epoch + 1}…${run.epochs}` : `${run.epochs} epochs`} × ${trainer.stepsPerEpoch} steps, ` +
-    `batch ${run.batch}, Adam lr ${run.lr}, clip ${run.clip}, seed ${run.seed} → ${out}`);
+    `batch ${run.batch}, Adam lr ${run.lr}, clip ${run.clip}, seed ${run.seed}, ${engine} engine → ${out}`);
 
   const save = async (): Promise<void> => {
     // Both files record the epoch, so --resume refuses a pair that a crash between the two
@@ -152,8 +156,11 @@ export async function trainCommand(argv: readonly string[]): Promise<void> {
   const progress = new Progress('train', run.epochs, 'epoch');
   const start = performance.now();
   while (trainer.epoch < run.epochs && !stop) {
-    const loss = await trainer.runEpoch();
-    progress.update(trainer.epoch, `loss ${loss.toFixed(4)}`, { count: (trainer.epoch - firstEpoch) * trainer.stepsPerEpoch, unit: 'steps' });
+    // Up to the next checkpoint (the fused engine reads losses back every --loss-every steps).
+    const untilSave = saveEvery > 0 ? saveEvery - (trainer.epoch % saveEvery) : Infinity;
+    await trainer.runEpochs(Math.min(run.epochs - trainer.epoch, untilSave), (loss) => {
+      progress.update(trainer.epoch, `loss ${loss.toFixed(4)}`, { count: (trainer.epoch - firstEpoch) * trainer.stepsPerEpoch, unit: 'steps' });
+    });
     if (saveEvery > 0 && trainer.epoch % saveEvery === 0) await save();
   }
   const trainSeconds = (performance.now() - start) / 1000;
@@ -170,7 +177,7 @@ export async function trainCommand(argv: readonly string[]): Promise<void> {
   }
 
   const drawn = await drawSamples(model, config, device, {
-    sampler: config.sampler, n: (f['eval-points'] as number | undefined) ?? 10_000, seed: run.seed, out,
+    sampler: config.sampler, n: (f['eval-points'] as number | undefined) ?? 10_000, seed: run.seed, out, engine,
   });
   writePicture(join(out, 'loss.png'), lossPicture(trainer.losses, config));
   const metrics = {
@@ -178,6 +185,7 @@ export async function trainCommand(argv: readonly string[]): Promise<void> {
     settings: { ...trainSettings(run), save_every: saveEvery },
     config: JSON.parse(modelConfigJson(config)) as unknown,
     device: { name: device.name, description: device.describe() },
+    engine,
     epochs: trainer.epoch,
     resumed_from_epoch: resumed ? firstEpoch : null,
     loss_per_epoch: trainer.losses,

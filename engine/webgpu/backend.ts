@@ -8,8 +8,10 @@ import elementwiseWgsl from '../../shaders/elementwise.wgsl';
 import embeddingWgsl from '../../shaders/embedding.wgsl';
 import intFillWgsl from '../../shaders/int-fill.wgsl';
 import matmulWgsl from '../../shaders/matmul.wgsl';
+import philoxWgsl from '../../shaders/philox.wgsl';
 import randomWgsl from '../../shaders/random.wgsl';
 import reduceWgsl from '../../shaders/reduce.wgsl';
+import { adamBiasCorrection } from '../backend.js';
 import type {
   AdamHyper, Backend, BinaryOp, BroadcastPlan, DType, HostArray, MatmulPlan, MemoryInfo,
   RandomDraw, RandomKey, ScalarOp, Storage, UnaryOp,
@@ -19,7 +21,7 @@ import { Recorder, type Binding } from './recorder.js';
 
 const SHADERS = {
   adam: adamWgsl, elementwise: elementwiseWgsl, embedding: embeddingWgsl, 'int-fill': intFillWgsl,
-  matmul: matmulWgsl, random: randomWgsl, reduce: reduceWgsl,
+  matmul: matmulWgsl, random: philoxWgsl + randomWgsl, reduce: reduceWgsl,
 } as const;
 type ShaderName = keyof typeof SHADERS;
 
@@ -132,6 +134,11 @@ export class WebGpuBackend implements Backend {
   }
 
   /** What a kernel binds for s: its buffer, or for a view the range it covers. */
+  binding(s: Storage): GPUBufferBinding {
+    const own = this.own(s);
+    return { buffer: own.buffer, offset: own.offset, size: own.length * 4 };
+  }
+
   private buf(s: Storage): Binding {
     const own = this.own(s);
     return own.base === null ? own.buffer : { buffer: own.buffer, offset: own.offset, size: own.length * 4 };
@@ -362,10 +369,11 @@ export class WebGpuBackend implements Backend {
   }
 
   adamStep(p: Storage, g: Storage, m: Storage, v: Storage, h: AdamHyper): void {
+    const { stepSize, bc2Sqrt } = adamBiasCorrection(h);
     const params = new Params()
       .u(0, p.length)
-      .f(1, h.lr / (1 - h.beta1 ** h.step))
-      .f(2, Math.sqrt(1 - h.beta2 ** h.step))
+      .f(1, stepSize)
+      .f(2, bc2Sqrt)
       .f(3, h.beta1).f(4, h.beta2).f(5, 1 - h.beta1).f(6, 1 - h.beta2)
       .f(7, h.eps).f(8, h.weightDecay);
     const buffers = [this.buf(p), this.buf(g), this.buf(m), this.buf(v)];

@@ -8,6 +8,7 @@ export type DeviceChoice = 'auto' | 'cpu' | 'webgpu';
 
 export { requestWebGpu, tryWebGpu } from './device.js';
 export { WebGpuBackend } from './backend.js';
+export { Program, type ProgramSpec } from './program.js';
 
 /** The backend for a choice, and a line saying what was chosen and why. */
 export async function selectDevice(choice: DeviceChoice): Promise<{ device: Backend; note: string }> {

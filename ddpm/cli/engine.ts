@@ -1,0 +1,19 @@
+// The --engine flag shared by `ddpm train` and `ddpm sample`: fused (compiled GPU kernels) or
+// eager (one kernel per op); the default is fused on WebGPU and eager on the CPU.
+
+import type * as E from '../../engine/index.js';
+import { defaultEngine, ENGINE_NAMES, type EngineName } from '../fused.js';
+import { UsageError, type FlagSpec } from './args.js';
+
+export const ENGINE_FLAG: FlagSpec = {
+  name: 'engine', kind: 'string', choices: ENGINE_NAMES, default: 'fused on WebGPU, else eager',
+  help: 'fused: whole steps as a few compiled GPU kernels; eager: one kernel per op (the reference)',
+};
+
+export function chooseEngine(command: string, f: Record<string, unknown>, device: E.Backend): EngineName {
+  const engine = (f.engine as EngineName | undefined) ?? defaultEngine(device);
+  if (engine === 'fused' && defaultEngine(device) !== 'fused') {
+    throw new UsageError(`${command}: --engine fused needs WebGPU (the device is '${device.name}'); use --engine eager or --device webgpu`);
+  }
+  return engine;
+}
