@@ -186,12 +186,12 @@ export class FusedTraining {
     // S: the norm partials, the clipping coefficient, the double-buffered loss log
     this.stats = E.keep(E.zeros([partials + 1 + 2 * this.logSteps], { device }));
     const { m, v } = adam.takePackedSteps(0);
-    const { size: _size, ...work_ } = layout;
+    const { size: _size, ...workOffsets } = layout;
     if (adam.weightDecay !== 0) throw new Error('fused training: Adam with weight decay is not supported; use the eager engine');
     const consts = constsBlock({
       n, batch, seed: setup.seed, stream: setup.stream, total: packed.total, partials, lossBase: partials + 1,
       clip: setup.clip, beta1: adam.beta1, beta2: adam.beta2, oneMinusBeta1: 1 - adam.beta1, oneMinusBeta2: 1 - adam.beta2,
-      eps: adam.eps, ...parameterOffsets(model, packed.params, packed.offsets), ...work_,
+      eps: adam.eps, ...parameterOffsets(model, packed.params, packed.offsets), ...workOffsets,
     });
     this.program = new Program(backend, {
       label: 'mlp-diffusion training', code: moduleCode(hidden, rows, schedule.steps), constants: consts, stepBytes: STEP_BYTES,

@@ -4,8 +4,10 @@
 //             'fixedlarge' (β_t) or 'fixedsmall' (β̃_t), no noise at t = 0
 //   ddim      Song et al.'s generalized_steps over a sub-sequence τ ('uniform' or 'quad') of S ≤ T
 //             steps, stochasticity η (0: deterministic; 1: DDPM's fixedsmall variance)
-// Per-step coefficients are host numbers (float64 from the schedule); each step is a few
+// Per-step coefficients are host numbers (float64 from the schedule). Eager: each step is a few
 // tensor ops in a tidy scope, so nothing accumulates and nothing is read back until the end.
+// Fused (WebGPU, the default there): each step is one kernel (ddpm/fused.ts), the whole loop
+// recorded at once unless onStep wants to look at every x.
 // Every sampler draws z at every step (even where it is unused), so a seed fixes the noise
 // sequence independently of the sampler's settings.
 

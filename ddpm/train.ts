@@ -1,7 +1,10 @@
 // Training (SPEC §5): every epoch shuffles the data and walks it in batches (the last one may be
 // short or odd); each step is the tutorial's: loss, zero_grad, backward, clip_grad_norm_(1.0),
-// Adam step. Batches are uploaded from the host; nothing is read back inside an epoch: the
-// batch losses are summed on the device and read once per epoch.
+// Adam step. Two engines run it on the same state and random draws:
+//   eager  one kernel per op; batches uploaded from the host, the batch losses summed on the
+//          device and read once per epoch (the reference; the only engine on the CPU)
+//   fused  (WebGPU, the default there) ddpm/fused.ts: 4 compiled kernels a step, the shuffle,
+//          timesteps and noise drawn on the GPU, losses read every `lossEvery` steps
 //
 // A Trainer owns what a run carries from epoch to epoch — the optimizer's moments, the random
 // stream (shuffles, timesteps, noise) and the epoch count — and exports it as host data, so a
