@@ -95,19 +95,19 @@ export class Trainer {
   }
 
   /**
-   * `count` epochs; returns their mean batch losses, and calls onEpoch with each as it is known
-   * (eager: after each epoch; fused: at each loss readback).
+   * `count` epochs; returns their mean batch losses. onLosses gets the losses of the epochs just
+   * completed each time some are known (eager: after every epoch; fused: at each loss readback).
    */
-  async runEpochs(count: number, onEpoch?: (loss: number) => void): Promise<number[]> {
+  async runEpochs(count: number, onLosses?: (losses: readonly number[]) => void): Promise<number[]> {
     const out: number[] = [];
-    const finish = (loss: number): void => {
-      this.epoch++;
-      this.losses.push(loss);
-      out.push(loss);
-      onEpoch?.(loss);
+    const finish = (losses: readonly number[]): void => {
+      this.epoch += losses.length;
+      this.losses.push(...losses);
+      out.push(...losses);
+      onLosses?.(losses);
     };
     if (this.fused === null) {
-      for (let i = 0; i < count; i++) finish(await this.eagerEpoch());
+      for (let i = 0; i < count; i++) finish([await this.eagerEpoch()]);
       return out;
     }
     // Fused: record a segment of epochs, then wait for the previous segment's losses while
@@ -117,7 +117,7 @@ export class Trainer {
     let pending: Promise<Float32Array> | null = null;
     const settle = async (losses: Promise<Float32Array>): Promise<void> => {
       const l = await losses;
-      for (let e = 0; e < l.length / steps; e++) finish(l.subarray(e * steps, (e + 1) * steps).reduce((a, b) => a + b, 0) / steps);
+      finish(Array.from({ length: l.length / steps }, (_, e) => l.subarray(e * steps, (e + 1) * steps).reduce((a, b) => a + b, 0) / steps));
     };
     for (let done = 0; done < count; done += perRead) {
       const draws: StepDraws[] = [];

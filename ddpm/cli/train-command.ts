@@ -158,8 +158,8 @@ export async function trainCommand(argv: readonly string[]): Promise<void> {
   while (trainer.epoch < run.epochs && !stop) {
     // Up to the next checkpoint (the fused engine reads losses back every --loss-every steps).
     const untilSave = saveEvery > 0 ? saveEvery - (trainer.epoch % saveEvery) : Infinity;
-    await trainer.runEpochs(Math.min(run.epochs - trainer.epoch, untilSave), (loss) => {
-      progress.update(trainer.epoch, `loss ${loss.toFixed(4)}`, { count: (trainer.epoch - firstEpoch) * trainer.stepsPerEpoch, unit: 'steps' });
+    await trainer.runEpochs(Math.min(run.epochs - trainer.epoch, untilSave), (losses) => {
+      progress.update(trainer.epoch, `loss ${losses.at(-1)!.toFixed(4)}`, { count: (trainer.epoch - firstEpoch) * trainer.stepsPerEpoch, unit: 'steps' });
     });
     if (saveEvery > 0 && trainer.epoch % saveEvery === 0) await save();
   }
