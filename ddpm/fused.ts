@@ -248,13 +248,7 @@ export class FusedSampler {
     const rows = rowsPerWorkgroup(backend, hidden, 16);
     const n = x.shape[0];
     const params = model.parameters();
-    const align = backend.viewAlignment;
-    const offsets: number[] = [];
-    let total = 0;
-    for (const p of params) {
-      offsets.push(total);
-      total += Math.ceil(p.size / align) * align;
-    }
+    const { offsets, total } = E.packedOffsets(params.map((p) => p.size), backend.viewAlignment);
     this.weights = E.keep(E.zeros([total], { device: backend }));
     params.forEach((p, i) => {
       const view = backend.view(this.weights.storage, offsets[i], p.size);

@@ -17,5 +17,5 @@ export { embedding } from './ops/embedding.js';
 export { mseLoss } from './ops/loss.js';
 export { Module, Linear, Embedding, ReLU, type TensorData } from './nn.js';
 export { Adam, clipGradNorm, type AdamOptions, type AdamSlot } from './optim.js';
-export { packParameters, PackedParameters } from './packing.js';
+export { packedOffsets, packParameters, PackedParameters } from './packing.js';
 export { Rng, philox4x32, permutationIndex, randomPermutation } from './random.js';

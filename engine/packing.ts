@@ -45,6 +45,17 @@ export class PackedParameters {
   }
 }
 
+/** Where each of `sizes` starts when packed at multiples of `align` elements, and the total. */
+export function packedOffsets(sizes: readonly number[], align: number): { offsets: number[]; total: number } {
+  const offsets: number[] = [];
+  let total = 0;
+  for (const size of sizes) {
+    offsets.push(total);
+    total += Math.ceil(size / align) * align;
+  }
+  return { offsets, total };
+}
+
 /** Moves `params` (and their gradients) into one flat buffer each; see the file's header. */
 export function packParameters(params: readonly Tensor[]): PackedParameters {
   if (params.length === 0) throw new EngineError('packParameters: no parameters given');
@@ -55,13 +66,7 @@ export function packParameters(params: readonly Tensor[]): PackedParameters {
     if (p.device !== device) throw new EngineError(`packParameters: parameters live on '${device.name}' and '${p.device.name}'`);
   }
   if (new Set(params).size !== params.length) throw new EngineError('packParameters: a parameter is listed twice');
-  const align = device.viewAlignment;
-  const offsets: number[] = [];
-  let total = 0;
-  for (const p of params) {
-    offsets.push(total);
-    total += Math.ceil(p.size / align) * align;
-  }
+  const { offsets, total } = packedOffsets(params.map((p) => p.size), device.viewAlignment);
   const weights = keep(zeros([total], { device }));
   const grads = keep(zeros([total], { device }));
   const gradViews: Tensor[] = [];

@@ -92,6 +92,8 @@ test('bad flags and impossible values: a clear message and a non-zero status', (
     [['train', '--epochs', '-3'], 2, /--epochs must be an integer ≥ 0, got '-3'/],
     [['train', '--epoch', '3'], 2, /unknown flag --epoch/],
     [['train', '--device', 'tpu'], 2, /--device must be one of auto, cpu, webgpu, got 'tpu'/],
+    [['train', '--device', 'cpu', '--engine', 'fused'], 2, /--engine fused needs WebGPU \(the device is 'cpu'\)/],
+    [['train', '--engine', 'jit'], 2, /--engine must be one of fused, eager, got 'jit'/],
     [['train', '--preset', 'fast'], 2, /--preset must be one of seed, improved/],
     [['sample', '--checkpoint', ckpt, '--sampler', 'euler', '--out', 'x.npy'], 2, /--sampler must be one of tutorial, ddpm, ddim, got 'euler'/],
     [['sample', '--checkpoint', ckpt, '--sampler', 'ddim', '--steps', '101', '--out', 'x.npy', '--device', 'cpu'], 2, /--steps 101 exceeds the model's T = 100/],

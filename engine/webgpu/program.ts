@@ -1,5 +1,6 @@
-// A compiled GPU program: kernels of one WGSL module over fixed buffers, with pipelines and one
-// bind group made once, replayed step after step into fresh command encoders. Nothing is looked
+// A compiled GPU program: kernels of one WGSL module over fixed buffers, with pipelines (cached
+// per device by code) and one bind group made once, replayed step after step into fresh command
+// encoders. Nothing is looked
 // up, allocated or validated per step: a step is setPipeline / setBindGroup / dispatch per kernel.
 //
 // Every kernel sees the same bindings:
@@ -31,8 +32,56 @@ export interface ProgramSpec {
 /** Steps recorded into one command buffer (and table blocks written per submit). */
 const STEPS_PER_SUBMIT = 256;
 
+/** What a program's code compiles to: its bind group layout and a pipeline per entry point. */
+interface Compiled {
+  layout: GPUBindGroupLayout;
+  pipelines: Map<string, GPUComputePipeline>;
+}
+
+/** Compiled programs per device, by code and binding layout: a second Program with the same code (another sampling run) reuses them. */
+const compiledCache = new WeakMap<GPUDevice, Map<string, Compiled>>();
+
+function compile(backend: WebGpuBackend, spec: ProgramSpec): Compiled {
+  const { device, recorder } = backend;
+  const key = `${spec.stepBytes}|${spec.storages.map((s) => (s.write ? 'w' : 'r')).join('')}|${Object.keys(spec.kernels).join(',')}|${spec.code}`;
+  let perDevice = compiledCache.get(device);
+  if (perDevice === undefined) compiledCache.set(device, (perDevice = new Map()));
+  const cached = perDevice.get(key);
+  if (cached) return cached;
+  const layout = recorder.guard(`the layout of ${spec.label}`, () => device.createBindGroupLayout({
+    label: spec.label,
+    entries: [
+      { binding: 0, visibility: GPUShaderStage.COMPUTE, buffer: { type: 'uniform' } },
+      { binding: 1, visibility: GPUShaderStage.COMPUTE, buffer: { type: 'uniform', hasDynamicOffset: true, minBindingSize: spec.stepBytes } },
+      ...spec.storages.map((s, i) => ({
+        binding: i + 2, visibility: GPUShaderStage.COMPUTE,
+        buffer: { type: (s.write ? 'storage' : 'read-only-storage') as GPUBufferBindingType },
+      })),
+    ],
+  }));
+  const module = device.createShaderModule({ label: spec.label, code: spec.code });
+  void module.getCompilationInfo().then((info) => {
+    const errors = info.messages.filter((m) => m.type === 'error');
+    if (errors.length > 0) {
+      recorder.fail(new Error(`WGSL compilation failed in ${spec.label}: ` +
+        errors.map((m) => `line ${m.lineNum}:${m.linePos} ${m.message}`).join('; ')));
+    }
+  });
+  const pipelineLayout = device.createPipelineLayout({ label: spec.label, bindGroupLayouts: [layout] });
+  const pipelines = new Map<string, GPUComputePipeline>();
+  for (const entryPoint of Object.keys(spec.kernels)) {
+    pipelines.set(entryPoint, recorder.guard(`the pipeline ${spec.label}.${entryPoint}`, () => device.createComputePipeline({
+      label: `${spec.label}.${entryPoint}`, layout: pipelineLayout, compute: { module, entryPoint },
+    })));
+    recorder.stats.pipelines++;
+  }
+  const compiled = { layout, pipelines };
+  perDevice.set(key, compiled);
+  return compiled;
+}
+
 export class Program {
-  private readonly pipelines = new Map<string, GPUComputePipeline>();
+  private readonly pipelines: Map<string, GPUComputePipeline>;
   private readonly bindGroup: GPUBindGroup;
   private readonly constants: GPUBuffer;
   private readonly table: GPUBuffer;
@@ -44,32 +93,8 @@ export class Program {
     const { device, recorder } = backend;
     this.stride = Math.ceil(spec.stepBytes / device.limits.minUniformBufferOffsetAlignment) * device.limits.minUniformBufferOffsetAlignment;
     this.block = new ArrayBuffer(this.stride * STEPS_PER_SUBMIT);
-    const layout = recorder.guard(`the layout of ${spec.label}`, () => device.createBindGroupLayout({
-      label: spec.label,
-      entries: [
-        { binding: 0, visibility: GPUShaderStage.COMPUTE, buffer: { type: 'uniform' } },
-        { binding: 1, visibility: GPUShaderStage.COMPUTE, buffer: { type: 'uniform', hasDynamicOffset: true, minBindingSize: spec.stepBytes } },
-        ...spec.storages.map((s, i) => ({
-          binding: i + 2, visibility: GPUShaderStage.COMPUTE,
-          buffer: { type: (s.write ? 'storage' : 'read-only-storage') as GPUBufferBindingType },
-        })),
-      ],
-    }));
-    const module = device.createShaderModule({ label: spec.label, code: spec.code });
-    void module.getCompilationInfo().then((info) => {
-      const errors = info.messages.filter((m) => m.type === 'error');
-      if (errors.length > 0) {
-        recorder.fail(new Error(`WGSL compilation failed in ${spec.label}: ` +
-          errors.map((m) => `line ${m.lineNum}:${m.linePos} ${m.message}`).join('; ')));
-      }
-    });
-    const pipelineLayout = device.createPipelineLayout({ label: spec.label, bindGroupLayouts: [layout] });
-    for (const entryPoint of Object.keys(spec.kernels)) {
-      this.pipelines.set(entryPoint, recorder.guard(`the pipeline ${spec.label}.${entryPoint}`, () => device.createComputePipeline({
-        label: `${spec.label}.${entryPoint}`, layout: pipelineLayout, compute: { module, entryPoint },
-      })));
-      recorder.stats.pipelines++;
-    }
+    const { layout, pipelines } = compile(backend, spec);
+    this.pipelines = pipelines;
     this.constants = device.createBuffer({ label: `${spec.label} constants`, size: spec.constants.byteLength, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
     device.queue.writeBuffer(this.constants, 0, spec.constants);
     this.table = device.createBuffer({ label: `${spec.label} steps`, size: this.block.byteLength, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
