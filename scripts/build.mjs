@@ -1,9 +1,14 @@
-// Bundles the runnable entry points (the ddpm CLI, tests, examples, benchmarks) into build/ with esbuild.
-// Shared code is split into common chunks, so every test file in one process sees the same
-// engine module. WGSL sources are imported as text. npm packages stay external.
-// Type checking is tsc's job (`npm run typecheck`); this step only strips types and bundles.
+// Bundles the runnable entry points (the ddpm CLI, tests, examples, benchmarks, the web page's
+// server) into build/ with esbuild, and the browser page into build/www/.
+// Node: shared code is split into common chunks, so every test file in one process sees the
+// same engine module; npm packages stay external. Browser: the page (web/main.ts) and its worker
+// (web/worker.ts) are each one self-contained file; nothing Node-only may be reachable from
+// them (esbuild fails on a `node:` import; the one reference to Dawn's Node bindings, behind the
+// check for navigator.gpu in engine/webgpu/device.ts, resolves to a module that throws).
+// WGSL sources are imported as text. Type checking is tsc's job (`npm run typecheck`); this
+// step only strips types and bundles.
 import { build } from 'esbuild';
-import { readdirSync, rmSync } from 'node:fs';
+import { copyFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 function files(dir, suffix) {
@@ -23,6 +28,7 @@ const entryPoints = [
   'bench/main.ts',
   'examples/tiny-mlp.ts',
   'ddpm/cli/main.ts',
+  'web/serve.ts',
 ];
 
 rmSync('build', { recursive: true, force: true });
@@ -41,3 +47,33 @@ await build({
   sourcemap: 'inline',
   logLevel: 'warning',
 });
+
+/** In the browser bundle, Dawn's Node bindings (never loaded there) are a module that throws. */
+const noDawnInBrowser = {
+  name: 'no-dawn-in-browser',
+  setup(b) {
+    b.onResolve({ filter: /^webgpu$/ }, () => ({ path: 'webgpu', namespace: 'no-dawn' }));
+    b.onLoad({ filter: /.*/, namespace: 'no-dawn' }, () => ({
+      contents: "throw new Error(\"Dawn's WebGPU bindings are for Node; a browser provides navigator.gpu\");",
+      loader: 'js',
+    }));
+  },
+};
+
+const browserBuild = {
+  entryPoints: ['web/main.ts', 'web/worker.ts'],
+  outdir: 'build/www',
+  bundle: true,
+  format: 'esm',
+  platform: 'browser',
+  target: 'es2022',
+  loader: { '.wgsl': 'text' },
+  plugins: [noDawnInBrowser],
+  sourcemap: 'linked',
+  metafile: true,
+  logLevel: 'warning',
+};
+const { metafile } = await build(browserBuild);
+// What the page's bundles are made of, for test/web-bundle.test.ts (no Node-only module in them).
+writeFileSync('build/www-meta.json', JSON.stringify(metafile));
+for (const file of ['index.html', 'style.css']) copyFileSync(join('web', file), join('build/www', file));

@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
-# Project set-up: installs the npm packages and makes sure WebGPU has an adapter.
+# Project set-up: installs the npm packages, makes sure WebGPU has an adapter, and installs the
+# browser the page's test drives.
 #
 # Dawn (the `webgpu` package) needs a Vulkan driver. On a machine without a GPU driver the
 # software one, Mesa's lavapipe, serves; on Debian bookworm it must come from
 # bookworm-backports (mesa-vulkan-drivers 25.x: bookworm's own 22.3 lacks what Dawn requires).
-# This script installs it only when no adapter is found and it may use apt (root or sudo).
+# It is installed only when no adapter is found. The browser test (test/browser.test.ts) drives
+# Debian's Chromium through playwright-core (which downloads no browser of its own); it is
+# installed when /usr/bin/chromium is missing. Both need apt (root or sudo).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 export XDG_RUNTIME_DIR=${XDG_RUNTIME_DIR:-/tmp}
@@ -12,35 +15,50 @@ export XDG_RUNTIME_DIR=${XDG_RUNTIME_DIR:-/tmp}
 echo "setup: installing npm packages"
 npm ci --no-audit --no-fund
 
+# `as_root CMD…` runs CMD as root (directly, or with sudo -n); fails when neither is possible.
+as_root() {
+  if [ "$(id -u)" -eq 0 ]; then "$@";
+  elif command -v sudo >/dev/null && sudo -n true 2>/dev/null; then sudo -n "$@";
+  else return 1; fi
+}
+can_be_root() { [ "$(id -u)" -eq 0 ] || { command -v sudo >/dev/null && sudo -n true 2>/dev/null; }; }
+updated=""
+apt_install() {
+  [ -n "$updated" ] || { as_root apt-get update -qq; updated=1; }
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+}
+
 probe() { node scripts/probe-adapter.mjs; }
 
-if probe; then
-  exit 0
-fi
-
-sudo=""
-if [ "$(id -u)" -ne 0 ]; then
-  if command -v sudo >/dev/null && sudo -n true 2>/dev/null; then sudo="sudo -n"; else
+if ! probe; then
+  if ! can_be_root; then
     echo "setup: no WebGPU adapter, and installing a Vulkan driver needs root." >&2
     echo "       On Debian bookworm, as root: enable bookworm-backports and" >&2
     echo "       apt-get install -t bookworm-backports mesa-vulkan-drivers" >&2
     exit 1
   fi
-fi
-
-. /etc/os-release
-if [ "${VERSION_CODENAME:-}" = "bookworm" ]; then
-  if ! grep -rqs "bookworm-backports" /etc/apt/sources.list /etc/apt/sources.list.d/; then
-    echo "setup: enabling bookworm-backports"
-    echo "deb http://deb.debian.org/debian bookworm-backports main" | $sudo tee /etc/apt/sources.list.d/bookworm-backports.list >/dev/null
+  . /etc/os-release
+  if [ "${VERSION_CODENAME:-}" = "bookworm" ]; then
+    if ! grep -rqs "bookworm-backports" /etc/apt/sources.list /etc/apt/sources.list.d/; then
+      echo "setup: enabling bookworm-backports"
+      echo "deb http://deb.debian.org/debian bookworm-backports main" | as_root tee /etc/apt/sources.list.d/bookworm-backports.list >/dev/null
+    fi
+    echo "setup: installing Mesa lavapipe (mesa-vulkan-drivers from bookworm-backports)"
+    apt_install -t bookworm-backports mesa-vulkan-drivers libvulkan1
+  else
+    echo "setup: installing Mesa's Vulkan drivers"
+    apt_install mesa-vulkan-drivers libvulkan1
   fi
-  echo "setup: installing Mesa lavapipe (mesa-vulkan-drivers from bookworm-backports)"
-  $sudo apt-get update -qq
-  $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq -t bookworm-backports mesa-vulkan-drivers libvulkan1 >/dev/null
-else
-  echo "setup: installing Mesa's Vulkan drivers"
-  $sudo apt-get update -qq
-  $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq mesa-vulkan-drivers libvulkan1 >/dev/null
+  probe
 fi
 
-probe
+if [ -x /usr/bin/chromium ]; then
+  echo "setup: browser for the page's test: $(/usr/bin/chromium --version 2>/dev/null || echo /usr/bin/chromium)"
+elif can_be_root; then
+  echo "setup: installing Chromium (Debian's chromium) for the page's test"
+  apt_install chromium
+  echo "setup: browser for the page's test: $(/usr/bin/chromium --version 2>/dev/null)"
+else
+  echo "setup: no /usr/bin/chromium, and installing it needs root: the browser test will be skipped" >&2
+  echo "       (and fail under CI=true). As root: apt-get install chromium" >&2
+fi

@@ -1,5 +1,6 @@
 // The --engine flag shared by `ddpm train` and `ddpm sample`: fused (compiled GPU kernels) or
-// eager (one kernel per op); the default is fused on WebGPU and eager on the CPU.
+// eager (one kernel per op); the default is fused on WebGPU and eager on the CPU (ddpm/fused.ts,
+// defaultEngine).
 
 import type * as E from '../../engine/index.js';
 import { defaultEngine, ENGINE_NAMES, type EngineName } from '../fused.js';
@@ -12,7 +13,7 @@ export const ENGINE_FLAG: FlagSpec = {
 
 export function chooseEngine(command: string, f: Record<string, unknown>, device: E.Backend): EngineName {
   const engine = (f.engine as EngineName | undefined) ?? defaultEngine(device);
-  if (engine === 'fused' && defaultEngine(device) !== 'fused') {
+  if (engine === 'fused' && device.name !== 'webgpu') {
     throw new UsageError(`${command}: --engine fused needs WebGPU (the device is '${device.name}'); use --engine eager or --device webgpu`);
   }
   return engine;

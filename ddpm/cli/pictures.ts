@@ -3,7 +3,6 @@
 
 import { join } from 'node:path';
 import type * as E from '../../engine/index.js';
-import { Rng } from '../../engine/index.js';
 import type { ModelConfig } from '../config.js';
 import { makeDataset } from '../data.js';
 import type { MLPDiffusion } from '../model.js';
@@ -11,43 +10,22 @@ import { encodePng } from '../plot/png.js';
 import { lossFigure, reverseFigure, samplesFigure } from '../plot/figures.js';
 import type { Raster } from '../plot/raster.js';
 import { formatQuality, judgeSamples, type QualityReport } from '../quality.js';
-import { sample, type SampleOptions } from '../sample.js';
-import { makeSchedule } from '../schedules.js';
+import type { SampleOptions } from '../sample.js';
+import { generate, type Generated, type GenerateOptions } from '../generate.js';
 import { writeFileAtomic } from './files.js';
 import { Progress } from './progress.js';
 
-/** Frames kept for reverse.png: x_T and nine more, evenly spaced, ending at x_0. */
-const FRAMES = 10;
-
-export interface Generated {
-  /** [n, 2], in data units (divided by the config's data scale). */
-  points: Float32Array;
-  frames: { t: number; points: Float32Array }[];
-  seconds: number;
-}
-
-/** Samples n points with progress on stderr (one small readback per tenth of the steps). */
-export async function generate(model: MLPDiffusion, config: ModelConfig, device: E.Backend,
-  options: Omit<SampleOptions, 'rng' | 'onStep'> & { seed: number }): Promise<Generated> {
-  const schedule = makeSchedule(config.schedule, config.numSteps);
-  const frames: Generated['frames'] = [];
-  const toData = (a: Float32Array): Float32Array => a.map((v) => v / config.dataScale);
+/** Samples n points with progress on stderr, keeping ten frames for reverse.png. */
+export async function generateWithProgress(model: MLPDiffusion, config: ModelConfig, device: E.Backend,
+  options: Omit<GenerateOptions, 'frames' | 'onFrame' | 'onStep'>): Promise<Generated> {
   let progress: Progress | null = null;
-  const start = performance.now();
-  const x = await sample(model, schedule, device, {
+  return generate(model, config, device, {
     ...options,
-    rng: new Rng(options.seed, 2),
-    onStep: async (x, { i, count, t }) => {
+    onStep: (i, count) => {
       progress ??= new Progress(`sample (${options.sampler})`, count, 'step');
-      const frame = Math.round((i * (FRAMES - 1)) / count);
-      const isFrame = Math.round((frame * count) / (FRAMES - 1)) === i;
-      if (isFrame) frames.push({ t, points: toData((await x.toArray()) as Float32Array) });
-      if (isFrame || i === count) progress.update(i, `${options.n} points`);
+      progress.update(i, `${options.n} points`);
     },
   });
-  const points = toData((await x.toArray()) as Float32Array);
-  x.dispose();
-  return { points, frames, seconds: (performance.now() - start) / 1000 };
 }
 
 export function writePicture(path: string, picture: Raster): void {
@@ -75,7 +53,7 @@ export function lossPicture(losses: number[], config: ModelConfig): Raster {
 /** Train's closing step: samples, their quality, samples.png and reverse.png in `out`. */
 export async function drawSamples(model: MLPDiffusion, config: ModelConfig, device: E.Backend,
   options: { sampler: SampleOptions['sampler']; n: number; seed: number; out: string; engine: SampleOptions['engine'] }): Promise<Generated & { quality: QualityReport }> {
-  const generated = await generate(model, config, device, { sampler: options.sampler, n: options.n, seed: options.seed, engine: options.engine });
+  const generated = await generateWithProgress(model, config, device, { sampler: options.sampler, n: options.n, seed: options.seed, engine: options.engine });
   const quality = judgeSamples(generated.points, config.dataset);
   console.log(`quality: ${formatQuality(quality)}`);
   writePicture(join(options.out, 'samples.png'), samplesPicture(generated.points, config, options.sampler, quality));

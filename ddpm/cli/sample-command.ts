@@ -10,7 +10,7 @@ import { SAMPLERS, type SamplerName } from '../sample.js';
 import { helpText, parseFlags, UsageError, type FlagSpec } from './args.js';
 import { readFileOrFail, writeFileAtomic } from './files.js';
 import { chooseEngine, ENGINE_FLAG } from './engine.js';
-import { generate, reversePicture, samplesPicture, writePicture } from './pictures.js';
+import { generateWithProgress, reversePicture, samplesPicture, writePicture } from './pictures.js';
 
 const FLAGS: FlagSpec[] = [
   { name: 'checkpoint', kind: 'string', value: 'FILE', help: 'model.safetensors written by ddpm train (or a PyTorch state_dict as safetensors)' },
@@ -67,7 +67,7 @@ export async function sampleCommand(argv: readonly string[]): Promise<void> {
     `${config.dataset}, preset ${config.preset})`);
 
   const n = (f.n as number | undefined) ?? 10_000;
-  const generated = await generate(model, config, device, {
+  const generated = await generateWithProgress(model, config, device, {
     sampler, n, seed: (f.seed as number | undefined) ?? 0, steps, eta: f.eta as number | undefined,
     skip: f.skip as 'uniform' | 'quad' | undefined, variance: f.variance as 'fixedlarge' | 'fixedsmall' | undefined,
     clipX0: f['clip-x0'] as number | undefined, engine,

@@ -18,12 +18,21 @@ const NO_ADAPTER_HELP =
   'bookworm-backports and `apt-get install -t bookworm-backports mesa-vulkan-drivers`; ' +
   'bookworm\'s own 22.3 is too old). `bash scripts/setup.sh` does this.';
 
+const NO_BROWSER_WEBGPU_HELP =
+  'WebGPU: this browser offers no navigator.gpu (WebGPU is off, unsupported, or the page is not a secure ' +
+  'context: use https or http://localhost).';
+
+const NO_BROWSER_ADAPTER_HELP =
+  'WebGPU: navigator.gpu found no adapter (the GPU or its driver may be blocklisted: see chrome://gpu; ' +
+  'Chromium on Linux may need --enable-unsafe-webgpu).';
+
 /** The `GPU` entry point and whatever must stay referenced for the device's whole life. */
-async function gpuEntryPoint(): Promise<{ gpu: GPU; keepAlive: unknown }> {
+async function gpuEntryPoint(): Promise<{ gpu: GPU; keepAlive: unknown; noAdapterHelp: string }> {
   const nav = (globalThis as { navigator?: { gpu?: GPU } }).navigator;
-  if (nav?.gpu) return { gpu: nav.gpu, keepAlive: null };
-  const proc = (globalThis as { process?: { env: Record<string, string | undefined> } }).process;
-  if (proc && !proc.env.XDG_RUNTIME_DIR) proc.env.XDG_RUNTIME_DIR = '/tmp';
+  if (nav?.gpu) return { gpu: nav.gpu, keepAlive: null, noAdapterHelp: NO_BROWSER_ADAPTER_HELP };
+  const proc = (globalThis as { process?: { versions?: { node?: string }; env: Record<string, string | undefined> } }).process;
+  if (!proc?.versions?.node) throw new EngineError(NO_BROWSER_WEBGPU_HELP); // a browser: Dawn's bindings are Node's
+  if (!proc.env.XDG_RUNTIME_DIR) proc.env.XDG_RUNTIME_DIR = '/tmp';
   let dawn: { create(options: string[]): GPU; globals: object };
   try {
     dawn = await import('webgpu');
@@ -33,7 +42,7 @@ async function gpuEntryPoint(): Promise<{ gpu: GPU; keepAlive: unknown }> {
   Object.assign(globalThis, dawn.globals); // GPUBufferUsage, GPUMapMode, … as in a browser
   const gpu = dawn.create([]);
   // If the object returned by create() is garbage-collected, Dawn aborts: keep it.
-  return { gpu, keepAlive: gpu };
+  return { gpu, keepAlive: gpu, noAdapterHelp: NO_ADAPTER_HELP };
 }
 
 const WANTED_LIMITS = [
@@ -44,11 +53,11 @@ const WANTED_LIMITS = [
 
 /** Finds an adapter and opens a device on it; throws a helpful error when there is none. */
 export async function requestWebGpu(): Promise<WebGpuBackend> {
-  const { gpu, keepAlive } = await gpuEntryPoint();
+  const { gpu, keepAlive, noAdapterHelp } = await gpuEntryPoint();
   // The first request rarely returns null on some stacks; ask once more before giving up.
   const adapter = (await gpu.requestAdapter({ powerPreference: 'high-performance' })) ??
     (await gpu.requestAdapter({ powerPreference: 'high-performance' }));
-  if (!adapter) throw new EngineError(NO_ADAPTER_HELP);
+  if (!adapter) throw new EngineError(noAdapterHelp);
   const requiredLimits: Record<string, number> = {};
   for (const name of WANTED_LIMITS) requiredLimits[name] = adapter.limits[name];
   const device = await adapter.requestDevice({ requiredLimits });

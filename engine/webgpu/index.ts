@@ -10,8 +10,11 @@ export { requestWebGpu, tryWebGpu } from './device.js';
 export { WebGpuBackend } from './backend.js';
 export { Program, type ProgramSpec } from './program.js';
 
-/** The backend for a choice, and a line saying what was chosen and why. */
-export async function selectDevice(choice: DeviceChoice): Promise<{ device: Backend; note: string }> {
+/**
+ * The backend for a choice, and a line saying what was chosen and why; with 'auto' and no
+ * adapter, `fallbackReason` says why WebGPU was not taken.
+ */
+export async function selectDevice(choice: DeviceChoice): Promise<{ device: Backend; note: string; fallbackReason?: string }> {
   if (choice === 'cpu') return { device: cpu, note: `device: ${cpu.describe()}` };
   if (choice === 'webgpu') {
     const device = await requestWebGpu();
@@ -19,5 +22,5 @@ export async function selectDevice(choice: DeviceChoice): Promise<{ device: Back
   }
   const { backend, reason } = await tryWebGpu();
   if (backend) return { device: backend, note: `device (auto): ${backend.describe()}` };
-  return { device: cpu, note: `device (auto): ${cpu.describe()} — no WebGPU: ${reason}` };
+  return { device: cpu, note: `device (auto): ${cpu.describe()} — no WebGPU: ${reason}`, fallbackReason: reason };
 }

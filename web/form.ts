@@ -1,0 +1,122 @@
+// The page's controls: filling the menus, presets, and reading the form into checked settings
+// (a bad value is an error that names the field and what it accepts, never a silent default).
+
+import { PRESET_NAMES, PRESETS, type ModelConfig, type PresetName } from '../ddpm/config.js';
+import { DATASETS, type DatasetName } from '../ddpm/data.js';
+import { SAMPLERS, type SamplerName } from '../ddpm/sample.js';
+import { SCHEDULES, type ScheduleName } from '../ddpm/schedules.js';
+import { TUTORIAL_TRAIN_SETTINGS } from '../ddpm/train.js';
+import type { RunSettings, SampleSettings } from './protocol.js';
+
+export function element<T extends HTMLElement = HTMLElement>(id: string): T {
+  const el = document.getElementById(id);
+  if (!el) throw new Error(`the page has no #${id}`);
+  return el as T;
+}
+
+const input = (id: string): HTMLInputElement => element<HTMLInputElement>(id);
+const select = (id: string): HTMLSelectElement => element<HTMLSelectElement>(id);
+
+function fill(id: string, values: readonly string[]): void {
+  select(id).replaceChildren(...values.map((v) => new Option(v, v)));
+}
+
+/** Fields a preset sets; editing one by hand makes the preset 'custom'. */
+const PRESET_FIELDS = ['schedule', 'steps', 'data-scale'];
+
+export function setUpForm(): void {
+  fill('dataset', DATASETS);
+  fill('preset', [...PRESET_NAMES, 'custom']);
+  fill('schedule', SCHEDULES);
+  fill('sampler', SAMPLERS);
+  select('preset').value = 'improved';
+  applyPreset('improved');
+  select('preset').addEventListener('change', () => {
+    const p = select('preset').value;
+    if (p !== 'custom') applyPreset(p as PresetName);
+  });
+  for (const id of PRESET_FIELDS) element(id).addEventListener('change', () => { select('preset').value = 'custom'; });
+  const ddim = (): void => {
+    for (const el of document.querySelectorAll<HTMLElement>('.ddim-only')) el.hidden = select('sampler').value !== 'ddim';
+  };
+  select('sampler').addEventListener('change', ddim);
+  ddim();
+  // ?epochs=20&device=cpu… sets fields, so a link can carry a setup.
+  for (const [key, value] of new URLSearchParams(location.search)) {
+    const el = document.getElementById(key);
+    if (el instanceof HTMLInputElement || el instanceof HTMLSelectElement) {
+      el.value = value;
+      el.dispatchEvent(new Event('change'));
+    }
+  }
+}
+
+function applyPreset(name: PresetName): void {
+  const p = PRESETS[name];
+  select('schedule').value = p.schedule;
+  input('steps').value = String(p.numSteps);
+  input('data-scale').value = String(p.dataScale);
+  select('sampler').value = p.sampler;
+  select('sampler').dispatchEvent(new Event('change'));
+}
+
+/** Shows a model's config in the form (after loading a checkpoint). */
+export function showConfig(c: ModelConfig): void {
+  select('dataset').value = c.dataset;
+  select('preset').value = c.preset;
+  select('schedule').value = c.schedule;
+  input('steps').value = String(c.numSteps);
+  input('data-scale').value = String(c.dataScale);
+  input('hidden').value = String(c.hidden);
+  select('sampler').value = c.sampler;
+  select('sampler').dispatchEvent(new Event('change'));
+}
+
+function integer(id: string, name: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  const v = Number(input(id).value);
+  if (input(id).value.trim() === '' || !Number.isInteger(v) || v < min || v > max) {
+    throw new Error(`${name} must be a whole number from ${min}${max < Number.MAX_SAFE_INTEGER ? ` to ${max}` : ' up'}, got '${input(id).value}'`);
+  }
+  return v;
+}
+
+function positive(id: string, name: string): number {
+  const v = Number(input(id).value);
+  if (input(id).value.trim() === '' || !(v > 0) || !Number.isFinite(v)) throw new Error(`${name} must be a number above 0, got '${input(id).value}'`);
+  return v;
+}
+
+export function readRun(): RunSettings {
+  const preset = select('preset').value as PresetName | 'custom';
+  const config: ModelConfig = {
+    model: 'MLPDiffusion',
+    numSteps: integer('steps', 'steps T', 2, 1000),
+    hidden: integer('hidden', 'hidden units', 1, 1024),
+    schedule: select('schedule').value as ScheduleName,
+    dataset: select('dataset').value as DatasetName,
+    dataScale: positive('data-scale', 'data scale'),
+    sampler: select('sampler').value as SamplerName,
+    preset,
+  };
+  return {
+    config,
+    points: integer('points', 'training points', 1, 1_000_000),
+    epochs: integer('epochs', 'epochs', 1),
+    batch: integer('batch', 'batch', 1, 100_000),
+    lr: positive('lr', 'learning rate'),
+    clip: TUTORIAL_TRAIN_SETTINGS.clip,
+    seed: integer('seed', 'seed', 0, 2 ** 32 - 1),
+  };
+}
+
+export function readSampling(numSteps: number): SampleSettings {
+  const sampler = select('sampler').value as SamplerName;
+  const settings: SampleSettings = { sampler, n: integer('sample-n', 'points', 1, 100_000), seed: integer('sample-seed', 'seed', 0, 2 ** 32 - 1) };
+  if (sampler === 'ddim') {
+    settings.steps = integer('ddim-steps', 'DDIM steps', 1, numSteps);
+    const eta = Number(input('eta').value);
+    if (input('eta').value.trim() === '' || !(eta >= 0) || !Number.isFinite(eta)) throw new Error(`η must be a number ≥ 0, got '${input('eta').value}'`);
+    settings.eta = eta;
+  }
+  return settings;
+}
