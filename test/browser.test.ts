@@ -59,6 +59,8 @@ const contexts: { context: BrowserContext; dir: string }[] = [];
 let page: Page;
 /** Problems the page reported on its own: uncaught exceptions and console errors. */
 const pageProblems: string[] = [];
+/** Figures printed at the end (nothing is asserted on speed). */
+const measured: string[] = [];
 
 async function launch(webgpu: boolean): Promise<BrowserContext> {
   const dir = mkdtempSync(join(tmpdir(), 'ddpm-chromium-'));
@@ -150,6 +152,9 @@ it('training a few hundred steps: the loss falls, the samples improve, the page 
     `sliced W1 should at least halve: ${before.quality.slicedW1} untrained, ${after.quality.slicedW1} after 320 steps`);
   assert.ok(s.stepsPerSecond! > 0);
   assert.ok(worstGap < 1000, `the page's thread was blocked for ${worstGap.toFixed(0)} ms while training`);
+  measured.push(`${s.device!.description}, ${s.device!.engine} engine: 320 steps at ${s.stepsPerSecond!.toFixed(1)} steps/s, ` +
+    `loss ${first.toFixed(3)} → ${last.toFixed(3)}, sliced W1 ${before.quality.slicedW1.toFixed(4)} → ${after.quality.slicedW1.toFixed(4)} ` +
+    `(floor ${after.quality.floor.toFixed(4)}), longest pause of the page's thread ${worstGap.toFixed(0)} ms`);
   const shown = await page.textContent('#stat-epoch');
   assert.is(shown, '20');
 });
@@ -210,13 +215,17 @@ it('a checkpoint trained by `ddpm train` samples what `ddpm sample` gives for th
   const { points, frames } = await page.evaluate(() => ({ points: Array.from(ddpmPage.lastSample!.points), frames: ddpmPage.lastSample!.frames }));
   assert.is(frames, 11, 'the animation shows x_T and every one of the 10 steps');
   assert.is(points.length, cli.length);
-  let worst = 0;
+  let worst = 0, tightest = 0;
   for (let i = 0; i < cli.length; i++) {
     const err = Math.abs(points[i] - cli[i]);
-    assert.ok(err <= 1e-4 + 1e-3 * Math.abs(cli[i]), `point value ${i}: page ${points[i]}, CLI ${cli[i]}`);
+    const allowed = 1e-4 + 1e-3 * Math.abs(cli[i]);
+    assert.ok(err <= allowed, `point value ${i}: page ${points[i]}, CLI ${cli[i]}`);
     worst = Math.max(worst, err);
+    tightest = Math.max(tightest, err / allowed);
   }
-  assert.ok(worst > 0 || s.device?.backend === 'cpu', 'GPU and CPU sums differ in the last bits somewhere (a real comparison)');
+  assert.ok(worst > 0, 'GPU and CPU sums differ in the last bits somewhere (a real comparison)');
+  measured.push(`CLI checkpoint, DDIM 10 steps, 300 points: max |page − CLI| ${worst.toExponential(2)} ` +
+    `(${(100 * tightest).toFixed(0)} % of the tolerance at the tightest point)`);
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -239,6 +248,7 @@ it('without WebGPU the page trains on the CPU path and says so', async () => {
 
 it('the page reported no uncaught errors or console errors', () => {
   assert.equal(pageProblems, []);
+  if (measured.length) console.log(`\n  measured in the browser:\n${measured.map((m) => `  - ${m}`).join('\n')}`);
 });
 
 /** A float32 .npy file's values (the header is skipped; `ddpm sample` writes version 1.0). */

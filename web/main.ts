@@ -147,9 +147,10 @@ class FramePlayer {
 
 // ---- the engine -----------------------------------------------------------------------------------
 
+/** A fresh worker on `choice`; the model the old one held is gone (download it first to keep it). */
 async function startEngine(choice: DeviceChoice): Promise<void> {
   client?.terminate();
-  state.model = null;
+  forgetModel();
   const line = element('device-line');
   line.className = 'device pending';
   line.textContent = 'starting the engine…';
@@ -164,6 +165,17 @@ async function startEngine(choice: DeviceChoice): Promise<void> {
     log(`engine ready: ${info.description}`);
     showModel();
   });
+}
+
+/** Clears what the page shows of the current model (before a new one). */
+function forgetModel(): void {
+  state.model = null;
+  state.losses = [];
+  state.previews = [];
+  state.lastSample = null;
+  state.stepsPerSecond = null;
+  drawLoss(element<HTMLCanvasElement>('loss-canvas'), state.losses);
+  showModel();
 }
 
 function onTrainingEvent(event: WorkerEvent): void {
@@ -185,11 +197,8 @@ async function train(fresh: boolean): Promise<void> {
   await task('training', async () => {
     const run = readRun();
     if (fresh) {
-      state.losses = [];
-      state.previews = [];
-      state.stepsPerSecond = null;
+      forgetModel();
       state.model = { config: run.config, epoch: 0, parameters: 0, trainable: true };
-      drawLoss(element<HTMLCanvasElement>('loss-canvas'), state.losses);
     }
     log(fresh ? `training a new model: ${run.config.dataset}, preset ${run.config.preset}, ${run.epochs} epochs of ${run.points} points`
       : `training ${run.epochs} more epochs`);
@@ -233,14 +242,10 @@ async function load(file: File): Promise<void> {
   await task('loading', async () => {
     const bytes = new Uint8Array(await file.arrayBuffer());
     const info = await client!.call('load', { bytes, name: file.name }, undefined, [bytes.buffer]);
+    forgetModel();
     state.model = info;
-    state.losses = [];
-    state.previews = [];
-    state.lastSample = null;
-    state.stepsPerSecond = null;
     showConfig(info.config);
     showModel();
-    drawLoss(element<HTMLCanvasElement>('loss-canvas'), state.losses);
     drawSamples(null, `${info.config.dataset}: data`, `loaded ${file.name}: press Sample to draw from it`);
     if (info.note) log(`note: ${info.note}`);
     log(`loaded ${file.name}`);

@@ -26,7 +26,13 @@ export async function startStaticServer(root: string, options: { host?: string; 
   const base = resolve(root);
   const server: Server = createServer((req, res) => {
     void (async () => {
-      const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
+      let path: string;
+      try {
+        path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
+      } catch {
+        res.writeHead(400).end();
+        return;
+      }
       const file = normalize(join(base, path.endsWith('/') ? `${path}index.html` : path));
       if (req.method !== 'GET' && req.method !== 'HEAD') {
         res.writeHead(405).end();

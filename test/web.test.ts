@@ -1,0 +1,82 @@
+// The page's build and server, without a browser: the browser bundles (build/www, described by
+// esbuild's metafile build/www-meta.json) contain no Node-only module and import nothing at run
+// time; the page's files are all there; the static server serves them with the types a browser
+// needs and nothing outside its folder.
+
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { existsSync, readFileSync } from 'node:fs';
+import { request } from 'node:http';
+import { join } from 'node:path';
+import { startStaticServer } from '../web/server.js';
+import { repoRoot } from './helpers.js';
+
+interface Metafile {
+  inputs: Record<string, { imports: { path: string; external?: boolean }[] }>;
+  outputs: Record<string, { imports: { path: string; kind: string; external?: boolean }[]; inputs: Record<string, unknown> }>;
+}
+
+const www = join(repoRoot(), 'build', 'www');
+const meta = JSON.parse(readFileSync(join(repoRoot(), 'build', 'www-meta.json'), 'utf8')) as Metafile;
+
+test('browser bundles: no Node built-in, no npm package, no import left for run time', () => {
+  const inputs = Object.keys(meta.inputs);
+  assert.ok(inputs.some((p) => p.startsWith('engine/')) && inputs.some((p) => p.startsWith('ddpm/')), 'the engine and ddpm are in');
+  for (const path of inputs) {
+    assert.not.ok(path.startsWith('node:') || path.includes('node_modules'), `Node-only or npm module in the page: ${path}`);
+  }
+  // The one mention of Dawn's Node bindings resolves to a stub that throws (scripts/build.mjs).
+  assert.equal(inputs.filter((p) => !/^(engine|ddpm|web|shaders)\//.test(p)), ['no-dawn:webgpu']);
+  for (const [file, output] of Object.entries(meta.outputs)) {
+    if (file.endsWith('.js')) assert.equal(output.imports, [], `${file} imports nothing at run time`);
+  }
+  const worker = meta.outputs['build/www/worker.js'];
+  assert.ok(worker && Object.keys(worker.inputs).includes('shaders/mlp-diffusion.wgsl'), 'the worker carries the WGSL sources');
+});
+
+test('build/www has the page, its two scripts and its style', () => {
+  for (const file of ['index.html', 'main.js', 'worker.js', 'style.css']) assert.ok(existsSync(join(www, file)), `missing build/www/${file}`);
+  const html = readFileSync(join(www, 'index.html'), 'utf8');
+  assert.match(html, '<script type="module" src="main.js">');
+  assert.match(readFileSync(join(www, 'main.js'), 'utf8'), 'worker.js');
+});
+
+function get(url: string, path: string): Promise<{ status: number; type: string; body: string }> {
+  return new Promise((resolve, reject) => {
+    // A raw request, so that paths like /../x reach the server as written.
+    const { hostname, port } = new URL(url);
+    const req = request({ hostname, port, path, method: 'GET' }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => { body += c; });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, type: String(res.headers['content-type']), body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+test('static server: serves the page with browser types, 404 for missing files, 400 for bad paths, nothing outside its folder', async () => {
+  const server = await startStaticServer(www);
+  try {
+    assert.match(server.url, /^http:\/\/127\.0\.0\.1:\d+\/$/);
+    const index = await get(server.url, '/');
+    assert.is(index.status, 200);
+    assert.match(index.type, 'text/html');
+    assert.match(index.body, 'wgpu-diffusion');
+    assert.match((await get(server.url, '/worker.js')).type, 'text/javascript');
+    assert.match((await get(server.url, '/style.css')).type, 'text/css');
+    assert.is((await get(server.url, '/nope.js')).status, 404);
+    assert.is((await get(server.url, '/%E0%A4%A')).status, 400, 'a malformed path is refused, the server lives on');
+    assert.is((await get(server.url, '/index.html')).status, 200);
+    for (const path of ['/../www-meta.json', '/..%2fwww-meta.json', '/%2e%2e/www-meta.json']) {
+      const r = await get(server.url, path);
+      assert.ok(r.status === 403 || r.status === 404, `${path}: status ${r.status}`);
+      assert.not.match(r.body, 'outputs', `${path} must not reach build/www-meta.json`);
+    }
+  } finally {
+    await server.close();
+  }
+});
+
+test.run();
