@@ -10,7 +10,7 @@
 //   - looks like something (a screenshot, kept at artifacts/web-page.png, is not blank);
 //   - loads a checkpoint trained by `ddpm train` and samples the points `ddpm sample` gives for
 //     the same seed, GPU (page) vs CPU (CLI): |page − cli| ≤ 1e-4 + 1e-3·|cli|;
-//   - without WebGPU, trains on the CPU path and says so.
+//   - without WebGPU, trains on the CPU path and says so (and refuses the WebGPU device, saying why).
 // Without Chromium the tests are skipped with a banner; under CI=true that is a failure.
 // `npm run test:browser` runs this file alone.
 
@@ -244,6 +244,16 @@ it('without WebGPU the page trains on the CPU path and says so', async () => {
   assert.is(trained.losses.length, 2);
   assert.ok(trained.losses.every(Number.isFinite));
   assert.is(trained.previews.at(-1)?.epoch, 2);
+
+  // Asking for WebGPU where there is none: the page says why and offers nothing that would run elsewhere.
+  await plain.selectOption('#device', 'webgpu');
+  await idle(plain, 30_000);
+  const refused = await state(plain);
+  assert.is(refused.device, null);
+  assert.ok(refused.errors.at(-1)?.includes('no adapter'), `errors: ${JSON.stringify(refused.errors)}`);
+  const said = (await plain.textContent('#device-line'))!;
+  assert.ok(said.includes("did not start on 'webgpu'"), `device line: ${said}`);
+  assert.ok(await plain.isDisabled('#train'), 'nothing to train on');
 });
 
 it('the page reported no uncaught errors or console errors', () => {

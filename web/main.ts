@@ -46,16 +46,16 @@ function log(message: string, isError = false): void {
 
 function setBusy(busy: Busy): void {
   state.busy = busy;
-  const idle = busy === null;
+  const ready = busy === null && state.device !== null; // idle, with an engine that started
   const hasModel = state.model !== null;
-  button('train').disabled = !idle;
-  button('train-more').disabled = !idle || !state.model?.trainable;
+  button('train').disabled = !ready;
+  button('train-more').disabled = !ready || !state.model?.trainable;
   button('stop').disabled = busy !== 'training';
-  button('sample').disabled = !idle || !hasModel;
-  button('download').disabled = !idle || !hasModel;
-  button('load').disabled = !idle;
-  button('check').disabled = !idle || state.device?.backend !== 'webgpu';
-  element<HTMLSelectElement>('device').disabled = !idle;
+  button('sample').disabled = !ready || !hasModel;
+  button('download').disabled = !ready || !hasModel;
+  button('load').disabled = !ready;
+  button('check').disabled = !ready || state.device?.backend !== 'webgpu';
+  element<HTMLSelectElement>('device').disabled = busy !== null;
   document.body.dataset.busy = busy ?? '';
 }
 
@@ -87,7 +87,7 @@ function showModel(): void {
   const m = state.model;
   element('model-caption').textContent = m
     ? `MLPDiffusion · ${m.config.dataset} · preset ${m.config.preset} · ${m.config.schedule} schedule, T = ${m.config.numSteps} · ` +
-      `${m.config.hidden} hidden units, ${m.parameters.toLocaleString('en')} parameters` +
+      `${m.config.hidden} hidden units` + (m.parameters > 0 ? `, ${m.parameters.toLocaleString('en')} parameters` : '') +
       (m.epoch !== undefined ? ` · ${m.epoch} epochs` : '')
     : 'no model yet';
   showStats();
@@ -150,13 +150,18 @@ class FramePlayer {
 /** A fresh worker on `choice`; the model the old one held is gone (download it first to keep it). */
 async function startEngine(choice: DeviceChoice): Promise<void> {
   client?.terminate();
+  state.device = null;
   forgetModel();
   const line = element('device-line');
   line.className = 'device pending';
   line.textContent = 'starting the engine…';
   await task('starting', async () => {
     client = new EngineClient(new Worker(new URL('./worker.js', import.meta.url), { type: 'module' }), (m) => log(m, true));
-    const info = await client.call('init', { device: choice });
+    const info = await client.call('init', { device: choice }).catch((e: Error) => {
+      line.className = 'device cpu';
+      line.textContent = `The engine did not start on '${choice}': ${e.message} Pick another device below.`;
+      throw e;
+    });
     state.device = info;
     line.className = `device ${info.backend}`;
     line.textContent = info.fallbackReason
