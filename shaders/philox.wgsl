@@ -29,12 +29,14 @@ fn philox(counter: vec4<u32>, key: vec2<u32>) -> vec4<u32> {
 // [0, 1) with 24 random bits
 fn unitFromWord(w: u32) -> f32 { return f32(w >> 8u) * (1.0 / 16777216.0); }
 
-// Element 2p and 2p+1 of a standard normal draw (Box–Muller on one word pair), given its words.
+// Element 2p and 2p+1 of a standard normal draw (Box–Muller on one word pair), given its words:
+// r·(cos θ, sin θ) with θ = 2π·u2, as on the CPU. WGSL bounds the error of cos and sin only on
+// [−π, π] (2^-11 absolute), so the angle is taken there: θ − π, and the signs turned back.
 fn normalPair(w: vec4<u32>, p: u32) -> vec2<f32> {
   let u1 = f32((w[2u * p] >> 8u) + 1u) * (1.0 / 16777216.0); // (0, 1]: safe for log
   let r = sqrt(-2.0 * log(u1));
-  let theta = 6.283185307179586 * unitFromWord(w[2u * p + 1u]);
-  return vec2<f32>(r * cos(theta), r * sin(theta));
+  let shifted = 6.283185307179586 * unitFromWord(w[2u * p + 1u]) - 3.141592653589793; // θ − π ∈ [−π, π)
+  return vec2<f32>(-r * cos(shifted), -r * sin(shifted));
 }
 
 // Position i of a random permutation of 0 … n−1 drawn at `offset` (engine/random.ts,

@@ -1,32 +1,52 @@
 // GPU-vs-CPU parity, run inside the page: a few kernels on this browser's WebGPU adapter against
 // the CPU reference backend, on the same inputs, at awkward shapes (primes, not a tile
-// multiple). Rule per output: |gpu − cpu| ≤ atol + rtol·|cpu|, with atol growing with the number
-// of terms summed (the GPU accumulates in float32, the CPU in float64), as in test/parity.test.ts.
+// multiple); the random draws; and the fused engine's compiled kernels against the eager engine
+// (one kernel per op, the kernels just checked) on the same adapter. Rule per output:
+// |a − ref| ≤ atol + rtol·|ref| (ref: the CPU, or the eager engine), with atol growing with the number of terms summed (the GPU
+// accumulates in float32, the CPU in float64), as in test/parity.test.ts and test/fused.test.ts.
+//
+// Why the fused engine is compared with the eager GPU path and not with the CPU: its normal
+// draws (Box–Muller) use cos, sin and log, which WGSL lets an adapter compute only roughly
+// (cos and sin within 2^-11). SwiftShader's draws differ from the CPU's by up to 9e-4 (lavapipe's
+// by 3e-5), and a few Adam steps, whose first updates are ±lr whatever the gradient's size, turn
+// that into parameter differences near lr. Both GPU engines draw the same numbers.
 
 import * as E from '../engine/index.js';
+import { makeDataset } from '../ddpm/data.js';
+import { MLPDiffusion } from '../ddpm/model.js';
+import { sample } from '../ddpm/sample.js';
+import { makeSchedule } from '../ddpm/schedules.js';
+import { Trainer } from '../ddpm/train.js';
 import type { CheckResult } from './protocol.js';
 
 const RTOL = 1e-5;
 /** The absolute tolerance for a sum of k terms of unit size. */
 const atolFor = (k: number): number => 2e-6 * k + 1e-6;
 
-export function compareOutputs(name: string, gpu: Float32Array, cpu: Float32Array, atol: number, rtol = RTOL): CheckResult {
-  if (gpu.length !== cpu.length) throw new Error(`${name}: the GPU gave ${gpu.length} values, the CPU ${cpu.length}`);
+/** Compares `actual` with `reference` element by element: |a − r| ≤ atol + rtol·|r| (NaN fails). */
+export function compareOutputs(name: string, actual: Float32Array, reference: Float32Array, atol: number, rtol = RTOL): CheckResult {
+  if (actual.length !== reference.length) throw new Error(`${name}: ${actual.length} values against ${reference.length}`);
   let maxError = 0;
   let ok = true;
-  for (let i = 0; i < cpu.length; i++) {
-    const err = Math.abs(gpu[i] - cpu[i]);
-    if (!(err <= atol + rtol * Math.abs(cpu[i]))) ok = false; // NaN fails too
-    if (!(err <= maxError)) maxError = err;
+  for (let i = 0; i < reference.length; i++) {
+    const err = Math.abs(actual[i] - reference[i]);
+    if (!(err <= atol + rtol * Math.abs(reference[i]))) ok = false;
+    if (Number.isNaN(err)) maxError = NaN; // and stays NaN
+    else if (err > maxError) maxError = err;
   }
-  const rule = atol > 0 ? `≤ ${atol.toExponential(1)} + ${rtol.toExponential(0)}·|cpu|` : `≤ ${rtol.toExponential(0)}·|cpu|`;
-  return { name, maxError, rule, ok, elements: cpu.length };
+  const rule = atol === 0 && rtol === 0 ? 'bit for bit'
+    : atol === 0 ? `≤ ${rtol.toExponential(0)}·|ref|`
+    : rtol === 0 ? `≤ ${atol.toExponential(1)}`
+    : `≤ ${atol.toExponential(1)} + ${rtol.toExponential(0)}·|ref|`;
+  return { name, maxError, rule, ok, elements: reference.length };
 }
 
 type Outputs = Record<string, Float32Array>;
+/** atol, or [atol, rtol]. */
+type Rule = number | [number, number];
 
 /** Runs `make` on both devices and compares every output it returns. */
-async function onBoth(gpu: E.Backend, make: (device: E.Backend) => Record<string, E.Tensor>, atol: Record<string, number>, label: string): Promise<CheckResult[]> {
+async function onBoth(gpu: E.Backend, make: (device: E.Backend) => Record<string, E.Tensor>, rules: Record<string, Rule>, label: string): Promise<CheckResult[]> {
   const read = async (device: E.Backend): Promise<Outputs> => {
     const tensors = E.tidy(() => make(device)); // frees the inputs and intermediates
     const out: Outputs = {};
@@ -35,10 +55,16 @@ async function onBoth(gpu: E.Backend, make: (device: E.Backend) => Record<string
     return out;
   };
   const [g, c] = [await read(gpu), await read(E.cpu)];
-  return Object.keys(c).map((key) => compareOutputs(`${label}: ${key}`, g[key], c[key], atol[key]));
+  return Object.keys(c).map((key) => {
+    const [atol, rtol] = typeof rules[key] === 'number' ? [rules[key], RTOL] : rules[key];
+    return compareOutputs(`${label}: ${key}`, g[key], c[key], atol, rtol);
+  });
 }
 
-/** Linear + bias + ReLU fused, forward and backward; a column sum; an embedding with repeated rows. */
+/**
+ * Linear + bias + ReLU fused, forward and backward; a column sum; an embedding with repeated
+ * rows; uniform and normal draws; the fused engine against the eager one.
+ */
 export async function kernelCheck(gpu: E.Backend): Promise<CheckResult[]> {
   const rng = new E.Rng(7);
   const [B, K, N] = [37, 129, 61];
@@ -66,5 +92,43 @@ export async function kernelCheck(gpu: E.Backend): Promise<CheckResult[]> {
     return { 'rows [101,67]': rowsOut, 'dL/dtable [13,67]': tt.grad! };
   }, { 'rows [101,67]': 0, 'dL/dtable [13,67]': atolFor(M) }, 'embedding, 101 rows of [13,67]');
 
-  return [...linearCase, ...sumCase, ...embeddingCase];
+  // Uniform draws are integer arithmetic: bit for bit. Normal ones within what WGSL allows cos
+  // and sin (2^-11) times the radius (at most 5.8 for 24-bit uniforms), plus log's 2^-21: 3e-3.
+  const n = 1 << 20;
+  const drawsCase = await onBoth(gpu, (device) => ({
+    'uniform [1048576]': E.rand([n], new E.Rng(42), { device }),
+    'normal [1048576]': E.randn([n], new E.Rng(42), { device }),
+  }), { 'uniform [1048576]': [0, 0], 'normal [1048576]': [3e-3, 0] }, 'random draws');
+
+  return [...linearCase, ...sumCase, ...embeddingCase, ...drawsCase, ...await fusedEngineCheck(gpu)];
+}
+
+/**
+ * The fused engine (ddpm/fused.ts) against the eager engine, both on this adapter, from the same
+ * weights and seed: one epoch of 451 points in batches of 128 (the last one 67), then DDIM.
+ */
+async function fusedEngineCheck(gpu: E.Backend): Promise<CheckResult[]> {
+  const schedule = makeSchedule('linear', 100);
+  const data = makeDataset('s-curve', 451, 0).map((v) => v * 10);
+  const runs: { loss: Float32Array; weights: Float32Array; samples: Float32Array }[] = [];
+  for (const engine of ['fused', 'eager'] as const) {
+    const device = gpu;
+    const model = new MLPDiffusion(100, new E.Rng(5), { device });
+    const trainer = new Trainer(model, schedule, data, { seed: 3 }, device, { engine });
+    const loss = Float32Array.from(await trainer.runEpochs(1));
+    trainer.dispose();
+    const parts = await Promise.all(model.parameters().map(async (p) => (await p.toArray()) as Float32Array));
+    const weights = new Float32Array(parts.reduce((n, a) => n + a.length, 0));
+    parts.reduce((at, a) => { weights.set(a, at); return at + a.length; }, 0);
+    const x = await sample(model, schedule, device, { sampler: 'ddim', steps: 10, n: 257, rng: new E.Rng(9), engine });
+    runs.push({ loss, weights, samples: (await x.toArray()) as Float32Array });
+    x.dispose();
+    for (const p of model.parameters()) p.dispose();
+  }
+  const [fused, eager] = runs;
+  return [
+    compareOutputs('fused vs eager engine, 4 training steps: epoch loss', fused.loss, eager.loss, 1e-5, 1e-4),
+    compareOutputs(`fused vs eager engine, 4 training steps: ${eager.weights.length} parameters`, fused.weights, eager.weights, 2e-5, 1e-4),
+    compareOutputs('fused vs eager engine, DDIM 10 steps: 257 points', fused.samples, eager.samples, 1e-4, 1e-3),
+  ];
 }

@@ -57,9 +57,9 @@ export interface ModelInfo {
 
 export interface CheckResult {
   name: string;
-  /** The largest |gpu − cpu| over the output's elements. */
+  /** The largest |a − ref| over the output's elements (ref: the CPU, or the eager engine). */
   maxError: number;
-  /** The tolerance on |gpu − cpu|, e.g. "≤ 2.6e-4 + 1e-5·|cpu|". */
+  /** The tolerance on |a − ref|, e.g. "≤ 2.6e-4 + 1e-5·|ref|". */
   rule: string;
   ok: boolean;
   elements: number;
