@@ -301,4 +301,5 @@ element<HTMLSelectElement>('device').addEventListener('change', (e) => void star
 element<HTMLSelectElement>('dataset').addEventListener('change', () => { if (!state.model) drawSamples(null, 'data', 'train a model, or load a checkpoint, to see its samples here'); });
 drawSamples(null, 'data', 'train a model, or load a checkpoint, to see its samples here');
 drawLoss(element<HTMLCanvasElement>('loss-canvas'), state.losses);
+addEventListener('resize', () => drawLoss(element<HTMLCanvasElement>('loss-canvas'), state.losses)); // its width follows the window
 void startEngine(element<HTMLSelectElement>('device').value as DeviceChoice);
