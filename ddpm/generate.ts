@@ -5,7 +5,7 @@
 
 import { Rng, type Backend } from '../engine/index.js';
 import type { ModelConfig } from './config.js';
-import type { MLPDiffusion } from './model.js';
+import type { NoisePredictor } from './model.js';
 import { sample, type SampleOptions } from './sample.js';
 import { makeSchedule } from './schedules.js';
 
@@ -15,7 +15,7 @@ export interface Frame {
   /** Step i of count (0 for x_T). */
   i: number;
   count: number;
-  /** [n, 2] in data units. */
+  /** [n, dataDim] in data units. */
   points: Float32Array;
 }
 
@@ -30,14 +30,14 @@ export interface GenerateOptions extends Omit<SampleOptions, 'rng' | 'onStep'> {
 }
 
 export interface Generated {
-  /** [n, 2], in data units. */
+  /** [n, dataDim], in data units. */
   points: Float32Array;
   frames: Frame[];
   seconds: number;
 }
 
 /** Samples n points; keeps `frames` frames of the reverse process. */
-export async function generate(model: MLPDiffusion, config: ModelConfig, device: Backend, options: GenerateOptions): Promise<Generated> {
+export async function generate(model: NoisePredictor, config: ModelConfig, device: Backend, options: GenerateOptions): Promise<Generated> {
   const { seed, frames: wanted = 10, onFrame, onStep, ...sampleOptions } = options;
   const schedule = makeSchedule(config.schedule, config.numSteps);
   const frames: Frame[] = [];

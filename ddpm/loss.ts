@@ -7,7 +7,7 @@
 // drawn on the tensors' device.
 
 import * as E from '../engine/index.js';
-import type { MLPDiffusion } from './model.js';
+import type { NoisePredictor } from './model.js';
 import type { Schedule } from './schedules.js';
 
 /** The schedule's per-step coefficients as [T, 1] tables on a device (gathered by timestep). */
@@ -32,7 +32,7 @@ export function antitheticTimesteps(batch: number, steps: number, rng: E.Rng): I
   return t;
 }
 
-// x0: [B, 2], t: [B] int32, noise: [B, 2] → x_t: [B, 2]
+// x0: [B, D], t: [B] int32, noise: [B, D] → x_t: [B, D]
 export function qSample(tables: DiffusionTables, x0: E.Tensor, t: E.Tensor, noise: E.Tensor): E.Tensor {
   const a = E.embedding(t, tables.sqrtAlphasBar);            // [B, 1]
   const am1 = E.embedding(t, tables.sqrtOneMinusAlphasBar);  // [B, 1]
@@ -40,15 +40,18 @@ export function qSample(tables: DiffusionTables, x0: E.Tensor, t: E.Tensor, nois
 }
 
 /** mean((ε − ε_θ(q_sample(x0, t, ε), t))²) for given timesteps and noise. */
-export function diffusionLossWith(model: MLPDiffusion, tables: DiffusionTables, x0: E.Tensor, t: E.Tensor, noise: E.Tensor): E.Tensor {
+export function diffusionLossWith(model: NoisePredictor, tables: DiffusionTables, x0: E.Tensor, t: E.Tensor, noise: E.Tensor): E.Tensor {
   const x = qSample(tables, x0, t, noise);
   return E.mseLoss(noise, model.forward(x, t));
 }
 
-/** The tutorial's loss on a batch x0 [B, 2], drawing timesteps and noise from `rng`. */
-export function diffusionLoss(model: MLPDiffusion, tables: DiffusionTables, x0: E.Tensor, rng: E.Rng): E.Tensor {
-  const batch = x0.shape[0];
+/** The tutorial's loss on a batch x0 [B, D], drawing timesteps and noise from `rng`. */
+export function diffusionLoss(model: NoisePredictor, tables: DiffusionTables, x0: E.Tensor, rng: E.Rng): E.Tensor {
+  const [batch, dim] = x0.shape;
+  if (x0.shape.length !== 2 || dim !== model.dataDim) {
+    throw new Error(`diffusionLoss: expected x0 [B, ${model.dataDim}] for the model, got [${x0.shape.join(', ')}]`);
+  }
   const t = E.tensor(antitheticTimesteps(batch, tables.schedule.steps, rng), [batch], { device: x0.device });
-  const noise = E.randn([batch, 2], rng, { device: x0.device });
+  const noise = E.randn([batch, dim], rng, { device: x0.device });
   return diffusionLossWith(model, tables, x0, t, noise);
 }

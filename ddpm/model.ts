@@ -7,7 +7,18 @@
 
 import { Embedding, Linear, linear, Module, ReLU, type Backend, type Rng, type Tensor } from '../engine/index.js';
 
-export class MLPDiffusion extends Module {
+/** What the loss and the samplers need of a noise-predicting network: ε_θ(x_t, t) for [B, dataDim] x. */
+export interface NoisePredictor {
+  /** T: timesteps run from 0 to numSteps − 1. */
+  readonly numSteps: number;
+  /** The width of a data point (2 for the S-curve, 784 for a 28×28 image). */
+  readonly dataDim: number;
+  // x: [B, dataDim], t: [B] int32 → ε_θ: [B, dataDim]
+  forward(x: Tensor, t: Tensor): Tensor;
+}
+
+export class MLPDiffusion extends Module implements NoisePredictor {
+  readonly dataDim = 2;
   readonly linears: [Linear, ReLU, Linear, ReLU, Linear, ReLU, Linear];
   readonly step_embeddings: [Embedding, Embedding, Embedding];
 

@@ -13,7 +13,7 @@
 
 import * as E from '../engine/index.js';
 import { defaultEngine, FusedSampler, fusedBackend, type EngineName } from './fused.js';
-import type { MLPDiffusion } from './model.js';
+import { MLPDiffusion, type NoisePredictor } from './model.js';
 import type { Schedule } from './schedules.js';
 
 export type SamplerName = 'tutorial' | 'ddpm' | 'ddim';
@@ -128,8 +128,11 @@ export function ddimStep(schedule: Schedule, t: number, tNext: number, eta: numb
 
 // ---- the loop ---------------------------------------------------------------------------------
 
-/** n samples [n, 2] on `device` (in the model's units: divide by a data scale outside). */
-export async function sample(model: MLPDiffusion, schedule: Schedule, device: E.Backend, options: SampleOptions): Promise<E.Tensor> {
+/**
+ * n samples [n, model.dataDim] on `device` (in the model's units: divide by a data scale
+ * outside). The fused engine runs MLPDiffusion only; other networks sample eagerly.
+ */
+export async function sample(model: NoisePredictor, schedule: Schedule, device: E.Backend, options: SampleOptions): Promise<E.Tensor> {
   const { n, rng } = options;
   if (!Number.isInteger(n) || n < 1) throw new Error(`sample: n must be a positive integer, got ${n}`);
   if (!SAMPLERS.includes(options.sampler)) {
@@ -149,12 +152,17 @@ export async function sample(model: MLPDiffusion, schedule: Schedule, device: E.
       case 'ddim': return ddimCoefficients(schedule, t, i > 0 ? seq[i - 1] : -1, options.eta ?? 0);
     }
   });
-  const engine = options.engine ?? defaultEngine(device);
-  let x = E.keep(E.randn([n, 2], rng, { device }));
-  await options.onStep?.(x, { i: 0, count: steps.length, t: T });
+  const engine = options.engine ?? (model instanceof MLPDiffusion ? defaultEngine(device) : 'eager');
+  let fusedModel: MLPDiffusion | null = null;
   if (engine === 'fused') {
+    if (!(model instanceof MLPDiffusion)) throw new Error('sample: the fused engine runs MLPDiffusion only; use the eager engine');
+    fusedModel = model;
+  }
+  let x = E.keep(E.randn([n, model.dataDim], rng, { device }));
+  await options.onStep?.(x, { i: 0, count: steps.length, t: T });
+  if (fusedModel) {
     // The whole loop on the GPU; with onStep, one submit per step so each x can be looked at.
-    const fused = new FusedSampler(model, schedule, fusedBackend(device, 'sample'), x, rng);
+    const fused = new FusedSampler(fusedModel, schedule, fusedBackend(device, 'sample'), x, rng);
     try {
       const noise = steps.map(() => rng.next().offset);
       const chunk = options.onStep ? 1 : steps.length;
@@ -170,7 +178,7 @@ export async function sample(model: MLPDiffusion, schedule: Schedule, device: E.
   for (const [i, step] of steps.entries()) {
     const next = E.noGrad(() => E.tidy(() => {
       const eps = model.forward(x, E.full([n], step.t, { dtype: 'int32', device }));
-      const z = E.randn([n, 2], rng, { device });
+      const z = E.randn([n, model.dataDim], rng, { device });
       return applyReverseStep(step, x, eps, z);
     }));
     x.dispose();

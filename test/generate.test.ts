@@ -1,14 +1,16 @@
 // generate (ddpm/generate.ts), the sampling the CLI and the page share: a seed names the points
 // (the stream Rng(seed, 2), in data units), and frames come evenly spaced from x_T to x_0 — ten
 // by default, every step on request, none when asked for none — each equal to the points the
-// sampler had at that step.
+// sampler had at that step. The loss and the samplers take any NoisePredictor: a network over
+// 5-wide points trains and samples [n, 5]; the fused engine refuses it.
 
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as E from '../engine/index.js';
 import type { ModelConfig } from '../ddpm/config.js';
 import { generate, type Frame } from '../ddpm/generate.js';
-import { MLPDiffusion } from '../ddpm/model.js';
+import { DiffusionTables, diffusionLoss } from '../ddpm/loss.js';
+import { MLPDiffusion, type NoisePredictor } from '../ddpm/model.js';
 import { sample } from '../ddpm/sample.js';
 import { makeSchedule } from '../ddpm/schedules.js';
 
@@ -52,6 +54,24 @@ test('frames: ten by default, evenly spaced from x_T to x_0; every step with Inf
   const all = await generate(model, config, E.cpu, { sampler: 'ddim', steps: 6, n: 7, seed: 5, frames: Infinity });
   assert.equal(all.frames.map((f) => f.i), [0, 1, 2, 3, 4, 5, 6]);
   assert.ok(all.frames.every((f) => f.count === 6));
+});
+
+test('any NoisePredictor: a 5-wide network gets a loss with gradients and samples [n, 5]; fused refuses it', async () => {
+  const layer = new E.Linear(5, 5, new E.Rng(2), { device: E.cpu });
+  const table = new E.Embedding(10, 5, new E.Rng(3), { device: E.cpu });
+  const net: NoisePredictor = { numSteps: 10, dataDim: 5, forward: (x, t) => E.add(layer.forward(x), table.forward(t)) };
+  const schedule = makeSchedule('linear', 10);
+  const loss = diffusionLoss(net, new DiffusionTables(schedule, E.cpu), E.randn([6, 5], new E.Rng(4), { device: E.cpu }), new E.Rng(5));
+  loss.backward();
+  assert.ok(Number.isFinite(await loss.item()));
+  assert.ok((await layer.weight.grad!.toArray()).some((g) => g !== 0), 'gradients reach the network');
+  assert.throws(() => diffusionLoss(net, new DiffusionTables(schedule, E.cpu), E.zeros([6, 2], { device: E.cpu }), new E.Rng(5)),
+    /expected x0 \[B, 5\] for the model, got \[6, 2\]/);
+  const x = await sample(net, schedule, E.cpu, { sampler: 'ddim', steps: 4, n: 3, rng: new E.Rng(6) });
+  assert.equal(x.shape, [3, 5]);
+  let message = '';
+  await sample(net, schedule, E.cpu, { sampler: 'ddpm', n: 3, rng: new E.Rng(6), engine: 'fused' }).catch((e: Error) => { message = e.message; });
+  assert.match(message, 'the fused engine runs MLPDiffusion only');
 });
 
 test.run();
