@@ -15,7 +15,7 @@
 import * as E from '../engine/index.js';
 import { defaultEngine, epochDraws, FusedTraining, fusedBackend, type EngineName, type StepDraws } from './fused.js';
 import { DiffusionTables, diffusionLoss } from './loss.js';
-import type { MLPDiffusion } from './model.js';
+import { MLPDiffusion, type NoisePredictor } from './model.js';
 import type { Schedule } from './schedules.js';
 
 export interface TrainSettings {
@@ -48,7 +48,7 @@ export interface TrainerOptions {
   lossEvery?: number;
 }
 
-export class Trainer {
+export class Trainer<M extends NoisePredictor & E.Module = MLPDiffusion> {
   epoch = 0;
   readonly losses: number[] = [];
   readonly settings: TrainSettings;
@@ -60,21 +60,24 @@ export class Trainer {
   readonly engine: EngineName;
   private readonly fused: FusedTraining | null = null;
 
-  // data: [n, 2] points on the host
-  constructor(readonly model: MLPDiffusion, schedule: Schedule, private readonly data: Float32Array,
+  // data: [n, model.dataDim] points on the host. Any NoisePredictor module trains eagerly; the
+  // fused engine (and the default on WebGPU) is MLPDiffusion's.
+  constructor(readonly model: M, schedule: Schedule, private readonly data: Float32Array,
     settings: Partial<TrainSettings> & { seed: number }, readonly device: E.Backend, options: TrainerOptions = {}) {
     this.settings = { ...TUTORIAL_TRAIN_SETTINGS, ...settings };
     const { batch, lr, clip, seed } = this.settings;
     if (!Number.isInteger(batch) || batch < 1) throw new Error(`train: batch must be a positive integer, got ${batch}`);
     if (!(lr > 0)) throw new Error(`train: the learning rate must be > 0, got ${lr}`);
     if (!(clip > 0)) throw new Error(`train: the clipping norm must be > 0, got ${clip}`);
-    if (data.length < 2 || data.length % 2 !== 0) throw new Error(`train: expected [n, 2] data points, got ${data.length} values`);
+    const dim = model.dataDim;
+    if (data.length < dim || data.length % dim !== 0) throw new Error(`train: expected [n, ${dim}] data points, got ${data.length} values`);
     this.rng = new E.Rng(seed, 1);
     this.params = E.packParameters(model.parameters());
     this.opt = new E.Adam(this.params, { lr });
     this.tables = new DiffusionTables(schedule, device);
-    this.engine = options.engine ?? defaultEngine(device);
+    this.engine = options.engine ?? (model instanceof MLPDiffusion ? defaultEngine(device) : 'eager');
     if (this.engine === 'fused') {
+      if (!(model instanceof MLPDiffusion)) throw new Error('train: the fused engine runs MLPDiffusion only; use the eager engine');
       const lossEvery = options.lossEvery ?? 1024;
       if (!Number.isInteger(lossEvery) || lossEvery < 1) throw new Error(`train: lossEvery must be a positive integer, got ${lossEvery}`);
       const epochsPerRead = Math.max(1, Math.round(lossEvery / this.stepsPerEpoch));
@@ -86,7 +89,7 @@ export class Trainer {
 
   /** Steps (batches) per epoch. */
   get stepsPerEpoch(): number {
-    return Math.ceil(this.data.length / 2 / this.settings.batch);
+    return Math.ceil(this.data.length / this.model.dataDim / this.settings.batch);
   }
 
   /** One shuffled pass over the data; returns its mean batch loss. */
@@ -121,7 +124,7 @@ export class Trainer {
     };
     for (let done = 0; done < count; done += perRead) {
       const draws: StepDraws[] = [];
-      for (let e = 0; e < Math.min(perRead, count - done); e++) draws.push(...epochDraws(this.data.length / 2, this.settings.batch, this.rng));
+      for (let e = 0; e < Math.min(perRead, count - done); e++) draws.push(...epochDraws(this.data.length / this.model.dataDim, this.settings.batch, this.rng));
       const losses = this.fused.run(draws);
       if (pending) await settle(pending);
       pending = losses;
@@ -134,17 +137,18 @@ export class Trainer {
   private async eagerEpoch(): Promise<number> {
     const { batch, clip } = this.settings;
     const { data, device } = this;
-    const n = data.length / 2;
+    const dim = this.model.dataDim;
+    const n = data.length / dim;
     const order = this.rng.permutation(n);
     let total: E.Tensor | null = null;
     let batches = 0;
     for (let first = 0; first < n; first += batch) {
       const rows = order.subarray(first, Math.min(first + batch, n));
-      const x0host = new Float32Array(2 * rows.length);
-      rows.forEach((r, i) => { x0host[2 * i] = data[2 * r]; x0host[2 * i + 1] = data[2 * r + 1]; });
+      const x0host = new Float32Array(dim * rows.length);
+      rows.forEach((r, i) => x0host.set(data.subarray(dim * r, dim * (r + 1)), dim * i));
       const previous: E.Tensor | null = total;
       total = E.tidy(() => {
-        const x0 = E.tensor(x0host, [rows.length, 2], { device });
+        const x0 = E.tensor(x0host, [rows.length, dim], { device });
         const loss = diffusionLoss(this.model, this.tables, x0, this.rng);
         this.opt.zeroGrad();
         loss.backward();
@@ -180,7 +184,7 @@ export class Trainer {
 }
 
 /** Trains for `epochs` epochs from scratch; returns the loss of each. */
-export async function train(model: MLPDiffusion, schedule: Schedule, data: Float32Array,
+export async function train(model: NoisePredictor & E.Module, schedule: Schedule, data: Float32Array,
   options: Partial<TrainSettings> & TrainerOptions & { seed: number; epochs: number; device: E.Backend }): Promise<number[]> {
   const { epochs, device, engine, lossEvery, ...settings } = options;
   if (!Number.isInteger(epochs) || epochs < 0) throw new Error(`train: epochs must be a non-negative integer, got ${epochs}`);
