@@ -11,6 +11,7 @@ import { hasGlyph } from '../ddpm/plot/font.js';
 import {
   COLORS, boundsOf, lossFigure, panelLayout, reverseFigure, samplesFigure, scatterPanel, type Bounds,
 } from '../ddpm/plot/figures.js';
+import { imageGrid } from '../ddpm/plot/image-grid.js';
 import { decodePng } from './png-reader.js';
 
 /** Byte-for-byte equality that reports the first difference (uvu's diff of 240 kB is too slow). */
@@ -299,5 +300,21 @@ function countNear(r: Raster, color: Color): number {
   for (let y = 0; y < r.height; y++) for (let x = 0; x < r.width; x++) if (isNear(r.pixel(x, y), color)) n++;
   return n;
 }
+
+test('imageGrid: tiles of scaled pixels, −1 white, 1 black, 0 mid-grey, NaN red; bad shapes refused', () => {
+  const images = new Float32Array([-1, 1, 0, NaN, 5, -5, 1, -1]); // two 2×2 images
+  const g = imageGrid(images, { width: 2, height: 2, columns: 2, scale: 3 });
+  // Padding 10, tiles 6×6 with a 4-pixel gap: tile 0 at (10, 10), tile 1 at (20, 10).
+  assert.equal([g.width, g.height], [10 + 6 + 4 + 6 + 10, 10 + 6 + 10]);
+  assert.equal(g.pixel(10, 10), [255, 255, 255]);
+  assert.equal(g.pixel(13, 10), [0, 0, 0]);
+  assert.equal(g.pixel(12, 13), [128, 128, 128]);
+  assert.equal(g.pixel(15, 15), [220, 30, 30]);
+  assert.equal(g.pixel(20, 10), [0, 0, 0], 'beyond 1: black');
+  assert.equal(g.pixel(23, 10), [255, 255, 255], 'below −1: white');
+  assert.equal(imageGrid(images, { width: 2, height: 2, columns: 1 }).height > g.height, true, 'one column: two rows');
+  assert.throws(() => imageGrid(images.subarray(0, 7), { width: 2, height: 2, columns: 2 }), /expected \[n, 2·2\] values, got 7/);
+  assert.throws(() => imageGrid(images, { width: 2, height: 2, columns: 2, captions: ['a'] }), /1 captions for 2 images/);
+});
 
 test.run();
