@@ -125,6 +125,10 @@ export interface Backend {
   matmul(a: Storage, b: Storage, plan: MatmulPlan): Storage;
   /** dy where y > 0, else 0 (y is the ReLU's output). */
   reluBackward(dy: Storage, y: Storage): Storage;
+  /** x viewed as [rows, cols] → the log-softmax of each row. */
+  logSoftmax(x: Storage, rows: number, cols: number): Storage;
+  /** dy − exp(y) · (Σ of dy over the row), y the log-softmax's output: its gradient. */
+  logSoftmaxBackward(dy: Storage, y: Storage, rows: number, cols: number): Storage;
   /** dy where lo ≤ x ≤ hi, else 0 (the gradient of clamp). */
   clampBackward(dy: Storage, x: Storage, lo: number, hi: number): Storage;
   /** out[i,:] = table[idx[i],:]; table is [rows, dim]. Indices are validated by the caller. */

@@ -12,6 +12,7 @@ import * as elementwise from './elementwise.js';
 import { gather, scatterAdd } from './embedding.js';
 import { matmul } from './matmul.js';
 import { sumAxis, sumSquares } from './reduce.js';
+import * as softmax from './softmax.js';
 
 class CpuStorage implements Storage {
   refs = 1;
@@ -147,6 +148,14 @@ export class CpuBackend implements Backend {
 
   reluBackward(dy: Storage, y: Storage): Storage {
     return this.wrap(elementwise.reluBackward(this.f32(dy), this.f32(y)));
+  }
+
+  logSoftmax(x: Storage, rows: number, cols: number): Storage {
+    return this.wrap(softmax.logSoftmax(this.f32(x), rows, cols));
+  }
+
+  logSoftmaxBackward(dy: Storage, y: Storage, rows: number, cols: number): Storage {
+    return this.wrap(softmax.logSoftmaxBackward(this.f32(dy), this.f32(y), rows, cols));
   }
 
   clampBackward(dy: Storage, x: Storage, lo: number, hi: number): Storage {

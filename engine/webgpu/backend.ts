@@ -11,6 +11,7 @@ import matmulWgsl from '../../shaders/matmul.wgsl';
 import philoxWgsl from '../../shaders/philox.wgsl';
 import randomWgsl from '../../shaders/random.wgsl';
 import reduceWgsl from '../../shaders/reduce.wgsl';
+import softmaxWgsl from '../../shaders/softmax.wgsl';
 import { adamBiasCorrection } from '../backend.js';
 import type {
   AdamHyper, Backend, BinaryOp, BroadcastPlan, DType, HostArray, MatmulPlan, MemoryInfo,
@@ -21,7 +22,7 @@ import { Recorder, type Binding } from './recorder.js';
 
 const SHADERS = {
   adam: adamWgsl, elementwise: elementwiseWgsl, embedding: embeddingWgsl, 'int-fill': intFillWgsl,
-  matmul: matmulWgsl, random: philoxWgsl + randomWgsl, reduce: reduceWgsl,
+  matmul: matmulWgsl, random: philoxWgsl + randomWgsl, reduce: reduceWgsl, softmax: softmaxWgsl,
 } as const;
 type ShaderName = keyof typeof SHADERS;
 
@@ -328,6 +329,23 @@ export class WebGpuBackend implements Backend {
   reluBackward(dy: Storage, y: Storage): Storage {
     const out = this.alloc(dy.length, 'float32');
     this.elementwise('relu_backward_main', dy.length, new Params(), out.buffer, this.buf(dy), this.buf(y));
+    return out;
+  }
+
+  logSoftmax(x: Storage, rows: number, cols: number): Storage {
+    return this.rowwise('log_softmax_main', rows, cols, x, null);
+  }
+
+  logSoftmaxBackward(dy: Storage, y: Storage, rows: number, cols: number): Storage {
+    return this.rowwise('log_softmax_backward_main', rows, cols, dy, y);
+  }
+
+  /** A softmax.wgsl kernel: one thread per row of [rows, cols]. */
+  private rowwise(entry: string, rows: number, cols: number, a: Storage, b: Storage | null): Storage {
+    const out = this.alloc(rows * cols, 'float32');
+    const params = new Params().u(0, rows).u(1, cols);
+    const inputs = b ? [this.buf(a), this.buf(b)] : [this.buf(a)]; // the pipeline's layout has only the bindings its entry uses
+    this.recorder.dispatch(this.pipeline('softmax', entry), params.data, [out.buffer, ...inputs], this.grid(Math.ceil(rows / 64)));
     return out;
   }
 

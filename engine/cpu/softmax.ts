@@ -1,0 +1,27 @@
+// CPU reference log-softmax over the rows of a [rows, cols] matrix, and its gradient; sums in
+// float64, rounded once to float32.
+
+// x: [rows, cols] → out: [rows, cols], out[r, c] = x[r, c] − log Σ_k exp(x[r, k])
+export function logSoftmax(x: Float32Array, rows: number, cols: number): Float32Array {
+  const out = new Float32Array(rows * cols);
+  for (let r = 0; r < rows; r++) {
+    let max = -Infinity;
+    for (let c = 0; c < cols; c++) max = Math.max(max, x[r * cols + c]);
+    let sum = 0;
+    for (let c = 0; c < cols; c++) sum += Math.exp(x[r * cols + c] - max);
+    const logSum = max + Math.log(sum);
+    for (let c = 0; c < cols; c++) out[r * cols + c] = x[r * cols + c] - logSum;
+  }
+  return out;
+}
+
+// dy, y: [rows, cols] (y = logSoftmax(x)) → dx[r, c] = dy[r, c] − exp(y[r, c]) · Σ_k dy[r, k]
+export function logSoftmaxBackward(dy: Float32Array, y: Float32Array, rows: number, cols: number): Float32Array {
+  const out = new Float32Array(rows * cols);
+  for (let r = 0; r < rows; r++) {
+    let total = 0;
+    for (let c = 0; c < cols; c++) total += dy[r * cols + c];
+    for (let c = 0; c < cols; c++) out[r * cols + c] = dy[r * cols + c] - Math.exp(y[r * cols + c]) * total;
+  }
+  return out;
+}
