@@ -7,9 +7,18 @@
 //   ε_θ  = out(h_depth)                           [B, D]
 // Each hidden layer gets its own projection of the time embedding. Parameter names follow
 // PyTorch's conventions for the same class (time_mlp.0.weight, layers.0.weight, …, out.bias).
+//
+// With `preconditioning` (the data's mean image μ and its variance σ² about it, and the
+// schedule's ᾱ), the MLP's output F is not ε̂ itself but the correction to the best linear guess
+// of x_0 (a Wiener filter, as in Karras et al.'s preconditioning):
+//   x̂_0 = μ + c_skip·(x_t − √ᾱ_t μ) + c_out·F,  c_skip = √ᾱ σ² / (ᾱ σ² + 1 − ᾱ),
+//   c_out = √(σ² (1 − ᾱ) / (ᾱ σ² + 1 − ᾱ)),     ε̂ = (x_t − √ᾱ_t x̂_0) / √(1 − ᾱ_t)
+// — so ε̂ = A_t·x_t + B_t·μ + C_t·F, and the loss stays the ε-MSE. Without it an MLP narrower
+// than the image must carry ε ≈ x_t (a 784-wide identity) through its hidden layers and stalls:
+// on MNIST with 256 hidden units the loss stayed at 0.88 for 13 epochs; with it, 0.14 after 17.
 
 import {
-  add, embedding, keep, Linear, Module, relu, ReLU, tensor, type Backend, type Rng, type Tensor,
+  add, embedding, keep, Linear, Module, mul, relu, ReLU, tensor, type Backend, type Rng, type Tensor,
 } from '../engine/index.js';
 import type { NoisePredictor } from './model.js';
 
@@ -44,6 +53,30 @@ export function timestepEmbedding(numSteps: number, dim: number): Float32Array {
   return out;
 }
 
+/** What the Wiener preconditioning needs: ᾱ_t for t in [0, T), the mean image [D], σ² about it. */
+export interface Preconditioning {
+  alphasBar: ArrayLike<number>;
+  mean: Float32Array;
+  variance: number;
+}
+
+/** A_t, B_t, C_t of ε̂ = A_t·x_t + B_t·μ + C_t·F for every t, in float64 (then float32). */
+export function wienerCoefficients(alphasBar: ArrayLike<number>, variance: number): { a: Float32Array; b: Float32Array; c: Float32Array } {
+  if (!(variance > 0)) throw new Error(`wienerCoefficients: the data variance must be > 0, got ${variance}`);
+  const T = alphasBar.length;
+  const [a, b, c] = [new Float32Array(T), new Float32Array(T), new Float32Array(T)];
+  for (let t = 0; t < T; t++) {
+    const ab = alphasBar[t], sa = Math.sqrt(ab), s1 = Math.sqrt(1 - ab);
+    const denominator = ab * variance + 1 - ab;
+    const cSkip = (sa * variance) / denominator;
+    const cOut = Math.sqrt((variance * (1 - ab)) / denominator);
+    a[t] = (1 - sa * cSkip) / s1;
+    b[t] = (ab * cSkip - sa) / s1;
+    c[t] = (-sa * cOut) / s1;
+  }
+  return { a, b, c };
+}
+
 export class MLPImageDiffusion extends Module implements NoisePredictor {
   readonly time_mlp: [Linear, ReLU, Linear];
   readonly layers: Linear[];
@@ -51,8 +84,10 @@ export class MLPImageDiffusion extends Module implements NoisePredictor {
   readonly out: Linear;
   /** [T, timeDim], fixed: not a parameter. */
   private readonly sinusoids: Tensor;
+  /** With preconditioning: A, B, C as [T, 1] tables and μ as [1, D]; fixed. */
+  private readonly wiener: { a: Tensor; b: Tensor; c: Tensor; mean: Tensor } | null = null;
 
-  constructor(readonly shape: ImageModelShape, rng: Rng, options: { device?: Backend } = {}) {
+  constructor(readonly shape: ImageModelShape, rng: Rng, options: { device?: Backend; preconditioning?: Preconditioning } = {}) {
     super();
     const { dataDim, hidden, depth, timeDim, numSteps } = shape;
     for (const [key, v] of Object.entries(shape)) {
@@ -64,6 +99,16 @@ export class MLPImageDiffusion extends Module implements NoisePredictor {
     this.time_proj = Array.from({ length: depth }, () => new Linear(hidden, hidden, rng, { ...o, bias: false }));
     this.out = new Linear(hidden, dataDim, rng, o);
     this.sinusoids = keep(tensor(timestepEmbedding(numSteps, timeDim), [numSteps, timeDim], o));
+    const pre = options.preconditioning;
+    if (pre) {
+      if (pre.alphasBar.length !== numSteps || pre.mean.length !== dataDim) {
+        throw new Error(`MLPImageDiffusion: preconditioning needs ᾱ for ${numSteps} steps and a mean of ${dataDim} values, ` +
+          `got ${pre.alphasBar.length} and ${pre.mean.length}`);
+      }
+      const { a, b, c } = wienerCoefficients(pre.alphasBar, pre.variance);
+      const table = (v: Float32Array): Tensor => keep(tensor(v, [numSteps, 1], o));
+      this.wiener = { a: table(a), b: table(b), c: table(c), mean: keep(tensor(pre.mean, [1, dataDim], o)) };
+    }
   }
 
   get numSteps(): number { return this.shape.numSteps; }
@@ -76,12 +121,17 @@ export class MLPImageDiffusion extends Module implements NoisePredictor {
     this.layers.forEach((layer, l) => {
       h = relu(add(layer.forward(h), this.time_proj[l].forward(temb)));
     });
-    return this.out.forward(h);
+    const f = this.out.forward(h);
+    if (!this.wiener) return f;
+    const { a, b, c, mean } = this.wiener;
+    // ε̂ = A_t·x_t + B_t·μ + C_t·F: [B, D]·[B, 1] + [1, D]·[B, 1] + [B, D]·[B, 1]
+    return add(add(mul(x, embedding(t, a)), mul(mean, embedding(t, b))), mul(f, embedding(t, c)));
   }
 
-  /** Frees the parameters and the embedding table. */
+  /** Frees the parameters and the fixed tables. */
   dispose(): void {
     for (const p of this.parameters()) p.dispose();
     this.sinusoids.dispose();
+    for (const t of Object.values(this.wiener ?? {})) t.dispose();
   }
 }

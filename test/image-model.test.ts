@@ -1,7 +1,8 @@
 // MLPImageDiffusion (ddpm/image-model.ts), the image workload's time-conditioned MLP, against
 // PyTorch (test/fixtures/torch_image_model.json: the same class in PyTorch, from the same
-// weights): its timestep embedding, ε_θ, the diffusion loss and every parameter's gradient,
-// within 1e-6 + 1e-5·|torch|. The same on the GPU against the CPU (2e-6·K + 1e-6 absolute, K the
+// weights, plain and with the Wiener preconditioning): its timestep embedding, ε_θ, the
+// diffusion loss and every parameter's gradient, within 1e-6 + 1e-5·|torch|; the
+// preconditioning's coefficients give the true noise from the true correction. The same on the GPU against the CPU (2e-6·K + 1e-6 absolute, K the
 // longest sum, plus 1e-5·|cpu|). The Trainer trains it eagerly — 25 epochs of 256 small
 // two-mode "images" take the loss from 0.98 to 0.39 (asserted: below 0.6×) — and refuses the
 // fused engine for it.
@@ -9,7 +10,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as E from '../engine/index.js';
-import { MLPImageDiffusion, timestepEmbedding, type ImageModelShape } from '../ddpm/image-model.js';
+import { MLPImageDiffusion, timestepEmbedding, wienerCoefficients, type ImageModelShape } from '../ddpm/image-model.js';
 import { DiffusionTables, diffusionLossWith } from '../ddpm/loss.js';
 import { makeSchedule } from '../ddpm/schedules.js';
 import { Trainer } from '../ddpm/train.js';
@@ -26,14 +27,17 @@ interface ImageModelFixture {
   out: FixtureTensor;
   loss: number;
   grads: Record<string, FixtureTensor>;
+  preconditioned: { alphasBar: number[]; mean: FixtureTensor; variance: number; out: FixtureTensor; loss: number; grads: Record<string, FixtureTensor> };
 }
 
 const fx = loadFixture<ImageModelFixture>('torch_image_model.json');
 const gpu = await gpuForTests();
 
-/** The fixture's model on `device`: ε_θ, the loss (with the fixture's noise) and every gradient. */
-async function run(device: E.Backend): Promise<{ out: number[]; loss: number; grads: Map<string, number[]> }> {
-  const model = new MLPImageDiffusion(fx.shape, new E.Rng(0), { device });
+/** The fixture's model on `device` (plain or preconditioned): ε_θ, the loss and every gradient. */
+async function run(device: E.Backend, preconditioned = false): Promise<{ out: number[]; loss: number; grads: Map<string, number[]> }> {
+  const p = fx.preconditioned;
+  const preconditioning = preconditioned ? { alphasBar: p.alphasBar, mean: Float32Array.from(p.mean.data), variance: p.variance } : undefined;
+  const model = new MLPImageDiffusion(fx.shape, new E.Rng(0), { device, preconditioning });
   model.loadStateDict(stateDictFromFixture(fx.init));
   const tables = new DiffusionTables(makeSchedule('linear', fx.shape.numSteps), device);
   const x = fromFixture(fx.x, { device });
@@ -69,20 +73,39 @@ test('parameter names and shapes are those of the PyTorch class', () => {
   assert.throws(() => new MLPImageDiffusion({ ...fx.shape, depth: 0 }, new E.Rng(0)), /depth must be a positive integer, got 0/);
 });
 
-test('ε_θ, the diffusion loss and every gradient match PyTorch (CPU)', async () => {
-  const cpu = await run(E.cpu);
-  const tol = { atol: 1e-6, rtol: 1e-5 };
-  assertClose(cpu.out, fx.out.data, tol, 'ε_θ(x, t)');
-  assertClose([cpu.loss], [fx.loss], tol, 'loss');
-  for (const [name, g] of cpu.grads) assertClose(g, fx.grads[name].data, tol, `∂loss/∂${name}`);
-});
+for (const preconditioned of [false, true]) {
+  const which = preconditioned ? 'preconditioned' : 'plain';
+  test(`${which}: ε_θ, the diffusion loss and every gradient match PyTorch (CPU)`, async () => {
+    const cpu = await run(E.cpu, preconditioned);
+    const expected = preconditioned ? fx.preconditioned : fx;
+    const tol = { atol: 1e-6, rtol: 1e-5 };
+    assertClose(cpu.out, expected.out.data, tol, `${which} ε_θ(x, t)`);
+    assertClose([cpu.loss], [expected.loss], tol, `${which} loss`);
+    for (const [name, g] of cpu.grads) assertClose(g, expected.grads[name].data, tol, `${which} ∂loss/∂${name}`);
+  });
 
-gpuTest(gpu)('the same on the GPU, against the CPU', async () => {
-  const [g, c] = [await run(gpu!), await run(E.cpu)];
-  const tol = { atol: 2e-6 * 12 + 1e-6, rtol: 1e-5 }; // the longest sum: 12 input values
-  assertClose(g.out, c.out, tol, 'ε_θ(x, t), GPU vs CPU');
-  assertClose([g.loss], [c.loss], tol, 'loss, GPU vs CPU');
-  for (const [name, grad] of c.grads) assertClose(g.grads.get(name)!, grad, tol, `∂loss/∂${name}, GPU vs CPU`);
+  gpuTest(gpu)(`${which}: the same on the GPU, against the CPU`, async () => {
+    const [g, c] = [await run(gpu!, preconditioned), await run(E.cpu, preconditioned)];
+    const tol = { atol: 2e-6 * 12 + 1e-6, rtol: 1e-5 }; // the longest sum: 12 input values
+    assertClose(g.out, c.out, tol, `${which} ε_θ(x, t), GPU vs CPU`);
+    assertClose([g.loss], [c.loss], tol, `${which} loss, GPU vs CPU`);
+    for (const [name, grad] of c.grads) assertClose(g.grads.get(name)!, grad, tol, `${which} ∂loss/∂${name}, GPU vs CPU`);
+  });
+}
+
+test('wienerCoefficients: with F the true correction, ε̂ is the true noise; at pure noise ε̂ = x_t', () => {
+  const alphasBar = [0.9999, 0.7, 0.2, 1e-6];
+  const variance = 0.3, mean = 0.4, x0 = -0.9, eps = 1.3;
+  const { a, b, c } = wienerCoefficients(alphasBar, variance);
+  alphasBar.forEach((ab, t) => {
+    const xt = Math.sqrt(ab) * x0 + Math.sqrt(1 - ab) * eps;
+    const cSkip = (Math.sqrt(ab) * variance) / (ab * variance + 1 - ab);
+    const cOut = Math.sqrt((variance * (1 - ab)) / (ab * variance + 1 - ab));
+    const f = (x0 - mean - cSkip * (xt - Math.sqrt(ab) * mean)) / cOut;
+    assertClose([a[t] * xt + b[t] * mean + c[t] * f], [eps], { atol: 1e-4, rtol: 1e-4 }, `ε̂ at ᾱ = ${ab}`);
+  });
+  assertClose([a[3], b[3], c[3]], [1, 0, 0], { atol: 2e-3, rtol: 0 }, 'ᾱ → 0: ε̂ → x_t');
+  assert.throws(() => wienerCoefficients([0.5], 0), /variance must be > 0, got 0/);
 });
 
 test('the Trainer trains it eagerly on images of any width, and refuses the fused engine for it', async () => {
