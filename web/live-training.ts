@@ -30,9 +30,8 @@ export function startRun(run: RunSettings, device: E.Backend): LiveRun {
   const schedule = makeSchedule(config.schedule, config.numSteps);
   const data = makeDataset(config.dataset, run.points, run.seed).map((v) => v * config.dataScale);
   const model = new MLPDiffusion(config.numSteps, new E.Rng(run.seed), { hidden: config.hidden, device });
-  // Losses read back every epoch: the chart moves with the training.
-  const stepsPerEpoch = Math.ceil(run.points / run.batch);
-  const trainer = new Trainer(model, schedule, data, run, device, { lossEvery: stepsPerEpoch });
+  // Losses read back every epoch (lossEvery is rounded to whole epochs): the chart moves with the training.
+  const trainer = new Trainer(model, schedule, data, run, device, { lossEvery: 1 });
   return { model, config, trainer };
 }
 

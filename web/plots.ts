@@ -1,6 +1,8 @@
 // The page's two pictures, drawn on 2-D canvases (a WebGPU canvas would stay blank in headless
 // browsers, and these are small): points over their data set, and the loss per epoch.
 
+import { logTicks, niceTicks } from '../ddpm/plot/ticks.js';
+
 export interface Bounds { x0: number; x1: number; y0: number; y1: number }
 
 const INK = '#1f2933', MUTED = '#7b8794', GRID = '#e4e7eb', DATA = 'rgba(150, 160, 175, 0.45)';
@@ -41,31 +43,6 @@ export function squareView(...boxes: Bounds[]): Bounds {
   return { x0: cx - half, x1: cx + half, y0: cy - half, y1: cy + half };
 }
 
-/** "Nice" tick values covering [lo, hi]: steps of 1, 2 or 5 × 10^k. */
-function ticks(lo: number, hi: number, count: number): number[] {
-  const raw = (hi - lo) / count;
-  const pow = 10 ** Math.floor(Math.log10(raw));
-  const step = [1, 2, 5, 10].map((m) => m * pow).find((s) => s >= raw) ?? raw;
-  const out: number[] = [];
-  for (let v = Math.ceil(lo / step) * step; v <= hi + step * 1e-9; v += step) out.push(Math.abs(v) < step * 1e-9 ? 0 : v);
-  return out;
-}
-
-/** Ticks for a log axis over [10^lo, 10^hi]: 1-2-5 per decade, finer when that gives fewer than 3. */
-function logTicks(lo: number, hi: number): number[] {
-  for (const mantissas of [[1, 2, 5], [1, 2, 3, 4, 5, 6, 7, 8, 9]]) {
-    const out: number[] = [];
-    for (let e = Math.floor(lo); e <= Math.ceil(hi); e++) {
-      for (const m of mantissas) {
-        const v = m * 10 ** e;
-        if (Math.log10(v) >= lo && Math.log10(v) <= hi) out.push(v);
-      }
-    }
-    if (out.length >= 3) return out;
-  }
-  return ticks(10 ** lo, 10 ** hi, 3).filter((v) => v > 0);
-}
-
 const label = (v: number): string => (Math.abs(v) >= 1e4 || (Math.abs(v) < 1e-3 && v !== 0) ? v.toExponential(0) : String(+v.toPrecision(6)));
 
 /** Points (blue) over data points (grey) in `view`; `title` on top. */
@@ -79,12 +56,12 @@ export function drawPoints(canvas: HTMLCanvasElement, data: Float32Array, points
   ctx.strokeStyle = GRID;
   ctx.fillStyle = MUTED;
   ctx.textAlign = 'center';
-  for (const v of ticks(view.x0, view.x1, 5)) {
+  for (const v of niceTicks(view.x0, view.x1, 5)) {
     ctx.beginPath(); ctx.moveTo(sx(v), top); ctx.lineTo(sx(v), top + side); ctx.stroke();
     ctx.fillText(label(v), sx(v), top + side + 16);
   }
   ctx.textAlign = 'right';
-  for (const v of ticks(view.y0, view.y1, 5)) {
+  for (const v of niceTicks(view.y0, view.y1, 5)) {
     ctx.beginPath(); ctx.moveTo(left, sy(v)); ctx.lineTo(left + side, sy(v)); ctx.stroke();
     ctx.fillText(label(v), left - 6, sy(v) + 4);
   }
@@ -127,12 +104,12 @@ export function drawLoss(canvas: HTMLCanvasElement, losses: readonly number[]): 
   ctx.fillStyle = MUTED;
   ctx.textAlign = 'right';
   ctx.strokeStyle = GRID;
-  for (const v of logTicks(lo, hi)) {
+  for (const v of logTicks(lo, hi).map((l) => 10 ** l)) {
     ctx.beginPath(); ctx.moveTo(pad.l, sy(v)); ctx.lineTo(pad.l + pw, sy(v)); ctx.stroke();
     ctx.fillText(label(v), pad.l - 6, sy(v) + 4);
   }
   ctx.textAlign = 'center';
-  for (const v of ticks(1, Math.max(n, 2), 6)) if (Number.isInteger(v) && v <= n) ctx.fillText(String(v), sx(v - 1), pad.t + ph + 16);
+  for (const v of niceTicks(1, Math.max(n, 2), 6)) if (Number.isInteger(v) && v <= n) ctx.fillText(String(v), sx(v - 1), pad.t + ph + 16);
   const line = (values: readonly number[], colour: string, width: number): void => {
     ctx.strokeStyle = colour;
     ctx.lineWidth = width;
