@@ -10,7 +10,7 @@
 // Decoding checks everything before a single parameter changes, and says which file is wrong
 // and how.
 
-import { Rng, type Backend } from '../engine/index.js';
+import { Rng, type Backend, type Module } from '../engine/index.js';
 import { configFromShapes, modelConfigJson, parseModelConfig, type ModelConfig } from './config.js';
 import { MLPDiffusion } from './model.js';
 import { decodeSafetensors, encodeSafetensors, type NamedTensor } from './safetensors.js';
@@ -24,7 +24,7 @@ export class CheckpointError extends Error {
 }
 
 /** Runs `fn`, prefixing any error it throws with the file's name. */
-function about<T>(file: string, fn: () => T): T {
+export function about<T>(file: string, fn: () => T): T {
   try {
     return fn();
   } catch (e) {
@@ -33,7 +33,8 @@ function about<T>(file: string, fn: () => T): T {
   }
 }
 
-async function hostStateDict(model: MLPDiffusion): Promise<Map<string, NamedTensor>> {
+/** The model's parameters read back to the host, by state_dict key. */
+export async function hostStateDict(model: Module): Promise<Map<string, NamedTensor>> {
   const out = new Map<string, NamedTensor>();
   for (const [name, p] of model.stateDict()) out.set(name, { shape: p.shape, data: (await p.toArray()) as Float32Array });
   return out;
@@ -74,13 +75,30 @@ export function decodeModel(bytes: Uint8Array, device: Backend, file = 'model.sa
   });
 }
 
-export interface SavedTrainState extends TrainState {
-  /** The run's settings; a CLI run adds its data size and target epochs. */
-  settings: TrainSettings & { points?: number; epochs?: number };
-  config: ModelConfig;
+/**
+ * Which model a checkpoint holds, from its __metadata__.config (a file without one is taken as a
+ * PyTorch MLPDiffusion state_dict); null when the bytes are not readable safetensors or JSON.
+ */
+export function checkpointModel(bytes: Uint8Array): string | null {
+  try {
+    const { metadata } = decodeSafetensors(bytes);
+    if (metadata.config === undefined) return 'MLPDiffusion';
+    const model = (JSON.parse(metadata.config) as { model?: unknown }).model;
+    return typeof model === 'string' ? model : null;
+  } catch {
+    return null;
+  }
 }
 
-export function encodeTrainState(model: MLPDiffusion, state: SavedTrainState): Uint8Array {
+export interface SavedTrainState<C = ModelConfig> extends TrainState {
+  /** The run's settings; a CLI run adds its data size (points or images) and target epochs. */
+  settings: TrainSettings & { points?: number; images?: number; epochs?: number };
+  config: C;
+}
+
+/** Train state for any model; `configJson` writes the model's config (the S-curve's by default). */
+export function encodeTrainState<C = ModelConfig>(model: Module, state: SavedTrainState<C>,
+  configJson: (c: C) => string = modelConfigJson as unknown as (c: C) => string): Uint8Array {
   const tensors = new Map<string, NamedTensor>();
   const steps: Record<string, number | null> = {};
   model.namedParameters().forEach(([name, p], i) => {
@@ -97,7 +115,7 @@ export function encodeTrainState(model: MLPDiffusion, state: SavedTrainState): U
     adam_steps: JSON.stringify(steps),
     losses: JSON.stringify(state.losses),
     settings: JSON.stringify(state.settings),
-    config: modelConfigJson(state.config),
+    config: configJson(state.config),
   });
 }
 
@@ -120,8 +138,12 @@ function jsonField<T>(metadata: Record<string, string>, key: string, check: (v: 
   return v;
 }
 
-/** A train state for `model` from train-state.safetensors bytes, every field checked. */
-export function decodeTrainState(bytes: Uint8Array, model: MLPDiffusion, file = 'train-state.safetensors'): SavedTrainState {
+/**
+ * A train state for `model` from train-state.safetensors bytes, every field checked;
+ * `parseConfig` reads the model's config (the S-curve's by default).
+ */
+export function decodeTrainState<C = ModelConfig>(bytes: Uint8Array, model: Module, file = 'train-state.safetensors',
+  parseConfig: (json: string) => C = parseModelConfig as unknown as (json: string) => C): SavedTrainState<C> {
   return about(file, () => {
     const { tensors, metadata } = decodeSafetensors(bytes);
     if (metadata.format !== 'wgpu-diffusion train state') {
@@ -134,11 +156,11 @@ export function decodeTrainState(bytes: Uint8Array, model: MLPDiffusion, file = 
     if (losses.length !== epoch) throw new Error(`__metadata__.losses has ${losses.length} entries for ${epoch} epochs`);
     const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
     const steps = jsonField(metadata, 'adam_steps', isObject, 'an object');
-    const settings = jsonField(metadata, 'settings', isObject, 'an object') as unknown as SavedTrainState['settings'];
+    const settings = jsonField(metadata, 'settings', isObject, 'an object') as unknown as SavedTrainState<C>['settings'];
     for (const key of ['batch', 'lr', 'clip', 'seed'] as const) {
       if (typeof settings[key] !== 'number') throw new Error(`__metadata__.settings.${key} is missing`);
     }
-    const config = parseModelConfig(metadata.config ?? '');
+    const config = parseConfig(metadata.config ?? '');
     const adam = model.namedParameters().map(([name, p]) => {
       const step = steps[name];
       if (step === null) return null;

@@ -65,21 +65,30 @@ export function modelConfigJson(c: ModelConfig): string {
   return JSON.stringify(serialize(c));
 }
 
-/** A ModelConfig from its JSON, every field checked (the message names the field). */
-export function parseModelConfig(json: string): ModelConfig {
+/** Reads a checked field of a config object: the message names the field and what it must be. */
+export type ConfigField = <T>(key: string, ok: (v: unknown) => boolean, expected: string) => T;
+
+/** The fields of `__metadata__.config` JSON, each read through a check. */
+export function configFields(json: string): ConfigField {
   let raw: Record<string, unknown>;
   try {
     raw = JSON.parse(json) as Record<string, unknown>;
   } catch {
     throw new Error(`__metadata__.config is not JSON: ${JSON.stringify(json.slice(0, 80))}`);
   }
-  if (raw === null || typeof raw !== 'object') throw new Error('__metadata__.config is not a JSON object');
-  const field = <T>(key: string, ok: (v: unknown) => boolean, expected: string): T => {
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new Error('__metadata__.config is not a JSON object');
+  return <T>(key: string, ok: (v: unknown) => boolean, expected: string): T => {
     if (!ok(raw[key])) throw new Error(`__metadata__.config.${key} must be ${expected}, got ${JSON.stringify(raw[key])}`);
     return raw[key] as T;
   };
-  const positiveInt = (v: unknown): boolean => Number.isInteger(v) && (v as number) > 0;
-  const oneOf = (list: readonly string[]) => (v: unknown): boolean => list.includes(v as string);
+}
+
+export const positiveInt = (v: unknown): boolean => Number.isInteger(v) && (v as number) > 0;
+export const oneOf = (list: readonly string[]) => (v: unknown): boolean => list.includes(v as string);
+
+/** A ModelConfig from its JSON, every field checked (the message names the field). */
+export function parseModelConfig(json: string): ModelConfig {
+  const field = configFields(json);
   return {
     model: field('model', (v) => v === 'MLPDiffusion', '"MLPDiffusion"'),
     numSteps: field('n_steps', positiveInt, 'a positive integer'),

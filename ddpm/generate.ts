@@ -36,8 +36,11 @@ export interface Generated {
   seconds: number;
 }
 
+/** What sampling needs of a model's config: its schedule, T and the scale the network sees data at. */
+export type SamplingConfig = Pick<ModelConfig, 'schedule' | 'numSteps' | 'dataScale'>;
+
 /** Samples n points; keeps `frames` frames of the reverse process. */
-export async function generate(model: NoisePredictor, config: ModelConfig, device: Backend, options: GenerateOptions): Promise<Generated> {
+export async function generate(model: NoisePredictor, config: SamplingConfig, device: Backend, options: GenerateOptions): Promise<Generated> {
   const { seed, frames: wanted = 10, onFrame, onStep, ...sampleOptions } = options;
   const schedule = makeSchedule(config.schedule, config.numSteps);
   const frames: Frame[] = [];

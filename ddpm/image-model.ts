@@ -84,6 +84,8 @@ export class MLPImageDiffusion extends Module implements NoisePredictor {
   readonly out: Linear;
   /** [T, timeDim], fixed: not a parameter. */
   private readonly sinusoids: Tensor;
+  /** What the Wiener preconditioning was built from (null without it); a checkpoint stores it. */
+  readonly preconditioning: Preconditioning | null;
   /** With preconditioning: A, B, C as [T, 1] tables and μ as [1, D]; fixed. */
   private readonly wiener: { a: Tensor; b: Tensor; c: Tensor; mean: Tensor } | null = null;
 
@@ -99,7 +101,8 @@ export class MLPImageDiffusion extends Module implements NoisePredictor {
     this.time_proj = Array.from({ length: depth }, () => new Linear(hidden, hidden, rng, { ...o, bias: false }));
     this.out = new Linear(hidden, dataDim, rng, o);
     this.sinusoids = keep(tensor(timestepEmbedding(numSteps, timeDim), [numSteps, timeDim], o));
-    const pre = options.preconditioning;
+    const pre = options.preconditioning ?? null;
+    this.preconditioning = pre;
     if (pre) {
       if (pre.alphasBar.length !== numSteps || pre.mean.length !== dataDim) {
         throw new Error(`MLPImageDiffusion: preconditioning needs ᾱ for ${numSteps} steps and a mean of ${dataDim} values, ` +

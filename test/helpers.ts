@@ -20,7 +20,14 @@ export function repoRoot(): string {
 
 /** Runs the `ddpm` command as a user does (bin/ddpm.mjs → build/ddpm/cli/main.js) in `cwd`. */
 export function runDdpm(cwd: string, ...args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [join(repoRoot(), 'bin', 'ddpm.mjs'), ...args], { encoding: 'utf8', cwd });
+  return runDdpmWith({ cwd }, ...args);
+}
+
+/** runDdpm with extra environment variables. */
+export function runDdpmWith(options: { cwd: string; env?: Record<string, string> }, ...args: string[]): ReturnType<typeof runDdpm> {
+  const r = spawnSync(process.execPath, [join(repoRoot(), 'bin', 'ddpm.mjs'), ...args], {
+    encoding: 'utf8', cwd: options.cwd, env: { ...process.env, ...options.env },
+  });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 

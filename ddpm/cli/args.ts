@@ -84,3 +84,25 @@ export function helpText(command: string, description: string, specs: readonly F
   });
   return `usage: ${command} [flags]\n\n${description}\n\nflags:\n${lines.join('\n')}\n  ${'--help'.padEnd(width)}this text\n`;
 }
+
+/**
+ * The raw value of `--name` in argv (either form), without checking anything else: for choosing
+ * which command's flags apply before parsing them.
+ */
+export function peekFlag(argv: readonly string[], name: string): string | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === `--${name}`) return argv[i + 1];
+    if (argv[i].startsWith(`--${name}=`)) return argv[i].slice(name.length + 3);
+  }
+  return undefined;
+}
+
+/** A resumed run keeps its settings: a flag given with a different value than `saved[flag]` is an error. */
+export function refuseChangedFlags(command: string, f: FlagValues, saved: Record<string, unknown>): void {
+  for (const key of Object.keys(saved)) {
+    if (f[key] !== undefined && f[key] !== saved[key]) {
+      throw new UsageError(`${command}: --${key} ${String(f[key])} differs from the resumed run's ${String(saved[key])}; ` +
+        'a resumed run keeps its settings (leave the flag out)');
+    }
+  }
+}

@@ -39,3 +39,8 @@ export function readFileOrFail(path: string, what: string): Uint8Array {
     throw new Error(`cannot read ${what} ${path}: ${(e as Error).message}`);
   }
 }
+
+/** The folder of a --resume argument (a run folder or a file in it). */
+export function resumeFolder(path: string): string {
+  return path.endsWith('.safetensors') ? join(path, '..') : path;
+}

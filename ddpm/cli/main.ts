@@ -7,8 +7,8 @@ import { sampleCommand } from './sample-command.js';
 import { trainCommand } from './train-command.js';
 
 const COMMANDS: Record<string, { run: (argv: readonly string[]) => Promise<void>; summary: string }> = {
-  train: { run: trainCommand, summary: 'train MLPDiffusion on a 2-D data set; writes a checkpoint, metrics and pictures' },
-  sample: { run: sampleCommand, summary: 'draw points from a checkpoint with the tutorial, DDPM or DDIM sampler' },
+  train: { run: trainCommand, summary: 'train on a 2-D data set (or --dataset mnist|fashion-mnist); writes a checkpoint, metrics and pictures' },
+  sample: { run: sampleCommand, summary: 'draw points (or images) from a checkpoint with the tutorial, DDPM or DDIM sampler' },
   bench: { run: benchCommand, summary: 'time training and sampling on our engine and its peers (TensorFlow.js, PyTorch)' },
 };
 

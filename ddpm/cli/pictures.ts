@@ -5,25 +5,25 @@ import { join } from 'node:path';
 import type * as E from '../../engine/index.js';
 import type { ModelConfig } from '../config.js';
 import { makeDataset } from '../data.js';
-import type { MLPDiffusion } from '../model.js';
+import type { MLPDiffusion, NoisePredictor } from '../model.js';
 import { encodePng } from '../plot/png.js';
 import { lossFigure, reverseFigure, samplesFigure } from '../plot/figures.js';
 import type { Raster } from '../plot/raster.js';
 import { formatQuality, judgeSamples, type QualityReport } from '../quality.js';
 import type { SampleOptions } from '../sample.js';
-import { generate, type Generated, type GenerateOptions } from '../generate.js';
+import { generate, type Generated, type GenerateOptions, type SamplingConfig } from '../generate.js';
 import { writeFileAtomic } from './files.js';
 import { Progress } from './progress.js';
 
-/** Samples n points with progress on stderr, keeping ten frames for reverse.png. */
-export async function generateWithProgress(model: MLPDiffusion, config: ModelConfig, device: E.Backend,
+/** Samples n points (or images) with progress on stderr, keeping ten frames for the reverse process. */
+export async function generateWithProgress(model: NoisePredictor, config: SamplingConfig, device: E.Backend,
   options: Omit<GenerateOptions, 'frames' | 'onFrame' | 'onStep'>): Promise<Generated> {
   let progress: Progress | null = null;
   return generate(model, config, device, {
     ...options,
     onStep: (i, count) => {
       progress ??= new Progress(`sample (${options.sampler})`, count, 'step');
-      progress.update(i, `${options.n} points`);
+      progress.update(i, `${options.n} ${model.dataDim === 2 ? 'points' : 'images'}`);
     },
   });
 }

@@ -6,20 +6,16 @@ import { selectDevice, type DeviceChoice } from '../../engine/webgpu/index.js';
 import { decodeModel } from '../checkpoint.js';
 import { encodeCsv, encodeNpy } from '../points-format.js';
 import { formatQuality, judgeSamples } from '../quality.js';
-import { SAMPLERS, type SamplerName } from '../sample.js';
-import { helpText, parseFlags, UsageError, type FlagSpec } from './args.js';
+import { helpText, parseFlags, peekFlag, UsageError, type FlagSpec } from './args.js';
+import { imageSampleCommand, isImageCheckpoint } from './image-sample-command.js';
+import { SAMPLER_FLAGS, samplerFromFlags } from './sampler-flags.js';
 import { readFileOrFail, writeFileAtomic } from './files.js';
 import { chooseEngine, ENGINE_FLAG } from './engine.js';
 import { generateWithProgress, reversePicture, samplesPicture, writePicture } from './pictures.js';
 
 const FLAGS: FlagSpec[] = [
   { name: 'checkpoint', kind: 'string', value: 'FILE', help: 'model.safetensors written by ddpm train (or a PyTorch state_dict as safetensors)' },
-  { name: 'sampler', kind: 'string', choices: SAMPLERS, default: "the checkpoint's preset's", help: 'tutorial: p_sample_loop; ddpm: Ho et al.; ddim: Song et al.' },
-  { name: 'steps', kind: 'int', min: 1, default: 'T', help: 'ddim: number of sampling steps K ≤ T (the other samplers take all T)' },
-  { name: 'eta', kind: 'number', min: 0, default: '0', help: 'ddim: η (0 deterministic, 1 like DDPM)' },
-  { name: 'skip', kind: 'string', choices: ['uniform', 'quad'], default: 'uniform', help: 'ddim: spacing of the K steps' },
-  { name: 'variance', kind: 'string', choices: ['fixedlarge', 'fixedsmall'], default: 'fixedlarge', help: 'ddpm: posterior variance β_t or β̃_t' },
-  { name: 'clip-x0', kind: 'number', min: 0, help: 'ddpm: clip the predicted x̂0 to [−X, X] (in the network\'s units)' },
+  ...SAMPLER_FLAGS,
   { name: 'n', kind: 'int', min: 1, default: '10000', help: 'number of points' },
   { name: 'seed', kind: 'int', min: 0, default: '0', help: 'seeds x_T and the noise of every step' },
   { name: 'device', kind: 'string', choices: ['auto', 'cpu', 'webgpu'], default: 'auto', help: 'where to sample' },
@@ -31,6 +27,7 @@ const FLAGS: FlagSpec[] = [
 const DESCRIPTION = 'Draws points from a trained model and writes them as .npy or .csv.';
 
 export async function sampleCommand(argv: readonly string[]): Promise<void> {
+  if (isImageCheckpoint(peekFlag(argv, 'checkpoint'))) return imageSampleCommand(argv);
   const f = parseFlags('ddpm sample', argv, FLAGS);
   if (f === null) {
     process.stdout.write(helpText('ddpm sample', DESCRIPTION, FLAGS));
@@ -49,28 +46,16 @@ export async function sampleCommand(argv: readonly string[]): Promise<void> {
   const engine = chooseEngine('ddpm sample', f, device);
   const { model, config, note: configNote } = decodeModel(bytes, device, checkpoint);
   if (configNote) console.log(`note: ${configNote}`);
-  const sampler = (f.sampler as SamplerName | undefined) ?? config.sampler;
   const T = config.numSteps;
-  const steps = f.steps as number | undefined;
-  if (steps !== undefined && steps > T) throw new UsageError(`ddpm sample: --steps ${steps} exceeds the model's T = ${T}`);
-  if (steps !== undefined && sampler !== 'ddim' && steps !== T) {
-    throw new UsageError(`ddpm sample: the ${sampler} sampler walks all T = ${T} steps; --steps K < T needs --sampler ddim`);
-  }
-  for (const flag of ['eta', 'skip'] as const) {
-    if (f[flag] !== undefined && sampler !== 'ddim') throw new UsageError(`ddpm sample: --${flag} applies to --sampler ddim, not ${sampler}`);
-  }
-  for (const flag of ['variance', 'clip-x0'] as const) {
-    if (f[flag] !== undefined && sampler !== 'ddpm') throw new UsageError(`ddpm sample: --${flag} applies to --sampler ddpm, not ${sampler}`);
-  }
+  const choice = samplerFromFlags('ddpm sample', f, T, { sampler: config.sampler });
+  const { sampler } = choice;
   console.log(note);
   console.log(`model: ${checkpoint} (MLPDiffusion, T = ${T}, ${config.hidden} hidden units, ${config.schedule} schedule, ` +
     `${config.dataset}, preset ${config.preset})`);
 
   const n = (f.n as number | undefined) ?? 10_000;
   const generated = await generateWithProgress(model, config, device, {
-    sampler, n, seed: (f.seed as number | undefined) ?? 0, steps, eta: f.eta as number | undefined,
-    skip: f.skip as 'uniform' | 'quad' | undefined, variance: f.variance as 'fixedlarge' | 'fixedsmall' | undefined,
-    clipX0: f['clip-x0'] as number | undefined, engine,
+    ...choice, n, seed: (f.seed as number | undefined) ?? 0, engine,
   });
   for (const p of model.parameters()) p.dispose();
   console.log(`sampled ${n} points in ${generated.seconds.toFixed(2)} s`);

@@ -18,13 +18,14 @@ import { MLPDiffusion } from '../model.js';
 import { makeSchedule, SCHEDULES, type ScheduleName } from '../schedules.js';
 import { chooseEngine, ENGINE_FLAG } from './engine.js';
 import { Trainer, TUTORIAL_TRAIN_SETTINGS, type TrainSettings } from '../train.js';
-import { helpText, parseFlags, UsageError, type FlagSpec } from './args.js';
-import { readFileOrFail, writeFileAtomic } from './files.js';
+import { helpText, parseFlags, refuseChangedFlags, UsageError, type FlagSpec } from './args.js';
+import { readFileOrFail, resumeFolder, writeFileAtomic } from './files.js';
 import { drawSamples, lossPicture, writePicture } from './pictures.js';
-import { Progress } from './progress.js';
+import { imageTrainCommand, isImageTraining } from './image-train-command.js';
+import { trainWithCheckpoints } from './training-loop.js';
 
 const FLAGS: FlagSpec[] = [
-  { name: 'dataset', kind: 'string', choices: DATASETS, default: 's-curve', help: 'the 2-D data set' },
+  { name: 'dataset', kind: 'string', choices: DATASETS, default: 's-curve', help: 'the 2-D data set (images: --dataset mnist|fashion-mnist, see ddpm train --dataset mnist --help)' },
   { name: 'preset', kind: 'string', choices: PRESET_NAMES, default: 'seed', help: PRESET_NAMES.map((p) => `${p}: ${PRESETS[p].summary}`).join(';\n' + ' '.repeat(28)) },
   { name: 'epochs', kind: 'int', min: 0, default: '4000', help: "total epochs (with --resume: the total to reach; default the run's own)" },
   { name: 'batch', kind: 'int', min: 1, default: '128', help: 'batch size' },
@@ -80,12 +81,8 @@ function settingsFromFlags(f: Record<string, unknown>): RunSettings {
   };
 }
 
-/** The folder of a --resume argument (a run folder or a file in it). */
-function resumeFolder(path: string): string {
-  return path.endsWith('.safetensors') ? join(path, '..') : path;
-}
-
 export async function trainCommand(argv: readonly string[]): Promise<void> {
+  if (isImageTraining(argv)) return imageTrainCommand(argv);
   const f = parseFlags('ddpm train', argv, FLAGS);
   if (f === null) {
     process.stdout.write(helpText('ddpm train', DESCRIPTION, FLAGS));
@@ -110,13 +107,7 @@ export async function trainCommand(argv: readonly string[]): Promise<void> {
     const target = f.epochs !== undefined ? requested.epochs : state.settings.epochs ?? requested.epochs;
     run = { ...state.settings, config: state.config, points: state.settings.points ?? 10_000, epochs: target };
     // Every setting a resumed run takes from its checkpoint: giving a different value is an error.
-    const saved = settingsFromResumed(run);
-    for (const key of Object.keys(saved)) {
-      if (f[key] !== undefined && f[key] !== saved[key]) {
-        throw new UsageError(`ddpm train: --${key} ${String(f[key])} differs from the resumed run's ${String(saved[key])}; ` +
-          'a resumed run keeps its settings (leave the flag out)');
-      }
-    }
+    refuseChangedFlags('ddpm train', f, settingsFromResumed(run));
     if (run.epochs < state.epoch) throw new UsageError(`ddpm train: --epochs ${run.epochs} is below the ${state.epoch} epochs the run already has`);
     resumed = { model, state };
   }
@@ -144,34 +135,12 @@ export async function trainCommand(argv: readonly string[]): Promise<void> {
     writeFileAtomic(join(out, 'model.safetensors'), await encodeModel(model, config, trainer.epoch));
   };
 
-  let stop = false;
-  const onInterrupt = (): void => {
-    if (stop) process.exit(130);
-    stop = true;
-    process.stderr.write('\nstopping after this epoch to save a checkpoint (Ctrl-C again to quit now)\n');
-  };
-  process.on('SIGINT', onInterrupt);
   const saveEvery = (f['save-every'] as number | undefined) ?? 100;
-  const firstEpoch = trainer.epoch;
-  const progress = new Progress('train', run.epochs, 'epoch');
-  const start = performance.now();
-  while (trainer.epoch < run.epochs && !stop) {
-    // Up to the next checkpoint (the fused engine reads losses back every --loss-every steps).
-    const untilSave = saveEvery > 0 ? saveEvery - (trainer.epoch % saveEvery) : Infinity;
-    await trainer.runEpochs(Math.min(run.epochs - trainer.epoch, untilSave), (losses) => {
-      progress.update(trainer.epoch, `loss ${losses.at(-1)!.toFixed(4)}`, { count: (trainer.epoch - firstEpoch) * trainer.stepsPerEpoch, unit: 'steps' });
-    });
-    if (saveEvery > 0 && trainer.epoch % saveEvery === 0) await save();
-  }
-  const trainSeconds = (performance.now() - start) / 1000;
-  process.off('SIGINT', onInterrupt);
-  progress.interrupt();
-  await save();
+  const { firstEpoch, steps, seconds: trainSeconds, stopped } = await trainWithCheckpoints(trainer, { epochs: run.epochs, saveEvery, save });
   trainer.dispose();
-  const steps = (trainer.epoch - firstEpoch) * trainer.stepsPerEpoch;
   console.log(`trained ${trainer.epoch - firstEpoch} epochs (${steps} steps) in ${trainSeconds.toFixed(1)} s: ` +
     `${(steps / Math.max(trainSeconds, 1e-9)).toFixed(1)} steps/s; checkpoint ${join(out, 'model.safetensors')}`);
-  if (stop) {
+  if (stopped) {
     console.log(`stopped at epoch ${trainer.epoch}; continue with: ddpm train --resume ${out}`);
     return;
   }

@@ -1,0 +1,95 @@
+// `ddpm sample --checkpoint runs/mnist/model.safetensors`: draws images from an image model.
+// --out FILE.png writes a grid (and FILE-reverse.png, the reverse process); FILE.npy writes the
+// images as a float32 array [n, 28, 28] in [−1, 1]. With a classifier (classifier.safetensors
+// beside the checkpoint, or --classifier FILE) the images are judged and the grid captioned.
+
+import { existsSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { selectDevice, type DeviceChoice } from '../../engine/webgpu/index.js';
+import { checkpointModel } from '../checkpoint.js';
+import { samplingConfig } from '../image-config.js';
+import { decodeClassifier, decodeImageModel } from '../image-checkpoint.js';
+import { formatImageQuality, judgeImages, type ImageQuality } from '../image-quality.js';
+import { encodeNpy } from '../points-format.js';
+import { helpText, parseFlags, UsageError, type FlagSpec } from './args.js';
+import { readFileOrFail, writeFileAtomic } from './files.js';
+import { loadImageDataset } from './image-files.js';
+import { describeImageRun, describeSampler, imageReversePicture, imageSamplesPicture } from './image-pictures.js';
+import { generateWithProgress, writePicture } from './pictures.js';
+import { SAMPLER_FLAGS, samplerFromFlags } from './sampler-flags.js';
+
+const FLAGS: FlagSpec[] = [
+  { name: 'checkpoint', kind: 'string', value: 'FILE', help: 'model.safetensors written by ddpm train --dataset mnist|fashion-mnist' },
+  ...SAMPLER_FLAGS,
+  { name: 'n', kind: 'int', min: 1, default: '64', help: 'number of images' },
+  { name: 'columns', kind: 'int', min: 1, default: '8', help: 'images per row of the grid' },
+  { name: 'seed', kind: 'int', min: 0, default: '0', help: 'seeds x_T and the noise of every step' },
+  { name: 'device', kind: 'string', choices: ['auto', 'cpu', 'webgpu'], default: 'auto', help: 'where to sample' },
+  { name: 'classifier', kind: 'string', value: 'FILE', default: 'classifier.safetensors beside the checkpoint, if there', help: 'judge the images with this classifier' },
+  { name: 'out', kind: 'string', value: 'FILE', help: 'FILE.png: a grid of the images (and FILE-reverse.png); FILE.npy: the images, [n, 28, 28]' },
+];
+
+const DESCRIPTION = 'Draws images from a trained image model (DDIM with the checkpoint\'s steps unless told otherwise).';
+
+/** Whether `path` names a checkpoint of an image model (anything else goes to the 2-D commands, which say what is wrong). */
+export function isImageCheckpoint(path: string | undefined): boolean {
+  if (path === undefined || !existsSync(path) || statSync(path).isDirectory()) return false;
+  return checkpointModel(readFileOrFail(path, 'checkpoint')) === 'MLPImageDiffusion';
+}
+
+export async function imageSampleCommand(argv: readonly string[]): Promise<void> {
+  const f = parseFlags('ddpm sample', argv, FLAGS);
+  if (f === null) {
+    process.stdout.write(helpText('ddpm sample --checkpoint IMAGE-MODEL', DESCRIPTION, FLAGS));
+    return;
+  }
+  const checkpoint = f.checkpoint as string;
+  const out = f.out as string | undefined;
+  if (out === undefined) throw new UsageError('ddpm sample: --out FILE is required (.png for a grid, .npy for the images)');
+  if (!/\.(png|npy)$/i.test(out)) throw new UsageError(`ddpm sample: --out must end in .png or .npy for an image model, got '${out}'`);
+  const classifierFile = (f.classifier as string | undefined) ?? join(checkpoint, '..', 'classifier.safetensors');
+  if (f.classifier !== undefined && !existsSync(classifierFile)) throw new Error(`classifier not found: ${classifierFile}`);
+
+  const { device, note } = await selectDevice((f.device as DeviceChoice | undefined) ?? 'auto');
+  const { model, config, epoch } = decodeImageModel(readFileOrFail(checkpoint, 'checkpoint'), device, checkpoint);
+  const choice = samplerFromFlags('ddpm sample', f, config.numSteps, { sampler: config.sampler, steps: config.samplingSteps });
+  const steps = choice.steps ?? config.numSteps;
+  console.log(note);
+  console.log(`model: ${checkpoint} (MLPImageDiffusion, ${describeImageRun(config)}${epoch !== undefined ? `, epoch ${epoch}` : ''})`);
+
+  const n = (f.n as number | undefined) ?? 64;
+  const generated = await generateWithProgress(model, samplingConfig(config), device, {
+    ...choice, n, seed: (f.seed as number | undefined) ?? 0, engine: 'eager',
+  });
+  model.dispose();
+  console.log(`sampled ${n} images (${describeSampler(choice.sampler, steps)}) in ${generated.seconds.toFixed(2)} s`);
+  if (/\.npy$/i.test(out)) {
+    writeFileAtomic(out, encodeNpy(generated.points, [n, config.height, config.width]));
+    console.log(`wrote ${out}`);
+    return;
+  }
+
+  let quality: ImageQuality | null = null;
+  let classes: readonly string[] = [];
+  if (existsSync(classifierFile)) {
+    const judge = decodeClassifier(readFileOrFail(classifierFile, 'classifier'), device, classifierFile);
+    if (judge.info.dataset !== config.dataset) {
+      throw new Error(`${classifierFile} judges ${judge.info.dataset}, but ${checkpoint} draws ${config.dataset}`);
+    }
+    const data = loadImageDataset(config.dataset);
+    quality = await judgeImages(judge.model, generated.points, data.train, data.test, device);
+    for (const p of judge.model.parameters()) p.dispose();
+    classes = judge.info.classes;
+    console.log(formatImageQuality(quality, classes));
+  } else {
+    console.log(`no classifier at ${classifierFile}: the images are not judged (ddpm train writes one; or give --classifier FILE)`);
+  }
+  const reversePng = out.replace(/\.png$/i, '-reverse.png');
+  const options = { sampler: choice.sampler, steps, epoch };
+  writePicture(out, imageSamplesPicture(generated.points, config, {
+    ...options, count: n, columns: f.columns as number | undefined,
+    labels: quality ? { classes, labels: quality.labels, confidence: quality.confidence } : undefined,
+  }));
+  writePicture(reversePng, imageReversePicture(generated.frames, config, options));
+  console.log(`wrote ${out}, ${reversePng}`);
+}

@@ -1,0 +1,42 @@
+// The sampler flags shared by `ddpm sample` for 2-D points and for images: which sampler, DDIM's
+// steps, η and spacing, DDPM's variance and x̂0 clipping — each checked against the sampler it
+// belongs to and the model's T.
+
+import { SAMPLERS, type SampleOptions, type SamplerName } from '../sample.js';
+import { UsageError, type FlagSpec, type FlagValues } from './args.js';
+
+export const SAMPLER_FLAGS: FlagSpec[] = [
+  { name: 'sampler', kind: 'string', choices: SAMPLERS, default: "the checkpoint's", help: 'tutorial: p_sample_loop; ddpm: Ho et al.; ddim: Song et al.' },
+  { name: 'steps', kind: 'int', min: 1, default: "the checkpoint's (T for the S-curve)", help: 'ddim: number of sampling steps K ≤ T (the other samplers take all T)' },
+  { name: 'eta', kind: 'number', min: 0, default: '0', help: 'ddim: η (0 deterministic, 1 like DDPM)' },
+  { name: 'skip', kind: 'string', choices: ['uniform', 'quad'], default: 'uniform', help: 'ddim: spacing of the K steps' },
+  { name: 'variance', kind: 'string', choices: ['fixedlarge', 'fixedsmall'], default: 'fixedlarge', help: 'ddpm: posterior variance β_t or β̃_t' },
+  { name: 'clip-x0', kind: 'number', min: 0, help: 'ddpm: clip the predicted x̂0 to [−X, X] (in the network\'s units)' },
+];
+
+export type SamplerChoice = Pick<SampleOptions, 'sampler' | 'steps' | 'eta' | 'skip' | 'variance' | 'clipX0'>;
+
+/**
+ * The sampler and its options from the flags, for a model with T steps; `defaults` are the
+ * checkpoint's sampler and (for DDIM) its number of steps.
+ */
+export function samplerFromFlags(command: string, f: FlagValues, T: number, defaults: { sampler: SamplerName; steps?: number }): SamplerChoice {
+  const sampler = (f.sampler as SamplerName | undefined) ?? defaults.sampler;
+  const given = f.steps as number | undefined;
+  if (given !== undefined && given > T) throw new UsageError(`${command}: --steps ${given} exceeds the model's T = ${T}`);
+  if (given !== undefined && sampler !== 'ddim' && given !== T) {
+    throw new UsageError(`${command}: the ${sampler} sampler walks all T = ${T} steps; --steps K < T needs --sampler ddim`);
+  }
+  for (const flag of ['eta', 'skip'] as const) {
+    if (f[flag] !== undefined && sampler !== 'ddim') throw new UsageError(`${command}: --${flag} applies to --sampler ddim, not ${sampler}`);
+  }
+  for (const flag of ['variance', 'clip-x0'] as const) {
+    if (f[flag] !== undefined && sampler !== 'ddpm') throw new UsageError(`${command}: --${flag} applies to --sampler ddpm, not ${sampler}`);
+  }
+  return {
+    sampler,
+    steps: given ?? (sampler === 'ddim' ? Math.min(defaults.steps ?? T, T) : undefined),
+    eta: f.eta as number | undefined, skip: f.skip as 'uniform' | 'quad' | undefined,
+    variance: f.variance as 'fixedlarge' | 'fixedsmall' | undefined, clipX0: f['clip-x0'] as number | undefined,
+  };
+}

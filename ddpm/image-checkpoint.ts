@@ -1,0 +1,118 @@
+// Checkpoints of the image workload as safetensors bytes (the CLI writes them atomically):
+//   model.safetensors       MLPImageDiffusion's state_dict (time_mlp.0.weight, layers.0.weight, …,
+//                           out.bias) and, with the Wiener preconditioning, the training images'
+//                           mean as `data_mean` [H·W] (a buffer, as PyTorch's register_buffer
+//                           would store it); the config (ddpm/image-config.ts) and the epoch in
+//                           __metadata__
+//   classifier.safetensors  the ImageClassifier that judges samples, with its data set, classes,
+//                           width and held-out accuracy in __metadata__
+// The train state (Adam's moments, …) is ddpm/checkpoint.ts's, shared with the S-curve.
+
+import { Rng, type Backend } from '../engine/index.js';
+import { about, hostStateDict } from './checkpoint.js';
+import { ImageClassifier } from './classifier.js';
+import { configFields, oneOf, positiveInt } from './config.js';
+import { imageConfigJson, parseImageConfig, type ImageModelConfig } from './image-config.js';
+import { MLPImageDiffusion } from './image-model.js';
+import { IMAGE_DATASETS, type ImageDatasetName } from './images.js';
+import { decodeSafetensors, encodeSafetensors } from './safetensors.js';
+import { makeSchedule } from './schedules.js';
+
+const MEAN_KEY = 'data_mean';
+
+/** A new MLPImageDiffusion for `config` (the mean image is needed when the config has a data variance). */
+export function buildImageModel(config: ImageModelConfig, rng: Rng, device: Backend, mean: Float32Array | null): MLPImageDiffusion {
+  const { width, height, hidden, depth, timeDim, numSteps, dataVariance } = config;
+  if ((dataVariance === null) !== (mean === null)) {
+    throw new Error(`the Wiener preconditioning needs both the data's variance and its mean image (got ${dataVariance === null ? 'no' : 'a'} variance, ` +
+      `${mean === null ? 'no' : 'a'} mean)`);
+  }
+  const preconditioning = dataVariance !== null && mean !== null
+    ? { alphasBar: makeSchedule(config.schedule, numSteps).alphasBar, mean, variance: dataVariance }
+    : undefined;
+  return new MLPImageDiffusion({ dataDim: width * height, hidden, depth, timeDim, numSteps }, rng, { device, preconditioning });
+}
+
+export async function encodeImageModel(model: MLPImageDiffusion, config: ImageModelConfig, epoch?: number): Promise<Uint8Array> {
+  const pre = model.preconditioning;
+  if ((pre?.variance ?? null) !== config.dataVariance) {
+    throw new Error(`encodeImageModel: the config's data variance ${config.dataVariance} is not the model's ${pre?.variance ?? null}`);
+  }
+  const tensors = await hostStateDict(model);
+  if (pre) tensors.set(MEAN_KEY, { shape: [pre.mean.length], data: pre.mean });
+  const metadata: Record<string, string> = { format: 'pt', config: imageConfigJson(config) };
+  if (epoch !== undefined) metadata.epoch = String(epoch);
+  return encodeSafetensors(tensors, metadata);
+}
+
+/** An image model on `device` from model.safetensors bytes, every key and shape checked. */
+export function decodeImageModel(bytes: Uint8Array, device: Backend, file = 'model.safetensors'):
+  { model: MLPImageDiffusion; config: ImageModelConfig; epoch?: number } {
+  return about(file, () => {
+    const { tensors, metadata } = decodeSafetensors(bytes);
+    if (metadata.config === undefined) throw new Error('no __metadata__.config: not a checkpoint of an image model');
+    const config = parseImageConfig(metadata.config);
+    const d = config.width * config.height;
+    const mean = tensors.get(MEAN_KEY);
+    if (config.dataVariance !== null) {
+      if (mean === undefined) throw new Error(`the config has a data variance but the file has no '${MEAN_KEY}' [${d}]`);
+      if (mean.data.length !== d) throw new Error(`'${MEAN_KEY}' has shape [${mean.shape.join(',')}], expected [${d}]`);
+    } else if (mean !== undefined) {
+      throw new Error(`'${MEAN_KEY}' is present but the config has no data variance (data_variance null)`);
+    }
+    tensors.delete(MEAN_KEY);
+    // The initial weights are overwritten; a fixed seed just fills them.
+    const model = buildImageModel(config, new Rng(0), device, mean?.data ?? null);
+    try {
+      model.loadStateDict(tensors);
+    } catch (e) {
+      model.dispose();
+      throw e;
+    }
+    const epoch = metadata.epoch !== undefined ? Number(metadata.epoch) : undefined;
+    return { model, config, epoch };
+  });
+}
+
+export interface ClassifierInfo {
+  dataset: ImageDatasetName;
+  classes: readonly string[];
+  hidden: number;
+  /** Share of the held-out images it classifies right. */
+  testAccuracy: number;
+  epochs: number;
+}
+
+export async function encodeClassifier(model: ImageClassifier, info: ClassifierInfo): Promise<Uint8Array> {
+  return encodeSafetensors(await hostStateDict(model), {
+    format: 'pt',
+    config: JSON.stringify({
+      model: 'ImageClassifier', dataset: info.dataset, classes: info.classes, num_units: info.hidden,
+      input_size: model.dataDim, test_accuracy: info.testAccuracy, epochs: info.epochs,
+    }),
+  });
+}
+
+export function decodeClassifier(bytes: Uint8Array, device: Backend, file = 'classifier.safetensors'): { model: ImageClassifier; info: ClassifierInfo } {
+  return about(file, () => {
+    const { tensors, metadata } = decodeSafetensors(bytes);
+    const field = configFields(metadata.config ?? '');
+    field('model', (v) => v === 'ImageClassifier', '"ImageClassifier"');
+    const info: ClassifierInfo = {
+      dataset: field('dataset', oneOf(IMAGE_DATASETS), `one of ${IMAGE_DATASETS.join(', ')}`),
+      classes: field('classes', (v) => Array.isArray(v) && v.length >= 2 && v.every((c) => typeof c === 'string'), 'a list of ≥ 2 class names'),
+      hidden: field('num_units', positiveInt, 'a positive integer'),
+      testAccuracy: field('test_accuracy', (v) => typeof v === 'number' && v >= 0 && v <= 1, 'a share in [0, 1]'),
+      epochs: field('epochs', positiveInt, 'a positive integer'),
+    };
+    const inputs = field<number>('input_size', positiveInt, 'a positive integer');
+    const model = new ImageClassifier(inputs, info.classes.length, new Rng(0), { hidden: info.hidden, device });
+    try {
+      model.loadStateDict(tensors);
+    } catch (e) {
+      for (const p of model.parameters()) p.dispose();
+      throw e;
+    }
+    return { model, info };
+  });
+}

@@ -1,0 +1,113 @@
+// The quality of generated images, judged without a person and always beside what real images
+// score (held-out ones the models never saw):
+//   confident  the share the classifier (ddpm/classifier.ts) gives one class with p ≥ 0.9
+//   classes    how the samples spread over the classes (counts, and their entropy / log C:
+//              1 when even, 0 when all are one class)
+//   nearest    the Euclidean distance (in [−1, 1] pixel units) from each image to its nearest
+//              training image: a copy is at 0; held-out real images show the usual distance
+
+import type { Backend } from '../engine/index.js';
+import { accuracy, classify, nearestDistances, type ImageClassifier } from './classifier.js';
+import type { ImageSet } from './images.js';
+
+export const CONFIDENT = 0.9;
+
+export interface DistanceSummary {
+  n: number;
+  min: number;
+  median: number;
+  mean: number;
+}
+
+export interface ImageQuality {
+  /** Samples judged. */
+  n: number;
+  /** The classifier's accuracy on the held-out images. */
+  classifierAccuracy: number;
+  /** Share of samples, and of held-out real images, classified with p ≥ CONFIDENT. */
+  confident: number;
+  realConfident: number;
+  /** Samples per predicted class, and among the confident ones. */
+  classCounts: number[];
+  confidentCounts: number[];
+  /** Entropy of classCounts / log(C): 1 when the classes are even, 0 when all samples are one class. */
+  spread: number;
+  /** The predicted class and its probability, per sample. */
+  labels: Int32Array;
+  confidence: Float32Array;
+  /** Distances to the nearest training image: of the first samples, and of as many held-out images. */
+  nearest: DistanceSummary;
+  realNearest: DistanceSummary;
+}
+
+function summarize(d: Float32Array): DistanceSummary {
+  const sorted = Float64Array.from(d).sort();
+  const n = sorted.length;
+  const median = n % 2 === 1 ? sorted[(n - 1) / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+  return { n, min: sorted[0], median, mean: sorted.reduce((a, b) => a + b, 0) / n };
+}
+
+/** Entropy of the counts over log(number of classes), in [0, 1]. */
+export function classSpread(counts: readonly number[]): number {
+  const total = counts.reduce((a, b) => a + b, 0);
+  if (total === 0 || counts.length < 2) return 0;
+  let h = 0;
+  for (const c of counts) if (c > 0) h -= (c / total) * Math.log(c / total);
+  return h / Math.log(counts.length);
+}
+
+/**
+ * Judges `samples` [n, D] (in [−1, 1]) against the data: the classifier on them and on the
+ * held-out `test` images; nearest-training-image distances for the first `nearestCount` samples
+ * and as many held-out images (the search is n × |train| × D, so it is capped).
+ */
+export async function judgeImages(classifier: ImageClassifier, samples: Float32Array, train: ImageSet, test: ImageSet,
+  device: Backend, options: { nearestCount?: number } = {}): Promise<ImageQuality> {
+  const d = train.width * train.height;
+  if (samples.length === 0 || samples.length % d !== 0) throw new Error(`judgeImages: expected [n, ${d}] samples, got ${samples.length} values`);
+  const n = samples.length / d;
+  const C = classifier.classes;
+  const real = await classify(classifier, test.images, device);
+  const { labels, confidence } = await classify(classifier, samples, device);
+  const classCounts = new Array<number>(C).fill(0);
+  const confidentCounts = new Array<number>(C).fill(0);
+  labels.forEach((l, i) => {
+    classCounts[l]++;
+    if (confidence[i] >= CONFIDENT) confidentCounts[l]++;
+  });
+  const share = (p: Float32Array): number => p.reduce((s, v) => s + (v >= CONFIDENT ? 1 : 0), 0) / p.length;
+  const m = Math.min(options.nearestCount ?? 200, n, test.labels.length);
+  return {
+    n,
+    classifierAccuracy: accuracy(real.labels, test.labels),
+    confident: share(confidence),
+    realConfident: share(real.confidence),
+    classCounts, confidentCounts, spread: classSpread(classCounts), labels, confidence,
+    nearest: summarize(nearestDistances(samples.subarray(0, m * d), train.images, d)),
+    realNearest: summarize(nearestDistances(test.images.subarray(0, m * d), train.images, d)),
+  };
+}
+
+const percent = (x: number): string => `${(100 * x).toFixed(1)} %`;
+
+/** A few lines for the terminal. */
+export function formatImageQuality(q: ImageQuality, classes: readonly string[]): string {
+  return [
+    `classifier: ${percent(q.classifierAccuracy)} right on held-out images`,
+    `confident (p ≥ ${CONFIDENT}): ${percent(q.confident)} of ${q.n} samples (held-out real images: ${percent(q.realConfident)})`,
+    `classes: ${q.classCounts.map((c, k) => `${classes[k]} ${c}`).join(', ')}; spread ${q.spread.toFixed(3)} (1 = even)`,
+    `nearest training image: median ${q.nearest.median.toFixed(2)}, min ${q.nearest.min.toFixed(2)} over ${q.nearest.n} samples ` +
+      `(held-out real images: median ${q.realNearest.median.toFixed(2)}, min ${q.realNearest.min.toFixed(2)})`,
+  ].join('\n');
+}
+
+/** The report as plain JSON for metrics.json (per-sample labels left out). */
+export function imageQualityJson(q: ImageQuality, classes: readonly string[]): Record<string, unknown> {
+  return {
+    samples: q.n, confidence_threshold: CONFIDENT, classifier_test_accuracy: q.classifierAccuracy,
+    confident_share: q.confident, real_confident_share: q.realConfident,
+    class_counts: Object.fromEntries(classes.map((c, k) => [c, q.classCounts[k]])),
+    confident_class_counts: Object.fromEntries(classes.map((c, k) => [c, q.confidentCounts[k]])),
+    class_spread: q.spread, nearest_train_distance: q.nearest, real_nearest_train_distance: q.realNearest,
+  };
+}

