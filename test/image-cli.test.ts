@@ -104,7 +104,7 @@ test('image runs: bad flags and missing data get a clear message and a non-zero 
     [['train', '--dataset', 'mnist', '--steps', '20', '--sample-steps', '30'], 2, /--sample-steps 30 exceeds T = 20/],
     [['train', '--dataset', 'mnist', '--sampler', 'ddpm', '--sample-steps', '30'], 2, /--sample-steps applies to --sampler ddim/],
     [['train', '--dataset', 'mnist', '--preconditioning', 'edm'], 2, /--preconditioning must be one of wiener, none, got 'edm'/],
-    [['train', '--dataset', 'cifar'], 2, /--dataset must be one of s-curve.*got 'cifar'/],
+    [['train', '--dataset', 'cifar'], 2, /--dataset must be one of s-curve.*, mnist, fashion-mnist, got 'cifar'/],
     [['train', '--dataset', 'fashion-mnist', '--device', 'cpu'], 1, /fashion-mnist: no .*empty\/train-images-idx3-ubyte\.gz .*apt-get install dataset-fashion-mnist/, { FASHION_MNIST_DIR: empty }],
     [['sample', '--checkpoint', ckpt, '--out', 'x.csv'], 2, /--out must end in \.png or \.npy for an image model/],
     [['sample', '--checkpoint', ckpt, '--steps', '51', '--out', 'x.png', '--device', 'cpu'], 2, /--steps 51 exceeds the model's T = 50/],

@@ -62,7 +62,7 @@ export async function imageSampleCommand(argv: readonly string[]): Promise<void>
     ...choice, n, seed: (f.seed as number | undefined) ?? 0, engine: 'eager',
   });
   model.dispose();
-  console.log(`sampled ${n} images (${describeSampler(choice.sampler, steps)}) in ${generated.seconds.toFixed(2)} s`);
+  console.log(`sampled ${n} images (${describeSampler(choice.sampler, steps, choice.eta)}) in ${generated.seconds.toFixed(2)} s`);
   if (/\.npy$/i.test(out)) {
     writeFileAtomic(out, encodeNpy(generated.points, [n, config.height, config.width]));
     console.log(`wrote ${out}`);
@@ -85,7 +85,7 @@ export async function imageSampleCommand(argv: readonly string[]): Promise<void>
     console.log(`no classifier at ${classifierFile}: the images are not judged (ddpm train writes one; or give --classifier FILE)`);
   }
   const reversePng = out.replace(/\.png$/i, '-reverse.png');
-  const options = { sampler: choice.sampler, steps, epoch };
+  const options = { sampler: choice.sampler, steps, eta: choice.eta, epoch };
   writePicture(out, imageSamplesPicture(generated.points, config, {
     ...options, count: n, columns: f.columns as number | undefined,
     labels: quality ? { classes, labels: quality.labels, confidence: quality.confidence } : undefined,

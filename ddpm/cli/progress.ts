@@ -20,17 +20,21 @@ export class Progress {
   private lastLine = -Infinity;
   private drawn = false;
 
+  /**
+   * `from`: units already done when the work (re)started — a resumed run's epochs — so the time
+   * left is estimated from this run's pace alone.
+   */
   constructor(private readonly label: string, private readonly total: number, private readonly unit: string,
-    private readonly stream: ProgressStream = process.stderr, private readonly interval = 10) {}
+    private readonly stream: ProgressStream = process.stderr, private readonly interval = 10, private readonly from = 0) {}
 
   /** `done` of `total` units finished; `fields` are shown after the count (e.g. "loss 0.4312"). */
   update(done: number, fields: string, rate?: { count: number; unit: string }): void {
     const elapsed = (performance.now() - this.start) / 1000;
-    const eta = done > 0 ? (elapsed / done) * (this.total - done) : NaN;
+    const eta = done > this.from ? (elapsed / (done - this.from)) * (this.total - done) : NaN;
     const speed = rate ? `${(rate.count / Math.max(elapsed, 1e-9)).toFixed(1)} ${rate.unit}/s` : '';
     const count = `${this.unit} ${done}/${this.total}`;
     const finished = done >= this.total;
-    const tail = [fields, speed, finished ? clock(elapsed) : done > 0 ? `ETA ${clock(eta)}` : ''].filter(Boolean).join('  ');
+    const tail = [fields, speed, finished ? clock(elapsed) : done > this.from ? `ETA ${clock(eta)}` : ''].filter(Boolean).join('  ');
     if (this.stream.isTTY) {
       const width = 24;
       const filled = Math.round((width * done) / Math.max(this.total, 1));

@@ -1,6 +1,7 @@
 // `ddpm sample`: loads a checkpoint (ours, or a state_dict saved from PyTorch as safetensors)
 // and draws points with the tutorial's sampler, DDPM's or DDIM's; writes them as .npy or .csv,
 // optionally with a PNG of the samples beside the data and of the reverse process.
+// A checkpoint of an image model goes to image-sample-command.ts.
 
 import { selectDevice, type DeviceChoice } from '../../engine/webgpu/index.js';
 import { decodeModel } from '../checkpoint.js';

@@ -1,4 +1,5 @@
-// `ddpm train`: trains MLPDiffusion on a 2-D data set and writes, into --out DIR:
+// `ddpm train`: trains MLPDiffusion on a 2-D data set (image data sets go to
+// image-train-command.ts) and writes, into --out DIR:
 //   model.safetensors        the weights (PyTorch state_dict keys) and the model config
 //   train-state.safetensors  Adam's moments, the epoch and the random stream's position (--resume)
 //   metrics.json             every setting, the loss per epoch, quality, wall time, steps/s, device
@@ -14,6 +15,7 @@ import { selectDevice, type DeviceChoice } from '../../engine/webgpu/index.js';
 import { decodeModel, decodeTrainState, encodeModel, encodeTrainState } from '../checkpoint.js';
 import { PRESET_NAMES, PRESETS, modelConfigJson, type ModelConfig, type PresetName } from '../config.js';
 import { DATASETS, makeDataset, type DatasetName } from '../data.js';
+import { IMAGE_DATASETS } from '../images.js';
 import { MLPDiffusion } from '../model.js';
 import { makeSchedule, SCHEDULES, type ScheduleName } from '../schedules.js';
 import { chooseEngine, ENGINE_FLAG } from './engine.js';
@@ -25,7 +27,7 @@ import { imageTrainCommand, isImageTraining } from './image-train-command.js';
 import { trainWithCheckpoints } from './training-loop.js';
 
 const FLAGS: FlagSpec[] = [
-  { name: 'dataset', kind: 'string', choices: DATASETS, default: 's-curve', help: 'the 2-D data set (images: --dataset mnist|fashion-mnist, see ddpm train --dataset mnist --help)' },
+  { name: 'dataset', kind: 'string', choices: [...DATASETS, ...IMAGE_DATASETS], default: 's-curve', help: 'a 2-D data set, or images (ddpm train --dataset mnist --help lists their flags)' },
   { name: 'preset', kind: 'string', choices: PRESET_NAMES, default: 'seed', help: PRESET_NAMES.map((p) => `${p}: ${PRESETS[p].summary}`).join(';\n' + ' '.repeat(28)) },
   { name: 'epochs', kind: 'int', min: 0, default: '4000', help: "total epochs (with --resume: the total to reach; default the run's own)" },
   { name: 'batch', kind: 'int', min: 1, default: '128', help: 'batch size' },

@@ -28,7 +28,7 @@ export async function trainWithCheckpoints<M extends NoisePredictor & E.Module>(
   };
   process.on('SIGINT', onInterrupt);
   const firstEpoch = trainer.epoch;
-  const progress = new Progress('train', epochs, 'epoch');
+  const progress = new Progress('train', epochs, 'epoch', process.stderr, 10, firstEpoch);
   const start = performance.now();
   try {
     while (trainer.epoch < epochs && !stop) {

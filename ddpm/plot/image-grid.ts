@@ -36,6 +36,8 @@ export function imageGrid(images: Float32Array, opts: ImageGridOptions): Raster 
   const captionH = opts.captions ? textHeight(1) + 4 : 0;
   const titleH = opts.title ? textHeight(2) + 8 : 0;
   const [tileW, tileH] = [width * scale, height * scale + captionH];
+  // A caption is cut to leave a character's room before the next tile's.
+  const captionChars = Math.max(1, Math.floor(tileW / (textWidth('00') - textWidth('0'))) - 1);
   const rows = Math.ceil(n / columns);
   const cols = Math.min(columns, n);
   const figureW = Math.max(2 * pad + cols * tileW + (cols - 1) * gap, opts.title ? 2 * pad + textWidth(opts.title, 2) : 0);
@@ -54,7 +56,7 @@ export function imageGrid(images: Float32Array, opts: ImageGridOptions): Raster 
       }
     }
     const caption = opts.captions?.[k];
-    if (caption) figure.text(left, top + height * scale + 3, caption.slice(0, Math.max(1, Math.floor(tileW / textWidth('0')))), COLORS.muted, 1);
+    if (caption) figure.text(left, top + height * scale + 3, caption.slice(0, captionChars), COLORS.muted, 1);
   }
   return figure;
 }
