@@ -4,11 +4,15 @@
 // classifier, `ddpm sample` on an image checkpoint writes a captioned grid and .npy images, and
 // bad flags or missing data fail with a clear message and a non-zero status.
 
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import * as E from '../engine/index.js';
+import { ImageClassifier } from '../ddpm/classifier.js';
+import { encodeClassifier } from '../ddpm/image-checkpoint.js';
+import { FASHION_CLASSES } from '../ddpm/images.js';
 import { decodeSafetensors } from '../ddpm/safetensors.js';
 import { runDdpm, runDdpmWith } from './helpers.js';
 import { decodePng } from './png-reader.js';
@@ -94,10 +98,13 @@ test('ddpm sample on an image checkpoint: a captioned grid, the reverse strip an
   assert.ok(images.every(Number.isFinite), 'finite pixels');
 });
 
-test('image runs: bad flags and missing data get a clear message and a non-zero status', () => {
+test('image runs: bad flags and missing data get a clear message and a non-zero status', async () => {
   const ckpt = join(run, 'model.safetensors');
   const empty = join(dir, 'empty');
   mkdirSync(empty);
+  const fashionJudge = join(dir, 'fashion-classifier.safetensors');
+  writeFileSync(fashionJudge, await encodeClassifier(new ImageClassifier(784, 10, new E.Rng(0), { hidden: 8, device: E.cpu }),
+    { dataset: 'fashion-mnist', classes: FASHION_CLASSES, hidden: 8, testAccuracy: 0.5, epochs: 1 }));
   const cases: [string[], number, RegExp, Record<string, string>?][] = [
     [['train', '--dataset', 'mnist', '--time-dim', '7'], 2, /--time-dim must be even, got 7/],
     [['train', '--dataset', 'mnist', '--images', '9000', '--device', 'cpu'], 2, /--images 9000 exceeds the 8000 training images of mnist/],
@@ -110,6 +117,7 @@ test('image runs: bad flags and missing data get a clear message and a non-zero 
     [['sample', '--checkpoint', ckpt, '--steps', '51', '--out', 'x.png', '--device', 'cpu'], 2, /--steps 51 exceeds the model's T = 50/],
     [['sample', '--checkpoint', ckpt, '--sampler', 'ddpm', '--eta', '1', '--out', 'x.png', '--device', 'cpu'], 2, /--eta applies to --sampler ddim/],
     [['sample', '--checkpoint', ckpt, '--classifier', join(dir, 'none.safetensors'), '--out', 'x.png'], 1, /classifier not found: .*none\.safetensors/],
+    [['sample', '--checkpoint', ckpt, '--classifier', fashionJudge, '--out', 'x.png', '--device', 'cpu'], 1, /fashion-classifier\.safetensors judges fashion-mnist, but .*model\.safetensors draws mnist/],
   ];
   for (const [args, status, message, env] of cases) {
     const r = runDdpmWith({ cwd: dir, env }, ...args);

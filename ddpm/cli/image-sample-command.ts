@@ -54,6 +54,11 @@ export async function imageSampleCommand(argv: readonly string[]): Promise<void>
   const { model, config, epoch } = decodeImageModel(readFileOrFail(checkpoint, 'checkpoint'), device, checkpoint);
   const choice = samplerFromFlags('ddpm sample', f, config.numSteps, { sampler: config.sampler, steps: config.samplingSteps });
   const steps = choice.steps ?? config.numSteps;
+  // The classifier is checked before the sampling it would judge.
+  const judge = existsSync(classifierFile) ? decodeClassifier(readFileOrFail(classifierFile, 'classifier'), device, classifierFile) : null;
+  if (judge && judge.info.dataset !== config.dataset) {
+    throw new Error(`${classifierFile} judges ${judge.info.dataset}, but ${checkpoint} draws ${config.dataset}`);
+  }
   console.log(note);
   console.log(`model: ${checkpoint} (MLPImageDiffusion, ${describeImageRun(config)}${epoch !== undefined ? `, epoch ${epoch}` : ''})`);
 
@@ -63,32 +68,26 @@ export async function imageSampleCommand(argv: readonly string[]): Promise<void>
   });
   model.dispose();
   console.log(`sampled ${n} images (${describeSampler(choice.sampler, steps, choice.eta)}) in ${generated.seconds.toFixed(2)} s`);
+
+  let quality: ImageQuality | null = null;
+  if (judge) {
+    const data = loadImageDataset(config.dataset);
+    quality = await judgeImages(judge.model, generated.points, data.train, data.test, device);
+    for (const p of judge.model.parameters()) p.dispose();
+    console.log(formatImageQuality(quality, judge.info.classes));
+  } else {
+    console.log(`no classifier at ${classifierFile}: the images are not judged (ddpm train writes one; or give --classifier FILE)`);
+  }
   if (/\.npy$/i.test(out)) {
     writeFileAtomic(out, encodeNpy(generated.points, [n, config.height, config.width]));
     console.log(`wrote ${out}`);
     return;
   }
-
-  let quality: ImageQuality | null = null;
-  let classes: readonly string[] = [];
-  if (existsSync(classifierFile)) {
-    const judge = decodeClassifier(readFileOrFail(classifierFile, 'classifier'), device, classifierFile);
-    if (judge.info.dataset !== config.dataset) {
-      throw new Error(`${classifierFile} judges ${judge.info.dataset}, but ${checkpoint} draws ${config.dataset}`);
-    }
-    const data = loadImageDataset(config.dataset);
-    quality = await judgeImages(judge.model, generated.points, data.train, data.test, device);
-    for (const p of judge.model.parameters()) p.dispose();
-    classes = judge.info.classes;
-    console.log(formatImageQuality(quality, classes));
-  } else {
-    console.log(`no classifier at ${classifierFile}: the images are not judged (ddpm train writes one; or give --classifier FILE)`);
-  }
   const reversePng = out.replace(/\.png$/i, '-reverse.png');
   const options = { sampler: choice.sampler, steps, eta: choice.eta, epoch };
   writePicture(out, imageSamplesPicture(generated.points, config, {
     ...options, count: n, columns: f.columns as number | undefined,
-    labels: quality ? { classes, labels: quality.labels, confidence: quality.confidence } : undefined,
+    labels: quality && judge ? { classes: judge.info.classes, labels: quality.labels, confidence: quality.confidence } : undefined,
   }));
   writePicture(reversePng, imageReversePicture(generated.frames, config, options));
   console.log(`wrote ${out}, ${reversePng}`);
