@@ -31,7 +31,7 @@ import { isImageCheckpoint } from './image-sample-command.js';
 import { imageLossPicture, imageReversePicture, imageSamplesPicture } from './image-pictures.js';
 import { generateWithProgress, writePicture } from './pictures.js';
 import { Progress } from './progress.js';
-import { trainWithCheckpoints } from './training-loop.js';
+import { readResumePair, trainWithCheckpoints } from './training-loop.js';
 
 const DEFAULT_EPOCHS = 20;
 const CLASSIFIER = { hidden: 256, epochs: 5, lr: 1e-3 };
@@ -135,14 +135,8 @@ export async function imageTrainCommand(argv: readonly string[]): Promise<void> 
   let run: ImageRun;
   let resumed: { model: MLPImageDiffusion; state: SavedTrainState<ImageModelConfig> } | null = null;
   if (f.resume !== undefined) {
-    const dir = resumeFolder(f.resume as string);
-    const modelPath = join(dir, 'model.safetensors'), statePath = join(dir, 'train-state.safetensors');
-    const { model, epoch } = decodeImageModel(readFileOrFail(modelPath, 'checkpoint'), device, modelPath);
-    const state = decodeTrainState(readFileOrFail(statePath, 'train state'), model, statePath, parseImageConfig);
-    if (epoch !== state.epoch) {
-      throw new Error(`${modelPath} is from epoch ${epoch ?? '(none recorded)'} but ${statePath} from epoch ${state.epoch}: ` +
-        'they are not one checkpoint (was a save interrupted?)');
-    }
+    const { model, state } = readResumePair(f.resume as string, (bytes, file) => decodeImageModel(bytes, device, file),
+      (bytes, m, file) => decodeTrainState(bytes, m, file, parseImageConfig));
     const { batch, lr, clip, seed } = state.settings;
     run = { batch, lr, clip, seed, config: state.config, images: state.settings.images ?? null,
       epochs: (f.epochs as number | undefined) ?? state.settings.epochs ?? DEFAULT_EPOCHS };

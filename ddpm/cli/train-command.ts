@@ -21,10 +21,10 @@ import { makeSchedule, SCHEDULES, type ScheduleName } from '../schedules.js';
 import { chooseEngine, ENGINE_FLAG } from './engine.js';
 import { Trainer, TUTORIAL_TRAIN_SETTINGS, type TrainSettings } from '../train.js';
 import { helpText, parseFlags, refuseChangedFlags, UsageError, type FlagSpec } from './args.js';
-import { readFileOrFail, resumeFolder, writeFileAtomic } from './files.js';
+import { resumeFolder, writeFileAtomic } from './files.js';
 import { drawSamples, lossPicture, writePicture } from './pictures.js';
 import { imageTrainCommand, isImageTraining } from './image-train-command.js';
-import { trainWithCheckpoints } from './training-loop.js';
+import { readResumePair, trainWithCheckpoints } from './training-loop.js';
 
 const FLAGS: FlagSpec[] = [
   { name: 'dataset', kind: 'string', choices: [...DATASETS, ...IMAGE_DATASETS], default: 's-curve', help: 'a 2-D data set, or images (ddpm train --dataset mnist --help lists their flags)' },
@@ -98,14 +98,8 @@ export async function trainCommand(argv: readonly string[]): Promise<void> {
   let run = requested;
   let resumed: { model: MLPDiffusion; state: ReturnType<typeof decodeTrainState> } | null = null;
   if (f.resume !== undefined) {
-    const dir = resumeFolder(f.resume as string);
-    const modelPath = join(dir, 'model.safetensors'), statePath = join(dir, 'train-state.safetensors');
-    const { model, epoch } = decodeModel(readFileOrFail(modelPath, 'checkpoint'), device, modelPath);
-    const state = decodeTrainState(readFileOrFail(statePath, 'train state'), model, statePath);
-    if (epoch !== state.epoch) {
-      throw new Error(`${modelPath} is from epoch ${epoch ?? '(none recorded)'} but ${statePath} from epoch ${state.epoch}: ` +
-        'they are not one checkpoint (was a save interrupted?)');
-    }
+    const { model, state } = readResumePair(f.resume as string, (bytes, file) => decodeModel(bytes, device, file),
+      (bytes, m, file) => decodeTrainState(bytes, m, file));
     const target = f.epochs !== undefined ? requested.epochs : state.settings.epochs ?? requested.epochs;
     run = { ...state.settings, config: state.config, points: state.settings.points ?? 10_000, epochs: target };
     // Every setting a resumed run takes from its checkpoint: giving a different value is an error.

@@ -1,7 +1,9 @@
 // Loss functions, built from differentiable ops so their gradients come for free.
 
+import type { Backend } from '../backend.js';
 import { tensor } from '../creation.js';
 import { describe, expectSameDevice, fail } from '../errors.js';
+import { keep } from '../scope.js';
 import { sameShape } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { checkIndices, embedding } from './embedding.js';
@@ -29,11 +31,24 @@ export function crossEntropy(logits: Tensor, labels: Tensor): Tensor {
   if (labels.dtype !== 'int32' || labels.rank !== 1 || labels.shape[0] !== batch) {
     fail('crossEntropy', `expected labels [${batch}] int32 for ${describe(logits, 'logits')}, got ${describe(labels, 'labels')}`);
   }
-  const identity = new Float32Array(classes * classes);
-  for (let c = 0; c < classes; c++) identity[c * classes + c] = 1;
-  const eye = tensor(identity, [classes, classes], { device: logits.device });
+  const eye = identity(classes, logits.device);
   checkIndices('crossEntropy', labels, eye);
   const picked = sum(mul(logSoftmax(logits), embedding(labels, eye)));  // Σ_b log p[b, label_b]
-  eye.dispose();
   return neg(mul(picked, 1 / batch));
+}
+
+/** The C×C identity on each device, uploaded once (not at every training step) and kept. */
+const identities = new WeakMap<Backend, Map<number, Tensor>>();
+
+function identity(classes: number, device: Backend): Tensor {
+  const mine = identities.get(device) ?? new Map<number, Tensor>();
+  identities.set(device, mine);
+  let eye = mine.get(classes);
+  if (eye === undefined) {
+    const values = new Float32Array(classes * classes);
+    for (let c = 0; c < classes; c++) values[c * classes + c] = 1;
+    eye = keep(tensor(values, [classes, classes], { device }));
+    mine.set(classes, eye);
+  }
+  return eye;
 }
