@@ -54,10 +54,12 @@ export function encodeSafetensors(tensors: ReadonlyMap<string, NamedTensor>, met
 export function decodeSafetensors(bytes: Uint8Array): SafetensorsFile {
   if (bytes.length < 8) throw new SafetensorsError(`file is ${bytes.length} bytes, too short for the 8-byte header length`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const headerLength = Number(view.getBigUint64(0, true));
-  if (headerLength > bytes.length - 8) {
-    throw new SafetensorsError(`bad header: it claims ${headerLength} bytes but the file has ${bytes.length - 8} after the length (truncated file?)`);
+  // Compared and printed as a BigInt: a u64 above 2^53 would be rounded as a Number.
+  const claimed = view.getBigUint64(0, true);
+  if (claimed > BigInt(bytes.length - 8)) {
+    throw new SafetensorsError(`bad header: it claims ${claimed} bytes but the file has ${bytes.length - 8} after the length (truncated file?)`);
   }
+  const headerLength = Number(claimed); // exact: at most the file's length
   let header: Record<string, unknown>;
   try {
     header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, 8 + headerLength)));

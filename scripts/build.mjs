@@ -5,10 +5,10 @@
 // (web/worker.ts) are each one self-contained file; nothing Node-only may be reachable from
 // them (esbuild fails on a `node:` import; the one reference to Dawn's Node bindings, behind the
 // check for navigator.gpu in engine/webgpu/device.ts, resolves to a module that throws).
-// WGSL sources are imported as text. Type checking is tsc's job (`npm run typecheck`); this
-// step only strips types and bundles.
+// WGSL sources are imported as text; DDPM_VERSION is package.json's version (`ddpm --version`).
+// Type checking is tsc's job (`npm run typecheck`); this step only strips types and bundles.
 import { build } from 'esbuild';
-import { copyFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 function files(dir, suffix) {
@@ -31,6 +31,8 @@ const entryPoints = [
   'web/serve.ts',
 ];
 
+const { version } = JSON.parse(readFileSync('package.json', 'utf8'));
+
 rmSync('build', { recursive: true, force: true });
 await build({
   entryPoints,
@@ -44,6 +46,7 @@ await build({
   target: 'node20',
   packages: 'external',
   loader: { '.wgsl': 'text' },
+  define: { DDPM_VERSION: JSON.stringify(version) },
   sourcemap: 'inline',
   logLevel: 'warning',
 });

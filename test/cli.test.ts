@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { decodeSafetensors } from '../ddpm/safetensors.js';
-import { runDdpm } from './helpers.js';
+import { repoRoot, runDdpm } from './helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ddpm-cli-'));
 const run = join(dir, 'run');
@@ -110,6 +110,12 @@ test('bad flags and impossible values: a clear message and a non-zero status', (
   }
   assert.match(ok(ddpm('train', '--help')), /--resume DIR\|FILE/);
   assert.match(ok(ddpm('sample', '--help')), /--sampler tutorial\|ddpm\|ddim/);
+});
+
+test('ddpm --version prints the version in package.json', () => {
+  const { version } = JSON.parse(readFileSync(join(repoRoot(), 'package.json'), 'utf8')) as { version: string };
+  assert.is(ok(ddpm('--version')), `ddpm ${version}\n`);
+  assert.match(ok(ddpm('--help')), /'ddpm --version' prints the version/);
 });
 
 test.after(() => rmSync(dir, { recursive: true, force: true }));

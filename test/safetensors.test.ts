@@ -52,6 +52,16 @@ test('corrupt files: each error names the problem', () => {
   for (const [bytes, expected] of cases) assert.throws(() => decodeSafetensors(bytes), expected);
 });
 
+test('a huge header length is refused and printed exactly, not rounded to a float', () => {
+  for (const claimed of [2n ** 60n, 2n ** 53n + 1n, 2n ** 64n - 1n]) {
+    const bytes = new Uint8Array(16);
+    new DataView(bytes.buffer).setBigUint64(0, claimed, true);
+    assert.throws(() => decodeSafetensors(bytes), (e: Error) =>
+      e.message === `safetensors: bad header: it claims ${claimed} bytes but the file has 8 after the length (truncated file?)`);
+  }
+  assert.throws(() => decodeSafetensors(withRawHeader('{}', 0).subarray(0, 9)), /it claims 2 bytes but the file has 1 after/);
+});
+
 test('a tensor whose data does not fit its shape is refused when writing', () => {
   assert.throws(() => encodeSafetensors(new Map([['w', { shape: [2, 2], data: new Float32Array(3) }]])), /tensor 'w' has shape \[2,2\] but 3 values/);
 });

@@ -1,10 +1,11 @@
 // The page's build and server, without a browser: the browser bundles (build/www, described by
 // esbuild's metafile build/www-meta.json) contain no Node-only module and import nothing at run
 // time; the page's files are all there; the static server serves them with the types a browser
-// needs and nothing outside its folder.
+// needs and nothing outside its folder; `node build/web/serve.js` refuses a bad command line.
 
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
@@ -77,6 +78,31 @@ test('static server: serves the page with browser types, 404 for missing files, 
   } finally {
     await server.close();
   }
+});
+
+test('serve.js: an unknown flag, a missing value or a bad port is refused with status 2; --help prints the usage', () => {
+  // A time limit, so that a server started despite a bad flag is stopped rather than left running.
+  const serve = (...args: string[]) => spawnSync(process.execPath, [join(repoRoot(), 'build', 'web', 'serve.js'), ...args],
+    { cwd: repoRoot(), encoding: 'utf8', timeout: 10_000 });
+  const cases: [string[], RegExp][] = [
+    [['--bogus'], /^serve\.js: unknown flag --bogus \(see serve\.js --help\)\nusage: node build\/web\/serve\.js \[--port N\]/],
+    [['--port', 'abc'], /^serve\.js: --port must be a whole number from 0 to 65535, got 'abc'/],
+    [['--port=65536'], /^serve\.js: --port must be a whole number from 0 to 65535, got '65536'/],
+    [['--port', '-1'], /^serve\.js: --port must be a whole number from 0 to 65535, got '-1'/],
+    [['--port'], /^serve\.js: --port needs a value/],
+    [['--host'], /^serve\.js: --host needs a value/],
+    [['8080'], /^serve\.js: unexpected argument '8080'/],
+  ];
+  for (const [args, message] of cases) {
+    const r = serve(...args);
+    assert.is(r.signal, null, `serve.js ${args.join(' ')} did not exit: it was serving (${r.stdout.trim()})`);
+    assert.is(r.status, 2, `serve.js ${args.join(' ')} → status ${r.status}: ${r.stderr}`);
+    assert.match(r.stderr, message);
+    assert.is(r.stdout, '');
+  }
+  const help = serve('--help');
+  assert.is(help.status, 0);
+  assert.match(help.stdout, /usage: node build\/web\/serve\.js \[flags\][\s\S]*--port N[\s\S]*--host ADDR/);
 });
 
 test.run();

@@ -6,6 +6,9 @@ import { UsageError } from './args.js';
 import { sampleCommand } from './sample-command.js';
 import { trainCommand } from './train-command.js';
 
+/** package.json's version, put in by scripts/build.mjs (esbuild's define). */
+declare const DDPM_VERSION: string;
+
 const COMMANDS: Record<string, { run: (argv: readonly string[]) => Promise<void>; summary: string }> = {
   train: { run: trainCommand, summary: 'train on a 2-D data set (or --dataset mnist|fashion-mnist); writes a checkpoint, metrics and pictures' },
   sample: { run: sampleCommand, summary: 'draw points (or images) from a checkpoint with the tutorial, DDPM or DDIM sampler' },
@@ -13,13 +16,17 @@ const COMMANDS: Record<string, { run: (argv: readonly string[]) => Promise<void>
 };
 
 const USAGE = `usage: ddpm <command> [flags]\n\ncommands:\n${Object.entries(COMMANDS)
-  .map(([name, c]) => `  ${name.padEnd(8)}${c.summary}`).join('\n')}\n\n'ddpm <command> --help' lists a command's flags.\n`;
+  .map(([name, c]) => `  ${name.padEnd(8)}${c.summary}`).join('\n')}\n\n'ddpm <command> --help' lists a command's flags; 'ddpm --version' prints the version.\n`;
 
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     process.stdout.write(USAGE);
     return name === undefined ? 2 : 0;
+  }
+  if (name === '--version') {
+    process.stdout.write(`ddpm ${DDPM_VERSION}\n`);
+    return 0;
   }
   const command = COMMANDS[name];
   if (command === undefined) {

@@ -55,6 +55,10 @@ const WANTED_LIMITS = [
 export async function requestWebGpu(): Promise<WebGpuBackend> {
   const { gpu, keepAlive, noAdapterHelp } = await gpuEntryPoint();
   // The first request rarely returns null on some stacks; ask once more before giving up.
+  // On Vulkan drivers that report huge dynamic-buffer limits (lavapipe: 1 000 000) Dawn prints
+  // "Warning: maxDynamic…PerPipelineLayout artificially reduced … to 16" here: its adapter
+  // discovery (NormalizeLimits) fprintf's it to stderr from native code, with no toggle, flag of
+  // create() or callback to route it, so it cannot be silenced from JS. Harmless: we use one.
   const adapter = (await gpu.requestAdapter({ powerPreference: 'high-performance' })) ??
     (await gpu.requestAdapter({ powerPreference: 'high-performance' }));
   if (!adapter) throw new EngineError(noAdapterHelp);
