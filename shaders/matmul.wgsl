@@ -1,6 +1,7 @@
 // C[m,n] = epilogue(op(A)[m,k] · op(B)[k,n]), op transposing when TRANS_A / TRANS_B, the
 // epilogue fusing a linear layer's tail into the output step: + bias[n] (HAS_BIAS), then
-// + table[idx[m], n] (HAS_ROW_ADD: the per-row timestep embedding), then max(·, 0) (RELU).
+// + table[idx[m], n] (HAS_ROW_ADD: the per-row timestep embedding), then ReLU (RELU; NaN stays
+// NaN, as in PyTorch).
 //   A plain [m,k] or transposed (stored [k,m]); B plain [k,n] or transposed (stored [n,k],
 //   a Linear weight as PyTorch keeps it). Any m, n, k ≥ 1.
 // Register blocking: each thread computes an 8×8 block of C in registers (8 rows × two vec4),
@@ -31,6 +32,13 @@ struct Params {
 @group(0) @binding(4) var<storage, read> bias: array<f32>;   // [n]; a dummy when !HAS_BIAS
 @group(0) @binding(5) var<storage, read> table: array<f32>;  // [rows, n]; a dummy when !HAS_ROW_ADD
 @group(0) @binding(6) var<storage, read> idx: array<i32>;    // [m], checked on the host
+
+// WGSL's max may drop a NaN operand and compilers fold `x != x`, so the ReLU tests NaN on the
+// bits and keeps it (PyTorch's relu(NaN) = NaN).
+fn is_nan4(v: vec4<f32>) -> vec4<bool> {
+  return (bitcast<vec4<u32>>(v) & vec4<u32>(0x7fffffffu)) > vec4<u32>(0x7f800000u);
+}
+fn relu4(v: vec4<f32>) -> vec4<f32> { return select(max(v, vec4<f32>(0.0)), v, is_nan4(v)); }
 
 fn loadA(i: u32, p: u32) -> f32 {
   if (TRANS_A) { return a[p * u.m + i]; }
@@ -81,8 +89,8 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
       vR += vec4<f32>(table[base + colsR.x], table[base + colsR.y], table[base + colsR.z], table[base + colsR.w]);
     }
     if (RELU) {
-      vL = max(vL, vec4<f32>(0.0));
-      vR = max(vR, vec4<f32>(0.0));
+      vL = relu4(vL);
+      vR = relu4(vR);
     }
     for (var q = 0u; q < 4u; q++) {
       if (col0 + q < u.n) { c[row * u.n + col0 + q] = vL[q]; }

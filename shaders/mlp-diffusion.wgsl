@@ -18,6 +18,10 @@
 // Layout: lanes own output columns j (or k); each thread keeps ROWS accumulators (ROWS/4 vec4s),
 // so one weight load serves ROWS rows. The forward pass reads W2ᵀ, W3ᵀ (copies kept by train_adam /
 // transpose_weights) so lanes read consecutive addresses; the backward pass reads W2, W3.
+//
+// NaN follows PyTorch, as in the eager kernels (see the helpers below): ReLU keeps a NaN, its
+// gradient passes where h is NaN, clamping x̂0 keeps a NaN, and a NaN gradient norm makes the
+// clipping coefficient NaN (so every gradient, and then every parameter, becomes NaN).
 
 const WG: u32 = 128u;
 const NC: u32 = (H + WG - 1u) / WG;   // train_grads: workgroups per column job
@@ -92,6 +96,27 @@ var<workgroup> rowE: array<vec2<f32>, ROWS>;  // training: ε; sampling: ε_θ
 var<workgroup> rowD: array<vec2<f32>, ROWS>;  // training: ∂loss/∂ε_θ
 var<workgroup> red: array<f32, WG>;
 
+// ---- NaN helpers ------------------------------------------------------------------------
+// WGSL's min/max/clamp may return the non-NaN operand and compilers fold `x != x` to false
+// (lavapipe does), so NaN is tested on the bits and kept by hand.
+fn is_nan(x: f32) -> bool { return (bitcast<u32>(x) & 0x7fffffffu) > 0x7f800000u; }
+fn is_nan2(v: vec2<f32>) -> vec2<bool> {
+  return (bitcast<vec2<u32>>(v) & vec2<u32>(0x7fffffffu)) > vec2<u32>(0x7f800000u);
+}
+fn is_nan4(v: vec4<f32>) -> vec4<bool> {
+  return (bitcast<vec4<u32>>(v) & vec4<u32>(0x7fffffffu)) > vec4<u32>(0x7f800000u);
+}
+// relu(NaN) = NaN
+fn relu4(v: vec4<f32>) -> vec4<f32> { return select(max(v, vec4<f32>(0.0)), v, is_nan4(v)); }
+// Where ReLU's gradient passes, given its output h: unless h ≤ 0 (PyTorch's threshold_backward),
+// so a NaN h passes.
+fn relu_passes4(h: vec4<f32>) -> vec4<bool> { return (h > vec4<f32>(0.0)) | is_nan4(h); }
+fn min_nan(a: f32, b: f32) -> f32 { return select(select(min(a, b), b, is_nan(b)), a, is_nan(a)); }
+// clamp(NaN, lo, hi) = NaN
+fn clamp_nan2(v: vec2<f32>, lo: vec2<f32>, hi: vec2<f32>) -> vec2<f32> {
+  return select(clamp(v, lo, hi), v, is_nan2(v));
+}
+
 fn key() -> vec2<u32> { return vec2<u32>(c.seed, c.stream); }
 
 // Element j of a randint draw in [0, T) at `offset` (as engine/random.ts).
@@ -149,7 +174,7 @@ fn hiddenLayer(src: ptr<workgroup, array<vec4<f32>, H * Q>>, dst: ptr<workgroup,
     }
     let bias = P[ob + j];
     for (var q = 0u; q < Q; q++) {
-      let h = max(acc[q] + bias + embedRows(oE, q, j), vec4<f32>(0.0));
+      let h = relu4(acc[q] + bias + embedRows(oE, q, j));
       (*dst)[j * Q + q] = h;
       if (save) { saveRows(saveAt, q, j, h); }
     }
@@ -165,7 +190,7 @@ fn hiddenLayers(lid: u32, r0: u32, save: bool) {
     for (var q = 0u; q < Q; q++) {
       let x0 = vec4<f32>(rowX[4u * q].x, rowX[4u * q + 1u].x, rowX[4u * q + 2u].x, rowX[4u * q + 3u].x);
       let x1 = vec4<f32>(rowX[4u * q].y, rowX[4u * q + 1u].y, rowX[4u * q + 2u].y, rowX[4u * q + 3u].y);
-      let h = max(x0 * w0 + x1 * w1 + bias + embedRows(c.oE1, q, j), vec4<f32>(0.0));
+      let h = relu4(x0 * w0 + x1 * w1 + bias + embedRows(c.oE1, q, j));
       bufA[j * Q + q] = h;
       if (save) { saveRows(c.wH1 + r0 * H, q, j, h); }
     }
@@ -184,8 +209,8 @@ fn outputLayer(r: u32, cc: u32) -> f32 {
   return acc + P[c.ob4 + cc];
 }
 
-// dst[r, k] = (Σ_j src[r, j]·Wl[j, k]) · [h[r, k] > 0]: back through a Linear and the ReLU
-// below it; also to W[gAt + r·H + k]. h[r, k] was written by this same invocation.
+// dst[r, k] = Σ_j src[r, j]·Wl[j, k] where relu_passes4(h[r, k]), else 0: back through a Linear
+// and the ReLU below it; also to W[gAt + r·H + k]. h[r, k] was written by this same invocation.
 fn backLayer(src: ptr<workgroup, array<vec4<f32>, H * Q>>, dst: ptr<workgroup, array<vec4<f32>, H * Q>>,
              oW: u32, hAt: u32, gAt: u32, lid: u32) {
   for (var k = lid; k < H; k += WG) {
@@ -198,7 +223,7 @@ fn backLayer(src: ptr<workgroup, array<vec4<f32>, H * Q>>, dst: ptr<workgroup, a
     for (var q = 0u; q < Q; q++) {
       let r = 4u * q;
       let h = vec4<f32>(W[hAt + r * H + k], W[hAt + (r + 1u) * H + k], W[hAt + (r + 2u) * H + k], W[hAt + (r + 3u) * H + k]);
-      let g = select(vec4<f32>(0.0), acc[q], h > vec4<f32>(0.0));
+      let g = select(vec4<f32>(0.0), acc[q], relu_passes4(h));
       (*dst)[k * Q + q] = g;
       saveRows(gAt, q, k, g);
     }
@@ -256,14 +281,14 @@ fn train_rows(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_i
     W[c.wSq + 2u * b + cc] = select(0.0, diff * diff, valid);
   }
   workgroupBarrier();
-  // back through Linear(H, 2) and the last ReLU: g3 = (dout·W4) ⊙ [h3 > 0]
+  // back through Linear(H, 2) and the last ReLU: g3 = dout·W4 where relu_passes4(h3), else 0
   for (var j = lid; j < H; j += WG) {
     let w0 = P[c.oW4 + j];
     let w1 = P[c.oW4 + H + j];
     for (var q = 0u; q < Q; q++) {
       let d0 = vec4<f32>(rowD[4u * q].x, rowD[4u * q + 1u].x, rowD[4u * q + 2u].x, rowD[4u * q + 3u].x);
       let d1 = vec4<f32>(rowD[4u * q].y, rowD[4u * q + 1u].y, rowD[4u * q + 2u].y, rowD[4u * q + 3u].y);
-      let g = select(vec4<f32>(0.0), d0 * w0 + d1 * w1, bufA[j * Q + q] > vec4<f32>(0.0));
+      let g = select(vec4<f32>(0.0), d0 * w0 + d1 * w1, relu_passes4(bufA[j * Q + q]));
       bufB[j * Q + q] = g;
       saveRows(c.wG3 + r0 * H, q, j, g);
     }
@@ -364,13 +389,14 @@ fn train_grads(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_
 }
 
 // Training, 3 of 4: the global gradient norm from the partials → clip_grad_norm_'s coefficient
-// min(1, max_norm / (norm + 1e-6)) at S[partials]. One workgroup.
+// min(1, max_norm / (norm + 1e-6)) at S[partials], NaN if the norm is (torch.clamp keeps NaN).
+// One workgroup.
 @compute @workgroup_size(WG)
 fn train_norm(@builtin(local_invocation_index) lid: u32) {
   var acc = 0.0;
   for (var i = lid; i < c.partials; i += WG) { acc += S[i]; }
   let norm = sqrt(reduceWorkgroup(lid, acc));
-  if (lid == 0u) { S[c.partials] = min(c.clip / (norm + 1e-6), 1.0); }
+  if (lid == 0u) { S[c.partials] = min_nan(c.clip / (norm + 1e-6), 1.0); }
 }
 
 // Training, 4 of 4: clipping and Adam over all packed parameters, ADAM_PER_THREAD elements a
@@ -432,7 +458,7 @@ fn sample_step(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) n
       out = (x - eps * s.k1) / s.k2 + z * s.k3;
     } else if (s.kind == 1u) {
       var x0 = x * s.k1 - eps * s.k2;
-      if (s.clipOn == 1u) { x0 = clamp(x0, vec2<f32>(-s.clipX0), vec2<f32>(s.clipX0)); }
+      if (s.clipOn == 1u) { x0 = clamp_nan2(x0, vec2<f32>(-s.clipX0), vec2<f32>(s.clipX0)); }
       out = x0 * s.k3 + x * s.k4 + z * s.k5;
     } else {
       let x0 = (x - eps * s.k1) / s.k2;

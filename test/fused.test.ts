@@ -4,6 +4,10 @@
 //   and an awkward hidden 200 (not a multiple of the 128-lane workgroup): every epoch's loss
 //   within 1e-5 + 1e-4·|cpu|, every parameter and Adam moment within a stated rule below;
 //   sampling: the tutorial, DDPM (clipped x̂0) and DDIM samplers on 1001 points.
+//   NaN and ±Inf: a NaN weight makes the fused samplers' points NaN exactly where the eager CPU
+//   sampler's are (after every step); a data point with a NaN or an Inf gives a training step
+//   the eager CPU step's NaN/finite pattern in the loss, every parameter and Adam's moments.
+//   (assertClose: NaN where the CPU has NaN, the same infinity, finite values within the rule.)
 
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -74,5 +78,85 @@ gpuTest(gpu)('fused sampling follows the eager CPU samplers', async () => {
     assertClose(await draw(onGpu, gpu!, 'fused'), await draw(weights, E.cpu, 'eager'), { atol: 1e-4, rtol: 1e-3 }, `${c.sampler} samples, fused vs CPU`);
   }
 });
+
+// ---- NaN and ±Inf ------------------------------------------------------------------------------
+
+/** The model's weights with `value` written at element `index` of parameter `name`. */
+async function spikedWeights(model: MLPDiffusion, name: string, index: number, value: number): Promise<Awaited<ReturnType<typeof hostWeights>>> {
+  const weights = await hostWeights(model);
+  const w = weights.get(name)!;
+  const data = Float32Array.from(w.data);
+  data[index] = value;
+  weights.set(name, { shape: w.shape, data });
+  return weights;
+}
+
+/** x after every step of `sample` (x_T first), on `device` with `engine`. */
+async function sampleTrace(model: MLPDiffusion, device: E.Backend, engine: 'eager' | 'fused', options: Omit<SampleOptions, 'rng'>): Promise<number[][]> {
+  const trace: number[][] = [];
+  const x = await sample(model, schedule, device, {
+    ...options, rng: new E.Rng(11), engine, onStep: async (xi) => { trace.push(Array.from(await xi.toArray())); },
+  });
+  x.dispose();
+  return trace;
+}
+
+const nanCount = (v: readonly number[]): number => v.filter(Number.isNaN).length;
+
+gpuTest(gpu)('fused sampling with a NaN weight: NaN exactly where the eager CPU sampler has it, after every step', async () => {
+  const base = new MLPDiffusion(100, new E.Rng(7), { hidden: 128, device: E.cpu });
+  // (weight, element, samplers): a NaN in layer 1 (ReLU must keep it: every point becomes NaN);
+  // a NaN in the output layer's first row (ε_θ[:, 0] is NaN, and DDPM's clamp of x̂0 must keep it:
+  // after the first step only the first coordinate is NaN).
+  const cases: [string, number, Omit<SampleOptions, 'rng'>[]][] = [
+    ['linears.0.weight', 2 * 7, [
+      { sampler: 'tutorial', n: 101 },
+      { sampler: 'ddpm', n: 101, variance: 'fixedsmall', clipX0: 1 },
+      { sampler: 'ddim', n: 101, steps: 20, eta: 0.5, skip: 'quad' },
+    ]],
+    ['linears.6.weight', 5, [{ sampler: 'ddpm', n: 101, clipX0: 1 }]],
+  ];
+  for (const [name, index, samplers] of cases) {
+    const weights = await spikedWeights(base, name, index, NaN);
+    const onCpu = new MLPDiffusion(100, new E.Rng(0), { hidden: 128, device: E.cpu });
+    const onGpu = new MLPDiffusion(100, new E.Rng(0), { hidden: 128, device: gpu! });
+    onCpu.loadStateDict(weights);
+    onGpu.loadStateDict(weights);
+    for (const c of samplers) {
+      const cpu = await sampleTrace(onCpu, E.cpu, 'eager', c);
+      const fused = await sampleTrace(onGpu, gpu!, 'fused', c);
+      assert.is(fused.length, cpu.length);
+      assert.ok(nanCount(cpu[cpu.length - 1]) > 0, `${name}[${index}] NaN, ${c.sampler}: the CPU's points have NaNs (the case tests something)`);
+      if (name === 'linears.6.weight') assert.is(nanCount(cpu[1]), cpu[1].length / 2, 'after one DDPM step only the first coordinate is NaN (CPU)');
+      cpu.forEach((x, i) => assertClose(fused[i], x, { atol: 1e-4, rtol: 1e-3 }, `${name}[${index}] NaN, ${c.sampler}: x after step ${i}, fused vs CPU`));
+    }
+  }
+});
+
+for (const [what, coordinate, value] of [['a NaN', 2 * 17, NaN], ['+Inf', 2 * 40 + 1, Infinity]] as const) {
+  gpuTest(gpu)(`fused training on data with ${what}: the eager CPU step's NaN/finite pattern (loss, parameters, Adam)`, async () => {
+    const points = makeDataset('s-curve', 101, 0).map((v) => v * 10);
+    points[coordinate] = value;
+    const runs = [];
+    for (const [device, engine] of [[E.cpu, 'eager'], [gpu!, 'fused']] as const) {
+      const model = new MLPDiffusion(100, new E.Rng(5), { hidden: 128, device });
+      const trainer = new Trainer(model, schedule, points, { batch: 101, seed: 3 }, device, { engine, lossEvery: 1 });
+      const losses = await trainer.runEpochs(1);  // one step: the whole (odd) batch
+      runs.push({ losses, weights: await hostWeights(model), state: await trainer.exportState() });
+      trainer.dispose();
+    }
+    const [cpu, fused] = runs;
+    assert.ok(Number.isNaN(cpu.losses[0]), `the CPU's loss is NaN (got ${cpu.losses[0]})`);
+    assertClose(fused.losses, cpu.losses, { atol: 1e-5, rtol: 1e-4 }, 'the loss, fused vs eager CPU');
+    for (const [name, w] of cpu.weights) {
+      assertClose(fused.weights.get(name)!.data, w.data, { atol: 2e-5, rtol: 1e-4 }, `${name} after the step`);
+    }
+    cpu.state.adam.forEach((slot, i) => {
+      const f = fused.state.adam[i]!;
+      assertClose(f.m, slot!.m, { atol: 1e-5, rtol: 1e-3 }, `Adam m of parameter ${i}`);
+      assertClose(f.v, slot!.v, { atol: 1e-7, rtol: 1e-3 }, `Adam v of parameter ${i}`);
+    });
+  });
+}
 
 test.run();

@@ -61,25 +61,33 @@ export interface Tolerance {
 }
 
 /**
- * Throws unless |actual − expected| ≤ atol + rtol·|expected| element by element; the message
- * names the worst element.
+ * The closeness rule of every numeric comparison in the tests, element by element:
+ *   expected NaN    → actual is NaN
+ *   expected ±Inf   → actual is the same infinity
+ *   expected finite → actual is finite and |actual − expected| ≤ atol + rtol·|expected|
+ * Throws naming the first element that breaks it, and how many do.
  */
 export function assertClose(actual: ArrayLike<number>, expected: ArrayLike<number>, tol: Tolerance, what: string): void {
   if (actual.length !== expected.length) {
     throw new Error(`${what}: ${actual.length} values, expected ${expected.length}`);
   }
-  let worst = -1, worstExcess = 0;
+  const broken = (a: number, e: number): boolean => {
+    if (Number.isNaN(e)) return !Number.isNaN(a);
+    if (!Number.isFinite(e)) return a !== e;
+    return !(Math.abs(a - e) <= tol.atol + tol.rtol * Math.abs(e)); // a NaN or ±Inf actual breaks it too
+  };
+  let first = -1, count = 0;
   for (let i = 0; i < actual.length; i++) {
-    const err = Math.abs(actual[i] - expected[i]);
-    const allowed = tol.atol + tol.rtol * Math.abs(expected[i]);
-    if (!(err <= allowed) && (worst < 0 || err - allowed > worstExcess)) {
-      worst = i;
-      worstExcess = err - allowed;
-    }
+    if (!broken(actual[i], expected[i])) continue;
+    if (first < 0) first = i;
+    count++;
   }
-  if (worst >= 0) {
-    throw new Error(`${what}: element ${worst} is ${actual[worst]}, expected ${expected[worst]} ` +
-      `(|diff| ${Math.abs(actual[worst] - expected[worst]).toExponential(3)} > atol ${tol.atol} + rtol ${tol.rtol}·|expected|)`);
+  if (first >= 0) {
+    const [a, e] = [actual[first], expected[first]];
+    const why = Number.isFinite(e) && Number.isFinite(a)
+      ? `|diff| ${Math.abs(a - e).toExponential(3)} > atol ${tol.atol} + rtol ${tol.rtol}·|expected|`
+      : 'non-finite values must match exactly';
+    throw new Error(`${what}: element ${first} is ${a}, expected ${e} (${why}); ${count} of ${actual.length} elements differ`);
   }
 }
 

@@ -1,8 +1,14 @@
 // CPU reference kernels for elementwise work: unary maps, ops with a host scalar, binary ops
 // with broadcasting, strided expansion, and the masks the ReLU/clamp backwards need.
 // Plain loops over typed arrays; each result is rounded to float32 when stored.
+// NaN follows PyTorch: relu(NaN) = NaN, min/max/clamp with a NaN operand give NaN (Math.min and
+// Math.max do), ReLU's gradient passes where its output is NaN (threshold_backward zeroes only
+// y ≤ 0), clamp's is 0 where x is NaN. The WGSL kernels match this on purpose (shaders/*.wgsl).
 
 import type { BinaryOp, BroadcastPlan, ScalarOp, UnaryOp } from '../backend.js';
+
+/** PyTorch's ReLU of one value: only values below 0 become 0, so NaN stays NaN. */
+export const reluOf = (v: number): number => (v < 0 ? 0 : v);
 
 // x: [n] → out: [n]
 export function unary(op: UnaryOp, x: Float32Array): Float32Array {
@@ -13,7 +19,7 @@ export function unary(op: UnaryOp, x: Float32Array): Float32Array {
       case 'neg': out[i] = -v; break;
       case 'square': out[i] = v * v; break;
       case 'sqrt': out[i] = Math.sqrt(v); break;
-      case 'relu': out[i] = v > 0 ? v : 0; break;
+      case 'relu': out[i] = reluOf(v); break;
     }
   }
   return out;
@@ -91,14 +97,14 @@ export function expand(x: Float32Array, outShape: readonly number[], xStrides: r
   return out;
 }
 
-// dy, y: [n] → dx: [n], dy where the ReLU's output y > 0
+// dy, y: [n] → dx: [n], dy unless the ReLU's output y ≤ 0 (a NaN y passes dy, as in PyTorch)
 export function reluBackward(dy: Float32Array, y: Float32Array): Float32Array {
   const out = new Float32Array(dy.length);
-  for (let i = 0; i < dy.length; i++) out[i] = y[i] > 0 ? dy[i] : 0;
+  for (let i = 0; i < dy.length; i++) out[i] = y[i] <= 0 ? 0 : dy[i];
   return out;
 }
 
-// dy, x: [n] → dx: [n], dy where lo ≤ x ≤ hi
+// dy, x: [n] → dx: [n], dy where lo ≤ x ≤ hi (so 0 where x is NaN; bounds may be ±Infinity)
 export function clampBackward(dy: Float32Array, x: Float32Array, lo: number, hi: number): Float32Array {
   const out = new Float32Array(dy.length);
   for (let i = 0; i < dy.length; i++) out[i] = x[i] >= lo && x[i] <= hi ? dy[i] : 0;

@@ -1,7 +1,8 @@
 // CPU reference matrix multiply: one float64 dot product per output element, then the
-// optional epilogue (bias, a per-row embedding, ReLU) in float32 like the GPU kernel.
+// optional epilogue (bias, a per-row embedding, ReLU keeping NaN) in float32 like the GPU kernel.
 
 import type { MatmulPlan } from '../backend.js';
+import { reluOf } from './elementwise.js';
 
 export interface Epilogue {
   bias: Float32Array | null;               // [n]
@@ -23,7 +24,7 @@ export function matmul(a: Float32Array, b: Float32Array, epilogue: Epilogue, pla
       let v = Math.fround(acc);
       if (epilogue.bias) v = Math.fround(v + epilogue.bias[j]);
       if (epilogue.rowAdd) v = Math.fround(v + epilogue.rowAdd.table[epilogue.rowAdd.idx[i] * n + j]);
-      c[i * n + j] = epilogue.relu && v < 0 ? 0 : v;
+      c[i * n + j] = epilogue.relu ? reluOf(v) : v;
     }
   }
   return c;

@@ -1,12 +1,17 @@
 // CPU reference log-softmax over the rows of a [rows, cols] matrix, and its gradient; sums in
-// float64, rounded once to float32.
+// float64, rounded once to float32. Non-finite rows as PyTorch's log_softmax: a row holding a NaN
+// or +Inf, or only −Inf, is NaN throughout (its max is not finite); otherwise −Inf gives −Inf.
 
 // x: [rows, cols] → out: [rows, cols], out[r, c] = x[r, c] − log Σ_k exp(x[r, k])
 export function logSoftmax(x: Float32Array, rows: number, cols: number): Float32Array {
   const out = new Float32Array(rows * cols);
   for (let r = 0; r < rows; r++) {
     let max = -Infinity;
-    for (let c = 0; c < cols; c++) max = Math.max(max, x[r * cols + c]);
+    for (let c = 0; c < cols; c++) max = Math.max(max, x[r * cols + c]); // NaN if any is NaN
+    if (!Number.isFinite(max)) {
+      out.fill(NaN, r * cols, (r + 1) * cols);
+      continue;
+    }
     let sum = 0;
     for (let c = 0; c < cols; c++) sum += Math.exp(x[r * cols + c] - max);
     const logSum = max + Math.log(sum);

@@ -29,7 +29,6 @@ type ShaderName = keyof typeof SHADERS;
 const UNARY_CODES: Record<UnaryOp, number> = { neg: 0, square: 1, sqrt: 2, relu: 3 };
 const SCALAR_CODES: Record<ScalarOp, number> = { add: 0, rsub: 1, mul: 2, div: 3, rdiv: 4, min: 5, max: 6 };
 const BINARY_CODES: Record<BinaryOp, number> = { add: 0, sub: 1, mul: 2, div: 3 };
-const FLOAT_MAX = 3.4028234663852886e38; // shaders may assume no infinities: use ±FLT_MAX
 /** Released buffers kept for reuse, at most this many bytes; beyond it the pool is freed. */
 const MAX_POOLED_BYTES = 256 * 1024 * 1024;
 
@@ -351,7 +350,9 @@ export class WebGpuBackend implements Backend {
 
   clampBackward(dy: Storage, x: Storage, lo: number, hi: number): Storage {
     const out = this.alloc(dy.length, 'float32');
-    const params = new Params().f(2, Math.max(lo, -FLOAT_MAX)).f(3, Math.min(hi, FLOAT_MAX));
+    // An infinite bound is no bound (op bit 1: lo, bit 2: hi), so ±Inf inputs pass it as on the CPU.
+    const bounds = (lo > -Infinity ? 1 : 0) | (hi < Infinity ? 2 : 0);
+    const params = new Params().u(1, bounds).f(2, lo > -Infinity ? lo : 0).f(3, hi < Infinity ? hi : 0);
     this.elementwise('clamp_backward_main', dy.length, params, out.buffer, this.buf(dy), this.buf(x));
     return out;
   }
