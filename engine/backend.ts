@@ -1,4 +1,4 @@
-// The contract between the op layer (engine/ops) and a device (engine/cpu, later WebGPU).
+// The contract between the op layer (engine/ops) and a device (engine/cpu, engine/webgpu).
 //
 // The op layer validates shapes, builds the autograd graph and decides *what* to compute;
 // a Backend only runs kernels on opaque Storage handles. Every kernel returns a new Storage
@@ -97,6 +97,12 @@ export interface Backend {
   write(dst: Storage, data: HostArray): void;
   /** The only way data comes back to the host; a GPU backend flushes recorded work here. */
   read(src: Storage): Promise<HostArray>;
+  /**
+   * Resolves when the work recorded so far has run (a GPU backend submits it first). A loop that
+   * awaits it between steps lets the event loop run (timers, signals) and keeps the device at
+   * most a step ahead of the host, so it can stop between steps.
+   */
+  sync(): Promise<void>;
   release(s: Storage): void;
   memory(): MemoryInfo;
   /** The element alignment a view's offset needs (the device's storage-binding alignment). */
@@ -123,7 +129,7 @@ export interface Backend {
   /** Σ x² over all elements → one element. */
   sumSquares(x: Storage): Storage;
   matmul(a: Storage, b: Storage, plan: MatmulPlan): Storage;
-  /** dy where y > 0, else 0 (y is the ReLU's output). */
+  /** dy where y > 0 or y is NaN, else 0 (y is the ReLU's output; PyTorch's threshold_backward). */
   reluBackward(dy: Storage, y: Storage): Storage;
   /** x viewed as [rows, cols] → the log-softmax of each row. */
   logSoftmax(x: Storage, rows: number, cols: number): Storage;

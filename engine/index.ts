@@ -17,6 +17,7 @@ export { embedding } from './ops/embedding.js';
 export { mseLoss, crossEntropy } from './ops/loss.js';
 export { logSoftmax } from './ops/softmax.js';
 export { Module, Linear, Embedding, ReLU, type TensorData } from './nn.js';
-export { Adam, clipGradNorm, type AdamOptions, type AdamSlot } from './optim.js';
+export { Adam, AdamSnapshot, clipGradNorm, type AdamOptions, type AdamSlot } from './optim.js';
 export { packedOffsets, packParameters, PackedParameters } from './packing.js';
+export { Pacer } from './pacer.js';
 export { Rng, philox4x32, permutationIndex, randomPermutation } from './random.js';

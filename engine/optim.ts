@@ -168,23 +168,102 @@ export class Adam {
     });
   }
 
+  /**
+   * Packed: the moments are written into the buffers the optimizer already has, if any, so code
+   * that bound them (a fused training step) keeps seeing the optimizer's state.
+   */
   private importPacked(slots: readonly (AdamSlot | null)[], packed: PackedParameters): void {
     const steps = new Set(slots.map((slot) => slot?.step ?? 0));
     if (steps.size > 1) {
       throw new EngineError(`Adam.importState: packed parameters step together, but the slots have step counts ${[...steps].join(', ')}`);
     }
-    this.flat?.m.dispose();
-    this.flat?.v.dispose();
-    this.flat = null;
     const step = [...steps][0];
-    if (step === 0) return;
+    if (step === 0 && this.flat === null) return;
     const m = new Float32Array(packed.total), v = new Float32Array(packed.total);
     slots.forEach((slot, i) => {
-      m.set(slot!.m, packed.offsets[i]);
-      v.set(slot!.v, packed.offsets[i]);
+      if (slot === null) return;
+      m.set(slot.m, packed.offsets[i]);
+      v.set(slot.v, packed.offsets[i]);
     });
-    const device = packed.weights.device;
-    this.flat = { step, m: keep(tensor(m, [packed.total], { device })), v: keep(tensor(v, [packed.total], { device })) };
+    const flat = this.flatState(packed);
+    flat.m.device.write(flat.m.storage, m);
+    flat.v.device.write(flat.v.storage, v);
+    flat.step = step;
+  }
+
+  /**
+   * The parameters and the optimizer's state as they are now, copied on their device (no
+   * readback): `restore()` puts both back, undoing every step taken since — for a run that stops
+   * part-way through an epoch and must save the epoch before.
+   */
+  snapshot(): AdamSnapshot {
+    const copies: Tensor[] = [];
+    const copyOf = (t: Tensor): Tensor => {
+      const out = keep(zeros(t.shape, { device: t.device }));
+      out.device.copy(out.storage, t.storage);
+      copies.push(out);
+      return out;
+    };
+    const into = (dst: Tensor, src: Tensor): void => dst.device.copy(dst.storage, src.storage);
+    if (this.packed) {
+      const packed = this.packed;
+      const weights = copyOf(packed.weights);
+      const was = this.flat && { step: this.flat.step, m: copyOf(this.flat.m), v: copyOf(this.flat.v) };
+      return new AdamSnapshot(copies, () => {
+        into(packed.weights, weights);
+        if (was === null && this.flat === null) return;
+        // In place: a fused step may have bound the moments' buffers.
+        const flat = this.flatState(packed);
+        if (was) {
+          into(flat.m, was.m);
+          into(flat.v, was.v);
+        } else {
+          flat.m.device.fill(flat.m.storage, 0);
+          flat.v.device.fill(flat.v.storage, 0);
+        }
+        flat.step = was?.step ?? 0;
+      });
+    }
+    const saved = this.params.map((p) => {
+      const s = this.state.get(p);
+      return { p, weights: copyOf(p), state: s && { step: s.step, m: copyOf(s.m), v: copyOf(s.v) } };
+    });
+    return new AdamSnapshot(copies, () => {
+      for (const { p, weights, state } of saved) {
+        into(p, weights);
+        const now = this.state.get(p);
+        if (state === undefined) {
+          now?.m.dispose();
+          now?.v.dispose();
+          this.state.delete(p);
+          continue;
+        }
+        const s = now ?? { step: 0, m: keep(zeros(p.shape, { device: p.device })), v: keep(zeros(p.shape, { device: p.device })) };
+        into(s.m, state.m);
+        into(s.v, state.v);
+        s.step = state.step;
+        this.state.set(p, s);
+      }
+    });
+  }
+}
+
+/** What Adam.snapshot returns: device copies of the weights and the optimizer's state. */
+export class AdamSnapshot {
+  private disposed = false;
+
+  constructor(private readonly copies: readonly Tensor[], private readonly putBack: () => void) {}
+
+  /** Puts the weights and the optimizer's state back as they were when the snapshot was taken. */
+  restore(): void {
+    if (this.disposed) throw new EngineError('AdamSnapshot.restore: the snapshot was disposed');
+    this.putBack();
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    for (const t of this.copies) t.dispose();
   }
 }
 

@@ -78,4 +78,41 @@ gpuTest(gpu)('packed training steps on the GPU follow the CPU (awkward sizes, al
   onCpu.forEach((expected, i) => assertClose(onGpu[i], expected, { atol: 1e-5, rtol: 1e-4 }, `packed GPU vs CPU, row ${i}`));
 });
 
+test('importState writes into the moments a fused step may have bound, and a snapshot undoes steps', async () => {
+  const host = async (opt: E.Adam, params: E.Tensor[]): Promise<unknown> => ({
+    weights: await Promise.all(params.map((p) => values(p))),
+    adam: (await opt.exportState()).map((s) => s && { step: s.step, m: Array.from(s.m), v: Array.from(s.v) }),
+  });
+  for (const packedRun of [true, false]) {
+    const { params, loss } = tinyModel(E.cpu);
+    const packed = packedRun ? E.packParameters(params) : null;
+    const opt = new E.Adam(packed ?? params, { lr: 0.05 });
+    const x = E.randn([4, 7], new E.Rng(1), { device: E.cpu });
+    const step = (): void => {
+      opt.zeroGrad();
+      loss(x).backward();
+      opt.step();
+    };
+    step();
+    const saved = await opt.exportState();
+    if (packed) {
+      const bound = opt.takePackedSteps(0);
+      step();
+      opt.importState(saved);
+      const after = opt.takePackedSteps(0);
+      assert.ok(after.m === bound.m && after.v === bound.v, 'importState keeps the moment tensors');
+      assert.equal(Array.from(await bound.m.toArray()).filter((_, i) => i < saved[0]!.m.length), Array.from(saved[0]!.m));
+    }
+    const before = await host(opt, params);
+    const mark = opt.snapshot();
+    step();
+    step();
+    assert.not.equal(await host(opt, params), before, 'two steps change things');
+    mark.restore();
+    assert.equal(await host(opt, params), before, `${packedRun ? 'packed' : 'per parameter'}: weights, moments and step counts back`);
+    mark.dispose();
+    assert.throws(() => mark.restore(), /the snapshot was disposed/);
+  }
+});
+
 test.run();

@@ -14,6 +14,10 @@ import { matmul } from './matmul.js';
 import { sumAxis, sumSquares } from './reduce.js';
 import * as softmax from './softmax.js';
 
+/** A macrotask: setImmediate where it exists (Node), else a zero timeout (a browser). */
+const yieldOnce: (fn: () => void) => void =
+  (globalThis as { setImmediate?: (fn: () => void) => void }).setImmediate ?? ((fn) => setTimeout(fn, 0));
+
 class CpuStorage implements Storage {
   refs = 1;
   released = false;
@@ -90,6 +94,11 @@ export class CpuBackend implements Backend {
     b.refs++;
     this.live++;
     return new CpuStorage(this, b.data.subarray(offset, offset + length), b);
+  }
+
+  /** Kernels run when called, so there is nothing to wait for: yields to the event loop once. */
+  sync(): Promise<void> {
+    return new Promise((resolve) => yieldOnce(resolve));
   }
 
   copy(dst: Storage, src: Storage): void {

@@ -214,7 +214,7 @@ export class WebGpuBackend implements Backend {
     return { live: this.live, bytes: this.liveBytes, pooledBytes: this.pooledBytes };
   }
 
-  /** Waits for all recorded work to finish (for benchmarks). */
+  /** Submits the work recorded so far and waits for the GPU to finish it. */
   async sync(): Promise<void> {
     this.recorder.submit();
     await this.device.queue.onSubmittedWorkDone();
