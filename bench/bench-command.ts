@@ -4,7 +4,8 @@
 // GFLOP/s. Prints a table with ratios from this run and, with --json FILE, writes
 //   { device, train_steps_per_s, sample_s, loss, matmul_gflops, webgpu_per_step, skipped }.
 // An engine that cannot run is left out with its reason. Medians after warm-up; --quick does
-// fewer repeats.
+// fewer repeats. Ctrl-C or SIGTERM stops the engine being timed (a PyTorch peer is killed),
+// reports the engines measured so far and exits 130 / 143.
 
 import { existsSync } from 'node:fs';
 import { cpus } from 'node:os';
@@ -12,7 +13,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as E from '../engine/index.js';
 import { tryWebGpu, type WebGpuBackend } from '../engine/webgpu/index.js';
-import { helpText, parseFlags, UsageError, type FlagSpec } from '../ddpm/cli/args.js';
+import { helpText, parseFlags, UsageError, type FlagSpec, type FlagValues } from '../ddpm/cli/args.js';
+import { withStopSignals, type StopRequest } from '../ddpm/cli/stop.js';
 import { writeFileAtomic } from '../ddpm/cli/files.js';
 import { emptyDispatchSeconds, forwardFlops, limitOf, trainStepFlops } from './limit.js';
 import { MATMUL_CASES, measureMatmul } from './matmul.js';
@@ -62,10 +64,15 @@ export async function benchCommand(argv: readonly string[]): Promise<void> {
     process.stdout.write(helpText('ddpm bench', DESCRIPTION, FLAGS));
     return;
   }
-  const quick = f.quick === true;
   const wanted = new Set(((f.engines as string | undefined) ?? ENGINES.join(',')).split(',').map((s) => s.trim()));
   for (const e of wanted) if (!ENGINES.includes(e as Engine)) throw new UsageError(`ddpm bench: unknown engine '${e}' (expected ${ENGINES.join(', ')})`);
   const SAMPLE_N = (f['sample-points'] as number | undefined) ?? 10_000;
+  await withStopSignals('stopping: the engines measured so far are reported', (stop) => bench(f, wanted, SAMPLE_N, stop));
+}
+
+async function bench(f: FlagValues, wanted: Set<string>, SAMPLE_N: number, stop: StopRequest): Promise<void> {
+  const quick = f.quick === true;
+  const { signal } = stop;
 
   await sharedDawn();
   const { backend: gpu, reason: noGpu } = await tryWebGpu();
@@ -83,7 +90,7 @@ export async function benchCommand(argv: readonly string[]): Promise<void> {
   const results = new Map<Engine, EngineResult>();
   const skipped = new Map<Engine, string>();
   const run = async (engine: Engine, fn: () => Promise<EngineResult>): Promise<void> => {
-    if (!wanted.has(engine)) return;
+    if (!wanted.has(engine) || signal.aborted) return;
     process.stderr.write(`${engine}: running…\n`);
     try {
       const r = await fn();
@@ -91,6 +98,10 @@ export async function benchCommand(argv: readonly string[]): Promise<void> {
       process.stderr.write(`${engine}: ${r.trainStepsPerSecond.toFixed(1)} steps/s, sampling ${Number.isNaN(r.sampleSeconds) ? 'not timed' : `${r.sampleSeconds.toFixed(2)} s`}, ` +
         `loss ${r.loss.toFixed(4)} after ${r.lossAfterSteps} steps\n`);
     } catch (e) {
+      if (signal.aborted) {
+        skipped.set(engine, `stopped by ${stop.reason!.signal}`);
+        return;
+      }
       skipped.set(engine, (e as Error).message);
       process.stderr.write(`${engine}: not measured: ${(e as Error).message}\n`);
     }
@@ -101,8 +112,8 @@ export async function benchCommand(argv: readonly string[]): Promise<void> {
   // epochs per block as take about a second), so losses after an epoch can be compared
   // (tfjs-cpu, far slower, does fewer steps).
   const epochs = quick ? 2 : 5;
-  const oursOptions = { blocks: epochs, sampleN: SAMPLE_N, sampleRepeats: quick ? 1 : 3 };
-  const peerOptions = { warmup: 79, steps: 79, repeats: epochs, sampleN: SAMPLE_N, sampleRepeats: quick ? 1 : 3 };
+  const oursOptions = { blocks: epochs, sampleN: SAMPLE_N, sampleRepeats: quick ? 1 : 3, signal };
+  const peerOptions = { warmup: 79, steps: 79, repeats: epochs, sampleN: SAMPLE_N, sampleRepeats: quick ? 1 : 3, signal };
   await run('ours-webgpu', gpu ? () => benchOurs(gpu, 'fused', oursOptions) : noEngine(`no WebGPU adapter: ${noGpu}`));
   await run('ours-webgpu-eager', gpu ? () => benchOurs(gpu, 'eager', oursOptions) : noEngine(`no WebGPU adapter: ${noGpu}`));
   await run('ours-cpu', () => benchOurs(E.cpu, 'eager', { ...oursOptions, sampleRepeats: 1 }));
@@ -127,7 +138,7 @@ export async function benchCommand(argv: readonly string[]): Promise<void> {
     const { tf, version } = await loadTfjs('cpu');
     device.tfjs = version;
     // Its sampling takes minutes (10 000 points through one-hot matmuls, 100 times): not under --quick.
-    return benchTfjs(tf, 'cpu', { warmup: 5, steps: quick ? 10 : 40, repeats: 1, sampleN: SAMPLE_N, sampleRepeats: quick ? 0 : 1 });
+    return benchTfjs(tf, 'cpu', { warmup: 5, steps: quick ? 10 : 40, repeats: 1, sampleN: SAMPLE_N, sampleRepeats: quick ? 0 : 1, signal });
   });
 
   const matmul: Record<string, Record<string, number>> = {};
@@ -135,6 +146,7 @@ export async function benchCommand(argv: readonly string[]): Promise<void> {
     for (const backend of gpu ? [gpu, E.cpu] as E.Backend[] : [E.cpu]) {
       matmul[backend.name] = {};
       for (const c of MATMUL_CASES) {
+        if (signal.aborted) break;
         const flop = 2 * c.m * c.n * c.k;
         if (flop > (backend === E.cpu ? 3e9 : quick ? 3e10 : 2e11)) continue; // minutes per sample beyond this
         matmul[backend.name][c.label] = await measureMatmul(backend, c, quick ? 2 : 5);
@@ -142,7 +154,7 @@ export async function benchCommand(argv: readonly string[]): Promise<void> {
     }
   }
   printReport(results, skipped, matmul, gpu, SAMPLE_N);
-  const limit = await limitModel(gpu, results.get('ours-webgpu'), matmul.webgpu, SAMPLE_N);
+  const limit = signal.aborted ? null : await limitModel(gpu, results.get('ours-webgpu'), matmul.webgpu, SAMPLE_N);
   if (f.json !== undefined) {
     const byEngine = (pick: (r: EngineResult) => number | undefined): Record<string, number> =>
       Object.fromEntries([...results].flatMap(([k, r]) => (pick(r) === undefined ? [] : [[k, pick(r)!]])));
@@ -160,9 +172,11 @@ export async function benchCommand(argv: readonly string[]): Promise<void> {
         : null,
       limit_model: limit,
       skipped: Object.fromEntries(skipped),
+      ...(stop.reason ? { stopped_by: stop.reason.signal } : {}),
     }, null, 2)}\n`);
     console.log(`wrote ${f.json as string}`);
   }
+  stop.throwIfStopped();
 }
 
 function printReport(results: Map<Engine, EngineResult>, skipped: Map<Engine, string>,

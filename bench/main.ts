@@ -1,4 +1,5 @@
 // `npm run bench`: the same as `ddpm bench` (see bench-command.ts).
+import { Interrupted } from '../ddpm/cli/stop.js';
 import { benchCommand } from './bench-command.js';
 
 try {
@@ -6,5 +7,5 @@ try {
   process.exit(0); // a WebGPU device keeps Node's event loop alive
 } catch (e) {
   console.error(e instanceof Error ? e.message : e);
-  process.exit(1);
+  process.exit(e instanceof Interrupted ? e.exitCode : 1);
 }

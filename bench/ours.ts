@@ -30,7 +30,8 @@ export interface EngineResult {
 }
 
 export async function benchOurs(device: E.Backend, engine: EngineName,
-  options: { blocks: number; sampleN: number; sampleRepeats: number }): Promise<EngineResult> {
+  options: { blocks: number; sampleN: number; sampleRepeats: number; signal?: AbortSignal }): Promise<EngineResult> {
+  const { signal } = options;
   const schedule = makeSchedule('sigmoid', 100);
   const model = new MLPDiffusion(100, new E.Rng(0), { device });
   const trainer = new Trainer(model, schedule, makeDataset('s-curve', 10_000, 0), { seed: 0 }, device, { engine });
@@ -44,7 +45,8 @@ export async function benchOurs(device: E.Backend, engine: EngineName,
   let loss = NaN;
   for (let i = 0; i < options.blocks; i++) {
     t0 = performance.now();
-    loss = (await trainer.runEpochs(perBlock)).at(-1)!;
+    loss = (await trainer.runEpochs(perBlock, { signal })).at(-1)!;
+    signal?.throwIfAborted();
     rates.push((perBlock * trainer.stepsPerEpoch) / ((performance.now() - t0) / 1000));
   }
   const steps = options.blocks * perBlock * trainer.stepsPerEpoch;
@@ -59,7 +61,7 @@ export async function benchOurs(device: E.Backend, engine: EngineName,
 
   const draw = async (n: number): Promise<number> => {
     const t0 = performance.now();
-    const x = await sample(model, schedule, device, { sampler: 'tutorial', n, rng: new E.Rng(1), engine });
+    const x = await sample(model, schedule, device, { sampler: 'tutorial', n, rng: new E.Rng(1), engine, signal });
     await x.toArray();
     x.dispose();
     return (performance.now() - t0) / 1000;

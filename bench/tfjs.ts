@@ -63,7 +63,13 @@ function forward(tf: Tf, m: Model, x: tfType.Tensor2D, t: tfType.Tensor1D, oneHo
 }
 
 export async function benchTfjs(tf: Tf, backend: 'cpu' | 'webgpu',
-  options: { warmup: number; steps: number; repeats: number; sampleN: number; sampleRepeats: number }): Promise<EngineResult> {
+  options: { warmup: number; steps: number; repeats: number; sampleN: number; sampleRepeats: number; signal?: AbortSignal }): Promise<EngineResult> {
+  // A stop request is checked after every step; on the CPU backend (seconds a step, and no
+  // awaits of its own) the loop also yields to the event loop there, so that it is heard.
+  const checkStop = async (): Promise<void> => {
+    if (backend === 'cpu') await new Promise((resolve) => setImmediate(resolve));
+    options.signal?.throwIfAborted();
+  };
   const oneHot = backend === 'cpu';
   const schedule = makeSchedule('sigmoid', T);
   const data = tf.tensor2d(makeDataset('s-curve', 10_000, 0), [10_000, 2]);
@@ -100,7 +106,10 @@ export async function benchTfjs(tf: Tf, backend: 'cpu' | 'webgpu',
     });
   };
 
-  for (let i = 0; i < options.warmup; i++) step().dispose();
+  for (let i = 0; i < options.warmup; i++) {
+    step().dispose();
+    await checkStop();
+  }
   await tf.ready();
   const rates: number[] = [];
   let loss = NaN;
@@ -113,10 +122,12 @@ export async function benchTfjs(tf: Tf, backend: 'cpu' | 'webgpu',
       total.dispose();
       l.dispose();
       total = next;
+      if (backend === 'cpu') await checkStop();
     }
     loss = (await total.data())[0] / options.steps; // the readback waits for the device
     rates.push(options.steps / ((performance.now() - t0) / 1000));
     total.dispose();
+    options.signal?.throwIfAborted();
   }
 
   const sampleOnce = async (n: number): Promise<number> => {
@@ -131,8 +142,10 @@ export async function benchTfjs(tf: Tf, backend: 'cpu' | 'webgpu',
       });
       x.dispose();
       x = next;
+      if (backend === 'cpu') await checkStop();
     }
     await x.data();
+    options.signal?.throwIfAborted();
     x.dispose();
     return (performance.now() - t0) / 1000;
   };

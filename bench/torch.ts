@@ -2,7 +2,7 @@
 // has torch — $PYTHON, else Debian's /usr/bin/python3, else python3 on the PATH — on the CPU and,
 // when torch sees one, on CUDA. Absent Python or torch is a reason, not an error.
 
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { EngineResult } from './ours.js';
@@ -28,11 +28,33 @@ export function findTorch(): TorchPeer | string {
   return `no Python with torch (${reasons.join('; ')}); Debian: apt-get install python3-torch libopenblas0-pthread`;
 }
 
-export function benchTorch(peer: TorchPeer, root: string, device: 'cpu' | 'cuda',
-  options: { warmup: number; steps: number; repeats: number; sampleN: number; sampleRepeats: number }): EngineResult & { device: string } {
+/** Runs a Python script to its end; a stop request kills it (and throws the signal's reason). */
+function runPython(python: string, args: readonly string[], signal?: AbortSignal): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    signal?.throwIfAborted();
+    const child = spawn(python, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '', stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => { stdout += d; });
+    child.stderr.setEncoding('utf8').on('data', (d: string) => { stderr += d; });
+    const onAbort = (): void => { child.kill('SIGTERM'); };
+    signal?.addEventListener('abort', onAbort, { once: true });
+    child.on('error', (e) => {
+      signal?.removeEventListener('abort', onAbort);
+      reject(e);
+    });
+    child.on('close', (status) => {
+      signal?.removeEventListener('abort', onAbort);
+      if (signal?.aborted) reject(signal.reason);
+      else resolve({ status, stdout, stderr });
+    });
+  });
+}
+
+export async function benchTorch(peer: TorchPeer, root: string, device: 'cpu' | 'cuda',
+  options: { warmup: number; steps: number; repeats: number; sampleN: number; sampleRepeats: number; signal?: AbortSignal }): Promise<EngineResult & { device: string }> {
   const args = [join(root, 'bench', 'torch_ddpm.py'), '--device', device, '--steps', String(options.steps), '--warmup', String(options.warmup),
     '--repeats', String(options.repeats), '--sample-n', String(options.sampleN), '--sample-repeats', String(options.sampleRepeats)];
-  const r = spawnSync(peer.python, args, { encoding: 'utf8', maxBuffer: 1 << 20 });
+  const r = await runPython(peer.python, args, options.signal);
   if (r.status !== 0) throw new Error(`bench/torch_ddpm.py --device ${device} failed: ${r.stderr.trim().split('\n').slice(-3).join(' | ')}`);
   const out = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { train_steps_per_s: number; sample_s: number; loss: number; device: string };
   return {

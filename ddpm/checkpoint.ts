@@ -33,17 +33,59 @@ export function about<T>(file: string, fn: () => T): T {
   }
 }
 
-/** The model's parameters read back to the host, by state_dict key. */
+/**
+ * Throws unless every value of `data` is finite, naming the tensor and the first bad element: a
+ * checkpoint never holds a NaN or an infinity (one would poison everything computed from it).
+ */
+export function assertFinite(name: string, data: Float32Array, what = 'tensor'): void {
+  for (let i = 0; i < data.length; i++) {
+    if (!Number.isFinite(data[i])) {
+      let count = 0;
+      for (let j = i; j < data.length; j++) if (!Number.isFinite(data[j])) count++;
+      throw new Error(`${what} '${name}' is not finite: element ${i} is ${data[i]} (${count} of its ${data.length} values are NaN or ±Inf)`);
+    }
+  }
+}
+
+/** The model's parameters read back to the host, by state_dict key; refused if any is not finite. */
 export async function hostStateDict(model: Module): Promise<Map<string, NamedTensor>> {
   const out = new Map<string, NamedTensor>();
-  for (const [name, p] of model.stateDict()) out.set(name, { shape: p.shape, data: (await p.toArray()) as Float32Array });
+  for (const [name, p] of model.stateDict()) {
+    const data = (await p.toArray()) as Float32Array;
+    assertFinite(name, data, 'parameter');
+    out.set(name, { shape: p.shape, data });
+  }
   return out;
 }
 
-/** `epoch`, when given, is recorded so a resumed run can check that its two files belong together. */
-export async function encodeModel(model: MLPDiffusion, config: ModelConfig, epoch?: number): Promise<Uint8Array> {
-  const metadata: Record<string, string> = { format: 'pt', config: modelConfigJson(config) };
-  if (epoch !== undefined) metadata.epoch = String(epoch);
+/**
+ * Which run and epoch a checkpoint file belongs to (in __metadata__ as run_id and epoch): the
+ * model and its train state carry the same stamp, so --resume can tell they are one checkpoint.
+ */
+export interface CheckpointStamp {
+  epoch: number;
+  /** Made when a run starts and kept by every resume; absent in files written before run ids. */
+  runId?: string;
+}
+
+export function stampMetadata(stamp: CheckpointStamp | undefined): Record<string, string> {
+  if (stamp === undefined) return {};
+  return { epoch: String(stamp.epoch), ...(stamp.runId !== undefined ? { run_id: stamp.runId } : {}) };
+}
+
+/** The stamp in a file's metadata (epoch undefined when there is none: a file saved elsewhere). */
+export function readStamp(metadata: Record<string, string>): { epoch?: number; runId?: string } {
+  return { epoch: metadata.epoch !== undefined ? Number(metadata.epoch) : undefined, runId: metadata.run_id };
+}
+
+/** Loaded tensors must be finite (see assertFinite). */
+export function assertAllFinite(tensors: ReadonlyMap<string, NamedTensor>): void {
+  for (const [name, t] of tensors) assertFinite(name, t.data);
+}
+
+/** `stamp`, when given, is recorded so a resumed run can check that its two files belong together. */
+export async function encodeModel(model: MLPDiffusion, config: ModelConfig, stamp?: CheckpointStamp): Promise<Uint8Array> {
+  const metadata: Record<string, string> = { format: 'pt', config: modelConfigJson(config), ...stampMetadata(stamp) };
   return encodeSafetensors(await hostStateDict(model), metadata);
 }
 
@@ -52,9 +94,10 @@ export async function encodeModel(model: MLPDiffusion, config: ModelConfig, epoc
  * PyTorch) gets one inferred from its shapes, with `note` saying what was assumed.
  */
 export function decodeModel(bytes: Uint8Array, device: Backend, file = 'model.safetensors'):
-  { model: MLPDiffusion; config: ModelConfig; epoch?: number; note?: string } {
+  { model: MLPDiffusion; config: ModelConfig; epoch?: number; runId?: string; note?: string } {
   return about(file, () => {
     const { tensors, metadata } = decodeSafetensors(bytes);
+    assertAllFinite(tensors);
     let config: ModelConfig;
     let note: string | undefined;
     if (metadata.config !== undefined) {
@@ -70,8 +113,7 @@ export function decodeModel(bytes: Uint8Array, device: Backend, file = 'model.sa
       for (const p of model.parameters()) p.dispose();
       throw e;
     }
-    const epoch = metadata.epoch !== undefined ? Number(metadata.epoch) : undefined;
-    return { model, config, epoch, note };
+    return { model, config, ...readStamp(metadata), note };
   });
 }
 
@@ -94,6 +136,8 @@ export interface SavedTrainState<C = ModelConfig> extends TrainState {
   /** The run's settings; a CLI run adds its data size (points or images) and target epochs. */
   settings: TrainSettings & { points?: number; images?: number; epochs?: number };
   config: C;
+  /** The run's id (see CheckpointStamp). */
+  runId?: string;
 }
 
 /** Train state for any model; `configJson` writes the model's config (the S-curve's by default). */
@@ -108,6 +152,7 @@ export function encodeTrainState<C = ModelConfig>(model: Module, state: SavedTra
     tensors.set(`adam.exp_avg.${name}`, { shape: p.shape, data: slot.m });
     tensors.set(`adam.exp_avg_sq.${name}`, { shape: p.shape, data: slot.v });
   });
+  for (const [name, t] of tensors) assertFinite(name, t.data, "Adam's state");
   return encodeSafetensors(tensors, {
     format: 'wgpu-diffusion train state',
     epoch: String(state.epoch),
@@ -116,6 +161,7 @@ export function encodeTrainState<C = ModelConfig>(model: Module, state: SavedTra
     losses: JSON.stringify(state.losses),
     settings: JSON.stringify(state.settings),
     config: configJson(state.config),
+    ...(state.runId !== undefined ? { run_id: state.runId } : {}),
   });
 }
 
@@ -149,6 +195,7 @@ export function decodeTrainState<C = ModelConfig>(bytes: Uint8Array, model: Modu
     if (metadata.format !== 'wgpu-diffusion train state') {
       throw new Error(`not a train state (its __metadata__.format is ${JSON.stringify(metadata.format)})`);
     }
+    assertAllFinite(tensors);
     const epoch = nonNegativeInteger(metadata, 'epoch');
     const rngOffset = nonNegativeInteger(metadata, 'rng_offset');
     const isNumberArray = (v: unknown): v is number[] => Array.isArray(v) && v.every((x) => typeof x === 'number' || x === null);
@@ -172,6 +219,6 @@ export function decodeTrainState<C = ModelConfig>(bytes: Uint8Array, model: Modu
       }
       return { step: step as number, m: m!.data, v: v!.data };
     });
-    return { epoch, rngOffset, losses, adam, settings, config };
+    return { epoch, rngOffset, losses, adam, settings, config, runId: metadata.run_id };
   });
 }

@@ -33,6 +33,8 @@ export interface ClassifierTraining {
   seed?: number;
   /** Called after each epoch with its mean loss. */
   onEpoch?: (epoch: number, loss: number) => void;
+  /** Stops between steps, throwing the signal's reason (the loop is then paced step by step). */
+  signal?: AbortSignal;
 }
 
 /** Trains a classifier on `set` (shuffled every epoch, Adam, mean cross-entropy). */
@@ -43,6 +45,7 @@ export async function trainClassifier(set: ImageSet, device: E.Backend, options:
   const rng = new E.Rng(seed, 7);
   const model = new ImageClassifier(d, set.classes.length, rng, { hidden, device });
   const opt = new E.Adam(model.parameters(), { lr });
+  const pacer = options.signal ? new E.Pacer(device) : null;
   for (let epoch = 1; epoch <= epochs; epoch++) {
     const order = rng.permutation(n);
     let total: E.Tensor | null = null;
@@ -60,6 +63,10 @@ export async function trainClassifier(set: ImageSet, device: E.Backend, options:
         return previous ? E.add(previous, loss.detach()) : loss.detach();
       });
       previous?.dispose();
+      if (pacer) {
+        await pacer.step();
+        options.signal!.throwIfAborted();
+      }
     }
     const mean = (await total!.item()) / Math.ceil(n / batch);
     total!.dispose();

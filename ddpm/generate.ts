@@ -1,7 +1,10 @@
 // Drawing samples from a model as a user sees them: in data units (divided by the config's data
 // scale), from a seed (the sampling stream Rng(seed, 2), the same in the CLI and in the browser
 // page, so a seed names the same points everywhere), with evenly spaced frames of the reverse
-// process x_T … x_0 read back along the way.
+// process x_T … x_0 read back along the way. Many samples are drawn in batches (the hidden
+// activations of 10 million points would take gigabytes): batch after batch from the same
+// stream, so the first batch is what a run of that many samples gives, and the frames are the
+// first batch's.
 
 import { Rng, type Backend } from '../engine/index.js';
 import type { ModelConfig } from './config.js';
@@ -25,8 +28,15 @@ export interface GenerateOptions extends Omit<SampleOptions, 'rng' | 'onStep'> {
   frames?: number;
   /** Called with each frame as it is read back (before the next step runs). */
   onFrame?: (frame: Frame) => void | Promise<void>;
-  /** Called after every step (for progress). */
-  onStep?: (i: number, count: number) => void;
+  /** Called after every step (for progress): step i of count, in batch `batch` (from 1) of `batches`. */
+  onStep?: (i: number, count: number, batch: number, batches: number) => void;
+  /** Samples per batch (default: about 2²² values of the widest layer, see sampleBatch). */
+  batch?: number;
+}
+
+/** Samples per batch: 65 536 points of the S-curve, 5 349 images of 28×28. */
+export function sampleBatch(dataDim: number): number {
+  return Math.max(1, Math.floor(2 ** 22 / Math.max(dataDim, 64)));
 }
 
 export interface Generated {
@@ -39,32 +49,40 @@ export interface Generated {
 /** What sampling needs of a model's config: its schedule, T and the scale the network sees data at. */
 export type SamplingConfig = Pick<ModelConfig, 'schedule' | 'numSteps' | 'dataScale'>;
 
-/** Samples n points; keeps `frames` frames of the reverse process. */
+/** Samples n points; keeps `frames` frames of the reverse process (of the first batch). */
 export async function generate(model: NoisePredictor, config: SamplingConfig, device: Backend, options: GenerateOptions): Promise<Generated> {
-  const { seed, frames: wanted = 10, onFrame, onStep, ...sampleOptions } = options;
+  const { seed, frames: wanted = 10, onFrame, onStep, batch = sampleBatch(model.dataDim), n, ...sampleOptions } = options;
+  if (!Number.isInteger(batch) || batch < 1) throw new Error(`generate: batch must be a positive integer, got ${batch}`);
   const schedule = makeSchedule(config.schedule, config.numSteps);
   const frames: Frame[] = [];
   const toData = (a: Float32Array): Float32Array => a.map((v) => v / config.dataScale);
   const start = performance.now();
-  // Without frames or progress, no step needs looking at (the fused sampler then records the
-  // whole loop at once).
-  const look = wanted > 0 || onStep !== undefined;
-  const x = await sample(model, schedule, device, {
-    ...sampleOptions,
-    rng: new Rng(seed, 2),
-    onStep: !look ? undefined : async (x, { i, count, t }) => {
-      // Frame k of `wanted` sits at step round(k·count / (wanted − 1)).
-      const last = Math.min(wanted, count + 1) - 1;
-      const k = Math.round((i * last) / count);
-      if (last > 0 && Math.round((k * count) / last) === i) {
-        const frame = { t, i, count, points: toData((await x.toArray()) as Float32Array) };
-        frames.push(frame);
-        await onFrame?.(frame);
-      }
-      onStep?.(i, count);
-    },
-  });
-  const points = toData((await x.toArray()) as Float32Array);
-  x.dispose();
+  const rng = new Rng(seed, 2);
+  const points = new Float32Array(n * model.dataDim);
+  const batches = Math.ceil(n / batch);
+  for (let b = 0; b < batches; b++) {
+    const rows = Math.min(batch, n - b * batch);
+    // Without frames or progress, no step needs looking at (the fused sampler then records the
+    // whole loop at once).
+    const wantFrames = b === 0 && wanted > 0;
+    const x = await sample(model, schedule, device, {
+      ...sampleOptions,
+      n: rows,
+      rng,
+      onStep: !wantFrames && onStep === undefined ? undefined : async (x, { i, count, t }) => {
+        // Frame k of `wanted` sits at step round(k·count / (wanted − 1)).
+        const last = Math.min(wanted, count + 1) - 1;
+        const k = Math.round((i * last) / count);
+        if (wantFrames && last > 0 && Math.round((k * count) / last) === i) {
+          const frame = { t, i, count, points: toData((await x.toArray()) as Float32Array) };
+          frames.push(frame);
+          await onFrame?.(frame);
+        }
+        onStep?.(i, count, b + 1, batches);
+      },
+    });
+    points.set(toData((await x.toArray()) as Float32Array), b * batch * model.dataDim);
+    x.dispose();
+  }
   return { points, frames, seconds: (performance.now() - start) / 1000 };
 }

@@ -9,7 +9,7 @@
 // The train state (Adam's moments, …) is ddpm/checkpoint.ts's, shared with the S-curve.
 
 import { Rng, type Backend } from '../engine/index.js';
-import { about, hostStateDict } from './checkpoint.js';
+import { about, assertAllFinite, hostStateDict, readStamp, stampMetadata, type CheckpointStamp } from './checkpoint.js';
 import { ImageClassifier } from './classifier.js';
 import { configFields, oneOf, positiveInt } from './config.js';
 import { imageConfigJson, parseImageConfig, type ImageModelConfig } from './image-config.js';
@@ -33,23 +33,22 @@ export function buildImageModel(config: ImageModelConfig, rng: Rng, device: Back
   return new MLPImageDiffusion({ dataDim: width * height, hidden, depth, timeDim, numSteps }, rng, { device, preconditioning });
 }
 
-export async function encodeImageModel(model: MLPImageDiffusion, config: ImageModelConfig, epoch?: number): Promise<Uint8Array> {
+export async function encodeImageModel(model: MLPImageDiffusion, config: ImageModelConfig, stamp?: CheckpointStamp): Promise<Uint8Array> {
   const pre = model.preconditioning;
   if ((pre?.variance ?? null) !== config.dataVariance) {
     throw new Error(`encodeImageModel: the config's data variance ${config.dataVariance} is not the model's ${pre?.variance ?? null}`);
   }
   const tensors = await hostStateDict(model);
   if (pre) tensors.set(MEAN_KEY, { shape: [pre.mean.length], data: pre.mean });
-  const metadata: Record<string, string> = { format: 'pt', config: imageConfigJson(config) };
-  if (epoch !== undefined) metadata.epoch = String(epoch);
-  return encodeSafetensors(tensors, metadata);
+  return encodeSafetensors(tensors, { format: 'pt', config: imageConfigJson(config), ...stampMetadata(stamp) });
 }
 
 /** An image model on `device` from model.safetensors bytes, every key and shape checked. */
 export function decodeImageModel(bytes: Uint8Array, device: Backend, file = 'model.safetensors'):
-  { model: MLPImageDiffusion; config: ImageModelConfig; epoch?: number } {
+  { model: MLPImageDiffusion; config: ImageModelConfig; epoch?: number; runId?: string } {
   return about(file, () => {
     const { tensors, metadata } = decodeSafetensors(bytes);
+    assertAllFinite(tensors);
     if (metadata.config === undefined) throw new Error('no __metadata__.config: not a checkpoint of an image model');
     const config = parseImageConfig(metadata.config);
     const d = config.width * config.height;
@@ -69,8 +68,7 @@ export function decodeImageModel(bytes: Uint8Array, device: Backend, file = 'mod
       model.dispose();
       throw e;
     }
-    const epoch = metadata.epoch !== undefined ? Number(metadata.epoch) : undefined;
-    return { model, config, epoch };
+    return { model, config, ...readStamp(metadata) };
   });
 }
 
@@ -96,6 +94,7 @@ export async function encodeClassifier(model: ImageClassifier, info: ClassifierI
 export function decodeClassifier(bytes: Uint8Array, device: Backend, file = 'classifier.safetensors'): { model: ImageClassifier; info: ClassifierInfo } {
   return about(file, () => {
     const { tensors, metadata } = decodeSafetensors(bytes);
+    assertAllFinite(tensors);
     const field = configFields(metadata.config ?? '');
     field('model', (v) => v === 'ImageClassifier', '"ImageClassifier"');
     const info: ClassifierInfo = {

@@ -95,7 +95,8 @@ export function decodeSafetensors(bytes: Uint8Array): SafetensorsFile {
       throw new SafetensorsError(`tensor '${name}' of shape [${(e.shape as number[]).join(',')}] needs ${4 * count} bytes, its offsets give ${end - begin}`);
     }
     spans.push([begin, end, name]);
-    const copy = bytes.slice(dataStart + begin, dataStart + end); // aligned copy
+    // An aligned copy (Uint8Array.prototype.slice copies even for a Node Buffer, whose own slice is a view).
+    const copy = Uint8Array.prototype.slice.call(bytes, dataStart + begin, dataStart + end);
     tensors.set(name, { shape: e.shape as number[], data: new Float32Array(copy.buffer, 0, count) });
   }
   spans.sort((a, b) => a[0] - b[0]);

@@ -40,6 +40,8 @@ export interface SampleOptions {
   onStep?: (x: E.Tensor, progress: { i: number; count: number; t: number }) => void | Promise<void>;
   /** fused (WebGPU: one kernel per step, the default there) or eager (one kernel per op). */
   engine?: EngineName;
+  /** Stops between steps, throwing the signal's reason (the loop is then paced step by step). */
+  signal?: AbortSignal;
 }
 
 /** The DDIM sub-sequence τ: S increasing timesteps in [0, T). */
@@ -128,6 +130,9 @@ export function ddimStep(schedule: Schedule, t: number, tNext: number, eta: numb
 
 // ---- the loop ---------------------------------------------------------------------------------
 
+/** Fused, with a signal and no onStep: steps recorded per submit (a stop waits for about two of these). */
+const SIGNAL_CHUNK = 10;
+
 /**
  * n samples [n, model.dataDim] on `device` (in the model's units: divide by a data scale
  * outside). The fused engine runs MLPDiffusion only; other networks sample eagerly.
@@ -158,32 +163,49 @@ export async function sample(model: NoisePredictor, schedule: Schedule, device: 
     if (!(model instanceof MLPDiffusion)) throw new Error('sample: the fused engine runs MLPDiffusion only; use the eager engine');
     fusedModel = model;
   }
+  const { signal } = options;
+  const pacer = signal ? new E.Pacer(device) : null;
+  /** After each step: with a signal, wait for the step before and stop if asked. */
+  const paced = async (): Promise<void> => {
+    if (pacer === null) return;
+    await pacer.step();
+    signal!.throwIfAborted();
+  };
+  signal?.throwIfAborted();
   let x = E.keep(E.randn([n, model.dataDim], rng, { device }));
-  await options.onStep?.(x, { i: 0, count: steps.length, t: T });
-  if (fusedModel) {
-    // The whole loop on the GPU; with onStep, one submit per step so each x can be looked at.
-    const fused = new FusedSampler(fusedModel, schedule, fusedBackend(device, 'sample'), x, rng);
-    try {
-      const noise = steps.map(() => rng.next().offset);
-      const chunk = options.onStep ? 1 : steps.length;
-      for (let i = 0; i < steps.length; i += chunk) {
-        fused.run(steps.slice(i, i + chunk), noise.slice(i, i + chunk));
-        await options.onStep?.(x, { i: i + 1, count: steps.length, t: steps[i].t });
+  try {
+    await options.onStep?.(x, { i: 0, count: steps.length, t: T });
+    if (fusedModel) {
+      // The whole loop on the GPU at once; with onStep one submit per step, with a signal one per
+      // SIGNAL_CHUNK steps.
+      const fused = new FusedSampler(fusedModel, schedule, fusedBackend(device, 'sample'), x, rng);
+      try {
+        const noise = steps.map(() => rng.next().offset);
+        const chunk = options.onStep ? 1 : signal ? SIGNAL_CHUNK : steps.length;
+        for (let i = 0; i < steps.length; i += chunk) {
+          fused.run(steps.slice(i, i + chunk), noise.slice(i, i + chunk));
+          await paced();
+          await options.onStep?.(x, { i: i + 1, count: steps.length, t: steps[i].t });
+        }
+      } finally {
+        fused.dispose();
       }
-    } finally {
-      fused.dispose();
+      return x;
+    }
+    for (const [i, step] of steps.entries()) {
+      const next = E.noGrad(() => E.tidy(() => {
+        const eps = model.forward(x, E.full([n], step.t, { dtype: 'int32', device }));
+        const z = E.randn([n, model.dataDim], rng, { device });
+        return applyReverseStep(step, x, eps, z);
+      }));
+      x.dispose();
+      x = E.keep(next);
+      await paced();
+      await options.onStep?.(x, { i: i + 1, count: steps.length, t: step.t });
     }
     return x;
-  }
-  for (const [i, step] of steps.entries()) {
-    const next = E.noGrad(() => E.tidy(() => {
-      const eps = model.forward(x, E.full([n], step.t, { dtype: 'int32', device }));
-      const z = E.randn([n, model.dataDim], rng, { device });
-      return applyReverseStep(step, x, eps, z);
-    }));
+  } catch (e) {
     x.dispose();
-    x = E.keep(next);
-    await options.onStep?.(x, { i: i + 1, count: steps.length, t: step.t });
+    throw e;
   }
-  return x;
 }

@@ -41,11 +41,33 @@ export interface TrainState {
   adam: (E.AdamSlot | null)[];
 }
 
+export interface RunOptions {
+  /** Called with the losses of the epochs just completed, as soon as they are known. */
+  onLosses?: (losses: readonly number[]) => void;
+  /** Called as work completes with the epochs done, the current epoch's share as a fraction. */
+  onProgress?: (epochs: number) => void;
+  /** Stops the run early (between steps or chunks); see Trainer.runEpochs. */
+  signal?: AbortSignal;
+}
+
+/** An epoch's mean loss was NaN or infinite: the run diverged (a learning rate or data scale too large?). */
+export class TrainingDiverged extends Error {
+  constructor(readonly epoch: number, readonly loss: number) {
+    super(`the loss of epoch ${epoch} is ${loss}: training diverged (a learning rate or data scale too large?)`);
+    this.name = 'TrainingDiverged';
+  }
+}
+
+/** Fused: the GPU work between two loss readbacks, in seconds (a stop waits for at most two). */
+const CHUNK_SECONDS = 0.25;
+
 export interface TrainerOptions {
   /** fused (WebGPU: a compiled 3-kernel step, the default there) or eager (one kernel per op). */
   engine?: EngineName;
-  /** fused: steps between loss readbacks, rounded to whole epochs (default 1024). */
+  /** fused: the most steps between loss readbacks, rounded to whole epochs (default 1024). */
   lossEvery?: number;
+  /** fused: steps per chunk, fixed (default: sized to about CHUNK_SECONDS of the GPU's measured pace). */
+  chunkSteps?: number;
 }
 
 export class Trainer<M extends NoisePredictor & E.Module = MLPDiffusion> {
@@ -59,6 +81,11 @@ export class Trainer<M extends NoisePredictor & E.Module = MLPDiffusion> {
   private readonly params: E.PackedParameters;
   readonly engine: EngineName;
   private readonly fused: FusedTraining | null = null;
+  /** Fused: steps per chunk, adapted to the GPU's pace unless fixed (see fusedEpochs). */
+  private chunkSteps = 64;
+  private readonly fixedChunk: boolean;
+  /** Eager, when watched: one for the run, so that even one-step epochs yield every few ms. */
+  private readonly pacer: E.Pacer;
 
   // data: [n, model.dataDim] points on the host. Any NoisePredictor module trains eagerly; the
   // fused engine (and the default on WebGPU) is MLPDiffusion's.
@@ -75,7 +102,9 @@ export class Trainer<M extends NoisePredictor & E.Module = MLPDiffusion> {
     this.params = E.packParameters(model.parameters());
     this.opt = new E.Adam(this.params, { lr });
     this.tables = new DiffusionTables(schedule, device);
+    this.pacer = new E.Pacer(device);
     this.engine = options.engine ?? (model instanceof MLPDiffusion ? defaultEngine(device) : 'eager');
+    this.fixedChunk = options.chunkSteps !== undefined;
     if (this.engine === 'fused') {
       if (!(model instanceof MLPDiffusion)) throw new Error('train: the fused engine runs MLPDiffusion only; use the eager engine');
       const lossEvery = options.lossEvery ?? 1024;
@@ -84,6 +113,10 @@ export class Trainer<M extends NoisePredictor & E.Module = MLPDiffusion> {
       this.fused = new FusedTraining({
         model, schedule, data, batch, clip, seed, stream: this.rng.stream, packed: this.params, adam: this.opt,
       }, fusedBackend(device, 'train'), epochsPerRead * this.stepsPerEpoch);
+      if (options.chunkSteps !== undefined && !(Number.isInteger(options.chunkSteps) && options.chunkSteps >= 1)) {
+        throw new Error(`train: chunkSteps must be a positive integer, got ${options.chunkSteps}`);
+      }
+      this.chunkSteps = Math.min(options.chunkSteps ?? this.chunkSteps, this.fused.logSteps);
     }
   }
 
@@ -98,70 +131,157 @@ export class Trainer<M extends NoisePredictor & E.Module = MLPDiffusion> {
   }
 
   /**
-   * `count` epochs; returns their mean batch losses. onLosses gets the losses of the epochs just
-   * completed each time some are known (eager: after every epoch; fused: at each loss readback).
+   * Up to `count` epochs; returns the mean batch losses of those completed (all of them unless
+   * `signal` stopped the run). A stop is honoured between steps (eager) or between chunks of
+   * about a quarter second (fused), and an epoch it cuts short is undone — weights, Adam's state
+   * and the random stream put back — so the trainer always ends on a completed epoch. A
+   * non-finite epoch loss throws TrainingDiverged (the weights are then not worth saving).
    */
-  async runEpochs(count: number, onLosses?: (losses: readonly number[]) => void): Promise<number[]> {
+  async runEpochs(count: number, options: RunOptions = {}): Promise<number[]> {
     const out: number[] = [];
     const finish = (losses: readonly number[]): void => {
-      this.epoch += losses.length;
-      this.losses.push(...losses);
-      out.push(...losses);
-      onLosses?.(losses);
+      for (const loss of losses) {
+        if (!Number.isFinite(loss)) throw new TrainingDiverged(this.epoch + 1, loss);
+        this.epoch++;
+        this.losses.push(loss);
+        out.push(loss);
+      }
+      options.onLosses?.(losses);
+      options.onProgress?.(this.epoch);
     };
     if (this.fused === null) {
-      for (let i = 0; i < count; i++) finish([await this.eagerEpoch()]);
-      return out;
+      for (let i = 0; i < count && !options.signal?.aborted; i++) {
+        const loss = await this.eagerEpoch(options);
+        if (loss !== null) finish([loss]);
+      }
+    } else {
+      await this.fusedEpochs(this.fused, count, finish, options);
     }
-    // Fused: record a segment of epochs, then wait for the previous segment's losses while
-    // the GPU works on this one.
-    const steps = this.stepsPerEpoch;
-    const perRead = Math.max(1, Math.floor(this.fused.logSteps / steps));
-    let pending: Promise<Float32Array> | null = null;
-    const settle = async (losses: Promise<Float32Array>): Promise<void> => {
-      const l = await losses;
-      finish(Array.from({ length: l.length / steps }, (_, e) => l.subarray(e * steps, (e + 1) * steps).reduce((a, b) => a + b, 0) / steps));
-    };
-    for (let done = 0; done < count; done += perRead) {
-      const draws: StepDraws[] = [];
-      for (let e = 0; e < Math.min(perRead, count - done); e++) draws.push(...epochDraws(this.data.length / this.model.dataDim, this.settings.batch, this.rng));
-      const losses = this.fused.run(draws);
-      if (pending) await settle(pending);
-      pending = losses;
-    }
-    if (pending) await settle(pending);
     return out;
   }
 
-  /** One eager epoch: batches uploaded from the host, the loss summed on the device and read once. */
-  private async eagerEpoch(): Promise<number> {
+  /**
+   * One eager epoch: batches uploaded from the host, the loss summed on the device and read once.
+   * With a signal or progress wanted, paced step by step (engine/pacer.ts); null: stopped
+   * part-way, and undone.
+   */
+  private async eagerEpoch({ signal, onProgress }: RunOptions): Promise<number | null> {
     const { batch, clip } = this.settings;
     const { data, device } = this;
     const dim = this.model.dataDim;
     const n = data.length / dim;
+    const pacer = signal !== undefined || onProgress !== undefined ? this.pacer : null;
+    const start = { rngOffset: this.rng.offset, snapshot: signal ? this.opt.snapshot() : null };
     const order = this.rng.permutation(n);
     let total: E.Tensor | null = null;
     let batches = 0;
-    for (let first = 0; first < n; first += batch) {
-      const rows = order.subarray(first, Math.min(first + batch, n));
-      const x0host = new Float32Array(dim * rows.length);
-      rows.forEach((r, i) => x0host.set(data.subarray(dim * r, dim * (r + 1)), dim * i));
-      const previous: E.Tensor | null = total;
-      total = E.tidy(() => {
-        const x0 = E.tensor(x0host, [rows.length, dim], { device });
-        const loss = diffusionLoss(this.model, this.tables, x0, this.rng);
-        this.opt.zeroGrad();
-        loss.backward();
-        E.clipGradNorm(this.params, clip);
-        this.opt.step();
-        return previous ? E.add(previous, loss.detach()) : loss.detach();
-      });
-      previous?.dispose();
-      batches++;
+    try {
+      for (let first = 0; first < n; first += batch) {
+        if (signal?.aborted) {
+          await pacer!.drain();
+          start.snapshot!.restore();
+          this.rng.offset = start.rngOffset;
+          total?.dispose();
+          return null;
+        }
+        const rows = order.subarray(first, Math.min(first + batch, n));
+        const x0host = new Float32Array(dim * rows.length);
+        rows.forEach((r, i) => x0host.set(data.subarray(dim * r, dim * (r + 1)), dim * i));
+        const previous: E.Tensor | null = total;
+        total = E.tidy(() => {
+          const x0 = E.tensor(x0host, [rows.length, dim], { device });
+          const loss = diffusionLoss(this.model, this.tables, x0, this.rng);
+          this.opt.zeroGrad();
+          loss.backward();
+          E.clipGradNorm(this.params, clip);
+          this.opt.step();
+          return previous ? E.add(previous, loss.detach()) : loss.detach();
+        });
+        previous?.dispose();
+        batches++;
+        if (pacer) {
+          await pacer.step();
+          if (batches > 1) onProgress?.(this.epoch + (batches - 1) / this.stepsPerEpoch);
+        }
+      }
+      const loss = (await total!.item()) / batches;
+      total!.dispose();
+      return loss;
+    } finally {
+      start.snapshot?.dispose();
     }
-    const loss = (await total!.item()) / batches;
-    total!.dispose();
-    return loss;
+  }
+
+  /**
+   * Fused: `count` epochs in chunks of about CHUNK_SECONDS of GPU work — whole epochs when an
+   * epoch is shorter than that, else parts of one — each chunk recorded before the previous one's
+   * losses are awaited, so the GPU never waits for the host.
+   */
+  private async fusedEpochs(fused: FusedTraining, count: number, finish: (losses: readonly number[]) => void,
+    { signal, onProgress }: RunOptions): Promise<void> {
+    const steps = this.stepsPerEpoch;
+    const n = this.data.length / this.model.dataDim;
+    // The epoch being recorded in parts: its draws, how far it is recorded, and how to undo it.
+    let open: { draws: StepDraws[]; next: number; lossSum: number; rngOffset: number; snapshot: E.AdamSnapshot | null } | null = null;
+    let left = count;
+    let recorded = this.epoch; // epochs recorded so far (a fraction for a part of one)
+    let pending: { losses: Promise<Float32Array>; apply: (l: Float32Array) => void; steps: number; doneAfter: number } | null = null;
+    let lastSettled = performance.now();
+    const settle = async (chunk: NonNullable<typeof pending>): Promise<void> => {
+      chunk.apply(await chunk.losses);
+      const now = performance.now();
+      // Size the next chunks from this one's pace (at most 4× larger at a time).
+      const pace = chunk.steps / Math.max((now - lastSettled) / 1000, 1e-6);
+      lastSettled = now;
+      if (!this.fixedChunk) this.chunkSteps = Math.max(1, Math.min(fused.logSteps, 4 * this.chunkSteps, Math.round(pace * CHUNK_SECONDS)));
+      if (!Number.isInteger(chunk.doneAfter)) onProgress?.(chunk.doneAfter); // (finish reports whole epochs)
+    };
+    try {
+      while ((left > 0 || open !== null) && !signal?.aborted) {
+        let draws: StepDraws[];
+        let apply: (l: Float32Array) => void;
+        if (open === null && this.chunkSteps >= steps) {
+          const epochs = Math.min(left, Math.floor(this.chunkSteps / steps));
+          draws = [];
+          for (let e = 0; e < epochs; e++) draws.push(...epochDraws(n, this.settings.batch, this.rng));
+          left -= epochs;
+          recorded += epochs;
+          apply = (l) => finish(Array.from({ length: epochs }, (_, e) => l.subarray(e * steps, (e + 1) * steps).reduce((a, b) => a + b, 0) / steps));
+        } else {
+          if (open === null) {
+            const rngOffset = this.rng.offset;
+            open = { rngOffset, snapshot: signal ? this.opt.snapshot() : null, draws: epochDraws(n, this.settings.batch, this.rng), next: 0, lossSum: 0 };
+            left--;
+          }
+          const epoch = open;
+          draws = epoch.draws.slice(epoch.next, epoch.next + this.chunkSteps);
+          epoch.next += draws.length;
+          const closes = epoch.next === steps;
+          recorded = Math.floor(recorded) + (closes ? 1 : epoch.next / steps);
+          if (closes) open = null;
+          apply = (l) => {
+            epoch.lossSum = l.reduce((a, b) => a + b, epoch.lossSum);
+            if (closes) {
+              epoch.snapshot?.dispose();
+              finish([epoch.lossSum / steps]);
+            }
+          };
+        }
+        const losses = fused.run(draws);
+        if (pending) await settle(pending);
+        pending = { losses, apply, steps: draws.length, doneAfter: recorded };
+      }
+      if (pending) await settle(pending);
+      pending = null;
+    } finally {
+      void pending?.losses.catch(() => {}); // a TrainingDiverged left a chunk in flight
+      if (open !== null) {
+        // Stopped part-way through an epoch: put it back as it was before its first step.
+        open.snapshot?.restore();
+        open.snapshot?.dispose();
+        this.rng.offset = open.rngOffset;
+      }
+    }
   }
 
   async exportState(): Promise<TrainState> {

@@ -196,7 +196,7 @@ it('a checkpoint trained by `ddpm train` samples what `ddpm sample` gives for th
     '--eval-points', '100', '--save-every', '0', '--out', 'run');
   assert.is(trained.status, 0, trained.stderr);
   const sampled = runDdpm(dir, 'sample', '--checkpoint', 'run/model.safetensors', '--device', 'cpu', '--sampler', 'ddim',
-    '--steps', '10', '--n', '300', '--seed', '5', '--out', 'points.npy');
+    '--sample-steps', '10', '--n', '300', '--seed', '5', '--out', 'points.npy');
   assert.is(sampled.status, 0, sampled.stderr);
   const cli = readNpy(join(dir, 'points.npy'));
 

@@ -2,8 +2,9 @@
 // epoch 2 and resumed continues exactly (bit for bit on the CPU) as an uninterrupted run; a
 // state_dict saved by PyTorch (test/fixtures/torch_mlp_diffusion.safetensors, written by
 // make_fixtures.py with safetensors.torch.save_file) loads and predicts PyTorch's numbers;
-// every corrupt or mismatched file is refused with a message naming the file and the problem,
-// and leaves nothing half-loaded.
+// every corrupt or mismatched file — a NaN or infinite value among them — is refused with a
+// message naming the file, the tensor and the problem, and leaves nothing half-loaded; a model
+// with a non-finite weight is never written.
 
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -92,6 +93,14 @@ function edited(bytes: Uint8Array) {
   };
 }
 
+/** Replaces tensor `name` by a copy edited by `edit` (the other variants keep the original). */
+function poison(tensors: Map<string, NamedTensor>, name: string, edit: (data: Float32Array) => void): void {
+  const t = tensors.get(name)!;
+  const data = Float32Array.from(t.data);
+  edit(data);
+  tensors.set(name, { shape: t.shape, data });
+}
+
 test('corrupt and mismatched checkpoints: each error names the file and the problem', async () => {
   const model = new MLPDiffusion(100, new E.Rng(1), { hidden: 16, device: E.cpu });
   const variant = edited(await encodeModel(model, config));
@@ -104,6 +113,8 @@ test('corrupt and mismatched checkpoints: each error names the file and the prob
     [variant((_, m) => { m.config = '{"model":"MLPDiffusion","n_steps":-1}'; }), /__metadata__\.config\.n_steps must be a positive integer, got -1/],
     [variant((_, m) => { m.config = JSON.stringify({ ...JSON.parse(m.config), schedule: 'quadratic' }); }), /__metadata__\.config\.schedule must be one of sigmoid, linear, cosine, got "quadratic"/],
     [variant((t, m) => { delete m.config; t.delete('step_embeddings.0.weight'); }), /no __metadata__\.config and no 'step_embeddings\.0\.weight'/],
+    [variant((t) => poison(t, 'linears.4.weight', (d) => { d[5] = NaN; })), /^m\.safetensors: tensor 'linears\.4\.weight' is not finite: element 5 is NaN \(1 of its 256 values are NaN or ±Inf\)/],
+    [variant((t) => poison(t, 'linears.6.bias', (d) => d.fill(-Infinity))), /tensor 'linears\.6\.bias' is not finite: element 0 is -Infinity \(2 of its 2 values/],
   ];
   for (const [bytes, expected] of cases) assert.throws(() => decodeModel(bytes, E.cpu, 'm.safetensors'), expected);
   const live = E.cpu.memory().live;
@@ -119,8 +130,18 @@ test('corrupt and mismatched checkpoints: each error names the file and the prob
     [stateVariant((t) => t.set('adam.exp_avg.linears.0.bias', { shape: [3], data: new Float32Array(3) })), /'adam\.exp_avg\.linears\.0\.bias' has shape \[3\], expected \[16\]/],
     [stateVariant((_, m) => { m.epoch = 'two'; }), /__metadata__\.epoch must be a non-negative integer, got "two"/],
     [stateVariant((_, m) => { m.losses = '[1, 2]'; }), /__metadata__\.losses has 2 entries for 1 epochs/],
+    [stateVariant((t) => poison(t, 'adam.exp_avg_sq.linears.2.weight', (d) => { d[0] = Infinity; })), /tensor 'adam\.exp_avg_sq\.linears\.2\.weight' is not finite: element 0 is Infinity/],
   ];
   for (const [bytes, expected] of stateCases) assert.throws(() => decodeTrainState(bytes, model, 's.safetensors'), expected);
+  // Nor is a non-finite weight ever written: the good file on disk stays as it was.
+  const w = model.linears[2].weight;
+  w.device.write(w.storage, new Float32Array(w.size).fill(NaN));
+  try {
+    await encodeModel(model, config);
+    assert.unreachable('a NaN model was encoded');
+  } catch (e) {
+    assert.match((e as Error).message, /parameter 'linears\.2\.weight' is not finite: element 0 is NaN \(256 of its 256/);
+  }
   trainer.dispose();
 });
 

@@ -3,12 +3,12 @@
 // (in NumPy's format), .csv and PNGs; bad flags and impossible values fail with a clear message
 // and a non-zero status.
 
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { decodeSafetensors } from '../ddpm/safetensors.js';
+import { decodeSafetensors, encodeSafetensors } from '../ddpm/safetensors.js';
 import { repoRoot, runDdpm } from './helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ddpm-cli-'));
@@ -28,12 +28,14 @@ const isPng = (path: string): boolean => PNG_SIGNATURE.every((b, i) => readFileS
 test('ddpm train writes the checkpoint, train state, metrics and three pictures', () => {
   const stdout = ok(ddpm('train', ...tiny, '--epochs', '2', '--out', run));
   assert.match(stdout, /device: CPU/);
-  for (const name of ['model.safetensors', 'train-state.safetensors', 'metrics.json', 'samples.png', 'reverse.png', 'loss.png']) {
+  for (const name of ['model.safetensors', 'train-state.safetensors', 'metrics.json', 'metrics.jsonl', 'samples.png', 'reverse.png', 'loss.png']) {
     assert.ok(existsSync(join(run, name)), `${name} written`);
   }
   for (const name of ['samples.png', 'reverse.png', 'loss.png']) assert.ok(isPng(join(run, name)), `${name} is a PNG`);
   const metrics = JSON.parse(readFileSync(join(run, 'metrics.json'), 'utf8'));
+  assert.is(metrics.status, 'finished');
   assert.is(metrics.epochs, 2);
+  assert.is(metrics.checkpoint_epoch, 2);
   assert.is(metrics.loss_per_epoch.length, 2);
   assert.ok(metrics.steps_per_s > 0 && metrics.wall_time_s.train > 0);
   assert.is(metrics.device.name, 'cpu');
@@ -62,7 +64,7 @@ test('ddpm train --resume continues the run to the new total of epochs', () => {
   copyFileSync(join(other, 'model.safetensors'), join(run, 'model.safetensors'));
   const mismatched = ddpm('train', '--resume', run, '--device', 'cpu');
   assert.is(mismatched.status, 1);
-  assert.match(mismatched.stderr, /model\.safetensors is from epoch 1 but .*train-state\.safetensors from epoch 3: they are not one checkpoint/);
+  assert.match(mismatched.stderr, /model\.safetensors is epoch 1 of run [\w-]+ but .*train-state\.safetensors is epoch 3 of run [\w-]+: they are not one checkpoint/);
   ok(ddpm('train', '--resume', other, '--device', 'cpu', '--eval-points', '100'));
   assert.is(JSON.parse(readFileSync(join(other, 'metrics.json'), 'utf8')).epochs, 1, 'without --epochs, a resumed run keeps its own target');
 });
@@ -78,7 +80,7 @@ test('ddpm sample writes .npy that NumPy reads, .csv and PNGs', () => {
   assert.ok(isPng(join(dir, 'points.png')) && isPng(join(dir, 'points-reverse.png')));
 
   const csv = join(dir, 'points.csv');
-  ok(ddpm('sample', '--checkpoint', join(run, 'model.safetensors'), '--sampler', 'ddim', '--steps', '10', '--eta', '0.5',
+  ok(ddpm('sample', '--checkpoint', join(run, 'model.safetensors'), '--sampler', 'ddim', '--sample-steps', '10', '--eta', '0.5',
     '--n', '20', '--device', 'cpu', '--out', csv));
   const lines = readFileSync(csv, 'utf8').trim().split('\n');
   assert.is(lines[0], 'x,y');
@@ -96,8 +98,8 @@ test('bad flags and impossible values: a clear message and a non-zero status', (
     [['train', '--engine', 'jit'], 2, /--engine must be one of fused, eager, got 'jit'/],
     [['train', '--preset', 'fast'], 2, /--preset must be one of seed, improved/],
     [['sample', '--checkpoint', ckpt, '--sampler', 'euler', '--out', 'x.npy'], 2, /--sampler must be one of tutorial, ddpm, ddim, got 'euler'/],
-    [['sample', '--checkpoint', ckpt, '--sampler', 'ddim', '--steps', '101', '--out', 'x.npy', '--device', 'cpu'], 2, /--steps 101 exceeds the model's T = 100/],
-    [['sample', '--checkpoint', ckpt, '--sampler', 'ddpm', '--steps', '10', '--out', 'x.npy', '--device', 'cpu'], 2, /needs --sampler ddim/],
+    [['sample', '--checkpoint', ckpt, '--sampler', 'ddim', '--sample-steps', '101', '--out', 'x.npy', '--device', 'cpu'], 2, /--sample-steps 101 exceeds the model's T = 100/],
+    [['sample', '--checkpoint', ckpt, '--sampler', 'ddpm', '--sample-steps', '10', '--out', 'x.npy', '--device', 'cpu'], 2, /needs --sampler ddim/],
     [['sample', '--checkpoint', join(dir, 'missing.safetensors'), '--out', 'x.npy'], 1, /checkpoint not found: .*missing\.safetensors/],
     [['sample', '--checkpoint', ckpt, '--out', 'x.txt'], 2, /--out must end in \.npy or \.csv/],
     [['sample', '--out', 'x.npy'], 2, /--checkpoint FILE is required/],
@@ -110,6 +112,69 @@ test('bad flags and impossible values: a clear message and a non-zero status', (
   }
   assert.match(ok(ddpm('train', '--help')), /--resume DIR\|FILE/);
   assert.match(ok(ddpm('sample', '--help')), /--sampler tutorial\|ddpm\|ddim/);
+});
+
+test('a finished run is not overwritten: --out refuses it (naming --resume and --overwrite), --overwrite starts again', () => {
+  const again = ddpm('train', ...tiny, '--epochs', '1', '--out', run);
+  assert.is(again.status, 2);
+  assert.match(again.stderr, /run already holds a run \(model\.safetensors, train-state\.safetensors, metrics\.json, metrics\.jsonl\); continue it with --resume .*run, start it again there with --overwrite/);
+  const copy = join(dir, 'copy');
+  ok(ddpm('train', ...tiny, '--epochs', '1', '--out', copy));
+  ok(ddpm('train', ...tiny, '--epochs', '1', '--out', copy, '--overwrite'));
+  const lines = readFileSync(join(copy, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+  assert.is(lines.filter((l) => 'started' in l).length, 1, 'metrics.jsonl starts anew');
+  assert.equal(lines.filter((l) => 'epoch' in l).map((l) => l.epoch), [1]);
+  assert.ok(lines.some((l) => l.checkpoint === 1) && lines.some((l) => l.final === 1));
+});
+
+test('the probe\'s inputs: each refused before any work, with a message that says why', () => {
+  const file = join(dir, 'a-file');
+  writeFileSync(file, 'x');
+  const ckpt = join(run, 'model.safetensors');
+  const cases: [string[], number, RegExp][] = [
+    [['train', ...tiny, '--out', '/proc/x'], 2, /ddpm train: --out \/proc\/x cannot be created/],
+    [['train', ...tiny, '--out', file], 2, /ddpm train: --out names a file \(.*a-file\), expected a folder/],
+    [['train', '--dataset', 'mnist', '--device', 'cpu', '--out', file], 2, /--out names a file/],
+    [['train', '--seed', '9007199254740993'], 2, /--seed must be an integer from 0 to 4294967295, got '9007199254740993'/],
+    [['train', '--seed', '4294967296'], 2, /--seed must be an integer from 0 to 4294967295/],
+    [['train', ...tiny, '--data-scale', '1e40', '--out', join(dir, 'huge')], 2, /the data × --data-scale 1e\+40 is not finite in float32/],
+    [['sample', '--checkpoint', ckpt, '--sampler', 'ddim', '--eta', '1e308', '--out', 'x.npy'], 2, /--eta must be a number from 0 to 1, got '1e308'/],
+    [['sample', '--checkpoint', ckpt, '--sampler', 'ddim', '--steps', '10', '--out', 'x.npy'], 2, /the number of sampling steps is --sample-steps \(as in ddpm train, where --steps is T\)/],
+    [['sample', '--checkpoint', ckpt, '--out', join(file, 'x.npy')], 2, /ddpm sample: --out's folder names a file \(.*a-file\), expected a folder/],
+  ];
+  for (const [args, status, message] of cases) {
+    const started = Date.now();
+    const r = ddpm(...args);
+    assert.is(r.status, status, `ddpm ${args.join(' ')} → status ${r.status}: ${r.stderr}`);
+    assert.match(r.stderr, message);
+    assert.not.match(r.stderr, /train: epoch/, `ddpm ${args.join(' ')}: refused before training`);
+    assert.ok(Date.now() - started < 30_000, `ddpm ${args.join(' ')} answered at once`);
+  }
+  // A batch larger than the data is said.
+  assert.match(ok(ddpm('train', ...tiny, '--batch', '500', '--epochs', '1', '--out', join(dir, 'big-batch'))),
+    /note: --batch 500 is more than the 300 points: each epoch is one batch of 300/);
+  // A run folder works as --checkpoint.
+  ok(ddpm('sample', '--checkpoint', run, '--n', '10', '--device', 'cpu', '--out', join(dir, 'from-folder.npy')));
+  assert.ok(existsSync(join(dir, 'from-folder.npy')));
+});
+
+test('non-finite numbers are never silent: divergence stops training, and NaN weights are refused by name', () => {
+  const diverging = join(dir, 'diverging');
+  const r = ddpm('train', ...tiny, '--lr', '1e30', '--epochs', '5', '--save-every', '1', '--out', diverging);
+  assert.is(r.status, 1, r.stderr);
+  assert.match(r.stderr, /error: the loss of epoch 1 is (NaN|Infinity): training diverged .*; no checkpoint had been written to .*diverging yet/);
+  assert.not.ok(existsSync(join(diverging, 'model.safetensors')), 'no NaN checkpoint');
+  assert.is(JSON.parse(readFileSync(join(diverging, 'metrics.json'), 'utf8')).status, 'diverged');
+  // A checkpoint with a NaN weight (written by hand) is refused, naming the tensor.
+  const bytes = new Uint8Array(readFileSync(join(run, 'model.safetensors')));
+  const file = decodeSafetensors(bytes);
+  file.tensors.get('linears.2.weight')!.data[7] = NaN;
+  const poisoned = join(dir, 'poisoned.safetensors');
+  writeFileSync(poisoned, encodeSafetensors(file.tensors, file.metadata));
+  const sampled = ddpm('sample', '--checkpoint', poisoned, '--device', 'cpu', '--out', join(dir, 'nan.npy'));
+  assert.is(sampled.status, 1);
+  assert.match(sampled.stderr, /poisoned\.safetensors: tensor 'linears\.2\.weight' is not finite: element 7 is NaN/);
+  assert.not.ok(existsSync(join(dir, 'nan.npy')));
 });
 
 test('ddpm --version prints the version in package.json', () => {

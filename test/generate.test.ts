@@ -1,7 +1,8 @@
 // generate (ddpm/generate.ts), the sampling the CLI and the page share: a seed names the points
 // (the stream Rng(seed, 2), in data units), and frames come evenly spaced from x_T to x_0 — ten
 // by default, every step on request, none when asked for none — each equal to the points the
-// sampler had at that step. The loss and the samplers take any NoisePredictor: a network over
+// sampler had at that step; many samples come in batches of one stream, and a signal stops
+// sampling between steps. The loss and the samplers take any NoisePredictor: a network over
 // 5-wide points trains and samples [n, 5]; the fused engine refuses it.
 
 import { test } from 'uvu';
@@ -72,6 +73,38 @@ test('any NoisePredictor: a 5-wide network gets a loss with gradients and sample
   let message = '';
   await sample(net, schedule, E.cpu, { sampler: 'ddpm', n: 3, rng: new E.Rng(6), engine: 'fused' }).catch((e: Error) => { message = e.message; });
   assert.match(message, 'the fused engine runs MLPDiffusion only');
+});
+
+test('many samples come in batches from one stream: the first batch is what a run of that many gives', async () => {
+  const seen: string[] = [];
+  const batched = await generate(model, config, E.cpu, {
+    sampler: 'ddim', steps: 3, n: 10, seed: 5, batch: 4, onStep: (i, count, batch, batches) => seen.push(`${batch}/${batches}:${i}/${count}`),
+  });
+  assert.is(batched.points.length, 20);
+  assert.equal(seen.filter((s) => s.endsWith(':3/3')), ['1/3:3/3', '2/3:3/3', '3/3:3/3'], 'progress through every batch');
+  assert.is(seen[0], '1/3:0/3', 'progress from the first batch on');
+  const four = await generate(model, config, E.cpu, { sampler: 'ddim', steps: 3, n: 4, seed: 5 });
+  assert.equal(Array.from(batched.points.subarray(0, 8)), Array.from(four.points), 'batch 1 = the first 4 points alone');
+  assert.ok(batched.frames.every((f) => f.points.length === 8), 'frames are the first batch\'s');
+  assert.not.equal(Array.from(batched.points.subarray(8, 16)), Array.from(four.points), 'later batches draw on');
+  assert.ok(batched.points.every(Number.isFinite));
+  const whole = await generate(model, config, E.cpu, { sampler: 'ddim', steps: 3, n: 10, seed: 5, batch: 4 });
+  assert.equal(Array.from(whole.points), Array.from(batched.points), 'the same points every time');
+});
+
+test('a signal stops sampling between steps with its reason', async () => {
+  const controller = new AbortController();
+  const reason = new Error('stop here');
+  let steps = 0;
+  try {
+    await generate(model, config, E.cpu, {
+      sampler: 'ddpm', n: 7, seed: 5, signal: controller.signal, onStep: () => { if (++steps === 3) controller.abort(reason); },
+    });
+    assert.unreachable('sampling went on');
+  } catch (e) {
+    assert.is(e, reason);
+  }
+  assert.ok(steps <= 4, `stopped after ${steps} steps of ${config.numSteps}`);
 });
 
 test.run();

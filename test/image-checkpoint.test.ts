@@ -30,11 +30,12 @@ test('an image model saved and loaded predicts the same ε, with and without the
     const d = c.width * c.height;
     const mean = c.dataVariance === null ? null : new E.Rng(2).uniform(d, -1, 1);
     const model = buildImageModel(c, new E.Rng(1), E.cpu, mean);
-    const bytes = await encodeImageModel(model, c, 7);
+    const bytes = await encodeImageModel(model, c, { epoch: 7, runId: 'r1' });
     assert.is(checkpointModel(bytes), 'MLPImageDiffusion');
     const back = decodeImageModel(bytes, E.cpu, 'm.safetensors');
     assert.equal(back.config, c);
     assert.is(back.epoch, 7);
+    assert.is(back.runId, 'r1');
     assert.equal(await epsilon(back.model, d), await epsilon(model, d));
     assert.is(decodeSafetensors(bytes).tensors.has('data_mean'), mean !== null);
   }

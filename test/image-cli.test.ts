@@ -114,7 +114,7 @@ test('image runs: bad flags and missing data get a clear message and a non-zero 
     [['train', '--dataset', 'cifar'], 2, /--dataset must be one of s-curve.*, mnist, fashion-mnist, got 'cifar'/],
     [['train', '--dataset', 'fashion-mnist', '--device', 'cpu'], 1, /fashion-mnist: no .*empty\/train-images-idx3-ubyte\.gz .*apt-get install dataset-fashion-mnist/, { FASHION_MNIST_DIR: empty }],
     [['sample', '--checkpoint', ckpt, '--out', 'x.csv'], 2, /--out must end in \.png or \.npy for an image model/],
-    [['sample', '--checkpoint', ckpt, '--steps', '51', '--out', 'x.png', '--device', 'cpu'], 2, /--steps 51 exceeds the model's T = 50/],
+    [['sample', '--checkpoint', ckpt, '--sample-steps', '51', '--out', 'x.png', '--device', 'cpu'], 2, /--sample-steps 51 exceeds the model's T = 50/],
     [['sample', '--checkpoint', ckpt, '--sampler', 'ddpm', '--eta', '1', '--out', 'x.png', '--device', 'cpu'], 2, /--eta applies to --sampler ddim/],
     [['sample', '--checkpoint', ckpt, '--classifier', join(dir, 'none.safetensors'), '--out', 'x.png'], 1, /classifier not found: .*none\.safetensors/],
     [['sample', '--checkpoint', ckpt, '--classifier', fashionJudge, '--out', 'x.png', '--device', 'cpu'], 1, /fashion-classifier\.safetensors judges fashion-mnist, but .*model\.safetensors draws mnist/],

@@ -38,4 +38,17 @@ test('on a terminal: one line redrawn in place with a bar, ended by a newline wh
   assert.ok(tty.written[1].endsWith('\n'));
 });
 
+test('a fraction of a unit counts towards the time left; on a terminal redraws are at most every 0.1 s', () => {
+  const log = recorder(false);
+  const p = new Progress('train', 4, 'epoch', log, 0);
+  p.update(0.5, 'step 40/79');
+  assert.match(log.written[0], /^train: epoch 0\/4  step 40\/79  ETA \d+s\n$/);
+  const tty = recorder(true);
+  const q = new Progress('train', 4, 'epoch', tty);
+  for (let i = 1; i <= 100; i++) q.update(i / 100, '');
+  assert.is(tty.written.length, 1, 'a hundred updates within a few ms draw once');
+  q.update(4, '');
+  assert.is(tty.written.length, 2, 'the end is always drawn');
+});
+
 test.run();

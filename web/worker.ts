@@ -91,7 +91,7 @@ const handlers: { [K in CallName]: Handler<K> } = {
     const epoch = current.live?.trainer.epoch ?? current.epoch;
     const { dataset, preset } = current.config;
     return {
-      bytes: await encodeModel(current.model, current.config, epoch),
+      bytes: await encodeModel(current.model, current.config, epoch !== undefined ? { epoch } : undefined),
       name: `ddpm-${dataset}-${preset}${epoch !== undefined ? `-epoch${epoch}` : ''}.safetensors`,
     };
   },

@@ -20,6 +20,8 @@ export interface FlagSpec {
   readonly choices?: readonly string[];
   /** For int and number: the smallest value allowed. */
   readonly min?: number;
+  /** For int and number: the largest value allowed. */
+  readonly max?: number;
   /** Shown in the usage line, e.g. DIR or FILE. */
   readonly value?: string;
 }
@@ -61,12 +63,23 @@ function parseValue(command: string, spec: FlagSpec, raw: string): string | numb
     return raw;
   }
   const value = Number(raw);
-  const min = spec.min ?? -Infinity;
-  const range = spec.min !== undefined ? ` ≥ ${spec.min}` : '';
-  if (spec.kind === 'int' && (raw.trim() === '' || !Number.isSafeInteger(value) || value < min)) bad(`an integer${range}`);
-  if (spec.kind === 'number' && (raw.trim() === '' || !Number.isFinite(value) || value < min)) bad(`a number${range}`);
+  const [min, max] = [spec.min ?? -Infinity, spec.max ?? Infinity];
+  const range = spec.max !== undefined ? ` from ${spec.min ?? '-∞'} to ${spec.max}` : spec.min !== undefined ? ` ≥ ${spec.min}` : '';
+  const inRange = raw.trim() !== '' && value >= min && value <= max;
+  if (spec.kind === 'int' && !(inRange && Number.isSafeInteger(value))) bad(`an integer${range}`);
+  if (spec.kind === 'number' && !(inRange && Number.isFinite(value))) bad(`a number${range}`);
   return value;
 }
+
+/** --seed: Philox keys are 32-bit words. */
+export const SEED_FLAG: FlagSpec = {
+  name: 'seed', kind: 'int', min: 0, max: 2 ** 32 - 1, default: '0', help: 'seeds the data, the initial weights, shuffles, timesteps and noise',
+};
+
+/** --overwrite: a new run in a folder that holds one. */
+export const OVERWRITE_FLAG: FlagSpec = {
+  name: 'overwrite', kind: 'switch', help: 'start a new run in an --out folder that holds one (its checkpoint and metrics are removed)',
+};
 
 /** The --help text: a usage line, a description, and one line per flag. */
 export function helpText(command: string, description: string, specs: readonly FlagSpec[]): string {

@@ -6,6 +6,7 @@
 
 import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, type Stats, writeSync } from 'node:fs';
 import { basename, dirname, join, normalize } from 'node:path';
+import { UsageError } from './args.js';
 
 export function writeFileAtomic(path: string, data: Uint8Array | string): void {
   const bytes = typeof data === 'string' ? new TextEncoder().encode(data) : data;
@@ -129,4 +130,13 @@ export function readFileOrFail(path: string, what: string): Uint8Array {
 /** The folder of a --resume argument (a run folder or a file in it). */
 export function resumeFolder(path: string): string {
   return path.endsWith('.safetensors') ? join(path, '..') : path;
+}
+
+/** Before long work: the folder a `--flag FILE` goes into exists or can be made, and is writable (else a UsageError). */
+export function prepareOutputFile(command: string, flag: string, path: string): void {
+  try {
+    prepareOutputFolder(dirname(path) || '.', `${flag}'s folder`);
+  } catch (e) {
+    throw new UsageError(`${command}: ${(e as Error).message}`);
+  }
 }

@@ -11,19 +11,21 @@ import { samplingConfig } from '../image-config.js';
 import { decodeClassifier, decodeImageModel } from '../image-checkpoint.js';
 import { formatImageQuality, judgeImages, type ImageQuality } from '../image-quality.js';
 import { encodeNpy } from '../points-format.js';
-import { helpText, parseFlags, UsageError, type FlagSpec } from './args.js';
-import { readFileOrFail, writeFileAtomic } from './files.js';
+import { helpText, parseFlags, SEED_FLAG, UsageError, type FlagSpec, type FlagValues } from './args.js';
+import { prepareOutputFile, readFileOrFail, writeFileAtomic } from './files.js';
 import { loadImageDataset } from './image-files.js';
 import { describeImageRun, describeSampler, imageReversePicture, imageSamplesPicture } from './image-pictures.js';
 import { generateWithProgress, writePicture } from './pictures.js';
+import { modelFileOf } from './run-folder.js';
 import { SAMPLER_FLAGS, samplerFromFlags } from './sampler-flags.js';
+import { withStopSignals, type StopRequest } from './stop.js';
 
 const FLAGS: FlagSpec[] = [
-  { name: 'checkpoint', kind: 'string', value: 'FILE', help: 'model.safetensors written by ddpm train --dataset mnist|fashion-mnist' },
+  { name: 'checkpoint', kind: 'string', value: 'DIR|FILE', help: 'a run folder of ddpm train --dataset mnist|fashion-mnist, or its model.safetensors' },
   ...SAMPLER_FLAGS,
   { name: 'n', kind: 'int', min: 1, default: '64', help: 'number of images' },
   { name: 'columns', kind: 'int', min: 1, default: '8', help: 'images per row of the grid' },
-  { name: 'seed', kind: 'int', min: 0, default: '0', help: 'seeds x_T and the noise of every step' },
+  { ...SEED_FLAG, help: 'seeds x_T and the noise of every step' },
   { name: 'device', kind: 'string', choices: ['auto', 'cpu', 'webgpu'], default: 'auto', help: 'where to sample' },
   { name: 'classifier', kind: 'string', value: 'FILE', default: 'classifier.safetensors beside the checkpoint, if there', help: 'judge the images with this classifier' },
   { name: 'out', kind: 'string', value: 'FILE', help: 'FILE.png: a grid of the images (and FILE-reverse.png); FILE.npy: the images, [n, 28, 28]' },
@@ -33,8 +35,10 @@ const DESCRIPTION = 'Draws images from a trained image model (DDIM with the chec
 
 /** Whether `path` names a checkpoint of an image model (anything else goes to the 2-D commands, which say what is wrong). */
 export function isImageCheckpoint(path: string | undefined): boolean {
-  if (path === undefined || !existsSync(path) || statSync(path).isDirectory()) return false;
-  return checkpointModel(readFileOrFail(path, 'checkpoint')) === 'MLPImageDiffusion';
+  if (path === undefined) return false;
+  const file = modelFileOf(path);
+  if (!existsSync(file) || statSync(file).isDirectory()) return false;
+  return checkpointModel(readFileOrFail(file, 'checkpoint')) === 'MLPImageDiffusion';
 }
 
 export async function imageSampleCommand(argv: readonly string[]): Promise<void> {
@@ -43,10 +47,15 @@ export async function imageSampleCommand(argv: readonly string[]): Promise<void>
     process.stdout.write(helpText('ddpm sample --checkpoint IMAGE-MODEL', DESCRIPTION, FLAGS));
     return;
   }
-  const checkpoint = f.checkpoint as string;
+  await withStopSignals('stopping (nothing is written)', (stop) => sampleImages(f, stop));
+}
+
+async function sampleImages(f: FlagValues, stop: StopRequest): Promise<void> {
+  const checkpoint = modelFileOf(f.checkpoint as string);
   const out = f.out as string | undefined;
   if (out === undefined) throw new UsageError('ddpm sample: --out FILE is required (.png for a grid, .npy for the images)');
   if (!/\.(png|npy)$/i.test(out)) throw new UsageError(`ddpm sample: --out must end in .png or .npy for an image model, got '${out}'`);
+  prepareOutputFile('ddpm sample', '--out', out);
   const classifierFile = (f.classifier as string | undefined) ?? join(checkpoint, '..', 'classifier.safetensors');
   if (f.classifier !== undefined && !existsSync(classifierFile)) throw new Error(`classifier not found: ${classifierFile}`);
 
@@ -64,7 +73,7 @@ export async function imageSampleCommand(argv: readonly string[]): Promise<void>
 
   const n = (f.n as number | undefined) ?? 64;
   const generated = await generateWithProgress(model, samplingConfig(config), device, {
-    ...choice, n, seed: (f.seed as number | undefined) ?? 0, engine: 'eager',
+    ...choice, n, seed: (f.seed as number | undefined) ?? 0, engine: 'eager', signal: stop.signal,
   });
   model.dispose();
   console.log(`sampled ${n} images (${describeSampler(choice.sampler, steps, choice.eta)}) in ${generated.seconds.toFixed(2)} s`);

@@ -7,8 +7,10 @@
 //   samples.png              an 8×8 grid of samples, captioned with the classifier's verdicts
 //   reverse.png              x_T … x_0 for eight samples
 //   loss.png                 the loss per epoch
-// Training is eager (one kernel per op) on either device; checkpoints are written every
-// --save-every epochs and at the end (also after Ctrl-C), always atomically.
+//   metrics.jsonl            a line per epoch and per checkpoint, appended as the run goes
+// The classifier comes first, so that the preview at every --save-every checkpoint is judged.
+// Training is eager (one kernel per op) on either device; Ctrl-C or SIGTERM saves the last
+// completed epoch and exits 130 / 143 (training-loop.ts, run-folder.ts).
 
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -16,24 +18,29 @@ import * as E from '../../engine/index.js';
 import { selectDevice, type DeviceChoice } from '../../engine/webgpu/index.js';
 import { decodeTrainState, encodeTrainState, type SavedTrainState } from '../checkpoint.js';
 import { accuracy, classify, trainClassifier, type ImageClassifier } from '../classifier.js';
+import { generate } from '../generate.js';
 import { IMAGE_DEFAULTS, imageConfigJson, parseImageConfig, samplingConfig, type ImageModelConfig } from '../image-config.js';
 import { buildImageModel, decodeClassifier, decodeImageModel, encodeClassifier, encodeImageModel } from '../image-checkpoint.js';
 import type { MLPImageDiffusion } from '../image-model.js';
-import { formatImageQuality, imageQualityJson, judgeImages } from '../image-quality.js';
+import { CONFIDENT, formatImageQuality, imageQualityJson, judgeImages, type ImageQuality } from '../image-quality.js';
 import { IMAGE_DATASETS, imageStatistics, selectImages, type ImageDatasetName, type ImageSet } from '../images.js';
 import { SAMPLERS, type SamplerName } from '../sample.js';
 import { makeSchedule, SCHEDULES, type ScheduleName } from '../schedules.js';
 import { Trainer, TUTORIAL_TRAIN_SETTINGS, type TrainSettings } from '../train.js';
-import { helpText, parseFlags, peekFlag, refuseChangedFlags, UsageError, type FlagSpec, type FlagValues } from './args.js';
+import { helpText, OVERWRITE_FLAG, parseFlags, peekFlag, refuseChangedFlags, SEED_FLAG, UsageError, type FlagSpec, type FlagValues } from './args.js';
 import { readFileOrFail, resumeFolder, writeFileAtomic } from './files.js';
 import { loadImageDataset } from './image-files.js';
 import { isImageCheckpoint } from './image-sample-command.js';
 import { imageLossPicture, imageReversePicture, imageSamplesPicture } from './image-pictures.js';
 import { generateWithProgress, writePicture } from './pictures.js';
 import { Progress } from './progress.js';
-import { readResumePair, trainWithCheckpoints } from './training-loop.js';
+import { commandLine, MetricsLog, METRICS_FILE, METRICS_LOG, MODEL_FILE, newRunId, prepareRunFolder, readCheckpoint, STATE_FILE } from './run-folder.js';
+import { Interrupted, withStopSignals, type StopRequest } from './stop.js';
+import { runProgressMetrics, trainWithCheckpoints, writeRunSummary, type LoopResult, type RunStatus } from './training-loop.js';
 
 const DEFAULT_EPOCHS = 20;
+/** Images drawn at each checkpoint for the samples.png preview. */
+const PREVIEW_IMAGES = 64;
 const CLASSIFIER = { hidden: 256, epochs: 5, lr: 1e-3 };
 
 const FLAGS: FlagSpec[] = [
@@ -50,9 +57,10 @@ const FLAGS: FlagSpec[] = [
   { name: 'preconditioning', kind: 'string', choices: ['wiener', 'none'], default: 'wiener', help: 'wiener: the MLP corrects the best linear guess of x_0; none: it predicts ε itself' },
   { name: 'images', kind: 'int', min: 1, default: 'all', help: 'train on the first N training images' },
   { name: 'device', kind: 'string', choices: ['auto', 'cpu', 'webgpu'], default: 'auto', help: 'where to train (auto: WebGPU when an adapter exists)' },
-  { name: 'seed', kind: 'int', min: 0, default: '0', help: 'seeds the initial weights, shuffles, timesteps and noise, and the samples' },
-  { name: 'out', kind: 'string', value: 'DIR', default: 'runs/<dataset>', help: 'output folder' },
+  { ...SEED_FLAG, help: 'seeds the initial weights, shuffles, timesteps and noise, and the samples' },
+  { name: 'out', kind: 'string', value: 'DIR', default: 'runs/<dataset>', help: 'output folder (refused if it holds another run)' },
   { name: 'resume', kind: 'string', value: 'DIR|FILE', help: 'continue a run from its folder (or its model.safetensors)' },
+  OVERWRITE_FLAG,
   { name: 'save-every', kind: 'int', min: 0, default: '5', help: 'write checkpoints every N epochs (0: only at the end)' },
   { name: 'sampler', kind: 'string', choices: SAMPLERS, default: IMAGE_DEFAULTS.sampler, help: 'the sampler for the samples at the end (and the checkpoint\'s default)' },
   { name: 'sample-steps', kind: 'int', min: 1, default: String(IMAGE_DEFAULTS.samplingSteps), help: 'ddim: sampling steps K ≤ T' },
@@ -129,14 +137,19 @@ export async function imageTrainCommand(argv: readonly string[]): Promise<void> 
     process.stdout.write(helpText('ddpm train --dataset mnist|fashion-mnist', DESCRIPTION, FLAGS));
     return;
   }
+  await withStopSignals('stopping after this step to save the last completed epoch', (stop) => trainImages(f, argv, stop));
+}
+
+async function trainImages(f: FlagValues, argv: readonly string[], stop: StopRequest): Promise<void> {
   const { device, note } = await selectDevice((f.device as DeviceChoice | undefined) ?? 'auto');
 
   // A resumed run takes every setting from its checkpoint; the flags may only agree with them.
   let run: ImageRun;
   let resumed: { model: MLPImageDiffusion; state: SavedTrainState<ImageModelConfig> } | null = null;
   if (f.resume !== undefined) {
-    const { model, state } = readResumePair(f.resume as string, (bytes, file) => decodeImageModel(bytes, device, file),
+    const { model, state, note: resumeNote } = readCheckpoint(f.resume as string, (bytes, file) => decodeImageModel(bytes, device, file),
       (bytes, m, file) => decodeTrainState(bytes, m, file, parseImageConfig));
+    if (resumeNote) console.log(`note: ${resumeNote}`);
     const { batch, lr, clip, seed } = state.settings;
     run = { batch, lr, clip, seed, config: state.config, images: state.settings.images ?? null,
       epochs: (f.epochs as number | undefined) ?? state.settings.epochs ?? DEFAULT_EPOCHS };
@@ -149,6 +162,7 @@ export async function imageTrainCommand(argv: readonly string[]): Promise<void> 
   console.log(note);
   const { config } = run;
   const out = (f.out as string | undefined) ?? (resumed ? resumeFolder(f.resume as string) : join('runs', config.dataset));
+  prepareRunFolder(out, { command: 'ddpm train', resume: resumed !== null && out === resumeFolder(f.resume as string), overwrite: f.overwrite === true });
 
   const data = loadImageDataset(config.dataset);
   console.log(`data: ${data.summary}`);
@@ -157,16 +171,15 @@ export async function imageTrainCommand(argv: readonly string[]): Promise<void> 
     throw new UsageError(`ddpm train: --images ${run.images} exceeds the ${available} training images of ${config.dataset}`);
   }
   const train = run.images === null ? data.train : selectImages(data.train, Array.from({ length: run.images }, (_, i) => i));
+  if (run.batch > train.labels.length) console.log(`note: --batch ${run.batch} is more than the ${train.labels.length} images: each epoch is one batch`);
+  // The judge first, so that every checkpoint's preview can be judged.
+  const judge = await classifierFor(out, data.train, data.test, device, f['classifier-epochs'] as number | undefined, stop.signal);
 
-  let model = resumed?.model;
-  if (model === undefined) {
-    const stats = run.wiener ? imageStatistics(train) : null;
-    if (stats) config.dataVariance = stats.variance;
-    model = buildImageModel(config, new E.Rng(run.seed), device, stats?.mean ?? null);
-  }
+  const model = resumed?.model ?? newModel(run, train, device);
   const schedule = makeSchedule(config.schedule, config.numSteps);
   const trainer = new Trainer(model, schedule, train.images, run, device, { engine: 'eager' });
   if (resumed) trainer.importState(resumed.state);
+  const runId = resumed?.state.runId ?? newRunId();
 
   const nParams = model.parameters().reduce((s, p) => s + p.size, 0);
   console.log(`model: MLPImageDiffusion, ${config.width}×${config.height} images, ${config.depth} hidden layers of ${config.hidden}, ` +
@@ -177,64 +190,83 @@ export async function imageTrainCommand(argv: readonly string[]): Promise<void> 
     `over ${train.labels.length} images, batch ${run.batch}, Adam lr ${run.lr}, clip ${run.clip}, seed ${run.seed}, on ${device.name} → ${out}`);
 
   const settings = { batch: run.batch, lr: run.lr, clip: run.clip, seed: run.seed, epochs: run.epochs, ...(run.images !== null ? { images: run.images } : {}) };
-  const save = async (): Promise<void> => {
-    // Both files record the epoch, so --resume refuses a pair that a crash between the two writes left mismatched.
-    const state = await trainer.exportState();
-    writeFileAtomic(join(out, 'train-state.safetensors'), encodeTrainState(model, { ...state, settings, config }, imageConfigJson));
-    writeFileAtomic(join(out, 'model.safetensors'), await encodeImageModel(model, config, trainer.epoch));
-  };
   const saveEvery = (f['save-every'] as number | undefined) ?? 5;
-  const loop = await trainWithCheckpoints(trainer, { epochs: run.epochs, saveEvery, save });
+  const steps = config.sampler === 'ddim' ? config.samplingSteps : config.numSteps;
+  const sampling = { sampler: config.sampler, steps: config.sampler === 'ddim' ? steps : undefined, seed: run.seed, engine: 'eager' as const };
+  const log = new MetricsLog(out, resumed === null);
+  log.append({ started: new Date().toISOString(), command: commandLine(argv), run_id: runId, from_epoch: trainer.epoch });
+  // The final samples' report and times, once drawn.
+  let final: { quality: ImageQuality; sampleSeconds: number; judgeSeconds: number } | null = null;
+  const metrics = (status: RunStatus, loop: LoopResult): Record<string, unknown> => ({
+    command: commandLine(argv),
+    status,
+    run_id: runId,
+    settings: { ...settings, save_every: saveEvery, training_images: train.labels.length },
+    config: JSON.parse(imageConfigJson(config)) as unknown,
+    data: data.summary,
+    parameters: nParams,
+    device: { name: device.name, description: device.describe() },
+    classifier: { ...judge.info, reused: judge.reused, seconds: judge.seconds },
+    quality: final && { sampler: config.sampler, sampling_steps: steps, ...imageQualityJson(final.quality, data.train.classes) },
+    wall_time_s: { train: loop.seconds, sample: final?.sampleSeconds ?? null, judge: final?.judgeSeconds ?? null },
+    ...runProgressMetrics(trainer, loop, resumed !== null),
+  });
+  const summary = { dir: out, metrics, lossPicture: () => imageLossPicture(trainer.losses, config) };
+  const loop = await trainWithCheckpoints(trainer, {
+    ...summary, epochs: run.epochs, saveEvery, stop, log,
+    encode: async () => ({
+      state: encodeTrainState(model, { ...(await trainer.exportState()), settings, config, runId }, imageConfigJson),
+      model: await encodeImageModel(model, config, { epoch: trainer.epoch, runId }),
+    }),
+    preview: async (signal) => {
+      // A grid of 64, judged by the classifier alone (the full report comes at the end).
+      let points: Float32Array;
+      try {
+        ({ points } = await generate(model, samplingConfig(config), device, { ...sampling, n: PREVIEW_IMAGES, frames: 0, signal }));
+      } catch (e) {
+        if (signal.aborted) return null;
+        throw e;
+      }
+      const verdict = await classify(judge.model, points, device);
+      const confident = verdict.confidence.filter((p) => p >= CONFIDENT).length / PREVIEW_IMAGES;
+      writePicture(join(out, 'samples.png'), imageSamplesPicture(points, config, {
+        sampler: config.sampler, steps, epoch: trainer.epoch, labels: { classes: data.train.classes, ...verdict },
+      }));
+      return { n: PREVIEW_IMAGES, confident_share: confident };
+    },
+  });
   trainer.dispose();
   const stepsPerSecond = loop.steps / Math.max(loop.seconds, 1e-9);
   console.log(`trained ${trainer.epoch - loop.firstEpoch} epochs (${loop.steps} steps) in ${loop.seconds.toFixed(1)} s: ` +
-    `${stepsPerSecond.toFixed(2)} steps/s; checkpoint ${join(out, 'model.safetensors')}`);
-  if (loop.stopped) {
-    console.log(`stopped at epoch ${trainer.epoch}; continue with: ddpm train --resume ${out}`);
-    return;
-  }
+    `${stepsPerSecond.toFixed(2)} steps/s; checkpoint ${join(out, MODEL_FILE)}`);
+  if (loop.stopped) throw loop.stopped;
 
-  const judge = await classifierFor(out, data.train, data.test, device, f['classifier-epochs'] as number | undefined);
   const n = (f['eval-images'] as number | undefined) ?? 1000;
-  const steps = config.sampler === 'ddim' ? config.samplingSteps : config.numSteps;
-  const generated = await generateWithProgress(model, samplingConfig(config), device, {
-    sampler: config.sampler, steps: config.sampler === 'ddim' ? steps : undefined, n, seed: run.seed, engine: 'eager',
-  });
+  let generated: Awaited<ReturnType<typeof generateWithProgress>>;
+  try {
+    generated = await generateWithProgress(model, samplingConfig(config), device, { ...sampling, n, signal: stop.signal });
+  } catch (e) {
+    if (!(e instanceof Interrupted)) throw e;
+    writeRunSummary(summary, 'stopped', { ...loop, stopped: e });
+    throw new Interrupted(e.signal, `stopped by ${e.signal} while sampling: training is complete (${join(out, MODEL_FILE)}, epoch ${trainer.epoch}); ` +
+      `draw and judge samples with: ddpm sample --checkpoint ${out} --n 1000 --out samples.png`);
+  }
   model.dispose();
   console.log(`sampled ${n} images in ${generated.seconds.toFixed(1)} s`);
   const judgeStart = performance.now();
   const quality = await judgeImages(judge.model, generated.points, data.train, data.test, device);
-  const judgeSeconds = (performance.now() - judgeStart) / 1000;
+  final = { quality, sampleSeconds: generated.seconds, judgeSeconds: (performance.now() - judgeStart) / 1000 };
   for (const p of judge.model.parameters()) p.dispose();
   console.log(formatImageQuality(quality, data.train.classes));
+  log.append({ final: trainer.epoch, quality: { n, confident_share: quality.confident } });
 
   const pictureOptions = { sampler: config.sampler, steps, epoch: trainer.epoch };
   writePicture(join(out, 'samples.png'), imageSamplesPicture(generated.points, config, {
     ...pictureOptions, labels: { classes: data.train.classes, labels: quality.labels, confidence: quality.confidence },
   }));
   writePicture(join(out, 'reverse.png'), imageReversePicture(generated.frames, config, pictureOptions));
-  writePicture(join(out, 'loss.png'), imageLossPicture(trainer.losses, config));
-  const metrics = {
-    command: ['ddpm', 'train', ...argv].join(' '),
-    settings: { ...settings, save_every: saveEvery, training_images: train.labels.length },
-    config: JSON.parse(imageConfigJson(config)) as unknown,
-    data: data.summary,
-    parameters: nParams,
-    device: { name: device.name, description: device.describe() },
-    epochs: trainer.epoch,
-    resumed_from_epoch: resumed ? loop.firstEpoch : null,
-    loss_per_epoch: trainer.losses,
-    final_loss: trainer.losses.at(-1) ?? null,
-    classifier: { ...judge.info, reused: judge.reused, seconds: judge.seconds },
-    quality: { sampler: config.sampler, sampling_steps: steps, ...imageQualityJson(quality, data.train.classes) },
-    wall_time_s: { train: loop.seconds, sample: generated.seconds, judge: judgeSeconds },
-    steps_per_s: stepsPerSecond,
-    steps_this_run: loop.steps,
-    node: process.version,
-    finished: new Date().toISOString(),
-  };
-  writeFileAtomic(join(out, 'metrics.json'), `${JSON.stringify(metrics, null, 2)}\n`);
-  console.log(`wrote ${['model.safetensors', 'train-state.safetensors', 'classifier.safetensors', 'metrics.json', 'samples.png', 'reverse.png', 'loss.png']
+  writeRunSummary(summary, 'finished', loop);
+  console.log(`wrote ${[MODEL_FILE, STATE_FILE, 'classifier.safetensors', METRICS_FILE, METRICS_LOG, 'samples.png', 'reverse.png', 'loss.png']
     .map((name) => join(out, name)).join(', ')}`);
 }
 
@@ -242,7 +274,14 @@ export async function imageTrainCommand(argv: readonly string[]): Promise<void> 
  * The classifier in `out` when one for this data set (and the epochs asked for, if any) is
  * there; otherwise one trained on the training split now (with progress) and saved there.
  */
-async function classifierFor(out: string, train: ImageSet, test: ImageSet, device: E.Backend, asked: number | undefined): Promise<{
+/** A new run's model; with the Wiener preconditioning, the data's variance goes into run.config. */
+function newModel(run: ImageRun, train: ImageSet, device: E.Backend): MLPImageDiffusion {
+  const stats = run.wiener ? imageStatistics(train) : null;
+  if (stats) run.config.dataVariance = stats.variance;
+  return buildImageModel(run.config, new E.Rng(run.seed), device, stats?.mean ?? null);
+}
+
+async function classifierFor(out: string, train: ImageSet, test: ImageSet, device: E.Backend, asked: number | undefined, signal: AbortSignal): Promise<{
   model: ImageClassifier; info: { testAccuracy: number; hidden: number; epochs: number }; reused: boolean; seconds: number;
 }> {
   const file = join(out, 'classifier.safetensors');
@@ -258,7 +297,7 @@ async function classifierFor(out: string, train: ImageSet, test: ImageSet, devic
   const start = performance.now();
   const progress = new Progress('classifier', epochs, 'epoch');
   const model = await trainClassifier(train, device, {
-    ...CLASSIFIER, epochs, seed: 0, onEpoch: (epoch, loss) => progress.update(epoch, `cross-entropy ${loss.toFixed(4)}`),
+    ...CLASSIFIER, epochs, seed: 0, signal, onEpoch: (epoch, loss) => progress.update(epoch, `cross-entropy ${loss.toFixed(4)}`),
   });
   const testAccuracy = accuracy((await classify(model, test.images, device)).labels, test.labels);
   const seconds = (performance.now() - start) / 1000;

@@ -1,9 +1,11 @@
 // The `ddpm` command: `ddpm train …`, `ddpm sample …` and `ddpm bench …` (each with --help). Errors end the
-// process with a message and a non-zero status: 2 for a bad command line, 1 for anything else.
+// process with a message and a non-zero status: 2 for a bad command line, 130 / 143 when Ctrl-C /
+// SIGTERM stopped the work (stop.ts), 1 for anything else.
 
 import { benchCommand } from '../../bench/bench-command.js';
 import { UsageError } from './args.js';
 import { sampleCommand } from './sample-command.js';
+import { Interrupted } from './stop.js';
 import { trainCommand } from './train-command.js';
 
 /** package.json's version, put in by scripts/build.mjs (esbuild's define). */
@@ -37,6 +39,10 @@ async function main(argv: string[]): Promise<number> {
     await command.run(rest);
     return 0;
   } catch (e) {
+    if (e instanceof Interrupted) {
+      process.stderr.write(`${e.message}\n`);
+      return e.exitCode;
+    }
     process.stderr.write(`\n${e instanceof UsageError ? '' : 'error: '}${(e as Error).message}\n`);
     return e instanceof UsageError ? 2 : 1;
   }

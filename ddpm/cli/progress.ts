@@ -15,9 +15,13 @@ function clock(seconds: number): string {
   return h > 0 ? `${h}h${String(m).padStart(2, '0')}m` : m > 0 ? `${m}m${String(r).padStart(2, '0')}s` : `${r}s`;
 }
 
+/** On a terminal, the line is redrawn at most this often (seconds), and when the work ends. */
+const REDRAW_SECONDS = 0.1;
+
 export class Progress {
   private readonly start = performance.now();
   private lastLine = -Infinity;
+  private lastDraw = -Infinity;
   private drawn = false;
 
   /**
@@ -27,15 +31,20 @@ export class Progress {
   constructor(private readonly label: string, private readonly total: number, private readonly unit: string,
     private readonly stream: ProgressStream = process.stderr, private readonly interval = 10, private readonly from = 0) {}
 
-  /** `done` of `total` units finished; `fields` are shown after the count (e.g. "loss 0.4312"). */
+  /**
+   * `done` of `total` units finished (a fraction counts towards the time left; the count shows
+   * whole units); `fields` are shown after the count (e.g. "loss 0.4312").
+   */
   update(done: number, fields: string, rate?: { count: number; unit: string }): void {
     const elapsed = (performance.now() - this.start) / 1000;
     const eta = done > this.from ? (elapsed / (done - this.from)) * (this.total - done) : NaN;
     const speed = rate ? `${(rate.count / Math.max(elapsed, 1e-9)).toFixed(1)} ${rate.unit}/s` : '';
-    const count = `${this.unit} ${done}/${this.total}`;
+    const count = `${this.unit} ${Math.floor(done)}/${this.total}`;
     const finished = done >= this.total;
     const tail = [fields, speed, finished ? clock(elapsed) : done > this.from ? `ETA ${clock(eta)}` : ''].filter(Boolean).join('  ');
     if (this.stream.isTTY) {
+      if (!finished && elapsed - this.lastDraw < REDRAW_SECONDS) return;
+      this.lastDraw = elapsed;
       const width = 24;
       const filled = Math.round((width * done) / Math.max(this.total, 1));
       const bar = `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}]`;

@@ -1,24 +1,28 @@
 // `ddpm sample`: loads a checkpoint (ours, or a state_dict saved from PyTorch as safetensors)
 // and draws points with the tutorial's sampler, DDPM's or DDIM's; writes them as .npy or .csv,
-// optionally with a PNG of the samples beside the data and of the reverse process.
+// optionally with a PNG of the samples beside the data and of the reverse process. Many points
+// are drawn in batches, with progress from the first; Ctrl-C or SIGTERM stops within a step and
+// writes nothing.
 // A checkpoint of an image model goes to image-sample-command.ts.
 
 import { selectDevice, type DeviceChoice } from '../../engine/webgpu/index.js';
 import { decodeModel } from '../checkpoint.js';
 import { encodeCsv, encodeNpy } from '../points-format.js';
 import { formatQuality, judgeSamples } from '../quality.js';
-import { helpText, parseFlags, peekFlag, UsageError, type FlagSpec } from './args.js';
+import { helpText, parseFlags, peekFlag, SEED_FLAG, UsageError, type FlagSpec, type FlagValues } from './args.js';
 import { imageSampleCommand, isImageCheckpoint } from './image-sample-command.js';
-import { SAMPLER_FLAGS, samplerFromFlags } from './sampler-flags.js';
-import { readFileOrFail, writeFileAtomic } from './files.js';
+import { modelFileOf } from './run-folder.js';
+import { refuseRenamedSamplerFlags, SAMPLER_FLAGS, samplerFromFlags } from './sampler-flags.js';
+import { withStopSignals, type StopRequest } from './stop.js';
+import { prepareOutputFile, readFileOrFail, writeFileAtomic } from './files.js';
 import { chooseEngine, ENGINE_FLAG } from './engine.js';
 import { generateWithProgress, reversePicture, samplesPicture, writePicture } from './pictures.js';
 
 const FLAGS: FlagSpec[] = [
-  { name: 'checkpoint', kind: 'string', value: 'FILE', help: 'model.safetensors written by ddpm train (or a PyTorch state_dict as safetensors)' },
+  { name: 'checkpoint', kind: 'string', value: 'DIR|FILE', help: 'a run folder of ddpm train, or its model.safetensors (or a PyTorch state_dict as safetensors)' },
   ...SAMPLER_FLAGS,
   { name: 'n', kind: 'int', min: 1, default: '10000', help: 'number of points' },
-  { name: 'seed', kind: 'int', min: 0, default: '0', help: 'seeds x_T and the noise of every step' },
+  { ...SEED_FLAG, help: 'seeds x_T and the noise of every step' },
   { name: 'device', kind: 'string', choices: ['auto', 'cpu', 'webgpu'], default: 'auto', help: 'where to sample' },
   ENGINE_FLAG,
   { name: 'out', kind: 'string', value: 'FILE', help: 'where the points go: .npy (numpy.load) or .csv (x,y)' },
@@ -28,19 +32,26 @@ const FLAGS: FlagSpec[] = [
 const DESCRIPTION = 'Draws points from a trained model and writes them as .npy or .csv.';
 
 export async function sampleCommand(argv: readonly string[]): Promise<void> {
+  refuseRenamedSamplerFlags('ddpm sample', argv);
   if (isImageCheckpoint(peekFlag(argv, 'checkpoint'))) return imageSampleCommand(argv);
   const f = parseFlags('ddpm sample', argv, FLAGS);
   if (f === null) {
     process.stdout.write(helpText('ddpm sample', DESCRIPTION, FLAGS));
     return;
   }
-  const checkpoint = f.checkpoint as string | undefined;
+  await withStopSignals('stopping (nothing is written)', (stop) => samplePoints(f, stop));
+}
+
+async function samplePoints(f: FlagValues, stop: StopRequest): Promise<void> {
+  const checkpoint = f.checkpoint !== undefined ? modelFileOf(f.checkpoint as string) : undefined;
   const out = f.out as string | undefined;
   if (checkpoint === undefined) throw new UsageError('ddpm sample: --checkpoint FILE is required (a model.safetensors from ddpm train)');
   if (out === undefined) throw new UsageError('ddpm sample: --out FILE is required (.npy or .csv)');
   if (!/\.(npy|csv)$/i.test(out)) throw new UsageError(`ddpm sample: --out must end in .npy or .csv, got '${out}'`);
   const png = f.png as string | undefined;
   if (png !== undefined && !/\.png$/i.test(png)) throw new UsageError(`ddpm sample: --png must end in .png, got '${png}'`);
+  prepareOutputFile('ddpm sample', '--out', out);
+  if (png !== undefined) prepareOutputFile('ddpm sample', '--png', png);
   const bytes = readFileOrFail(checkpoint, 'checkpoint');
 
   const { device, note } = await selectDevice((f.device as DeviceChoice | undefined) ?? 'auto');
@@ -56,7 +67,7 @@ export async function sampleCommand(argv: readonly string[]): Promise<void> {
 
   const n = (f.n as number | undefined) ?? 10_000;
   const generated = await generateWithProgress(model, config, device, {
-    ...choice, n, seed: (f.seed as number | undefined) ?? 0, engine,
+    ...choice, n, seed: (f.seed as number | undefined) ?? 0, engine, signal: stop.signal,
   });
   for (const p of model.parameters()) p.dispose();
   console.log(`sampled ${n} points in ${generated.seconds.toFixed(2)} s`);

@@ -7,12 +7,22 @@ import { UsageError, type FlagSpec, type FlagValues } from './args.js';
 
 export const SAMPLER_FLAGS: FlagSpec[] = [
   { name: 'sampler', kind: 'string', choices: SAMPLERS, default: "the checkpoint's", help: 'tutorial: p_sample_loop; ddpm: Ho et al.; ddim: Song et al.' },
-  { name: 'steps', kind: 'int', min: 1, default: "the checkpoint's (T for the S-curve)", help: 'ddim: number of sampling steps K ≤ T (the other samplers take all T)' },
-  { name: 'eta', kind: 'number', min: 0, default: '0', help: 'ddim: η (0 deterministic, 1 like DDPM)' },
+  { name: 'sample-steps', kind: 'int', min: 1, default: "the checkpoint's (T for the S-curve)", help: 'ddim: number of sampling steps K ≤ T (the other samplers take all T)' },
+  { name: 'eta', kind: 'number', min: 0, max: 1, default: '0', help: 'ddim: η (0 deterministic, 1 like DDPM)' },
   { name: 'skip', kind: 'string', choices: ['uniform', 'quad'], default: 'uniform', help: 'ddim: spacing of the K steps' },
   { name: 'variance', kind: 'string', choices: ['fixedlarge', 'fixedsmall'], default: 'fixedlarge', help: 'ddpm: posterior variance β_t or β̃_t' },
   { name: 'clip-x0', kind: 'number', min: 0, help: 'ddpm: clip the predicted x̂0 to [−X, X] (in the network\'s units)' },
 ];
+
+/**
+ * `ddpm sample --steps` was the number of DDIM steps; --steps is T in `ddpm train`, so sampling
+ * steps are --sample-steps in both commands.
+ */
+export function refuseRenamedSamplerFlags(command: string, argv: readonly string[]): void {
+  if (argv.some((a) => a === '--steps' || a.startsWith('--steps='))) {
+    throw new UsageError(`${command}: the number of sampling steps is --sample-steps (as in ddpm train, where --steps is T)`);
+  }
+}
 
 export type SamplerChoice = Pick<SampleOptions, 'sampler' | 'steps' | 'eta' | 'skip' | 'variance' | 'clipX0'>;
 
@@ -22,10 +32,10 @@ export type SamplerChoice = Pick<SampleOptions, 'sampler' | 'steps' | 'eta' | 's
  */
 export function samplerFromFlags(command: string, f: FlagValues, T: number, defaults: { sampler: SamplerName; steps?: number }): SamplerChoice {
   const sampler = (f.sampler as SamplerName | undefined) ?? defaults.sampler;
-  const given = f.steps as number | undefined;
-  if (given !== undefined && given > T) throw new UsageError(`${command}: --steps ${given} exceeds the model's T = ${T}`);
+  const given = f['sample-steps'] as number | undefined;
+  if (given !== undefined && given > T) throw new UsageError(`${command}: --sample-steps ${given} exceeds the model's T = ${T}`);
   if (given !== undefined && sampler !== 'ddim' && given !== T) {
-    throw new UsageError(`${command}: the ${sampler} sampler walks all T = ${T} steps; --steps K < T needs --sampler ddim`);
+    throw new UsageError(`${command}: the ${sampler} sampler walks all T = ${T} steps; --sample-steps K < T needs --sampler ddim`);
   }
   for (const flag of ['eta', 'skip'] as const) {
     if (f[flag] !== undefined && sampler !== 'ddim') throw new UsageError(`${command}: --${flag} applies to --sampler ddim, not ${sampler}`);

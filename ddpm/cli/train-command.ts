@@ -6,8 +6,10 @@
 //   samples.png              generated points beside data points
 //   reverse.png              x_T … x_0, the reverse process as a strip of frames
 //   loss.png                 the loss per epoch
-// Checkpoints are written every --save-every epochs and at the end (also after Ctrl-C, which
-// stops at the end of the current epoch), always atomically.
+//   metrics.jsonl            a line per epoch and per checkpoint, appended as the run goes
+// Checkpoints are written every --save-every epochs (refreshing metrics.json, loss.png and a
+// preview samples.png) and at the end; Ctrl-C or SIGTERM saves the last completed epoch and
+// exits 130 / 143 (training-loop.ts, run-folder.ts).
 
 import { join } from 'node:path';
 import * as E from '../../engine/index.js';
@@ -17,14 +19,17 @@ import { PRESET_NAMES, PRESETS, modelConfigJson, type ModelConfig, type PresetNa
 import { DATASETS, makeDataset, type DatasetName } from '../data.js';
 import { IMAGE_DATASETS } from '../images.js';
 import { MLPDiffusion } from '../model.js';
+import type { QualityReport } from '../quality.js';
 import { makeSchedule, SCHEDULES, type ScheduleName } from '../schedules.js';
-import { chooseEngine, ENGINE_FLAG } from './engine.js';
 import { Trainer, TUTORIAL_TRAIN_SETTINGS, type TrainSettings } from '../train.js';
-import { helpText, parseFlags, refuseChangedFlags, UsageError, type FlagSpec } from './args.js';
-import { resumeFolder, writeFileAtomic } from './files.js';
-import { drawSamples, lossPicture, writePicture } from './pictures.js';
+import { helpText, OVERWRITE_FLAG, parseFlags, refuseChangedFlags, SEED_FLAG, UsageError, type FlagSpec, type FlagValues } from './args.js';
+import { chooseEngine, ENGINE_FLAG } from './engine.js';
+import { resumeFolder } from './files.js';
 import { imageTrainCommand, isImageTraining } from './image-train-command.js';
-import { readResumePair, trainWithCheckpoints } from './training-loop.js';
+import { drawSamples, lossPicture, PREVIEW_POINTS, previewSamples } from './pictures.js';
+import { commandLine, MetricsLog, METRICS_FILE, METRICS_LOG, MODEL_FILE, newRunId, prepareRunFolder, readCheckpoint, STATE_FILE } from './run-folder.js';
+import { Interrupted, withStopSignals, type StopRequest } from './stop.js';
+import { runProgressMetrics, trainWithCheckpoints, writeRunSummary, type LoopResult, type RunStatus } from './training-loop.js';
 
 const FLAGS: FlagSpec[] = [
   { name: 'dataset', kind: 'string', choices: [...DATASETS, ...IMAGE_DATASETS], default: 's-curve', help: 'a 2-D data set, or images (ddpm train --dataset mnist --help lists their flags)' },
@@ -41,9 +46,10 @@ const FLAGS: FlagSpec[] = [
   { name: 'device', kind: 'string', choices: ['auto', 'cpu', 'webgpu'], default: 'auto', help: 'where to train (auto: WebGPU when an adapter exists)' },
   ENGINE_FLAG,
   { name: 'loss-every', kind: 'int', min: 1, default: '1024', help: 'fused engine: steps between loss readbacks (whole epochs)' },
-  { name: 'seed', kind: 'int', min: 0, default: '0', help: 'seeds the data, the initial weights, shuffles, timesteps and noise' },
-  { name: 'out', kind: 'string', value: 'DIR', default: 'runs/<dataset>-<preset>', help: 'output folder' },
+  SEED_FLAG,
+  { name: 'out', kind: 'string', value: 'DIR', default: 'runs/<dataset>-<preset>', help: 'output folder (refused if it holds another run)' },
   { name: 'resume', kind: 'string', value: 'DIR|FILE', help: 'continue a run from its folder (or its model.safetensors)' },
+  OVERWRITE_FLAG,
   { name: 'save-every', kind: 'int', min: 0, default: '100', help: 'write checkpoints every N epochs (0: only at the end)' },
   { name: 'eval-points', kind: 'int', min: 1, default: '10000', help: 'points sampled at the end for samples.png and the quality metric' },
 ];
@@ -57,7 +63,7 @@ interface RunSettings extends TrainSettings {
   points: number;
 }
 
-function settingsFromFlags(f: Record<string, unknown>): RunSettings {
+function settingsFromFlags(f: FlagValues): RunSettings {
   const preset = PRESETS[(f.preset as PresetName | undefined) ?? 'seed'];
   const custom = ['schedule', 'steps', 'data-scale'].some((k) => f[k] !== undefined);
   if (f['data-scale'] !== undefined && !((f['data-scale'] as number) > 0)) throw new UsageError('ddpm train: --data-scale must be > 0');
@@ -90,6 +96,10 @@ export async function trainCommand(argv: readonly string[]): Promise<void> {
     process.stdout.write(helpText('ddpm train', DESCRIPTION, FLAGS));
     return;
   }
+  await withStopSignals('stopping after this step to save the last completed epoch', (stop) => train(f, argv, stop));
+}
+
+async function train(f: FlagValues, argv: readonly string[], stop: StopRequest): Promise<void> {
   const requested = settingsFromFlags(f);
   const { device, note } = await selectDevice((f.device as DeviceChoice | undefined) ?? 'auto');
   console.log(note);
@@ -98,8 +108,9 @@ export async function trainCommand(argv: readonly string[]): Promise<void> {
   let run = requested;
   let resumed: { model: MLPDiffusion; state: ReturnType<typeof decodeTrainState> } | null = null;
   if (f.resume !== undefined) {
-    const { model, state } = readResumePair(f.resume as string, (bytes, file) => decodeModel(bytes, device, file),
+    const { model, state, note: resumeNote } = readCheckpoint(f.resume as string, (bytes, file) => decodeModel(bytes, device, file),
       (bytes, m, file) => decodeTrainState(bytes, m, file));
+    if (resumeNote) console.log(`note: ${resumeNote}`);
     const target = f.epochs !== undefined ? requested.epochs : state.settings.epochs ?? requested.epochs;
     run = { ...state.settings, config: state.config, points: state.settings.points ?? 10_000, epochs: target };
     // Every setting a resumed run takes from its checkpoint: giving a different value is an error.
@@ -108,66 +119,80 @@ export async function trainCommand(argv: readonly string[]): Promise<void> {
     resumed = { model, state };
   }
   const out = (f.out as string | undefined) ?? (resumed ? resumeFolder(f.resume as string) : join('runs', `${run.config.dataset}-${run.config.preset}`));
+  prepareRunFolder(out, { command: 'ddpm train', resume: resumed !== null && out === resumeFolder(f.resume as string), overwrite: f.overwrite === true });
   const { config } = run;
   const schedule = makeSchedule(config.schedule, config.numSteps);
   const data = makeDataset(config.dataset, run.points, run.seed).map((v) => v * config.dataScale);
+  if (!data.every(Number.isFinite)) {
+    throw new UsageError(`ddpm train: the data × --data-scale ${config.dataScale} is not finite in float32 (it reaches ±Inf); use a smaller scale`);
+  }
   const model = resumed?.model ?? new MLPDiffusion(config.numSteps, new E.Rng(run.seed), { hidden: config.hidden, device });
   const engine = chooseEngine('ddpm train', f, device);
   const trainer = new Trainer(model, schedule, data, run, device, { engine, lossEvery: f['loss-every'] as number | undefined });
   if (resumed) trainer.importState(resumed.state);
+  const runId = resumed?.state.runId ?? newRunId();
 
   const nParams = model.parameters().reduce((s, p) => s + p.size, 0);
   console.log(`model: MLPDiffusion, T = ${config.numSteps}, ${config.hidden} hidden units, ${nParams} parameters`);
   console.log(`data: ${config.dataset}, ${run.points} points${config.dataScale !== 1 ? ` (× ${config.dataScale} for the network)` : ''}; ` +
     `schedule ${config.schedule} (ᾱ_T = ${schedule.alphasBar[config.numSteps - 1].toPrecision(3)}); preset ${config.preset}`);
+  if (run.batch > run.points) console.log(`note: --batch ${run.batch} is more than the ${run.points} points: each epoch is one batch of ${run.points}`);
   console.log(`training: ${resumed ? `epochs ${trainer.epoch + 1}…${run.epochs}` : `${run.epochs} epochs`} × ${trainer.stepsPerEpoch} steps, ` +
     `batch ${run.batch}, Adam lr ${run.lr}, clip ${run.clip}, seed ${run.seed}, ${engine} engine → ${out}`);
 
-  const save = async (): Promise<void> => {
-    // Both files record the epoch, so --resume refuses a pair that a crash between the two
-    // writes left mismatched.
-    const state = await trainer.exportState();
-    writeFileAtomic(join(out, 'train-state.safetensors'), encodeTrainState(model, { ...state, settings: trainSettings(run), config }));
-    writeFileAtomic(join(out, 'model.safetensors'), await encodeModel(model, config, trainer.epoch));
-  };
-
   const saveEvery = (f['save-every'] as number | undefined) ?? 100;
-  const { firstEpoch, steps, seconds: trainSeconds, stopped } = await trainWithCheckpoints(trainer, { epochs: run.epochs, saveEvery, save });
-  trainer.dispose();
-  console.log(`trained ${trainer.epoch - firstEpoch} epochs (${steps} steps) in ${trainSeconds.toFixed(1)} s: ` +
-    `${(steps / Math.max(trainSeconds, 1e-9)).toFixed(1)} steps/s; checkpoint ${join(out, 'model.safetensors')}`);
-  if (stopped) {
-    console.log(`stopped at epoch ${trainer.epoch}; continue with: ddpm train --resume ${out}`);
-    return;
-  }
-
-  const drawn = await drawSamples(model, config, device, {
-    sampler: config.sampler, n: (f['eval-points'] as number | undefined) ?? 10_000, seed: run.seed, out, engine,
-  });
-  writePicture(join(out, 'loss.png'), lossPicture(trainer.losses, config));
-  const metrics = {
-    command: ['ddpm', 'train', ...argv].join(' '),
+  const evalPoints = (f['eval-points'] as number | undefined) ?? 10_000;
+  const log = new MetricsLog(out, resumed === null);
+  log.append({ started: new Date().toISOString(), command: commandLine(argv), run_id: runId, from_epoch: trainer.epoch });
+  // The final samples' quality and time, once drawn.
+  let quality: QualityReport | null = null;
+  let sampleSeconds: number | null = null;
+  const metrics = (status: RunStatus, loop: LoopResult): Record<string, unknown> => ({
+    command: commandLine(argv),
+    status,
+    run_id: runId,
     settings: { ...trainSettings(run), save_every: saveEvery },
     config: JSON.parse(modelConfigJson(config)) as unknown,
     device: { name: device.name, description: device.describe() },
     engine,
-    epochs: trainer.epoch,
-    resumed_from_epoch: resumed ? firstEpoch : null,
-    loss_per_epoch: trainer.losses,
-    final_loss: trainer.losses.at(-1) ?? null,
     alpha_bar_T: schedule.alphasBar[config.numSteps - 1],
-    quality: {
-      metric: 'sliced Wasserstein-1', sampler: config.sampler, n: drawn.quality.n, directions: drawn.quality.directions,
-      sliced_w1: drawn.quality.slicedW1, data_vs_data_floor: drawn.quality.floor, gaussian_vs_data: drawn.quality.gaussian,
+    quality: quality && {
+      metric: 'sliced Wasserstein-1', sampler: config.sampler, n: quality.n, directions: quality.directions,
+      sliced_w1: quality.slicedW1, data_vs_data_floor: quality.floor, gaussian_vs_data: quality.gaussian,
     },
-    wall_time_s: { train: trainSeconds, sample: drawn.seconds },
-    steps_per_s: steps / Math.max(trainSeconds, 1e-9),
-    steps_this_run: steps,
-    node: process.version,
-    finished: new Date().toISOString(),
-  };
-  writeFileAtomic(join(out, 'metrics.json'), `${JSON.stringify(metrics, null, 2)}\n`);
-  console.log(`wrote ${['model.safetensors', 'train-state.safetensors', 'metrics.json', 'samples.png', 'reverse.png', 'loss.png'].map((n) => join(out, n)).join(', ')}`);
+    wall_time_s: { train: loop.seconds, sample: sampleSeconds },
+    ...runProgressMetrics(trainer, loop, resumed !== null),
+  });
+  const summary = { dir: out, metrics, lossPicture: () => lossPicture(trainer.losses, config) };
+  const loop = await trainWithCheckpoints(trainer, {
+    ...summary, epochs: run.epochs, saveEvery, stop, log,
+    encode: async () => ({
+      state: encodeTrainState(model, { ...(await trainer.exportState()), settings: trainSettings(run), config, runId }),
+      model: await encodeModel(model, config, { epoch: trainer.epoch, runId }),
+    }),
+    preview: async (signal) => {
+      const drawn = await previewSamples(model, config, device, { n: Math.min(PREVIEW_POINTS, evalPoints), seed: run.seed, out, engine, signal, epoch: trainer.epoch });
+      return drawn && { sliced_w1: drawn.slicedW1, n: drawn.n, data_vs_data_floor: drawn.floor };
+    },
+  });
+  trainer.dispose();
+  console.log(`trained ${trainer.epoch - loop.firstEpoch} epochs (${loop.steps} steps) in ${loop.seconds.toFixed(1)} s: ` +
+    `${(loop.steps / Math.max(loop.seconds, 1e-9)).toFixed(1)} steps/s; checkpoint ${join(out, MODEL_FILE)}`);
+  if (loop.stopped) throw loop.stopped;
+
+  let drawn: Awaited<ReturnType<typeof drawSamples>>;
+  try {
+    drawn = await drawSamples(model, config, device, { sampler: config.sampler, n: evalPoints, seed: run.seed, out, engine, signal: stop.signal });
+  } catch (e) {
+    if (!(e instanceof Interrupted)) throw e;
+    writeRunSummary(summary, 'stopped', { ...loop, stopped: e });
+    throw new Interrupted(e.signal, `stopped by ${e.signal} while sampling: training is complete (${join(out, MODEL_FILE)}, epoch ${trainer.epoch}); ` +
+      `draw the samples with: ddpm sample --checkpoint ${out} --out points.npy --png samples.png`);
+  }
+  ({ quality, seconds: sampleSeconds } = drawn);
+  log.append({ final: trainer.epoch, quality: { sliced_w1: quality.slicedW1, n: quality.n, data_vs_data_floor: quality.floor } });
+  writeRunSummary(summary, 'finished', loop);
+  console.log(`wrote ${[MODEL_FILE, STATE_FILE, METRICS_FILE, METRICS_LOG, 'samples.png', 'reverse.png', 'loss.png'].map((n) => join(out, n)).join(', ')}`);
 }
 
 function trainSettings(run: RunSettings): TrainSettings & { points: number; epochs: number } {

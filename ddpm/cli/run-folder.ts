@@ -1,0 +1,136 @@
+// A training run's folder (--out DIR), as both train commands keep it (Node only):
+//   model.safetensors, train-state.safetensors   the checkpoint, written so that a kill at any
+//                                                instant leaves a pair --resume accepts (below)
+//   metrics.jsonl                                a line per epoch (loss, steps/s, elapsed) and per
+//                                                checkpoint (quality), appended as the run goes
+//   metrics.json, loss.png, samples.png, …       refreshed at every checkpoint (the commands)
+//
+// Writing the checkpoint of epoch k+1 over that of epoch k, each step atomic:
+//   1. rename train-state → train-state.previous   now: model k, previous k
+//   2. write train-state (k+1)                      model k, previous k (the new state is not the model's)
+//   3. write model (k+1)                            model k+1, state k+1
+//   4. remove train-state.previous
+// Reading takes the train state whose stamp (run id and epoch, see ddpm/checkpoint.ts) is the
+// model's: train-state, else train-state.previous, which is then renamed back into place.
+
+import { randomUUID } from 'node:crypto';
+import { appendFileSync, existsSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { UsageError } from './args.js';
+import { prepareOutputFolder, readFileOrFail, resumeFolder, writeFileAtomic } from './files.js';
+
+export const MODEL_FILE = 'model.safetensors';
+export const STATE_FILE = 'train-state.safetensors';
+export const PREVIOUS_STATE_FILE = 'train-state.previous.safetensors';
+export const METRICS_FILE = 'metrics.json';
+export const METRICS_LOG = 'metrics.jsonl';
+
+/** `ddpm train …` as typed, for the metrics. */
+export const commandLine = (argv: readonly string[]): string => ['ddpm', 'train', ...argv].join(' ');
+
+/** A new run's id, written into both files of each of its checkpoints. */
+export const newRunId = (): string => randomUUID();
+
+/** A --checkpoint argument as a file: a run folder means its model.safetensors. */
+export function modelFileOf(path: string): string {
+  return existsSync(path) && statSync(path).isDirectory() ? join(path, MODEL_FILE) : path;
+}
+
+/** Files whose presence says a folder holds a run. */
+const RUN_MARKERS = [MODEL_FILE, STATE_FILE, PREVIOUS_STATE_FILE, METRICS_FILE, METRICS_LOG];
+
+/**
+ * Before any long work: a new run's folder must not hold another run (unless `overwrite`, which
+ * removes that run's checkpoint and metrics), and must be creatable and writable.
+ */
+export function prepareRunFolder(dir: string, options: { command: string; resume: boolean; overwrite: boolean }): void {
+  const { command, resume, overwrite } = options;
+  if (!resume) {
+    const found = RUN_MARKERS.filter((name) => existsSync(join(dir, name)));
+    if (found.length > 0 && !overwrite) {
+      throw new UsageError(`${command}: ${dir} already holds a run (${found.join(', ')}); continue it with --resume ${dir}, ` +
+        'start it again there with --overwrite, or choose another --out');
+    }
+    for (const name of found) rmSync(join(dir, name), { force: true });
+  }
+  try {
+    prepareOutputFolder(dir, '--out');
+  } catch (e) {
+    throw new UsageError(`${command}: ${(e as Error).message}`);
+  }
+}
+
+/** Writes a checkpoint (steps 1–4 of the header): at no instant is the folder without a matching pair. */
+export function writeCheckpoint(dir: string, files: { model: Uint8Array; state: Uint8Array }): void {
+  const [model, state, previous] = [MODEL_FILE, STATE_FILE, PREVIOUS_STATE_FILE].map((name) => join(dir, name));
+  if (existsSync(state)) renameSync(state, previous);
+  writeFileAtomic(state, files.state);
+  writeFileAtomic(model, files.model);
+  rmSync(previous, { force: true });
+}
+
+interface Stamped {
+  epoch?: number;
+  runId?: string;
+  config: unknown;
+}
+
+/**
+ * The model and train state a --resume DIR|FILE continues, checked to be one checkpoint of one
+ * run: the same run id, the same epoch and the same model config in both. `note` says when the
+ * pair was found only thanks to train-state.previous (a save was cut short).
+ */
+export function readCheckpoint<M, S extends Stamped>(resume: string,
+  decodeModel: (bytes: Uint8Array, file: string) => Stamped & { model: M },
+  decodeState: (bytes: Uint8Array, model: M, file: string) => S): { model: M; state: S; note?: string } {
+  const dir = resumeFolder(resume);
+  const modelPath = join(dir, MODEL_FILE);
+  const decoded = decodeModel(readFileOrFail(modelPath, 'checkpoint'), modelPath);
+  if (decoded.epoch === undefined) {
+    throw new Error(`${modelPath} records no epoch: it was not written by ddpm train, so there is nothing to resume`);
+  }
+  const describe = (s: Stamped): string => `epoch ${s.epoch ?? '(none)'}${s.runId !== undefined ? ` of run ${s.runId}` : ''}`;
+  const problems: string[] = [];
+  for (const name of [STATE_FILE, PREVIOUS_STATE_FILE]) {
+    const path = join(dir, name);
+    if (name === PREVIOUS_STATE_FILE && !existsSync(path)) break;
+    let state: S;
+    try {
+      state = decodeState(readFileOrFail(path, 'train state'), decoded.model, path);
+    } catch (e) {
+      problems.push((e as Error).message);
+      continue;
+    }
+    if (state.runId !== decoded.runId || state.epoch !== decoded.epoch) {
+      problems.push(`${modelPath} is ${describe(decoded)} but ${path} is ${describe(state)}: they are not one checkpoint`);
+      continue;
+    }
+    if (JSON.stringify(state.config) !== JSON.stringify(decoded.config)) {
+      problems.push(`${path} is the train state of another model: its config ${JSON.stringify(state.config)} is not the model's ` +
+        JSON.stringify(decoded.config));
+      continue;
+    }
+    if (name === STATE_FILE) return { model: decoded.model, state };
+    renameSync(path, join(dir, STATE_FILE));
+    return { model: decoded.model, state, note: `the last save in ${dir} was cut short: resuming from its previous checkpoint (epoch ${state.epoch})` };
+  }
+  throw new Error(problems.join('; '));
+}
+
+/** metrics.jsonl: one JSON object per line, appended (a fresh run starts the file anew). */
+export class MetricsLog {
+  readonly path: string;
+
+  constructor(dir: string, fresh: boolean) {
+    this.path = join(dir, METRICS_LOG);
+    if (fresh) writeFileSync(this.path, '');
+  }
+
+  append(record: Record<string, unknown>): void {
+    try {
+      appendFileSync(this.path, `${JSON.stringify(record)}\n`);
+    } catch (e) {
+      throw new Error(`could not append to ${this.path}: ${(e as Error).message}`);
+    }
+  }
+}

@@ -1,0 +1,78 @@
+// Stopping a long command on Ctrl-C (SIGINT) or SIGTERM (sent by `timeout`, docker, schedulers).
+// The first signal aborts an AbortSignal that the work checks between steps — training then
+// saves the last completed epoch — and the command ends with 128 + the signal's number (130,
+// 143), as a shell expects, so `ddpm train && ddpm sample` goes no further. A second signal
+// quits at once: that is safe, because every file is written atomically and a checkpoint is
+// written so that a kill at any instant leaves a resumable one (run-folder.ts).
+
+export type StopSignalName = 'SIGINT' | 'SIGTERM';
+
+const EXIT_CODES: Record<StopSignalName, number> = { SIGINT: 130, SIGTERM: 143 };
+
+/** Thrown (or returned as the abort reason) when a signal stopped the work; main.ts exits with `exitCode`. */
+export class Interrupted extends Error {
+  constructor(readonly signal: StopSignalName, message = `stopped by ${signal}`) {
+    super(message);
+    this.name = 'Interrupted';
+  }
+
+  get exitCode(): number {
+    return EXIT_CODES[this.signal];
+  }
+}
+
+export interface StopRequest {
+  /** Aborted by the first SIGINT or SIGTERM; its reason is an Interrupted. */
+  readonly signal: AbortSignal;
+  /** The Interrupted of the signal received, or null. */
+  readonly reason: Interrupted | null;
+  /** Throws the Interrupted if a signal came. */
+  throwIfStopped(): void;
+  /** Removes the handlers (Node's own handling of the signals comes back). */
+  dispose(): void;
+}
+
+/**
+ * Handles SIGINT and SIGTERM until disposed; `doing` says what the first one does
+ * (e.g. "stopping after this step to save a checkpoint").
+ */
+export function handleStopSignals(doing: string): StopRequest {
+  const controller = new AbortController();
+  const handler = (name: StopSignalName): void => {
+    if (controller.signal.aborted) {
+      process.stderr.write(`\n${name} again: quitting now\n`);
+      process.exit(EXIT_CODES[name]);
+    }
+    process.stderr.write(`\n${name}: ${doing} (${name === 'SIGINT' ? 'Ctrl-C' : 'SIGTERM'} again to quit at once)\n`);
+    controller.abort(new Interrupted(name));
+  };
+  const onInt = (): void => handler('SIGINT');
+  const onTerm = (): void => handler('SIGTERM');
+  process.on('SIGINT', onInt);
+  process.on('SIGTERM', onTerm);
+  const reason = (): Interrupted | null => (controller.signal.aborted ? (controller.signal.reason as Interrupted) : null);
+  return {
+    signal: controller.signal,
+    get reason() {
+      return reason();
+    },
+    throwIfStopped() {
+      const r = reason();
+      if (r) throw r;
+    },
+    dispose() {
+      process.off('SIGINT', onInt);
+      process.off('SIGTERM', onTerm);
+    },
+  };
+}
+
+/** Runs `work` with the signals handled (see handleStopSignals), and removes the handlers after. */
+export async function withStopSignals<T>(doing: string, work: (stop: StopRequest) => Promise<T>): Promise<T> {
+  const stop = handleStopSignals(doing);
+  try {
+    return await work(stop);
+  } finally {
+    stop.dispose();
+  }
+}
