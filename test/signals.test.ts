@@ -121,10 +121,14 @@ for (const s of scenarios) {
   });
 }
 
-test('ddpm train: a second SIGINT quits at once and leaves a folder that resumes', async () => {
+test('ddpm train: metrics and pictures while it runs; a second SIGINT quits at once and leaves a folder that resumes', async () => {
   const run = join(dir, 'twice');
   const p = start('train', '--points', '300', '--hidden', '16', '--device', 'cpu', '--save-every', '1', '--eval-points', '50', '--epochs', '1000000', '--out', run);
   await waitFor('two epochs', () => epochLines(run) >= 2);
+  // Every checkpoint refreshes metrics.json (running), loss.png and a preview samples.png.
+  await waitFor('metrics.json', () => existsSync(join(run, 'metrics.json')));
+  assert.is(JSON.parse(readFileSync(join(run, 'metrics.json'), 'utf8')).status, 'running');
+  assert.ok(existsSync(join(run, 'loss.png')) && existsSync(join(run, 'samples.png')), 'the pictures, refreshed while it runs');
   p.signal('SIGINT');
   await new Promise((r) => setTimeout(r, 5));
   p.signal('SIGINT');
