@@ -4,7 +4,12 @@
 //   eager  one kernel per op; batches uploaded from the host, the batch losses summed on the
 //          device and read once per epoch (the reference; the only engine on the CPU)
 //   fused  (WebGPU, the default there) ddpm/fused.ts: 4 compiled kernels a step, the shuffle,
-//          timesteps and noise drawn on the GPU, losses read every `lossEvery` steps
+//          timesteps and noise drawn on the GPU, losses read after each chunk of about a
+//          quarter second of GPU work (at most `lossEvery` steps)
+//
+// A run can be stopped (an AbortSignal) between steps or chunks: the epoch it cuts short is
+// undone on the device (Adam.snapshot), so the trainer is always on a completed epoch. An epoch
+// whose loss is not finite throws TrainingDiverged.
 //
 // A Trainer owns what a run carries from epoch to epoch — the optimizer's moments, the random
 // stream (shuffles, timesteps, noise) and the epoch count — and exports it as host data, so a

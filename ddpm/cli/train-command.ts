@@ -45,7 +45,7 @@ const FLAGS: FlagSpec[] = [
   { name: 'points', kind: 'int', min: 1, default: '10000', help: 'training points drawn from the data set' },
   { name: 'device', kind: 'string', choices: ['auto', 'cpu', 'webgpu'], default: 'auto', help: 'where to train (auto: WebGPU when an adapter exists)' },
   ENGINE_FLAG,
-  { name: 'loss-every', kind: 'int', min: 1, default: '1024', help: 'fused engine: steps between loss readbacks (whole epochs)' },
+  { name: 'loss-every', kind: 'int', min: 1, default: '1024', help: 'fused engine: the most steps between loss readbacks (whole epochs; a readback comes every ~0.25 s anyway)' },
   SEED_FLAG,
   { name: 'out', kind: 'string', value: 'DIR', default: 'runs/<dataset>-<preset>', help: 'output folder (refused if it holds another run)' },
   { name: 'resume', kind: 'string', value: 'DIR|FILE', help: 'continue a run from its folder (or its model.safetensors)' },
