@@ -30,11 +30,14 @@ export interface GenerateOptions extends Omit<SampleOptions, 'rng' | 'onStep'> {
   onFrame?: (frame: Frame) => void | Promise<void>;
   /** Called after every step (for progress): step i of count, in batch `batch` (from 1) of `batches`. */
   onStep?: (i: number, count: number, batch: number, batches: number) => void;
-  /** Samples per batch (default: about 2²² values of the widest layer, see sampleBatch). */
+  /** Samples per batch (default: sampleBatch(dataDim)). */
   batch?: number;
 }
 
-/** Samples per batch: 65 536 points of the S-curve, 5 349 images of 28×28. */
+/**
+ * Samples per batch: 2²² over the data's width (at least 64) — 65 536 points of the S-curve,
+ * 5 349 images of 28×28 — so a batch's widest activations stay at tens of MB.
+ */
 export function sampleBatch(dataDim: number): number {
   return Math.max(1, Math.floor(2 ** 22 / Math.max(dataDim, 64)));
 }

@@ -35,8 +35,8 @@ import { imageLossPicture, imageReversePicture, imageSamplesPicture } from './im
 import { generateWithProgress, writePicture } from './pictures.js';
 import { Progress } from './progress.js';
 import { commandLine, MetricsLog, METRICS_FILE, METRICS_LOG, MODEL_FILE, newRunId, prepareRunFolder, readCheckpoint, STATE_FILE } from './run-folder.js';
-import { Interrupted, withStopSignals, type StopRequest } from './stop.js';
-import { runProgressMetrics, trainWithCheckpoints, writeRunSummary, type LoopResult, type RunStatus } from './training-loop.js';
+import { withStopSignals, type StopRequest } from './stop.js';
+import { runProgressMetrics, sampleAfterTraining, trainWithCheckpoints, writeRunSummary, type LoopResult, type RunStatus } from './training-loop.js';
 
 const DEFAULT_EPOCHS = 20;
 /** Images drawn at each checkpoint for the samples.png preview. */
@@ -242,15 +242,9 @@ async function trainImages(f: FlagValues, argv: readonly string[], stop: StopReq
   if (loop.stopped) throw loop.stopped;
 
   const n = (f['eval-images'] as number | undefined) ?? 1000;
-  let generated: Awaited<ReturnType<typeof generateWithProgress>>;
-  try {
-    generated = await generateWithProgress(model, samplingConfig(config), device, { ...sampling, n, signal: stop.signal });
-  } catch (e) {
-    if (!(e instanceof Interrupted)) throw e;
-    writeRunSummary(summary, 'stopped', { ...loop, stopped: e });
-    throw new Interrupted(e.signal, `stopped by ${e.signal} while sampling: training is complete (${join(out, MODEL_FILE)}, epoch ${trainer.epoch}); ` +
-      `draw and judge samples with: ddpm sample --checkpoint ${out} --n 1000 --out samples.png`);
-  }
+  const generated = await sampleAfterTraining(summary, loop, trainer.epoch,
+    `draw and judge samples with: ddpm sample --checkpoint ${out} --n 1000 --out samples.png`,
+    () => generateWithProgress(model, samplingConfig(config), device, { ...sampling, n, signal: stop.signal }));
   model.dispose();
   console.log(`sampled ${n} images in ${generated.seconds.toFixed(1)} s`);
   const judgeStart = performance.now();

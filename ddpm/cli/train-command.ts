@@ -28,8 +28,8 @@ import { resumeFolder } from './files.js';
 import { imageTrainCommand, isImageTraining } from './image-train-command.js';
 import { drawSamples, lossPicture, PREVIEW_POINTS, previewSamples } from './pictures.js';
 import { commandLine, MetricsLog, METRICS_FILE, METRICS_LOG, MODEL_FILE, newRunId, prepareRunFolder, readCheckpoint, STATE_FILE } from './run-folder.js';
-import { Interrupted, withStopSignals, type StopRequest } from './stop.js';
-import { runProgressMetrics, trainWithCheckpoints, writeRunSummary, type LoopResult, type RunStatus } from './training-loop.js';
+import { withStopSignals, type StopRequest } from './stop.js';
+import { runProgressMetrics, sampleAfterTraining, trainWithCheckpoints, writeRunSummary, type LoopResult, type RunStatus } from './training-loop.js';
 
 const FLAGS: FlagSpec[] = [
   { name: 'dataset', kind: 'string', choices: [...DATASETS, ...IMAGE_DATASETS], default: 's-curve', help: 'a 2-D data set, or images (ddpm train --dataset mnist --help lists their flags)' },
@@ -180,15 +180,8 @@ async function train(f: FlagValues, argv: readonly string[], stop: StopRequest):
     `${(loop.steps / Math.max(loop.seconds, 1e-9)).toFixed(1)} steps/s; checkpoint ${join(out, MODEL_FILE)}`);
   if (loop.stopped) throw loop.stopped;
 
-  let drawn: Awaited<ReturnType<typeof drawSamples>>;
-  try {
-    drawn = await drawSamples(model, config, device, { sampler: config.sampler, n: evalPoints, seed: run.seed, out, engine, signal: stop.signal });
-  } catch (e) {
-    if (!(e instanceof Interrupted)) throw e;
-    writeRunSummary(summary, 'stopped', { ...loop, stopped: e });
-    throw new Interrupted(e.signal, `stopped by ${e.signal} while sampling: training is complete (${join(out, MODEL_FILE)}, epoch ${trainer.epoch}); ` +
-      `draw the samples with: ddpm sample --checkpoint ${out} --out points.npy --png samples.png`);
-  }
+  const drawn = await sampleAfterTraining(summary, loop, trainer.epoch, `draw the samples with: ddpm sample --checkpoint ${out} --out points.npy --png samples.png`,
+    () => drawSamples(model, config, device, { sampler: config.sampler, n: evalPoints, seed: run.seed, out, engine, signal: stop.signal }));
   ({ quality, seconds: sampleSeconds } = drawn);
   log.append({ final: trainer.epoch, quality: { sliced_w1: quality.slicedW1, n: quality.n, data_vs_data_floor: quality.floor } });
   writeRunSummary(summary, 'finished', loop);

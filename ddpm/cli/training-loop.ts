@@ -16,8 +16,8 @@ import { TrainingDiverged, type Trainer } from '../train.js';
 import { writeFileAtomic } from './files.js';
 import { writePicture } from './pictures.js';
 import { Progress } from './progress.js';
-import { METRICS_FILE, writeCheckpoint, type MetricsLog } from './run-folder.js';
-import type { Interrupted, StopRequest } from './stop.js';
+import { METRICS_FILE, MODEL_FILE, writeCheckpoint, type MetricsLog } from './run-folder.js';
+import { Interrupted, type StopRequest } from './stop.js';
 
 export type RunStatus = 'running' | 'stopped' | 'diverged' | 'finished';
 
@@ -69,6 +69,22 @@ export function runProgressMetrics(trainer: { epoch: number; losses: readonly nu
 export function writeRunSummary(options: Pick<LoopOptions, 'dir' | 'metrics' | 'lossPicture'>, status: RunStatus, loop: LoopResult): void {
   writeFileAtomic(join(options.dir, METRICS_FILE), `${JSON.stringify(options.metrics(status, loop), null, 2)}\n`);
   writePicture(join(options.dir, 'loss.png'), options.lossPicture());
+}
+
+/**
+ * A finished run's closing samples, drawn by `draw`: a stop while they are drawn marks the run
+ * stopped (its training is complete, the checkpoint saved) and says how to draw them later.
+ */
+export async function sampleAfterTraining<T>(options: Pick<LoopOptions, 'dir' | 'metrics' | 'lossPicture'>, loop: LoopResult,
+  epoch: number, later: string, draw: () => Promise<T>): Promise<T> {
+  try {
+    return await draw();
+  } catch (e) {
+    if (!(e instanceof Interrupted)) throw e;
+    writeRunSummary(options, 'stopped', { ...loop, stopped: e });
+    throw new Interrupted(e.signal, `stopped by ${e.signal} while sampling: training is complete (${join(options.dir, MODEL_FILE)}, ` +
+      `epoch ${epoch}); ${later}`);
+  }
 }
 
 export async function trainWithCheckpoints<M extends NoisePredictor & E.Module>(trainer: Trainer<M>, options: LoopOptions): Promise<LoopResult> {
