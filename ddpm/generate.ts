@@ -28,7 +28,7 @@ export interface GenerateOptions extends Omit<SampleOptions, 'rng' | 'onStep'> {
   frames?: number;
   /** Called with each frame as it is read back (before the next step runs). */
   onFrame?: (frame: Frame) => void | Promise<void>;
-  /** Called after every step (for progress): step i of count, in batch `batch` (from 1) of `batches`. */
+  /** Called for progress, at x_T and every twentieth of the steps: step i of count, in batch `batch` (from 1) of `batches`. */
   onStep?: (i: number, count: number, batch: number, batches: number) => void;
   /** Samples per batch (default: sampleBatch(dataDim)). */
   batch?: number;
@@ -49,6 +49,9 @@ export interface Generated {
   seconds: number;
 }
 
+/** Progress reports per batch (onStep): at every twentieth of its steps. */
+const PROGRESS_POINTS = 20;
+
 /** What sampling needs of a model's config: its schedule, T and the scale the network sees data at. */
 export type SamplingConfig = Pick<ModelConfig, 'schedule' | 'numSteps' | 'dataScale'>;
 
@@ -65,18 +68,23 @@ export async function generate(model: NoisePredictor, config: SamplingConfig, de
   const batches = Math.ceil(n / batch);
   for (let b = 0; b < batches; b++) {
     const rows = Math.min(batch, n - b * batch);
-    // Without frames or progress, no step needs looking at (the fused sampler then records the
-    // whole loop at once).
+    // Only the frames' steps (and, for progress, every twentieth of the run) are looked at: the
+    // fused sampler runs the steps between them as one dispatch.
     const wantFrames = b === 0 && wanted > 0;
+    // Frame k of `wanted` sits at step round(k·count / last), last = min(wanted, count + 1) − 1.
+    const frameStep = (i: number, count: number): boolean => {
+      const last = Math.min(wanted, count + 1) - 1;
+      return wantFrames && last > 0 && Math.round((Math.round((i * last) / count) * count) / last) === i;
+    };
+    const progressStep = (i: number, count: number): boolean =>
+      onStep !== undefined && Math.floor((i * PROGRESS_POINTS) / count) !== Math.floor(((i - 1) * PROGRESS_POINTS) / count);
     const x = await sample(model, schedule, device, {
       ...sampleOptions,
       n: rows,
       rng,
+      visit: (i, count) => frameStep(i, count) || progressStep(i, count),
       onStep: !wantFrames && onStep === undefined ? undefined : async (x, { i, count, t }) => {
-        // Frame k of `wanted` sits at step round(k·count / (wanted − 1)).
-        const last = Math.min(wanted, count + 1) - 1;
-        const k = Math.round((i * last) / count);
-        if (wantFrames && last > 0 && Math.round((k * count) / last) === i) {
+        if (frameStep(i, count)) {
           const frame = { t, i, count, points: toData((await x.toArray()) as Float32Array) };
           frames.push(frame);
           await onFrame?.(frame);

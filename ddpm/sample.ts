@@ -6,13 +6,14 @@
 //             steps, stochasticity η (0: deterministic; 1: DDPM's fixedsmall variance)
 // Per-step coefficients are host numbers (float64 from the schedule). Eager: each step is a few
 // tensor ops in a tidy scope, so nothing accumulates and nothing is read back until the end.
-// Fused (WebGPU, the default there): each step is one kernel (ddpm/fused.ts), the whole loop
-// recorded at once unless onStep wants to look at every x.
+// Fused (WebGPU, the default there): a run of steps is one kernel (ddpm/fused.ts), the whole
+// loop one dispatch unless onStep looks at x on the way or a signal asks for a stop point.
 // Every sampler draws z at every step (even where it is unused), so a seed fixes the noise
 // sequence independently of the sampler's settings.
 
 import * as E from '../engine/index.js';
-import { defaultEngine, FusedSampler, fusedBackend, type EngineName } from './fused.js';
+import type { KernelProfiler } from '../engine/webgpu/index.js';
+import { defaultEngine, FusedSampler, fusedBackend, type EngineName, type FusedSplit } from './fused.js';
 import { MLPDiffusion, type NoisePredictor } from './model.js';
 import type { Schedule } from './schedules.js';
 
@@ -34,10 +35,17 @@ export interface SampleOptions {
   /** ddpm: posterior variance (default fixedlarge). */
   variance?: 'fixedlarge' | 'fixedsmall';
   /**
-   * Called with x_T (i = 0, t = T) and with x after each of the `count` steps (i = 1 … count;
-   * t is the timestep just taken). It may read x (x.toArray()) and is awaited; x is freed after.
+   * Called with x_T (i = 0, t = T) and with x after the steps i (of 1 … count) that `visit`
+   * picks (default: every one; t is the timestep just taken). It may read x (x.toArray()) and is
+   * awaited; x is freed after.
    */
   onStep?: (x: E.Tensor, progress: { i: number; count: number; t: number }) => void | Promise<void>;
+  /** After which steps i (1 … count) onStep is called; the fused engine runs the steps between two of them as one dispatch. */
+  visit?: (i: number, count: number) => boolean;
+  /** Fused: how the kernel splits the work (default: fusedSplit of the adapter). */
+  split?: FusedSplit;
+  /** Fused: times each dispatch on the GPU. */
+  profiler?: KernelProfiler;
   /** fused (WebGPU: one kernel per step, the default there) or eager (one kernel per op). */
   engine?: EngineName;
   /** Stops between steps, throwing the signal's reason (the loop is then paced step by step). */
@@ -59,7 +67,7 @@ export function ddimTimesteps(T: number, S: number, skip: 'uniform' | 'quad'): n
 // ---- one reverse step each: x_t, the model's ε and fresh noise z → x_{t−1} ----------------------
 // Each sampler's step is one of three forms with per-step coefficients k1…k5 (host numbers,
 // float64 from the schedule); the eager path applies them with tensor ops, the fused kernel
-// (shaders/mlp-diffusion.wgsl, sample_step) with the same operations in the same order.
+// (shaders/mlp-diffusion.wgsl, reverseStep) with the same operations in the same order.
 
 /** One reverse step: its timestep, form (0 tutorial, 1 ddpm, 2 ddim) and coefficients. */
 export interface ReverseStep {
@@ -130,8 +138,8 @@ export function ddimStep(schedule: Schedule, t: number, tNext: number, eta: numb
 
 // ---- the loop ---------------------------------------------------------------------------------
 
-/** Fused, with a signal and no onStep: steps recorded per submit (a stop waits for about two of these). */
-const SIGNAL_CHUNK = 10;
+/** Fused, with a signal: the GPU time one dispatch of steps should take (a stop waits for about one). */
+const CHUNK_SECONDS = 0.25;
 
 /**
  * n samples [n, model.dataDim] on `device` (in the model's units: divide by a data scale
@@ -163,7 +171,9 @@ export async function sample(model: NoisePredictor, schedule: Schedule, device: 
     if (!(model instanceof MLPDiffusion)) throw new Error('sample: the fused engine runs MLPDiffusion only; use the eager engine');
     fusedModel = model;
   }
-  const { signal } = options;
+  const { signal, onStep } = options;
+  const count = steps.length;
+  const visited = (i: number): boolean => onStep !== undefined && (options.visit?.(i, count) ?? true);
   const pacer = signal ? new E.Pacer(device) : null;
   /** After each step: with a signal, wait for the step before and stop if asked. */
   const paced = async (): Promise<void> => {
@@ -174,18 +184,27 @@ export async function sample(model: NoisePredictor, schedule: Schedule, device: 
   signal?.throwIfAborted();
   let x = E.keep(E.randn([n, model.dataDim], rng, { device }));
   try {
-    await options.onStep?.(x, { i: 0, count: steps.length, t: T });
+    await onStep?.(x, { i: 0, count, t: T });
     if (fusedModel) {
-      // The whole loop on the GPU at once; with onStep one submit per step, with a signal one per
-      // SIGNAL_CHUNK steps.
-      const fused = new FusedSampler(fusedModel, schedule, fusedBackend(device, 'sample'), x, rng);
+      // Runs of steps as single dispatches: up to the next step onStep visits and, with a
+      // signal, sized to about CHUNK_SECONDS of the GPU's measured pace (starting from 1 step).
+      const noise = steps.map(() => rng.next().offset);
+      const fused = new FusedSampler(fusedModel, schedule, fusedBackend(device, 'sample'), x, rng, steps, noise, options.split);
       try {
-        const noise = steps.map(() => rng.next().offset);
-        const chunk = options.onStep ? 1 : signal ? SIGNAL_CHUNK : steps.length;
-        for (let i = 0; i < steps.length; i += chunk) {
-          fused.run(steps.slice(i, i + chunk), noise.slice(i, i + chunk));
-          await paced();
-          await options.onStep?.(x, { i: i + 1, count: steps.length, t: steps[i].t });
+        let chunk = 1;
+        for (let done = 0; done < count;) {
+          let end = signal ? Math.min(count, done + chunk) : count;
+          for (let i = done + 1; i < end; i++) if (visited(i)) { end = i; break; }
+          const t0 = performance.now();
+          fused.run(done, end - done, options.profiler);
+          if (signal) {
+            await device.sync();
+            signal.throwIfAborted();
+            const perStep = (performance.now() - t0) / 1000 / (end - done);
+            chunk = Math.max(1, Math.min(4 * chunk, Math.round(CHUNK_SECONDS / perStep)));
+          }
+          done = end;
+          if (visited(done)) await onStep!(x, { i: done, count, t: steps[done - 1].t });
         }
       } finally {
         fused.dispose();
@@ -201,7 +220,7 @@ export async function sample(model: NoisePredictor, schedule: Schedule, device: 
       x.dispose();
       x = E.keep(next);
       await paced();
-      await options.onStep?.(x, { i: i + 1, count: steps.length, t: step.t });
+      if (visited(i + 1)) await onStep!(x, { i: i + 1, count, t: step.t });
     }
     return x;
   } catch (e) {

@@ -3,7 +3,7 @@
 // Adam step. Two engines run it on the same state and random draws:
 //   eager  one kernel per op; batches uploaded from the host, the batch losses summed on the
 //          device and read once per epoch (the reference; the only engine on the CPU)
-//   fused  (WebGPU, the default there) ddpm/fused.ts: 4 compiled kernels a step, the shuffle,
+//   fused  (WebGPU, the default there) ddpm/fused.ts: 3 compiled kernels a step, the shuffle,
 //          timesteps and noise drawn on the GPU, losses read after each chunk of about a
 //          quarter second of GPU work (at most `lossEvery` steps)
 //
@@ -18,7 +18,8 @@
 // kernels a step rather than a few per parameter.
 
 import * as E from '../engine/index.js';
-import { defaultEngine, epochDraws, FusedTraining, fusedBackend, type EngineName, type StepDraws } from './fused.js';
+import type { KernelProfiler } from '../engine/webgpu/index.js';
+import { defaultEngine, epochDraws, FusedTraining, fusedBackend, type EngineName, type FusedSplit, type StepDraws } from './fused.js';
 import { DiffusionTables, diffusionLoss } from './loss.js';
 import { MLPDiffusion, type NoisePredictor } from './model.js';
 import type { Schedule } from './schedules.js';
@@ -73,6 +74,10 @@ export interface TrainerOptions {
   lossEvery?: number;
   /** fused: steps per chunk, fixed (default: sized to about CHUNK_SECONDS of the GPU's measured pace). */
   chunkSteps?: number;
+  /** fused: how the kernels split the work (default: fusedSplit of the adapter). */
+  split?: FusedSplit;
+  /** fused: times every kernel on the GPU. */
+  profiler?: KernelProfiler;
 }
 
 export class Trainer<M extends NoisePredictor & E.Module = MLPDiffusion> {
@@ -91,6 +96,7 @@ export class Trainer<M extends NoisePredictor & E.Module = MLPDiffusion> {
   private readonly fixedChunk: boolean;
   /** Eager, when watched: one for the run, so that even one-step epochs yield every few ms. */
   private readonly pacer: E.Pacer;
+  private readonly profiler: KernelProfiler | undefined;
 
   // data: [n, model.dataDim] points on the host. Any NoisePredictor module trains eagerly; the
   // fused engine (and the default on WebGPU) is MLPDiffusion's.
@@ -117,7 +123,8 @@ export class Trainer<M extends NoisePredictor & E.Module = MLPDiffusion> {
       const epochsPerRead = Math.max(1, Math.round(lossEvery / this.stepsPerEpoch));
       this.fused = new FusedTraining({
         model, schedule, data, batch, clip, seed, stream: this.rng.stream, packed: this.params, adam: this.opt,
-      }, fusedBackend(device, 'train'), epochsPerRead * this.stepsPerEpoch);
+      }, fusedBackend(device, 'train'), epochsPerRead * this.stepsPerEpoch, options.split);
+      this.profiler = options.profiler;
       if (options.chunkSteps !== undefined && !(Number.isInteger(options.chunkSteps) && options.chunkSteps >= 1)) {
         throw new Error(`train: chunkSteps must be a positive integer, got ${options.chunkSteps}`);
       }
@@ -272,7 +279,7 @@ export class Trainer<M extends NoisePredictor & E.Module = MLPDiffusion> {
             }
           };
         }
-        const losses = fused.run(draws);
+        const losses = fused.run(draws, this.profiler);
         if (pending) await settle(pending);
         pending = { losses, apply, steps: draws.length, doneAfter: recorded };
       }

@@ -1,7 +1,8 @@
 // The S-curve tutorial's MLPDiffusion (ddpm/model.ts) as fused kernels: a whole training step
-// in four dispatches and a whole reverse-process step in one. Used by ddpm/fused.ts through
+// in three dispatches and any run of reverse-process steps in one. Used by ddpm/fused.ts through
 // engine/webgpu/program.ts; the eager path (one kernel per op) is the reference it is tested
-// against. The host prepends `const H`, `const ROWS`, `const T` and philox.wgsl.
+// against. The host prepends `const H`, `const ROWS`, `const T`, `const GB` (ddpm/fused.ts
+// FusedSplit) and philox.wgsl.
 //
 //   model: h1 = relu(x·W1ᵀ + b1 + E1[t]); h2 = relu(h1·W2ᵀ + b2 + E2[t]);
 //          h3 = relu(h2·W3ᵀ + b3 + E3[t]); ε_θ = h3·W4ᵀ + b4
@@ -10,8 +11,10 @@
 // Every row's forward pass, and the backward pass down to each layer's pre-activation gradient,
 // needs only that row: a workgroup takes ROWS rows through all of it with activations in
 // workgroup memory (train_rows). The weight gradients sum over the batch (train_grads; each
-// workgroup also sums its gradients' squares), train_norm turns those into the clipping
-// coefficient, and train_adam clips and steps Adam over the packed parameters.
+// workgroup also sums its gradients' squares), and train_adam turns those into the clipping
+// coefficient (every workgroup the same sum in the same order), clips and steps Adam over the
+// packed parameters. Sampling needs no barrier between points: a workgroup takes its points
+// through every step of a run (sample_steps), with the rows in workgroup memory throughout.
 // The random draws (the epoch's shuffle, timesteps, noise) are those of the eager path: same
 // Philox keys, same elements, so both paths train on the same numbers.
 //
@@ -25,7 +28,7 @@
 
 const WG: u32 = 128u;
 const NC: u32 = (H + WG - 1u) / WG;   // train_grads: workgroups per column job
-const HB: u32 = (H + 3u) / 4u;         // train_grads: 4-wide blocks along a side of dW2, dW3
+const HB: u32 = (H + GB - 1u) / GB;    // train_grads: GB-wide blocks along a side of dW2, dW3
 const DWG: u32 = (HB * HB + WG - 1u) / WG;  // train_grads: workgroups per H×H weight gradient
 
 struct Consts {
@@ -35,7 +38,7 @@ struct Consts {
   stream: u32,
   total: u32,      // packed parameter elements
   partials: u32,   // train_grads workgroups: norm partial sums at S[0 … partials)
-  lossBase: u32,   // the loss log starts at S[lossBase]
+  lossBase: u32,   // the loss log starts at S[lossBase] (= partials)
   clip: f32,       // clip_grad_norm_'s max_norm
   beta1: f32,
   beta2: f32,
@@ -54,6 +57,7 @@ struct Consts {
   wG1: u32, wG2: u32, wG3: u32,  // gradients at the pre-activations [B, H]
   wW2T: u32, wW3T: u32,          // W2ᵀ, W3ᵀ [H, H]
   wSab: u32, wS1mab: u32,        // √ᾱ_t, √(1 − ᾱ_t) [T]
+  wSteps: u32,                   // sampling: the reverse steps [steps, 9]: t, kind, k1…k5, clipX0, clipOn
 }
 
 struct Step {
@@ -63,16 +67,13 @@ struct Step {
   permOffset: u32,    // the epoch's shuffle draw
   tOffset: u32,       // randint draw of rows/2 timesteps (mirrored to T−1−t)
   tExtraOffset: u32,  // odd batch: the draw of its last row's timestep
-  noiseOffset: u32,   // normal draw (training: ε; sampling: z)
+  noiseOffset: u32,   // normal draw (training: ε; sampling: z of step stepFirst, then one offset per step)
   lossSlot: u32,      // where this step's loss goes in the loss log
   stepSize: f32,      // Adam: lr / (1 − β1^step)
   bc2Sqrt: f32,       // Adam: √(1 − β2^step)
-  // sampling: x ← update(x, ε_θ(x, t), z) — see sample_step
-  t: u32,
-  kind: u32,          // 0 tutorial, 1 ddpm, 2 ddim
-  k1: f32, k2: f32, k3: f32, k4: f32, k5: f32,
-  clipX0: f32,        // ddpm: clamp x̂0 to ±clipX0 when clipOn = 1
-  clipOn: u32,
+  // sampling: the run of reverse steps stepFirst … stepFirst + stepCount − 1 (see sample_steps)
+  stepFirst: u32,
+  stepCount: u32,
 }
 
 @group(0) @binding(0) var<uniform> c: Consts;
@@ -241,7 +242,7 @@ fn transpose_weights(@builtin(global_invocation_id) gid: vec3<u32>) {
   W[c.wW3T + k * H + j] = P[c.oW3 + e];
 }
 
-// Training, 1 of 4: rows r0 … r0+ROWS−1 of the batch: q_sample, forward, loss terms, and the
+// Training, 1 of 3: rows r0 … r0+ROWS−1 of the batch: q_sample, forward, loss terms, and the
 // gradients at every pre-activation. Workgroups: ⌈batch / ROWS⌉.
 @compute @workgroup_size(WG)
 fn train_rows(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
@@ -299,10 +300,10 @@ fn train_rows(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_i
   backLayer(&bufA, &bufB, c.oW2, c.wH1 + r0 * H, c.wG1 + r0 * H, lid);
 }
 
-// Training, 2 of 4: the weight gradients, each a sum over the batch's rows in row order.
+// Training, 2 of 3: the weight gradients, each a sum over the batch's rows in row order.
 // Workgroups: 2·DWG (4×4 blocks of dW2, dW3) + 3·NC (per column j of a hidden layer: db, dE
 // (scatter by t), and for layer 1 dW1) + 1 (dW4, db4, the step's loss). Each workgroup writes
-// Σ of its gradients' squares to S[workgroup]: train_norm's input.
+// Σ of its gradients' squares to S[workgroup]: the gradient norm's partial sums.
 @compute @workgroup_size(WG)
 fn train_grads(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
   let job = wid.x;
@@ -310,24 +311,27 @@ fn train_grads(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_
   var sq = 0.0;
   if (job < 2u * DWG) {
     // dW[j, k] = Σ_r g[r, j]·h[r, k]: dW2 from (g2, h1), dW3 from (g3, h2); a thread owns a
-    // 4×4 block of dW (16 sums from 8 loads per row)
+    // GB×GB block of dW (GB² sums from 2·GB loads per row)
     let second = job >= DWG;
     let block = (job % DWG) * WG + lid;
-    let j0 = (block / HB) * 4u;
-    let k0 = (block % HB) * 4u;
+    let j0 = (block / HB) * GB;
+    let k0 = (block % HB) * GB;
     if (j0 < H) {
       let g = select(c.wG2, c.wG3, second);
       let h = select(c.wH1, c.wH2, second);
       let o = select(c.oW2, c.oW3, second);
-      var acc: array<vec4<f32>, 4>;
-      for (var q = 0u; q < 4u; q++) { acc[q] = vec4<f32>(0.0); }
+      var acc: array<array<f32, GB>, GB>;
+      for (var q = 0u; q < GB; q++) { for (var e = 0u; e < GB; e++) { acc[q][e] = 0.0; } }
       for (var r = 0u; r < rows; r++) {
-        let hv = vec4<f32>(W[h + r * H + min(k0, H - 1u)], W[h + r * H + min(k0 + 1u, H - 1u)],
-                           W[h + r * H + min(k0 + 2u, H - 1u)], W[h + r * H + min(k0 + 3u, H - 1u)]);
-        for (var q = 0u; q < 4u; q++) { acc[q] += W[g + r * H + min(j0 + q, H - 1u)] * hv; }
+        var hv: array<f32, GB>;
+        for (var e = 0u; e < GB; e++) { hv[e] = W[h + r * H + min(k0 + e, H - 1u)]; }
+        for (var q = 0u; q < GB; q++) {
+          let gv = W[g + r * H + min(j0 + q, H - 1u)];
+          for (var e = 0u; e < GB; e++) { acc[q][e] += gv * hv[e]; }
+        }
       }
-      for (var q = 0u; q < 4u; q++) {
-        for (var e = 0u; e < 4u; e++) {
+      for (var q = 0u; q < GB; q++) {
+        for (var e = 0u; e < GB; e++) {
           if (j0 + q < H && k0 + e < H) {
             G[o + (j0 + q) * H + k0 + e] = acc[q][e];
             sq += acc[q][e] * acc[q][e];
@@ -388,23 +392,19 @@ fn train_grads(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_
   if (lid == 0u) { S[job] = total; }
 }
 
-// Training, 3 of 4: the global gradient norm from the partials → clip_grad_norm_'s coefficient
-// min(1, max_norm / (norm + 1e-6)) at S[partials], NaN if the norm is (torch.clamp keeps NaN).
-// One workgroup.
-@compute @workgroup_size(WG)
-fn train_norm(@builtin(local_invocation_index) lid: u32) {
-  var acc = 0.0;
-  for (var i = lid; i < c.partials; i += WG) { acc += S[i]; }
-  let norm = sqrt(reduceWorkgroup(lid, acc));
-  if (lid == 0u) { S[c.partials] = min_nan(c.clip / (norm + 1e-6), 1.0); }
-}
-
-// Training, 4 of 4: clipping and Adam over all packed parameters, ADAM_PER_THREAD elements a
-// thread (strided by the grid); keeps W2ᵀ, W3ᵀ current. Workgroups: ⌈total / (WG·ADAM_PER_THREAD)⌉.
+// Training, 3 of 3: clip_grad_norm_ and Adam over all packed parameters, ADAM_PER_THREAD
+// elements a thread (strided by the grid); keeps W2ᵀ, W3ᵀ current. Each workgroup first sums the
+// norm's partials (the same sum in the same order in every workgroup) into the coefficient
+// min(1, max_norm / (norm + 1e-6)), NaN if the norm is (torch.clamp keeps NaN).
+// Workgroups: ⌈total / (WG·ADAM_PER_THREAD)⌉.
 const ADAM_PER_THREAD: u32 = 4u;
 @compute @workgroup_size(WG)
-fn train_adam(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let coef = S[c.partials];
+fn train_adam(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+              @builtin(local_invocation_index) lid: u32) {
+  var partial = 0.0;
+  for (var i = lid; i < c.partials; i += WG) { partial += S[i]; }
+  let norm = sqrt(reduceWorkgroup(lid, partial));
+  let coef = min_nan(c.clip / (norm + 1e-6), 1.0);
   let stride = nwg.x * WG;
   for (var q = 0u; q < ADAM_PER_THREAD; q++) {
     let i = gid.x + q * stride;
@@ -428,43 +428,82 @@ fn train_adam(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgr
   }
 }
 
-// Sampling: one reverse step for rows r0 … r0+ROWS−1 of X (ddpm/sample.ts, same operations in
-// the same order): ε = ε_θ(x, t), z ~ N(0, I) at noiseOffset, then
+// Sampling (ddpm/sample.ts, same operations in the same order): reverse step `step` (row `step`
+// of the table at c.wSteps) for the workgroup's rows r0 … r0+ROWS−1, held in rowX from the first
+// step of a run to the last: ε = ε_θ(x, t), z ~ N(0, I) at `noise`, then
 //   tutorial  x ← (x − k1·ε) / k2 + k3·z
 //   ddpm      x̂0 = k1·x − k2·ε (clamped if clipOn); x ← k3·x̂0 + k4·x + k5·z
 //   ddim      x̂0 = (x − k1·ε) / k2;                  x ← k3·x̂0 + k4·ε + k5·z
-// Workgroups: ⌈n / ROWS⌉ (2-D when beyond the per-dimension limit).
-@compute @workgroup_size(WG)
-fn sample_step(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
-               @builtin(local_invocation_index) lid: u32) {
-  let r0 = (wid.y * nwg.x + wid.x) * ROWS;
-  if (r0 >= c.n) { return; }
-  if (lid < ROWS) {
-    let b = min(r0 + lid, c.n - 1u);
-    rowX[lid] = vec2<f32>(X[2u * b], X[2u * b + 1u]);
-    rowT[lid] = s.t;
-  }
+// b: this invocation's row (rows past the end repeat the last one and are not written).
+fn reverseStep(step: u32, noise: u32, r0: u32, b: u32, lid: u32) {
+  let at = c.wSteps + 9u * step;
+  if (lid < ROWS) { rowT[lid] = u32(W[at]); }
   workgroupBarrier();
   hiddenLayers(lid, r0, false);
   if (lid < 2u * ROWS) { rowE[lid >> 1u][lid & 1u] = outputLayer(lid >> 1u, lid & 1u); }
   workgroupBarrier();
-  let b = r0 + lid;
-  if (lid < ROWS && b < c.n) {
+  if (lid < ROWS) {
     let x = rowX[lid];
     let eps = rowE[lid];
-    let z = normalRow(s.noiseOffset, b);
+    let z = normalRow(noise, b);
+    let kind = u32(W[at + 1u]);
+    let k1 = W[at + 2u];
+    let k2 = W[at + 3u];
+    let k3 = W[at + 4u];
+    let k4 = W[at + 5u];
+    let k5 = W[at + 6u];
     var out: vec2<f32>;
-    if (s.kind == 0u) {
-      out = (x - eps * s.k1) / s.k2 + z * s.k3;
-    } else if (s.kind == 1u) {
-      var x0 = x * s.k1 - eps * s.k2;
-      if (s.clipOn == 1u) { x0 = clamp_nan2(x0, vec2<f32>(-s.clipX0), vec2<f32>(s.clipX0)); }
-      out = x0 * s.k3 + x * s.k4 + z * s.k5;
+    if (kind == 0u) {
+      out = (x - eps * k1) / k2 + z * k3;
+    } else if (kind == 1u) {
+      var x0 = x * k1 - eps * k2;
+      if (W[at + 8u] == 1.0) { x0 = clamp_nan2(x0, vec2<f32>(-W[at + 7u]), vec2<f32>(W[at + 7u])); }
+      out = x0 * k3 + x * k4 + z * k5;
     } else {
-      let x0 = (x - eps * s.k1) / s.k2;
-      out = x0 * s.k3 + eps * s.k4 + z * s.k5;
+      let x0 = (x - eps * k1) / k2;
+      out = x0 * k3 + eps * k4 + z * k5;
     }
-    X[2u * b] = out.x;
-    X[2u * b + 1u] = out.y;
+    rowX[lid] = out;
   }
+}
+
+// The workgroup's first row (2-D grids when beyond the per-dimension limit).
+fn firstRow(wid: vec3<u32>, nwg: vec3<u32>) -> u32 { return (wid.y * nwg.x + wid.x) * ROWS; }
+
+fn loadRows(b: u32, lid: u32) {
+  if (lid < ROWS) { rowX[lid] = vec2<f32>(X[2u * b], X[2u * b + 1u]); }
+}
+
+fn storeRows(r0: u32, b: u32, lid: u32) {
+  if (lid < ROWS && r0 + lid < c.n) {
+    X[2u * b] = rowX[lid].x;
+    X[2u * b + 1u] = rowX[lid].y;
+  }
+}
+
+// Sampling, a run in one dispatch: steps stepFirst … stepFirst + stepCount − 1, the noise of
+// step stepFirst + i at noiseOffset + i. Points need no barrier between them, so a workgroup
+// takes its rows through every step. Workgroups: ⌈n / ROWS⌉.
+@compute @workgroup_size(WG)
+fn sample_steps(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+                @builtin(local_invocation_index) lid: u32) {
+  let r0 = firstRow(wid, nwg);
+  if (r0 >= c.n) { return; }
+  let b = min(r0 + lid, c.n - 1u);
+  loadRows(b, lid);
+  for (var i = 0u; i < s.stepCount; i++) { reverseStep(s.stepFirst + i, s.noiseOffset + i, r0, b, lid); }
+  storeRows(r0, b, lid);
+}
+
+// Sampling, one step a dispatch (step stepFirst, noise at noiseOffset): for CPU drivers, where a
+// loop around workgroup barriers costs more than a dispatch (ddpm/fused.ts FusedSplit).
+@compute @workgroup_size(WG)
+fn sample_step(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+               @builtin(local_invocation_index) lid: u32) {
+  let r0 = firstRow(wid, nwg);
+  if (r0 >= c.n) { return; }
+  let b = min(r0 + lid, c.n - 1u);
+  loadRows(b, lid);
+  reverseStep(s.stepFirst, s.noiseOffset, r0, b, lid);
+  storeRows(r0, b, lid);
 }

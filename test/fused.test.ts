@@ -1,9 +1,13 @@
-// The fused engine (ddpm/fused.ts: a training step in 3 kernels, a reverse step in 1) against
-// the eager CPU reference: same seed, same data, same initial weights.
+// The fused engine (ddpm/fused.ts: a training step in 3 kernels, a run of reverse steps in 1)
+// against the eager CPU reference: same seed, same data, same initial weights.
 //   training: 20 steps (4 epochs of 5 batches: 4 of 100 rows and an odd one of 51), hidden 128
 //   and an awkward hidden 200 (not a multiple of the 128-lane workgroup): every epoch's loss
 //   within 1e-5 + 1e-4·|cpu|, every parameter and Adam moment within a stated rule below;
-//   sampling: the tutorial, DDPM (clipped x̂0) and DDIM samplers on 1001 points.
+//   both work splits (FusedSplit: a CPU driver's and a discrete GPU's) at hidden 200 with
+//   batches of 1, 127 and 129 rows over 259 points (last batches of 1, 5 and 1 rows);
+//   sampling: the tutorial, DDPM (clipped x̂0) and DDIM samplers on 1001 points, both splits on
+//   1 and 17 points, and the same points whether the reverse process is one dispatch, one per
+//   step, or cut where onStep looks and where a signal paces it.
 //   NaN and ±Inf: a NaN weight makes the fused samplers' points NaN exactly where the eager CPU
 //   sampler's are (after every step); a data point with a NaN or an Inf gives a training step
 //   the eager CPU step's NaN/finite pattern in the loss, every parameter and Adam's moments.
@@ -17,6 +21,7 @@ import { MLPDiffusion } from '../ddpm/model.js';
 import { sample, type SampleOptions } from '../ddpm/sample.js';
 import { makeSchedule } from '../ddpm/schedules.js';
 import { Trainer, TrainingDiverged } from '../ddpm/train.js';
+import type { FusedSplit } from '../ddpm/fused.js';
 import { gpuForTests, gpuTest } from './gpu.js';
 import { assertClose } from './helpers.js';
 
@@ -29,32 +34,52 @@ async function hostWeights(model: MLPDiffusion): Promise<Map<string, { shape: re
     [k, { shape: p.shape, data: (await p.toArray()) as Float32Array }] as const)));
 }
 
+/** Trains on the eager CPU path and on the fused engine from the same start and checks they agree (the rules below). */
+async function fusedFollowsCpu(what: string, options: { hidden: number; batch: number; points: Float32Array; epochs: number; split?: FusedSplit }): Promise<void> {
+  const { hidden, batch, points, epochs, split } = options;
+  const runs = [];
+  for (const [device, engine] of [[E.cpu, 'eager'], [gpu!, 'fused']] as const) {
+    const model = new MLPDiffusion(100, new E.Rng(5), { hidden, device });
+    const trainer = new Trainer(model, schedule, points, { batch, seed: 3 }, device, { engine, lossEvery: 10, split });
+    const losses = await trainer.runEpochs(epochs);
+    const state = await trainer.exportState();
+    runs.push({ losses, weights: await hostWeights(model), state, steps: trainer.stepsPerEpoch * epochs });
+    trainer.dispose();
+  }
+  const [cpu, fused] = runs;
+  assertClose(fused.losses, cpu.losses, { atol: 1e-5, rtol: 1e-4 }, `${what}: epoch losses, fused vs eager CPU`);
+  assert.is(fused.state.rngOffset, cpu.state.rngOffset, `${what}: the same number of random draws`);
+  // Parameters after ≤ 20 Adam steps (each moves a parameter by ≤ lr = 1e-3): float32 sums in
+  // a different order move a few by a fraction of a step; |fused − cpu| ≤ 2e-5 + 1e-4·|cpu|.
+  // (Batch 1 runs 259 steps: up to 0.26 from the start, so ≤ 2e-5 + 1e-3·|cpu| there.)
+  const rtol = cpu.steps > 20 ? 1e-3 : 1e-4;
+  for (const [name, w] of cpu.weights) {
+    assertClose(fused.weights.get(name)!.data, w.data, { atol: 2e-5, rtol }, `${what}: ${name} after ${cpu.steps} steps`);
+  }
+  cpu.state.adam.forEach((slot, i) => {
+    const f = fused.state.adam[i]!;
+    assert.is(f.step, slot!.step);
+    assertClose(f.m, slot!.m, { atol: 1e-5, rtol: 1e-3 }, `${what}: Adam m of parameter ${i}`);
+    assertClose(f.v, slot!.v, { atol: 1e-7, rtol: 1e-3 }, `${what}: Adam v of parameter ${i}`);
+  });
+}
+
 for (const hidden of [128, 200]) {
   gpuTest(gpu)(`fused training (hidden ${hidden}) follows the eager CPU path over 20 steps`, async () => {
-    const runs = [];
-    for (const [device, engine] of [[E.cpu, 'eager'], [gpu!, 'fused']] as const) {
-      const model = new MLPDiffusion(100, new E.Rng(5), { hidden, device });
-      const trainer = new Trainer(model, schedule, data, { batch: 100, seed: 3 }, device, { engine, lossEvery: 10 });
-      assert.is(trainer.stepsPerEpoch, 5);
-      const losses = await trainer.runEpochs(4);
-      const state = await trainer.exportState();
-      runs.push({ losses, weights: await hostWeights(model), state });
-      trainer.dispose();
+    await fusedFollowsCpu(`hidden ${hidden}`, { hidden, batch: 100, points: data, epochs: 4 });
+  });
+}
+
+const SPLITS: Record<string, FusedSplit> = {
+  'a CPU driver\'s split': { trainRows: 8, gradBlock: 4, sampleRows: 16, sampleLoop: false },
+  'a discrete GPU\'s split': { trainRows: 4, gradBlock: 2, sampleRows: 4, sampleLoop: true },
+};
+for (const [name, split] of Object.entries(SPLITS)) {
+  gpuTest(gpu)(`fused training with ${name} follows the eager CPU path (hidden 200; batches 1, 127, 129)`, async () => {
+    const points = makeDataset('s-curve', 259, 1).map((v) => v * 10);
+    for (const batch of [1, 127, 129]) {
+      await fusedFollowsCpu(`${name}, batch ${batch}`, { hidden: 200, batch, points, epochs: 1, split });
     }
-    const [cpu, fused] = runs;
-    assertClose(fused.losses, cpu.losses, { atol: 1e-5, rtol: 1e-4 }, 'epoch losses, fused vs eager CPU');
-    assert.is(fused.state.rngOffset, cpu.state.rngOffset, 'the same number of random draws');
-    // Parameters after 20 Adam steps (each moves a parameter by ≤ lr = 1e-3): float32 sums in a
-    // different order move a few by a fraction of a step; |fused − cpu| ≤ 2e-5 + 1e-4·|cpu|.
-    for (const [name, w] of cpu.weights) {
-      assertClose(fused.weights.get(name)!.data, w.data, { atol: 2e-5, rtol: 1e-4 }, `${name} after 20 steps`);
-    }
-    cpu.state.adam.forEach((slot, i) => {
-      const f = fused.state.adam[i]!;
-      assert.is(f.step, slot!.step);
-      assertClose(f.m, slot!.m, { atol: 1e-5, rtol: 1e-3 }, `Adam m of parameter ${i}`);
-      assertClose(f.v, slot!.v, { atol: 1e-7, rtol: 1e-3 }, `Adam v of parameter ${i}`);
-    });
   });
 }
 
@@ -77,6 +102,51 @@ gpuTest(gpu)('fused sampling follows the eager CPU samplers', async () => {
     // 100 steps of float32 arithmetic on each side: |gpu − cpu| ≤ 1e-4 + 1e-3·|cpu|.
     assertClose(await draw(onGpu, gpu!, 'fused'), await draw(weights, E.cpu, 'eager'), { atol: 1e-4, rtol: 1e-3 }, `${c.sampler} samples, fused vs CPU`);
   }
+});
+
+gpuTest(gpu)('fused sampling with either split follows the eager CPU sampler on 1 and 17 points (hidden 200)', async () => {
+  const weights = new MLPDiffusion(100, new E.Rng(7), { hidden: 200, device: E.cpu });
+  const onGpu = new MLPDiffusion(100, new E.Rng(0), { hidden: 200, device: gpu! });
+  onGpu.loadStateDict(await hostWeights(weights));
+  for (const [name, split] of Object.entries(SPLITS)) {
+    for (const n of [1, 17]) {
+      const c: Omit<SampleOptions, 'rng'> = { sampler: 'ddpm', n, clipX0: 1 };
+      const cpu = await sample(weights, schedule, E.cpu, { ...c, rng: new E.Rng(11), engine: 'eager' });
+      const fused = await sample(onGpu, schedule, gpu!, { ...c, rng: new E.Rng(11), engine: 'fused', split });
+      assertClose(Array.from(await fused.toArray()), Array.from(await cpu.toArray()), { atol: 1e-4, rtol: 1e-3 }, `${name}, ${n} points`);
+      cpu.dispose();
+      fused.dispose();
+    }
+  }
+});
+
+gpuTest(gpu)('fused sampling: one dispatch, one per step, and runs cut at visited steps or by a signal give the same points', async () => {
+  const model = new MLPDiffusion(100, new E.Rng(7), { hidden: 128, device: gpu! });
+  const c: Omit<SampleOptions, 'rng'> = { sampler: 'ddim', n: 300, steps: 50, eta: 1, engine: 'fused' };
+  /** The points and the dispatches recorded for them. */
+  const draw = async (extra: Partial<SampleOptions>): Promise<[number[], number]> => {
+    const before = gpu!.recorder.stats.dispatches;
+    const x = await sample(model, schedule, gpu!, { ...c, rng: new E.Rng(11), ...extra });
+    const out = Array.from(await x.toArray());
+    x.dispose();
+    return [out, gpu!.recorder.stats.dispatches - before];
+  };
+  const points: number[][] = [];
+  for (const [name, split] of Object.entries(SPLITS)) {
+    const seen: number[] = [];
+    const [whole, wholeDispatches] = await draw({ split });
+    const [perStep, perStepDispatches] = await draw({ split, onStep: ({}, { i }) => { seen.push(i); } });
+    assert.equal(seen, Array.from({ length: 51 }, (_, i) => i), `${name}: onStep at x_T and after every step`);
+    assert.is(perStepDispatches - wholeDispatches, split.sampleLoop ? 49 : 0,
+      `${name}: ${split.sampleLoop ? 'the whole reverse process is one dispatch' : 'a dispatch per step'}`);
+    seen.length = 0;
+    const [visited] = await draw({ split, onStep: ({}, { i }) => { seen.push(i); }, visit: (i) => i === 3 || i === 49, signal: new AbortController().signal });
+    assert.equal(seen, [0, 3, 49], `${name}: onStep at x_T and the visited steps only`);
+    assert.equal(perStep, whole, `${name}: one dispatch per step: the same points`);
+    assert.equal(visited, whole, `${name}: runs cut at visits and paced by a signal: the same points`);
+    points.push(whole);
+  }
+  assertClose(points[1], points[0], { atol: 1e-5, rtol: 1e-4 }, 'the two splits: the same points within float32 rounding');
 });
 
 // ---- NaN and ±Inf ------------------------------------------------------------------------------

@@ -27,6 +27,7 @@ import { chooseEngine, ENGINE_FLAG } from './engine.js';
 import { resumeFolder } from './files.js';
 import { imageTrainCommand, isImageTraining } from './image-train-command.js';
 import { drawSamples, lossPicture, PREVIEW_POINTS, previewSamples } from './pictures.js';
+import { perStep, PROFILE_FLAG, profileLines, profilerFor } from './profile.js';
 import { commandLine, MetricsLog, METRICS_FILE, METRICS_LOG, MODEL_FILE, newRunId, prepareRunFolder, readCheckpoint, STATE_FILE } from './run-folder.js';
 import { withStopSignals, type StopRequest } from './stop.js';
 import { runProgressMetrics, sampleAfterTraining, trainWithCheckpoints, writeRunSummary, type LoopResult, type RunStatus } from './training-loop.js';
@@ -46,6 +47,7 @@ const FLAGS: FlagSpec[] = [
   { name: 'device', kind: 'string', choices: ['auto', 'cpu', 'webgpu'], default: 'auto', help: 'where to train (auto: WebGPU when an adapter exists)' },
   ENGINE_FLAG,
   { name: 'loss-every', kind: 'int', min: 1, default: '1024', help: 'fused engine: the most steps between loss readbacks (whole epochs; a readback comes every ~0.25 s anyway)' },
+  PROFILE_FLAG,
   SEED_FLAG,
   { name: 'out', kind: 'string', value: 'DIR', default: 'runs/<dataset>-<preset>', help: 'output folder (refused if it holds another run)' },
   { name: 'resume', kind: 'string', value: 'DIR|FILE', help: 'continue a run from its folder (or its model.safetensors)' },
@@ -128,7 +130,8 @@ async function train(f: FlagValues, argv: readonly string[], stop: StopRequest):
   }
   const model = resumed?.model ?? new MLPDiffusion(config.numSteps, new E.Rng(run.seed), { hidden: config.hidden, device });
   const engine = chooseEngine('ddpm train', f, device);
-  const trainer = new Trainer(model, schedule, data, run, device, { engine, lossEvery: f['loss-every'] as number | undefined });
+  const profiler = f.profile === true ? profilerFor('ddpm train', device, engine) : undefined;
+  const trainer = new Trainer(model, schedule, data, run, device, { engine, lossEvery: f['loss-every'] as number | undefined, profiler });
   if (resumed) trainer.importState(resumed.state);
   const runId = resumed?.state.runId ?? newRunId();
 
@@ -178,6 +181,10 @@ async function train(f: FlagValues, argv: readonly string[], stop: StopRequest):
   trainer.dispose();
   console.log(`trained ${trainer.epoch - loop.firstEpoch} epochs (${loop.steps} steps) in ${loop.seconds.toFixed(1)} s: ` +
     `${(loop.steps / Math.max(loop.seconds, 1e-9)).toFixed(1)} steps/s; checkpoint ${join(out, MODEL_FILE)}`);
+  if (profiler && loop.steps > 0) {
+    console.log(profileLines('fused training step', perStep(await profiler.read(), loop.steps), 'step', (1e6 * loop.seconds) / loop.steps).join('\n'));
+  }
+  profiler?.destroy();
   if (loop.stopped) throw loop.stopped;
 
   const drawn = await sampleAfterTraining(summary, loop, trainer.epoch, `draw the samples with: ddpm sample --checkpoint ${out} --out points.npy --png samples.png`,

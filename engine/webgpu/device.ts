@@ -26,6 +26,12 @@ const NO_BROWSER_ADAPTER_HELP =
   'WebGPU: navigator.gpu found no adapter (the GPU or its driver may be blocklisted: see chrome://gpu; ' +
   'Chromium on Linux may need --enable-unsafe-webgpu).';
 
+/**
+ * Dawn's options for Node: GPU timestamps at full resolution (a browser rounds them, here to
+ * 65 536 ns on lavapipe, against timing attacks; a kernel on a real GPU takes tens of µs).
+ */
+export const DAWN_OPTIONS: readonly string[] = ['disable-dawn-features=timestamp_quantization'];
+
 /** The `GPU` entry point and whatever must stay referenced for the device's whole life. */
 async function gpuEntryPoint(): Promise<{ gpu: GPU; keepAlive: unknown; noAdapterHelp: string }> {
   const nav = (globalThis as { navigator?: { gpu?: GPU } }).navigator;
@@ -40,7 +46,7 @@ async function gpuEntryPoint(): Promise<{ gpu: GPU; keepAlive: unknown; noAdapte
     throw new EngineError(`WebGPU: no navigator.gpu and the 'webgpu' package could not be loaded (${(e as Error).message})`);
   }
   Object.assign(globalThis, dawn.globals); // GPUBufferUsage, GPUMapMode, … as in a browser
-  const gpu = dawn.create([]);
+  const gpu = dawn.create([...DAWN_OPTIONS]);
   // If the object returned by create() is garbage-collected, Dawn aborts: keep it.
   return { gpu, keepAlive: gpu, noAdapterHelp: NO_ADAPTER_HELP };
 }
@@ -64,7 +70,9 @@ export async function requestWebGpu(): Promise<WebGpuBackend> {
   if (!adapter) throw new EngineError(noAdapterHelp);
   const requiredLimits: Record<string, number> = {};
   for (const name of WANTED_LIMITS) requiredLimits[name] = adapter.limits[name];
-  const device = await adapter.requestDevice({ requiredLimits });
+  // timestamp-query where offered: GPU time per kernel (engine/webgpu/profiler.ts)
+  const requiredFeatures: GPUFeatureName[] = adapter.features.has('timestamp-query') ? ['timestamp-query'] : [];
+  const device = await adapter.requestDevice({ requiredLimits, requiredFeatures });
   const info = adapter.info;
   const description: AdapterDescription = {
     vendor: info.vendor,

@@ -6,9 +6,12 @@ import { requestWebGpu, tryWebGpu } from './device.js';
 
 export type DeviceChoice = 'auto' | 'cpu' | 'webgpu';
 
-export { requestWebGpu, tryWebGpu } from './device.js';
+export { DAWN_OPTIONS, requestWebGpu, tryWebGpu } from './device.js';
 export { WebGpuBackend } from './backend.js';
 export { Program, type ProgramSpec } from './program.js';
+export { KernelProfiler, profilingUnavailable, type KernelTime, type ProfileReport } from './profiler.js';
+export { checkUniformStruct, uniformBlock, uniformStruct, wgslStructFields, writeUniform, type ScalarType, type StructFields, type UniformStruct,
+  type UniformValues } from './uniforms.js';
 
 /**
  * The backend for a choice, and a line saying what was chosen and why; with 'auto' and no

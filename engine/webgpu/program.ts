@@ -7,26 +7,38 @@
 //   @binding(0) var<uniform> constants   — the program's constants, written once
 //   @binding(1) var<uniform> step        — this step's block (a dynamic offset into a table)
 //   @binding(2…) var<storage, …>          — the storages given, in order
+// Both uniform blocks are declared once, by name and type (engine/webgpu/uniforms.ts), checked
+// against the module's WGSL structs when it is compiled, and written from named values.
 // The host writes one block per step into the table (one writeBuffer per submit), so per-step
 // numbers (counters, random offsets, bias corrections) are computed on the host in float64 and
 // the GPU never waits for the host. Queue order makes reusing the table safe: a write issued
 // after a submit lands after that submit's kernels have read the table.
+// With a KernelProfiler, each dispatch gets a compute pass of its own with GPU timestamps.
 
 import type { Storage } from '../backend.js';
 import type { WebGpuBackend } from './backend.js';
+import type { KernelProfiler } from './profiler.js';
+import { checkUniformStruct, uniformBlock, writeUniform, type StructFields, type UniformStruct, type UniformValues } from './uniforms.js';
 
-export interface ProgramSpec {
+export interface ProgramSpec<C extends StructFields = StructFields, S extends StructFields = StructFields> {
   label: string;
   /** The whole WGSL module. */
   code: string;
-  /** Binding 0's contents. */
-  constants: ArrayBuffer;
-  /** Size of one step block (binding 1), bytes. */
-  stepBytes: number;
+  /** Binding 0: its struct and values. */
+  constants: UniformStruct<C>;
+  constantValues: UniformValues<C>;
+  /** Binding 1: the struct of one step's block. */
+  step: UniformStruct<S>;
   /** Bindings 2, 3, …: a storage and whether kernels write it. */
   storages: readonly { storage: Storage; write: boolean }[];
   /** Entry points and the workgroups each is dispatched with. */
   kernels: Readonly<Record<string, readonly [number, number]>>;
+}
+
+interface Kernel {
+  name: string;
+  pipeline: GPUComputePipeline;
+  groups: readonly [number, number];
 }
 
 /** Steps recorded into one command buffer (and table blocks written per submit). */
@@ -43,16 +55,18 @@ const compiledCache = new WeakMap<GPUDevice, Map<string, Compiled>>();
 
 function compile(backend: WebGpuBackend, spec: ProgramSpec): Compiled {
   const { device, recorder } = backend;
-  const key = `${spec.stepBytes}|${spec.storages.map((s) => (s.write ? 'w' : 'r')).join('')}|${Object.keys(spec.kernels).join(',')}|${spec.code}`;
+  const key = `${spec.constants.name}|${spec.step.name}|${spec.storages.map((s) => (s.write ? 'w' : 'r')).join('')}|${Object.keys(spec.kernels).join(',')}|${spec.code}`;
   let perDevice = compiledCache.get(device);
   if (perDevice === undefined) compiledCache.set(device, (perDevice = new Map()));
   const cached = perDevice.get(key);
   if (cached) return cached;
+  checkUniformStruct(spec.code, spec.constants, spec.label);
+  checkUniformStruct(spec.code, spec.step, spec.label);
   const layout = recorder.guard(`the layout of ${spec.label}`, () => device.createBindGroupLayout({
     label: spec.label,
     entries: [
       { binding: 0, visibility: GPUShaderStage.COMPUTE, buffer: { type: 'uniform' } },
-      { binding: 1, visibility: GPUShaderStage.COMPUTE, buffer: { type: 'uniform', hasDynamicOffset: true, minBindingSize: spec.stepBytes } },
+      { binding: 1, visibility: GPUShaderStage.COMPUTE, buffer: { type: 'uniform', hasDynamicOffset: true, minBindingSize: spec.step.bytes } },
       ...spec.storages.map((s, i) => ({
         binding: i + 2, visibility: GPUShaderStage.COMPUTE,
         buffer: { type: (s.write ? 'storage' : 'read-only-storage') as GPUBufferBindingType },
@@ -80,7 +94,7 @@ function compile(backend: WebGpuBackend, spec: ProgramSpec): Compiled {
   return compiled;
 }
 
-export class Program {
+export class Program<C extends StructFields = StructFields, S extends StructFields = StructFields> {
   private readonly pipelines: Map<string, GPUComputePipeline>;
   private readonly bindGroup: GPUBindGroup;
   private readonly constants: GPUBuffer;
@@ -89,20 +103,22 @@ export class Program {
   private readonly stride: number;
   private readonly block: ArrayBuffer;
 
-  constructor(private readonly backend: WebGpuBackend, readonly spec: ProgramSpec) {
+  constructor(private readonly backend: WebGpuBackend, readonly spec: ProgramSpec<C, S>) {
     const { device, recorder } = backend;
-    this.stride = Math.ceil(spec.stepBytes / device.limits.minUniformBufferOffsetAlignment) * device.limits.minUniformBufferOffsetAlignment;
+    const align = device.limits.minUniformBufferOffsetAlignment;
+    this.stride = Math.ceil(spec.step.bytes / align) * align;
     this.block = new ArrayBuffer(this.stride * STEPS_PER_SUBMIT);
     const { layout, pipelines } = compile(backend, spec);
     this.pipelines = pipelines;
-    this.constants = device.createBuffer({ label: `${spec.label} constants`, size: spec.constants.byteLength, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
-    device.queue.writeBuffer(this.constants, 0, spec.constants);
+    const constants = uniformBlock(spec.constants, spec.constantValues);
+    this.constants = device.createBuffer({ label: `${spec.label} constants`, size: constants.byteLength, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
+    device.queue.writeBuffer(this.constants, 0, constants);
     this.table = device.createBuffer({ label: `${spec.label} steps`, size: this.block.byteLength, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
     this.bindGroup = recorder.guard(`the bind group of ${spec.label}`, () => device.createBindGroup({
       label: spec.label, layout,
       entries: [
         { binding: 0, resource: { buffer: this.constants } },
-        { binding: 1, resource: { buffer: this.table, offset: 0, size: spec.stepBytes } },
+        { binding: 1, resource: { buffer: this.table, offset: 0, size: spec.step.bytes } },
         ...spec.storages.map((s, i) => ({ binding: i + 2, resource: backend.binding(s.storage) })),
       ],
     }));
@@ -110,37 +126,47 @@ export class Program {
 
   /**
    * Records `steps` steps, each the kernels `perStep` in order, after the kernels `prologue`
-   * (run once, with step 0's block). `writeStep(i, view)` fills step i's block. Work the engine
-   * recorded earlier is submitted first, so the program sees its results.
+   * (run once, with step 0's block). `stepValues(i)` gives step i's block. Work the engine
+   * recorded earlier is submitted first, so the program sees its results. With a profiler, each
+   * dispatch is timed (and a command buffer holds at most the profiler's capacity).
    */
-  run(steps: number, perStep: readonly string[], writeStep: (i: number, block: DataView) => void, prologue: readonly string[] = []): void {
+  run(steps: number, perStep: readonly string[], stepValues: (i: number) => UniformValues<S>, prologue: readonly string[] = [],
+    profiler?: KernelProfiler): void {
     const { device, recorder } = this.backend;
     if (!Number.isInteger(steps) || steps < 1) throw new Error(`${this.spec.label}: steps must be a positive integer, got ${steps}`);
     recorder.check();
     recorder.submit();
-    const kernel = (name: string): [GPUComputePipeline, readonly [number, number]] => {
-      const p = this.pipelines.get(name);
-      if (p === undefined) throw new Error(`${this.spec.label}: no kernel '${name}'`);
-      return [p, this.spec.kernels[name]];
+    const kernel = (name: string): Kernel => {
+      const pipeline = this.pipelines.get(name);
+      if (pipeline === undefined) throw new Error(`${this.spec.label}: no kernel '${name}'`);
+      return { name, pipeline, groups: this.spec.kernels[name] };
     };
     const before = prologue.map(kernel);
     const each = perStep.map(kernel);
-    for (let first = 0; first < steps; first += STEPS_PER_SUBMIT) {
-      const count = Math.min(STEPS_PER_SUBMIT, steps - first);
+    const perSubmit = profiler
+      ? Math.max(1, Math.min(STEPS_PER_SUBMIT, Math.floor((profiler.capacity - before.length) / Math.max(1, each.length))))
+      : STEPS_PER_SUBMIT;
+    for (let first = 0; first < steps; first += perSubmit) {
+      const count = Math.min(perSubmit, steps - first);
       new Uint8Array(this.block).fill(0);
-      for (let i = 0; i < count; i++) writeStep(first + i, new DataView(this.block, i * this.stride, this.spec.stepBytes));
+      for (let i = 0; i < count; i++) writeUniform(this.spec.step, new DataView(this.block, i * this.stride, this.spec.step.bytes), stepValues(first + i));
       device.queue.writeBuffer(this.table, 0, this.block, 0, count * this.stride);
       const encoder = device.createCommandEncoder({ label: this.spec.label });
-      const pass = encoder.beginComputePass({ label: this.spec.label });
-      const dispatch = ([pipeline, [x, y]]: [GPUComputePipeline, readonly [number, number]], offset: number): void => {
+      let pass: GPUComputePassEncoder | null = null;
+      const dispatch = ({ name, pipeline, groups: [x, y] }: Kernel, offset: number): void => {
+        if (profiler) pass = encoder.beginComputePass({ label: `${this.spec.label}.${name}`, timestampWrites: profiler.passTimestamps(name) });
+        else pass ??= encoder.beginComputePass({ label: this.spec.label });
         pass.setPipeline(pipeline);
         pass.setBindGroup(0, this.bindGroup, [offset]);
         pass.dispatchWorkgroups(x, y);
+        if (profiler) pass.end();
       };
       if (first === 0) for (const k of before) dispatch(k, 0);
       for (let i = 0; i < count; i++) for (const k of each) dispatch(k, i * this.stride);
-      pass.end();
+      if (!profiler) (pass as GPUComputePassEncoder | null)?.end();
+      const read = profiler?.resolve(encoder);
       recorder.guard(`${this.spec.label} (${count} steps)`, () => device.queue.submit([encoder.finish()]));
+      read?.();
       recorder.stats.dispatches += (first === 0 ? before.length : 0) + count * each.length;
       recorder.stats.submits++;
     }
