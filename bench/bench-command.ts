@@ -1,10 +1,11 @@
 // `ddpm bench` (also `npm run bench`): every engine on the tutorial's workload in one run, on
 // one machine and, for the GPU engines, one Dawn adapter — ours on WebGPU and on the CPU path,
-// TensorFlow.js on WebGPU and CPU, PyTorch on the CPU and on CUDA when it has one — plus matmul
-// GFLOP/s. Prints a table with ratios from this run and, with --json FILE, writes
+// TensorFlow.js on WebGPU and CPU, PyTorch on the CPU and on CUDA when it has one (eager, and
+// with each epoch and each sampling run one CUDA graph: torch-cuda-graphs) — plus matmul GFLOP/s.
+// Prints a table with ratios from this run and, with --json FILE, writes
 //   { device, train_steps_per_s, sample_s, loss, matmul_gflops, webgpu_per_step, skipped }.
 // An engine that cannot run is left out with its reason. Medians after warm-up; --quick does
-// fewer repeats. Ctrl-C or SIGTERM stops the engine being timed (a PyTorch peer is killed),
+// fewer repeats. Ctrl-C or SIGTERM stops the engine being timed (a Python peer is killed),
 // reports the engines measured so far and exits 130 / 143.
 
 import { existsSync } from 'node:fs';
@@ -22,7 +23,7 @@ import { benchOurs, type EngineResult } from './ours.js';
 import { benchTfjs, loadTfjs } from './tfjs.js';
 import { benchTorch, findTorch } from './torch.js';
 
-const ENGINES = ['ours-webgpu', 'ours-webgpu-eager', 'ours-cpu', 'tfjs-webgpu', 'tfjs-cpu', 'torch-cpu', 'torch-cuda'] as const;
+const ENGINES = ['ours-webgpu', 'ours-webgpu-eager', 'ours-cpu', 'tfjs-webgpu', 'tfjs-cpu', 'torch-cpu', 'torch-cuda', 'torch-cuda-graphs'] as const;
 type Engine = (typeof ENGINES)[number];
 
 const FLAGS: FlagSpec[] = [
@@ -34,7 +35,11 @@ const FLAGS: FlagSpec[] = [
 ];
 
 const DESCRIPTION = 'Benchmarks the S-curve workload (batch 128, MLPDiffusion, Adam, clipping; sampling 10 000 points ×\n' +
-  '100 steps) on our engine and its peers in one run, and matmul GFLOP/s on our backends.';
+  '100 steps) on our engine and its peers in one run, and matmul GFLOP/s on our backends.\n\n' +
+  'Peers: tfjs-webgpu, tfjs-cpu (TensorFlow.js); torch-cpu, torch-cuda (PyTorch, eager); torch-cuda-graphs\n' +
+  '(PyTorch on CUDA, each epoch one CUDA graph replay after the reshuffle, sampling one more).\n' +
+  'PyTorch is looked for in $PYTHON, /usr/bin/python3, python3. A peer that cannot run is listed as not\n' +
+  'measured, with the reason.';
 
 /** The repository root (bench/torch_ddpm.py lives there): the nearest folder above with a package.json. */
 function repoRoot(): string {
@@ -125,6 +130,11 @@ async function bench(f: FlagValues, wanted: Set<string>, SAMPLE_N: number, stop:
     if (typeof torch === 'string') throw new Error(torch);
     if (!torch.cuda) throw new Error('torch sees no CUDA device');
     return benchTorch(torch, repoRoot(), 'cuda', peerOptions);
+  });
+  await run('torch-cuda-graphs', async () => {
+    if (typeof torch === 'string') throw new Error(torch);
+    if (!torch.cuda) throw new Error('torch sees no CUDA device');
+    return benchTorch(torch, repoRoot(), 'cuda', { ...peerOptions, graphs: true });
   });
   // tfjs last: it changes globals (its backends register once per process).
   await run('tfjs-webgpu', async () => {
