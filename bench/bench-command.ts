@@ -1,8 +1,10 @@
 // `ddpm bench` (also `npm run bench`): every engine on the tutorial's workload in one run, on
 // one machine and, for the GPU engines, one Dawn adapter — ours on WebGPU and on the CPU path,
 // TensorFlow.js on WebGPU and CPU, PyTorch on the CPU and on CUDA when it has one (eager, and
-// with each epoch and each sampling run one CUDA graph: torch-cuda-graphs) — plus matmul GFLOP/s.
-// Prints a table with ratios from this run and, with --json FILE, writes
+// with each epoch and each sampling run one CUDA graph: torch-cuda-graphs), JAX with each epoch
+// one jitted lax.scan on its default device, at its default matmul precision (jax; TF32 on a GPU
+// that has it) and at 'highest' (jax-f32) — plus matmul GFLOP/s. Prints a table with ratios from
+// this run and, with --json FILE, writes
 //   { device, train_steps_per_s, sample_s, loss, matmul_gflops, webgpu_per_step, skipped }.
 // An engine that cannot run is left out with its reason. Medians after warm-up; --quick does
 // fewer repeats. Ctrl-C or SIGTERM stops the engine being timed (a Python peer is killed),
@@ -17,13 +19,15 @@ import { tryWebGpu, type WebGpuBackend } from '../engine/webgpu/index.js';
 import { helpText, parseFlags, UsageError, type FlagSpec, type FlagValues } from '../ddpm/cli/args.js';
 import { withStopSignals, type StopRequest } from '../ddpm/cli/stop.js';
 import { writeFileAtomic } from '../ddpm/cli/files.js';
+import { benchJax, findJax } from './jax.js';
 import { emptyDispatchSeconds, forwardFlops, limitOf, trainStepFlops } from './limit.js';
 import { MATMUL_CASES, measureMatmul } from './matmul.js';
 import { benchOurs, type EngineResult } from './ours.js';
 import { benchTfjs, loadTfjs } from './tfjs.js';
 import { benchTorch, findTorch } from './torch.js';
 
-const ENGINES = ['ours-webgpu', 'ours-webgpu-eager', 'ours-cpu', 'tfjs-webgpu', 'tfjs-cpu', 'torch-cpu', 'torch-cuda', 'torch-cuda-graphs'] as const;
+const ENGINES = ['ours-webgpu', 'ours-webgpu-eager', 'ours-cpu', 'tfjs-webgpu', 'tfjs-cpu', 'torch-cpu', 'torch-cuda', 'torch-cuda-graphs',
+  'jax', 'jax-f32'] as const;
 type Engine = (typeof ENGINES)[number];
 
 const FLAGS: FlagSpec[] = [
@@ -37,9 +41,11 @@ const FLAGS: FlagSpec[] = [
 const DESCRIPTION = 'Benchmarks the S-curve workload (batch 128, MLPDiffusion, Adam, clipping; sampling 10 000 points ×\n' +
   '100 steps) on our engine and its peers in one run, and matmul GFLOP/s on our backends.\n\n' +
   'Peers: tfjs-webgpu, tfjs-cpu (TensorFlow.js); torch-cpu, torch-cuda (PyTorch, eager); torch-cuda-graphs\n' +
-  '(PyTorch on CUDA, each epoch one CUDA graph replay after the reshuffle, sampling one more).\n' +
-  'PyTorch is looked for in $PYTHON, /usr/bin/python3, python3. A peer that cannot run is listed as not\n' +
-  'measured, with the reason.';
+  '(PyTorch on CUDA, each epoch one CUDA graph replay after the reshuffle, sampling one more); jax, jax-f32\n' +
+  '(JAX and optax, each epoch one jitted lax.scan, sampling a jitted lax.fori_loop, on JAX\'s default device;\n' +
+  'jax at the default matmul precision, TF32 on a GPU that has it, jax-f32 at \'highest\', exact f32).\n' +
+  'PyTorch is looked for in $PYTHON, /usr/bin/python3, python3; JAX in $JAX_PYTHON first. A peer that\n' +
+  'cannot run is listed as not measured, with the reason.';
 
 /** The repository root (bench/torch_ddpm.py lives there): the nearest folder above with a package.json. */
 function repoRoot(): string {
@@ -88,6 +94,8 @@ async function bench(f: FlagValues, wanted: Set<string>, SAMPLE_N: number, stop:
     node: process.version,
     tfjs: null as string | null,
     torch: typeof torch === 'string' ? null : torch.version,
+    jax: null as string | null,
+    jax_device: null as string | null,
   };
   console.log(`adapter: ${device.adapter ?? `none (${noGpu})`}`);
   console.log(`cpu: ${device.cpu}; node ${device.node}${device.torch ? `; torch ${device.torch}` : ''}`);
@@ -136,6 +144,16 @@ async function bench(f: FlagValues, wanted: Set<string>, SAMPLE_N: number, stop:
     if (!torch.cuda) throw new Error('torch sees no CUDA device');
     return benchTorch(torch, repoRoot(), 'cuda', { ...peerOptions, graphs: true });
   });
+  const jax = wanted.has('jax') || wanted.has('jax-f32') ? findJax() : 'not asked for';
+  for (const [engine, precision] of [['jax', 'default'], ['jax-f32', 'highest']] as const) {
+    await run(engine, async () => {
+      if (typeof jax === 'string') throw new Error(jax);
+      const r = await benchJax(jax, repoRoot(), precision, peerOptions);
+      device.jax = jax.version;
+      device.jax_device = r.device;
+      return r;
+    });
+  }
   // tfjs last: it changes globals (its backends register once per process).
   await run('tfjs-webgpu', async () => {
     const g = globalThis as { navigator?: { gpu?: GPU } };
@@ -163,7 +181,9 @@ async function bench(f: FlagValues, wanted: Set<string>, SAMPLE_N: number, stop:
       }
     }
   }
-  printReport(results, skipped, matmul, gpu, SAMPLE_N);
+  const notes = device.jax ? [`jax, jax-f32: JAX ${device.jax} on ${device.jax_device}; jax at JAX's default matmul precision ` +
+    `(TF32 on a GPU that has it), jax-f32 at 'highest' (exact f32)`] : [];
+  printReport(results, skipped, matmul, gpu, SAMPLE_N, notes);
   const limit = signal.aborted ? null : await limitModel(gpu, results.get('ours-webgpu'), matmul.webgpu, SAMPLE_N);
   if (f.json !== undefined) {
     const byEngine = (pick: (r: EngineResult) => number | undefined): Record<string, number> =>
@@ -190,7 +210,7 @@ async function bench(f: FlagValues, wanted: Set<string>, SAMPLE_N: number, stop:
 }
 
 function printReport(results: Map<Engine, EngineResult>, skipped: Map<Engine, string>,
-  matmul: Record<string, Record<string, number>>, gpu: E.Backend | null, sampleN: number): void {
+  matmul: Record<string, Record<string, number>>, gpu: E.Backend | null, sampleN: number, notes: readonly string[] = []): void {
   const ours = results.get('ours-webgpu') ?? results.get('ours-cpu');
   const oursName = results.has('ours-webgpu') ? 'ours-webgpu' : 'ours-cpu';
   const rows = [['engine', 'train steps/s', `${oursName} ÷ this`, `sample ${sampleN}×100`, `this ÷ ${oursName}`, 'loss', 'after steps']];
@@ -205,6 +225,7 @@ function printReport(results: Map<Engine, EngineResult>, skipped: Map<Engine, st
   console.log(`\nS-curve workload (batch 128, MLPDiffusion, Adam, clip 1.0; sampling: tutorial sampler, ${sampleN} points × 100 steps)`);
   console.log('ratios > 1 mean ours is faster; loss: mean training loss over the last 79 timed steps (engines at the same step count must agree)\n');
   printTable(rows);
+  for (const note of notes) console.log(note);
   for (const [engine, why] of skipped) console.log(`${engine}: not measured: ${why}`);
   if (results.has('tfjs-cpu') && Number.isNaN(results.get('tfjs-cpu')!.sampleSeconds)) {
     console.log('tfjs-cpu: sampling not timed under --quick (it takes minutes); run without --quick');

@@ -1,7 +1,7 @@
 // `ddpm bench` end to end, small (its timings are never asserted, only that it measures and
 // reports): our engine on the CPU path, a short sampling run, --json with the promised keys; the
-// CUDA-graph peer measured where it can run and otherwise skipped with a reason that names what
-// is missing; an unknown engine is refused.
+// JAX and CUDA-graph peers measured where they can run (JAX through $JAX_PYTHON) and otherwise
+// skipped with a reason that names what is missing; an unknown engine is refused.
 
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -28,17 +28,17 @@ test('ddpm bench --quick measures ours-cpu and writes the JSON report', () => {
   assert.equal(Object.keys(report.train_steps_per_s), ['ours-cpu'], 'only the engines asked for');
 });
 
-test('ddpm bench --engines torch-cuda-graphs: measured, or skipped with what it lacks', () => {
+test('ddpm bench --engines jax,jax-f32,torch-cuda-graphs: each is measured, or skipped with what it lacks', () => {
   const json = join(dir, 'peers.json');
-  const r = ddpm('bench', '--quick', '--engines', 'torch-cuda-graphs', '--no-matmul', '--sample-points', '100', '--json', json);
+  const r = ddpm('bench', '--quick', '--engines', 'jax,jax-f32,torch-cuda-graphs', '--no-matmul', '--sample-points', '100', '--json', json);
   assert.is(r.status, 0, r.stderr);
   const report = JSON.parse(readFileSync(json, 'utf8'));
-  for (const engine of ['torch-cuda-graphs']) {
+  for (const engine of ['jax', 'jax-f32', 'torch-cuda-graphs']) {
     const why: string | undefined = report.skipped[engine];
     const measured = engine in report.train_steps_per_s;
     assert.ok(measured !== (why !== undefined), `${engine}: measured or skipped, not both (${why})`);
     if (why !== undefined) {
-      assert.match(why, /CUDA|torch/, `${engine}'s reason names what is missing`);
+      assert.match(why, engine.startsWith('jax') ? /jax/ : /CUDA|torch/, `${engine}'s reason names what is missing`);
       assert.ok(r.stdout.includes(`${engine}: not measured: ${why}`), `${engine}'s reason is printed`);
       continue;
     }
@@ -48,6 +48,10 @@ test('ddpm bench --engines torch-cuda-graphs: measured, or skipped with what it 
     const loss = report.loss[engine];
     assert.ok(Number.isFinite(loss) && loss > 0.2 && loss < 0.9, `${engine}: loss ${loss} after ${steps} steps (the tutorial's is ~0.45)`);
     assert.match(r.stdout, new RegExp(`^${engine}\\s+\\d+\\.\\d`, 'm'), `${engine} has a row in the table`);
+  }
+  if ('jax' in report.train_steps_per_s) {
+    assert.ok(report.device.jax && report.device.jax_device, 'the JAX version and device are reported');
+    assert.match(r.stdout, /jax-f32 at 'highest' \(exact f32\)/);
   }
 });
 
