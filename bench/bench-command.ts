@@ -15,12 +15,12 @@ import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as E from '../engine/index.js';
-import { tryWebGpu, type WebGpuBackend } from '../engine/webgpu/index.js';
+import { DAWN_OPTIONS, tryWebGpu } from '../engine/webgpu/index.js';
 import { helpText, parseFlags, UsageError, type FlagSpec, type FlagValues } from '../ddpm/cli/args.js';
 import { withStopSignals, type StopRequest } from '../ddpm/cli/stop.js';
 import { writeFileAtomic } from '../ddpm/cli/files.js';
 import { benchJax, findJax } from './jax.js';
-import { emptyDispatchSeconds, forwardFlops, limitOf, trainStepFlops } from './limit.js';
+import { limitReport, profileReport } from './gpu-report.js';
 import { MATMUL_CASES, measureMatmul } from './matmul.js';
 import { benchOurs, type EngineResult } from './ours.js';
 import { benchTfjs, loadTfjs } from './tfjs.js';
@@ -36,6 +36,7 @@ const FLAGS: FlagSpec[] = [
   { name: 'engines', kind: 'string', value: 'LIST', default: ENGINES.join(','), help: 'comma-separated engines to run' },
   { name: 'no-matmul', kind: 'switch', help: 'skip the matmul GFLOP/s table' },
   { name: 'sample-points', kind: 'int', min: 1, default: '10000', help: 'points sampled over 100 steps (fewer: a smoke test, not the workload)' },
+  { name: 'profile', kind: 'switch', help: "ours-webgpu's GPU time per kernel (timestamp-query) in a profiled training and sampling run" },
 ];
 
 const DESCRIPTION = 'Benchmarks the S-curve workload (batch 128, MLPDiffusion, Adam, clipping; sampling 10 000 points ×\n' +
@@ -62,7 +63,7 @@ async function sharedDawn(): Promise<GPU | null> {
     const dawn = await import('webgpu');
     Object.assign(globalThis, dawn.globals);
     g.navigator ??= {};
-    g.navigator.gpu = dawn.create([]);
+    g.navigator.gpu = dawn.create([...DAWN_OPTIONS]);
     return g.navigator.gpu;
   } catch {
     return null;
@@ -184,7 +185,10 @@ async function bench(f: FlagValues, wanted: Set<string>, SAMPLE_N: number, stop:
   const notes = device.jax ? [`jax, jax-f32: JAX ${device.jax} on ${device.jax_device}; jax at JAX's default matmul precision ` +
     `(TF32 on a GPU that has it), jax-f32 at 'highest' (exact f32)`] : [];
   printReport(results, skipped, matmul, gpu, SAMPLE_N, notes);
-  const limit = signal.aborted ? null : await limitModel(gpu, results.get('ours-webgpu'), matmul.webgpu, SAMPLE_N);
+  const ours = results.get('ours-webgpu');
+  const profile = f.profile === true && gpu && ours && !signal.aborted ? await profileReport(gpu, ours, SAMPLE_N, signal) : null;
+  if (f.profile === true && !ours) console.log('\n--profile: times ours-webgpu, which did not run');
+  const limit = gpu && !signal.aborted ? await limitReport(gpu, results, SAMPLE_N) : null;
   if (f.json !== undefined) {
     const byEngine = (pick: (r: EngineResult) => number | undefined): Record<string, number> =>
       Object.fromEntries([...results].flatMap(([k, r]) => (pick(r) === undefined ? [] : [[k, pick(r)!]])));
@@ -201,6 +205,7 @@ async function bench(f: FlagValues, wanted: Set<string>, SAMPLE_N: number, stop:
         ? { dispatches: results.get('ours-webgpu')!.dispatchesPerStep, submits: results.get('ours-webgpu')!.submitsPerStep, memory_bytes: results.get('ours-webgpu')!.memoryBytes }
         : null,
       limit_model: limit,
+      profile,
       skipped: Object.fromEntries(skipped),
       ...(stop.reason ? { stopped_by: stop.reason.signal } : {}),
     }, null, 2)}\n`);
@@ -245,36 +250,6 @@ function printReport(results: Map<Engine, EngineResult>, skipped: Map<Engine, st
       ...(gpu && backends.length > 1 ? [matmul.webgpu[l] && matmul.cpu[l] ? `${(matmul.webgpu[l] / matmul.cpu[l]).toFixed(1)}×` : '—'] : []),
     ])]);
   }
-}
-
-/**
- * Prints how far ours-webgpu is from the limit model (bench/limit.ts) on this adapter: the best
- * matmul rate measured above and the cost of an empty dispatch.
- */
-async function limitModel(gpu: WebGpuBackend | null, ours: EngineResult | undefined, matmul: Record<string, number> | undefined,
-  sampleN: number): Promise<Record<string, number> | null> {
-  if (!gpu || !ours || ours.dispatchesPerStep === undefined || ours.sampleDispatches === undefined) return null;
-  if (!matmul || Object.keys(matmul).length === 0) {
-    console.log('\nlimit model: needs the matmul table (left out with --no-matmul)');
-    return null;
-  }
-  const best = Math.max(...Object.values(matmul));
-  const dispatch = await emptyDispatchSeconds(gpu);
-  const train = limitOf(trainStepFlops(), ours.dispatchesPerStep, best, dispatch);
-  const sampling = limitOf(100 * forwardFlops(sampleN), ours.sampleDispatches, best, dispatch);
-  const trainMeasured = 1 / ours.trainStepsPerSecond;
-  const ms = (x: number): string => `${(x * 1000).toFixed(2)} ms`;
-  console.log(`\nlimit model on this adapter (best matmul ${best.toFixed(2)} GFLOP/s, an empty dispatch ${(dispatch * 1e6).toFixed(0)} µs):`);
-  console.log(`  training step: ${(trainStepFlops() / 1e6).toFixed(1)} MFLOP → ${ms(train.computeSeconds)}, ${ours.dispatchesPerStep.toFixed(0)} dispatches → ` +
-    `${ms(train.dispatchSeconds)}: ${ms(train.seconds)} (${(1 / train.seconds).toFixed(0)} steps/s); measured ${ms(trainMeasured)}, ` +
-    `${(trainMeasured / train.seconds).toFixed(2)}× the limit`);
-  console.log(`  sampling ${sampleN}×100: ${(100 * forwardFlops(sampleN) / 1e9).toFixed(1)} GFLOP → ${sampling.computeSeconds.toFixed(2)} s, ` +
-    `${ours.sampleDispatches.toFixed(0)} dispatches → ${sampling.dispatchSeconds.toFixed(2)} s: ${sampling.seconds.toFixed(2)} s; ` +
-    `measured ${ours.sampleSeconds.toFixed(2)} s, ${(ours.sampleSeconds / sampling.seconds).toFixed(2)}× the limit`);
-  return {
-    best_matmul_gflops: best, dispatch_us: dispatch * 1e6, train_step_limit_ms: train.seconds * 1000,
-    train_vs_limit: trainMeasured / train.seconds, sample_limit_s: sampling.seconds, sample_vs_limit: ours.sampleSeconds / sampling.seconds,
-  };
 }
 
 function printTable(rows: string[][]): void {

@@ -187,25 +187,32 @@ export async function sample(model: NoisePredictor, schedule: Schedule, device: 
     await onStep?.(x, { i: 0, count, t: T });
     if (fusedModel) {
       // Runs of steps as single dispatches: up to the next step onStep visits and, with a
-      // signal, sized to about CHUNK_SECONDS of the GPU's measured pace (starting from 1 step).
+      // signal, sized to about CHUNK_SECONDS of the GPU's pace, measured on the run before
+      // (from 1 step, at most ×4 a run). With a signal one run stays in flight while the next
+      // is recorded, so the GPU never waits for the host's check.
       const noise = steps.map(() => rng.next().offset);
       const fused = new FusedSampler(fusedModel, schedule, fusedBackend(device, 'sample'), x, rng, steps, noise, options.split);
       try {
         let chunk = 1;
+        let inFlight: { done: Promise<void>; recorded: number; steps: number } | null = null;
         for (let done = 0; done < count;) {
           let end = signal ? Math.min(count, done + chunk) : count;
           for (let i = done + 1; i < end; i++) if (visited(i)) { end = i; break; }
-          const t0 = performance.now();
           fused.run(done, end - done, options.profiler);
           if (signal) {
-            await device.sync();
+            const run = { done: device.sync(), recorded: performance.now(), steps: end - done };
+            if (inFlight) {
+              await inFlight.done;
+              const perStep = (performance.now() - inFlight.recorded) / 1000 / inFlight.steps;
+              chunk = Math.max(1, Math.min(4 * chunk, Math.round(CHUNK_SECONDS / perStep)));
+            }
             signal.throwIfAborted();
-            const perStep = (performance.now() - t0) / 1000 / (end - done);
-            chunk = Math.max(1, Math.min(4 * chunk, Math.round(CHUNK_SECONDS / perStep)));
+            inFlight = run;
           }
           done = end;
           if (visited(done)) await onStep!(x, { i: done, count, t: steps[done - 1].t });
         }
+        await inFlight?.done;
       } finally {
         fused.dispose();
       }

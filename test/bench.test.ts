@@ -1,7 +1,8 @@
 // `ddpm bench` end to end, small (its timings are never asserted, only that it measures and
 // reports): our engine on the CPU path, a short sampling run, --json with the promised keys; the
 // JAX and CUDA-graph peers measured where they can run (JAX through $JAX_PYTHON) and otherwise
-// skipped with a reason that names what is missing; an unknown engine is refused.
+// skipped with a reason that names what is missing; on WebGPU, --profile's per-kernel GPU times
+// and the limit model from measured parts, in the output and the JSON; an unknown engine is refused.
 
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,6 +10,9 @@ import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { runDdpm } from './helpers.js';
+import { gpuForTests, gpuTest } from './gpu.js';
+
+const gpu = await gpuForTests();
 
 const dir = mkdtempSync(join(tmpdir(), 'ddpm-bench-'));
 
@@ -53,6 +57,26 @@ test('ddpm bench --engines jax,jax-f32,torch-cuda-graphs: each is measured, or s
     assert.ok(report.device.jax && report.device.jax_device, 'the JAX version and device are reported');
     assert.match(r.stdout, /jax-f32 at 'highest' \(exact f32\)/);
   }
+});
+
+gpuTest(gpu)('ddpm bench --profile: ours-webgpu\'s GPU time per kernel and the limit model from measured parts', () => {
+  const json = join(dir, 'profile.json');
+  const r = ddpm('bench', '--quick', '--engines', 'ours-webgpu', '--no-matmul', '--sample-points', '200', '--profile', '--json', json);
+  assert.is(r.status, 0, r.stderr);
+  for (const line of [/ours-webgpu training step \(GPU timestamps, per step\)/, /^\s+train_rows\s+[\d.]+ (µs|ms)\s+[\d.]+ %$/m,
+    /^\s+train_grads\s/m, /^\s+train_adam\s/m, /idle train_grads → train_adam/, /measured step \(wall, unprofiled\)/,
+    /ours-webgpu sampling 200 × 100 \(GPU timestamps, per run\)/, /^\s+sample_steps?\s+[\d.]+ (µs|ms)/m,
+    /limit model on this adapter, from measured parts: a dependent dispatch replayed in a program [\d.]+ µs; our matmul at the step's shapes [\d.]+ GFLOP\/s/,
+    /training step: 25\.5 MFLOP → [\d.]+ µs, 3\.\d dispatches/]) {
+    assert.match(r.stdout, line);
+  }
+  const report = JSON.parse(readFileSync(json, 'utf8'));
+  const kernels = report.profile.train.kernels;
+  for (const name of ['train_rows', 'train_grads', 'train_adam']) {
+    assert.ok(kernels[name].us > 0 && kernels[name].dispatches === 1, `${name}: one dispatch a step, with GPU time`);
+  }
+  assert.ok(report.limit_model.dependent_dispatch_us > 0 && report.limit_model.train_step_limit_us > 0);
+  assert.is(report.limit_model.rate_timed_by, 'gpu timestamps');
 });
 
 test('ddpm bench refuses an unknown engine', () => {

@@ -48,8 +48,11 @@ export function perStep(report: ProfileReport, steps: number): ProfilePerStep {
   return { kernels, gaps, gpuUs };
 }
 
-/** Lines of a table: per kernel and gap, µs per `unit`, and the sum against `measuredUs` (wall time per unit). */
-export function profileLines(title: string, p: ProfilePerStep, unit: string, measuredUs: number): string[] {
+/**
+ * Lines of a table: per kernel and gap, µs per `unit`, and the sum against `measuredUs`, the wall
+ * time per unit of the run named by `measured`.
+ */
+export function profileLines(title: string, p: ProfilePerStep, unit: string, measuredUs: number, measured = 'wall'): string[] {
   const fmt = (us: number): string => (us >= 1e4 ? `${(us / 1000).toFixed(1)} ms` : `${us.toFixed(1)} µs`);
   const rows: [string, string, string][] = [];
   for (const [name, k] of Object.entries(p.kernels)) rows.push([name, fmt(k.us), `${((100 * k.us) / p.gpuUs).toFixed(1)} %`]);
@@ -59,6 +62,6 @@ export function profileLines(title: string, p: ProfilePerStep, unit: string, mea
     `${title} (GPU timestamps, per ${unit})`,
     ...rows.map(([a, b, c]) => `  ${a.padEnd(width)}  ${b.padStart(10)}  ${c.padStart(7)}`),
     `  ${'kernels + idle'.padEnd(width)}  ${fmt(p.gpuUs).padStart(10)}`,
-    `  ${`measured ${unit} (wall)`.padEnd(width)}  ${fmt(measuredUs).padStart(10)}  ${`${(measuredUs / p.gpuUs).toFixed(2)}×`.padStart(7)} the GPU's time`,
+    `  ${`measured ${unit} (${measured})`.padEnd(width)}  ${fmt(measuredUs).padStart(10)}  ${`${(measuredUs / p.gpuUs).toFixed(2)}×`.padStart(7)} the GPU's time`,
   ];
 }

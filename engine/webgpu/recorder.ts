@@ -9,6 +9,11 @@
 //
 // Errors reported by the device are kept and thrown at the next call, naming the labelled
 // object (kernel) Dawn blames, instead of returning stale numbers.
+//
+// With a profiler set (engine/webgpu/profiler.ts), each dispatch gets a pass of its own with GPU
+// timestamps, under its pipeline's label.
+
+import type { KernelProfiler } from './profiler.js';
 
 const MAX_DISPATCHES_PER_SUBMIT = 4096;
 /** Cached uniform buffers / bind groups beyond which a cache is dropped (at a submit). */
@@ -43,6 +48,8 @@ export class Recorder {
   private readonly bindGroups = new Map<string, GPUBindGroup>();
   /** Set when buffers are about to be destroyed: cached bind groups may point at them. */
   private staleBindGroups = false;
+  /** Times every dispatch recorded while set (see setProfiler). */
+  private profiler: KernelProfiler | null = null;
 
   constructor(readonly device: GPUDevice) {
     device.addEventListener('uncapturederror', (event) => {
@@ -51,6 +58,12 @@ export class Recorder {
     void device.lost.then((info) => {
       if (info.reason !== 'destroyed') this.fail(new Error(`WebGPU device lost (${info.reason}): ${info.message}`));
     });
+  }
+
+  /** Times the dispatches recorded from now on (null: stop timing); work recorded so far is submitted first. */
+  setProfiler(profiler: KernelProfiler | null): void {
+    this.submit();
+    this.profiler = profiler;
   }
 
   /** Records an error that stops all further work on this device. */
@@ -141,12 +154,17 @@ export class Recorder {
       this.bindGroups.set(key, bindGroup);
       this.stats.bindGroupsCreated++;
     }
+    if (this.profiler) {
+      this.endPass();
+      this.pass = this.getEncoder().beginComputePass({ label: pipeline.label, timestampWrites: this.profiler.passTimestamps(pipeline.label) });
+    }
     const pass = this.getPass();
     pass.setPipeline(pipeline);
     pass.setBindGroup(0, bindGroup);
     pass.dispatchWorkgroups(groups[0], groups[1]);
+    if (this.profiler) this.endPass();
     this.stats.dispatches++;
-    if (++this.pending >= MAX_DISPATCHES_PER_SUBMIT) this.submit();
+    if (++this.pending >= (this.profiler ? this.profiler.capacity : MAX_DISPATCHES_PER_SUBMIT)) this.submit();
   }
 
   /** Records a buffer-to-buffer copy (after the kernels recorded so far); offsets in bytes. */
@@ -180,7 +198,9 @@ export class Recorder {
     if (this.encoder === null) return;
     this.endPass();
     const encoder = this.encoder;
+    const readTimestamps = this.profiler?.resolve(encoder);
     this.guard(`a batch of ${this.pending} recorded kernels`, () => this.device.queue.submit([encoder.finish()]));
+    readTimestamps?.();
     this.stats.submits++;
     // Destroyed after submit, a buffer stays alive until the GPU is done with it.
     for (const b of this.transient) b.destroy();
