@@ -5,7 +5,10 @@
 // one jitted lax.scan on its default device, at its default matmul precision (jax; TF32 on a GPU
 // that has it) and at 'highest' (jax-f32) — plus matmul GFLOP/s. Prints a table with ratios from
 // this run and, with --json FILE, writes
-//   { device, train_steps_per_s, sample_s, loss, matmul_gflops, webgpu_per_step, skipped }.
+//   { device, train_steps_per_s, sample_s, loss, matmul_gflops, webgpu_per_step, limit_model,
+//     profile, skipped }.
+// After the table: the limit model (bench/gpu-report.ts) and, with --profile, the fused engine's
+// GPU time per kernel.
 // An engine that cannot run is left out with its reason. Medians after warm-up; --quick does
 // fewer repeats. Ctrl-C or SIGTERM stops the engine being timed (a Python peer is killed),
 // reports the engines measured so far and exits 130 / 143.

@@ -1,6 +1,7 @@
 // The fused engine: MLPDiffusion's training step and reverse step as the compiled GPU programs
 // of shaders/mlp-diffusion.wgsl (see its header), run through engine/webgpu/program.ts.
-// A training step is 3 dispatches (rows, weight gradients, norm + clip + Adam) with no host round
+// A training step is 3 dispatches (rows, weight gradients, norm + clip + Adam; 4 on CPU drivers,
+// the norm apart) with no host round
 // trip: the shuffle, timesteps and noise are drawn on the GPU from the same Philox keys the
 // eager path uses, Adam's bias corrections come from a per-step table the host writes, and the
 // loss of every step is logged on the GPU and read back every `lossEvery` steps.
@@ -68,31 +69,37 @@ const REVERSE_STEP_FLOATS = 9;
  *   gradBlock  the side of the block of an H×H weight gradient a train_grads thread sums
  *              (2 or 4): (H / gradBlock)² threads per matrix
  *   sampleRows points a sampling workgroup takes through the reverse process
+ *   normKernel the gradient norm in a kernel of its own (train_norm), else summed by every
+ *              train_adam workgroup (one dependent dispatch less a step)
  *   sampleLoop a run of reverse steps as one dispatch (sample_steps), else one per step (sample_step)
  */
 export interface FusedSplit {
   trainRows: number;
   gradBlock: 2 | 4;
+  normKernel: boolean;
   sampleRows: number;
   sampleLoop: boolean;
 }
 
 /**
  * CPU drivers (lavapipe, SwiftShader, any fallback adapter) run a workgroup as a coroutine on a
- * core: few, fat workgroups are best there (measured on lavapipe, 2 cores: 8 rows and 4×4
- * blocks beat 4 rows and 2×2 blocks), and a loop around workgroup barriers costs more than a
- * dispatch (2 000 points × 100 steps: 11.6 s as one looping dispatch, 7.0 s as 100). A discrete
- * GPU has ~100 multiprocessors to fill: for batch 128, 4 rows give 32 train_rows workgroups
- * (8 rows: 16), and 2×2 blocks give each H×H weight gradient (128/2)² = 4 096 threads, 32
- * workgroups (4×4: 8); its dispatches are what costs, so sampling is one. Sampling keeps 16
- * rows on both: 10 000 points are already 625 workgroups.
+ * core: few, fat workgroups are best there, and workgroup barriers cost more than a dispatch
+ * (measured on lavapipe, 2 cores: 8 rows and 4×4 blocks 54–67 steps/s, 4 rows and 2×2 blocks
+ * 38–39; Adam's 141 workgroups each summing the norm's partials 1.9 ms a step, a norm kernel
+ * and Adam 0.2 + 0.9 ms; 2 000 points × 100 steps as one looping dispatch 11.6 s, as 100
+ * dispatches 7.0 s). A discrete GPU has ~100 multiprocessors to fill: for batch 128, 4 rows
+ * give 32 train_rows workgroups (8 rows: 16), and 2×2 blocks give each H×H weight gradient
+ * (128/2)² = 4 096 threads, 32 workgroups (4×4: 8); there a dependent dispatch is what costs,
+ * so the norm goes into Adam and sampling is one dispatch. Sampling keeps 16 rows on both:
+ * 10 000 points are already 625 workgroups. (The GPU side of this is reasoned, not yet
+ * measured: bench --profile on such a GPU says how each choice fares.)
  */
 export function fusedSplit(backend: WebGpuBackend): FusedSplit {
   const a = backend.adapter;
   const cpuDriver = a.isFallback || /llvmpipe|lavapipe|swiftshader/i.test(`${a.architecture} ${a.description} ${a.vendor}`);
   return cpuDriver
-    ? { trainRows: 8, gradBlock: 4, sampleRows: 16, sampleLoop: false }
-    : { trainRows: 4, gradBlock: 2, sampleRows: 16, sampleLoop: true };
+    ? { trainRows: 8, gradBlock: 4, normKernel: true, sampleRows: 16, sampleLoop: false }
+    : { trainRows: 4, gradBlock: 2, normKernel: false, sampleRows: 16, sampleLoop: true };
 }
 
 /**
@@ -112,9 +119,10 @@ function rowsPerWorkgroup(backend: WebGpuBackend, hidden: number, wanted: number
   return Math.min(wanted, rows);
 }
 
-function moduleCode(hidden: number, rows: number, steps: number, gradBlock: number): string {
-  return `const H: u32 = ${hidden}u;\nconst ROWS: u32 = ${rows}u;\nconst T: u32 = ${steps}u;\nconst GB: u32 = ${gradBlock}u;\n` +
-    `${philoxWgsl}\n${mlpDiffusionWgsl}`;
+function moduleCode(hidden: number, rows: number, steps: number, split: FusedSplit): string {
+  return `const H: u32 = ${hidden}u;\nconst ROWS: u32 = ${rows}u;\nconst T: u32 = ${steps}u;\nconst GB: u32 = ${split.gradBlock}u;\n` +
+    `alias GVec = vec${split.gradBlock}<f32>;\n` +
+    `const NORM_KERNEL: bool = ${split.normKernel};\n${philoxWgsl}\n${mlpDiffusionWgsl}`;
 }
 
 /** Each parameter's start in a packed buffer holding `params` at `offsets` (elements). */
@@ -232,16 +240,16 @@ export class FusedTraining {
     work.set(schedule.sqrtAlphasBar, layout.wSab);
     work.set(schedule.sqrtOneMinusAlphasBar, layout.wS1mab);
     this.work = E.keep(E.tensor(work, [layout.size], { device }));
-    // S: the norm partials, then the double-buffered loss log
-    this.stats = E.keep(E.zeros([partials + 2 * this.logSteps], { device }));
+    // S: the norm partials, the clipping coefficient (train_norm), the double-buffered loss log
+    this.stats = E.keep(E.zeros([partials + 1 + 2 * this.logSteps], { device }));
     const { m, v } = adam.takePackedSteps(0);
     const { size: _size, ...workOffsets } = layout;
     if (adam.weightDecay !== 0) throw new Error('fused training: Adam with weight decay is not supported; use the eager engine');
     this.program = new Program(backend, {
-      label: 'mlp-diffusion training', code: moduleCode(hidden, rows, schedule.steps, split.gradBlock),
+      label: 'mlp-diffusion training', code: moduleCode(hidden, rows, schedule.steps, split),
       constants: CONSTS, step: STEP,
       constantValues: {
-        n, batch, seed: setup.seed, stream: setup.stream, total: packed.total, partials, lossBase: partials,
+        n, batch, seed: setup.seed, stream: setup.stream, total: packed.total, partials, lossBase: partials + 1,
         clip: setup.clip, beta1: adam.beta1, beta2: adam.beta2, oneMinusBeta1: 1 - adam.beta1, oneMinusBeta2: 1 - adam.beta2,
         eps: adam.eps, ...parameterOffsets(model, packed.params, packed.offsets), ...workOffsets,
       },
@@ -250,6 +258,7 @@ export class FusedTraining {
         transpose_weights: [Math.ceil((hidden * hidden) / 128), 1],
         train_rows: [Math.ceil(batch / rows), 1],
         train_grads: [partials, 1],
+        train_norm: [1, 1],
         train_adam: [Math.ceil(packed.total / (128 * 4)), 1],
       },
     });
@@ -264,7 +273,8 @@ export class FusedTraining {
     const base = this.half * this.logSteps;
     this.half ^= 1;
     const { hypers } = this.setup.adam.takePackedSteps(steps.length);
-    this.program.run(steps.length, ['train_rows', 'train_grads', 'train_adam'], (i) => {
+    const kernels = this.split.normKernel ? ['train_rows', 'train_grads', 'train_norm', 'train_adam'] : ['train_rows', 'train_grads', 'train_adam'];
+    this.program.run(steps.length, kernels, (i) => {
       const { stepSize, bc2Sqrt } = E.adamBiasCorrection(hypers[i]);
       return { ...steps[i], lossSlot: base + i, stepSize, bc2Sqrt };
     }, ['transpose_weights'], profiler);
@@ -324,7 +334,7 @@ export class FusedSampler {
     const groups = Math.ceil(n / rows);
     const maxX = backend.device.limits.maxComputeWorkgroupsPerDimension;
     this.program = new Program(backend, {
-      label: 'mlp-diffusion sampling', code: moduleCode(hidden, rows, schedule.steps, split.gradBlock),
+      label: 'mlp-diffusion sampling', code: moduleCode(hidden, rows, schedule.steps, split),
       constants: CONSTS, step: STEP,
       constantValues: { n, seed: rng.seed, stream: rng.stream, total, ...parameterOffsets(model, params, offsets), ...workOffsets },
       storages: [this.weights, x, this.work].map((t) => ({ storage: t.storage, write: true })),

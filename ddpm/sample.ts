@@ -46,9 +46,9 @@ export interface SampleOptions {
   split?: FusedSplit;
   /** Fused: times each dispatch on the GPU. */
   profiler?: KernelProfiler;
-  /** fused (WebGPU: one kernel per step, the default there) or eager (one kernel per op). */
+  /** fused (WebGPU: a run of steps one kernel, the default there) or eager (one kernel per op). */
   engine?: EngineName;
-  /** Stops between steps, throwing the signal's reason (the loop is then paced step by step). */
+  /** Stops between steps (eager) or runs of about a quarter second (fused), throwing the signal's reason. */
   signal?: AbortSignal;
 }
 

@@ -3,7 +3,8 @@
 // Adam step. Two engines run it on the same state and random draws:
 //   eager  one kernel per op; batches uploaded from the host, the batch losses summed on the
 //          device and read once per epoch (the reference; the only engine on the CPU)
-//   fused  (WebGPU, the default there) ddpm/fused.ts: 3 compiled kernels a step, the shuffle,
+//   fused  (WebGPU, the default there) ddpm/fused.ts: 3 compiled kernels a step (4 on CPU
+//          drivers), the shuffle,
 //          timesteps and noise drawn on the GPU, losses read after each chunk of about a
 //          quarter second of GPU work (at most `lossEvery` steps)
 //
@@ -68,7 +69,7 @@ export class TrainingDiverged extends Error {
 const CHUNK_SECONDS = 0.25;
 
 export interface TrainerOptions {
-  /** fused (WebGPU: a compiled 3-kernel step, the default there) or eager (one kernel per op). */
+  /** fused (WebGPU: a step in 3 or 4 compiled kernels, the default there) or eager (one kernel per op). */
   engine?: EngineName;
   /** fused: the most steps between loss readbacks, rounded to whole epochs (default 1024). */
   lossEvery?: number;

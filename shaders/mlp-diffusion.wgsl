@@ -1,8 +1,8 @@
 // The S-curve tutorial's MLPDiffusion (ddpm/model.ts) as fused kernels: a whole training step
 // in three dispatches and any run of reverse-process steps in one. Used by ddpm/fused.ts through
 // engine/webgpu/program.ts; the eager path (one kernel per op) is the reference it is tested
-// against. The host prepends `const H`, `const ROWS`, `const T`, `const GB` (ddpm/fused.ts
-// FusedSplit) and philox.wgsl.
+// against. The host prepends `const H`, `const ROWS`, `const T`, `const GB` (with `alias GVec`,
+// vecGB<f32>), `const NORM_KERNEL` (ddpm/fused.ts FusedSplit) and philox.wgsl.
 //
 //   model: h1 = relu(x·W1ᵀ + b1 + E1[t]); h2 = relu(h1·W2ᵀ + b2 + E2[t]);
 //          h3 = relu(h2·W3ᵀ + b3 + E3[t]); ε_θ = h3·W4ᵀ + b4
@@ -12,8 +12,8 @@
 // needs only that row: a workgroup takes ROWS rows through all of it with activations in
 // workgroup memory (train_rows). The weight gradients sum over the batch (train_grads; each
 // workgroup also sums its gradients' squares), and train_adam turns those into the clipping
-// coefficient (every workgroup the same sum in the same order), clips and steps Adam over the
-// packed parameters. Sampling needs no barrier between points: a workgroup takes its points
+// coefficient (every workgroup the same sum in the same order; on CPU drivers train_norm does it
+// once, NORM_KERNEL), clips and steps Adam over the packed parameters. Sampling needs no barrier between points: a workgroup takes its points
 // through every step of a run (sample_steps), with the rows in workgroup memory throughout.
 // The random draws (the epoch's shuffle, timesteps, noise) are those of the eager path: same
 // Philox keys, same elements, so both paths train on the same numbers.
@@ -38,7 +38,7 @@ struct Consts {
   stream: u32,
   total: u32,      // packed parameter elements
   partials: u32,   // train_grads workgroups: norm partial sums at S[0 … partials)
-  lossBase: u32,   // the loss log starts at S[lossBase] (= partials)
+  lossBase: u32,   // the loss log starts at S[lossBase] (S[partials]: train_norm's coefficient)
   clip: f32,       // clip_grad_norm_'s max_norm
   beta1: f32,
   beta2: f32,
@@ -320,15 +320,12 @@ fn train_grads(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_
       let g = select(c.wG2, c.wG3, second);
       let h = select(c.wH1, c.wH2, second);
       let o = select(c.oW2, c.oW3, second);
-      var acc: array<array<f32, GB>, GB>;
-      for (var q = 0u; q < GB; q++) { for (var e = 0u; e < GB; e++) { acc[q][e] = 0.0; } }
+      var acc: array<GVec, GB>;
+      for (var q = 0u; q < GB; q++) { acc[q] = GVec(0.0); }
       for (var r = 0u; r < rows; r++) {
-        var hv: array<f32, GB>;
+        var hv: GVec;
         for (var e = 0u; e < GB; e++) { hv[e] = W[h + r * H + min(k0 + e, H - 1u)]; }
-        for (var q = 0u; q < GB; q++) {
-          let gv = W[g + r * H + min(j0 + q, H - 1u)];
-          for (var e = 0u; e < GB; e++) { acc[q][e] += gv * hv[e]; }
-        }
+        for (var q = 0u; q < GB; q++) { acc[q] += W[g + r * H + min(j0 + q, H - 1u)] * hv; }
       }
       for (var q = 0u; q < GB; q++) {
         for (var e = 0u; e < GB; e++) {
@@ -392,19 +389,35 @@ fn train_grads(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_
   if (lid == 0u) { S[job] = total; }
 }
 
+// clip_grad_norm_'s coefficient min(1, max_norm / (norm + 1e-6)) from the norm's partial sums
+// (the same sum in the same order wherever it is taken), NaN if the norm is (torch.clamp keeps
+// NaN). Every invocation of the workgroup must call it.
+fn clipCoefficient(lid: u32) -> f32 {
+  var partial = 0.0;
+  for (var i = lid; i < c.partials; i += WG) { partial += S[i]; }
+  let norm = sqrt(reduceWorkgroup(lid, partial));
+  return min_nan(c.clip / (norm + 1e-6), 1.0);
+}
+
+// Training where the norm has a kernel of its own (NORM_KERNEL: CPU drivers, where 140 Adam
+// workgroups each summing the partials cost more than a dispatch): the coefficient to
+// S[partials]. One workgroup.
+@compute @workgroup_size(WG)
+fn train_norm(@builtin(local_invocation_index) lid: u32) {
+  let coef = clipCoefficient(lid);
+  if (lid == 0u) { S[c.partials] = coef; }
+}
+
 // Training, 3 of 3: clip_grad_norm_ and Adam over all packed parameters, ADAM_PER_THREAD
-// elements a thread (strided by the grid); keeps W2ᵀ, W3ᵀ current. Each workgroup first sums the
-// norm's partials (the same sum in the same order in every workgroup) into the coefficient
-// min(1, max_norm / (norm + 1e-6)), NaN if the norm is (torch.clamp keeps NaN).
+// elements a thread (strided by the grid); keeps W2ᵀ, W3ᵀ current. Each workgroup first takes
+// the clipping coefficient (clipCoefficient, or from train_norm with NORM_KERNEL).
 // Workgroups: ⌈total / (WG·ADAM_PER_THREAD)⌉.
 const ADAM_PER_THREAD: u32 = 4u;
 @compute @workgroup_size(WG)
 fn train_adam(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
               @builtin(local_invocation_index) lid: u32) {
-  var partial = 0.0;
-  for (var i = lid; i < c.partials; i += WG) { partial += S[i]; }
-  let norm = sqrt(reduceWorkgroup(lid, partial));
-  let coef = min_nan(c.clip / (norm + 1e-6), 1.0);
+  var coef: f32;
+  if (NORM_KERNEL) { coef = S[c.partials]; } else { coef = clipCoefficient(lid); }
   let stride = nwg.x * WG;
   for (var q = 0u; q < ADAM_PER_THREAD; q++) {
     let i = gid.x + q * stride;
