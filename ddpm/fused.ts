@@ -57,8 +57,16 @@ type Consts = Required<UniformValues<typeof CONSTS.fields>>;
 /** The module's two uniform structs (binding 0: Consts, binding 1: Step), for tests. */
 export const FUSED_UNIFORMS = { constants: CONSTS, step: STEP, code: mlpDiffusionWgsl } as const;
 
-/** Floats per reverse step in the sampling table (sample_steps: t, kind, k1…k5, clipX0, clipOn). */
-const REVERSE_STEP_FLOATS = 9;
+/** A row of the sampling table (a reverse step, as floats); WGSL reads field f at RS_<F>. */
+const REVERSE_STEP_FIELDS = ['t', 'kind', 'k1', 'k2', 'k3', 'k4', 'k5', 'clipX0', 'clipOn'] as const;
+const REVERSE_STEP_FLOATS = REVERSE_STEP_FIELDS.length;
+
+function reverseStepRow({ t, kind, k, clipX0 }: ReverseStep): number[] {
+  const row: Record<(typeof REVERSE_STEP_FIELDS)[number], number> = {
+    t, kind, k1: k[0], k2: k[1], k3: k[2], k4: k[3], k5: k[4], clipX0: clipX0 ?? 0, clipOn: clipX0 === undefined ? 0 : 1,
+  };
+  return REVERSE_STEP_FIELDS.map((f) => row[f]);
+}
 
 // ---- the model's shape and where its parameters live ----------------------------------------
 
@@ -122,7 +130,9 @@ function rowsPerWorkgroup(backend: WebGpuBackend, hidden: number, wanted: number
 function moduleCode(hidden: number, rows: number, steps: number, split: FusedSplit): string {
   return `const H: u32 = ${hidden}u;\nconst ROWS: u32 = ${rows}u;\nconst T: u32 = ${steps}u;\nconst GB: u32 = ${split.gradBlock}u;\n` +
     `alias GVec = vec${split.gradBlock}<f32>;\n` +
-    `const NORM_KERNEL: bool = ${split.normKernel};\n${philoxWgsl}\n${mlpDiffusionWgsl}`;
+    `const NORM_KERNEL: bool = ${split.normKernel};\nconst REVERSE_STEP_FLOATS: u32 = ${REVERSE_STEP_FLOATS}u;\n` +
+    `${REVERSE_STEP_FIELDS.map((f, i) => `const RS_${f.toUpperCase()}: u32 = ${i}u;\n`).join('')}` +
+    `${philoxWgsl}\n${mlpDiffusionWgsl}`;
 }
 
 /** Each parameter's start in a packed buffer holding `params` at `offsets` (elements). */
@@ -326,9 +336,7 @@ export class FusedSampler {
     });
     const layout = workLayout(0, rows, hidden, schedule.steps, steps.length);
     const work = new Float32Array(layout.size);
-    steps.forEach(({ t, kind, k, clipX0 }, i) => {
-      work.set([t, kind, ...k, clipX0 ?? 0, clipX0 === undefined ? 0 : 1], layout.wSteps + REVERSE_STEP_FLOATS * i);
-    });
+    steps.forEach((step, i) => work.set(reverseStepRow(step), layout.wSteps + REVERSE_STEP_FLOATS * i));
     this.work = E.keep(E.tensor(work, [layout.size], { device: backend }));
     const { size: _size, ...workOffsets } = layout;
     const groups = Math.ceil(n / rows);

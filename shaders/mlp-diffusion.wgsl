@@ -2,7 +2,8 @@
 // in three dispatches and any run of reverse-process steps in one. Used by ddpm/fused.ts through
 // engine/webgpu/program.ts; the eager path (one kernel per op) is the reference it is tested
 // against. The host prepends `const H`, `const ROWS`, `const T`, `const GB` (with `alias GVec`,
-// vecGB<f32>), `const NORM_KERNEL` (ddpm/fused.ts FusedSplit) and philox.wgsl.
+// vecGB<f32>), `const NORM_KERNEL` (ddpm/fused.ts FusedSplit), the reverse-step table's row
+// layout (`REVERSE_STEP_FLOATS` and an `RS_<FIELD>` index per field) and philox.wgsl.
 //
 //   model: h1 = relu(x·W1ᵀ + b1 + E1[t]); h2 = relu(h1·W2ᵀ + b2 + E2[t]);
 //          h3 = relu(h2·W3ᵀ + b3 + E3[t]); ε_θ = h3·W4ᵀ + b4
@@ -57,7 +58,7 @@ struct Consts {
   wG1: u32, wG2: u32, wG3: u32,  // gradients at the pre-activations [B, H]
   wW2T: u32, wW3T: u32,          // W2ᵀ, W3ᵀ [H, H]
   wSab: u32, wS1mab: u32,        // √ᾱ_t, √(1 − ᾱ_t) [T]
-  wSteps: u32,                   // sampling: the reverse steps [steps, 9]: t, kind, k1…k5, clipX0, clipOn
+  wSteps: u32,                   // sampling: the reverse steps [steps, REVERSE_STEP_FLOATS]: t, kind, k1…k5, clipX0, clipOn
 }
 
 struct Step {
@@ -449,8 +450,8 @@ fn train_adam(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgr
 //   ddim      x̂0 = (x − k1·ε) / k2;                  x ← k3·x̂0 + k4·ε + k5·z
 // b: this invocation's row (rows past the end repeat the last one and are not written).
 fn reverseStep(step: u32, noise: u32, r0: u32, b: u32, lid: u32) {
-  let at = c.wSteps + 9u * step;
-  if (lid < ROWS) { rowT[lid] = u32(W[at]); }
+  let at = c.wSteps + REVERSE_STEP_FLOATS * step;
+  if (lid < ROWS) { rowT[lid] = u32(W[at + RS_T]); }
   workgroupBarrier();
   hiddenLayers(lid, r0, false);
   if (lid < 2u * ROWS) { rowE[lid >> 1u][lid & 1u] = outputLayer(lid >> 1u, lid & 1u); }
@@ -459,18 +460,18 @@ fn reverseStep(step: u32, noise: u32, r0: u32, b: u32, lid: u32) {
     let x = rowX[lid];
     let eps = rowE[lid];
     let z = normalRow(noise, b);
-    let kind = u32(W[at + 1u]);
-    let k1 = W[at + 2u];
-    let k2 = W[at + 3u];
-    let k3 = W[at + 4u];
-    let k4 = W[at + 5u];
-    let k5 = W[at + 6u];
+    let kind = u32(W[at + RS_KIND]);
+    let k1 = W[at + RS_K1];
+    let k2 = W[at + RS_K2];
+    let k3 = W[at + RS_K3];
+    let k4 = W[at + RS_K4];
+    let k5 = W[at + RS_K5];
     var out: vec2<f32>;
     if (kind == 0u) {
       out = (x - eps * k1) / k2 + z * k3;
     } else if (kind == 1u) {
       var x0 = x * k1 - eps * k2;
-      if (W[at + 8u] == 1.0) { x0 = clamp_nan2(x0, vec2<f32>(-W[at + 7u]), vec2<f32>(W[at + 7u])); }
+      if (W[at + RS_CLIPON] == 1.0) { x0 = clamp_nan2(x0, vec2<f32>(-W[at + RS_CLIPX0]), vec2<f32>(W[at + RS_CLIPX0])); }
       out = x0 * k3 + x * k4 + z * k5;
     } else {
       let x0 = (x - eps * k1) / k2;
