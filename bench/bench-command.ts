@@ -189,7 +189,10 @@ async function bench(f: FlagValues, wanted: Set<string>, SAMPLE_N: number, stop:
     `(TF32 on a GPU that has it), jax-f32 at 'highest' (exact f32)`] : [];
   printReport(results, skipped, matmul, gpu, SAMPLE_N, notes);
   const ours = results.get('ours-webgpu');
-  const profile = f.profile === true && gpu && ours && !signal.aborted ? await profileReport(gpu, ours, SAMPLE_N, signal) : null;
+  // A stop during the profiled runs leaves the profile out; what was measured is still reported.
+  const profile = f.profile === true && gpu && ours && !signal.aborted
+    ? await profileReport(gpu, ours, SAMPLE_N, signal).catch((e: unknown) => { if (signal.aborted) return null; throw e; })
+    : null;
   if (f.profile === true && !ours) console.log('\n--profile: times ours-webgpu, which did not run');
   const limit = gpu && !signal.aborted ? await limitReport(gpu, results, SAMPLE_N) : null;
   if (f.json !== undefined) {
