@@ -54,7 +54,7 @@ def main():
 
     device = jax.devices()[0]
 
-    # ---- schedule (SPEC §2: computed in float64, kept as float32) ----
+    # ---- schedule (docs/workload.md §2: computed in float64, kept as float32) ----
     betas64 = 1 / (1 + np.exp(-np.linspace(-6, 6, T))) * (0.5e-2 - 1e-5) + 1e-5
     abar64 = np.cumprod(1 - betas64)
     betas = jnp.asarray(betas64, jnp.float32)

@@ -1,8 +1,8 @@
-// Judging samples without a person (SPEC §7): the sliced Wasserstein-1 distance between two 2-D
-// point sets — the mean, over many random directions, of the 1-D Wasserstein-1 distance between
-// the projections (sort both, average |a_i − b_i|). Fixed directions (seeded), so numbers from
-// different runs compare. Printed beside two anchors: two independent data draws (the floor) and
-// data vs N(0, I) (what an untrained model would give).
+// Judging samples without a person (docs/workload.md §7): the sliced Wasserstein-1 distance
+// between two 2-D point sets — the mean, over many random directions, of the 1-D Wasserstein-1
+// distance between the projections (sort both, average |a_i − b_i|). Fixed directions (seeded),
+// so numbers from different runs compare. Printed beside two anchors: two independent data draws
+// (the floor) and data vs N(0, I) (what an untrained model would give).
 
 import { Rng } from '../engine/index.js';
 import { makeDataset, type DatasetName } from './data.js';

@@ -1,5 +1,6 @@
 // Sampling: the reverse process from x_T ~ N(0, I) to x_0, batched on the model's device.
-//   tutorial  the S-curve tutorial's p_sample_loop (SPEC §6): noise added at every step, t = 0 too
+//   tutorial  the S-curve tutorial's p_sample_loop (docs/workload.md §6): noise added at every
+//             step, t = 0 too
 //   ddpm      Ho et al.'s p_sample: predict x̂0 (optionally clipped), posterior mean, variance
 //             'fixedlarge' (β_t) or 'fixedsmall' (β̃_t), no noise at t = 0
 //   ddim      Song et al.'s generalized_steps over a sub-sequence τ ('uniform' or 'quad') of S ≤ T

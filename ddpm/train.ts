@@ -1,5 +1,5 @@
-// Training (SPEC §5): every epoch shuffles the data and walks it in batches (the last one may be
-// short or odd); each step is the tutorial's: loss, zero_grad, backward, clip_grad_norm_(1.0),
+// Training (docs/workload.md §5): every epoch shuffles the data and walks it in batches (the
+// last one may be short or odd); each step is the tutorial's: loss, zero_grad, backward, clip_grad_norm_(1.0),
 // Adam step. Two engines run it on the same state and random draws:
 //   eager  one kernel per op; batches uploaded from the host, the batch losses summed on the
 //          device and read once per epoch (the reference; the only engine on the CPU)

@@ -1,12 +1,15 @@
-// Uniform blocks declared once (engine/webgpu/uniforms.ts): the layout of a struct of scalars,
-// values written by name (an unknown name or a value that is not the field's type is an error),
-// the check against WGSL catching each kind of drift (a renamed, retyped, reordered, missing or
-// extra field, a missing struct), and the fused engine's own two structs matching its module.
+// Uniform blocks declared once (engine/webgpu/uniforms.ts): the layout of a struct of scalars
+// and vec4s (WGSL's offsets), values written by name (an unknown name or a value that is not the
+// field's type is an error), the check against WGSL catching each kind of drift (a renamed,
+// retyped, reordered, missing or extra field, a missing struct), and every struct in the WGSL
+// sources — each shader's Params, the fused engine's Consts and Step — matching its declaration.
 
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { checkUniformStruct, uniformBlock, uniformStruct, wgslStructFields } from '../engine/webgpu/uniforms.js';
 import { FUSED_UNIFORMS } from '../ddpm/fused.js';
+import { SHADERS } from '../engine/webgpu/backend.js';
+import { KERNEL_PARAMS } from '../engine/webgpu/kernel-params.js';
 
 const struct = uniformStruct('Params', { n: 'u32', scale: 'f32', shift: 'i32' });
 const wgsl = `
@@ -25,6 +28,18 @@ test('a block is 4 bytes a field, rounded up to 16, written by name', () => {
   assert.is(view.getFloat32(4, true), 0.5);
   assert.is(view.getInt32(8, true), -3);
   assert.is(new DataView(uniformBlock(struct, { scale: 2 })).getUint32(0, true), 0, 'a field without a value is 0');
+});
+
+test('offsets follow WGSL: a scalar at a multiple of 4, a vec4<u32> at a multiple of 16', () => {
+  const mixed = uniformStruct('Mixed', { n: 'u32', v: 'vec4<u32>', x: 'f32', w: 'vec4<u32>' });
+  assert.equal(mixed.offsets, { n: 0, v: 16, x: 32, w: 48 });
+  assert.is(mixed.bytes, 64);
+  assert.equal(KERNEL_PARAMS.elementwise.offsets, { n: 0, op: 4, c0: 8, c1: 12, shape: 16, aStrides: 32, bStrides: 48 });
+  const view = new DataView(uniformBlock(mixed, { n: 3, v: [1, 2, 3, 4], x: 0.25 }));
+  assert.equal([0, 16, 20, 24, 28].map((o) => view.getUint32(o, true)), [3, 1, 2, 3, 4]);
+  assert.is(view.getFloat32(32, true), 0.25);
+  assert.throws(() => uniformBlock(mixed, { v: [1, 2] }), /Mixed\.v: expected 4 numbers for a vec4<u32>/);
+  assert.throws(() => uniformBlock(mixed, { v: [1, 2, 3, -4] }), /Mixed\.v\[3\]: -4 is not a u32/);
 });
 
 test('writing a field the struct lacks, or a value its type cannot hold, is an error naming it', () => {
@@ -51,6 +66,16 @@ test('every kind of drift between TypeScript and WGSL is caught, naming the fiel
     [wgsl.replace('struct Params', 'struct Parameters'), /declares no struct Params/],
   ];
   for (const [code, message] of drift) assert.throws(() => checkUniformStruct(code, struct, 'test'), message);
+});
+
+test('every struct in the backend\'s WGSL sources is declared, and matches its declaration', () => {
+  for (const [shader, code] of Object.entries(SHADERS)) {
+    const structs = [...code.replace(/\/\/[^\n]*/g, '').matchAll(/\bstruct\s+(\w+)/g)].map((m) => m[1]);
+    assert.equal(structs, ['Params'], `shaders/${shader}.wgsl declares one struct, its Params`);
+    checkUniformStruct(code, KERNEL_PARAMS[shader as keyof typeof KERNEL_PARAMS], `shaders/${shader}.wgsl`);
+  }
+  const fused = [...FUSED_UNIFORMS.code.replace(/\/\/[^\n]*/g, '').matchAll(/\bstruct\s+(\w+)/g)].map((m) => m[1]);
+  assert.equal(fused, ['Consts', 'Step'], 'mlp-diffusion.wgsl declares Consts and Step');
 });
 
 test('the fused engine\'s Consts and Step match shaders/mlp-diffusion.wgsl', () => {

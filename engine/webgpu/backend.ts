@@ -18,9 +18,11 @@ import type {
   RandomDraw, RandomKey, ScalarOp, Storage, UnaryOp,
 } from '../backend.js';
 import type { AdapterDescription } from './device.js';
+import { KERNEL_PARAMS } from './kernel-params.js';
 import { Recorder, type Binding } from './recorder.js';
+import { checkUniformStruct, uniformBlock, type UniformValues } from './uniforms.js';
 
-const SHADERS = {
+export const SHADERS = {
   adam: adamWgsl, elementwise: elementwiseWgsl, embedding: embeddingWgsl, 'int-fill': intFillWgsl,
   matmul: matmulWgsl, random: philoxWgsl + randomWgsl, reduce: reduceWgsl, softmax: softmaxWgsl,
 } as const;
@@ -40,16 +42,12 @@ class GpuStorage implements Storage {
     readonly offset = 0, readonly base: GpuStorage | null = null) {}
 }
 
-/** A 64-byte uniform block written field by field. */
-class Params {
-  readonly data = new ArrayBuffer(64);
-  private readonly u32 = new Uint32Array(this.data);
-  private readonly f32 = new Float32Array(this.data);
-  private readonly i32 = new Int32Array(this.data);
-  u(index: number, v: number): this { this.u32[index] = v; return this; }
-  f(index: number, v: number): this { this.f32[index] = v; return this; }
-  i(index: number, v: number): this { this.i32[index] = v; return this; }
+/** A shader's uniform block holding `values`, by field name (engine/webgpu/kernel-params.ts). */
+function params<S extends ShaderName>(shader: S, values: UniformValues<(typeof KERNEL_PARAMS)[S]['fields']>): ArrayBuffer {
+  return uniformBlock(KERNEL_PARAMS[shader], values);
 }
+
+type ElementwiseParams = UniformValues<(typeof KERNEL_PARAMS)['elementwise']['fields']>;
 
 export class WebGpuBackend implements Backend {
   readonly name = 'webgpu';
@@ -80,6 +78,7 @@ export class WebGpuBackend implements Backend {
     if (p === undefined) {
       let module = this.modules.get(shader);
       if (module === undefined) {
+        checkUniformStruct(SHADERS[shader], KERNEL_PARAMS[shader], `shaders/${shader}.wgsl`);
         module = this.device.createShaderModule({ label: `shaders/${shader}.wgsl`, code: SHADERS[shader] });
         void module.getCompilationInfo().then((info) => {
           const errors = info.messages.filter((m) => m.type === 'error');
@@ -222,42 +221,41 @@ export class WebGpuBackend implements Backend {
   }
 
   // ---- kernels -----------------------------------------------------------------------------
-  private elementwise(entry: string, n: number, params: Params, out: Binding, a: Binding | null = null, b: Binding | null = null): void {
-    params.u(0, n);
-    this.recorder.dispatch(this.pipeline('elementwise', entry), params.data, [out, a, b], this.elementGrid(n));
+  private elementwise(entry: string, n: number, values: ElementwiseParams, out: Binding, a: Binding | null = null, b: Binding | null = null): void {
+    this.recorder.dispatch(this.pipeline('elementwise', entry), params('elementwise', { ...values, n }), [out, a, b], this.elementGrid(n));
   }
 
   full(length: number, value: number, dtype: DType): Storage {
     const out = this.alloc(length, dtype);
     if (dtype === 'int32') {
-      const params = new Params().u(0, length).i(1, value);
-      this.recorder.dispatch(this.pipeline('int-fill', 'main'), params.data, [out.buffer], this.elementGrid(length));
+      this.recorder.dispatch(this.pipeline('int-fill', 'main'), params('int-fill', { n: length, value }), [out.buffer], this.elementGrid(length));
     } else {
-      this.elementwise('fill_main', length, new Params().f(2, value), out.buffer);
+      this.elementwise('fill_main', length, { c0: value }, out.buffer);
     }
     return out;
   }
 
   random(length: number, key: RandomKey, draw: RandomDraw): Storage {
     const out = this.alloc(length, draw.kind === 'randint' ? 'int32' : 'float32');
-    const params = new Params().u(0, length).u(1, key.seed).u(2, key.stream).u(3, key.offset);
-    if (draw.kind === 'randint') params.i(6, draw.low).u(7, draw.high - draw.low);
-    else if (draw.kind === 'uniform') params.f(4, draw.low).f(5, draw.high);
-    else params.f(4, draw.mean).f(5, draw.std);
+    const block = params('random', {
+      n: length, seed: key.seed, stream: key.stream, offset: key.offset,
+      ...(draw.kind === 'randint' ? { ilow: draw.low, irange: draw.high - draw.low }
+        : draw.kind === 'uniform' ? { p0: draw.low, p1: draw.high } : { p0: draw.mean, p1: draw.std }),
+    });
     const buffers = draw.kind === 'randint' ? [null, out.buffer] : [out.buffer];
-    this.recorder.dispatch(this.pipeline('random', `${draw.kind}_main`), params.data, buffers, this.elementGrid(length));
+    this.recorder.dispatch(this.pipeline('random', `${draw.kind}_main`), block, buffers, this.elementGrid(length));
     return out;
   }
 
   unary(op: UnaryOp, x: Storage): Storage {
     const out = this.alloc(x.length, 'float32');
-    this.elementwise('unary_main', x.length, new Params().u(1, UNARY_CODES[op]), out.buffer, this.buf(x));
+    this.elementwise('unary_main', x.length, { op: UNARY_CODES[op] }, out.buffer, this.buf(x));
     return out;
   }
 
   scalar(op: ScalarOp, x: Storage, c: number): Storage {
     const out = this.alloc(x.length, 'float32');
-    this.elementwise('scalar_main', x.length, new Params().u(1, SCALAR_CODES[op]).f(2, c), out.buffer, this.buf(x));
+    this.elementwise('scalar_main', x.length, { op: SCALAR_CODES[op], c0: c }, out.buffer, this.buf(x));
     return out;
   }
 
@@ -275,9 +273,7 @@ export class WebGpuBackend implements Backend {
     const n = plan.outShape.reduce((p, d) => p * d, 1);
     const out = this.alloc(n, 'float32');
     const { shape, strides: [as, bs] } = this.rank4(plan.outShape, plan.aStrides, plan.bStrides);
-    const params = new Params().u(1, BINARY_CODES[op]);
-    for (let d = 0; d < 4; d++) params.u(4 + d, shape[d]).u(8 + d, as[d]).u(12 + d, bs[d]);
-    this.elementwise('binary_main', n, params, out.buffer, this.buf(a), this.buf(b));
+    this.elementwise('binary_main', n, { op: BINARY_CODES[op], shape, aStrides: as, bStrides: bs }, out.buffer, this.buf(a), this.buf(b));
     return out;
   }
 
@@ -285,20 +281,17 @@ export class WebGpuBackend implements Backend {
     const n = outShape.reduce((p, d) => p * d, 1);
     const out = this.alloc(n, 'float32');
     const { shape, strides: [xs] } = this.rank4(outShape, xStrides);
-    const params = new Params();
-    for (let d = 0; d < 4; d++) params.u(4 + d, shape[d]).u(8 + d, xs[d]);
-    this.elementwise('expand_main', n, params, out.buffer, this.buf(x));
+    this.elementwise('expand_main', n, { shape, aStrides: xs }, out.buffer, this.buf(x));
     return out;
   }
 
   private reduce(x: Storage, outer: number, len: number, inner: number, square: boolean): Storage {
     const out = this.alloc(outer * inner, 'float32');
-    const params = new Params().u(0, outer).u(1, len).u(2, inner);
     // A thread per output for short axes or many outputs; a workgroup tree per output otherwise.
     const serial = len <= 1024 || outer * inner >= 4096;
     const pipeline = this.pipeline('reduce', serial ? 'sum_axis_serial' : 'sum_axis_main', { SQUARE: square ? 1 : 0 });
     const groups = serial ? this.grid(Math.ceil((outer * inner) / 64)) : this.grid(outer * inner);
-    this.recorder.dispatch(pipeline, params.data, [out.buffer, this.buf(x)], groups);
+    this.recorder.dispatch(pipeline, params('reduce', { outer, len, inner }), [out.buffer, this.buf(x)], groups);
     return out;
   }
 
@@ -316,18 +309,17 @@ export class WebGpuBackend implements Backend {
       TRANS_A: plan.transA ? 1 : 0, TRANS_B: plan.transB ? 1 : 0,
       HAS_BIAS: plan.bias ? 1 : 0, HAS_ROW_ADD: plan.rowAdd ? 1 : 0, RELU: plan.relu ? 1 : 0,
     });
-    const params = new Params().u(0, plan.m).u(1, plan.n).u(2, plan.k);
     const bias = plan.bias ? this.buf(plan.bias) : this.dummy;
     const table = plan.rowAdd ? this.buf(plan.rowAdd.table) : this.dummy;
     const idx = plan.rowAdd ? this.buf(plan.rowAdd.idx) : this.dummy;
     const groups: [number, number] = [Math.ceil(plan.n / 64), Math.ceil(plan.m / 64)];
-    this.recorder.dispatch(pipeline, params.data, [out.buffer, this.buf(a), this.buf(b), bias, table, idx], groups);
+    this.recorder.dispatch(pipeline, params('matmul', { m: plan.m, n: plan.n, k: plan.k }), [out.buffer, this.buf(a), this.buf(b), bias, table, idx], groups);
     return out;
   }
 
   reluBackward(dy: Storage, y: Storage): Storage {
     const out = this.alloc(dy.length, 'float32');
-    this.elementwise('relu_backward_main', dy.length, new Params(), out.buffer, this.buf(dy), this.buf(y));
+    this.elementwise('relu_backward_main', dy.length, {}, out.buffer, this.buf(dy), this.buf(y));
     return out;
   }
 
@@ -342,9 +334,8 @@ export class WebGpuBackend implements Backend {
   /** A softmax.wgsl kernel: one thread per row of [rows, cols]. */
   private rowwise(entry: string, rows: number, cols: number, a: Storage, b: Storage | null): Storage {
     const out = this.alloc(rows * cols, 'float32');
-    const params = new Params().u(0, rows).u(1, cols);
     const inputs = b ? [this.buf(a), this.buf(b)] : [this.buf(a)]; // the pipeline's layout has only the bindings its entry uses
-    this.recorder.dispatch(this.pipeline('softmax', entry), params.data, [out.buffer, ...inputs], this.grid(Math.ceil(rows / 64)));
+    this.recorder.dispatch(this.pipeline('softmax', entry), params('softmax', { rows, cols }), [out.buffer, ...inputs], this.grid(Math.ceil(rows / 64)));
     return out;
   }
 
@@ -352,50 +343,46 @@ export class WebGpuBackend implements Backend {
     const out = this.alloc(dy.length, 'float32');
     // An infinite bound is no bound (op bit 1: lo, bit 2: hi), so ±Inf inputs pass it as on the CPU.
     const bounds = (lo > -Infinity ? 1 : 0) | (hi < Infinity ? 2 : 0);
-    const params = new Params().u(1, bounds).f(2, lo > -Infinity ? lo : 0).f(3, hi < Infinity ? hi : 0);
-    this.elementwise('clamp_backward_main', dy.length, params, out.buffer, this.buf(dy), this.buf(x));
+    const values = { op: bounds, c0: lo > -Infinity ? lo : 0, c1: hi < Infinity ? hi : 0 };
+    this.elementwise('clamp_backward_main', dy.length, values, out.buffer, this.buf(dy), this.buf(x));
     return out;
   }
 
   gather(table: Storage, idx: Storage, rows: number, dim: number): Storage {
     const out = this.alloc(idx.length * dim, 'float32');
-    const params = new Params().u(0, idx.length).u(1, rows).u(2, dim);
     const pipeline = this.pipeline('embedding', 'gather_main');
-    this.recorder.dispatch(pipeline, params.data, [out.buffer, this.buf(table), this.buf(idx)], this.elementGrid(idx.length * dim));
+    this.recorder.dispatch(pipeline, params('embedding', { n: idx.length, rows, dim }), [out.buffer, this.buf(table), this.buf(idx)], this.elementGrid(idx.length * dim));
     return out;
   }
 
   scatterAdd(dy: Storage, idx: Storage, rows: number, dim: number): Storage {
     const out = this.alloc(rows * dim, 'float32');
-    const params = new Params().u(0, idx.length).u(1, rows).u(2, dim);
     const pipeline = this.pipeline('embedding', 'scatter_add_main');
-    this.recorder.dispatch(pipeline, params.data, [out.buffer, this.buf(dy), this.buf(idx)], this.grid(Math.ceil(dim / 64)));
+    this.recorder.dispatch(pipeline, params('embedding', { n: idx.length, rows, dim }), [out.buffer, this.buf(dy), this.buf(idx)], this.grid(Math.ceil(dim / 64)));
     return out;
   }
 
   // ---- in place ----------------------------------------------------------------------------
   fill(dst: Storage, value: number): void {
     if (dst.dtype === 'int32') throw new Error('webgpu backend: fill of an int32 storage in place is not supported');
-    this.elementwise('fill_main', dst.length, new Params().f(2, value), this.buf(dst));
+    this.elementwise('fill_main', dst.length, { c0: value }, this.buf(dst));
   }
 
   addInPlace(dst: Storage, src: Storage): void {
-    this.elementwise('add_inplace_main', dst.length, new Params(), this.buf(dst), this.buf(src));
+    this.elementwise('add_inplace_main', dst.length, {}, this.buf(dst), this.buf(src));
   }
 
   scaleInPlace(dst: Storage, coef: Storage): void {
-    this.elementwise('scale_inplace_main', dst.length, new Params(), this.buf(dst), this.buf(coef));
+    this.elementwise('scale_inplace_main', dst.length, {}, this.buf(dst), this.buf(coef));
   }
 
   adamStep(p: Storage, g: Storage, m: Storage, v: Storage, h: AdamHyper): void {
     const { stepSize, bc2Sqrt } = adamBiasCorrection(h);
-    const params = new Params()
-      .u(0, p.length)
-      .f(1, stepSize)
-      .f(2, bc2Sqrt)
-      .f(3, h.beta1).f(4, h.beta2).f(5, 1 - h.beta1).f(6, 1 - h.beta2)
-      .f(7, h.eps).f(8, h.weightDecay);
+    const block = params('adam', {
+      n: p.length, stepSize, bc2Sqrt, beta1: h.beta1, beta2: h.beta2, oneMinusBeta1: 1 - h.beta1, oneMinusBeta2: 1 - h.beta2,
+      eps: h.eps, weightDecay: h.weightDecay,
+    });
     const buffers = [this.buf(p), this.buf(g), this.buf(m), this.buf(v)];
-    this.recorder.dispatch(this.pipeline('adam', 'main'), params.data, buffers, this.elementGrid(p.length));
+    this.recorder.dispatch(this.pipeline('adam', 'main'), block, buffers, this.elementGrid(p.length));
   }
 }

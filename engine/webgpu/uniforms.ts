@@ -1,31 +1,43 @@
 // Uniform blocks declared once, by name and type: the TypeScript side of a WGSL struct of
-// scalars. One function lays a block out (WGSL's rules for a struct of 4-byte scalars: each
-// field at 4 × its index, the struct's size rounded up to 16 for a uniform buffer); one writes
-// it from named values; one checks it against the struct of the same name in a module's code,
-// so a field added, removed, renamed, retyped or reordered on either side is an error naming it
-// rather than a number read from the wrong slot.
+// scalars and vec4<u32>s. One function lays a block out (WGSL's alignment rules: a 4-byte
+// scalar at the next multiple of 4, a vec4 at the next multiple of 16, the struct's size
+// rounded up to 16); one writes it from named values; one checks it against the struct of the
+// same name in a module's code, so a field added, removed, renamed, retyped or reordered on
+// either side is an error naming it rather than a number read from the wrong slot. (Names and
+// types in order fix the offsets, since both sides lay them out by the same rules.)
 
-/** The scalar types a uniform block may hold (4 bytes each). */
+/** The types a uniform block may hold: 4-byte scalars and a vector of four u32. */
 export type ScalarType = 'u32' | 'i32' | 'f32';
+export type FieldType = ScalarType | 'vec4<u32>';
 
 /** A struct's fields in WGSL order: name → type. */
-export type StructFields = Readonly<Record<string, ScalarType>>;
+export type StructFields = Readonly<Record<string, FieldType>>;
 
 export interface UniformStruct<F extends StructFields = StructFields> {
   /** The WGSL struct's name. */
   readonly name: string;
   readonly fields: F;
+  /** Each field's byte offset. */
+  readonly offsets: Readonly<Record<keyof F & string, number>>;
   /** Size of one block in a uniform buffer, bytes. */
   readonly bytes: number;
 }
 
 /** Values for some or all of a struct's fields (the rest are written as 0). */
-export type UniformValues<F extends StructFields> = Partial<Record<keyof F & string, number>>;
+export type UniformValues<F extends StructFields> = Partial<{ [K in keyof F & string]: F[K] extends 'vec4<u32>' ? readonly number[] : number }>;
+
+const SIZE: Record<FieldType, number> = { u32: 4, i32: 4, f32: 4, 'vec4<u32>': 16 };
 
 export function uniformStruct<F extends StructFields>(name: string, fields: F): UniformStruct<F> {
-  const count = Object.keys(fields).length;
-  if (count === 0) throw new Error(`uniform struct ${name}: no fields (WGSL structs need at least one)`);
-  return { name, fields, bytes: Math.ceil((4 * count) / 16) * 16 };
+  if (Object.keys(fields).length === 0) throw new Error(`uniform struct ${name}: no fields (WGSL structs need at least one)`);
+  const offsets = {} as Record<string, number>;
+  let end = 0;
+  for (const [field, type] of Object.entries(fields)) {
+    const at = Math.ceil(end / SIZE[type]) * SIZE[type]; // alignment = size for these types
+    offsets[field] = at;
+    end = at + SIZE[type];
+  }
+  return { name, fields, offsets: offsets as UniformStruct<F>['offsets'], bytes: Math.ceil(end / 16) * 16 };
 }
 
 /** Writes `values` into a block at the start of `view` (fields without a value: 0). */
@@ -34,18 +46,31 @@ export function writeUniform<F extends StructFields>(struct: UniformStruct<F>, v
   for (const key of Object.keys(values)) {
     if (!(key in struct.fields)) throw new Error(`uniform struct ${struct.name} has no field '${key}' (fields: ${names.join(', ')})`);
   }
-  names.forEach((name, i) => {
-    const v = (values as Record<string, number | undefined>)[name] ?? 0;
+  const offsets = struct.offsets as Record<string, number>;
+  for (const name of names) {
+    const value = (values as Record<string, number | readonly number[] | undefined>)[name];
     const type = struct.fields[name];
-    if (type === 'f32') {
-      view.setFloat32(4 * i, v, true);
-      return;
+    const at = offsets[name];
+    if (type === 'vec4<u32>') {
+      const v = value ?? [0, 0, 0, 0];
+      if (typeof v === 'number' || v.length !== 4) throw new Error(`uniform ${struct.name}.${name}: expected 4 numbers for a vec4<u32>, got ${String(v)}`);
+      v.forEach((x, i) => writeScalar(view, at + 4 * i, 'u32', x, `${struct.name}.${name}[${i}]`));
+    } else {
+      if (typeof value === 'object') throw new Error(`uniform ${struct.name}.${name}: expected a number for a ${type}, got [${value.join(', ')}]`);
+      writeScalar(view, at, type, value ?? 0, `${struct.name}.${name}`);
     }
-    const [lo, hi] = type === 'u32' ? [0, 2 ** 32 - 1] : [-(2 ** 31), 2 ** 31 - 1];
-    if (!Number.isInteger(v) || v < lo || v > hi) throw new Error(`uniform ${struct.name}.${name}: ${v} is not a ${type}`);
-    if (type === 'u32') view.setUint32(4 * i, v, true);
-    else view.setInt32(4 * i, v, true);
-  });
+  }
+}
+
+function writeScalar(view: DataView, at: number, type: ScalarType, v: number, what: string): void {
+  if (type === 'f32') {
+    view.setFloat32(at, v, true);
+    return;
+  }
+  const [lo, hi] = type === 'u32' ? [0, 2 ** 32 - 1] : [-(2 ** 31), 2 ** 31 - 1];
+  if (!Number.isInteger(v) || v < lo || v > hi) throw new Error(`uniform ${what}: ${v} is not a ${type}`);
+  if (type === 'u32') view.setUint32(at, v, true);
+  else view.setInt32(at, v, true);
 }
 
 /** One block holding `values`. */
@@ -62,7 +87,7 @@ export function wgslStructFields(code: string, name: string): [string, string][]
   if (match === null) return null;
   return match[1].split(',').map((f) => f.trim()).filter((f) => f.length > 0).map((f) => {
     const [field, type] = f.split(':').map((s) => s.trim());
-    return [field, type ?? ''];
+    return [field, (type ?? '').replace(/\s+/g, '')];
   });
 }
 
