@@ -9,12 +9,15 @@
 // used twice receives the sum of both contributions. Leaves that require grad accumulate into
 // `.grad`, a buffer that persists across steps (zeroGrad fills it with zeros in place).
 
-import { ones, zeros } from './creation.js';
+//
+// Imports: tensor.ts and this file need each other (a Tensor's backward() runs this; this makes
+// the gradient tensors), the one loop in the engine. Gradients are made and summed with backend
+// kernels directly rather than with the ops, which are built on this file.
+
 import { describe, EngineError, formatShape } from './errors.js';
-import { add } from './ops/elementwise.js';
 import { keep } from './scope.js';
-import { sameShape } from './shape.js';
-import type { GraphNode, Tensor } from './tensor.js';
+import { broadcastStrides, sameShape, sizeOf } from './shape.js';
+import { Tensor, type GraphNode } from './tensor.js';
 
 let gradEnabled = true;
 
@@ -65,8 +68,19 @@ function topologicalOrder(root: Tensor): Tensor[] {
   return order;
 }
 
+/** A float32 tensor of `shape` filled with `value`, on `like`'s device. */
+function filled(like: Tensor, shape: readonly number[], value: number): Tensor {
+  return new Tensor(like.device.full(sizeOf(shape), value, 'float32'), shape);
+}
+
+/** a + b for two gradients of the same shape (a new tensor: either may be shared). */
+function sumOfGradients(a: Tensor, b: Tensor): Tensor {
+  const strides = broadcastStrides(a.shape, a.shape);
+  return new Tensor(a.device.binary('add', a.storage, b.storage, { outShape: a.shape, aStrides: strides, bStrides: strides }), a.shape);
+}
+
 function accumulateLeafGrad(leaf: Tensor, g: Tensor): void {
-  if (leaf.grad === null) leaf.grad = keep(zeros(leaf.shape, { device: leaf.device }));
+  if (leaf.grad === null) leaf.grad = keep(filled(leaf, leaf.shape, 0));
   leaf.device.addInPlace(leaf.grad.storage, g.storage);
 }
 
@@ -92,7 +106,7 @@ export function backward(root: Tensor, seed?: Tensor): void {
   const order = topologicalOrder(root);
   const grads = new Map<Tensor, Tensor>();
   noGrad(() => {
-    grads.set(root, seed ?? ones(root.shape, { device: root.device }));
+    grads.set(root, seed ?? filled(root, root.shape, 1));
     for (let i = order.length - 1; i >= 0; i--) {
       const t = order[i];
       const g = grads.get(t);
@@ -111,7 +125,7 @@ export function backward(root: Tensor, seed?: Tensor): void {
             `does not match input ${describe(input)} (a bug in that op's backward rule)`);
         }
         const previous = grads.get(input);
-        grads.set(input, previous ? add(previous, gi) : gi);
+        grads.set(input, previous ? sumOfGradients(previous, gi) : gi);
       });
     }
   });

@@ -3,7 +3,7 @@
 // except the ones it returns and the ones marked with `keep` (parameters, gradients, optimizer
 // state). A training step wrapped in tidy leaves the number of live buffers unchanged.
 
-import { Tensor } from './tensor.js';
+import type { Tensor } from './tensor.js';
 
 const scopes: Set<Tensor>[] = [];
 
@@ -18,13 +18,17 @@ export function keep<T extends Tensor>(t: T): T {
   return t;
 }
 
-/** Tensors in a tidy result: a tensor, or an array or plain object of tensors (one level). */
-function tensorsIn(value: unknown): Tensor[] {
-  const isTensor = (v: unknown): v is Tensor => v instanceof Tensor;
-  if (isTensor(value)) return [value];
-  if (Array.isArray(value)) return value.filter(isTensor);
-  if (value !== null && typeof value === 'object') return Object.values(value).filter(isTensor);
-  return [];
+/**
+ * The tensors of `scope` in a tidy result: the result itself, or the values of an array or plain
+ * object (one level). Only the scope's own tensors matter here, so membership is the test (and
+ * this file needs Tensor only as a type: tensor.ts imports it, not the other way round).
+ */
+function tensorsIn(value: unknown, scope: Set<Tensor>): Set<Tensor> {
+  const own = (v: unknown): v is Tensor => scope.has(v as Tensor);
+  if (own(value)) return new Set([value]);
+  if (Array.isArray(value)) return new Set(value.filter(own));
+  if (value !== null && typeof value === 'object') return new Set(Object.values(value).filter(own));
+  return new Set();
 }
 
 /**
@@ -41,7 +45,7 @@ export function tidy<T>(fn: () => T): T {
     }
   } finally {
     const scope = scopes.pop()!;
-    const returned = new Set(tensorsIn(result!));
+    const returned = tensorsIn(result!, scope);
     for (const t of scope) {
       if (returned.has(t)) track(t);
       else t.dispose();

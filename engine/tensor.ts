@@ -1,6 +1,8 @@
 // The Tensor: a shape, a Storage on some backend, and — when it was computed by an op that
 // needs gradients — the graph node that made it. Data moves to the host only through the async
 // `toArray()`/`item()`/`to()`, so a GPU backend can keep work queued until a result is read.
+// tensor.ts ⇄ autograd.ts is the engine's one import loop, and inherent: backward() here runs
+// the graph there, which makes gradient tensors.
 
 import { backward } from './autograd.js';
 import type { Backend, DType, HostArray, Storage } from './backend.js';

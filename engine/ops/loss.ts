@@ -8,7 +8,8 @@ import { sameShape } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { checkIndices, embedding } from './embedding.js';
 import { mul, neg, square, sub } from './elementwise.js';
-import { mean, sum } from './reduce.js';
+import { mean } from './mean.js';
+import { sum } from './reduce.js';
 import { logSoftmax } from './softmax.js';
 
 /** mean((input − target)²) over all elements; shapes must match exactly. */

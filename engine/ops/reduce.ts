@@ -1,12 +1,12 @@
-// Reductions: sum and mean over all elements or along one axis, the broadcast that undoes a
-// reduction in the backward pass (expand), and sumTo, which folds a broadcast gradient back
-// onto the shape of the operand that was broadcast.
+// Reductions: sum over all elements or along one axis, the broadcast that undoes a reduction in
+// the backward pass (expand), and sumTo, which folds a broadcast gradient back onto the shape of
+// the operand that was broadcast. (mean, which also divides, is in ops/mean.ts: elementwise ops
+// use sumTo, so this file must not use them.)
 
 import { record } from '../autograd.js';
 import { expectFloat, fail, formatShape, describe } from '../errors.js';
 import { broadcastShapes, broadcastStrides, normalizeAxis, sameShape, sizeOf } from '../shape.js';
 import { Tensor } from '../tensor.js';
-import { div } from './elementwise.js';
 import { reshape } from './shape.js';
 
 /**
@@ -24,12 +24,6 @@ export function sum(x: Tensor, axis?: number, keepdim = false): Tensor {
   const out = new Tensor(x.device.sumAxis(x.storage, outer, len, inner), outShape);
   // The gradient: put the summed axis back as size 1, then broadcast over it.
   return record(out, 'sum', [x], (g) => [expand(reshape(g, kept), x.shape)]);
-}
-
-/** Arithmetic mean over all elements or along `axis` (Σ, then ÷ count, as PyTorch does). */
-export function mean(x: Tensor, axis?: number, keepdim = false): Tensor {
-  const count = axis === undefined ? x.size : x.shape[normalizeAxis('mean', axis, x.rank)];
-  return div(sum(x, axis, keepdim), count);
 }
 
 /** Broadcasts x to `shape` (NumPy rules), materialising the copy. */

@@ -1,0 +1,12 @@
+// The arithmetic mean over all elements or along one axis: Σ (ops/reduce.ts), then ÷ count, as
+// PyTorch does. Apart from reduce.ts because it divides, and the elementwise ops reduce with sumTo.
+
+import { normalizeAxis } from '../shape.js';
+import type { Tensor } from '../tensor.js';
+import { div } from './elementwise.js';
+import { sum } from './reduce.js';
+
+export function mean(x: Tensor, axis?: number, keepdim = false): Tensor {
+  const count = axis === undefined ? x.size : x.shape[normalizeAxis('mean', axis, x.rank)];
+  return div(sum(x, axis, keepdim), count);
+}
