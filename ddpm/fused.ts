@@ -61,10 +61,19 @@ export const FUSED_UNIFORMS = { constants: CONSTS, step: STEP, code: mlpDiffusio
 const REVERSE_STEP_FIELDS = ['t', 'kind', 'k1', 'k2', 'k3', 'k4', 'k5', 'clipX0', 'clipOn'] as const;
 const REVERSE_STEP_FLOATS = REVERSE_STEP_FIELDS.length;
 
-function reverseStepRow({ t, kind, k, clipX0 }: ReverseStep): number[] {
-  const row: Record<(typeof REVERSE_STEP_FIELDS)[number], number> = {
-    t, kind, k1: k[0], k2: k[1], k3: k[2], k4: k[3], k5: k[4], clipX0: clipX0 ?? 0, clipOn: clipX0 === undefined ? 0 : 1,
-  };
+/**
+ * A reverse step's named coefficients (ddpm/sample.ts) packed into the kernel's row: the form's
+ * number and k1…k5 in the order sample_steps applies them (see reverseStep in the WGSL).
+ */
+function reverseStepRow(step: ReverseStep): number[] {
+  const none = { clipX0: 0, clipOn: 0 };
+  const row: Record<(typeof REVERSE_STEP_FIELDS)[number], number> =
+    step.kind === 'tutorial' ? { t: step.t, kind: 0, k1: step.epsScale, k2: step.divisor, k3: step.noiseScale, k4: 0, k5: 0, ...none }
+      : step.kind === 'ddpm' ? {
+        t: step.t, kind: 1, k1: step.x0FromX, k2: step.x0FromEps, k3: step.meanFromX0, k4: step.meanFromX, k5: step.noiseScale,
+        clipX0: step.clipX0 ?? 0, clipOn: step.clipX0 === undefined ? 0 : 1,
+      }
+      : { t: step.t, kind: 2, k1: step.epsScale, k2: step.divisor, k3: step.x0Scale, k4: step.epsNext, k5: step.noiseScale, ...none };
   return REVERSE_STEP_FIELDS.map((f) => row[f]);
 }
 

@@ -66,23 +66,24 @@ export function ddimTimesteps(T: number, S: number, skip: 'uniform' | 'quad'): n
 }
 
 // ---- one reverse step each: x_t, the model's ε and fresh noise z → x_{t−1} ----------------------
-// Each sampler's step is one of three forms with per-step coefficients k1…k5 (host numbers,
+// Each sampler's step is one of three forms with named per-step coefficients (host numbers,
 // float64 from the schedule); the eager path applies them with tensor ops, the fused kernel
-// (shaders/mlp-diffusion.wgsl, reverseStep) with the same operations in the same order.
+// (ddpm/fused.ts packs them; shaders/mlp-diffusion.wgsl, reverseStep) with the same operations
+// in the same order.
 
-/** One reverse step: its timestep, form (0 tutorial, 1 ddpm, 2 ddim) and coefficients. */
-export interface ReverseStep {
-  t: number;
-  kind: 0 | 1 | 2;
-  k: readonly [number, number, number, number, number];
-  /** ddpm: clamp x̂0 to ±clipX0. */
-  clipX0?: number;
-}
+/** One reverse step: its timestep t, its form and that form's coefficients. */
+export type ReverseStep =
+  /** x ← (x − epsScale·ε) / divisor + noiseScale·z */
+  | { t: number; kind: 'tutorial'; epsScale: number; divisor: number; noiseScale: number }
+  /** x̂0 = x0FromX·x − x0FromEps·ε (clamped to ±clipX0 if given); x ← meanFromX0·x̂0 + meanFromX·x + noiseScale·z */
+  | { t: number; kind: 'ddpm'; x0FromX: number; x0FromEps: number; meanFromX0: number; meanFromX: number; noiseScale: number; clipX0?: number }
+  /** x̂0 = (x − epsScale·ε) / divisor; x ← x0Scale·x̂0 + epsNext·ε + noiseScale·z */
+  | { t: number; kind: 'ddim'; epsScale: number; divisor: number; x0Scale: number; epsNext: number; noiseScale: number };
 
 /** The tutorial: x = (x − (β_t/√(1−ᾱ_t))·ε)/√(1−β_t) + √β_t·z. */
 export function tutorialCoefficients(schedule: Schedule, t: number): ReverseStep {
   const { betas, alphasBar } = schedule.f64;
-  return { t, kind: 0, k: [betas[t] / Math.sqrt(1 - alphasBar[t]), Math.sqrt(1 - betas[t]), Math.sqrt(betas[t]), 0, 0] };
+  return { t, kind: 'tutorial', epsScale: betas[t] / Math.sqrt(1 - alphasBar[t]), divisor: Math.sqrt(1 - betas[t]), noiseScale: Math.sqrt(betas[t]) };
 }
 
 /** DDPM: x̂0 = √(1/ᾱ_t)·x − √(1/ᾱ_t − 1)·ε (clipped if asked); mean = c1·x̂0 + c2·x; + σ·z for t > 0. */
@@ -92,7 +93,10 @@ export function ddpmCoefficients(schedule: Schedule, t: number,
   const coef1 = (beta * Math.sqrt(abPrev)) / (1 - ab);
   const coef2 = ((1 - abPrev) * Math.sqrt(1 - beta)) / (1 - ab);
   const variance = options.variance === 'fixedsmall' ? (beta * (1 - abPrev)) / (1 - ab) : beta;
-  return { t, kind: 1, k: [Math.sqrt(1 / ab), Math.sqrt(1 / ab - 1), coef1, coef2, t === 0 ? 0 : Math.sqrt(variance)], clipX0: options.clipX0 };
+  return {
+    t, kind: 'ddpm', x0FromX: Math.sqrt(1 / ab), x0FromEps: Math.sqrt(1 / ab - 1), meanFromX0: coef1, meanFromX: coef2,
+    noiseScale: t === 0 ? 0 : Math.sqrt(variance), clipX0: options.clipX0,
+  };
 }
 
 /** DDIM from t to tNext (−1: the end, ᾱ = 1): x0_t = (x − √(1−ᾱ_t)·ε)/√ᾱ_t, then √ᾱ_next·x0_t + c2·ε + c1·z. */
@@ -101,25 +105,24 @@ export function ddimCoefficients(schedule: Schedule, t: number, tNext: number, e
   const abNext = tNext >= 0 ? schedule.f64.alphasBar[tNext] : 1;
   const c1 = eta * Math.sqrt(((1 - ab / abNext) * (1 - abNext)) / (1 - ab));
   const c2 = Math.sqrt(Math.max(0, 1 - abNext - c1 * c1));
-  return { t, kind: 2, k: [Math.sqrt(1 - ab), Math.sqrt(ab), Math.sqrt(abNext), c2, c1] };
+  return { t, kind: 'ddim', epsScale: Math.sqrt(1 - ab), divisor: Math.sqrt(ab), x0Scale: Math.sqrt(abNext), epsNext: c2, noiseScale: c1 };
 }
 
 /** Applies a reverse step with tensor ops (the eager path). */
 export function applyReverseStep(step: ReverseStep, x: E.Tensor, eps: E.Tensor, z: E.Tensor): E.Tensor {
-  const [k1, k2, k3, k4, k5] = step.k;
   switch (step.kind) {
-    case 0:
-      return E.add(E.div(E.sub(x, E.mul(eps, k1)), k2), E.mul(z, k3));
-    case 1: {
-      let x0 = E.sub(E.mul(x, k1), E.mul(eps, k2));
+    case 'tutorial':
+      return E.add(E.div(E.sub(x, E.mul(eps, step.epsScale)), step.divisor), E.mul(z, step.noiseScale));
+    case 'ddpm': {
+      let x0 = E.sub(E.mul(x, step.x0FromX), E.mul(eps, step.x0FromEps));
       if (step.clipX0 !== undefined) x0 = E.clamp(x0, { min: -step.clipX0, max: step.clipX0 });
-      const mean = E.add(E.mul(x0, k3), E.mul(x, k4));
-      return k5 === 0 ? mean : E.add(mean, E.mul(z, k5));
+      const mean = E.add(E.mul(x0, step.meanFromX0), E.mul(x, step.meanFromX));
+      return step.noiseScale === 0 ? mean : E.add(mean, E.mul(z, step.noiseScale));
     }
-    case 2: {
-      const x0 = E.div(E.sub(x, E.mul(eps, k1)), k2);
-      const out = E.add(E.mul(x0, k3), E.mul(eps, k4));
-      return k5 > 0 ? E.add(out, E.mul(z, k5)) : out;
+    case 'ddim': {
+      const x0 = E.div(E.sub(x, E.mul(eps, step.epsScale)), step.divisor);
+      const out = E.add(E.mul(x0, step.x0Scale), E.mul(eps, step.epsNext));
+      return step.noiseScale > 0 ? E.add(out, E.mul(z, step.noiseScale)) : out;
     }
   }
 }
