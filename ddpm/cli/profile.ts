@@ -3,7 +3,7 @@
 // dependent dispatches, their sum (the GPU's time for a step) beside the step's measured wall
 // time, so host time that the kernels do not explain shows as the difference.
 
-import { KernelProfiler, profilingUnavailable, type ProfileReport, type WebGpuBackend } from '../../engine/webgpu/index.js';
+import { KernelProfiler, profilingUnavailable, WebGpuBackend, type ProfileReport } from '../../engine/webgpu/index.js';
 import type * as E from '../../engine/index.js';
 import { UsageError, type FlagSpec } from './args.js';
 
@@ -14,13 +14,12 @@ export const PROFILE_FLAG: FlagSpec = {
 
 /** A profiler for `command --profile` on `device` with `engine`, or a usage error saying why there is none. */
 export function profilerFor(command: string, device: E.Backend, engine: string): KernelProfiler {
-  if (engine !== 'fused' || device.name !== 'webgpu') {
+  if (engine !== 'fused' || !(device instanceof WebGpuBackend)) {
     throw new UsageError(`${command}: --profile times the fused engine's kernels on WebGPU (here: the ${engine} engine on '${device.name}')`);
   }
-  const gpu = device as WebGpuBackend;
-  const reason = profilingUnavailable(gpu);
+  const reason = profilingUnavailable(device);
   if (reason !== null) throw new UsageError(`${command}: --profile: ${reason}`);
-  return new KernelProfiler(gpu);
+  return new KernelProfiler(device);
 }
 
 export interface ProfilePerStep {

@@ -40,37 +40,51 @@ export function uniformStruct<F extends StructFields>(name: string, fields: F): 
   return { name, fields, offsets: offsets as UniformStruct<F>['offsets'], bytes: Math.ceil(end / 16) * 16 };
 }
 
+/** Each struct's fields as (name, type, offset), made once: writeUniform runs per dispatch. */
+const layouts = new WeakMap<UniformStruct, readonly { name: string; type: FieldType; at: number }[]>();
+
+function layoutOf(struct: UniformStruct): readonly { name: string; type: FieldType; at: number }[] {
+  let layout = layouts.get(struct);
+  if (layout === undefined) {
+    const offsets = struct.offsets as Record<string, number>;
+    layout = Object.entries(struct.fields).map(([name, type]) => ({ name, type, at: offsets[name] }));
+    layouts.set(struct, layout);
+  }
+  return layout;
+}
+
 /** Writes `values` into a block at the start of `view` (fields without a value: 0). */
 export function writeUniform<F extends StructFields>(struct: UniformStruct<F>, view: DataView, values: UniformValues<F>): void {
-  const names = Object.keys(struct.fields);
-  for (const key of Object.keys(values)) {
-    if (!(key in struct.fields)) throw new Error(`uniform struct ${struct.name} has no field '${key}' (fields: ${names.join(', ')})`);
+  for (const key in values) {
+    if (!(key in struct.fields)) throw new Error(`uniform struct ${struct.name} has no field '${key}' (fields: ${Object.keys(struct.fields).join(', ')})`);
   }
-  const offsets = struct.offsets as Record<string, number>;
-  for (const name of names) {
-    const value = (values as Record<string, number | readonly number[] | undefined>)[name];
-    const type = struct.fields[name];
-    const at = offsets[name];
+  const given = values as Record<string, number | readonly number[] | undefined>;
+  for (const { name, type, at } of layoutOf(struct)) {
+    const value = given[name];
     if (type === 'vec4<u32>') {
       const v = value ?? [0, 0, 0, 0];
       if (typeof v === 'number' || v.length !== 4) throw new Error(`uniform ${struct.name}.${name}: expected 4 numbers for a vec4<u32>, got ${String(v)}`);
-      v.forEach((x, i) => writeScalar(view, at + 4 * i, 'u32', x, `${struct.name}.${name}[${i}]`));
+      for (let i = 0; i < 4; i++) {
+        if (!writeScalar(view, at + 4 * i, 'u32', v[i])) throw new Error(`uniform ${struct.name}.${name}[${i}]: ${v[i]} is not a u32`);
+      }
     } else {
       if (typeof value === 'object') throw new Error(`uniform ${struct.name}.${name}: expected a number for a ${type}, got [${value.join(', ')}]`);
-      writeScalar(view, at, type, value ?? 0, `${struct.name}.${name}`);
+      if (!writeScalar(view, at, type, value ?? 0)) throw new Error(`uniform ${struct.name}.${name}: ${value} is not a ${type}`);
     }
   }
 }
 
-function writeScalar(view: DataView, at: number, type: ScalarType, v: number, what: string): void {
+/** Writes v as `type` at byte `at`; false (nothing written) when v is not a value of that type. */
+function writeScalar(view: DataView, at: number, type: ScalarType, v: number): boolean {
   if (type === 'f32') {
     view.setFloat32(at, v, true);
-    return;
+    return true;
   }
   const [lo, hi] = type === 'u32' ? [0, 2 ** 32 - 1] : [-(2 ** 31), 2 ** 31 - 1];
-  if (!Number.isInteger(v) || v < lo || v > hi) throw new Error(`uniform ${what}: ${v} is not a ${type}`);
+  if (!Number.isInteger(v) || v < lo || v > hi) return false;
   if (type === 'u32') view.setUint32(at, v, true);
   else view.setInt32(at, v, true);
+  return true;
 }
 
 /** One block holding `values`. */
