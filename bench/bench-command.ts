@@ -19,9 +19,9 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as E from '../engine/index.js';
 import { DAWN_OPTIONS, tryWebGpu } from '../engine/webgpu/index.js';
-import { helpText, parseFlags, UsageError, type FlagSpec, type FlagValues } from '../ddpm/cli/args.js';
-import { withStopSignals, type StopRequest } from '../ddpm/cli/stop.js';
-import { writeFileAtomic } from '../ddpm/cli/files.js';
+import { helpText, parseFlags, UsageError, type FlagSpec, type FlagValues } from '../cli/args.js';
+import { withStopSignals, type StopRequest } from '../cli/stop.js';
+import { writeFileAtomic } from '../cli/files.js';
 import { benchJax, findJax } from './jax.js';
 import { limitReport, profileReport } from './gpu-report.js';
 import { MATMUL_CASES, measureMatmul } from './matmul.js';
@@ -51,7 +51,10 @@ const DESCRIPTION = 'Benchmarks the S-curve workload (batch 128, MLPDiffusion, A
   'PyTorch is looked for in $PYTHON, /usr/bin/python3, python3; JAX in $JAX_PYTHON first. A peer that\n' +
   'cannot run is listed as not measured, with the reason.';
 
-/** The repository root (bench/torch_ddpm.py lives there): the nearest folder above with a package.json. */
+/**
+ * The repository root, or the installed package's (bench/torch_ddpm.py and bench/peers/ live
+ * there): the nearest folder above with a package.json.
+ */
 function repoRoot(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
   while (!existsSync(join(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);
@@ -162,12 +165,12 @@ async function bench(f: FlagValues, wanted: Set<string>, SAMPLE_N: number, stop:
   await run('tfjs-webgpu', async () => {
     const g = globalThis as { navigator?: { gpu?: GPU } };
     if (!gpu || !g.navigator?.gpu) throw new Error(`no WebGPU adapter: ${noGpu}`);
-    const { tf, version } = await loadTfjs('webgpu', g.navigator.gpu);
+    const { tf, version } = await loadTfjs('webgpu', repoRoot(), g.navigator.gpu);
     device.tfjs = version;
     return benchTfjs(tf, 'webgpu', { ...peerOptions, sampleRepeats: 1 });
   });
   await run('tfjs-cpu', async () => {
-    const { tf, version } = await loadTfjs('cpu');
+    const { tf, version } = await loadTfjs('cpu', repoRoot());
     device.tfjs = version;
     // Its sampling takes minutes (10 000 points through one-hot matmuls, 100 times): not under --quick.
     return benchTfjs(tf, 'cpu', { warmup: 5, steps: quick ? 10 : 40, repeats: 1, sampleN: SAMPLE_N, sampleRepeats: quick ? 0 : 1, signal });

@@ -10,7 +10,7 @@ import { makeDataset } from '../ddpm/data.js';
 import { MLPDiffusion } from '../ddpm/model.js';
 import { sample } from '../ddpm/sample.js';
 import { makeSchedule } from '../ddpm/schedules.js';
-import type { EngineName } from '../ddpm/fused.js';
+import type { EngineName } from '../ddpm/fused/index.js';
 import { Trainer } from '../ddpm/train.js';
 import { median } from './matmul.js';
 

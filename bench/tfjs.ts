@@ -7,25 +7,100 @@
 // adapter for, and its command buffers would be dropped silently — the device's error scope is
 // checked after the timed work, so such a run fails instead of reporting wrong numbers.
 
-import type * as tfType from '@tensorflow/tfjs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { makeDataset } from '../ddpm/data.js';
 import { makeSchedule } from '../ddpm/schedules.js';
 import { median } from './matmul.js';
 import type { EngineResult } from './ours.js';
 
-type Tf = typeof tfType;
+// ---- the part of TensorFlow.js's API this peer uses -----------------------------------------
+// Declared here, so that the repository type-checks without the peer installed (it is not in
+// the default install: `npm run bench:peers` adds it under bench/peers/).
+
+/** A tfjs tensor or variable, as far as this file uses one. */
+interface TfTensor {
+  dispose(): void;
+  data(): Promise<ArrayLike<number>>;
+  slice(begin: number, size: number): TfTensor;
+  expandDims(axis: number): TfTensor;
+  toFloat(): TfTensor;
+}
+type TfInput = TfTensor | number;
+type TfBinary = (a: TfInput, b: TfInput) => TfTensor;
+interface TfOptimizer {
+  applyGradients(grads: Record<string, TfTensor>): void;
+  dispose(): void;
+}
+interface Tf {
+  version: { tfjs: string };
+  setBackend(name: string): Promise<boolean>;
+  ready(): Promise<void>;
+  backend(): { device?: GPUDevice };
+  tidy<T extends TfTensor>(fn: () => T): T;
+  keep<T extends TfTensor>(t: T): T;
+  dispose(tensors: TfTensor[]): void;
+  variable(initial: TfTensor): TfTensor;
+  tensor1d(values: ArrayLike<number>, dtype?: 'float32' | 'int32'): TfTensor;
+  tensor2d(values: ArrayLike<number>, shape: [number, number]): TfTensor;
+  scalar(value: number, dtype?: 'float32' | 'int32'): TfTensor;
+  fill(shape: number[], value: number, dtype?: 'float32' | 'int32'): TfTensor;
+  randomUniform(shape: number[], min: number, max: number): TfTensor;
+  randomUniformInt(shape: number[], min: number, max: number): TfTensor;
+  randomNormal(shape: number[]): TfTensor;
+  oneHot(indices: TfTensor, depth: number): TfTensor;
+  gather(x: TfTensor, indices: TfTensor): TfTensor;
+  concat(tensors: TfTensor[]): TfTensor;
+  matMul: TfBinary; add: TfBinary; sub: TfBinary; mul: TfBinary; div: TfBinary; minimum: TfBinary;
+  relu(x: TfTensor): TfTensor;
+  sqrt(x: TfTensor): TfTensor;
+  square(x: TfTensor): TfTensor;
+  sum(x: TfTensor): TfTensor;
+  mean(x: TfTensor): TfTensor;
+  variableGrads(f: () => TfTensor, variables: TfTensor[]): { value: TfTensor; grads: Record<string, TfTensor> };
+  train: { adam(lr: number, beta1: number, beta2: number, eps: number): TfOptimizer };
+  util: { createShuffledIndices(n: number): Uint32Array };
+}
+
+/** How to add the TensorFlow.js peer, for the line that says it was skipped. */
+export const TFJS_INSTALL_HINT = 'TensorFlow.js is not in the default install: add it with `npm run bench:peers` in a checkout ' +
+  '(installs bench/peers/), or `npm install @tensorflow/tfjs @tensorflow/tfjs-backend-webgpu` beside this package';
+
+/**
+ * Imports a peer package: from wherever Node finds it (a user's own install), else from
+ * bench/peers/node_modules under `root` (npm run bench:peers).
+ */
+async function importPeer(name: string, root: string): Promise<unknown> {
+  try {
+    return await import(name);
+  } catch (e) {
+    if ((e as { code?: string }).code !== 'ERR_MODULE_NOT_FOUND') throw e;
+    let resolved: string;
+    try {
+      resolved = createRequire(join(root, 'bench', 'peers', 'package.json')).resolve(name);
+    } catch {
+      throw new Error(`${name} is not installed. ${TFJS_INSTALL_HINT}`);
+    }
+    return import(pathToFileURL(resolved).href);
+  }
+}
 
 const T = 100, HIDDEN = 128, BATCH = 128;
 
-/** Loads tfjs with the backend chosen; for 'webgpu', over `gpu` (Dawn's, shared with our engine). */
-export async function loadTfjs(backend: 'cpu' | 'webgpu', gpu?: GPU): Promise<{ tf: Tf; version: string }> {
-  const tf = await import('@tensorflow/tfjs');
+/**
+ * Loads tfjs with the backend chosen; for 'webgpu', over `gpu` (Dawn's, shared with our engine).
+ * `root`: the folder holding bench/peers/ (the repository, or the installed package).
+ */
+export async function loadTfjs(backend: 'cpu' | 'webgpu', root: string, gpu?: GPU): Promise<{ tf: Tf; version: string }> {
+  // The one unchecked step: the module is loaded by name at run time, so its type is declared above.
+  const tf = await importPeer('@tensorflow/tfjs', root) as Tf;
   if (backend === 'webgpu') {
     if (!gpu) throw new Error('tfjs-webgpu needs a WebGPU adapter');
     const g = globalThis as { navigator?: { gpu?: GPU } };
     g.navigator ??= {};
     g.navigator.gpu ??= gpu;
-    await import('@tensorflow/tfjs-backend-webgpu');
+    await importPeer('@tensorflow/tfjs-backend-webgpu', root);
   }
   if (!(await tf.setBackend(backend))) throw new Error(`tfjs could not start its ${backend} backend`);
   await tf.ready();
@@ -33,13 +108,13 @@ export async function loadTfjs(backend: 'cpu' | 'webgpu', gpu?: GPU): Promise<{ 
 }
 
 interface Model {
-  weights: tfType.Variable[];
-  biases: tfType.Variable[];
-  embeddings: tfType.Variable[];
+  weights: TfTensor[];
+  biases: TfTensor[];
+  embeddings: TfTensor[];
 }
 
 function makeModel(tf: Tf): Model {
-  const linear = (fanIn: number, fanOut: number): [tfType.Variable, tfType.Variable] => {
+  const linear = (fanIn: number, fanOut: number): [TfTensor, TfTensor] => {
     const bound = 1 / Math.sqrt(fanIn);
     return [tf.variable(tf.randomUniform([fanIn, fanOut], -bound, bound)), tf.variable(tf.randomUniform([fanOut], -bound, bound))];
   };
@@ -52,7 +127,7 @@ function makeModel(tf: Tf): Model {
 }
 
 // x: [B, 2], t: [B] int32 → ε: [B, 2]
-function forward(tf: Tf, m: Model, x: tfType.Tensor2D, t: tfType.Tensor1D, oneHot: boolean): tfType.Tensor2D {
+function forward(tf: Tf, m: Model, x: TfTensor, t: TfTensor, oneHot: boolean): TfTensor {
   const tOneHot = oneHot ? tf.oneHot(t, T).toFloat() : null;
   let h = x;
   for (let i = 0; i < 3; i++) {
@@ -77,12 +152,12 @@ export async function benchTfjs(tf: Tf, backend: 'cpu' | 'webgpu',
   const model = makeModel(tf);
   const variables = [...model.weights, ...model.biases, ...model.embeddings];
   const optimizer = tf.train.adam(1e-3, 0.9, 0.999, 1e-8);
-  const device = backend === 'webgpu' ? (tf.backend() as unknown as { device: GPUDevice }).device : null;
+  const device = backend === 'webgpu' ? tf.backend().device ?? null : null;
   device?.pushErrorScope('validation');
 
   let cursor = 10_000;
   let order = tf.tensor1d(new Int32Array(0), 'int32');
-  const step = (): tfType.Scalar => {
+  const step = (): TfTensor => {
     if (cursor + BATCH > 10_000) {
       order.dispose();
       order = tf.keep(tf.tensor1d(Int32Array.from(tf.util.createShuffledIndices(10_000)), 'int32'));
@@ -91,12 +166,12 @@ export async function benchTfjs(tf: Tf, backend: 'cpu' | 'webgpu',
     const first = cursor;
     cursor += BATCH;
     return tf.tidy(() => {
-      const x0 = tf.gather(data, order.slice(first, BATCH)) as tfType.Tensor2D;
+      const x0 = tf.gather(data, order.slice(first, BATCH));
       const half = tf.randomUniformInt([BATCH / 2], 0, T);
-      const t = tf.concat([half, tf.sub(tf.scalar(T - 1, 'int32'), half)]) as tfType.Tensor1D;
+      const t = tf.concat([half, tf.sub(tf.scalar(T - 1, 'int32'), half)]);
       const noise = tf.randomNormal([BATCH, 2]);
-      const x = tf.add(tf.mul(x0, tf.gather(sqrtAb, t).expandDims(1)), tf.mul(noise, tf.gather(sqrtOneMinusAb, t).expandDims(1))) as tfType.Tensor2D;
-      const { value, grads } = tf.variableGrads(() => tf.mean(tf.square(tf.sub(noise, forward(tf, model, x, t, oneHot)))) as tfType.Scalar, variables);
+      const x = tf.add(tf.mul(x0, tf.gather(sqrtAb, t).expandDims(1)), tf.mul(noise, tf.gather(sqrtOneMinusAb, t).expandDims(1)));
+      const { value, grads } = tf.variableGrads(() => tf.mean(tf.square(tf.sub(noise, forward(tf, model, x, t, oneHot)))), variables);
       // clip_grad_norm_(1.0): the global norm summed pairwise, coef = min(1, 1 / (norm + 1e-6))
       let total = tf.scalar(0);
       for (const g of Object.values(grads)) total = tf.add(total, tf.sum(tf.square(g)));
@@ -118,7 +193,7 @@ export async function benchTfjs(tf: Tf, backend: 'cpu' | 'webgpu',
     const t0 = performance.now();
     for (let i = 0; i < options.steps; i++) {
       const l = step();
-      const next = tf.add(total, l) as tfType.Scalar;
+      const next = tf.add(total, l);
       total.dispose();
       l.dispose();
       total = next;
@@ -132,13 +207,13 @@ export async function benchTfjs(tf: Tf, backend: 'cpu' | 'webgpu',
 
   const sampleOnce = async (n: number): Promise<number> => {
     const t0 = performance.now();
-    let x = tf.randomNormal([n, 2]) as tfType.Tensor2D;
+    let x = tf.randomNormal([n, 2]);
     for (let t = T - 1; t >= 0; t--) {
       const next = tf.tidy(() => {
-        const eps = forward(tf, model, x, tf.fill([n], t, 'int32') as tfType.Tensor1D, oneHot);
+        const eps = forward(tf, model, x, tf.fill([n], t, 'int32'), oneHot);
         const b = schedule.f64.betas[t], ab = schedule.f64.alphasBar[t];
         const mean = tf.div(tf.sub(x, tf.mul(eps, b / Math.sqrt(1 - ab))), Math.sqrt(1 - b));
-        return tf.add(mean, tf.mul(tf.randomNormal([n, 2]), Math.sqrt(b))) as tfType.Tensor2D;
+        return tf.add(mean, tf.mul(tf.randomNormal([n, 2]), Math.sqrt(b)));
       });
       x.dispose();
       x = next;

@@ -1,10 +1,10 @@
 #!/usr/bin/env node
 // The `ddpm` command (package.json "bin"). Runs the bundled CLI from build/, which
-// `npm run setup` and `npm run build` produce from ddpm/cli/main.ts.
+// `npm run setup` and `npm run build` produce from cli/main.ts.
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-const cli = fileURLToPath(new URL('../build/ddpm/cli/main.js', import.meta.url));
+const cli = fileURLToPath(new URL('../build/cli/main.js', import.meta.url));
 if (!existsSync(cli)) {
   console.error(`ddpm: ${cli} is missing; build it first with: npm run build`);
   process.exit(1);

@@ -7,16 +7,19 @@
 //             steps, stochasticity η (0: deterministic; 1: DDPM's fixedsmall variance)
 // Per-step coefficients are host numbers (float64 from the schedule). Eager: each step is a few
 // tensor ops in a tidy scope, so nothing accumulates and nothing is read back until the end.
-// Fused (WebGPU, the default there): a run of steps is one kernel (ddpm/fused.ts), the whole
+// Fused (WebGPU, the default there): a run of steps is one kernel (ddpm/fused/), the whole
 // loop one dispatch unless onStep looks at x on the way or a signal asks for a stop point.
 // Every sampler draws z at every step (even where it is unused), so a seed fixes the noise
 // sequence independently of the sampler's settings.
 
 import * as E from '../engine/index.js';
 import type { KernelProfiler } from '../engine/webgpu/index.js';
-import { defaultEngine, FusedSampler, fusedBackend, type EngineName, type FusedSplit } from './fused.js';
+import { defaultEngine, FusedSampler, fusedBackend, type EngineName, type FusedSplit } from './fused/index.js';
 import { MLPDiffusion, type NoisePredictor } from './model.js';
+import type { ReverseStep } from './reverse-step.js';
 import type { Schedule } from './schedules.js';
+
+export type { ReverseStep } from './reverse-step.js';
 
 export type SamplerName = 'tutorial' | 'ddpm' | 'ddim';
 export const SAMPLERS: readonly SamplerName[] = ['tutorial', 'ddpm', 'ddim'];
@@ -66,19 +69,8 @@ export function ddimTimesteps(T: number, S: number, skip: 'uniform' | 'quad'): n
 }
 
 // ---- one reverse step each: x_t, the model's ε and fresh noise z → x_{t−1} ----------------------
-// Each sampler's step is one of three forms with named per-step coefficients (host numbers,
-// float64 from the schedule); the eager path applies them with tensor ops, the fused kernel
-// (ddpm/fused.ts packs them; shaders/mlp-diffusion.wgsl, reverseStep) with the same operations
-// in the same order.
-
-/** One reverse step: its timestep t, its form and that form's coefficients. */
-export type ReverseStep =
-  /** x ← (x − epsScale·ε) / divisor + noiseScale·z */
-  | { t: number; kind: 'tutorial'; epsScale: number; divisor: number; noiseScale: number }
-  /** x̂0 = x0FromX·x − x0FromEps·ε (clamped to ±clipX0 if given); x ← meanFromX0·x̂0 + meanFromX·x + noiseScale·z */
-  | { t: number; kind: 'ddpm'; x0FromX: number; x0FromEps: number; meanFromX0: number; meanFromX: number; noiseScale: number; clipX0?: number }
-  /** x̂0 = (x − epsScale·ε) / divisor; x ← x0Scale·x̂0 + epsNext·ε + noiseScale·z */
-  | { t: number; kind: 'ddim'; epsScale: number; divisor: number; x0Scale: number; epsNext: number; noiseScale: number };
+// Each sampler's step is one of three forms with named coefficients (ReverseStep,
+// ddpm/reverse-step.ts); the eager path applies them here, the fused kernel in the same order.
 
 /** The tutorial: x = (x − (β_t/√(1−ᾱ_t))·ε)/√(1−β_t) + √β_t·z. */
 export function tutorialCoefficients(schedule: Schedule, t: number): ReverseStep {

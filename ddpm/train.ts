@@ -3,7 +3,7 @@
 // Adam step. Two engines run it on the same state and random draws:
 //   eager  one kernel per op; batches uploaded from the host, the batch losses summed on the
 //          device and read once per epoch (the reference; the only engine on the CPU)
-//   fused  (WebGPU, the default there) ddpm/fused.ts: 3 compiled kernels a step (4 on CPU
+//   fused  (WebGPU, the default there) ddpm/fused/: 3 compiled kernels a step (4 on CPU
 //          drivers), the shuffle,
 //          timesteps and noise drawn on the GPU, losses read after each chunk of about a
 //          quarter second of GPU work (at most `lossEvery` steps)
@@ -20,7 +20,7 @@
 
 import * as E from '../engine/index.js';
 import type { KernelProfiler } from '../engine/webgpu/index.js';
-import { defaultEngine, epochDraws, FusedTraining, fusedBackend, type EngineName, type FusedSplit, type StepDraws } from './fused.js';
+import { defaultEngine, epochDraws, FusedTraining, fusedBackend, type EngineName, type FusedSplit, type StepDraws } from './fused/index.js';
 import { DiffusionTables, diffusionLoss } from './loss.js';
 import { MLPDiffusion, type NoisePredictor } from './model.js';
 import type { Schedule } from './schedules.js';

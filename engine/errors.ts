@@ -2,7 +2,17 @@
 // says which op failed, which tensors it was given (name, shape, dtype, device) and what it
 // expected: a kernel must never be handed input it would silently clamp or misread.
 
-import type { Tensor } from './tensor.js';
+/**
+ * What the checks here read of a tensor (Tensor is one). Declared here, not imported, so this
+ * file sits below tensor.ts with no loop back.
+ */
+export interface CheckedTensor {
+  readonly name?: string;
+  readonly shape: readonly number[];
+  readonly dtype: string;
+  readonly device: { readonly name: string };
+  assertAlive(op: string, role: string): void;
+}
 
 export class EngineError extends Error {
   constructor(message: string) {
@@ -16,7 +26,7 @@ export function formatShape(shape: readonly number[]): string {
 }
 
 /** `x [128,2] float32`, or `'linears.0.weight' [128,2] float32` for a named tensor. */
-export function describe(t: Tensor, role?: string): string {
+export function describe(t: CheckedTensor, role?: string): string {
   const who = t.name !== undefined ? `'${t.name}'` : role ?? 'tensor';
   const label = role !== undefined && t.name !== undefined ? `${role} ${who}` : who;
   return `${label} ${formatShape(t.shape)} ${t.dtype}`;
@@ -27,12 +37,12 @@ export function fail(op: string, message: string): never {
   throw new EngineError(`${op}: ${message}`);
 }
 
-export function expectFloat(op: string, t: Tensor, role: string): void {
+export function expectFloat(op: string, t: CheckedTensor, role: string): void {
   t.assertAlive(op, role);
   if (t.dtype !== 'float32') fail(op, `expected ${role} to be float32, got ${describe(t, role)}`);
 }
 
-export function expectSameDevice(op: string, tensors: Record<string, Tensor>): void {
+export function expectSameDevice(op: string, tensors: Record<string, CheckedTensor>): void {
   const entries = Object.entries(tensors);
   const [firstRole, first] = entries[0];
   for (const [role, t] of entries.slice(1)) {

@@ -82,3 +82,26 @@ export function packParameters(params: readonly Tensor[]): PackedParameters {
   });
   return new PackedParameters([...params], weights, grads, offsets, gradViews);
 }
+
+/**
+ * Copies `tensors` (float32, one device) into one new flat buffer, each at its packedOffsets
+ * offset: for a kernel that wants a model's weights in one binding when they are not packed
+ * (a model loaded from a file). The copy is kept (outside any tidy scope); dispose it.
+ */
+export function packedCopy(tensors: readonly Tensor[]): { weights: Tensor; offsets: number[]; total: number } {
+  if (tensors.length === 0) throw new EngineError('packedCopy: no tensors given');
+  const device = tensors[0].device;
+  for (const t of tensors) {
+    t.assertAlive('packedCopy', 'tensor');
+    if (t.dtype !== 'float32') throw new EngineError(`packedCopy: ${describe(t, 'tensor')} is not float32`);
+    if (t.device !== device) throw new EngineError(`packedCopy: tensors live on '${device.name}' and '${t.device.name}'`);
+  }
+  const { offsets, total } = packedOffsets(tensors.map((t) => t.size), device.viewAlignment);
+  const weights = keep(zeros([total], { device }));
+  tensors.forEach((t, i) => {
+    const view = device.view(weights.storage, offsets[i], t.size);
+    device.copy(view, t.storage);
+    device.release(view);
+  });
+  return { weights, offsets, total };
+}

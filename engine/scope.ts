@@ -3,28 +3,30 @@
 // except the ones it returns and the ones marked with `keep` (parameters, gradients, optimizer
 // state). A training step wrapped in tidy leaves the number of live buffers unchanged.
 
-import type { Tensor } from './tensor.js';
+/** What a scope holds (a Tensor): something it can free. Declared here so tensor.ts imports this file, not the reverse. */
+export interface Disposable {
+  dispose(): void;
+}
 
-const scopes: Set<Tensor>[] = [];
+const scopes: Set<Disposable>[] = [];
 
 /** Called by the Tensor constructor: the innermost open scope owns the new tensor. */
-export function track(t: Tensor): void {
+export function track(t: Disposable): void {
   scopes[scopes.length - 1]?.add(t);
 }
 
 /** Exempts t from every open scope: it lives until disposed explicitly. */
-export function keep<T extends Tensor>(t: T): T {
+export function keep<T extends Disposable>(t: T): T {
   for (const s of scopes) s.delete(t);
   return t;
 }
 
 /**
  * The tensors of `scope` in a tidy result: the result itself, or the values of an array or plain
- * object (one level). Only the scope's own tensors matter here, so membership is the test (and
- * this file needs Tensor only as a type: tensor.ts imports it, not the other way round).
+ * object (one level). Only the scope's own tensors matter here, so membership is the test.
  */
-function tensorsIn(value: unknown, scope: Set<Tensor>): Set<Tensor> {
-  const own = (v: unknown): v is Tensor => scope.has(v as Tensor);
+function tensorsIn(value: unknown, scope: Set<Disposable>): Set<Disposable> {
+  const own = (v: unknown): v is Disposable => scope.has(v as Disposable);
   if (own(value)) return new Set([value]);
   if (Array.isArray(value)) return new Set(value.filter(own));
   if (value !== null && typeof value === 'object') return new Set(Object.values(value).filter(own));

@@ -5,11 +5,13 @@
 // (web/worker.ts) are each one self-contained file; nothing Node-only may be reachable from
 // them (esbuild fails on a `node:` import; the one reference to Dawn's Node bindings, behind the
 // check for navigator.gpu in engine/webgpu/device.ts, resolves to a module that throws).
-// WGSL sources are imported as text; DDPM_VERSION is package.json's version (`ddpm --version`).
+// WGSL sources come in as their generated modules (scripts/wgsl-modules.mjs; a stale one stops
+// the build). DDPM_VERSION is package.json's version (`ddpm --version`).
 // Type checking is tsc's job (`npm run typecheck`); this step only strips types and bundles.
 import { build } from 'esbuild';
 import { copyFileSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { wgslModules } from './wgsl-modules.mjs';
 
 function files(dir, suffix) {
   let out = [];
@@ -27,9 +29,15 @@ const entryPoints = [
   ...files('test', '.test.ts'),
   'bench/main.ts',
   'examples/tiny-mlp.ts',
-  'ddpm/cli/main.ts',
+  'cli/main.ts',
   'web/serve.ts',
 ];
+
+const stale = wgslModules().filter((m) => m.stale);
+if (stale.length > 0) {
+  for (const m of stale) console.error(`build: ${m.ts} is not current with ${m.wgsl}: run npm run wgsl`);
+  process.exit(1);
+}
 
 const { version } = JSON.parse(readFileSync('package.json', 'utf8'));
 
@@ -45,7 +53,6 @@ await build({
   platform: 'node',
   target: 'node20',
   packages: 'external',
-  loader: { '.wgsl': 'text' },
   define: { DDPM_VERSION: JSON.stringify(version) },
   sourcemap: 'inline',
   logLevel: 'warning',
@@ -70,7 +77,6 @@ const browserBuild = {
   format: 'esm',
   platform: 'browser',
   target: 'es2022',
-  loader: { '.wgsl': 'text' },
   plugins: [noDawnInBrowser],
   sourcemap: 'linked',
   metafile: true,

@@ -1,4 +1,4 @@
-// Files (ddpm/cli/files.ts): a write replaces the file whole; a write that fails says which file
+// Files (cli/files.ts): a write replaces the file whole; a write that fails says which file
 // and why, leaves what was there untouched and no temporary file behind. prepareOutputFolder
 // checks an output folder before any long work: it creates it, or refuses a file, a folder inside
 // a file and a place that takes no folders (/proc/x, where Node 20's recursive mkdirSync never
@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { prepareOutputFolder, readFileOrFail, writeFileAtomic } from '../ddpm/cli/files.js';
+import { prepareOutputFolder, readFileOrFail, writeFileAtomic } from '../cli/files.js';
 
 // The child process: this file run again with DDPM_FILES_PROBE = JSON [function, path]; it prints
 // what the call did and exits before any test is defined.

@@ -1,4 +1,4 @@
-// The fused engine (ddpm/fused.ts: a training step in 3 kernels, a run of reverse steps in 1)
+// The fused engine (ddpm/fused/: a training step in 3 kernels, a run of reverse steps in 1)
 // against the eager CPU reference: same seed, same data, same initial weights.
 //   training: 20 steps (4 epochs of 5 batches: 4 of 100 rows and an odd one of 51), hidden 128
 //   and an awkward hidden 200 (not a multiple of the 128-lane workgroup): every epoch's loss
@@ -21,7 +21,7 @@ import { MLPDiffusion } from '../ddpm/model.js';
 import { sample, type SampleOptions } from '../ddpm/sample.js';
 import { makeSchedule } from '../ddpm/schedules.js';
 import { Trainer, TrainingDiverged } from '../ddpm/train.js';
-import type { FusedSplit } from '../ddpm/fused.js';
+import type { FusedSplit } from '../ddpm/fused/index.js';
 import { gpuForTests, gpuTest } from './gpu.js';
 import { assertClose } from './helpers.js';
 

@@ -1,4 +1,4 @@
-// Image checkpoints (ddpm/image-checkpoint.ts, ddpm/image-config.ts): a saved and reloaded model
+// Image checkpoints (ddpm/image/checkpoint.ts, ddpm/image/config.ts): a saved and reloaded model
 // predicts the same ε bit for bit (with and without the preconditioning's mean image), a
 // classifier comes back with its facts, and every malformed file is refused with the file and
 // the field named. Also the statistics and the spread measure behind the quality report.
@@ -6,12 +6,12 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as E from '../engine/index.js';
-import { IMAGE_DEFAULTS, imageConfigJson, parseImageConfig, type ImageModelConfig } from '../ddpm/image-config.js';
-import { buildImageModel, decodeClassifier, decodeImageModel, encodeClassifier, encodeImageModel } from '../ddpm/image-checkpoint.js';
-import { ImageClassifier } from '../ddpm/classifier.js';
+import { IMAGE_DEFAULTS, imageConfigJson, parseImageConfig, type ImageModelConfig } from '../ddpm/image/config.js';
+import { buildImageModel, decodeClassifier, decodeImageModel, encodeClassifier, encodeImageModel } from '../ddpm/image/checkpoint.js';
+import { ImageClassifier } from '../ddpm/image/classifier.js';
 import { checkpointModel } from '../ddpm/checkpoint.js';
-import { classSpread } from '../ddpm/image-quality.js';
-import { DIGIT_CLASSES, imageStatistics, type ImageSet } from '../ddpm/images.js';
+import { classSpread } from '../ddpm/image/quality.js';
+import { DIGIT_CLASSES, imageStatistics, type ImageSet } from '../ddpm/image/data.js';
 import { decodeSafetensors, encodeSafetensors } from '../ddpm/safetensors.js';
 
 const config = (over: Partial<ImageModelConfig> = {}): ImageModelConfig => ({

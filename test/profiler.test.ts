@@ -13,12 +13,12 @@ import * as assert from 'uvu/assert';
 import * as E from '../engine/index.js';
 import { KernelProfiler, profilingUnavailable } from '../engine/webgpu/index.js';
 import { makeDataset } from '../ddpm/data.js';
-import { fusedSplit } from '../ddpm/fused.js';
+import { fusedSplit } from '../ddpm/fused/index.js';
 import { MLPDiffusion } from '../ddpm/model.js';
 import { sample } from '../ddpm/sample.js';
 import { makeSchedule } from '../ddpm/schedules.js';
 import { Trainer } from '../ddpm/train.js';
-import { perStep } from '../ddpm/cli/profile.js';
+import { perStep } from '../cli/profile.js';
 import { gpuForTests, gpuTest } from './gpu.js';
 import { runDdpm } from './helpers.js';
 

@@ -1,4 +1,4 @@
-// A run's folder (ddpm/cli/run-folder.ts) and the training loop's endings (training-loop.ts):
+// A run's folder (cli/run-folder.ts) and the training loop's endings (training-loop.ts):
 //   - every state a save cut short can leave (after each of its four steps) resumes, from the
 //     newest complete pair; random SIGKILLs of a real `ddpm train` never leave a folder that
 //     cannot be resumed;
@@ -24,9 +24,9 @@ import { Trainer } from '../ddpm/train.js';
 import { lossFigure } from '../ddpm/plot/figures.js';
 import {
   MetricsLog, MODEL_FILE, PREVIOUS_STATE_FILE, prepareRunFolder, readCheckpoint, STATE_FILE, writeCheckpoint,
-} from '../ddpm/cli/run-folder.js';
-import { trainWithCheckpoints } from '../ddpm/cli/training-loop.js';
-import type { StopRequest } from '../ddpm/cli/stop.js';
+} from '../cli/run-folder.js';
+import { trainWithCheckpoints } from '../cli/training-loop.js';
+import type { StopRequest } from '../cli/stop.js';
 import { repoRoot } from './helpers.js';
 
 const root = mkdtempSync(join(tmpdir(), 'ddpm-run-folder-'));

@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { decodeSafetensors } from '../ddpm/safetensors.js';
-import { METRICS_LOG } from '../ddpm/cli/run-folder.js';
+import { METRICS_LOG } from '../cli/run-folder.js';
 import { gpuForTests, gpuTest } from './gpu.js';
 import { repoRoot, runDdpm } from './helpers.js';
 

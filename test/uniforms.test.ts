@@ -7,7 +7,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { checkUniformStruct, uniformBlock, uniformStruct, wgslStructFields } from '../engine/webgpu/uniforms.js';
-import { FUSED_UNIFORMS } from '../ddpm/fused.js';
+import { FUSED_UNIFORMS } from '../ddpm/fused/index.js';
 import { SHADERS } from '../engine/webgpu/backend.js';
 import { KERNEL_PARAMS } from '../engine/webgpu/kernel-params.js';
 
@@ -78,7 +78,7 @@ test('every struct in the backend\'s WGSL sources is declared, and matches its d
   assert.equal(fused, ['Consts', 'Step'], 'mlp-diffusion.wgsl declares Consts and Step');
 });
 
-test('the fused engine\'s Consts and Step match shaders/mlp-diffusion.wgsl', () => {
+test('the fused engine\'s Consts and Step match ddpm/fused/mlp-diffusion.wgsl', () => {
   checkUniformStruct(FUSED_UNIFORMS.code, FUSED_UNIFORMS.constants, 'mlp-diffusion');
   checkUniformStruct(FUSED_UNIFORMS.code, FUSED_UNIFORMS.step, 'mlp-diffusion');
   assert.ok(Object.keys(FUSED_UNIFORMS.constants.fields).length > 30, 'the check saw the whole Consts struct');

@@ -32,7 +32,7 @@ test('browser bundles: no Node built-in, no npm package, no import left for run 
     if (file.endsWith('.js')) assert.equal(output.imports, [], `${file} imports nothing at run time`);
   }
   const worker = meta.outputs['build/www/worker.js'];
-  assert.ok(worker && Object.keys(worker.inputs).includes('shaders/mlp-diffusion.wgsl'), 'the worker carries the WGSL sources');
+  assert.ok(worker && Object.keys(worker.inputs).includes('ddpm/fused/mlp-diffusion.wgsl.ts'), 'the worker carries the WGSL sources');
 });
 
 test('build/www has the page, its two scripts and its style', () => {

@@ -104,7 +104,7 @@ export async function kernelCheck(gpu: E.Backend): Promise<CheckResult[]> {
 }
 
 /**
- * The fused engine (ddpm/fused.ts) against the eager engine, both on this adapter, from the same
+ * The fused engine (ddpm/fused/) against the eager engine, both on this adapter, from the same
  * weights and seed: one epoch of 451 points in batches of 128 (the last one 67), then DDIM.
  */
 async function fusedEngineCheck(gpu: E.Backend): Promise<CheckResult[]> {

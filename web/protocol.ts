@@ -6,7 +6,7 @@
 
 import type { DeviceChoice } from '../engine/webgpu/index.js';
 import type { ModelConfig } from '../ddpm/config.js';
-import type { EngineName } from '../ddpm/fused.js';
+import type { EngineName } from '../ddpm/fused/index.js';
 import type { Frame } from '../ddpm/generate.js';
 import type { QualityReport } from '../ddpm/quality.js';
 import type { SamplerName } from '../ddpm/sample.js';
@@ -38,7 +38,7 @@ export interface DeviceInfo {
   backend: 'webgpu' | 'cpu';
   /** The adapter (or the CPU path), as the engine describes it. */
   description: string;
-  /** The engine training and sampling use there (ddpm/fused.ts, defaultEngine). */
+  /** The engine training and sampling use there (ddpm/fused/, defaultEngine). */
   engine: EngineName;
   /** Why the CPU path was taken, when WebGPU was wanted but is not there. */
   fallbackReason?: string;

@@ -6,7 +6,7 @@ import * as E from '../engine/index.js';
 import { selectDevice } from '../engine/webgpu/index.js';
 import { decodeModel, encodeModel } from '../ddpm/checkpoint.js';
 import type { ModelConfig } from '../ddpm/config.js';
-import { defaultEngine } from '../ddpm/fused.js';
+import { defaultEngine } from '../ddpm/fused/index.js';
 import { generate } from '../ddpm/generate.js';
 import type { MLPDiffusion } from '../ddpm/model.js';
 import { judgeSamples } from '../ddpm/quality.js';

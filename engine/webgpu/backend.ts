@@ -3,21 +3,20 @@
 // once per (kernel, override constants) and cached; shapes travel as uniforms. Storage buffers
 // are pooled by size, so a training loop reuses the same buffers step after step.
 
-import adamWgsl from '../../shaders/adam.wgsl';
-import elementwiseWgsl from '../../shaders/elementwise.wgsl';
-import embeddingWgsl from '../../shaders/embedding.wgsl';
-import intFillWgsl from '../../shaders/int-fill.wgsl';
-import matmulWgsl from '../../shaders/matmul.wgsl';
-import philoxWgsl from '../../shaders/philox.wgsl';
-import randomWgsl from '../../shaders/random.wgsl';
-import reduceWgsl from '../../shaders/reduce.wgsl';
-import softmaxWgsl from '../../shaders/softmax.wgsl';
+import adamWgsl from '../../shaders/adam.wgsl.js';
+import elementwiseWgsl from '../../shaders/elementwise.wgsl.js';
+import embeddingWgsl from '../../shaders/embedding.wgsl.js';
+import intFillWgsl from '../../shaders/int-fill.wgsl.js';
+import matmulWgsl from '../../shaders/matmul.wgsl.js';
+import philoxWgsl from '../../shaders/philox.wgsl.js';
+import randomWgsl from '../../shaders/random.wgsl.js';
+import reduceWgsl from '../../shaders/reduce.wgsl.js';
+import softmaxWgsl from '../../shaders/softmax.wgsl.js';
 import { adamBiasCorrection } from '../backend.js';
 import type {
   AdamHyper, Backend, BinaryOp, BroadcastPlan, DType, HostArray, MatmulPlan, MemoryInfo,
   RandomDraw, RandomKey, ScalarOp, Storage, UnaryOp,
 } from '../backend.js';
-import type { AdapterDescription } from './device.js';
 import { KERNEL_PARAMS } from './kernel-params.js';
 import { Recorder, type Binding } from './recorder.js';
 import { checkUniformStruct, uniformBlock, type UniformValues } from './uniforms.js';
@@ -48,6 +47,14 @@ function params<S extends ShaderName>(shader: S, values: UniformValues<(typeof K
 }
 
 type ElementwiseParams = UniformValues<(typeof KERNEL_PARAMS)['elementwise']['fields']>;
+
+/** What the adapter says of itself (GPUAdapterInfo's fields), kept for choices and reports. */
+export interface AdapterDescription {
+  vendor: string;
+  architecture: string;
+  description: string;
+  isFallback: boolean;
+}
 
 export class WebGpuBackend implements Backend {
   readonly name = 'webgpu';

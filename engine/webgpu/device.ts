@@ -3,14 +3,7 @@
 // are far below what adapters offer (e.g. 8 vs 16 storage buffers per stage).
 
 import { EngineError } from '../errors.js';
-import { WebGpuBackend } from './backend.js';
-
-export interface AdapterDescription {
-  vendor: string;
-  architecture: string;
-  description: string;
-  isFallback: boolean;
-}
+import { WebGpuBackend, type AdapterDescription } from './backend.js';
 
 const NO_ADAPTER_HELP =
   'WebGPU: no adapter found. Dawn needs a Vulkan driver: install your GPU vendor\'s driver, or on ' +

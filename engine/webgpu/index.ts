@@ -9,6 +9,8 @@ export type DeviceChoice = 'auto' | 'cpu' | 'webgpu';
 export { DAWN_OPTIONS, requestWebGpu, tryWebGpu } from './device.js';
 export { WebGpuBackend } from './backend.js';
 export { Program, type ProgramSpec } from './program.js';
+/** The Philox-4x32-10 WGSL functions the engine's random kernels use, for a Program's code. */
+export { default as philoxWgsl } from '../../shaders/philox.wgsl.js';
 export { KernelProfiler, profilingUnavailable, type KernelTime, type ProfileReport } from './profiler.js';
 export { checkUniformStruct, uniformBlock, uniformStruct, wgslStructFields, writeUniform, type ScalarType, type StructFields, type UniformStruct,
   type UniformValues } from './uniforms.js';

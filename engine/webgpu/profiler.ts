@@ -7,7 +7,11 @@
 // dispatch is what the timestamps need; the driver places a barrier between dependent
 // dispatches either way, so the kernels' times are those of an unprofiled run, within noise.
 
-import type { WebGpuBackend } from './backend.js';
+/** What the profiler needs of a WebGPU backend (WebGPUBackend is one): its device and a name. */
+export interface ProfiledDevice {
+  readonly device: GPUDevice;
+  describe(): string;
+}
 
 /** Stamps per query set: 2 per dispatch (WebGPU allows 4 096 queries per set). */
 export const PROFILE_QUERIES = 4096;
@@ -28,7 +32,7 @@ export interface ProfileReport {
 }
 
 /** Why timestamps cannot be read on this device, or null when they can. */
-export function profilingUnavailable(backend: WebGpuBackend): string | null {
+export function profilingUnavailable(backend: ProfiledDevice): string | null {
   return backend.device.features.has('timestamp-query')
     ? null
     : `the adapter (${backend.describe()}) does not offer WebGPU's 'timestamp-query' feature`;
@@ -42,7 +46,7 @@ export class KernelProfiler {
   private failure: Error | null = null;
   private readonly report: ProfileReport = { kernels: new Map(), gaps: new Map(), spanNanoseconds: 0, submits: 0 };
 
-  constructor(private readonly backend: WebGpuBackend) {
+  constructor(private readonly backend: ProfiledDevice) {
     const reason = profilingUnavailable(backend);
     if (reason !== null) throw new Error(`GPU profiling: ${reason}`);
     const { device } = backend;

@@ -2,16 +2,16 @@
 // made from the results (ddpm/plot draws them; this file writes PNGs, atomically).
 
 import { join } from 'node:path';
-import type * as E from '../../engine/index.js';
-import type { ModelConfig } from '../config.js';
-import { makeDataset } from '../data.js';
-import type { MLPDiffusion, NoisePredictor } from '../model.js';
-import { encodePng } from '../plot/png.js';
-import { lossFigure, reverseFigure, samplesFigure } from '../plot/figures.js';
-import type { Raster } from '../plot/raster.js';
-import { formatQuality, judgeSamples, type QualityReport } from '../quality.js';
-import type { SampleOptions } from '../sample.js';
-import { generate, type Generated, type GenerateOptions, type SamplingConfig } from '../generate.js';
+import type * as E from '../engine/index.js';
+import type { ModelConfig } from '../ddpm/config.js';
+import { makeDataset } from '../ddpm/data.js';
+import type { MLPDiffusion, NoisePredictor } from '../ddpm/model.js';
+import { encodePng } from '../ddpm/plot/png.js';
+import { lossFigure, reverseFigure, samplesFigure } from '../ddpm/plot/figures.js';
+import type { Raster } from '../ddpm/plot/raster.js';
+import { formatQuality, judgeSamples, type QualityReport } from '../ddpm/quality.js';
+import type { SampleOptions } from '../ddpm/sample.js';
+import { generate, type Generated, type GenerateOptions, type SamplingConfig } from '../ddpm/generate.js';
 import { writeFileAtomic } from './files.js';
 import { Progress } from './progress.js';
 

@@ -4,11 +4,11 @@
 //   reverse.png   the reverse process x_T … x_0 for a few samples, one per row, one frame per column
 //   loss.png      the loss per epoch
 
-import type { Frame } from '../generate.js';
-import type { ImageModelConfig } from '../image-config.js';
-import { imageGrid } from '../plot/image-grid.js';
-import { lossFigure } from '../plot/figures.js';
-import type { Raster } from '../plot/raster.js';
+import type { Frame } from '../../ddpm/generate.js';
+import type { ImageModelConfig } from '../../ddpm/image/config.js';
+import { imageGrid } from '../../ddpm/plot/image-grid.js';
+import { lossFigure } from '../../ddpm/plot/figures.js';
+import type { Raster } from '../../ddpm/plot/raster.js';
 
 export const describeImageRun = (c: ImageModelConfig): string =>
   `${c.dataset}, ${c.hidden}×${c.depth} hidden, ${c.schedule} schedule, T = ${c.numSteps}`;

@@ -2,7 +2,7 @@
 // process with a message and a non-zero status: 2 for a bad command line, 130 / 143 when Ctrl-C /
 // SIGTERM stopped the work (stop.ts), 1 for anything else.
 
-import { benchCommand } from '../../bench/bench-command.js';
+import { benchCommand } from '../bench/bench-command.js';
 import { UsageError } from './args.js';
 import { sampleCommand } from './sample-command.js';
 import { Interrupted } from './stop.js';

@@ -1,9 +1,10 @@
-// The S-curve tutorial's MLPDiffusion (ddpm/model.ts) as fused kernels: a whole training step
-// in three dispatches and any run of reverse-process steps in one. Used by ddpm/fused.ts through
+// Generated from mlp-diffusion.wgsl by scripts/wgsl-modules.mjs (npm run wgsl): edit the .wgsl file.
+export default `// The S-curve tutorial's MLPDiffusion (ddpm/model.ts) as fused kernels: a whole training step
+// in three dispatches and any run of reverse-process steps in one. Used by ddpm/fused/ through
 // engine/webgpu/program.ts; the eager path (one kernel per op) is the reference it is tested
-// against. The host prepends `const H`, `const ROWS`, `const T`, `const GB` (with `alias GVec`,
-// vecGB<f32>), `const NORM_KERNEL` (ddpm/fused.ts FusedSplit), the reverse-step table's row
-// layout (`REVERSE_STEP_FLOATS` and an `RS_<FIELD>` index per field) and philox.wgsl.
+// against. The host prepends \`const H\`, \`const ROWS\`, \`const T\`, \`const GB\` (with \`alias GVec\`,
+// vecGB<f32>), \`const NORM_KERNEL\` (ddpm/fused/ FusedSplit), the reverse-step table's row
+// layout (\`REVERSE_STEP_FLOATS\` and an \`RS_<FIELD>\` index per field) and philox.wgsl.
 //
 //   model: h1 = relu(x·W1ᵀ + b1 + E1[t]); h2 = relu(h1·W2ᵀ + b2 + E2[t]);
 //          h3 = relu(h2·W3ᵀ + b3 + E3[t]); ε_θ = h3·W4ᵀ + b4
@@ -99,7 +100,7 @@ var<workgroup> rowD: array<vec2<f32>, ROWS>;  // training: ∂loss/∂ε_θ
 var<workgroup> red: array<f32, WG>;
 
 // ---- NaN helpers ------------------------------------------------------------------------
-// WGSL's min/max/clamp may return the non-NaN operand and compilers fold `x != x` to false
+// WGSL's min/max/clamp may return the non-NaN operand and compilers fold \`x != x\` to false
 // (lavapipe does), so NaN is tested on the bits and kept by hand.
 fn is_nan(x: f32) -> bool { return (bitcast<u32>(x) & 0x7fffffffu) > 0x7f800000u; }
 fn is_nan2(v: vec2<f32>) -> vec2<bool> {
@@ -121,12 +122,12 @@ fn clamp_nan2(v: vec2<f32>, lo: vec2<f32>, hi: vec2<f32>) -> vec2<f32> {
 
 fn key() -> vec2<u32> { return vec2<u32>(c.seed, c.stream); }
 
-// Element j of a randint draw in [0, T) at `offset` (as engine/random.ts).
+// Element j of a randint draw in [0, T) at \`offset\` (as engine/random.ts).
 fn randintT(offset: u32, j: u32) -> u32 {
   return philox(vec4<u32>(j >> 2u, offset, 0u, 0u), key())[j & 3u] % T;
 }
 
-// Elements 2b and 2b+1 of a standard normal draw at `offset`: row b of an [n, 2] draw.
+// Elements 2b and 2b+1 of a standard normal draw at \`offset\`: row b of an [n, 2] draw.
 fn normalRow(offset: u32, b: u32) -> vec2<f32> {
   return normalPair(philox(vec4<u32>(b >> 1u, offset, 0u, 0u), key()), b & 1u);
 }
@@ -442,9 +443,9 @@ fn train_adam(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgr
   }
 }
 
-// Sampling (ddpm/sample.ts, same operations in the same order): reverse step `step` (row `step`
+// Sampling (ddpm/sample.ts, same operations in the same order): reverse step \`step\` (row \`step\`
 // of the table at c.wSteps) for the workgroup's rows r0 … r0+ROWS−1, held in rowX from the first
-// step of a run to the last: ε = ε_θ(x, t), z ~ N(0, I) at `noise`, then
+// step of a run to the last: ε = ε_θ(x, t), z ~ N(0, I) at \`noise\`, then
 //   tutorial  x ← (x − k1·ε) / k2 + k3·z
 //   ddpm      x̂0 = k1·x − k2·ε (clamped if clipOn); x ← k3·x̂0 + k4·x + k5·z
 //   ddim      x̂0 = (x − k1·ε) / k2;                  x ← k3·x̂0 + k4·ε + k5·z
@@ -510,7 +511,7 @@ fn sample_steps(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) 
 }
 
 // Sampling, one step a dispatch (step stepFirst, noise at noiseOffset): for CPU drivers, where a
-// loop around workgroup barriers costs more than a dispatch (ddpm/fused.ts FusedSplit).
+// loop around workgroup barriers costs more than a dispatch (ddpm/fused/ FusedSplit).
 @compute @workgroup_size(WG)
 fn sample_step(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
                @builtin(local_invocation_index) lid: u32) {
@@ -521,3 +522,4 @@ fn sample_step(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) n
   reverseStep(s.stepFirst, s.noiseOffset, r0, b, lid);
   storeRows(r0, b, lid);
 }
+`;

@@ -1,9 +1,9 @@
 // The --engine flag shared by `ddpm train` and `ddpm sample`: fused (compiled GPU kernels) or
-// eager (one kernel per op); the default is fused on WebGPU and eager on the CPU (ddpm/fused.ts,
+// eager (one kernel per op); the default is fused on WebGPU and eager on the CPU (ddpm/fused/,
 // defaultEngine).
 
-import type * as E from '../../engine/index.js';
-import { defaultEngine, ENGINE_NAMES, type EngineName } from '../fused.js';
+import type * as E from '../engine/index.js';
+import { defaultEngine, ENGINE_NAMES, type EngineName } from '../ddpm/fused/index.js';
 import { UsageError, type FlagSpec } from './args.js';
 
 export const ENGINE_FLAG: FlagSpec = {

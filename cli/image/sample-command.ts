@@ -6,19 +6,19 @@
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { selectDevice, type DeviceChoice } from '../../engine/webgpu/index.js';
-import { checkpointModel } from '../checkpoint.js';
-import { samplingConfig } from '../image-config.js';
-import { decodeClassifier, decodeImageModel } from '../image-checkpoint.js';
-import { formatImageQuality, judgeImages, type ImageQuality } from '../image-quality.js';
-import { encodeNpy } from '../points-format.js';
-import { helpText, parseFlags, SEED_FLAG, UsageError, type FlagSpec, type FlagValues } from './args.js';
-import { prepareOutputFile, readFileOrFail, writeFileAtomic } from './files.js';
-import { loadImageDataset } from './image-files.js';
-import { describeImageRun, describeSampler, imageReversePicture, imageSamplesPicture } from './image-pictures.js';
-import { generateWithProgress, writePicture } from './pictures.js';
-import { modelFileOf } from './run-folder.js';
-import { SAMPLER_FLAGS, samplerFromFlags } from './sampler-flags.js';
-import { withStopSignals, type StopRequest } from './stop.js';
+import { checkpointModel } from '../../ddpm/checkpoint.js';
+import { samplingConfig } from '../../ddpm/image/config.js';
+import { decodeClassifier, decodeImageModel } from '../../ddpm/image/checkpoint.js';
+import { formatImageQuality, judgeImages, type ImageQuality } from '../../ddpm/image/quality.js';
+import { encodeNpy } from '../../ddpm/points-format.js';
+import { helpText, parseFlags, SEED_FLAG, UsageError, type FlagSpec, type FlagValues } from '../args.js';
+import { prepareOutputFile, readFileOrFail, writeFileAtomic } from '../files.js';
+import { loadImageDataset } from './files.js';
+import { describeImageRun, describeSampler, imageReversePicture, imageSamplesPicture } from './pictures.js';
+import { generateWithProgress, writePicture } from '../pictures.js';
+import { modelFileOf } from '../run-folder.js';
+import { SAMPLER_FLAGS, samplerFromFlags } from '../sampler-flags.js';
+import { withStopSignals, type StopRequest } from '../stop.js';
 
 const FLAGS: FlagSpec[] = [
   { name: 'checkpoint', kind: 'string', value: 'DIR|FILE', help: 'a run folder of ddpm train --dataset mnist|fashion-mnist, or its model.safetensors' },

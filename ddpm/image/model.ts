@@ -19,8 +19,8 @@
 
 import {
   add, embedding, keep, Linear, Module, mul, relu, ReLU, tensor, type Backend, type Rng, type Tensor,
-} from '../engine/index.js';
-import type { NoisePredictor } from './model.js';
+} from '../../engine/index.js';
+import type { NoisePredictor } from '../model.js';
 
 export interface ImageModelShape {
   /** Values per image (784 for 28×28). */

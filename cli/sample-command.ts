@@ -3,14 +3,14 @@
 // optionally with a PNG of the samples beside the data and of the reverse process. Many points
 // are drawn in batches, with progress from the first; Ctrl-C or SIGTERM stops within a step and
 // writes nothing.
-// A checkpoint of an image model goes to image-sample-command.ts.
+// A checkpoint of an image model goes to image/sample-command.ts.
 
-import { selectDevice, type DeviceChoice } from '../../engine/webgpu/index.js';
-import { decodeModel } from '../checkpoint.js';
-import { encodeCsv, encodeNpy } from '../points-format.js';
-import { formatQuality, judgeSamples } from '../quality.js';
+import { selectDevice, type DeviceChoice } from '../engine/webgpu/index.js';
+import { decodeModel } from '../ddpm/checkpoint.js';
+import { encodeCsv, encodeNpy } from '../ddpm/points-format.js';
+import { formatQuality, judgeSamples } from '../ddpm/quality.js';
 import { helpText, parseFlags, peekFlag, SEED_FLAG, UsageError, type FlagSpec, type FlagValues } from './args.js';
-import { imageSampleCommand, isImageCheckpoint } from './image-sample-command.js';
+import { imageSampleCommand, isImageCheckpoint } from './image/sample-command.js';
 import { modelFileOf } from './run-folder.js';
 import { refuseRenamedSamplerFlags, SAMPLER_FLAGS, samplerFromFlags } from './sampler-flags.js';
 import { withStopSignals, type StopRequest } from './stop.js';

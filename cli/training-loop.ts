@@ -9,10 +9,10 @@
 //   failed    (any other error) nothing more is written
 
 import { join } from 'node:path';
-import type * as E from '../../engine/index.js';
-import type { NoisePredictor } from '../model.js';
-import type { Raster } from '../plot/raster.js';
-import { TrainingDiverged, type Trainer } from '../train.js';
+import type * as E from '../engine/index.js';
+import type { NoisePredictor } from '../ddpm/model.js';
+import type { Raster } from '../ddpm/plot/raster.js';
+import { TrainingDiverged, type Trainer } from '../ddpm/train.js';
 import { writeFileAtomic } from './files.js';
 import { writePicture } from './pictures.js';
 import { Progress } from './progress.js';

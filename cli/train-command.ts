@@ -1,5 +1,5 @@
 // `ddpm train`: trains MLPDiffusion on a 2-D data set (image data sets go to
-// image-train-command.ts) and writes, into --out DIR:
+// image/train-command.ts) and writes, into --out DIR:
 //   model.safetensors        the weights (PyTorch state_dict keys) and the model config
 //   train-state.safetensors  Adam's moments, the epoch and the random stream's position (--resume)
 //   metrics.json             every setting, the loss per epoch, quality, wall time, steps/s, device
@@ -12,20 +12,20 @@
 // exits 130 / 143 (training-loop.ts, run-folder.ts).
 
 import { join } from 'node:path';
-import * as E from '../../engine/index.js';
-import { selectDevice, type DeviceChoice } from '../../engine/webgpu/index.js';
-import { decodeModel, decodeTrainState, encodeModel, encodeTrainState } from '../checkpoint.js';
-import { PRESET_NAMES, PRESETS, modelConfigJson, type ModelConfig, type PresetName } from '../config.js';
-import { DATASETS, makeDataset, type DatasetName } from '../data.js';
-import { IMAGE_DATASETS } from '../images.js';
-import { MLPDiffusion } from '../model.js';
-import type { QualityReport } from '../quality.js';
-import { makeSchedule, SCHEDULES, type ScheduleName } from '../schedules.js';
-import { Trainer, TUTORIAL_TRAIN_SETTINGS, type TrainSettings } from '../train.js';
+import * as E from '../engine/index.js';
+import { selectDevice, type DeviceChoice } from '../engine/webgpu/index.js';
+import { decodeModel, decodeTrainState, encodeModel, encodeTrainState } from '../ddpm/checkpoint.js';
+import { PRESET_NAMES, PRESETS, modelConfigJson, type ModelConfig, type PresetName } from '../ddpm/config.js';
+import { DATASETS, makeDataset, type DatasetName } from '../ddpm/data.js';
+import { IMAGE_DATASETS } from '../ddpm/image/data.js';
+import { MLPDiffusion } from '../ddpm/model.js';
+import type { QualityReport } from '../ddpm/quality.js';
+import { makeSchedule, SCHEDULES, type ScheduleName } from '../ddpm/schedules.js';
+import { Trainer, TUTORIAL_TRAIN_SETTINGS, type TrainSettings } from '../ddpm/train.js';
 import { helpText, OVERWRITE_FLAG, parseFlags, refuseChangedFlags, SEED_FLAG, UsageError, type FlagSpec, type FlagValues } from './args.js';
 import { chooseEngine, ENGINE_FLAG } from './engine.js';
 import { resumeFolder } from './files.js';
-import { imageTrainCommand, isImageTraining } from './image-train-command.js';
+import { imageTrainCommand, isImageTraining } from './image/train-command.js';
 import { drawSamples, lossPicture, PREVIEW_POINTS, previewSamples } from './pictures.js';
 import { perStep, PROFILE_FLAG, profileLines, profilerFor } from './profile.js';
 import { commandLine, MetricsLog, METRICS_FILE, METRICS_LOG, MODEL_FILE, newRunId, prepareRunFolder, readCheckpoint, STATE_FILE } from './run-folder.js';

@@ -3,8 +3,8 @@
 // dependent dispatches, their sum (the GPU's time for a step) beside the step's measured wall
 // time, so host time that the kernels do not explain shows as the difference.
 
-import { KernelProfiler, profilingUnavailable, WebGpuBackend, type ProfileReport } from '../../engine/webgpu/index.js';
-import type * as E from '../../engine/index.js';
+import { KernelProfiler, profilingUnavailable, WebGpuBackend, type ProfileReport } from '../engine/webgpu/index.js';
+import type * as E from '../engine/index.js';
 import { UsageError, type FlagSpec } from './args.js';
 
 export const PROFILE_FLAG: FlagSpec = {

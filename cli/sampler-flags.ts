@@ -2,7 +2,7 @@
 // steps, η and spacing, DDPM's variance and x̂0 clipping — each checked against the sampler it
 // belongs to and the model's T.
 
-import { SAMPLERS, type SampleOptions, type SamplerName } from '../sample.js';
+import { SAMPLERS, type SampleOptions, type SamplerName } from '../ddpm/sample.js';
 import { UsageError, type FlagSpec, type FlagValues } from './args.js';
 
 export const SAMPLER_FLAGS: FlagSpec[] = [

@@ -1,0 +1,42 @@
+// The diffusion workload's public API (the package's 'wgpu-diffusion/ddpm'): the S-curve
+// tutorial's DDPM (docs/workload.md) and its samplers, the image workload, checkpoints PyTorch
+// loads, the quality measures and the pictures. Built on the engine's public exports only; free
+// of Node imports (the PNG encoder, which needs node:zlib, is 'wgpu-diffusion/ddpm/png').
+
+// data, schedules, the model and its loss
+export { DATASETS, makeDataset, type DatasetName } from './data.js';
+export { makeSchedule, SCHEDULES, type Schedule, type ScheduleName } from './schedules.js';
+export { MLPDiffusion, type NoisePredictor } from './model.js';
+export { antitheticTimesteps, diffusionLoss, diffusionLossWith, qSample, type DiffusionTables } from './loss.js';
+export { configFromShapes, modelConfigJson, parseModelConfig, PRESET_NAMES, PRESETS, type ModelConfig, type Preset, type PresetName } from './config.js';
+
+// training and sampling
+export { train, Trainer, TrainingDiverged, TUTORIAL_TRAIN_SETTINGS, type RunOptions, type TrainerOptions, type TrainSettings,
+  type TrainState } from './train.js';
+export { applyReverseStep, ddimCoefficients, ddimTimesteps, ddpmCoefficients, sample, SAMPLERS, tutorialCoefficients,
+  type SampleOptions, type SamplerName } from './sample.js';
+export type { ReverseStep } from './reverse-step.js';
+export { generate, sampleBatch, type Frame, type Generated, type GenerateOptions, type SamplingConfig } from './generate.js';
+export { defaultEngine, ENGINE_NAMES, epochDraws, FusedSampler, fusedBackend, fusedSplit, FusedTraining, FUSED_UNIFORMS,
+  type EngineName, type FusedSplit, type FusedTrainingSetup, type StepDraws } from './fused/index.js';
+
+// files and quality
+export { CheckpointError, checkpointModel, decodeModel, decodeTrainState, encodeModel, encodeTrainState,
+  type SavedTrainState } from './checkpoint.js';
+export { decodeSafetensors, encodeSafetensors, SafetensorsError, type NamedTensor, type SafetensorsFile } from './safetensors.js';
+export { encodeCsv, encodeNpy } from './points-format.js';
+export { formatQuality, judgeSamples, slicedWasserstein, type QualityReport } from './quality.js';
+
+// the image workload (MNIST, Fashion-MNIST)
+export { DIGIT_CLASSES, FASHION_CLASSES, IMAGE_DATASETS, imageSetFromDigitArrays, imageSetFromIdx, imageStatistics, parseIdx,
+  selectImages, type ImageDatasetName, type ImageSet } from './image/data.js';
+export { MLPImageDiffusion, timestepEmbedding, wienerCoefficients, type ImageModelShape, type Preconditioning } from './image/model.js';
+export { IMAGE_DEFAULTS, imageConfigJson, parseImageConfig, samplingConfig, type ImageModelConfig } from './image/config.js';
+export { buildImageModel, decodeClassifier, decodeImageModel, encodeClassifier, encodeImageModel, type ClassifierInfo } from './image/checkpoint.js';
+export { accuracy, classify, nearestDistances, trainClassifier, type ClassifierTraining, type ImageClassifier } from './image/classifier.js';
+export { CONFIDENT, formatImageQuality, imageQualityJson, judgeImages, type ImageQuality } from './image/quality.js';
+
+// pictures (rasters; encodePng in 'wgpu-diffusion/ddpm/png' makes files of them)
+export { BLACK, Raster, WHITE, type Color } from './plot/raster.js';
+export { lossFigure, reverseFigure, samplesFigure, type LossOptions, type ReverseOptions, type SamplesOptions } from './plot/figures.js';
+export { imageGrid, type ImageGridOptions } from './plot/image-grid.js';

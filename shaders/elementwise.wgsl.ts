@@ -1,0 +1,162 @@
+// Generated from elementwise.wgsl by scripts/wgsl-modules.mjs (npm run wgsl): edit the .wgsl file.
+export default `// Elementwise kernels: unary maps, ops with a scalar, broadcasting binary ops, strided expand,
+// the ReLU/clamp gradient masks, and the in-place updates used for persistent buffers.
+// One thread per output element; 256 threads per workgroup; the grid may be 2-D when there
+// are more than 65 535 workgroups, so the flat index is rebuilt from workgroup_id.
+// Shapes are uniforms (one pipeline per entry point serves every shape); the op is a uniform
+// code, identical for every thread, so the switch does not diverge.
+// NaN follows PyTorch (see the helpers below): relu, min, max and clamp keep a NaN, and the
+// ReLU/clamp masks treat a NaN input as PyTorch's backward does.
+
+struct Params {
+  n: u32,            // output elements
+  op: u32,           // op code (see each entry point)
+  c0: f32,           // scalar operand / clamp low / fill value
+  c1: f32,           // clamp high
+  shape: vec4<u32>,  // output shape, rank ≤ 4, left-padded with 1
+  aStrides: vec4<u32>,
+  bStrides: vec4<u32>,
+}
+
+@group(0) @binding(0) var<uniform> u: Params;
+@group(0) @binding(1) var<storage, read_write> out: array<f32>;
+@group(0) @binding(2) var<storage, read> a: array<f32>;
+@group(0) @binding(3) var<storage, read> b: array<f32>;
+
+// ---- NaN helpers ------------------------------------------------------------------------
+// WGSL's min/max/clamp may return the non-NaN operand, and compilers fold \`x != x\` to false
+// (lavapipe does), so NaN is tested on the bits and kept by hand. A NaN constant expression is a
+// shader-creation error, so nan_f32 builds one from a \`let\`.
+fn is_nan(x: f32) -> bool { return (bitcast<u32>(x) & 0x7fffffffu) > 0x7f800000u; }
+fn nan_f32() -> f32 { let bits = 0x7fc00000u; return bitcast<f32>(bits); }
+fn relu(x: f32) -> f32 { return select(max(x, 0.0), x, is_nan(x)); }
+fn min_nan(a: f32, b: f32) -> f32 { return select(select(min(a, b), b, is_nan(b)), a, is_nan(a)); }
+fn max_nan(a: f32, b: f32) -> f32 { return select(select(max(a, b), b, is_nan(b)), a, is_nan(a)); }
+// sqrt outside [0, ∞] is indeterminate in WGSL: NaN there, as IEEE (and the CPU) give.
+fn sqrt_nan(x: f32) -> f32 { return select(sqrt(x), nan_f32(), x < 0.0 || is_nan(x)); }
+
+fn flatIndex(wid: vec3<u32>, nwg: vec3<u32>, lid: u32) -> u32 {
+  return (wid.y * nwg.x + wid.x) * 256u + lid;
+}
+
+// Offset into a tensor read with \`strides\` for output element i of shape u.shape.
+fn stridedOffset(i: u32, strides: vec4<u32>) -> u32 {
+  var rest = i;
+  var offset = 0u;
+  for (var d = 3; d >= 0; d--) {
+    let extent = u.shape[d];
+    offset += (rest % extent) * strides[d];
+    rest /= extent;
+  }
+  return offset;
+}
+
+// op: 0 neg, 1 square, 2 sqrt, 3 relu.   a: [n] → out: [n]
+@compute @workgroup_size(256)
+fn unary_main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+              @builtin(local_invocation_index) lid: u32) {
+  let i = flatIndex(wid, nwg, lid);
+  if (i >= u.n) { return; }
+  let x = a[i];
+  switch u.op {
+    case 0u: { out[i] = -x; }
+    case 1u: { out[i] = x * x; }
+    case 2u: { out[i] = sqrt_nan(x); }
+    default: { out[i] = relu(x); }
+  }
+}
+
+// op: 0 x+c, 1 c−x, 2 x·c, 3 x/c, 4 c/x, 5 min(x,c), 6 max(x,c).   a: [n] → out: [n]
+@compute @workgroup_size(256)
+fn scalar_main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+               @builtin(local_invocation_index) lid: u32) {
+  let i = flatIndex(wid, nwg, lid);
+  if (i >= u.n) { return; }
+  let x = a[i];
+  let c = u.c0;
+  switch u.op {
+    case 0u: { out[i] = x + c; }
+    case 1u: { out[i] = c - x; }
+    case 2u: { out[i] = x * c; }
+    case 3u: { out[i] = x / c; }
+    case 4u: { out[i] = c / x; }
+    case 5u: { out[i] = min_nan(x, c); }
+    default: { out[i] = max_nan(x, c); }
+  }
+}
+
+// op: 0 add, 1 sub, 2 mul, 3 div.   a, b broadcast (strides 0 on broadcast axes) → out: shape
+@compute @workgroup_size(256)
+fn binary_main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+               @builtin(local_invocation_index) lid: u32) {
+  let i = flatIndex(wid, nwg, lid);
+  if (i >= u.n) { return; }
+  let x = a[stridedOffset(i, u.aStrides)];
+  let y = b[stridedOffset(i, u.bStrides)];
+  switch u.op {
+    case 0u: { out[i] = x + y; }
+    case 1u: { out[i] = x - y; }
+    case 2u: { out[i] = x * y; }
+    default: { out[i] = x / y; }
+  }
+}
+
+// a read with aStrides → out: shape (contiguous)
+@compute @workgroup_size(256)
+fn expand_main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+               @builtin(local_invocation_index) lid: u32) {
+  let i = flatIndex(wid, nwg, lid);
+  if (i >= u.n) { return; }
+  out[i] = a[stridedOffset(i, u.aStrides)];
+}
+
+// a = dy, b = y (the ReLU's output): out = dy unless y ≤ 0 (PyTorch's threshold_backward: a
+// NaN y passes dy)
+@compute @workgroup_size(256)
+fn relu_backward_main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+                      @builtin(local_invocation_index) lid: u32) {
+  let i = flatIndex(wid, nwg, lid);
+  if (i >= u.n) { return; }
+  out[i] = select(0.0, a[i], b[i] > 0.0 || is_nan(b[i]));
+}
+
+// a = dy, b = x: out = dy where c0 ≤ x ≤ c1, each bound only if op has its bit (1: c0, 2: c1;
+// a missing bound passes ±Inf); 0 where x is NaN, as PyTorch's clamp backward
+@compute @workgroup_size(256)
+fn clamp_backward_main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+                       @builtin(local_invocation_index) lid: u32) {
+  let i = flatIndex(wid, nwg, lid);
+  if (i >= u.n) { return; }
+  let x = b[i];
+  let aboveLo = (u.op & 1u) == 0u || x >= u.c0;
+  let belowHi = (u.op & 2u) == 0u || x <= u.c1;
+  out[i] = select(0.0, a[i], aboveLo && belowHi && !is_nan(x));
+}
+
+// out[i] = c0
+@compute @workgroup_size(256)
+fn fill_main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+             @builtin(local_invocation_index) lid: u32) {
+  let i = flatIndex(wid, nwg, lid);
+  if (i >= u.n) { return; }
+  out[i] = u.c0;
+}
+
+// out += a (gradient accumulation into a persistent buffer)
+@compute @workgroup_size(256)
+fn add_inplace_main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+                    @builtin(local_invocation_index) lid: u32) {
+  let i = flatIndex(wid, nwg, lid);
+  if (i >= u.n) { return; }
+  out[i] = out[i] + a[i];
+}
+
+// out *= a[0] (gradient clipping: the coefficient never leaves the GPU)
+@compute @workgroup_size(256)
+fn scale_inplace_main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+                      @builtin(local_invocation_index) lid: u32) {
+  let i = flatIndex(wid, nwg, lid);
+  if (i >= u.n) { return; }
+  out[i] = out[i] * a[0];
+}
+`;
