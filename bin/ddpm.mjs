@@ -1,12 +1,14 @@
 #!/usr/bin/env node
-// The `ddpm` command (package.json "bin"). Runs the bundled CLI from build/, which
-// `npm run setup` and `npm run build` produce from cli/main.ts.
+// The `ddpm` command (package.json "bin"). Runs the CLI (cli/main.ts) as built: in a checkout,
+// the bundle in build/ (`npm run build`, `npm run setup`); in an installed package, tsc's
+// output in dist/ (built by `prepare` when the package is packed).
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-const cli = fileURLToPath(new URL('../build/cli/main.js', import.meta.url));
-if (!existsSync(cli)) {
-  console.error(`ddpm: ${cli} is missing; build it first with: npm run build`);
+const built = ['../build/cli/main.js', '../dist/cli/main.js'].map((p) => fileURLToPath(new URL(p, import.meta.url)));
+const cli = built.find((p) => existsSync(p));
+if (cli === undefined) {
+  console.error(`ddpm: neither ${built.join(' nor ')} exists; build it first with: npm run build`);
   process.exit(1);
 }
 process.env.XDG_RUNTIME_DIR ??= '/tmp';

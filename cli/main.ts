@@ -2,14 +2,18 @@
 // process with a message and a non-zero status: 2 for a bad command line, 130 / 143 when Ctrl-C /
 // SIGTERM stopped the work (stop.ts), 1 for anything else.
 
+import { readFileSync } from 'node:fs';
 import { benchCommand } from '../bench/bench-command.js';
 import { UsageError } from './args.js';
 import { sampleCommand } from './sample-command.js';
 import { Interrupted } from './stop.js';
 import { trainCommand } from './train-command.js';
 
-/** package.json's version, put in by scripts/build.mjs (esbuild's define). */
-declare const DDPM_VERSION: string;
+/** package.json's version: two folders up from this file, both bundled (build/cli/) and compiled (dist/cli/). */
+function version(): string {
+  const pkg: { version: string } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
+  return pkg.version;
+}
 
 const COMMANDS: Record<string, { run: (argv: readonly string[]) => Promise<void>; summary: string }> = {
   train: { run: trainCommand, summary: 'train on a 2-D data set (or --dataset mnist|fashion-mnist); writes a checkpoint, metrics and pictures' },
@@ -27,7 +31,7 @@ async function main(argv: string[]): Promise<number> {
     return name === undefined ? 2 : 0;
   }
   if (name === '--version') {
-    process.stdout.write(`ddpm ${DDPM_VERSION}\n`);
+    process.stdout.write(`ddpm ${version()}\n`);
     return 0;
   }
   const command = COMMANDS[name];

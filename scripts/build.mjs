@@ -6,10 +6,11 @@
 // them (esbuild fails on a `node:` import; the one reference to Dawn's Node bindings, behind the
 // check for navigator.gpu in engine/webgpu/device.ts, resolves to a module that throws).
 // WGSL sources come in as their generated modules (scripts/wgsl-modules.mjs; a stale one stops
-// the build). DDPM_VERSION is package.json's version (`ddpm --version`).
+// the build). The package's own build, JavaScript and declarations in dist/, is tsc's
+// (tsconfig.build.json, npm run dist).
 // Type checking is tsc's job (`npm run typecheck`); this step only strips types and bundles.
 import { build } from 'esbuild';
-import { copyFileSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { wgslModules } from './wgsl-modules.mjs';
 
@@ -39,8 +40,6 @@ if (stale.length > 0) {
   process.exit(1);
 }
 
-const { version } = JSON.parse(readFileSync('package.json', 'utf8'));
-
 rmSync('build', { recursive: true, force: true });
 await build({
   entryPoints,
@@ -53,7 +52,6 @@ await build({
   platform: 'node',
   target: 'node20',
   packages: 'external',
-  define: { DDPM_VERSION: JSON.stringify(version) },
   sourcemap: 'inline',
   logLevel: 'warning',
 });

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Project set-up: installs the npm packages, makes sure WebGPU has an adapter, and installs the
-# browser the page's test drives.
+# Project set-up: installs the npm packages (the benchmark's peers too), makes sure WebGPU has an
+# adapter, and installs the browser the page's test drives.
 #
 # Dawn (the `webgpu` package) needs a Vulkan driver. On a machine without a GPU driver the
 # software one, Mesa's lavapipe, serves; on Debian bookworm it must come from
@@ -14,8 +14,12 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 export XDG_RUNTIME_DIR=${XDG_RUNTIME_DIR:-/tmp}
 
-echo "setup: installing npm packages"
+echo "setup: installing npm packages (and building the package into dist/: prepare)"
 npm ci --no-audit --no-fund
+# The benchmark's JavaScript peer (TensorFlow.js, ~300 MB) is not in the default install; the
+# tests run `ddpm bench` with it, so set-up adds it (npm run bench:peers does the same).
+echo "setup: installing the benchmark's peers (bench/peers: TensorFlow.js)"
+npm ci --prefix bench/peers --no-audit --no-fund
 
 # `as_root CMD…` runs CMD as root (directly, or with sudo -n); fails when neither is possible.
 as_root() {

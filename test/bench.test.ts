@@ -1,15 +1,15 @@
 // `ddpm bench` end to end, small (its timings are never asserted, only that it measures and
 // reports): our engine on the CPU path, a short sampling run, --json with the promised keys; the
 // JAX and CUDA-graph peers measured where they can run (JAX through $JAX_PYTHON) and otherwise
-// skipped with a reason that names what is missing; on WebGPU, --profile's per-kernel GPU times
+// skipped with a reason that names what is missing; TensorFlow.js from bench/peers; on WebGPU, --profile's per-kernel GPU times
 // and the limit model from measured parts, in the output and the JSON; an unknown engine is refused.
 
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { runDdpm } from './helpers.js';
+import { repoRoot, runDdpm } from './helpers.js';
 import { gpuForTests, gpuTest } from './gpu.js';
 
 const gpu = await gpuForTests();
@@ -57,6 +57,21 @@ test('ddpm bench --engines jax,jax-f32,torch-cuda-graphs: each is measured, or s
     assert.ok(report.device.jax && report.device.jax_device, 'the JAX version and device are reported');
     assert.match(r.stdout, /jax-f32 at 'highest' \(exact f32\)/);
   }
+});
+
+test('ddpm bench --engines tfjs-cpu: measured with bench/peers installed (npm run bench:peers; set-up does it), else skipped saying so', () => {
+  const json = join(dir, 'tfjs.json');
+  const installed = existsSync(join(repoRoot(), 'bench', 'peers', 'node_modules', '@tensorflow', 'tfjs'));
+  if (process.env.CI === 'true') assert.ok(installed, 'under CI, set-up installed the benchmark peers');
+  const r = ddpm('bench', '--quick', '--engines', 'tfjs-cpu', '--no-matmul', '--sample-points', '100', '--json', json);
+  assert.is(r.status, 0, r.stderr);
+  const report = JSON.parse(readFileSync(json, 'utf8'));
+  if (!installed) {
+    assert.match(report.skipped['tfjs-cpu'], /npm run bench:peers/);
+    return;
+  }
+  assert.ok(report.train_steps_per_s['tfjs-cpu'] > 0, `tfjs-cpu measured: ${report.skipped['tfjs-cpu']}`);
+  assert.match(report.device.tfjs, /^4\./, 'the TensorFlow.js version is reported');
 });
 
 gpuTest(gpu)('ddpm bench --profile: ours-webgpu\'s GPU time per kernel and the limit model from measured parts', () => {
