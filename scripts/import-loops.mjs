@@ -4,14 +4,16 @@
 //            imports are not there, since TypeScript erases them
 //   all      every relative `import`/`export … from` in the files reached, type-only ones too
 //            (what a reader follows), read from the sources
-// Run: node scripts/import-loops.mjs [entry …] (default: the engine, its WebGPU backend, the
-// diffusion workload, the ddpm command and the benchmark).
+// Run: node scripts/import-loops.mjs [--json] [entry …] (default: the engine, its WebGPU backend,
+// the diffusion workload, the ddpm command and the benchmark). --json prints
+// { runtime: [[file, …], …], all: [[file, …], …] } for test/layers.test.ts.
 
 import { build } from 'esbuild';
 import { readFileSync } from 'node:fs';
 import { dirname, join, normalize } from 'node:path';
 
-const entries = process.argv.slice(2);
+const json = process.argv.includes('--json');
+const entries = process.argv.slice(2).filter((a) => a !== '--json');
 const entryPoints = entries.length > 0 ? entries
   : ['engine/index.ts', 'engine/webgpu/index.ts', 'ddpm/index.ts', 'cli/main.ts', 'bench/main.ts'];
 const result = await build({
@@ -54,12 +56,17 @@ function loops(graph) {
   return components;
 }
 
-for (const [name, graph] of [['runtime imports', runtime], ['all imports, type-only included', all]]) {
-  const components = loops(graph);
-  console.log(`${name}: ${graph.size} files, ${components.length} loop(s)`);
-  for (const c of components) {
-    const inside = new Set(c);
-    console.log(`  loop of ${c.length} files:`);
-    for (const f of c) console.log(`    ${f} → ${graph.get(f).filter((g) => inside.has(g)).join(', ')}`);
+const graphs = { runtime, all };
+if (json) {
+  console.log(JSON.stringify(Object.fromEntries(Object.entries(graphs).map(([name, graph]) => [name, loops(graph)]))));
+} else {
+  for (const [name, graph] of [['runtime imports', runtime], ['all imports, type-only included', all]]) {
+    const components = loops(graph);
+    console.log(`${name}: ${graph.size} files, ${components.length} loop(s)`);
+    for (const c of components) {
+      const inside = new Set(c);
+      console.log(`  loop of ${c.length} files:`);
+      for (const f of c) console.log(`    ${f} → ${graph.get(f).filter((g) => inside.has(g)).join(', ')}`);
+    }
   }
 }
