@@ -4,9 +4,8 @@
 //   eager  one kernel per op; batches uploaded from the host, the batch losses summed on the
 //          device and read once per epoch (the reference; the only engine on the CPU)
 //   fused  (WebGPU, the default there) ddpm/fused/: 3 compiled kernels a step (4 on CPU
-//          drivers), the shuffle,
-//          timesteps and noise drawn on the GPU, losses read after each chunk of about a
-//          quarter second of GPU work (at most `lossEvery` steps)
+//          drivers), the shuffle, timesteps and noise drawn on the GPU, losses read after each
+//          chunk of about a quarter second of GPU work (at most `lossEvery` steps)
 //
 // A run can be stopped (an AbortSignal) between steps or chunks: the epoch it cuts short is
 // undone on the device (Adam.snapshot), so the trainer is always on a completed epoch. An epoch
