@@ -19,7 +19,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as E from '../engine/index.js';
 import { DAWN_OPTIONS, tryWebGpu } from '../engine/webgpu/index.js';
-import { helpText, parseFlags, UsageError, type FlagSpec, type FlagValues } from '../cli/args.js';
+import { flags, helpText, parseFlags, UsageError, type FlagValues } from '../cli/args.js';
 import { withStopSignals, type StopRequest } from '../cli/stop.js';
 import { writeFileAtomic } from '../cli/files.js';
 import { benchJax, findJax } from './jax.js';
@@ -33,14 +33,14 @@ const ENGINES = ['ours-webgpu', 'ours-webgpu-eager', 'ours-cpu', 'tfjs-webgpu', 
   'jax', 'jax-f32'] as const;
 type Engine = (typeof ENGINES)[number];
 
-const FLAGS: FlagSpec[] = [
+const FLAGS = flags([
   { name: 'quick', kind: 'switch', help: '2 timed blocks of 79 steps per engine instead of 5, one sampling run (noisier)' },
   { name: 'json', kind: 'string', value: 'FILE', help: 'also write the results as JSON' },
   { name: 'engines', kind: 'string', value: 'LIST', default: ENGINES.join(','), help: 'comma-separated engines to run' },
   { name: 'no-matmul', kind: 'switch', help: 'skip the matmul GFLOP/s table' },
   { name: 'sample-points', kind: 'int', min: 1, default: '10000', help: 'points sampled over 100 steps (fewer: a smoke test, not the workload)' },
   { name: 'profile', kind: 'switch', help: "ours-webgpu's GPU time per kernel (timestamp-query) in a profiled training and sampling run" },
-];
+]);
 
 const DESCRIPTION = 'Benchmarks the S-curve workload (batch 128, MLPDiffusion, Adam, clipping; sampling 10 000 points ×\n' +
   '100 steps) on our engine and its peers in one run, and matmul GFLOP/s on our backends.\n\n' +
@@ -82,14 +82,14 @@ export async function benchCommand(argv: readonly string[]): Promise<void> {
     process.stdout.write(helpText('ddpm bench', DESCRIPTION, FLAGS));
     return;
   }
-  const wanted = new Set(((f.engines as string | undefined) ?? ENGINES.join(',')).split(',').map((s) => s.trim()));
-  for (const e of wanted) if (!ENGINES.includes(e as Engine)) throw new UsageError(`ddpm bench: unknown engine '${e}' (expected ${ENGINES.join(', ')})`);
-  const SAMPLE_N = (f['sample-points'] as number | undefined) ?? 10_000;
+  const wanted = new Set((f.engines ?? ENGINES.join(',')).split(',').map((s) => s.trim()));
+  for (const e of wanted) if (!ENGINES.some((name) => name === e)) throw new UsageError(`ddpm bench: unknown engine '${e}' (expected ${ENGINES.join(', ')})`);
+  const SAMPLE_N = f['sample-points'] ?? 10_000;
   await withStopSignals('stopping: the engines measured so far are reported', (stop) => bench(f, wanted, SAMPLE_N, stop));
 }
 
-async function bench(f: FlagValues, wanted: Set<string>, SAMPLE_N: number, stop: StopRequest): Promise<void> {
-  const quick = f.quick === true;
+async function bench(f: FlagValues<typeof FLAGS>, wanted: Set<string>, SAMPLE_N: number, stop: StopRequest): Promise<void> {
+  const { quick } = f;
   const { signal } = stop;
 
   await sharedDawn();
@@ -177,7 +177,7 @@ async function bench(f: FlagValues, wanted: Set<string>, SAMPLE_N: number, stop:
   });
 
   const matmul: Record<string, Record<string, number>> = {};
-  if (f['no-matmul'] !== true) {
+  if (!f['no-matmul']) {
     for (const backend of gpu ? [gpu, E.cpu] as E.Backend[] : [E.cpu]) {
       matmul[backend.name] = {};
       for (const c of MATMUL_CASES) {
@@ -193,15 +193,16 @@ async function bench(f: FlagValues, wanted: Set<string>, SAMPLE_N: number, stop:
   printReport(results, skipped, matmul, gpu, SAMPLE_N, notes);
   const ours = results.get('ours-webgpu');
   // A stop during the profiled runs leaves the profile out; what was measured is still reported.
-  const profile = f.profile === true && gpu && ours && !signal.aborted
+  const profile = f.profile && gpu && ours && !signal.aborted
     ? await profileReport(gpu, ours, SAMPLE_N, signal).catch((e: unknown) => { if (signal.aborted) return null; throw e; })
     : null;
-  if (f.profile === true && !ours) console.log('\n--profile: times ours-webgpu, which did not run');
+  if (f.profile && !ours) console.log('\n--profile: times ours-webgpu, which did not run');
   const limit = gpu && !signal.aborted ? await limitReport(gpu, results, SAMPLE_N) : null;
-  if (f.json !== undefined) {
+  const { json } = f;
+  if (json !== undefined) {
     const byEngine = (pick: (r: EngineResult) => number | undefined): Record<string, number> =>
       Object.fromEntries([...results].flatMap(([k, r]) => (pick(r) === undefined ? [] : [[k, pick(r)!]])));
-    writeFileAtomic(f.json as string, `${JSON.stringify({
+    writeFileAtomic(json, `${JSON.stringify({
       device,
       quick,
       sample_points: SAMPLE_N,
@@ -218,7 +219,7 @@ async function bench(f: FlagValues, wanted: Set<string>, SAMPLE_N: number, stop:
       skipped: Object.fromEntries(skipped),
       ...(stop.reason ? { stopped_by: stop.reason.signal } : {}),
     }, null, 2)}\n`);
-    console.log(`wrote ${f.json as string}`);
+    console.log(`wrote ${json}`);
   }
   stop.throwIfStopped();
 }

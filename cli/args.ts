@@ -1,6 +1,9 @@
 // Command-line flags, declared once per command: the declaration parses `--name value`
 // (and `--name=value`), checks each value, and writes the --help text. A bad flag or value is
-// a UsageError whose message says what was expected.
+// a UsageError whose message says what was expected. A declaration made with `flags([...])`
+// keeps each flag's name, kind and choices as literal types, so parseFlags's result is typed
+// from it: `FlagValues<typeof FLAGS>` (int and number → number, string → string or the union of
+// its choices, each undefined when not given; a switch → boolean, false when not given).
 
 export class UsageError extends Error {
   constructor(message: string) {
@@ -26,11 +29,32 @@ export interface FlagSpec {
   readonly value?: string;
 }
 
-export type FlagValues = Record<string, string | number | boolean | undefined>;
+/** A flag's declaration with its literal types kept (for shared flags such as SEED_FLAG). */
+export function flag<const S extends FlagSpec>(spec: S): S {
+  return spec;
+}
+
+/** A command's flags, in --help order, with their literal types kept (see FlagValues). */
+export function flags<const S extends readonly FlagSpec[]>(specs: S): S {
+  return specs;
+}
+
+/** The parsed value of one declared flag. */
+export type FlagValue<S extends FlagSpec> = S['kind'] extends 'switch' ? boolean
+  : (S['kind'] extends 'int' | 'number' ? number : S['choices'] extends readonly (infer C)[] ? C : string) | undefined;
+
+/** What parseFlags returns for the flags `S`: every declared flag by name, with its value's type. */
+export type FlagValues<S extends readonly FlagSpec[]> = { readonly [P in S[number] as P['name']]: FlagValue<P> };
+
+/** Any command's parsed flags. */
+export type AnyFlagValues = { readonly [name: string]: string | number | boolean | undefined };
 
 /** Parses argv against specs; `--help` returns null. */
-export function parseFlags(command: string, argv: readonly string[], specs: readonly FlagSpec[]): FlagValues | null {
-  const out: FlagValues = {};
+export function parseFlags<const S extends readonly FlagSpec[]>(command: string, argv: readonly string[], specs: S): FlagValues<S> | null {
+  // Every flag has its key: a switch false until given, any other flag undefined.
+  const out: Record<string, string | number | boolean | undefined> = {};
+  for (const s of specs) out[s.name] = s.kind === 'switch' ? false : undefined;
+  const given = new Set<string>();
   const byName = new Map(specs.map((s) => [s.name, s]));
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
@@ -40,7 +64,8 @@ export function parseFlags(command: string, argv: readonly string[], specs: read
     const name = arg.slice(2, eq < 0 ? undefined : eq);
     const spec = byName.get(name);
     if (spec === undefined) throw new UsageError(`${command}: unknown flag --${name} (see ${command} --help)`);
-    if (name in out) throw new UsageError(`${command}: --${name} is given twice`);
+    if (given.has(name)) throw new UsageError(`${command}: --${name} is given twice`);
+    given.add(name);
     if (spec.kind === 'switch') {
       if (eq >= 0) throw new UsageError(`${command}: --${name} takes no value`);
       out[name] = true;
@@ -50,7 +75,8 @@ export function parseFlags(command: string, argv: readonly string[], specs: read
     if (raw === undefined || (eq < 0 && raw.startsWith('--'))) throw new UsageError(`${command}: --${name} needs a value`);
     out[name] = parseValue(command, spec, raw);
   }
-  return out;
+  // The one cast: `out` holds a value of each spec's kind (and choices) under each spec's name.
+  return out as FlagValues<S>;
 }
 
 function parseValue(command: string, spec: FlagSpec, raw: string): string | number {
@@ -72,14 +98,14 @@ function parseValue(command: string, spec: FlagSpec, raw: string): string | numb
 }
 
 /** --seed: Philox keys are 32-bit words. */
-export const SEED_FLAG: FlagSpec = {
+export const SEED_FLAG = flag({
   name: 'seed', kind: 'int', min: 0, max: 2 ** 32 - 1, default: '0', help: 'seeds the data, the initial weights, shuffles, timesteps and noise',
-};
+});
 
 /** --overwrite: a new run in a folder that holds one. */
-export const OVERWRITE_FLAG: FlagSpec = {
+export const OVERWRITE_FLAG = flag({
   name: 'overwrite', kind: 'switch', help: 'start a new run in an --out folder that holds one (its checkpoint and metrics are removed)',
-};
+});
 
 /** The --help text: a usage line, a description, and one line per flag. */
 export function helpText(command: string, description: string, specs: readonly FlagSpec[]): string {
@@ -110,11 +136,15 @@ export function peekFlag(argv: readonly string[], name: string): string | undefi
   return undefined;
 }
 
+/** A resumed run's settings keyed by the flags of `V` that set them. */
+export type SavedFlags<V extends AnyFlagValues> = { readonly [K in keyof V]?: unknown };
+
 /** A resumed run keeps its settings: a flag given with a different value than `saved[flag]` is an error. */
-export function refuseChangedFlags(command: string, f: FlagValues, saved: Record<string, unknown>): void {
-  for (const key of Object.keys(saved)) {
-    if (f[key] !== undefined && f[key] !== saved[key]) {
-      throw new UsageError(`${command}: --${key} ${String(f[key])} differs from the resumed run's ${String(saved[key])}; ` +
+export function refuseChangedFlags<V extends AnyFlagValues>(command: string, f: V, saved: SavedFlags<V>): void {
+  const given: AnyFlagValues = f;
+  for (const [key, value] of Object.entries(saved)) {
+    if (given[key] !== undefined && given[key] !== value) {
+      throw new UsageError(`${command}: --${key} ${String(given[key])} differs from the resumed run's ${String(value)}; ` +
         'a resumed run keeps its settings (leave the flag out)');
     }
   }

@@ -5,12 +5,12 @@
 
 import { KernelProfiler, profilingUnavailable, WebGpuBackend, type ProfileReport } from '../engine/webgpu/index.js';
 import type * as E from '../engine/index.js';
-import { UsageError, type FlagSpec } from './args.js';
+import { flag, UsageError } from './args.js';
 
-export const PROFILE_FLAG: FlagSpec = {
+export const PROFILE_FLAG = flag({
   name: 'profile', kind: 'switch',
   help: "fused engine: time each kernel on the GPU (WebGPU's timestamp-query) and print the time per step; each dispatch then gets a pass of its own",
-};
+});
 
 /** A profiler for `command --profile` on `device` with `engine`, or a usage error saying why there is none. */
 export function profilerFor(command: string, device: E.Backend, engine: string): KernelProfiler {

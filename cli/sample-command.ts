@@ -5,11 +5,11 @@
 // writes nothing.
 // A checkpoint of an image model goes to image/sample-command.ts.
 
-import { selectDevice, type DeviceChoice } from '../engine/webgpu/index.js';
+import { selectDevice } from '../engine/webgpu/index.js';
 import { decodeModel } from '../ddpm/checkpoint.js';
 import { encodeCsv, encodeNpy } from '../ddpm/points-format.js';
 import { formatQuality, judgeSamples } from '../ddpm/quality.js';
-import { helpText, parseFlags, peekFlag, SEED_FLAG, UsageError, type FlagSpec, type FlagValues } from './args.js';
+import { flags, helpText, parseFlags, peekFlag, SEED_FLAG, UsageError, type FlagValues } from './args.js';
 import { imageSampleCommand, isImageCheckpoint } from './image/sample-command.js';
 import { modelFileOf } from './run-folder.js';
 import { refuseRenamedSamplerFlags, SAMPLER_FLAGS, samplerFromFlags } from './sampler-flags.js';
@@ -18,7 +18,7 @@ import { prepareOutputFile, readFileOrFail, writeFileAtomic } from './files.js';
 import { chooseEngine, ENGINE_FLAG } from './engine.js';
 import { generateWithProgress, reversePicture, samplesPicture, writePicture } from './pictures.js';
 
-const FLAGS: FlagSpec[] = [
+const FLAGS = flags([
   { name: 'checkpoint', kind: 'string', value: 'DIR|FILE', help: 'a run folder of ddpm train, or its model.safetensors (or a PyTorch state_dict as safetensors)' },
   ...SAMPLER_FLAGS,
   { name: 'n', kind: 'int', min: 1, default: '10000', help: 'number of points' },
@@ -27,7 +27,7 @@ const FLAGS: FlagSpec[] = [
   ENGINE_FLAG,
   { name: 'out', kind: 'string', value: 'FILE', help: 'where the points go: .npy (numpy.load) or .csv (x,y)' },
   { name: 'png', kind: 'string', value: 'FILE', help: 'also draw the samples beside the data (and FILE with -reverse before .png: the reverse process)' },
-];
+]);
 
 const DESCRIPTION = 'Draws points from a trained model and writes them as .npy or .csv.';
 
@@ -42,19 +42,18 @@ export async function sampleCommand(argv: readonly string[]): Promise<void> {
   await withStopSignals('stopping (nothing is written)', (stop) => samplePoints(f, stop));
 }
 
-async function samplePoints(f: FlagValues, stop: StopRequest): Promise<void> {
-  const checkpoint = f.checkpoint !== undefined ? modelFileOf(f.checkpoint as string) : undefined;
-  const out = f.out as string | undefined;
+async function samplePoints(f: FlagValues<typeof FLAGS>, stop: StopRequest): Promise<void> {
+  const checkpoint = f.checkpoint !== undefined ? modelFileOf(f.checkpoint) : undefined;
+  const { out, png } = f;
   if (checkpoint === undefined) throw new UsageError('ddpm sample: --checkpoint FILE is required (a model.safetensors from ddpm train)');
   if (out === undefined) throw new UsageError('ddpm sample: --out FILE is required (.npy or .csv)');
   if (!/\.(npy|csv)$/i.test(out)) throw new UsageError(`ddpm sample: --out must end in .npy or .csv, got '${out}'`);
-  const png = f.png as string | undefined;
   if (png !== undefined && !/\.png$/i.test(png)) throw new UsageError(`ddpm sample: --png must end in .png, got '${png}'`);
   prepareOutputFile('ddpm sample', '--out', out);
   if (png !== undefined) prepareOutputFile('ddpm sample', '--png', png);
   const bytes = readFileOrFail(checkpoint, 'checkpoint');
 
-  const { device, note } = await selectDevice((f.device as DeviceChoice | undefined) ?? 'auto');
+  const { device, note } = await selectDevice(f.device ?? 'auto');
   const engine = chooseEngine('ddpm sample', f, device);
   const { model, config, note: configNote } = decodeModel(bytes, device, checkpoint);
   if (configNote) console.log(`note: ${configNote}`);
@@ -65,9 +64,9 @@ async function samplePoints(f: FlagValues, stop: StopRequest): Promise<void> {
   console.log(`model: ${checkpoint} (MLPDiffusion, T = ${T}, ${config.hidden} hidden units, ${config.schedule} schedule, ` +
     `${config.dataset}, preset ${config.preset})`);
 
-  const n = (f.n as number | undefined) ?? 10_000;
+  const n = f.n ?? 10_000;
   const generated = await generateWithProgress(model, config, device, {
-    ...choice, n, seed: (f.seed as number | undefined) ?? 0, engine, signal: stop.signal,
+    ...choice, n, seed: f.seed ?? 0, engine, signal: stop.signal,
   });
   for (const p of model.parameters()) p.dispose();
   console.log(`sampled ${n} points in ${generated.seconds.toFixed(2)} s`);

@@ -3,16 +3,19 @@
 // belongs to and the model's T.
 
 import { SAMPLERS, type SampleOptions, type SamplerName } from '../ddpm/sample.js';
-import { UsageError, type FlagSpec, type FlagValues } from './args.js';
+import { flags, UsageError, type FlagValues } from './args.js';
 
-export const SAMPLER_FLAGS: FlagSpec[] = [
+export const SAMPLER_FLAGS = flags([
   { name: 'sampler', kind: 'string', choices: SAMPLERS, default: "the checkpoint's", help: 'tutorial: p_sample_loop; ddpm: Ho et al.; ddim: Song et al.' },
   { name: 'sample-steps', kind: 'int', min: 1, default: "the checkpoint's (T for the S-curve)", help: 'ddim: number of sampling steps K ≤ T (the other samplers take all T)' },
   { name: 'eta', kind: 'number', min: 0, max: 1, default: '0', help: 'ddim: η (0 deterministic, 1 like DDPM)' },
   { name: 'skip', kind: 'string', choices: ['uniform', 'quad'], default: 'uniform', help: 'ddim: spacing of the K steps' },
   { name: 'variance', kind: 'string', choices: ['fixedlarge', 'fixedsmall'], default: 'fixedlarge', help: 'ddpm: posterior variance β_t or β̃_t' },
   { name: 'clip-x0', kind: 'number', min: 0, help: 'ddpm: clip the predicted x̂0 to [−X, X] (in the network\'s units)' },
-];
+]);
+
+/** The sampler flags' values, as part of a command's. */
+export type SamplerFlags = FlagValues<typeof SAMPLER_FLAGS>;
 
 /**
  * `ddpm sample --steps` was the number of DDIM steps; --steps is T in `ddpm train`, so sampling
@@ -30,9 +33,9 @@ export type SamplerChoice = Pick<SampleOptions, 'sampler' | 'steps' | 'eta' | 's
  * The sampler and its options from the flags, for a model with T steps; `defaults` are the
  * checkpoint's sampler and (for DDIM) its number of steps.
  */
-export function samplerFromFlags(command: string, f: FlagValues, T: number, defaults: { sampler: SamplerName; steps?: number }): SamplerChoice {
-  const sampler = (f.sampler as SamplerName | undefined) ?? defaults.sampler;
-  const given = f['sample-steps'] as number | undefined;
+export function samplerFromFlags(command: string, f: SamplerFlags, T: number, defaults: { sampler: SamplerName; steps?: number }): SamplerChoice {
+  const sampler = f.sampler ?? defaults.sampler;
+  const given = f['sample-steps'];
   if (given !== undefined && given > T) throw new UsageError(`${command}: --sample-steps ${given} exceeds the model's T = ${T}`);
   if (given !== undefined && sampler !== 'ddim' && given !== T) {
     throw new UsageError(`${command}: the ${sampler} sampler walks all T = ${T} steps; --sample-steps K < T needs --sampler ddim`);
@@ -46,7 +49,6 @@ export function samplerFromFlags(command: string, f: FlagValues, T: number, defa
   return {
     sampler,
     steps: given ?? (sampler === 'ddim' ? Math.min(defaults.steps ?? T, T) : undefined),
-    eta: f.eta as number | undefined, skip: f.skip as 'uniform' | 'quad' | undefined,
-    variance: f.variance as 'fixedlarge' | 'fixedsmall' | undefined, clipX0: f['clip-x0'] as number | undefined,
+    eta: f.eta, skip: f.skip, variance: f.variance, clipX0: f['clip-x0'],
   };
 }

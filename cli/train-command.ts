@@ -13,16 +13,16 @@
 
 import { join } from 'node:path';
 import * as E from '../engine/index.js';
-import { selectDevice, type DeviceChoice } from '../engine/webgpu/index.js';
+import { selectDevice } from '../engine/webgpu/index.js';
 import { decodeModel, decodeTrainState, encodeModel, encodeTrainState } from '../ddpm/checkpoint.js';
-import { PRESET_NAMES, PRESETS, modelConfigJson, type ModelConfig, type PresetName } from '../ddpm/config.js';
+import { PRESET_NAMES, PRESETS, modelConfigJson, type ModelConfig } from '../ddpm/config.js';
 import { DATASETS, makeDataset, type DatasetName } from '../ddpm/data.js';
-import { IMAGE_DATASETS } from '../ddpm/image/data.js';
+import { IMAGE_DATASETS, type ImageDatasetName } from '../ddpm/image/data.js';
 import { MLPDiffusion } from '../ddpm/model.js';
 import type { QualityReport } from '../ddpm/quality.js';
-import { makeSchedule, SCHEDULES, type ScheduleName } from '../ddpm/schedules.js';
+import { makeSchedule, SCHEDULES } from '../ddpm/schedules.js';
 import { Trainer, TUTORIAL_TRAIN_SETTINGS, type TrainSettings } from '../ddpm/train.js';
-import { helpText, OVERWRITE_FLAG, parseFlags, refuseChangedFlags, SEED_FLAG, UsageError, type FlagSpec, type FlagValues } from './args.js';
+import { flags, helpText, OVERWRITE_FLAG, parseFlags, refuseChangedFlags, SEED_FLAG, UsageError, type FlagValues, type SavedFlags } from './args.js';
 import { chooseEngine, ENGINE_FLAG } from './engine.js';
 import { resumeFolder } from './files.js';
 import { imageTrainCommand, isImageTraining } from './image/train-command.js';
@@ -32,7 +32,7 @@ import { commandLine, MetricsLog, METRICS_FILE, METRICS_LOG, MODEL_FILE, newRunI
 import { withStopSignals, type StopRequest } from './stop.js';
 import { runProgressMetrics, sampleAfterTraining, trainWithCheckpoints, writeRunSummary, type LoopResult, type RunStatus } from './training-loop.js';
 
-const FLAGS: FlagSpec[] = [
+const FLAGS = flags([
   { name: 'dataset', kind: 'string', choices: [...DATASETS, ...IMAGE_DATASETS], default: 's-curve', help: 'a 2-D data set, or images (ddpm train --dataset mnist --help lists their flags)' },
   { name: 'preset', kind: 'string', choices: PRESET_NAMES, default: 'seed', help: PRESET_NAMES.map((p) => `${p}: ${PRESETS[p].summary}`).join(';\n' + ' '.repeat(28)) },
   { name: 'epochs', kind: 'int', min: 0, default: '4000', help: "total epochs (with --resume: the total to reach; default the run's own)" },
@@ -54,7 +54,9 @@ const FLAGS: FlagSpec[] = [
   OVERWRITE_FLAG,
   { name: 'save-every', kind: 'int', min: 0, default: '100', help: 'write checkpoints every N epochs (0: only at the end)' },
   { name: 'eval-points', kind: 'int', min: 1, default: '10000', help: 'points sampled at the end for samples.png and the quality metric' },
-];
+]);
+
+type TrainFlags = FlagValues<typeof FLAGS>;
 
 const DESCRIPTION = 'Trains the S-curve tutorial\'s MLPDiffusion (Adam, gradient clipping, batches shuffled every epoch)\n' +
   'and writes model.safetensors, train-state.safetensors, metrics.json, samples.png, reverse.png and loss.png.';
@@ -65,30 +67,37 @@ interface RunSettings extends TrainSettings {
   points: number;
 }
 
-function settingsFromFlags(f: FlagValues): RunSettings {
-  const preset = PRESETS[(f.preset as PresetName | undefined) ?? 'seed'];
-  const custom = ['schedule', 'steps', 'data-scale'].some((k) => f[k] !== undefined);
-  if (f['data-scale'] !== undefined && !((f['data-scale'] as number) > 0)) throw new UsageError('ddpm train: --data-scale must be > 0');
-  if (f.lr !== undefined && !((f.lr as number) > 0)) throw new UsageError('ddpm train: --lr must be > 0');
-  if (f.clip !== undefined && !((f.clip as number) > 0)) throw new UsageError('ddpm train: --clip must be > 0');
+function settingsFromFlags(f: TrainFlags): RunSettings {
+  const preset = PRESETS[f.preset ?? 'seed'];
+  const custom = (['schedule', 'steps', 'data-scale'] as const).some((k) => f[k] !== undefined);
+  if (f['data-scale'] !== undefined && !(f['data-scale'] > 0)) throw new UsageError('ddpm train: --data-scale must be > 0');
+  if (f.lr !== undefined && !(f.lr > 0)) throw new UsageError('ddpm train: --lr must be > 0');
+  if (f.clip !== undefined && !(f.clip > 0)) throw new UsageError('ddpm train: --clip must be > 0');
   return {
     config: {
       model: 'MLPDiffusion',
-      numSteps: (f.steps as number | undefined) ?? preset.numSteps,
-      hidden: (f.hidden as number | undefined) ?? 128,
-      schedule: (f.schedule as ScheduleName | undefined) ?? preset.schedule,
-      dataset: (f.dataset as DatasetName | undefined) ?? 's-curve',
-      dataScale: (f['data-scale'] as number | undefined) ?? preset.dataScale,
+      numSteps: f.steps ?? preset.numSteps,
+      hidden: f.hidden ?? 128,
+      schedule: f.schedule ?? preset.schedule,
+      dataset: f.dataset !== undefined ? pointDataset(f.dataset) : 's-curve',
+      dataScale: f['data-scale'] ?? preset.dataScale,
       sampler: preset.sampler,
-      preset: custom ? 'custom' : ((f.preset as PresetName | undefined) ?? 'seed'),
+      preset: custom ? 'custom' : (f.preset ?? 'seed'),
     },
-    epochs: (f.epochs as number | undefined) ?? preset.epochs,
-    batch: (f.batch as number | undefined) ?? TUTORIAL_TRAIN_SETTINGS.batch,
-    lr: (f.lr as number | undefined) ?? TUTORIAL_TRAIN_SETTINGS.lr,
-    clip: (f.clip as number | undefined) ?? TUTORIAL_TRAIN_SETTINGS.clip,
-    seed: (f.seed as number | undefined) ?? 0,
-    points: (f.points as number | undefined) ?? 10_000,
+    epochs: f.epochs ?? preset.epochs,
+    batch: f.batch ?? TUTORIAL_TRAIN_SETTINGS.batch,
+    lr: f.lr ?? TUTORIAL_TRAIN_SETTINGS.lr,
+    clip: f.clip ?? TUTORIAL_TRAIN_SETTINGS.clip,
+    seed: f.seed ?? 0,
+    points: f.points ?? 10_000,
   };
+}
+
+/** --dataset here: image data sets go to image/train-command.ts before these flags are parsed. */
+function pointDataset(name: DatasetName | ImageDatasetName): DatasetName {
+  const found = DATASETS.find((d) => d === name);
+  if (found === undefined) throw new UsageError(`ddpm train: --dataset ${name} takes the image flags (see ddpm train --dataset ${name} --help)`);
+  return found;
 }
 
 export async function trainCommand(argv: readonly string[]): Promise<void> {
@@ -101,16 +110,16 @@ export async function trainCommand(argv: readonly string[]): Promise<void> {
   await withStopSignals('stopping after this step to save the last completed epoch', (stop) => train(f, argv, stop));
 }
 
-async function train(f: FlagValues, argv: readonly string[], stop: StopRequest): Promise<void> {
+async function train(f: TrainFlags, argv: readonly string[], stop: StopRequest): Promise<void> {
   const requested = settingsFromFlags(f);
-  const { device, note } = await selectDevice((f.device as DeviceChoice | undefined) ?? 'auto');
+  const { device, note } = await selectDevice(f.device ?? 'auto');
   console.log(note);
 
   // A resumed run takes every setting from its checkpoint; the flags may only agree with them.
   let run = requested;
-  let resumed: { model: MLPDiffusion; state: ReturnType<typeof decodeTrainState> } | null = null;
+  let resumed: { model: MLPDiffusion; state: ReturnType<typeof decodeTrainState>; dir: string } | null = null;
   if (f.resume !== undefined) {
-    const { model, state, note: resumeNote } = readCheckpoint(f.resume as string, (bytes, file) => decodeModel(bytes, device, file),
+    const { model, state, note: resumeNote } = readCheckpoint(f.resume, (bytes, file) => decodeModel(bytes, device, file),
       (bytes, m, file) => decodeTrainState(bytes, m, file));
     if (resumeNote) console.log(`note: ${resumeNote}`);
     const target = f.epochs !== undefined ? requested.epochs : state.settings.epochs ?? requested.epochs;
@@ -118,10 +127,10 @@ async function train(f: FlagValues, argv: readonly string[], stop: StopRequest):
     // Every setting a resumed run takes from its checkpoint: giving a different value is an error.
     refuseChangedFlags('ddpm train', f, settingsFromResumed(run));
     if (run.epochs < state.epoch) throw new UsageError(`ddpm train: --epochs ${run.epochs} is below the ${state.epoch} epochs the run already has`);
-    resumed = { model, state };
+    resumed = { model, state, dir: resumeFolder(f.resume) };
   }
-  const out = (f.out as string | undefined) ?? (resumed ? resumeFolder(f.resume as string) : join('runs', `${run.config.dataset}-${run.config.preset}`));
-  prepareRunFolder(out, { command: 'ddpm train', resume: resumed !== null && out === resumeFolder(f.resume as string), overwrite: f.overwrite === true });
+  const out = f.out ?? (resumed ? resumed.dir : join('runs', `${run.config.dataset}-${run.config.preset}`));
+  prepareRunFolder(out, { command: 'ddpm train', resume: resumed !== null && out === resumed.dir, overwrite: f.overwrite });
   const { config } = run;
   const schedule = makeSchedule(config.schedule, config.numSteps);
   const data = makeDataset(config.dataset, run.points, run.seed).map((v) => v * config.dataScale);
@@ -130,8 +139,8 @@ async function train(f: FlagValues, argv: readonly string[], stop: StopRequest):
   }
   const model = resumed?.model ?? new MLPDiffusion(config.numSteps, new E.Rng(run.seed), { hidden: config.hidden, device });
   const engine = chooseEngine('ddpm train', f, device);
-  const profiler = f.profile === true ? profilerFor('ddpm train', device, engine) : undefined;
-  const trainer = new Trainer(model, schedule, data, run, device, { engine, lossEvery: f['loss-every'] as number | undefined, profiler });
+  const profiler = f.profile ? profilerFor('ddpm train', device, engine) : undefined;
+  const trainer = new Trainer(model, schedule, data, run, device, { engine, lossEvery: f['loss-every'], profiler });
   if (resumed) trainer.importState(resumed.state);
   const runId = resumed?.state.runId ?? newRunId();
 
@@ -143,8 +152,8 @@ async function train(f: FlagValues, argv: readonly string[], stop: StopRequest):
   console.log(`training: ${resumed ? `epochs ${trainer.epoch + 1}…${run.epochs}` : `${run.epochs} epochs`} × ${trainer.stepsPerEpoch} steps, ` +
     `batch ${run.batch}, Adam lr ${run.lr}, clip ${run.clip}, seed ${run.seed}, ${engine} engine → ${out}`);
 
-  const saveEvery = (f['save-every'] as number | undefined) ?? 100;
-  const evalPoints = (f['eval-points'] as number | undefined) ?? 10_000;
+  const saveEvery = f['save-every'] ?? 100;
+  const evalPoints = f['eval-points'] ?? 10_000;
   const log = new MetricsLog(out, resumed === null);
   log.append({ started: new Date().toISOString(), command: commandLine(argv), run_id: runId, from_epoch: trainer.epoch });
   // The final samples' quality and time, once drawn.
@@ -200,7 +209,7 @@ function trainSettings(run: RunSettings): TrainSettings & { points: number; epoc
 }
 
 /** A resumed run's settings keyed by flag name, to compare with the flags given. */
-function settingsFromResumed(run: RunSettings): Record<string, unknown> {
+function settingsFromResumed(run: RunSettings): SavedFlags<TrainFlags> {
   return {
     dataset: run.config.dataset, preset: run.config.preset, batch: run.batch, lr: run.lr, clip: run.clip,
     schedule: run.config.schedule, steps: run.config.numSteps, hidden: run.config.hidden,

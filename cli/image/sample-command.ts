@@ -5,13 +5,13 @@
 
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { selectDevice, type DeviceChoice } from '../../engine/webgpu/index.js';
+import { selectDevice } from '../../engine/webgpu/index.js';
 import { checkpointModel } from '../../ddpm/checkpoint.js';
 import { samplingConfig } from '../../ddpm/image/config.js';
 import { decodeClassifier, decodeImageModel } from '../../ddpm/image/checkpoint.js';
 import { formatImageQuality, judgeImages, type ImageQuality } from '../../ddpm/image/quality.js';
 import { encodeNpy } from '../../ddpm/points-format.js';
-import { helpText, parseFlags, SEED_FLAG, UsageError, type FlagSpec, type FlagValues } from '../args.js';
+import { flags, helpText, parseFlags, SEED_FLAG, UsageError, type FlagValues } from '../args.js';
 import { prepareOutputFile, readFileOrFail, writeFileAtomic } from '../files.js';
 import { loadImageDataset } from './files.js';
 import { describeImageRun, describeSampler, imageReversePicture, imageSamplesPicture } from './pictures.js';
@@ -20,7 +20,7 @@ import { modelFileOf } from '../run-folder.js';
 import { SAMPLER_FLAGS, samplerFromFlags } from '../sampler-flags.js';
 import { withStopSignals, type StopRequest } from '../stop.js';
 
-const FLAGS: FlagSpec[] = [
+const FLAGS = flags([
   { name: 'checkpoint', kind: 'string', value: 'DIR|FILE', help: 'a run folder of ddpm train --dataset mnist|fashion-mnist, or its model.safetensors' },
   ...SAMPLER_FLAGS,
   { name: 'n', kind: 'int', min: 1, default: '64', help: 'number of images' },
@@ -29,7 +29,7 @@ const FLAGS: FlagSpec[] = [
   { name: 'device', kind: 'string', choices: ['auto', 'cpu', 'webgpu'], default: 'auto', help: 'where to sample' },
   { name: 'classifier', kind: 'string', value: 'FILE', default: 'classifier.safetensors beside the checkpoint, if there', help: 'judge the images with this classifier' },
   { name: 'out', kind: 'string', value: 'FILE', help: 'FILE.png: a grid of the images (and FILE-reverse.png); FILE.npy: the images, [n, 28, 28]' },
-];
+]);
 
 const DESCRIPTION = 'Draws images from a trained image model (DDIM with the checkpoint\'s steps unless told otherwise).';
 
@@ -50,16 +50,18 @@ export async function imageSampleCommand(argv: readonly string[]): Promise<void>
   await withStopSignals('stopping (nothing is written)', (stop) => sampleImages(f, stop));
 }
 
-async function sampleImages(f: FlagValues, stop: StopRequest): Promise<void> {
-  const checkpoint = modelFileOf(f.checkpoint as string);
-  const out = f.out as string | undefined;
+async function sampleImages(f: FlagValues<typeof FLAGS>, stop: StopRequest): Promise<void> {
+  // Always given here: sampleCommand sends only an image model's --checkpoint to this command.
+  if (f.checkpoint === undefined) throw new UsageError('ddpm sample: --checkpoint FILE is required');
+  const checkpoint = modelFileOf(f.checkpoint);
+  const { out } = f;
   if (out === undefined) throw new UsageError('ddpm sample: --out FILE is required (.png for a grid, .npy for the images)');
   if (!/\.(png|npy)$/i.test(out)) throw new UsageError(`ddpm sample: --out must end in .png or .npy for an image model, got '${out}'`);
   prepareOutputFile('ddpm sample', '--out', out);
-  const classifierFile = (f.classifier as string | undefined) ?? join(checkpoint, '..', 'classifier.safetensors');
+  const classifierFile = f.classifier ?? join(checkpoint, '..', 'classifier.safetensors');
   if (f.classifier !== undefined && !existsSync(classifierFile)) throw new Error(`classifier not found: ${classifierFile}`);
 
-  const { device, note } = await selectDevice((f.device as DeviceChoice | undefined) ?? 'auto');
+  const { device, note } = await selectDevice(f.device ?? 'auto');
   const { model, config, epoch } = decodeImageModel(readFileOrFail(checkpoint, 'checkpoint'), device, checkpoint);
   const choice = samplerFromFlags('ddpm sample', f, config.numSteps, { sampler: config.sampler, steps: config.samplingSteps });
   const steps = choice.steps ?? config.numSteps;
@@ -71,9 +73,9 @@ async function sampleImages(f: FlagValues, stop: StopRequest): Promise<void> {
   console.log(note);
   console.log(`model: ${checkpoint} (MLPImageDiffusion, ${describeImageRun(config)}${epoch !== undefined ? `, epoch ${epoch}` : ''})`);
 
-  const n = (f.n as number | undefined) ?? 64;
+  const n = f.n ?? 64;
   const generated = await generateWithProgress(model, samplingConfig(config), device, {
-    ...choice, n, seed: (f.seed as number | undefined) ?? 0, engine: 'eager', signal: stop.signal,
+    ...choice, n, seed: f.seed ?? 0, engine: 'eager', signal: stop.signal,
   });
   model.dispose();
   console.log(`sampled ${n} images (${describeSampler(choice.sampler, steps, choice.eta)}) in ${generated.seconds.toFixed(2)} s`);
@@ -95,7 +97,7 @@ async function sampleImages(f: FlagValues, stop: StopRequest): Promise<void> {
   const reversePng = out.replace(/\.png$/i, '-reverse.png');
   const options = { sampler: choice.sampler, steps, eta: choice.eta, epoch };
   writePicture(out, imageSamplesPicture(generated.points, config, {
-    ...options, count: n, columns: f.columns as number | undefined,
+    ...options, count: n, columns: f.columns,
     labels: quality && judge ? { classes: judge.info.classes, labels: quality.labels, confidence: quality.confidence } : undefined,
   }));
   writePicture(reversePng, imageReversePicture(generated.frames, config, options));

