@@ -18,7 +18,7 @@ import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as E from '../engine/index.js';
-import { DAWN_OPTIONS, tryWebGpu } from '../engine/webgpu/index.js';
+import { DAWN_OPTIONS, tryWebGpu, type WebGpuBackend } from '../engine/webgpu/index.js';
 import { flags, helpText, parseFlags, UsageError, type FlagValues } from '../cli/args.js';
 import { withStopSignals, type StopRequest } from '../cli/stop.js';
 import { writeFileAtomic } from '../cli/files.js';
@@ -63,7 +63,7 @@ function repoRoot(): string {
 
 /** Dawn's GPU object, shared by our engine and tfjs-webgpu so both get the same adapter. */
 async function sharedDawn(): Promise<GPU | null> {
-  const g = globalThis as { navigator?: { gpu?: GPU } };
+  const g: { navigator?: { gpu?: GPU } } = globalThis;
   if (g.navigator?.gpu) return g.navigator.gpu;
   try {
     const dawn = await import('webgpu');
@@ -76,33 +76,74 @@ async function sharedDawn(): Promise<GPU | null> {
   }
 }
 
+/** Everything `ddpm bench` runs with, defaults applied. */
+interface BenchSettings {
+  engines: ReadonlySet<string>;
+  quick: boolean;
+  /** Points sampled over 100 steps. */
+  sampleN: number;
+  matmul: boolean;
+  profile: boolean;
+  /** --json FILE, if given. */
+  json: string | undefined;
+}
+
+/** The machine and peers' versions (for the JSON). */
+interface BenchDevice {
+  adapter: string | null;
+  cpu: string;
+  node: string;
+  tfjs: string | null;
+  torch: string | null;
+  jax: string | null;
+  jax_device: string | null;
+}
+
+/** What the engines measured, and why each that did not run did not. */
+interface BenchResults {
+  device: BenchDevice;
+  gpu: WebGpuBackend | null;
+  results: Map<Engine, EngineResult>;
+  skipped: Map<Engine, string>;
+  /** GFLOP/s by backend and shape. */
+  matmul: Record<string, Record<string, number>>;
+}
+
 export async function benchCommand(argv: readonly string[]): Promise<void> {
   const f = parseFlags('ddpm bench', argv, FLAGS);
   if (f === null) {
     process.stdout.write(helpText('ddpm bench', DESCRIPTION, FLAGS));
     return;
   }
-  const wanted = new Set((f.engines ?? ENGINES.join(',')).split(',').map((s) => s.trim()));
-  for (const e of wanted) if (!ENGINES.some((name) => name === e)) throw new UsageError(`ddpm bench: unknown engine '${e}' (expected ${ENGINES.join(', ')})`);
-  const SAMPLE_N = f['sample-points'] ?? 10_000;
-  await withStopSignals('stopping: the engines measured so far are reported', (stop) => bench(f, wanted, SAMPLE_N, stop));
+  const settings = benchSettings(f);
+  await withStopSignals('stopping: the engines measured so far are reported', async (stop) => {
+    await reportBench(settings, await runBench(settings, stop), stop);
+  });
 }
 
-async function bench(f: FlagValues<typeof FLAGS>, wanted: Set<string>, SAMPLE_N: number, stop: StopRequest): Promise<void> {
-  const { quick } = f;
+/** The flags with their defaults; an engine --engines does not know is a UsageError. */
+function benchSettings(f: FlagValues<typeof FLAGS>): BenchSettings {
+  const engines = new Set((f.engines ?? ENGINES.join(',')).split(',').map((s) => s.trim()));
+  for (const e of engines) if (!ENGINES.some((name) => name === e)) throw new UsageError(`ddpm bench: unknown engine '${e}' (expected ${ENGINES.join(', ')})`);
+  return { engines, quick: f.quick, sampleN: f['sample-points'] ?? 10_000, matmul: !f['no-matmul'], profile: f.profile, json: f.json };
+}
+
+/** Every engine asked for, one after the other (each one's progress on stderr), then matmul GFLOP/s on our backends. */
+async function runBench(settings: BenchSettings, stop: StopRequest): Promise<BenchResults> {
+  const { engines: wanted, quick, sampleN } = settings;
   const { signal } = stop;
 
   await sharedDawn();
   const { backend: gpu, reason: noGpu } = await tryWebGpu();
   const torch = findTorch();
-  const device = {
+  const device: BenchDevice = {
     adapter: gpu ? gpu.describe() : null,
     cpu: `${cpus()[0]?.model ?? 'unknown'} × ${cpus().length}`,
     node: process.version,
-    tfjs: null as string | null,
+    tfjs: null,
     torch: typeof torch === 'string' ? null : torch.version,
-    jax: null as string | null,
-    jax_device: null as string | null,
+    jax: null,
+    jax_device: null,
   };
   console.log(`adapter: ${device.adapter ?? `none (${noGpu})`}`);
   console.log(`cpu: ${device.cpu}; node ${device.node}${device.torch ? `; torch ${device.torch}` : ''}`);
@@ -132,8 +173,8 @@ async function bench(f: FlagValues<typeof FLAGS>, wanted: Set<string>, SAMPLE_N:
   // epochs per block as take about a second), so losses after an epoch can be compared
   // (tfjs-cpu, far slower, does fewer steps).
   const epochs = quick ? 2 : 5;
-  const oursOptions = { blocks: epochs, sampleN: SAMPLE_N, sampleRepeats: quick ? 1 : 3, signal };
-  const peerOptions = { warmup: 79, steps: 79, repeats: epochs, sampleN: SAMPLE_N, sampleRepeats: quick ? 1 : 3, signal };
+  const oursOptions = { blocks: epochs, sampleN, sampleRepeats: quick ? 1 : 3, signal };
+  const peerOptions = { warmup: 79, steps: 79, repeats: epochs, sampleN, sampleRepeats: quick ? 1 : 3, signal };
   await run('ours-webgpu', gpu ? () => benchOurs(gpu, 'fused', oursOptions) : noEngine(`no WebGPU adapter: ${noGpu}`));
   await run('ours-webgpu-eager', gpu ? () => benchOurs(gpu, 'eager', oursOptions) : noEngine(`no WebGPU adapter: ${noGpu}`));
   await run('ours-cpu', () => benchOurs(E.cpu, 'eager', { ...oursOptions, sampleRepeats: 1 }));
@@ -163,7 +204,7 @@ async function bench(f: FlagValues<typeof FLAGS>, wanted: Set<string>, SAMPLE_N:
   }
   // tfjs last: it changes globals (its backends register once per process).
   await run('tfjs-webgpu', async () => {
-    const g = globalThis as { navigator?: { gpu?: GPU } };
+    const g: { navigator?: { gpu?: GPU } } = globalThis;
     if (!gpu || !g.navigator?.gpu) throw new Error(`no WebGPU adapter: ${noGpu}`);
     const { tf, version } = await loadTfjs('webgpu', repoRoot(), g.navigator.gpu);
     device.tfjs = version;
@@ -173,12 +214,13 @@ async function bench(f: FlagValues<typeof FLAGS>, wanted: Set<string>, SAMPLE_N:
     const { tf, version } = await loadTfjs('cpu', repoRoot());
     device.tfjs = version;
     // Its sampling takes minutes (10 000 points through one-hot matmuls, 100 times): not under --quick.
-    return benchTfjs(tf, 'cpu', { warmup: 5, steps: quick ? 10 : 40, repeats: 1, sampleN: SAMPLE_N, sampleRepeats: quick ? 0 : 1, signal });
+    return benchTfjs(tf, 'cpu', { warmup: 5, steps: quick ? 10 : 40, repeats: 1, sampleN, sampleRepeats: quick ? 0 : 1, signal });
   });
 
   const matmul: Record<string, Record<string, number>> = {};
-  if (!f['no-matmul']) {
-    for (const backend of gpu ? [gpu, E.cpu] as E.Backend[] : [E.cpu]) {
+  if (settings.matmul) {
+    const backends: E.Backend[] = gpu ? [gpu, E.cpu] : [E.cpu];
+    for (const backend of backends) {
       matmul[backend.name] = {};
       for (const c of MATMUL_CASES) {
         if (signal.aborted) break;
@@ -188,32 +230,41 @@ async function bench(f: FlagValues<typeof FLAGS>, wanted: Set<string>, SAMPLE_N:
       }
     }
   }
+  return { device, gpu, results, skipped, matmul };
+}
+
+/**
+ * The table, then (ours-webgpu on a GPU) --profile's GPU time per kernel and the limit model
+ * (gpu-report.ts), and with --json the results as JSON; a stop still reports what was measured,
+ * then ends the command.
+ */
+async function reportBench(settings: BenchSettings, measured: BenchResults, stop: StopRequest): Promise<void> {
+  const { quick, sampleN, json } = settings;
+  const { device, gpu, results, skipped, matmul } = measured;
+  const { signal } = stop;
   const notes = device.jax ? [`jax, jax-f32: JAX ${device.jax} on ${device.jax_device}; jax at JAX's default matmul precision ` +
     `(TF32 on a GPU that has it), jax-f32 at 'highest' (exact f32)`] : [];
-  printReport(results, skipped, matmul, gpu, SAMPLE_N, notes);
+  printReport(results, skipped, matmul, gpu, sampleN, notes);
   const ours = results.get('ours-webgpu');
   // A stop during the profiled runs leaves the profile out; what was measured is still reported.
-  const profile = f.profile && gpu && ours && !signal.aborted
-    ? await profileReport(gpu, ours, SAMPLE_N, signal).catch((e: unknown) => { if (signal.aborted) return null; throw e; })
+  const profile = settings.profile && gpu && ours && !signal.aborted
+    ? await profileReport(gpu, ours, sampleN, signal).catch((e: unknown) => { if (signal.aborted) return null; throw e; })
     : null;
-  if (f.profile && !ours) console.log('\n--profile: times ours-webgpu, which did not run');
-  const limit = gpu && !signal.aborted ? await limitReport(gpu, results, SAMPLE_N) : null;
-  const { json } = f;
+  if (settings.profile && !ours) console.log('\n--profile: times ours-webgpu, which did not run');
+  const limit = gpu && !signal.aborted ? await limitReport(gpu, results, sampleN) : null;
   if (json !== undefined) {
     const byEngine = (pick: (r: EngineResult) => number | undefined): Record<string, number> =>
       Object.fromEntries([...results].flatMap(([k, r]) => (pick(r) === undefined ? [] : [[k, pick(r)!]])));
     writeFileAtomic(json, `${JSON.stringify({
       device,
       quick,
-      sample_points: SAMPLE_N,
+      sample_points: sampleN,
       train_steps_per_s: byEngine((r) => r.trainStepsPerSecond),
       sample_s: byEngine((r) => (Number.isNaN(r.sampleSeconds) ? undefined : r.sampleSeconds)),
       loss: byEngine((r) => r.loss),
       loss_after_steps: byEngine((r) => r.lossAfterSteps),
       matmul_gflops: matmul,
-      webgpu_per_step: results.has('ours-webgpu')
-        ? { dispatches: results.get('ours-webgpu')!.dispatchesPerStep, submits: results.get('ours-webgpu')!.submitsPerStep, memory_bytes: results.get('ours-webgpu')!.memoryBytes }
-        : null,
+      webgpu_per_step: ours ? { dispatches: ours.dispatchesPerStep, submits: ours.submitsPerStep, memory_bytes: ours.memoryBytes } : null,
       limit_model: limit,
       profile,
       skipped: Object.fromEntries(skipped),
