@@ -21,6 +21,7 @@ import * as E from '../engine/index.js';
 import { DAWN_OPTIONS, tryWebGpu, type WebGpuBackend } from '../engine/webgpu/index.js';
 import { flags, helpText, parseFlags, UsageError, type FlagValues } from '../cli/args.js';
 import { withStopSignals, type StopRequest } from '../cli/stop.js';
+import { errorMessage } from '../cli/errors.js';
 import { writeFileAtomic } from '../cli/files.js';
 import { benchJax, findJax } from './jax.js';
 import { limitReport, profileReport } from './gpu-report.js';
@@ -163,8 +164,8 @@ async function runBench(settings: BenchSettings, stop: StopRequest): Promise<Ben
         skipped.set(engine, `stopped by ${stop.reason!.signal}`);
         return;
       }
-      skipped.set(engine, (e as Error).message);
-      process.stderr.write(`${engine}: not measured: ${(e as Error).message}\n`);
+      skipped.set(engine, errorMessage(e));
+      process.stderr.write(`${engine}: not measured: ${errorMessage(e)}\n`);
     }
   };
   const noEngine = (why: string) => async (): Promise<EngineResult> => { throw new Error(why); };

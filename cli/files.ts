@@ -7,6 +7,7 @@
 import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, type Stats, writeSync } from 'node:fs';
 import { basename, dirname, join, normalize } from 'node:path';
 import { UsageError } from './args.js';
+import { errorCode, errorMessage } from './errors.js';
 
 export function writeFileAtomic(path: string, data: Uint8Array | string): void {
   const bytes = typeof data === 'string' ? new TextEncoder().encode(data) : data;
@@ -76,7 +77,7 @@ function makeFolders(dir: string): void {
       mkdirSync(level);
     } catch (e) {
       // Another process may have made it meanwhile; anything else is a real failure.
-      if ((e as NodeJS.ErrnoException).code === 'EEXIST' && statOrNull(level)?.isDirectory()) continue;
+      if (errorCode(e) === 'EEXIST' && statOrNull(level)?.isDirectory()) continue;
       throw new Error(`cannot create the folder ${level}: ${reason(e)}`);
     }
   }
@@ -90,7 +91,7 @@ function statOrNull(path: string): Stats | null {
   try {
     return statSync(path);
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
+    const code = errorCode(e);
     if (code === 'ENOENT' || code === 'ENOTDIR') return null;
     throw new Error(`cannot look at ${path}: ${reason(e)}`);
   }
@@ -110,9 +111,9 @@ const REASONS: Record<string, string> = {
 
 /** A failure in words: our own messages as they are, system errors as a phrase and their code. */
 function reason(e: unknown): string {
-  const code = (e as NodeJS.ErrnoException).code;
+  const code = errorCode(e);
   if (code !== undefined && REASONS[code] !== undefined) return `${REASONS[code]} (${code})`;
-  return (e as Error).message;
+  return errorMessage(e);
 }
 
 /** The file's bytes, or an error saying it is missing or unreadable. */
@@ -120,10 +121,10 @@ export function readFileOrFail(path: string, what: string): Uint8Array {
   try {
     return new Uint8Array(readFileSync(path));
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
+    const code = errorCode(e);
     if (code === 'ENOENT') throw new Error(`${what} not found: ${path}`);
     if (code === 'EISDIR') throw new Error(`${what} is a folder, expected a file: ${path}`);
-    throw new Error(`cannot read ${what} ${path}: ${(e as Error).message}`);
+    throw new Error(`cannot read ${what} ${path}: ${errorMessage(e)}`);
   }
 }
 
@@ -137,6 +138,6 @@ export function prepareOutputFile(command: string, flag: string, path: string): 
   try {
     prepareOutputFolder(dirname(path) || '.', `${flag}'s folder`);
   } catch (e) {
-    throw new UsageError(`${command}: ${(e as Error).message}`);
+    throw new UsageError(`${command}: ${errorMessage(e)}`);
   }
 }

@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { benchCommand } from '../bench/bench-command.js';
 import { UsageError } from './args.js';
+import { errorMessage } from './errors.js';
 import { sampleCommand } from './sample-command.js';
 import { Interrupted } from './stop.js';
 import { trainCommand } from './train-command.js';
@@ -47,7 +48,7 @@ async function main(argv: string[]): Promise<number> {
       process.stderr.write(`${e.message}\n`);
       return e.exitCode;
     }
-    process.stderr.write(`\n${e instanceof UsageError ? '' : 'error: '}${(e as Error).message}\n`);
+    process.stderr.write(`\n${e instanceof UsageError ? '' : 'error: '}${errorMessage(e)}\n`);
     return e instanceof UsageError ? 2 : 1;
   }
 }

@@ -17,6 +17,7 @@ import { randomUUID } from 'node:crypto';
 import { appendFileSync, existsSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { UsageError } from './args.js';
+import { errorMessage } from './errors.js';
 import { prepareOutputFolder, readFileOrFail, resumeFolder, writeFileAtomic } from './files.js';
 
 export const MODEL_FILE = 'model.safetensors';
@@ -56,7 +57,7 @@ export function prepareRunFolder(dir: string, options: { command: string; resume
   try {
     prepareOutputFolder(dir, '--out');
   } catch (e) {
-    throw new UsageError(`${command}: ${(e as Error).message}`);
+    throw new UsageError(`${command}: ${errorMessage(e)}`);
   }
 }
 
@@ -98,7 +99,7 @@ export function readCheckpoint<M, S extends Stamped>(resume: string,
     try {
       state = decodeState(readFileOrFail(path, 'train state'), decoded.model, path);
     } catch (e) {
-      problems.push((e as Error).message);
+      problems.push(errorMessage(e));
       continue;
     }
     if (state.runId !== decoded.runId || state.epoch !== decoded.epoch) {
@@ -130,7 +131,7 @@ export class MetricsLog {
     try {
       appendFileSync(this.path, `${JSON.stringify(record)}\n`);
     } catch (e) {
-      throw new Error(`could not append to ${this.path}: ${(e as Error).message}`);
+      throw new Error(`could not append to ${this.path}: ${errorMessage(e)}`);
     }
   }
 }

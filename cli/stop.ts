@@ -50,7 +50,8 @@ export function handleStopSignals(doing: string): StopRequest {
   const onTerm = (): void => handler('SIGTERM');
   process.on('SIGINT', onInt);
   process.on('SIGTERM', onTerm);
-  const reason = (): Interrupted | null => (controller.signal.aborted ? (controller.signal.reason as Interrupted) : null);
+  // The signal is aborted only with an Interrupted (handler above).
+  const reason = (): Interrupted | null => (controller.signal.reason instanceof Interrupted ? controller.signal.reason : null);
   return {
     signal: controller.signal,
     get reason() {

