@@ -49,6 +49,7 @@ export async function trainCommand(argv: readonly string[]): Promise<void> {
   await withStopSignals('stopping after this step to save the last completed epoch', (stop) => train(f, argv, stop));
 }
 
+/** The settings, the run set up and trained, its closing samples, and the report on each step. */
 async function train(f: TrainFlags, argv: readonly string[], stop: StopRequest): Promise<void> {
   const requested = requestedSettings(f);
   const { device, note } = await selectDevice(f.device ?? 'auto');

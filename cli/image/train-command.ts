@@ -72,6 +72,7 @@ export async function imageTrainCommand(argv: readonly string[]): Promise<void> 
   await withStopSignals('stopping after this step to save the last completed epoch', (stop) => trainImages(f, argv, stop));
 }
 
+/** The settings, the run set up and trained, its closing samples judged, and the report on each step. */
 async function trainImages(f: ImageTrainFlags, argv: readonly string[], stop: StopRequest): Promise<void> {
   const { device, note } = await selectDevice(f.device ?? 'auto');
   // A resumed run takes every setting from its checkpoint; the flags may only agree with them.
