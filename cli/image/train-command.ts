@@ -96,21 +96,22 @@ function readResumedRun(resume: string, device: E.Backend): ResumedImageRun {
 }
 
 /**
- * The run's folder prepared, its data loaded (and --images checked against it), the judging
- * classifier, the model (new or resumed) and the trainer.
+ * The run's data loaded (and --images checked against it), then its folder prepared (after the
+ * checks: --overwrite removes the old run's files), the judging classifier, the model (new or
+ * resumed) and the trainer.
  */
 async function setUpRun(settings: ImageTrainSettings, device: E.Backend, resumed: ResumedImageRun | null, command: string,
   signal: AbortSignal): Promise<ImageTrainRun> {
   const { run, out } = settings;
   const { config } = run;
-  prepareRunFolder(out, { command: 'ddpm train', resume: settings.resumeInPlace, overwrite: settings.overwrite });
-
   const data = loadImageDataset(config.dataset);
   console.log(`data: ${data.summary}`);
   const available = data.train.labels.length;
   if (run.images !== null && run.images > available) {
     throw new UsageError(`ddpm train: --images ${run.images} exceeds the ${available} training images of ${config.dataset}`);
   }
+  // Last of the checks: --overwrite removes the old run's files.
+  prepareRunFolder(out, { command: 'ddpm train', resume: settings.resumeInPlace, overwrite: settings.overwrite });
   const train = run.images === null ? data.train : selectImages(data.train, Array.from({ length: run.images }, (_, i) => i));
   if (run.batch > train.labels.length) console.log(`note: --batch ${run.batch} is more than the ${train.labels.length} images: each epoch is one batch`);
   // The judge first, so that every checkpoint's preview can be judged.
