@@ -17,7 +17,9 @@ import { repoRoot } from './helpers.js';
 const root = repoRoot();
 
 function run(command: string, args: string[], cwd: string): string {
-  const r = spawnSync(command, args, { cwd, encoding: 'utf8', env: { ...process.env, npm_config_audit: 'false', npm_config_fund: 'false' } });
+  // Plain output to match against: uvu's runner sets FORCE_COLOR, which Node's console.log obeys.
+  const { FORCE_COLOR: _color, ...env } = process.env;
+  const r = spawnSync(command, args, { cwd, encoding: 'utf8', env: { ...env, NO_COLOR: '1', npm_config_audit: 'false', npm_config_fund: 'false' } });
   if (r.status !== 0) throw new Error(`${command} ${args.join(' ')} (in ${cwd}) exited ${r.status}:\n${r.stdout}\n${r.stderr}`);
   return r.stdout;
 }
