@@ -25,7 +25,7 @@ import { errorMessage } from '../cli/errors.js';
 import { writeFileAtomic } from '../cli/files.js';
 import { benchJax, findJax } from './jax.js';
 import { limitReport, profileReport } from './gpu-report.js';
-import { MATMUL_CASES, measureMatmul } from './matmul.js';
+import { measureMatmulTable, type MatmulTable } from './matmul.js';
 import { benchOurs, type EngineResult } from './ours.js';
 import { benchTfjs, loadTfjs } from './tfjs.js';
 import { benchTorch, findTorch } from './torch.js';
@@ -39,6 +39,7 @@ const FLAGS = flags([
   { name: 'json', kind: 'string', value: 'FILE', help: 'also write the results as JSON' },
   { name: 'engines', kind: 'string', value: 'LIST', default: ENGINES.join(','), help: 'comma-separated engines to run' },
   { name: 'no-matmul', kind: 'switch', help: 'skip the matmul GFLOP/s table' },
+  { name: 'matmul-kernels', kind: 'switch', help: 'the matmul table also times each WebGPU matmul kernel forced in turn' },
   { name: 'sample-points', kind: 'int', min: 1, default: '10000', help: 'points sampled over 100 steps (fewer: a smoke test, not the workload)' },
   { name: 'profile', kind: 'switch', help: "ours-webgpu's GPU time per kernel (timestamp-query) in a profiled training and sampling run" },
 ]);
@@ -84,6 +85,8 @@ interface BenchSettings {
   /** Points sampled over 100 steps. */
   sampleN: number;
   matmul: boolean;
+  /** The matmul table also times every WebGPU kernel forced in turn. */
+  matmulKernels: boolean;
   profile: boolean;
   /** --json FILE, if given. */
   json: string | undefined;
@@ -106,8 +109,7 @@ interface BenchResults {
   gpu: WebGpuBackend | null;
   results: Map<Engine, EngineResult>;
   skipped: Map<Engine, string>;
-  /** GFLOP/s by backend and shape. */
-  matmul: Record<string, Record<string, number>>;
+  matmul: MatmulTable;
 }
 
 export async function benchCommand(argv: readonly string[]): Promise<void> {
@@ -126,7 +128,7 @@ export async function benchCommand(argv: readonly string[]): Promise<void> {
 function benchSettings(f: FlagValues<typeof FLAGS>): BenchSettings {
   const engines = new Set((f.engines ?? ENGINES.join(',')).split(',').map((s) => s.trim()));
   for (const e of engines) if (!ENGINES.some((name) => name === e)) throw new UsageError(`ddpm bench: unknown engine '${e}' (expected ${ENGINES.join(', ')})`);
-  return { engines, quick: f.quick, sampleN: f['sample-points'] ?? 10_000, matmul: !f['no-matmul'], profile: f.profile, json: f.json };
+  return { engines, quick: f.quick, sampleN: f['sample-points'] ?? 10_000, matmul: !f['no-matmul'], matmulKernels: f['matmul-kernels'], profile: f.profile, json: f.json };
 }
 
 /** Every engine asked for, one after the other (each one's progress on stderr), then matmul GFLOP/s on our backends. */
@@ -218,19 +220,10 @@ async function runBench(settings: BenchSettings, stop: StopRequest): Promise<Ben
     return benchTfjs(tf, 'cpu', { warmup: 5, steps: quick ? 10 : 40, repeats: 1, sampleN, sampleRepeats: quick ? 0 : 1, signal });
   });
 
-  const matmul: Record<string, Record<string, number>> = {};
-  if (settings.matmul) {
-    const backends: E.Backend[] = gpu ? [gpu, E.cpu] : [E.cpu];
-    for (const backend of backends) {
-      matmul[backend.name] = {};
-      for (const c of MATMUL_CASES) {
-        if (signal.aborted) break;
-        const flop = 2 * c.m * c.n * c.k;
-        if (flop > (backend === E.cpu ? 3e9 : quick ? 3e10 : 2e11)) continue; // minutes per sample beyond this
-        matmul[backend.name][c.label] = await measureMatmul(backend, c, quick ? 2 : 5);
-      }
-    }
-  }
+  // A shape is timed while one product is estimated to take at most 1 s (--quick: 0.25 s).
+  const matmul: MatmulTable = settings.matmul
+    ? await measureMatmulTable(gpu ? [gpu, E.cpu] : [E.cpu], { repeats: quick ? 2 : 5, maxSeconds: quick ? 0.25 : 1, eachKernel: settings.matmulKernels, signal })
+    : { gflops: {}, kernels: {} };
   return { device, gpu, results, skipped, matmul };
 }
 
@@ -264,7 +257,8 @@ async function reportBench(settings: BenchSettings, measured: BenchResults, stop
       sample_s: byEngine((r) => (Number.isNaN(r.sampleSeconds) ? undefined : r.sampleSeconds)),
       loss: byEngine((r) => r.loss),
       loss_after_steps: byEngine((r) => r.lossAfterSteps),
-      matmul_gflops: matmul,
+      matmul_gflops: matmul.gflops,
+      matmul_kernels: matmul.kernels,
       webgpu_per_step: ours ? { dispatches: ours.dispatchesPerStep, submits: ours.submitsPerStep, memory_bytes: ours.memoryBytes } : null,
       limit_model: limit,
       profile,
@@ -277,7 +271,7 @@ async function reportBench(settings: BenchSettings, measured: BenchResults, stop
 }
 
 function printReport(results: Map<Engine, EngineResult>, skipped: Map<Engine, string>,
-  matmul: Record<string, Record<string, number>>, gpu: E.Backend | null, sampleN: number, notes: readonly string[] = []): void {
+  matmul: MatmulTable, gpu: E.Backend | null, sampleN: number, notes: readonly string[] = []): void {
   const ours = results.get('ours-webgpu') ?? results.get('ours-cpu');
   const oursName = results.has('ours-webgpu') ? 'ours-webgpu' : 'ours-cpu';
   const rows = [['engine', 'train steps/s', `${oursName} ÷ this`, `sample ${sampleN}×100`, `this ÷ ${oursName}`, 'loss', 'after steps']];
@@ -302,14 +296,17 @@ function printReport(results: Map<Engine, EngineResult>, skipped: Map<Engine, st
     console.log(`\nours-webgpu per training step: ${w.dispatchesPerStep?.toFixed(1)} dispatches, ${w.submitsPerStep?.toFixed(3)} submits; ` +
       `device memory held: ${((w.memoryBytes ?? 0) / 2 ** 20).toFixed(1)} MiB`);
   }
-  const backends = Object.keys(matmul);
-  if (backends.length > 0) {
-    console.log('\nmatmul GFLOP/s (median after a warm-up)\n');
-    const labels = [...new Set(backends.flatMap((b) => Object.keys(matmul[b])))];
-    const head = ['shape', ...backends, ...(gpu && backends.length > 1 ? ['webgpu ÷ cpu'] : [])];
+  const columns = Object.keys(matmul.gflops);
+  if (columns.length > 0) {
+    const g = matmul.gflops;
+    console.log('\nmatmul GFLOP/s (median after a warm-up; webgpu: the kernel the tuner chose, — where a product would take too long)\n');
+    const labels = [...new Set(columns.flatMap((b) => Object.keys(g[b])))];
+    const both = gpu !== null && 'webgpu' in g && 'cpu' in g;
+    const head = ['shape', ...columns, ...(gpu ? ['webgpu kernel'] : []), ...(both ? ['webgpu ÷ cpu'] : [])];
     printTable([head, ...labels.map((l) => [
-      l, ...backends.map((b) => matmul[b][l]?.toFixed(2) ?? '—'),
-      ...(gpu && backends.length > 1 ? [matmul.webgpu[l] && matmul.cpu[l] ? `${(matmul.webgpu[l] / matmul.cpu[l]).toFixed(1)}×` : '—'] : []),
+      l, ...columns.map((b) => g[b][l]?.toFixed(2) ?? '—'),
+      ...(gpu ? [matmul.kernels[l] ?? '—'] : []),
+      ...(both ? [g.webgpu[l] && g.cpu[l] ? `${(g.webgpu[l] / g.cpu[l]).toFixed(1)}×` : '—'] : []),
     ])]);
   }
 }

@@ -1,7 +1,10 @@
 // Matmul throughput: GFLOP/s of one backend at the diffusion workload's shapes and at square
-// sizes, the median over repeated samples after a warm-up. Used by `ddpm bench`.
+// sizes, the median over repeated samples after a warm-up. Used by `ddpm bench`. On WebGPU the
+// warm-up also lets the matmul tuner time its kernels for the shape (engine/webgpu/
+// matmul-kernels.ts) before the timed samples, and the kernel it chose is reported.
 
 import * as E from '../engine/index.js';
+import { MATMUL_KERNELS, WebGpuBackend, type MatmulKernel } from '../engine/webgpu/index.js';
 
 export interface MatmulCase {
   label: string;
@@ -20,7 +23,9 @@ export const MATMUL_CASES: readonly MatmulCase[] = [
   { label: 'square 128³', m: 128, n: 128, k: 128 },
   { label: 'square 512³', m: 512, n: 512, k: 512 },
   { label: 'square 1024³', m: 1024, n: 1024, k: 1024 },
+  { label: 'square 2048³', m: 2048, n: 2048, k: 2048 },
   { label: 'square 4096³', m: 4096, n: 4096, k: 4096 },
+  { label: 'square 8192³', m: 8192, n: 8192, k: 8192 },
 ];
 
 export function median(xs: readonly number[]): number {
@@ -28,8 +33,11 @@ export function median(xs: readonly number[]): number {
   return s[Math.floor(s.length / 2)];
 }
 
-/** 2·m·n·k / time, in GFLOP/s. One sample records `inner` products back to back, then reads once. */
-export async function measureMatmul(device: E.Backend, c: MatmulCase, repeats: number): Promise<number> {
+/**
+ * 2·m·n·k / time, in GFLOP/s, and the WebGPU kernel that ran (null on the CPU). One sample
+ * records `inner` products back to back, then reads once.
+ */
+export async function measureMatmul(device: E.Backend, c: MatmulCase, repeats: number): Promise<{ gflops: number; kernel: string | null }> {
   const rng = new E.Rng(0);
   const a = E.randn(c.transA ? [c.k, c.m] : [c.m, c.k], rng, { device });
   const b = E.randn(c.transB ? [c.n, c.k] : [c.k, c.n], rng, { device });
@@ -47,9 +55,54 @@ export async function measureMatmul(device: E.Backend, c: MatmulCase, repeats: n
     return ms;
   };
   await run(); // warm-up: pipelines, buffers
+  const tuner = device instanceof WebGpuBackend ? device.matmulTuner : null;
+  await tuner?.settled();
   const times: number[] = [];
   for (let i = 0; i < repeats; i++) times.push(await run());
   a.dispose();
   b.dispose();
-  return (2 * c.m * c.n * c.k) / (median(times) / 1000) / 1e9;
+  const kernel = tuner ? tuner.choose({ m: c.m, n: c.n, k: c.k, transA: c.transA ?? false, transB: c.transB ?? false }).name : null;
+  return { gflops: (2 * c.m * c.n * c.k) / (median(times) / 1000) / 1e9, kernel };
+}
+
+/** The matmul table: GFLOP/s by column ('webgpu', 'cpu', 'webgpu <kernel>') and shape, and the tuner's kernel per shape. */
+export interface MatmulTable {
+  gflops: Record<string, Record<string, number>>;
+  /** The kernel the WebGPU backend chose for each shape. */
+  kernels: Record<string, string>;
+}
+
+/**
+ * Every case on each backend, smallest first; a case whose estimated time (its FLOPs at the best
+ * rate seen so far on that column) exceeds `maxSeconds` per product is left out, so a slow
+ * backend stops where a sample would take minutes. With `eachKernel`, the WebGPU backend also
+ * runs every matmul kernel forced in turn, a column each.
+ */
+export async function measureMatmulTable(backends: readonly E.Backend[], options: { repeats: number; maxSeconds: number;
+  eachKernel: boolean; signal: AbortSignal }): Promise<MatmulTable> {
+  const table: MatmulTable = { gflops: {}, kernels: {} };
+  const columns: { name: string; backend: E.Backend; kernel: MatmulKernel | null }[] = backends.flatMap((backend) => [
+    { name: backend.name, backend, kernel: null },
+    ...(options.eachKernel && backend instanceof WebGpuBackend ? MATMUL_KERNELS.map((kernel) => ({ name: `${backend.name} ${kernel.name}`, backend, kernel })) : []),
+  ]);
+  for (const { name, backend, kernel } of columns) {
+    const column: Record<string, number> = {};
+    table.gflops[name] = column;
+    let best = 0;
+    for (const c of MATMUL_CASES) {
+      if (options.signal.aborted) return table;
+      const flop = 2 * c.m * c.n * c.k;
+      if (best > 0 && flop / (best * 1e9) > options.maxSeconds) continue;
+      if (backend instanceof WebGpuBackend) backend.matmulTuner.forced = kernel;
+      try {
+        const r = await measureMatmul(backend, c, options.repeats);
+        column[c.label] = r.gflops;
+        if (r.kernel !== null && kernel === null) table.kernels[c.label] = r.kernel;
+        best = Math.max(best, r.gflops);
+      } finally {
+        if (backend instanceof WebGpuBackend) backend.matmulTuner.forced = null;
+      }
+    }
+  }
+  return table;
 }

@@ -5,7 +5,7 @@
 
 import mlpDiffusionWgsl from './mlp-diffusion.wgsl.js';
 import * as E from '../../engine/index.js';
-import { philoxWgsl, uniformStruct, type WebGpuBackend, type UniformValues } from '../../engine/webgpu/index.js';
+import { isCpuDriver, philoxWgsl, uniformStruct, type WebGpuBackend, type UniformValues } from '../../engine/webgpu/index.js';
 import type { MLPDiffusion } from '../model.js';
 import type { ReverseStep } from '../reverse-step.js';
 import type { Schedule } from '../schedules.js';
@@ -83,9 +83,7 @@ export interface FusedSplit {
  * measured: bench --profile on such a GPU says how each choice fares.)
  */
 export function fusedSplit(backend: WebGpuBackend): FusedSplit {
-  const a = backend.adapter;
-  const cpuDriver = a.isFallback || /llvmpipe|lavapipe|swiftshader/i.test(`${a.architecture} ${a.description} ${a.vendor}`);
-  return cpuDriver
+  return isCpuDriver(backend.adapter)
     ? { trainRows: 8, gradBlock: 4, normKernel: true, sampleRows: 16, sampleLoop: false }
     : { trainRows: 4, gradBlock: 2, normKernel: false, sampleRows: 16, sampleLoop: true };
 }

@@ -8,6 +8,7 @@ import elementwiseWgsl from '../../shaders/elementwise.wgsl.js';
 import embeddingWgsl from '../../shaders/embedding.wgsl.js';
 import intFillWgsl from '../../shaders/int-fill.wgsl.js';
 import matmulWgsl from '../../shaders/matmul.wgsl.js';
+import matmulTiledWgsl from '../../shaders/matmul-tiled.wgsl.js';
 import philoxWgsl from '../../shaders/philox.wgsl.js';
 import randomWgsl from '../../shaders/random.wgsl.js';
 import reduceWgsl from '../../shaders/reduce.wgsl.js';
@@ -18,12 +19,13 @@ import type {
   RandomDraw, RandomKey, ScalarOp, Storage, UnaryOp,
 } from '../backend.js';
 import { KERNEL_PARAMS } from './kernel-params.js';
+import { MatmulTuner, type MatmulKernel } from './matmul-kernels.js';
 import { Recorder, type Binding } from './recorder.js';
 import { checkUniformStruct, uniformBlock, type UniformValues } from './uniforms.js';
 
 export const SHADERS = {
   adam: adamWgsl, elementwise: elementwiseWgsl, embedding: embeddingWgsl, 'int-fill': intFillWgsl,
-  matmul: matmulWgsl, random: philoxWgsl + randomWgsl, reduce: reduceWgsl, softmax: softmaxWgsl,
+  matmul: matmulWgsl, 'matmul-tiled': matmulTiledWgsl, random: philoxWgsl + randomWgsl, reduce: reduceWgsl, softmax: softmaxWgsl,
 } as const;
 type ShaderName = keyof typeof SHADERS;
 
@@ -46,6 +48,19 @@ function params<S extends ShaderName>(shader: S, values: UniformValues<(typeof K
   return uniformBlock(KERNEL_PARAMS[shader], values);
 }
 
+/**
+ * A driver that runs compute on the CPU (lavapipe/llvmpipe, SwiftShader, a fallback adapter):
+ * a workgroup is a coroutine on a core there, which changes what is fast.
+ */
+export function isCpuDriver(a: AdapterDescription): boolean {
+  return a.isFallback || /llvmpipe|lavapipe|swiftshader/i.test(`${a.architecture} ${a.description} ${a.vendor}`);
+}
+
+/** Workgroups for a matmul: one per tile of C. */
+function matmulGroups(kernel: MatmulKernel, plan: Pick<MatmulPlan, 'm' | 'n'>): [number, number] {
+  return [Math.ceil(plan.n / kernel.tile[1]), Math.ceil(plan.m / kernel.tile[0])];
+}
+
 type ElementwiseParams = UniformValues<(typeof KERNEL_PARAMS)['elementwise']['fields']>;
 
 /** What the adapter says of itself (GPUAdapterInfo's fields), kept for choices and reports. */
@@ -59,6 +74,8 @@ export interface AdapterDescription {
 export class WebGpuBackend implements Backend {
   readonly name = 'webgpu';
   readonly recorder: Recorder;
+  /** Which matmul kernel runs each shape (engine/webgpu/matmul-kernels.ts). */
+  readonly matmulTuner: MatmulTuner;
   private readonly modules = new Map<ShaderName, GPUShaderModule>();
   private readonly pipelines = new Map<string, GPUComputePipeline>();
   private readonly pool = new Map<number, GPUBuffer[]>();
@@ -70,6 +87,7 @@ export class WebGpuBackend implements Backend {
   /** `keepAlive` holds Dawn's GPU object for the device's life: if it were collected, Dawn would abort. */
   constructor(readonly device: GPUDevice, readonly adapter: AdapterDescription, readonly keepAlive: unknown) {
     this.recorder = new Recorder(device);
+    this.matmulTuner = new MatmulTuner(isCpuDriver(adapter), (kernels, shape) => this.timeMatmulKernels(kernels, shape));
     this.dummy = device.createBuffer({ label: 'unused binding', size: 16, usage: GPUBufferUsage.STORAGE });
   }
 
@@ -312,16 +330,79 @@ export class WebGpuBackend implements Backend {
 
   matmul(a: Storage, b: Storage, plan: MatmulPlan): Storage {
     const out = this.alloc(plan.m * plan.n, 'float32');
-    const pipeline = this.pipeline('matmul', 'main', {
-      TRANS_A: plan.transA ? 1 : 0, TRANS_B: plan.transB ? 1 : 0,
-      HAS_BIAS: plan.bias ? 1 : 0, HAS_ROW_ADD: plan.rowAdd ? 1 : 0, RELU: plan.relu ? 1 : 0,
-    });
+    const kernel = this.matmulTuner.choose(plan);
     const bias = plan.bias ? this.buf(plan.bias) : this.dummy;
     const table = plan.rowAdd ? this.buf(plan.rowAdd.table) : this.dummy;
     const idx = plan.rowAdd ? this.buf(plan.rowAdd.idx) : this.dummy;
-    const groups: [number, number] = [Math.ceil(plan.n / 64), Math.ceil(plan.m / 64)];
-    this.recorder.dispatch(pipeline, params('matmul', { m: plan.m, n: plan.n, k: plan.k }), [out.buffer, this.buf(a), this.buf(b), bias, table, idx], groups);
+    this.recorder.dispatch(this.matmulPipeline(kernel, plan), params(kernel.shader, { m: plan.m, n: plan.n, k: plan.k }),
+      [out.buffer, this.buf(a), this.buf(b), bias, table, idx], matmulGroups(kernel, plan));
     return out;
+  }
+
+  private matmulPipeline(kernel: MatmulKernel, plan: Pick<MatmulPlan, 'transA' | 'transB' | 'bias' | 'rowAdd' | 'relu'>): GPUComputePipeline {
+    return this.pipeline(kernel.shader, 'main', {
+      ...kernel.constants, TRANS_A: plan.transA ? 1 : 0, TRANS_B: plan.transB ? 1 : 0,
+      HAS_BIAS: plan.bias ? 1 : 0, HAS_ROW_ADD: plan.rowAdd ? 1 : 0, RELU: plan.relu ? 1 : 0,
+    });
+  }
+
+  /**
+   * Seconds per run of each kernel at one shape (no epilogue), on buffers of its own: on the
+   * GPU's clock (timestamp-query) where the adapter has one, so work queued by others does not
+   * count; else from submit to done. One warm-up run, then the best of 3 passes of 3 runs each.
+   */
+  private async timeMatmulKernels(kernels: readonly MatmulKernel[], shape: Pick<MatmulPlan, 'm' | 'n' | 'k' | 'transA' | 'transB'>): Promise<number[]> {
+    const { device } = this;
+    const storage = (floats: number): GPUBuffer => device.createBuffer({ label: 'matmul timing', size: Math.max(16, 4 * floats), usage: GPUBufferUsage.STORAGE });
+    const [c, a, b] = [shape.m * shape.n, shape.m * shape.k, shape.k * shape.n].map(storage);
+    const uniforms = device.createBuffer({ label: 'matmul timing params', size: 16, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
+    device.queue.writeBuffer(uniforms, 0, params('matmul', { m: shape.m, n: shape.n, k: shape.k }));
+    const clock = device.features.has('timestamp-query')
+      ? { queries: device.createQuerySet({ type: 'timestamp', count: 2 }),
+        resolved: device.createBuffer({ size: 16, usage: GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC }),
+        read: device.createBuffer({ size: 16, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST }) }
+      : null;
+    const RUNS = 3;
+    const seconds: number[] = [];
+    try {
+      for (const kernel of kernels) {
+        const pipeline = this.matmulPipeline(kernel, shape);
+        const bindGroup = device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries: [uniforms, c, a, b, this.dummy, this.dummy, this.dummy]
+          .map((buffer, binding) => ({ binding, resource: { buffer } })) });
+        const pass = async (runs: number, timed: boolean): Promise<number> => {
+          const encoder = device.createCommandEncoder({ label: `matmul timing ${kernel.name}` });
+          const p = encoder.beginComputePass(timed && clock ? { timestampWrites: { querySet: clock.queries, beginningOfPassWriteIndex: 0, endOfPassWriteIndex: 1 } } : {});
+          p.setPipeline(pipeline);
+          p.setBindGroup(0, bindGroup);
+          const [gx, gy] = matmulGroups(kernel, shape);
+          for (let i = 0; i < runs; i++) p.dispatchWorkgroups(gx, gy);
+          p.end();
+          if (timed && clock) {
+            encoder.resolveQuerySet(clock.queries, 0, 2, clock.resolved, 0);
+            encoder.copyBufferToBuffer(clock.resolved, 0, clock.read, 0, 16);
+          }
+          const t0 = performance.now();
+          device.queue.submit([encoder.finish()]);
+          await device.queue.onSubmittedWorkDone();
+          if (!(timed && clock)) return (performance.now() - t0) / 1000 / runs;
+          await clock.read.mapAsync(GPUMapMode.READ);
+          const [begin, end] = new BigInt64Array(clock.read.getMappedRange().slice(0));
+          clock.read.unmap();
+          return Number(end - begin) / 1e9 / runs;
+        };
+        await pass(1, false);
+        const times = [await pass(RUNS, true), await pass(RUNS, true), await pass(RUNS, true)];
+        seconds.push(Math.min(...times));
+      }
+    } finally {
+      for (const buffer of [c, a, b, uniforms]) buffer.destroy();
+      if (clock) {
+        clock.queries.destroy();
+        clock.resolved.destroy();
+        clock.read.destroy();
+      }
+    }
+    return seconds;
   }
 
   reluBackward(dy: Storage, y: Storage): Storage {

@@ -7,7 +7,8 @@ import { requestWebGpu, tryWebGpu } from './device.js';
 export type DeviceChoice = 'auto' | 'cpu' | 'webgpu';
 
 export { DAWN_OPTIONS, requestWebGpu, tryWebGpu } from './device.js';
-export { WebGpuBackend } from './backend.js';
+export { isCpuDriver, WebGpuBackend } from './backend.js';
+export { CPU_DRIVER_KERNEL, DEFAULT_GPU_KERNEL, MATMUL_KERNELS, matmulKernel, MatmulTuner, shapeClass, type MatmulKernel } from './matmul-kernels.js';
 export { Program, type ProgramSpec } from './program.js';
 /** The Philox-4x32-10 WGSL functions the engine's random kernels use, for a Program's code. */
 export { default as philoxWgsl } from '../../shaders/philox.wgsl.js';

@@ -16,6 +16,7 @@ export const KERNEL_PARAMS = {
   embedding: uniformStruct('Params', { n: 'u32', rows: 'u32', dim: 'u32', _pad: 'u32' }),
   'int-fill': uniformStruct('Params', { n: 'u32', value: 'i32' }),
   matmul: uniformStruct('Params', { m: 'u32', n: 'u32', k: 'u32', _pad: 'u32' }),
+  'matmul-tiled': uniformStruct('Params', { m: 'u32', n: 'u32', k: 'u32', _pad: 'u32' }),
   random: uniformStruct('Params', {
     n: 'u32', seed: 'u32', stream: 'u32', offset: 'u32', p0: 'f32', p1: 'f32', ilow: 'i32', irange: 'u32',
   }),

@@ -1,0 +1,110 @@
+// The matmul kernels the WebGPU backend can run, and the tuner that picks one per adapter and
+// shape class. Every kernel sums each element over k in the same order with one multiply-add
+// at a time (see both WGSL headers), so they give the same bits and the choice changes only
+// the speed; test/matmul-kernels.test.ts checks both halves of that on every kernel.
+//   register-64   shaders/matmul.wgsl: 8×8 threads, each an 8×8 block read straight from memory
+//   tiled-32      shaders/matmul-tiled.wgsl, 8×8 threads × 4×4 elements, k in slabs of 16
+//   tiled-64      16×16 threads × 4×4, k slabs of 16
+//   tiled-128     16×16 threads × 8×8, k slabs of 8
+// Workgroup memory per tiled kernel: BK·(BM + BN)·4 bytes, 4 KB / 8 KB / 8 KB (the limit is at
+// least 16 KB); 256 threads at most (the limit is at least 256).
+//
+// Choosing: on a CPU driver (lavapipe, SwiftShader: a workgroup is a coroutine on a core, and
+// workgroup memory is ordinary memory) the register kernel, measured faster there (see
+// CPU_DRIVER_KERNEL). Elsewhere the tuner: the first matmul of a shape class (the transposes and
+// each of m, n, k rounded up to a power of two) starts timing every kernel at that shape on the
+// GPU's own clock, in the background, and the fastest serves the class from then on; until it is
+// known, DEFAULT_GPU_KERNEL does. A result never depends on which kernel ran.
+
+import type { MatmulPlan } from '../backend.js';
+
+export interface MatmulKernel {
+  readonly name: string;
+  readonly shader: 'matmul' | 'matmul-tiled';
+  /** The tile of C one workgroup computes: rows, columns. */
+  readonly tile: readonly [number, number];
+  /** The WGSL's override constants for the tile shape. */
+  readonly constants: Readonly<Record<string, number>>;
+}
+
+const tiled = (name: string, wg: number, t: number, bk: number): MatmulKernel =>
+  ({ name, shader: 'matmul-tiled', tile: [wg * t, wg * t], constants: { WG_X: wg, WG_Y: wg, TM: t, TN: t, BK: bk } });
+
+export const MATMUL_KERNELS: readonly MatmulKernel[] = [
+  { name: 'register-64', shader: 'matmul', tile: [64, 64], constants: {} },
+  tiled('tiled-32', 8, 4, 16),
+  tiled('tiled-64', 16, 4, 16),
+  tiled('tiled-128', 16, 8, 8),
+];
+
+export function matmulKernel(name: string): MatmulKernel {
+  const k = MATMUL_KERNELS.find((c) => c.name === name);
+  if (k === undefined) throw new Error(`matmul: no kernel '${name}' (expected ${MATMUL_KERNELS.map((c) => c.name).join(', ')})`);
+  return k;
+}
+
+/**
+ * CPU drivers keep the register kernel and spend nothing on tuning. Measured on lavapipe (Mesa
+ * 25.0.7, 2 cores), GFLOP/s for register-64 / tiled-32 / tiled-64 / tiled-128, each forced in
+ * turn (`ddpm bench --matmul-kernels`): [128,128]·[128,128]ᵀ 3.3 / 1.2 / 1.8 / 2.0;
+ * [10000,128]·[128,128]ᵀ 5.1 / 1.8 / 2.0 / 3.5; 512³ 4.0 / 1.7 / 1.7 / 3.1; 1024³ 6.2 / 1.8 /
+ * 2.2 / 4.0. Only the 65 536-FLOP [128,2]·[128,2]ᵀ went the other way (0.21 against 0.37), a
+ * fraction of a millisecond either way.
+ */
+export const CPU_DRIVER_KERNEL = MATMUL_KERNELS[0];
+/** A GPU's kernel for a shape class until the tuner has timed the candidates. */
+export const DEFAULT_GPU_KERNEL = MATMUL_KERNELS[2];
+
+/** The shape class a plan's timing stands for: the transposes and m, n, k rounded up to powers of two. */
+export function shapeClass(plan: Pick<MatmulPlan, 'm' | 'n' | 'k' | 'transA' | 'transB'>): string {
+  const up = (x: number): number => 2 ** Math.ceil(Math.log2(Math.max(1, x)));
+  return `${plan.transA ? 'T' : 'N'}${plan.transB ? 'T' : 'N'} ${up(plan.m)}×${up(plan.n)}×${up(plan.k)}`;
+}
+
+/** How the tuner times kernels: seconds per run of each, at one shape, on the device. */
+export type TimeKernels = (kernels: readonly MatmulKernel[], shape: Pick<MatmulPlan, 'm' | 'n' | 'k' | 'transA' | 'transB'>) => Promise<number[]>;
+
+export class MatmulTuner {
+  private readonly winners = new Map<string, MatmulKernel>();
+  private readonly timing = new Map<string, Promise<void>>();
+  /** Shape classes whose timing failed, and why (they keep DEFAULT_GPU_KERNEL). */
+  readonly failures = new Map<string, string>();
+  /** A kernel every matmul uses (tests, benchmarks); null: choose. */
+  forced: MatmulKernel | null = null;
+
+  constructor(private readonly cpuDriver: boolean, private readonly time: TimeKernels) {}
+
+  /** The kernel for a plan now; on a GPU, a class seen for the first time starts its timing. */
+  choose(plan: MatmulPlan): MatmulKernel {
+    if (this.forced) return this.forced;
+    if (this.cpuDriver) return CPU_DRIVER_KERNEL;
+    const key = shapeClass(plan);
+    const winner = this.winners.get(key);
+    if (winner) return winner;
+    if (!this.timing.has(key)) {
+      // A timing that fails (a lost device, say) leaves the default in place and says why.
+      this.timing.set(key, this.tune(key, plan).catch((e: unknown) => {
+        this.winners.set(key, DEFAULT_GPU_KERNEL);
+        this.failures.set(key, e instanceof Error ? e.message : String(e));
+      }));
+    }
+    return DEFAULT_GPU_KERNEL;
+  }
+
+  /** Times every kernel at `plan`'s shape now (whatever the driver) and keeps the fastest for its class. */
+  async tune(key: string, plan: Pick<MatmulPlan, 'm' | 'n' | 'k' | 'transA' | 'transB'>): Promise<void> {
+    const seconds = await this.time(MATMUL_KERNELS, plan);
+    const best = seconds.reduce((bi, s, i) => (s < seconds[bi] ? i : bi), 0);
+    this.winners.set(key, MATMUL_KERNELS[best]);
+  }
+
+  /** Waits for the timings started so far (tests, and a benchmark that wants settled choices). */
+  async settled(): Promise<void> {
+    await Promise.all(this.timing.values());
+  }
+
+  /** The kernel chosen for each shape class timed so far. */
+  choices(): Map<string, string> {
+    return new Map([...this.winners].map(([k, v]) => [k, v.name]));
+  }
+}
