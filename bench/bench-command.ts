@@ -25,9 +25,9 @@ import { errorMessage } from '../cli/errors.js';
 import { writeFileAtomic } from '../cli/files.js';
 import { benchJax, findJax } from './jax.js';
 import { limitReport, profileReport } from './gpu-report.js';
-import { measureMatmulTable, type MatmulTable } from './matmul.js';
+import { measureMatmulTable, type MatmulPeer, type MatmulTable } from './matmul.js';
 import { benchOurs, type EngineResult } from './ours.js';
-import { benchTfjs, loadTfjs } from './tfjs.js';
+import { benchTfjs, loadTfjs, tfjsMatmul } from './tfjs.js';
 import { benchTorch, findTorch } from './torch.js';
 
 const ENGINES = ['ours-webgpu', 'ours-webgpu-eager', 'ours-cpu', 'tfjs-webgpu', 'tfjs-cpu', 'torch-cpu', 'torch-cuda', 'torch-cuda-graphs',
@@ -221,8 +221,16 @@ async function runBench(settings: BenchSettings, stop: StopRequest): Promise<Ben
   });
 
   // A shape is timed while one product is estimated to take at most 1 s (--quick: 0.25 s).
+  // TensorFlow.js-WebGPU's matmul joins the table where its engine was asked for and loads.
+  const repeats = quick ? 2 : 5;
+  const peers: MatmulPeer[] = [];
+  const g: { navigator?: { gpu?: GPU } } = globalThis;
+  if (settings.matmul && gpu && g.navigator?.gpu && settings.engines.has('tfjs-webgpu') && results.has('tfjs-webgpu')) {
+    const { tf } = await loadTfjs('webgpu', repoRoot(), g.navigator.gpu);
+    peers.push({ name: 'tfjs-webgpu', measure: (c) => tfjsMatmul(tf, c, repeats) });
+  }
   const matmul: MatmulTable = settings.matmul
-    ? await measureMatmulTable(gpu ? [gpu, E.cpu] : [E.cpu], { repeats: quick ? 2 : 5, maxSeconds: quick ? 0.25 : 1, eachKernel: settings.matmulKernels, signal })
+    ? await measureMatmulTable(gpu ? [gpu, E.cpu] : [E.cpu], { repeats, maxSeconds: quick ? 0.25 : 1, eachKernel: settings.matmulKernels, signal, peers })
     : { gflops: {}, kernels: {} };
   return { device, gpu, results, skipped, matmul };
 }
@@ -301,12 +309,13 @@ function printReport(results: Map<Engine, EngineResult>, skipped: Map<Engine, st
     const g = matmul.gflops;
     console.log('\nmatmul GFLOP/s (median after a warm-up; webgpu: the kernel the tuner chose, — where a product would take too long)\n');
     const labels = [...new Set(columns.flatMap((b) => Object.keys(g[b])))];
-    const both = gpu !== null && 'webgpu' in g && 'cpu' in g;
-    const head = ['shape', ...columns, ...(gpu ? ['webgpu kernel'] : []), ...(both ? ['webgpu ÷ cpu'] : [])];
+    const ratios = ['cpu', 'tfjs-webgpu'].filter((peer) => gpu !== null && 'webgpu' in g && peer in g);
+    const ratio = (l: string, peer: string): string => (g.webgpu[l] && g[peer][l] ? `${(g.webgpu[l] / g[peer][l]).toFixed(2)}×` : '—');
+    const head = ['shape', ...columns, ...(gpu ? ['webgpu kernel'] : []), ...ratios.map((peer) => `webgpu ÷ ${peer}`)];
     printTable([head, ...labels.map((l) => [
       l, ...columns.map((b) => g[b][l]?.toFixed(2) ?? '—'),
       ...(gpu ? [matmul.kernels[l] ?? '—'] : []),
-      ...(both ? [g.webgpu[l] && g.cpu[l] ? `${(g.webgpu[l] / g.cpu[l]).toFixed(1)}×` : '—'] : []),
+      ...ratios.map((peer) => ratio(l, peer)),
     ])]);
   }
 }

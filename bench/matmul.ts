@@ -76,16 +76,32 @@ export interface MatmulTable {
  * Every case on each backend, smallest first; a case whose estimated time (its FLOPs at the best
  * rate seen so far on that column) exceeds `maxSeconds` per product is left out, so a slow
  * backend stops where a sample would take minutes. With `eachKernel`, the WebGPU backend also
- * runs every matmul kernel forced in turn, a column each.
+ * runs every matmul kernel forced in turn, a column each; `peers` are more columns (a peer's
+ * matmul at a case, in GFLOP/s).
  */
 export async function measureMatmulTable(backends: readonly E.Backend[], options: { repeats: number; maxSeconds: number;
-  eachKernel: boolean; signal: AbortSignal }): Promise<MatmulTable> {
+  eachKernel: boolean; signal: AbortSignal; peers?: readonly MatmulPeer[] }): Promise<MatmulTable> {
   const table: MatmulTable = { gflops: {}, kernels: {} };
-  const columns: { name: string; backend: E.Backend; kernel: MatmulKernel | null }[] = backends.flatMap((backend) => [
-    { name: backend.name, backend, kernel: null },
-    ...(options.eachKernel && backend instanceof WebGpuBackend ? MATMUL_KERNELS.map((kernel) => ({ name: `${backend.name} ${kernel.name}`, backend, kernel })) : []),
-  ]);
-  for (const { name, backend, kernel } of columns) {
+  const ours = (backend: E.Backend, kernel: MatmulKernel | null): MatmulPeer['measure'] => async (c) => {
+    if (!(backend instanceof WebGpuBackend)) return (await measureMatmul(backend, c, options.repeats)).gflops;
+    backend.matmulTuner.forced = kernel;
+    try {
+      const r = await measureMatmul(backend, c, options.repeats);
+      if (r.kernel !== null && kernel === null) table.kernels[c.label] = r.kernel;
+      return r.gflops;
+    } finally {
+      backend.matmulTuner.forced = null;
+    }
+  };
+  const columns: MatmulPeer[] = [
+    ...backends.flatMap((backend) => [
+      { name: backend.name, measure: ours(backend, null) },
+      ...(options.eachKernel && backend instanceof WebGpuBackend
+        ? MATMUL_KERNELS.map((kernel) => ({ name: `${backend.name} ${kernel.name}`, measure: ours(backend, kernel) })) : []),
+    ]),
+    ...(options.peers ?? []),
+  ];
+  for (const { name, measure } of columns) {
     const column: Record<string, number> = {};
     table.gflops[name] = column;
     let best = 0;
@@ -93,16 +109,15 @@ export async function measureMatmulTable(backends: readonly E.Backend[], options
       if (options.signal.aborted) return table;
       const flop = 2 * c.m * c.n * c.k;
       if (best > 0 && flop / (best * 1e9) > options.maxSeconds) continue;
-      if (backend instanceof WebGpuBackend) backend.matmulTuner.forced = kernel;
-      try {
-        const r = await measureMatmul(backend, c, options.repeats);
-        column[c.label] = r.gflops;
-        if (r.kernel !== null && kernel === null) table.kernels[c.label] = r.kernel;
-        best = Math.max(best, r.gflops);
-      } finally {
-        if (backend instanceof WebGpuBackend) backend.matmulTuner.forced = null;
-      }
+      column[c.label] = await measure(c);
+      best = Math.max(best, column[c.label]);
     }
   }
   return table;
+}
+
+/** A column of the matmul table: its name and how it times a case (GFLOP/s). */
+export interface MatmulPeer {
+  name: string;
+  measure: (c: MatmulCase) => Promise<number>;
 }

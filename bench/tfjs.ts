@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { makeDataset } from '../ddpm/data.js';
 import { makeSchedule } from '../ddpm/schedules.js';
-import { median } from './matmul.js';
+import { median, type MatmulCase } from './matmul.js';
 import type { EngineResult } from './ours.js';
 
 // ---- the part of TensorFlow.js's API this peer uses -----------------------------------------
@@ -52,7 +52,8 @@ interface Tf {
   oneHot(indices: TfTensor, depth: number): TfTensor;
   gather(x: TfTensor, indices: TfTensor): TfTensor;
   concat(tensors: TfTensor[]): TfTensor;
-  matMul: TfBinary; add: TfBinary; sub: TfBinary; mul: TfBinary; div: TfBinary; minimum: TfBinary;
+  matMul(a: TfTensor, b: TfTensor, transposeA?: boolean, transposeB?: boolean): TfTensor;
+  add: TfBinary; sub: TfBinary; mul: TfBinary; div: TfBinary; minimum: TfBinary;
   relu(x: TfTensor): TfTensor;
   sqrt(x: TfTensor): TfTensor;
   square(x: TfTensor): TfTensor;
@@ -235,4 +236,31 @@ export async function benchTfjs(tf: Tf, backend: 'cpu' | 'webgpu',
   tf.dispose([data, sqrtAb, sqrtOneMinusAb, order, ...variables]);
   optimizer.dispose();
   return { trainStepsPerSecond: median(rates), sampleSeconds: times.length > 0 ? median(times) : NaN, loss, lossAfterSteps: options.warmup + options.repeats * options.steps };
+}
+
+/**
+ * tfjs's matMul at a case's shape, timed as measureMatmul times ours (bench/matmul.ts): GFLOP/s,
+ * the median of `repeats` samples after a warm-up, a sample `inner` products then one readback.
+ */
+export async function tfjsMatmul(tf: Tf, c: MatmulCase, repeats: number): Promise<number> {
+  const a = tf.randomNormal(c.transA ? [c.k, c.m] : [c.m, c.k]);
+  const b = tf.randomNormal(c.transB ? [c.n, c.k] : [c.k, c.n]);
+  const inner = c.m * c.n * c.k > 1e9 ? 1 : 5;
+  const run = async (): Promise<number> => {
+    const t0 = performance.now();
+    let out = tf.matMul(a, b, c.transA ?? false, c.transB ?? false);
+    for (let i = 1; i < inner; i++) {
+      out.dispose();
+      out = tf.matMul(a, b, c.transA ?? false, c.transB ?? false);
+    }
+    await out.data();
+    const ms = (performance.now() - t0) / inner;
+    out.dispose();
+    return ms;
+  };
+  await run();
+  const times: number[] = [];
+  for (let i = 0; i < repeats; i++) times.push(await run());
+  tf.dispose([a, b]);
+  return (2 * c.m * c.n * c.k) / (median(times) / 1000) / 1e9;
 }
