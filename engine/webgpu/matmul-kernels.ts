@@ -44,12 +44,13 @@ export function matmulKernel(name: string): MatmulKernel {
 }
 
 /**
- * CPU drivers keep the register kernel and spend nothing on tuning. Measured on lavapipe (Mesa
- * 25.0.7, 2 cores), GFLOP/s for register-64 / tiled-32 / tiled-64 / tiled-128, each forced in
- * turn (`ddpm bench --matmul-kernels`): [128,128]·[128,128]ᵀ 3.3 / 1.2 / 1.8 / 2.0;
- * [10000,128]·[128,128]ᵀ 5.1 / 1.8 / 2.0 / 3.5; 512³ 4.0 / 1.7 / 1.7 / 3.1; 1024³ 6.2 / 1.8 /
- * 2.2 / 4.0. Only the 65 536-FLOP [128,2]·[128,2]ᵀ went the other way (0.21 against 0.37), a
- * fraction of a millisecond either way.
+ * CPU drivers keep the register kernel (the engine's only one before the tiled family) and spend
+ * nothing on tuning: no tiled kernel beats it there beyond the noise. On lavapipe (Mesa 25.0.7,
+ * 2 cores), GFLOP/s for register-64 / tiled-32 / tiled-64 / tiled-128, each forced in turn, two
+ * runs (`ddpm bench --matmul-kernels`; the second not --quick): [128,128]·[128,128]ᵀ 3.3 / 1.2 /
+ * 1.8 / 2.0 and 2.8 / 1.3 / 1.1 / 3.0; [10000,128]·[128,128]ᵀ 5.1 / 1.8 / 2.0 / 3.5 and 3.5 /
+ * 1.4 / 1.7 / 3.8; 512³ 4.0 / 1.7 / 1.7 / 3.1 and 4.2 / 1.6 / 1.9 / 2.7; 1024³ 6.2 / 1.8 / 2.2 /
+ * 4.0 and 5.2 / — / — / 3.5 (runs on this machine vary by ±30 %).
  */
 export const CPU_DRIVER_KERNEL = MATMUL_KERNELS[0];
 /** A GPU's kernel for a shape class until the tuner has timed the candidates. */
