@@ -25,10 +25,10 @@ import { errorMessage } from '../cli/errors.js';
 import { writeFileAtomic } from '../cli/files.js';
 import { benchJax, findJax } from './jax.js';
 import { limitReport, profileReport } from './gpu-report.js';
-import { measureMatmulTable, type MatmulPeer, type MatmulTable } from './matmul.js';
+import { measureMatmulTable, type MatmulPeer, type MatmulTable, type WholeMatmulPeer } from './matmul.js';
 import { benchOurs, type EngineResult } from './ours.js';
 import { benchTfjs, loadTfjs, tfjsMatmul } from './tfjs.js';
-import { benchTorch, findTorch } from './torch.js';
+import { benchTorch, findTorch, torchMatmul } from './torch.js';
 
 const ENGINES = ['ours-webgpu', 'ours-webgpu-eager', 'ours-cpu', 'tfjs-webgpu', 'tfjs-cpu', 'torch-cpu', 'torch-cuda', 'torch-cuda-graphs',
   'jax', 'jax-f32'] as const;
@@ -229,9 +229,19 @@ async function runBench(settings: BenchSettings, stop: StopRequest): Promise<Ben
     const { tf } = await loadTfjs('webgpu', repoRoot(), g.navigator.gpu);
     peers.push({ name: 'tfjs-webgpu', measure: (c) => tfjsMatmul(tf, c, repeats) });
   }
+  // PyTorch's matmul where its engine ran: torch-cpu's BLAS; on CUDA cuBLAS in exact f32 and with TF32.
+  const maxSeconds = quick ? 0.25 : 1;
+  const wholePeers: WholeMatmulPeer[] = [];
+  if (settings.matmul && typeof torch !== 'string') {
+    const peer = torch;
+    const timed = (name: string, device: 'cpu' | 'cuda', tf32: boolean): WholeMatmulPeer =>
+      ({ name, measureAll: (cases) => torchMatmul(peer, repoRoot(), device, cases, { repeats, maxSeconds, tf32, signal }) });
+    if (results.has('torch-cpu')) wholePeers.push(timed('torch-cpu', 'cpu', false));
+    if (results.has('torch-cuda')) wholePeers.push(timed('torch-cuda', 'cuda', false), timed('torch-cuda-tf32', 'cuda', true));
+  }
   const matmul: MatmulTable = settings.matmul
-    ? await measureMatmulTable(gpu ? [gpu, E.cpu] : [E.cpu], { repeats, maxSeconds: quick ? 0.25 : 1, eachKernel: settings.matmulKernels, signal, peers })
-    : { gflops: {}, kernels: {} };
+    ? await measureMatmulTable(gpu ? [gpu, E.cpu] : [E.cpu], { repeats, maxSeconds, eachKernel: settings.matmulKernels, signal, peers, wholePeers })
+    : { gflops: {}, kernels: {}, failed: {} };
   return { device, gpu, results, skipped, matmul };
 }
 
@@ -267,6 +277,7 @@ async function reportBench(settings: BenchSettings, measured: BenchResults, stop
       loss_after_steps: byEngine((r) => r.lossAfterSteps),
       matmul_gflops: matmul.gflops,
       matmul_kernels: matmul.kernels,
+      matmul_failed: matmul.failed,
       webgpu_per_step: ours ? { dispatches: ours.dispatchesPerStep, submits: ours.submitsPerStep, memory_bytes: ours.memoryBytes } : null,
       limit_model: limit,
       profile,
@@ -309,7 +320,7 @@ function printReport(results: Map<Engine, EngineResult>, skipped: Map<Engine, st
     const g = matmul.gflops;
     console.log('\nmatmul GFLOP/s (median after a warm-up; webgpu: the kernel the tuner chose, — where a product would take too long)\n');
     const labels = [...new Set(columns.flatMap((b) => Object.keys(g[b])))];
-    const ratios = ['cpu', 'tfjs-webgpu'].filter((peer) => gpu !== null && 'webgpu' in g && peer in g);
+    const ratios = ['cpu', 'tfjs-webgpu', 'torch-cpu', 'torch-cuda'].filter((peer) => gpu !== null && 'webgpu' in g && peer in g);
     const ratio = (l: string, peer: string): string => (g.webgpu[l] && g[peer][l] ? `${(g.webgpu[l] / g[peer][l]).toFixed(2)}×` : '—');
     const head = ['shape', ...columns, ...(gpu ? ['webgpu kernel'] : []), ...ratios.map((peer) => `webgpu ÷ ${peer}`)];
     printTable([head, ...labels.map((l) => [
@@ -317,6 +328,7 @@ function printReport(results: Map<Engine, EngineResult>, skipped: Map<Engine, st
       ...(gpu ? [matmul.kernels[l] ?? '—'] : []),
       ...ratios.map((peer) => ratio(l, peer)),
     ])]);
+    for (const [peer, why] of Object.entries(matmul.failed)) console.log(`${peer} matmul: not measured: ${why}`);
   }
 }
 

@@ -70,6 +70,8 @@ export interface MatmulTable {
   gflops: Record<string, Record<string, number>>;
   /** The kernel the WebGPU backend chose for each shape. */
   kernels: Record<string, string>;
+  /** Peers whose timing failed, and why. */
+  failed: Record<string, string>;
 }
 
 /**
@@ -77,11 +79,12 @@ export interface MatmulTable {
  * rate seen so far on that column) exceeds `maxSeconds` per product is left out, so a slow
  * backend stops where a sample would take minutes. With `eachKernel`, the WebGPU backend also
  * runs every matmul kernel forced in turn, a column each; `peers` are more columns (a peer's
- * matmul at a case, in GFLOP/s).
+ * matmul at a case, in GFLOP/s), `wholePeers` columns timed all at once (a Python peer, which
+ * applies the same rule itself). The Python peers run first, before our GPU work.
  */
 export async function measureMatmulTable(backends: readonly E.Backend[], options: { repeats: number; maxSeconds: number;
-  eachKernel: boolean; signal: AbortSignal; peers?: readonly MatmulPeer[] }): Promise<MatmulTable> {
-  const table: MatmulTable = { gflops: {}, kernels: {} };
+  eachKernel: boolean; signal: AbortSignal; peers?: readonly MatmulPeer[]; wholePeers?: readonly WholeMatmulPeer[] }): Promise<MatmulTable> {
+  const table: MatmulTable = { gflops: {}, kernels: {}, failed: {} };
   const ours = (backend: E.Backend, kernel: MatmulKernel | null): MatmulPeer['measure'] => async (c) => {
     if (!(backend instanceof WebGpuBackend)) return (await measureMatmul(backend, c, options.repeats)).gflops;
     backend.matmulTuner.forced = kernel;
@@ -101,6 +104,15 @@ export async function measureMatmulTable(backends: readonly E.Backend[], options
     ]),
     ...(options.peers ?? []),
   ];
+  for (const peer of options.wholePeers ?? []) {
+    if (options.signal.aborted) return table;
+    try {
+      table.gflops[peer.name] = await peer.measureAll(MATMUL_CASES);
+    } catch (e) {
+      if (options.signal.aborted) return table;
+      table.failed[peer.name] = e instanceof Error ? e.message : String(e);
+    }
+  }
   for (const { name, measure } of columns) {
     const column: Record<string, number> = {};
     table.gflops[name] = column;
@@ -120,4 +132,10 @@ export async function measureMatmulTable(backends: readonly E.Backend[], options
 export interface MatmulPeer {
   name: string;
   measure: (c: MatmulCase) => Promise<number>;
+}
+
+/** A column timed by a peer over every case at once (one Python process): GFLOP/s by label. */
+export interface WholeMatmulPeer {
+  name: string;
+  measureAll: (cases: readonly MatmulCase[]) => Promise<Record<string, number>>;
 }

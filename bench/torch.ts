@@ -4,6 +4,7 @@
 // CUDA graph. Absent Python or torch is a reason, not an error.
 
 import { join } from 'node:path';
+import type { MatmulCase } from './matmul.js';
 import type { EngineResult } from './ours.js';
 import { findPython, runPeerScript } from './python.js';
 
@@ -30,4 +31,17 @@ export async function benchTorch(peer: TorchPeer, root: string, device: 'cpu' | 
   return {
     trainStepsPerSecond: out.train_steps_per_s, sampleSeconds: out.sample_s ?? NaN, loss: out.loss, lossAfterSteps: out.steps, device: out.device,
   };
+}
+
+/**
+ * PyTorch's matmul at every case (bench/torch_matmul.py), GFLOP/s by label; on CUDA f32 exact,
+ * or with TF32 when `tf32`. Cases whose estimated time exceeds `maxSeconds` are left out.
+ */
+export async function torchMatmul(peer: TorchPeer, root: string, device: 'cpu' | 'cuda', cases: readonly MatmulCase[],
+  options: { repeats: number; maxSeconds: number; tf32?: boolean; signal?: AbortSignal }): Promise<Record<string, number>> {
+  const args = ['--device', device, '--cases', JSON.stringify(cases), '--repeats', String(options.repeats),
+    '--max-seconds', String(options.maxSeconds), ...(options.tf32 ? ['--tf32'] : [])];
+  const out = await runPeerScript<{ gflops: Record<string, number> }>(peer.python, join(root, 'bench', 'torch_matmul.py'), args,
+    `bench/torch_matmul.py --device ${device}${options.tf32 ? ' --tf32' : ''}`, options.signal);
+  return out.gflops;
 }

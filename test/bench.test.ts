@@ -1,7 +1,7 @@
 // `ddpm bench` end to end, small (its timings are never asserted, only that it measures and
 // reports): our engine on the CPU path, a short sampling run, --json with the promised keys; the
 // JAX and CUDA-graph peers measured where they can run (JAX through $JAX_PYTHON) and otherwise
-// skipped with a reason that names what is missing; TensorFlow.js from bench/peers; on WebGPU, --profile's per-kernel GPU times
+// skipped with a reason that names what is missing; TensorFlow.js from bench/peers; the matmul table with PyTorch's column; on WebGPU, --profile's per-kernel GPU times
 // and the limit model from measured parts, in the output and the JSON; an unknown engine is refused.
 
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -57,6 +57,25 @@ test('ddpm bench --engines jax,jax-f32,torch-cuda-graphs: each is measured, or s
     assert.ok(report.device.jax && report.device.jax_device, 'the JAX version and device are reported');
     assert.match(r.stdout, /jax-f32 at 'highest' \(exact f32\)/);
   }
+});
+
+test('ddpm bench\'s matmul table: our backends, the kernel the tuner chose, and PyTorch\'s matmul where its engine ran', () => {
+  const json = join(dir, 'matmul.json');
+  const r = ddpm('bench', '--quick', '--engines', 'torch-cpu', '--sample-points', '100', '--json', json);
+  assert.is(r.status, 0, r.stderr);
+  const report = JSON.parse(readFileSync(json, 'utf8'));
+  const g: Record<string, Record<string, number>> = report.matmul_gflops;
+  const columns = ['cpu', ...(gpu ? ['webgpu'] : []), ...('torch-cpu' in report.train_steps_per_s ? ['torch-cpu'] : [])];
+  for (const column of columns) {
+    const rates = Object.values(g[column] ?? {});
+    assert.ok(rates.length >= 3 && rates.every((x) => x > 0 && Number.isFinite(x)), `${column}: a rate per shape timed (${JSON.stringify(g[column])})`);
+  }
+  assert.ok(g.cpu['square 128³'] > 0 && !('square 8192³' in g.cpu), 'the CPU stops where a product would take too long');
+  if (gpu) {
+    assert.equal(Object.keys(report.matmul_kernels).sort(), Object.keys(g.webgpu).sort(), 'a kernel named for every WebGPU shape');
+    for (const name of Object.values(report.matmul_kernels)) assert.match(String(name), /^(register-64|tiled-(32|64|128))$/);
+  }
+  assert.equal(report.matmul_failed, {});
 });
 
 test('ddpm bench --engines tfjs-cpu: measured with bench/peers installed (npm run bench:peers; set-up does it), else skipped saying so', () => {
