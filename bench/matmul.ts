@@ -33,36 +33,56 @@ export function median(xs: readonly number[]): number {
   return s[Math.floor(s.length / 2)];
 }
 
+/** A product a column has recorded: freed after, read to wait for it. */
+export interface RecordedProduct {
+  dispose(): void;
+  read(): Promise<unknown>;
+}
+
 /**
- * 2·m·n·k / time, in GFLOP/s, and the WebGPU kernel that ran (null on the CPU). One sample
- * records `inner` products back to back, then reads once.
+ * The timing every column of the matmul table shares: 2·m·n·k / time in GFLOP/s, the median of
+ * `repeats` samples after a warm-up (`afterWarmUp` then runs), a sample `inner` products
+ * recorded back to back (one above 10⁹ multiply-adds) and one readback.
  */
-export async function measureMatmul(device: E.Backend, c: MatmulCase, repeats: number): Promise<{ gflops: number; kernel: string | null }> {
-  const rng = new E.Rng(0);
-  const a = E.randn(c.transA ? [c.k, c.m] : [c.m, c.k], rng, { device });
-  const b = E.randn(c.transB ? [c.n, c.k] : [c.k, c.n], rng, { device });
+export async function matmulRate(c: MatmulCase, repeats: number, product: () => RecordedProduct,
+  afterWarmUp?: () => Promise<void>): Promise<number> {
   const inner = c.m * c.n * c.k > 1e9 ? 1 : 5;
   const run = async (): Promise<number> => {
     const t0 = performance.now();
-    let out = E.matmul(a, b, { transA: c.transA, transB: c.transB });
+    let out = product();
     for (let i = 1; i < inner; i++) {
       out.dispose();
-      out = E.matmul(a, b, { transA: c.transA, transB: c.transB });
+      out = product();
     }
-    await out.toArray();
+    await out.read();
     const ms = (performance.now() - t0) / inner;
     out.dispose();
     return ms;
   };
   await run(); // warm-up: pipelines, buffers
-  const tuner = device instanceof WebGpuBackend ? device.matmulTuner : null;
-  await tuner?.settled();
+  await afterWarmUp?.();
   const times: number[] = [];
   for (let i = 0; i < repeats; i++) times.push(await run());
+  return (2 * c.m * c.n * c.k) / (median(times) / 1000) / 1e9;
+}
+
+/**
+ * Our matmul at a case on one backend (matmulRate), and the WebGPU kernel that ran (null on the
+ * CPU); on WebGPU the tuner's timings for the shape settle after the warm-up.
+ */
+export async function measureMatmul(device: E.Backend, c: MatmulCase, repeats: number): Promise<{ gflops: number; kernel: string | null }> {
+  const rng = new E.Rng(0);
+  const a = E.randn(c.transA ? [c.k, c.m] : [c.m, c.k], rng, { device });
+  const b = E.randn(c.transB ? [c.n, c.k] : [c.k, c.n], rng, { device });
+  const tuner = device instanceof WebGpuBackend ? device.matmulTuner : null;
+  const gflops = await matmulRate(c, repeats, () => {
+    const out = E.matmul(a, b, { transA: c.transA, transB: c.transB });
+    return { dispose: () => out.dispose(), read: () => out.toArray() };
+  }, tuner ? () => tuner.settled() : undefined);
   a.dispose();
   b.dispose();
   const kernel = tuner ? tuner.choose({ m: c.m, n: c.n, k: c.k, transA: c.transA ?? false, transB: c.transB ?? false }).name : null;
-  return { gflops: (2 * c.m * c.n * c.k) / (median(times) / 1000) / 1e9, kernel };
+  return { gflops, kernel };
 }
 
 /** The matmul table: GFLOP/s by column ('webgpu', 'cpu', 'webgpu <kernel>') and shape, and the tuner's kernel per shape. */

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { makeDataset } from '../ddpm/data.js';
 import { makeSchedule } from '../ddpm/schedules.js';
-import { median, type MatmulCase } from './matmul.js';
+import { matmulRate, median, type MatmulCase } from './matmul.js';
 import type { EngineResult } from './ours.js';
 
 // ---- the part of TensorFlow.js's API this peer uses -----------------------------------------
@@ -238,29 +238,14 @@ export async function benchTfjs(tf: Tf, backend: 'cpu' | 'webgpu',
   return { trainStepsPerSecond: median(rates), sampleSeconds: times.length > 0 ? median(times) : NaN, loss, lossAfterSteps: options.warmup + options.repeats * options.steps };
 }
 
-/**
- * tfjs's matMul at a case's shape, timed as measureMatmul times ours (bench/matmul.ts): GFLOP/s,
- * the median of `repeats` samples after a warm-up, a sample `inner` products then one readback.
- */
+/** tfjs's matMul at a case's shape, timed as ours are (matmulRate, bench/matmul.ts): GFLOP/s. */
 export async function tfjsMatmul(tf: Tf, c: MatmulCase, repeats: number): Promise<number> {
   const a = tf.randomNormal(c.transA ? [c.k, c.m] : [c.m, c.k]);
   const b = tf.randomNormal(c.transB ? [c.n, c.k] : [c.k, c.n]);
-  const inner = c.m * c.n * c.k > 1e9 ? 1 : 5;
-  const run = async (): Promise<number> => {
-    const t0 = performance.now();
-    let out = tf.matMul(a, b, c.transA ?? false, c.transB ?? false);
-    for (let i = 1; i < inner; i++) {
-      out.dispose();
-      out = tf.matMul(a, b, c.transA ?? false, c.transB ?? false);
-    }
-    await out.data();
-    const ms = (performance.now() - t0) / inner;
-    out.dispose();
-    return ms;
-  };
-  await run();
-  const times: number[] = [];
-  for (let i = 0; i < repeats; i++) times.push(await run());
+  const gflops = await matmulRate(c, repeats, () => {
+    const out = tf.matMul(a, b, c.transA ?? false, c.transB ?? false);
+    return { dispose: () => out.dispose(), read: () => out.data() };
+  });
   tf.dispose([a, b]);
-  return (2 * c.m * c.n * c.k) / (median(times) / 1000) / 1e9;
+  return gflops;
 }

@@ -1,6 +1,6 @@
 // The WebGPU backend's matmul kernels (engine/webgpu/matmul-kernels.ts), each forced in turn:
 // against the CPU reference on awkward shapes (1, odd, primes, across the 32/64/128 tiles, K = 2)
-// in every transpose form, with the linear epilogue (+ bias, + table[idx], ReLU), and on inputs
+// in every transpose form, forward and backward (∂A, ∂B), with the linear epilogue (+ bias, + table[idx], ReLU), and on inputs
 // holding NaN and ±Inf; and all of them bit for bit against each other, which is what lets the
 // tuner switch kernels without changing a result. Then the tuner: its choice on a CPU driver,
 // its timing of every kernel on the device, and (with a stand-in clock) the default until a
@@ -12,7 +12,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as E from '../engine/index.js';
-import { DEFAULT_GPU_KERNEL, MATMUL_KERNELS, MatmulTuner, shapeClass, type MatmulKernel } from '../engine/webgpu/index.js';
+import { DEFAULT_GPU_KERNEL, isCpuDriver, MATMUL_KERNELS, MatmulTuner, shapeClass, type MatmulKernel } from '../engine/webgpu/index.js';
 import { gpuForTests, gpuTest } from './gpu.js';
 import { assertClose } from './helpers.js';
 
@@ -28,12 +28,19 @@ const terms = (k: number) => ({ atol: 2e-6 * k + 1e-6, rtol: 1e-5 });
 /** Runs fn with every kernel forced in turn; returns each kernel's output. */
 async function withEachKernel(fn: () => E.Tensor): Promise<Map<MatmulKernel, Float32Array>> {
   const out = new Map<MatmulKernel, Float32Array>();
+  for (const [kernel, [values]] of await withEachKernelAll(() => [fn()])) out.set(kernel, values);
+  return out;
+}
+
+/** Runs fn with every kernel forced in turn; returns each kernel's tensors, read back. */
+async function withEachKernelAll(fn: () => E.Tensor[]): Promise<Map<MatmulKernel, Float32Array[]>> {
+  const out = new Map<MatmulKernel, Float32Array[]>();
   try {
     for (const kernel of MATMUL_KERNELS) {
       gpu!.matmulTuner.forced = kernel;
-      const t = fn();
-      out.set(kernel, (await t.toArray()) as Float32Array);
-      t.dispose();
+      const ts = fn();
+      out.set(kernel, await Promise.all(ts.map(async (t) => (await t.toArray()) as Float32Array)));
+      for (const t of ts) t.dispose();
     }
   } finally {
     gpu!.matmulTuner.forced = null;
@@ -71,6 +78,29 @@ for (const [m, n, k] of SHAPES) {
   });
 }
 
+// Backward: ∂A and ∂B are matmuls too (other transpose forms, summing over m or n), run through
+// the forced kernel; each input's gradient is checked against the CPU's and across kernels.
+for (const [m, n, k] of SHAPES.filter(([m, n, k]) => m * n * k < 100_000)) {
+  it(`every matmul kernel, backward: m=${m} n=${n} k=${k}, every transpose form, ∂A and ∂B`, async () => {
+    for (const [transA, transB] of FORMS) {
+      const a = host(transA ? [k, m] : [m, k]);
+      const b = host(transB ? [n, k] : [k, n]);
+      const seed = host([m, n]);
+      const grads = (device: E.Backend): E.Tensor[] => {
+        const ta = E.tensor(a.data, a.shape, { device, requiresGrad: true });
+        const tb = E.tensor(b.data, b.shape, { device, requiresGrad: true });
+        E.matmul(ta, tb, { transA, transB }).backward(E.tensor(seed.data, seed.shape, { device }));
+        return [ta.grad!, tb.grad!];
+      };
+      const [cpuA, cpuB] = await Promise.all(grads(E.cpu).map(async (t) => (await t.toArray()) as Float32Array));
+      const results = await withEachKernelAll(() => grads(gpu!));
+      const what = `backward [${m},${n},${k}]${transA ? ' Aᵀ' : ''}${transB ? ' Bᵀ' : ''}`;
+      check(new Map([...results].map(([kernel, [ga]]) => [kernel, ga])), cpuA, n, `${what} ∂A`);
+      check(new Map([...results].map(([kernel, [, gb]]) => [kernel, gb])), cpuB, m, `${what} ∂B`);
+    }
+  });
+}
+
 it('every matmul kernel: the linear epilogue (+ bias, + table[idx], ReLU) and NaN/±Inf inputs', async () => {
   for (const [batch, inF, outF] of [[1, 1, 1], [37, 5, 11], [130, 33, 65]]) {
     for (const spikes of [false, true]) {
@@ -87,7 +117,7 @@ it('every matmul kernel: the linear epilogue (+ bias, + table[idx], ReLU) and Na
 
 it('the tuner on this adapter: a CPU driver keeps the register kernel; every kernel is timed on the device', async () => {
   const tuner = gpu!.matmulTuner;
-  if (gpu!.adapter.isFallback || /lavapipe|llvmpipe|swiftshader/i.test(`${gpu!.adapter.architecture} ${gpu!.adapter.description}`)) {
+  if (isCpuDriver(gpu!.adapter)) {
     assert.is(tuner.choose({ m: 512, n: 512, k: 512, transA: false, transB: false }).name, 'register-64');
   }
   const shape = { m: 70, n: 33, k: 9, transA: true, transB: false };
