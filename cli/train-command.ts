@@ -15,7 +15,7 @@
 
 import * as E from '../engine/index.js';
 import { selectDevice, type ProfileReport } from '../engine/webgpu/index.js';
-import { decodeModel, decodeTrainState, encodeModel, encodeTrainState, type SavedTrainState } from '../ddpm/checkpoint.js';
+import { decodeModel, decodeTrainState, encodeModel, encodeTrainState, weightsNote, type SavedTrainState } from '../ddpm/checkpoint.js';
 import { makeDataset } from '../ddpm/data.js';
 import { MLPDiffusion } from '../ddpm/model.js';
 import { makeSchedule } from '../ddpm/schedules.js';
@@ -107,15 +107,19 @@ async function trainEpochs(r: TrainRun, stop: StopRequest): Promise<{ loop: Loop
   log.append({ started: new Date().toISOString(), command: r.command, run_id: runId, from_epoch: trainer.epoch });
   const loop = await trainWithCheckpoints(trainer, {
     ...runSummary(r, null), epochs: run.epochs, saveEvery, stop, log,
-    encode: async () => ({
-      state: encodeTrainState(model, { ...(await trainer.exportState()), settings: checkpointSettings(run), config, runId }),
-      model: await encodeModel(model, config, { epoch: trainer.epoch, runId }),
-    }),
+    encode: async () => {
+      const state = await trainer.exportState();
+      return {
+        state: await encodeTrainState(model, { ...state, settings: checkpointSettings(run), config, runId }),
+        model: await trainer.withSamplingWeights(() => encodeModel(model, config, { epoch: trainer.epoch, runId, weights: weightsNote(state, run.ema) })),
+      };
+    },
     preview: async (signal) => {
-      const drawn = await previewSamples(model, config, device, { n: Math.min(PREVIEW_POINTS, evalPoints), seed: run.seed, out, engine, signal, epoch: trainer.epoch });
+      const drawn = await trainer.withSamplingWeights(() => previewSamples(model, config, device, { n: Math.min(PREVIEW_POINTS, evalPoints), seed: run.seed, out, engine, signal, epoch: trainer.epoch }));
       return drawn && { sliced_w1: drawn.slicedW1, n: drawn.n, data_vs_data_floor: drawn.floor };
     },
   });
+  trainer.adoptSamplingWeights();
   trainer.dispose();
   const profile = r.profiler && loop.steps > 0 ? await r.profiler.read() : null;
   r.profiler?.destroy();

@@ -13,6 +13,7 @@ import { SCHEDULES } from '../ddpm/schedules.js';
 import { TUTORIAL_TRAIN_SETTINGS, type TrainSettings } from '../ddpm/train.js';
 import { flags, OVERWRITE_FLAG, refuseChangedFlags, SEED_FLAG, UsageError, type FlagValues, type SavedFlags } from './args.js';
 import { ENGINE_FLAG } from './engine.js';
+import { EMA_FLAG, LR_FLOOR_FLAG, LR_SCHEDULE_FLAG, optimizerFlagsOfRun, optimizerSettings, WARMUP_FLAG } from './optimizer-flags.js';
 import { PROFILE_FLAG } from './profile.js';
 
 export const TRAIN_FLAGS = flags([
@@ -22,6 +23,10 @@ export const TRAIN_FLAGS = flags([
   { name: 'batch', kind: 'int', min: 1, default: '128', help: 'batch size' },
   { name: 'lr', kind: 'number', min: 0, default: '1e-3', help: 'Adam learning rate' },
   { name: 'clip', kind: 'number', min: 0, default: '1.0', help: 'gradient-norm clipping (max_norm)' },
+  LR_SCHEDULE_FLAG,
+  WARMUP_FLAG,
+  LR_FLOOR_FLAG,
+  EMA_FLAG,
   { name: 'schedule', kind: 'string', choices: SCHEDULES, default: "the preset's", help: 'noise schedule' },
   { name: 'steps', kind: 'int', min: 1, default: "the preset's", help: 'diffusion steps T' },
   { name: 'hidden', kind: 'int', min: 1, default: '128', help: 'hidden layer width (num_units)' },
@@ -80,6 +85,11 @@ export function requestedSettings(f: TrainFlags): RunSettings {
   if (f['data-scale'] !== undefined && !(f['data-scale'] > 0)) throw new UsageError('ddpm train: --data-scale must be > 0');
   if (f.lr !== undefined && !(f.lr > 0)) throw new UsageError('ddpm train: --lr must be > 0');
   if (f.clip !== undefined && !(f.clip > 0)) throw new UsageError('ddpm train: --clip must be > 0');
+  const epochs = f.epochs ?? preset.epochs;
+  const batch = f.batch ?? TUTORIAL_TRAIN_SETTINGS.batch;
+  const points = f.points ?? 10_000;
+  const optimizer = optimizerSettings(f, { ema: preset.ema, decay: preset.lrDecay, warmupSteps: preset.warmupSteps, floor: preset.lrFloor },
+    epochs * Math.ceil(points / batch));
   return {
     config: {
       model: 'MLPDiffusion',
@@ -91,12 +101,13 @@ export function requestedSettings(f: TrainFlags): RunSettings {
       sampler: preset.sampler,
       preset: custom ? 'custom' : (f.preset ?? 'seed'),
     },
-    epochs: f.epochs ?? preset.epochs,
-    batch: f.batch ?? TUTORIAL_TRAIN_SETTINGS.batch,
+    epochs,
+    batch,
     lr: f.lr ?? TUTORIAL_TRAIN_SETTINGS.lr,
     clip: f.clip ?? TUTORIAL_TRAIN_SETTINGS.clip,
+    ...optimizer,
     seed: f.seed ?? 0,
-    points: f.points ?? 10_000,
+    points,
   };
 }
 
@@ -122,7 +133,7 @@ export function trainSettings(f: TrainFlags, requested: RunSettings, resumed: Re
 
 /** The settings train-state.safetensors keeps (and metrics.json shows). */
 export function checkpointSettings(run: RunSettings): TrainSettings & { points: number; epochs: number } {
-  return { batch: run.batch, lr: run.lr, clip: run.clip, seed: run.seed, points: run.points, epochs: run.epochs };
+  return { batch: run.batch, lr: run.lr, clip: run.clip, ema: run.ema, lrSchedule: run.lrSchedule, seed: run.seed, points: run.points, epochs: run.epochs };
 }
 
 /** --dataset here: image data sets go to image/train-command.ts before these flags are parsed. */
@@ -137,6 +148,6 @@ function flagsOfRun(run: RunSettings): SavedFlags<TrainFlags> {
   return {
     dataset: run.config.dataset, preset: run.config.preset, batch: run.batch, lr: run.lr, clip: run.clip,
     schedule: run.config.schedule, steps: run.config.numSteps, hidden: run.config.hidden,
-    'data-scale': run.config.dataScale, points: run.points, seed: run.seed,
+    'data-scale': run.config.dataScale, points: run.points, seed: run.seed, ...optimizerFlagsOfRun(run),
   };
 }

@@ -1,16 +1,21 @@
 // Checkpoints as safetensors bytes (no file I/O here: the CLI writes them atomically, a browser
 // downloads them).
-//   model.safetensors        the model's state_dict — PyTorch's keys and layouts, so
-//                            `MLPDiffusion.load_state_dict(load_file(path))` works unchanged —
-//                            and the model config as JSON in __metadata__.config
+//   model.safetensors        the weights to sample with, as the model's state_dict — PyTorch's
+//                            keys and layouts, so `MLPDiffusion.load_state_dict(load_file(path))`
+//                            works unchanged — and the model config as JSON in __metadata__.config.
+//                            A run that keeps a weight average (--ema) saves the average here, and
+//                            says so in __metadata__.weights ("ema 0.999, 4740 updates"; else
+//                            "trained").
 //   train-state.safetensors  what resuming needs: Adam's moments as adam.exp_avg.<key> and
-//                            adam.exp_avg_sq.<key> (PyTorch's names), and in __metadata__ the
-//                            epoch, the random stream's position, Adam's step counts, the losses
-//                            so far and the run's settings.
+//                            adam.exp_avg_sq.<key> (PyTorch's names); with a weight average, the
+//                            trained weights as raw.<key> (a state_dict of its own once the prefix
+//                            is dropped) and the average as ema.<key>; in __metadata__ the epoch,
+//                            the random stream's position, Adam's step counts, the average's
+//                            update count, the losses so far and the run's settings.
 // Decoding checks everything before a single parameter changes, and says which file is wrong
 // and how.
 
-import { Rng, type Backend, type Module } from '../engine/index.js';
+import { CONSTANT_LR, Rng, type Backend, type Module } from '../engine/index.js';
 import { configFromShapes, modelConfigJson, parseModelConfig, type ModelConfig } from './config.js';
 import { MLPDiffusion } from './model.js';
 import { decodeSafetensors, encodeSafetensors, type NamedTensor } from './safetensors.js';
@@ -66,11 +71,21 @@ export interface CheckpointStamp {
   epoch: number;
   /** Made when a run starts and kept by every resume; absent in files written before run ids. */
   runId?: string;
+  /** Which weights the model file holds (see weightsNote); absent: not said. */
+  weights?: string;
 }
 
 export function stampMetadata(stamp: CheckpointStamp | undefined): Record<string, string> {
   if (stamp === undefined) return {};
-  return { epoch: String(stamp.epoch), ...(stamp.runId !== undefined ? { run_id: stamp.runId } : {}) };
+  return {
+    epoch: String(stamp.epoch), ...(stamp.runId !== undefined ? { run_id: stamp.runId } : {}),
+    ...(stamp.weights !== undefined ? { weights: stamp.weights } : {}),
+  };
+}
+
+/** __metadata__.weights of a model file: "ema <decay>, <n> updates" for a weight average, else "trained". */
+export function weightsNote(state: Pick<TrainState, 'ema'>, decay: number): string {
+  return state.ema ? `ema ${decay}, ${state.ema.updates} updates` : 'trained';
 }
 
 /** The stamp in a file's metadata (epoch undefined when there is none: a file saved elsewhere). */
@@ -140,9 +155,12 @@ export interface SavedTrainState<C = ModelConfig> extends TrainState {
   runId?: string;
 }
 
-/** Train state for any model; `configJson` writes the model's config (the S-curve's by default). */
-export function encodeTrainState<C = ModelConfig>(model: Module, state: SavedTrainState<C>,
-  configJson: (c: C) => string = modelConfigJson as unknown as (c: C) => string): Uint8Array {
+/**
+ * Train state for any model (its trained weights are read from it when a weight average is kept);
+ * `configJson` writes the model's config (the S-curve's by default).
+ */
+export async function encodeTrainState<C = ModelConfig>(model: Module, state: SavedTrainState<C>,
+  configJson: (c: C) => string = modelConfigJson as unknown as (c: C) => string): Promise<Uint8Array> {
   const tensors = new Map<string, NamedTensor>();
   const steps: Record<string, number | null> = {};
   model.namedParameters().forEach(([name, p], i) => {
@@ -153,11 +171,20 @@ export function encodeTrainState<C = ModelConfig>(model: Module, state: SavedTra
     tensors.set(`adam.exp_avg_sq.${name}`, { shape: p.shape, data: slot.v });
   });
   for (const [name, t] of tensors) assertFinite(name, t.data, "Adam's state");
+  if (state.ema) {
+    const average = state.ema.weights;
+    model.namedParameters().forEach(([name, p], i) => {
+      assertFinite(name, average[i], 'weight average');
+      tensors.set(`ema.${name}`, { shape: p.shape, data: average[i] as Float32Array });
+    });
+    for (const [name, t] of await hostStateDict(model)) tensors.set(`raw.${name}`, t);
+  }
   return encodeSafetensors(tensors, {
     format: 'wgpu-diffusion train state',
     epoch: String(state.epoch),
     rng_offset: String(state.rngOffset),
     adam_steps: JSON.stringify(steps),
+    ...(state.ema ? { ema_updates: String(state.ema.updates) } : {}),
     losses: JSON.stringify(state.losses),
     settings: JSON.stringify(state.settings),
     config: configJson(state.config),
@@ -186,7 +213,9 @@ function jsonField<T>(metadata: Record<string, string>, key: string, check: (v: 
 
 /**
  * A train state for `model` from train-state.safetensors bytes, every field checked;
- * `parseConfig` reads the model's config (the S-curve's by default).
+ * `parseConfig` reads the model's config (the S-curve's by default). With a weight average, the
+ * model (loaded from model.safetensors, which then holds the average) gets its trained weights
+ * back from raw.<key>, once everything else has been checked.
  */
 export function decodeTrainState<C = ModelConfig>(bytes: Uint8Array, model: Module, file = 'train-state.safetensors',
   parseConfig: (json: string) => C = parseModelConfig as unknown as (json: string) => C): SavedTrainState<C> {
@@ -219,6 +248,25 @@ export function decodeTrainState<C = ModelConfig>(bytes: Uint8Array, model: Modu
       }
       return { step: step as number, m: m!.data, v: v!.data };
     });
-    return { epoch, rngOffset, losses, adam, settings, config, runId: metadata.run_id };
+    settings.ema ??= 0; // files written before weight averages and schedules
+    settings.lrSchedule ??= CONSTANT_LR;
+    if ((metadata.ema_updates !== undefined) !== (settings.ema > 0)) {
+      throw new Error(`__metadata__.settings.ema is ${settings.ema} but the file ${metadata.ema_updates !== undefined ? 'holds' : 'holds no'} weight average`);
+    }
+    let ema: SavedTrainState<C>['ema'] = null;
+    if (metadata.ema_updates !== undefined) {
+      const updates = nonNegativeInteger(metadata, 'ema_updates');
+      const named = model.namedParameters();
+      const part = (prefix: string): Map<string, NamedTensor> => new Map(named.map(([name, p]) => {
+        const t = tensors.get(`${prefix}.${name}`);
+        if (t === undefined) throw new Error(`__metadata__.ema_updates is set but tensor '${prefix}.${name}' is missing`);
+        if (t.data.length !== p.size) throw new Error(`tensor '${prefix}.${name}' has shape [${t.shape.join(',')}], expected [${p.shape.join(',')}]`);
+        return [name, t];
+      }));
+      const average = part('ema'), raw = part('raw');
+      model.loadStateDict(raw);
+      ema = { updates, weights: named.map(([name]) => average.get(name)!.data) };
+    }
+    return { epoch, rngOffset, losses, adam, ema, settings, config, runId: metadata.run_id };
   });
 }

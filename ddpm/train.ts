@@ -31,9 +31,13 @@ export interface TrainSettings {
   clip: number;
   /** Seeds the shuffles, timesteps and noise (the model is seeded where it is built). */
   seed: number;
+  /** The decay of a weight average kept beside the weights (engine/weight-average.ts); 0: none. */
+  ema: number;
+  /** How the learning rate moves over the run's steps (engine/lr-schedule.ts). */
+  lrSchedule: E.LrSchedule;
 }
 
-export const TUTORIAL_TRAIN_SETTINGS: Omit<TrainSettings, 'seed'> = { batch: 128, lr: 1e-3, clip: 1.0 };
+export const TUTORIAL_TRAIN_SETTINGS: Omit<TrainSettings, 'seed'> = { batch: 128, lr: 1e-3, clip: 1.0, ema: 0, lrSchedule: E.CONSTANT_LR };
 
 /** What a resumed run needs besides the model's weights. */
 export interface TrainState {
@@ -45,6 +49,8 @@ export interface TrainState {
   losses: number[];
   /** Adam's per-parameter state, in the model's parameter order. */
   adam: (E.AdamSlot | null)[];
+  /** The weight average (settings.ema > 0), in the same order; null: none kept. */
+  ema: E.WeightAverageState | null;
 }
 
 export interface RunOptions {
@@ -62,6 +68,12 @@ export class TrainingDiverged extends Error {
     super(`the loss of epoch ${epoch} is ${loss}: training diverged (a learning rate or data scale too large?)`);
     this.name = 'TrainingDiverged';
   }
+}
+
+/** What a stop part-way through an epoch puts back. */
+interface TrainerSnapshot {
+  restore(): void;
+  dispose(): void;
 }
 
 /** Fused: the GPU work between two loss readbacks, in seconds (a stop waits for at most two). */
@@ -86,6 +98,10 @@ export class Trainer<M extends NoisePredictor & E.Module = MLPDiffusion> {
   readonly settings: TrainSettings;
   private readonly rng: E.Rng;
   private readonly opt: E.Adam;
+  /** The weights' moving average, when settings.ema > 0. */
+  private readonly average: E.WeightAverage | null;
+  /** adoptSamplingWeights was called. */
+  private finished = false;
   private readonly tables: DiffusionTables;
   /** The model's parameters in one buffer (and gradients in another): clipping and Adam are a few kernels. */
   private readonly params: E.PackedParameters;
@@ -103,15 +119,17 @@ export class Trainer<M extends NoisePredictor & E.Module = MLPDiffusion> {
   constructor(readonly model: M, schedule: Schedule, private readonly data: Float32Array,
     settings: Partial<TrainSettings> & { seed: number }, readonly device: E.Backend, options: TrainerOptions = {}) {
     this.settings = { ...TUTORIAL_TRAIN_SETTINGS, ...settings };
-    const { batch, lr, clip, seed } = this.settings;
+    const { batch, lr, clip, seed, ema, lrSchedule } = this.settings;
     if (!Number.isInteger(batch) || batch < 1) throw new Error(`train: batch must be a positive integer, got ${batch}`);
+    if (!(ema >= 0 && ema < 1)) throw new Error(`train: the weight average's decay must be in [0, 1) (0: none), got ${ema}`);
     if (!(lr > 0)) throw new Error(`train: the learning rate must be > 0, got ${lr}`);
     if (!(clip > 0)) throw new Error(`train: the clipping norm must be > 0, got ${clip}`);
     const dim = model.dataDim;
     if (data.length < dim || data.length % dim !== 0) throw new Error(`train: expected [n, ${dim}] data points, got ${data.length} values`);
     this.rng = new E.Rng(seed, 1);
     this.params = E.packParameters(model.parameters());
-    this.opt = new E.Adam(this.params, { lr });
+    this.opt = new E.Adam(this.params, { lr, schedule: lrSchedule });
+    this.average = ema > 0 ? new E.WeightAverage(this.params, { decay: ema }) : null;
     this.tables = new DiffusionTables(schedule, device);
     this.pacer = new E.Pacer(device);
     this.engine = options.engine ?? (model instanceof MLPDiffusion ? defaultEngine(device) : 'eager');
@@ -123,6 +141,7 @@ export class Trainer<M extends NoisePredictor & E.Module = MLPDiffusion> {
       const epochsPerRead = Math.max(1, Math.round(lossEvery / this.stepsPerEpoch));
       this.fused = new FusedTraining({
         model, schedule, data, batch, clip, seed, stream: this.rng.stream, packed: this.params, adam: this.opt,
+        average: this.average,
       }, fusedBackend(device, 'train'), epochsPerRead * this.stepsPerEpoch, options.split);
       this.profiler = options.profiler;
       if (options.chunkSteps !== undefined && !(Number.isInteger(options.chunkSteps) && options.chunkSteps >= 1)) {
@@ -150,6 +169,7 @@ export class Trainer<M extends NoisePredictor & E.Module = MLPDiffusion> {
    * non-finite epoch loss throws TrainingDiverged (the weights are then not worth saving).
    */
   async runEpochs(count: number, options: RunOptions = {}): Promise<number[]> {
+    if (this.finished) throw new Error('train: the trainer adopted its sampling weights (adoptSamplingWeights) and trains no more');
     const out: number[] = [];
     const finish = (losses: readonly number[]): void => {
       for (const loss of losses) {
@@ -183,7 +203,7 @@ export class Trainer<M extends NoisePredictor & E.Module = MLPDiffusion> {
     const dim = this.model.dataDim;
     const n = data.length / dim;
     const pacer = signal !== undefined || onProgress !== undefined ? this.pacer : null;
-    const start = { rngOffset: this.rng.offset, snapshot: signal ? this.opt.snapshot() : null };
+    const start = { rngOffset: this.rng.offset, snapshot: signal ? this.snapshot() : null };
     const order = this.rng.permutation(n);
     let total: E.Tensor | null = null;
     let batches = 0;
@@ -207,6 +227,7 @@ export class Trainer<M extends NoisePredictor & E.Module = MLPDiffusion> {
           loss.backward();
           E.clipGradNorm(this.params, clip);
           this.opt.step();
+          this.average?.update();
           return previous ? E.add(previous, loss.detach()) : loss.detach();
         });
         previous?.dispose();
@@ -234,7 +255,7 @@ export class Trainer<M extends NoisePredictor & E.Module = MLPDiffusion> {
     const steps = this.stepsPerEpoch;
     const n = this.data.length / this.model.dataDim;
     // The epoch being recorded in parts: its draws, how far it is recorded, and how to undo it.
-    let open: { draws: StepDraws[]; next: number; lossSum: number; rngOffset: number; snapshot: E.AdamSnapshot | null } | null = null;
+    let open: { draws: StepDraws[]; next: number; lossSum: number; rngOffset: number; snapshot: TrainerSnapshot | null } | null = null;
     let left = count;
     let recorded = this.epoch; // epochs recorded so far (a fraction for a part of one)
     let pending: { losses: Promise<Float32Array>; apply: (l: Float32Array) => void; steps: number; doneAfter: number } | null = null;
@@ -262,7 +283,7 @@ export class Trainer<M extends NoisePredictor & E.Module = MLPDiffusion> {
         } else {
           if (open === null) {
             const rngOffset = this.rng.offset;
-            open = { rngOffset, snapshot: signal ? this.opt.snapshot() : null, draws: epochDraws(n, this.settings.batch, this.rng), next: 0, lossSum: 0 };
+            open = { rngOffset, snapshot: signal ? this.snapshot() : null, draws: epochDraws(n, this.settings.batch, this.rng), next: 0, lossSum: 0 };
             left--;
           }
           const epoch = open;
@@ -296,12 +317,46 @@ export class Trainer<M extends NoisePredictor & E.Module = MLPDiffusion> {
     }
   }
 
+  /** The weights, Adam's state and the weight average as they are now, on the device (see runEpochs). */
+  private snapshot(): TrainerSnapshot {
+    const adam = this.opt.snapshot();
+    const average = this.average?.snapshot();
+    return {
+      restore: () => { adam.restore(); average?.restore(); },
+      dispose: () => { adam.dispose(); average?.dispose(); },
+    };
+  }
+
+  /**
+   * Runs `fn` with the model holding the weights to sample with and to save as the model: the
+   * weight average when one is kept (then the trained weights are put back), else the weights.
+   */
+  async withSamplingWeights<T>(fn: () => Promise<T> | T): Promise<T> {
+    return this.average ? this.average.withAverage(fn) : fn();
+  }
+
+  /**
+   * Ends training: the model keeps the weights to sample with for good (the average, when one is
+   * kept), for the samples drawn after the run. The trainer trains no more.
+   */
+  adoptSamplingWeights(): void {
+    if (this.average) this.device.copy(this.params.weights.storage, this.average.average.storage);
+    this.finished = true;
+  }
+
   async exportState(): Promise<TrainState> {
-    return { epoch: this.epoch, rngOffset: this.rng.offset, losses: [...this.losses], adam: await this.opt.exportState() };
+    return {
+      epoch: this.epoch, rngOffset: this.rng.offset, losses: [...this.losses], adam: await this.opt.exportState(),
+      ema: this.average ? await this.average.exportState() : null,
+    };
   }
 
   /** Continues from a saved state (the model's weights are loaded separately). */
   importState(state: TrainState): void {
+    if ((state.ema !== null) !== (this.average !== null)) {
+      throw new Error(`train: the saved state ${state.ema ? 'has' : 'has no'} weight average, the trainer ${this.average ? 'keeps one' : 'keeps none'} (settings.ema ${this.settings.ema})`);
+    }
+    if (state.ema && this.average) this.average.importState(state.ema);
     this.opt.importState(state.adam);
     this.epoch = state.epoch;
     this.rng.offset = state.rngOffset;
@@ -310,6 +365,7 @@ export class Trainer<M extends NoisePredictor & E.Module = MLPDiffusion> {
 
   dispose(): void {
     this.fused?.dispose();
+    this.average?.dispose();
     this.tables.sqrtAlphasBar.dispose();
     this.tables.sqrtOneMinusAlphasBar.dispose();
   }

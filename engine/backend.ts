@@ -148,6 +148,8 @@ export interface Backend {
   addInPlace(dst: Storage, src: Storage): void;
   /** dst *= coef[0], coef a one-element storage on this backend (no host readback). */
   scaleInPlace(dst: Storage, coef: Storage): void;
+  /** avg ← decay·avg + (1 − decay)·x (same length), 1 − decay rounded once from float64: a weight average's update. */
+  averageInPlace(avg: Storage, x: Storage, decay: number): void;
   /** One Adam step on param p with gradient g and moments m, v. */
   adamStep(p: Storage, g: Storage, m: Storage, v: Storage, hyper: AdamHyper): void;
 }

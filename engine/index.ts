@@ -19,6 +19,8 @@ export { mseLoss, crossEntropy } from './ops/loss.js';
 export { logSoftmax } from './ops/softmax.js';
 export { Module, Linear, Embedding, ReLU, type TensorData } from './nn.js';
 export { Adam, AdamSnapshot, clipGradNorm, type AdamOptions, type AdamSlot } from './optim.js';
+export { CONSTANT_LR, checkLrSchedule, lrFactor, type LrSchedule } from './lr-schedule.js';
+export { WeightAverage, type WeightAverageOptions, type WeightAverageState } from './weight-average.js';
 export { packedCopy, packedOffsets, packParameters, PackedParameters } from './packing.js';
 export { Pacer } from './pacer.js';
 export { Rng, philox4x32, permutationIndex, randomPermutation } from './random.js';

@@ -6,6 +6,7 @@ import { tensor, zeros } from './creation.js';
 import { describe, EngineError } from './errors.js';
 import { add, clamp, div, sqrt } from './ops/elementwise.js';
 import { noGrad } from './autograd.js';
+import { checkLrSchedule, CONSTANT_LR, lrFactor, type LrSchedule } from './lr-schedule.js';
 import { PackedParameters } from './packing.js';
 import { keep, tidy } from './scope.js';
 import { Tensor } from './tensor.js';
@@ -15,6 +16,8 @@ export interface AdamOptions {
   betas?: readonly [number, number];
   eps?: number;
   weightDecay?: number;
+  /** The learning rate of step t is lr · lrFactor(schedule, t) (engine/lr-schedule.ts); default constant. */
+  schedule?: LrSchedule;
 }
 
 interface AdamState {
@@ -41,6 +44,7 @@ export class Adam {
   readonly beta2: number;
   readonly eps: number;
   readonly weightDecay: number;
+  readonly schedule: LrSchedule;
   readonly params: readonly Tensor[];
   readonly packed: PackedParameters | null;
   private readonly state = new Map<Tensor, AdamState>();
@@ -54,6 +58,8 @@ export class Adam {
     [this.beta1, this.beta2] = options.betas ?? [0.9, 0.999];
     this.eps = options.eps ?? 1e-8;
     this.weightDecay = options.weightDecay ?? 0;
+    this.schedule = options.schedule ?? CONSTANT_LR;
+    checkLrSchedule(this.schedule, 'Adam');
     const bad = (what: string, v: number): never => { throw new EngineError(`Adam: invalid ${what} ${v}`); };
     if (!(this.lr >= 0)) bad('learning rate (must be ≥ 0)', this.lr);
     if (!(this.beta1 >= 0 && this.beta1 < 1)) bad('beta1 (must be in [0, 1))', this.beta1);
@@ -87,7 +93,7 @@ export class Adam {
   }
 
   private hyper(step: number): AdamHyper {
-    return { lr: this.lr, beta1: this.beta1, beta2: this.beta2, eps: this.eps, weightDecay: this.weightDecay, step };
+    return { lr: this.lr * lrFactor(this.schedule, step), beta1: this.beta1, beta2: this.beta2, eps: this.eps, weightDecay: this.weightDecay, step };
   }
 
   /** Updates every parameter that has a gradient (packed: every parameter, one kernel). */

@@ -11,7 +11,7 @@ struct Params {
   n: u32,            // output elements
   op: u32,           // op code (see each entry point)
   c0: f32,           // scalar operand / clamp low / fill value
-  c1: f32,           // clamp high
+  c1: f32,           // clamp high / the share a weight average takes
   shape: vec4<u32>,  // output shape, rank ≤ 4, left-padded with 1
   aStrides: vec4<u32>,
   bStrides: vec4<u32>,
@@ -148,6 +148,15 @@ fn add_inplace_main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgrou
   let i = flatIndex(wid, nwg, lid);
   if (i >= u.n) { return; }
   out[i] = out[i] + a[i];
+}
+
+// out ← c0·out + c1·a (a weight average: c0 = decay, c1 = 1 − decay)
+@compute @workgroup_size(256)
+fn average_inplace_main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+                        @builtin(local_invocation_index) lid: u32) {
+  let i = flatIndex(wid, nwg, lid);
+  if (i >= u.n) { return; }
+  out[i] = out[i] * u.c0 + a[i] * u.c1;
 }
 
 // out *= a[0] (gradient clipping: the coefficient never leaves the GPU)

@@ -15,7 +15,7 @@ import { makeDataset } from '../ddpm/data.js';
 import { MLPDiffusion } from '../ddpm/model.js';
 import { decodeSafetensors, encodeSafetensors, type NamedTensor } from '../ddpm/safetensors.js';
 import { makeSchedule } from '../ddpm/schedules.js';
-import { Trainer } from '../ddpm/train.js';
+import { Trainer, TUTORIAL_TRAIN_SETTINGS } from '../ddpm/train.js';
 import { assertClose, fromFixture, loadFixture, loadFixtureBytes, values, type FixtureTensor } from './helpers.js';
 
 const config: ModelConfig = {
@@ -24,7 +24,7 @@ const config: ModelConfig = {
 };
 const schedule = makeSchedule('sigmoid', 100);
 const data = makeDataset('s-curve', 600, 0);
-const settings = { batch: 128, lr: 1e-3, clip: 1, seed: 3 };
+const settings = { ...TUTORIAL_TRAIN_SETTINGS, batch: 128, lr: 1e-3, clip: 1, seed: 3 };
 
 async function parameters(model: MLPDiffusion): Promise<number[][]> {
   return Promise.all(model.parameters().map((p) => values(p)));
@@ -51,7 +51,7 @@ test('resuming after epoch 2 continues the uninterrupted trajectory exactly', as
   const first = new Trainer(new MLPDiffusion(100, new E.Rng(1), { hidden: 16, device: E.cpu }), schedule, data, settings, E.cpu);
   for (let i = 0; i < 2; i++) await first.runEpoch();
   const modelBytes = await encodeModel(first.model, config);
-  const stateBytes = encodeTrainState(first.model, { ...(await first.exportState()), settings, config });
+  const stateBytes = await encodeTrainState(first.model, { ...(await first.exportState()), settings, config });
 
   const { model } = decodeModel(modelBytes, E.cpu);
   const state = decodeTrainState(stateBytes, model);
@@ -123,7 +123,7 @@ test('corrupt and mismatched checkpoints: each error names the file and the prob
 
   const trainer = new Trainer(model, schedule, data, settings, E.cpu);
   await trainer.runEpoch();
-  const stateVariant = edited(encodeTrainState(model, { ...(await trainer.exportState()), settings, config }));
+  const stateVariant = edited(await encodeTrainState(model, { ...(await trainer.exportState()), settings, config }));
   const stateCases: [Uint8Array, RegExp][] = [
     [await encodeModel(model, config), /^s\.safetensors: not a train state/],
     [stateVariant((t) => t.delete('adam.exp_avg_sq.linears.0.weight')), /missing tensor 'adam\.exp_avg_sq\.linears\.0\.weight'/],

@@ -20,7 +20,7 @@ import { makeDataset } from '../ddpm/data.js';
 import { MLPDiffusion } from '../ddpm/model.js';
 import { sample, type SampleOptions } from '../ddpm/sample.js';
 import { makeSchedule } from '../ddpm/schedules.js';
-import { Trainer, TrainingDiverged } from '../ddpm/train.js';
+import { Trainer, TrainingDiverged, type TrainSettings } from '../ddpm/train.js';
 import type { FusedSplit } from '../ddpm/fused/index.js';
 import { gpuForTests, gpuTest } from './gpu.js';
 import { assertClose } from './helpers.js';
@@ -35,12 +35,13 @@ async function hostWeights(model: MLPDiffusion): Promise<Map<string, { shape: re
 }
 
 /** Trains on the eager CPU path and on the fused engine from the same start and checks they agree (the rules below). */
-async function fusedFollowsCpu(what: string, options: { hidden: number; batch: number; points: Float32Array; epochs: number; split?: FusedSplit }): Promise<void> {
-  const { hidden, batch, points, epochs, split } = options;
+async function fusedFollowsCpu(what: string, options: { hidden: number; batch: number; points: Float32Array; epochs: number; split?: FusedSplit;
+  optimizer?: Pick<TrainSettings, 'ema' | 'lrSchedule'>; outliers?: { share: number; atol: number } }): Promise<void> {
+  const { hidden, batch, points, epochs, split, optimizer, outliers } = options;
   const runs = [];
   for (const [device, engine] of [[E.cpu, 'eager'], [gpu!, 'fused']] as const) {
     const model = new MLPDiffusion(100, new E.Rng(5), { hidden, device });
-    const trainer = new Trainer(model, schedule, points, { batch, seed: 3 }, device, { engine, lossEvery: 10, split });
+    const trainer = new Trainer(model, schedule, points, { batch, seed: 3, ...optimizer }, device, { engine, lossEvery: 10, split });
     const losses = await trainer.runEpochs(epochs);
     const state = await trainer.exportState();
     runs.push({ losses, weights: await hostWeights(model), state, steps: trainer.stepsPerEpoch * epochs });
@@ -54,13 +55,18 @@ async function fusedFollowsCpu(what: string, options: { hidden: number; batch: n
   // (Batch 1 runs 259 steps: up to 0.26 from the start, so ≤ 2e-5 + 1e-3·|cpu| there.)
   const rtol = cpu.steps > 20 ? 1e-3 : 1e-4;
   for (const [name, w] of cpu.weights) {
-    assertClose(fused.weights.get(name)!.data, w.data, { atol: 2e-5, rtol }, `${what}: ${name} after ${cpu.steps} steps`);
+    assertClose(fused.weights.get(name)!.data, w.data, { atol: 2e-5, rtol, outliers }, `${what}: ${name} after ${cpu.steps} steps`);
   }
   cpu.state.adam.forEach((slot, i) => {
     const f = fused.state.adam[i]!;
     assert.is(f.step, slot!.step);
-    assertClose(f.m, slot!.m, { atol: 1e-5, rtol: 1e-3 }, `${what}: Adam m of parameter ${i}`);
-    assertClose(f.v, slot!.v, { atol: 1e-7, rtol: 1e-3 }, `${what}: Adam v of parameter ${i}`);
+    assertClose(f.m, slot!.m, { atol: 1e-5, rtol: 1e-3, outliers }, `${what}: Adam m of parameter ${i}`);
+    assertClose(f.v, slot!.v, { atol: 1e-7, rtol: 1e-3, outliers }, `${what}: Adam v of parameter ${i}`);
+  });
+  // The weight average mixes those parameters with weights ≤ 1: the parameters' rule holds for it.
+  assert.is(fused.state.ema?.updates, cpu.state.ema?.updates, `${what}: the weight average's updates`);
+  cpu.state.ema?.weights.forEach((w, i) => {
+    assertClose(fused.state.ema!.weights[i], w, { atol: 2e-5, rtol, outliers }, `${what}: the weight average of parameter ${i}`);
   });
 }
 
@@ -69,6 +75,18 @@ for (const hidden of [128, 200]) {
     await fusedFollowsCpu(`hidden ${hidden}`, { hidden, batch: 100, points: data, epochs: 4 });
   });
 }
+
+gpuTest(gpu)('fused training with a weight average and a warmed-up cosine learning rate follows the eager CPU path (hidden 200)', async () => {
+  // 20 steps: 4 of warm-up, then a cosine to 0.2·lr; the average's decay 0.95, warmed up from 2/11.
+  const optimizer = { ema: 0.95, lrSchedule: { warmupSteps: 4, decay: 'cosine', totalSteps: 20, floor: 0.2 } } as const;
+  // This trajectory passes elements whose gradient is about 0, where Adam's step (≈ ±lr) takes
+  // its sign from float32 rounding: measured, 63 of W2's 40 000 elements beyond the rule above
+  // (≤ 7.1e-5) and one embedding element by 2.3e-4, the same on the eager WebGPU path (so float32
+  // sums, not the fused kernels); Adam's moments differ there too. Allowed: 0.5 % of the elements
+  // of each, each within half a step at lr (5e-4).
+  const outliers = { share: 0.005, atol: 5e-4 };
+  await fusedFollowsCpu('weight average, cosine lr', { hidden: 200, batch: 100, points: data, epochs: 4, optimizer, outliers });
+});
 
 const SPLITS: Record<string, FusedSplit> = {
   'a CPU driver\'s split': { trainRows: 8, gradBlock: 4, normKernel: true, sampleRows: 16, sampleLoop: false },

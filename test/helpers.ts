@@ -58,6 +58,8 @@ export function stateDictFromFixture(entries: Record<string, FixtureTensor>): Ma
 export interface Tolerance {
   atol: number;
   rtol: number;
+  /** At most `share` of the elements may break the rule, each by no more than |diff| ≤ atol (finite only). */
+  outliers?: { share: number; atol: number };
 }
 
 /**
@@ -76,11 +78,21 @@ export function assertClose(actual: ArrayLike<number>, expected: ArrayLike<numbe
     if (!Number.isFinite(e)) return a !== e;
     return !(Math.abs(a - e) <= tol.atol + tol.rtol * Math.abs(e)); // a NaN or ±Inf actual breaks it too
   };
-  let first = -1, count = 0;
+  const outlier = (a: number, e: number): boolean =>
+    tol.outliers !== undefined && Number.isFinite(e) && Math.abs(a - e) <= tol.outliers.atol;
+  let first = -1, count = 0, outliers = 0;
   for (let i = 0; i < actual.length; i++) {
     if (!broken(actual[i], expected[i])) continue;
+    if (outlier(actual[i], expected[i])) {
+      outliers++;
+      continue;
+    }
     if (first < 0) first = i;
     count++;
+  }
+  if (tol.outliers && outliers > tol.outliers.share * actual.length) {
+    throw new Error(`${what}: ${outliers} of ${actual.length} elements break atol ${tol.atol} + rtol ${tol.rtol}·|expected|, ` +
+      `more than the ${tol.outliers.share} share allowed`);
   }
   if (first >= 0) {
     const [a, e] = [actual[first], expected[first]];

@@ -5,13 +5,15 @@
 //     every epoch's loss, every weight, Adam's moments and the random stream's position;
 //   - a run stopped part-way through epoch 3 (an AbortSignal) ends on epoch 2 exactly as an
 //     uninterrupted run's epoch 2 (the part of epoch 3 undone), and continues bit for bit;
+//   - both with the tutorial's optimisation and with a weight average and a warmed-up cosine
+//     learning rate (the average saved as the model, the trained weights in the train state);
 //   - a learning rate of 1e30 stops with TrainingDiverged at the first epoch whose loss is not
 //     finite, on the CPU and fused.
 
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as E from '../engine/index.js';
-import { decodeModel, decodeTrainState, encodeModel, encodeTrainState } from '../ddpm/checkpoint.js';
+import { decodeModel, decodeTrainState, encodeModel, encodeTrainState, weightsNote } from '../ddpm/checkpoint.js';
 import type { ModelConfig } from '../ddpm/config.js';
 import { makeDataset } from '../ddpm/data.js';
 import type { ImageModelConfig } from '../ddpm/image/config.js';
@@ -19,11 +21,13 @@ import { imageConfigJson, parseImageConfig } from '../ddpm/image/config.js';
 import { buildImageModel, decodeImageModel, encodeImageModel } from '../ddpm/image/checkpoint.js';
 import { MLPDiffusion, type NoisePredictor } from '../ddpm/model.js';
 import { makeSchedule } from '../ddpm/schedules.js';
-import { Trainer, TrainingDiverged, type TrainerOptions } from '../ddpm/train.js';
+import { Trainer, TrainingDiverged, TUTORIAL_TRAIN_SETTINGS, type TrainerOptions, type TrainSettings } from '../ddpm/train.js';
 import { gpuForTests, gpuTest } from './gpu.js';
 
 const gpu = await gpuForTests();
-const settings = { batch: 40, lr: 1e-3, clip: 1, seed: 3 };
+const tutorial: TrainSettings = { ...TUTORIAL_TRAIN_SETTINGS, batch: 40, lr: 1e-3, clip: 1, seed: 3 };
+// 4 epochs of 5 steps: 3 steps of warm-up, then a cosine down to 0.1·lr at step 20.
+const averaged: TrainSettings = { ...tutorial, ema: 0.9, lrSchedule: { warmupSteps: 3, decay: 'cosine', totalSteps: 20, floor: 0.1 } };
 
 interface Workload {
   name: string;
@@ -31,7 +35,7 @@ interface Workload {
   schedule: ReturnType<typeof makeSchedule>;
   build(device: E.Backend): NoisePredictor & E.Module;
   /** The CLI's round trip: model and train state to bytes and back, on `device`. */
-  roundTrip(trainer: Trainer<NoisePredictor & E.Module>, device: E.Backend): Promise<{ model: NoisePredictor & E.Module; state: ReturnType<typeof decodeTrainState> }>;
+  roundTrip(trainer: Trainer<NoisePredictor & E.Module>, device: E.Backend, settings: TrainSettings): Promise<{ model: NoisePredictor & E.Module; state: ReturnType<typeof decodeTrainState> }>;
 }
 
 const pointsConfig: ModelConfig = {
@@ -43,10 +47,11 @@ const points: Workload = {
   data: makeDataset('s-curve', 181, 0).map((v) => v * 10),
   schedule: makeSchedule('linear', 100),
   build: (device) => new MLPDiffusion(100, new E.Rng(5), { hidden: 24, device }),
-  async roundTrip(trainer, device) {
-    const stamp = { epoch: trainer.epoch, runId: 'run-1' };
-    const modelBytes = await encodeModel(trainer.model as MLPDiffusion, pointsConfig, stamp);
-    const stateBytes = encodeTrainState(trainer.model, { ...(await trainer.exportState()), settings, config: pointsConfig, runId: 'run-1' });
+  async roundTrip(trainer, device, settings) {
+    const state = await trainer.exportState();
+    const stamp = { epoch: trainer.epoch, runId: 'run-1', weights: weightsNote(state, settings.ema) };
+    const modelBytes = await trainer.withSamplingWeights(() => encodeModel(trainer.model as MLPDiffusion, pointsConfig, stamp));
+    const stateBytes = await encodeTrainState(trainer.model, { ...state, settings, config: pointsConfig, runId: 'run-1' });
     const { model } = decodeModel(modelBytes, device);
     return { model, state: decodeTrainState(stateBytes, model) };
   },
@@ -62,9 +67,11 @@ const images: Workload = {
   data: new E.Rng(9).uniform(181 * 16, -1, 1),
   schedule: makeSchedule('linear', 50),
   build: (device) => buildImageModel(imageConfig, new E.Rng(5), device, null),
-  async roundTrip(trainer, device) {
-    const modelBytes = await encodeImageModel(trainer.model as ReturnType<typeof buildImageModel>, imageConfig, { epoch: trainer.epoch, runId: 'run-1' });
-    const stateBytes = encodeTrainState(trainer.model, { ...(await trainer.exportState()), settings, config: imageConfig, runId: 'run-1' }, imageConfigJson);
+  async roundTrip(trainer, device, settings) {
+    const state = await trainer.exportState();
+    const modelBytes = await trainer.withSamplingWeights(() =>
+      encodeImageModel(trainer.model as ReturnType<typeof buildImageModel>, imageConfig, { epoch: trainer.epoch, runId: 'run-1' }));
+    const stateBytes = await encodeTrainState(trainer.model, { ...state, settings, config: imageConfig, runId: 'run-1' }, imageConfigJson);
     const { model } = decodeImageModel(modelBytes, device);
     return { model, state: decodeTrainState(stateBytes, model, 'train-state.safetensors', parseImageConfig) as unknown as ReturnType<typeof decodeTrainState> };
   },
@@ -73,7 +80,12 @@ const images: Workload = {
 async function snapshot(trainer: Trainer<NoisePredictor & E.Module>): Promise<{ weights: number[][]; state: unknown }> {
   const weights = await Promise.all(trainer.model.parameters().map(async (p) => Array.from((await p.toArray()) as Float32Array)));
   const state = await trainer.exportState();
-  return { weights, state: { ...state, adam: state.adam.map((s) => s && { step: s.step, m: Array.from(s.m), v: Array.from(s.v) }) } };
+  return {
+    weights, state: {
+      ...state, adam: state.adam.map((s) => s && { step: s.step, m: Array.from(s.m), v: Array.from(s.v) }),
+      ema: state.ema && { updates: state.ema.updates, weights: state.ema.weights.map((w) => Array.from(w)) },
+    },
+  };
 }
 
 const cases: { workload: Workload; device: () => E.Backend; engine: 'eager' | 'fused'; gpu: boolean }[] = [
@@ -84,8 +96,8 @@ const cases: { workload: Workload; device: () => E.Backend; engine: 'eager' | 'f
   { workload: images, device: () => gpu!, engine: 'eager', gpu: true },
 ];
 
-for (const { workload, device: deviceOf, engine, gpu: needsGpu } of cases) {
-  const where = `${workload.name}, ${needsGpu ? 'WebGPU' : 'CPU'} ${engine}`;
+for (const [{ workload, device: deviceOf, engine, gpu: needsGpu }, settings] of cases.flatMap((c) => [[c, tutorial], [c, averaged]] as const)) {
+  const where = `${workload.name}, ${needsGpu ? 'WebGPU' : 'CPU'} ${engine}${settings.ema > 0 ? ', weight average and cosine lr' : ''}`;
   // Fused: chunks of 2 steps, so that a stop falls inside an epoch (5 steps) there too.
   const options: TrainerOptions = engine === 'fused' ? { engine, chunkSteps: 2 } : { engine };
   const trainerOn = (device: E.Backend, model = workload.build(device)): Trainer<NoisePredictor & E.Module> =>
@@ -97,7 +109,7 @@ for (const { workload, device: deviceOf, engine, gpu: needsGpu } of cases) {
     await straight.runEpochs(4);
     const first = trainerOn(device);
     await first.runEpochs(2);
-    const { model, state } = await workload.roundTrip(first, device);
+    const { model, state } = await workload.roundTrip(first, device, settings);
     const resumed = trainerOn(device, model);
     resumed.importState(state);
     assert.is(resumed.epoch, 2);
@@ -139,7 +151,7 @@ for (const { workload, device: deviceOf, engine, gpu: needsGpu } of cases) {
 for (const [where, deviceOf, engine] of [['CPU eager', () => E.cpu, 'eager'], ['WebGPU fused', () => gpu!, 'fused']] as const) {
   (engine === 'fused' ? gpuTest(gpu) : test)(`${where}: a learning rate of 1e30 stops with TrainingDiverged at epoch 1`, async () => {
     const device = deviceOf();
-    const trainer = new Trainer(points.build(device), points.schedule, points.data, { ...settings, lr: 1e30 }, device, { engine });
+    const trainer = new Trainer(points.build(device), points.schedule, points.data, { ...tutorial, lr: 1e30 }, device, { engine });
     try {
       await trainer.runEpochs(3);
       assert.unreachable('training went on');

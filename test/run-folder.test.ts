@@ -20,7 +20,7 @@ import type { ModelConfig } from '../ddpm/config.js';
 import { makeDataset } from '../ddpm/data.js';
 import { MLPDiffusion } from '../ddpm/model.js';
 import { makeSchedule } from '../ddpm/schedules.js';
-import { Trainer } from '../ddpm/train.js';
+import { Trainer, TUTORIAL_TRAIN_SETTINGS } from '../ddpm/train.js';
 import { lossFigure } from '../ddpm/plot/figures.js';
 import {
   MetricsLog, MODEL_FILE, PREVIOUS_STATE_FILE, prepareRunFolder, readCheckpoint, STATE_FILE, writeCheckpoint,
@@ -33,7 +33,7 @@ const root = mkdtempSync(join(tmpdir(), 'ddpm-run-folder-'));
 const config: ModelConfig = {
   model: 'MLPDiffusion', numSteps: 100, hidden: 16, schedule: 'sigmoid', dataset: 's-curve', dataScale: 1, sampler: 'tutorial', preset: 'seed',
 };
-const settings = { batch: 128, lr: 1e-3, clip: 1, seed: 3 };
+const settings = { ...TUTORIAL_TRAIN_SETTINGS, batch: 128, lr: 1e-3, clip: 1, seed: 3 };
 const schedule = makeSchedule('sigmoid', 100);
 const data = makeDataset('s-curve', 300, 0);
 
@@ -43,7 +43,7 @@ const newTrainer = (): Trainer => new Trainer(new MLPDiffusion(100, new E.Rng(1)
 async function files(trainer: Trainer, runId: string | undefined, cfg = config): Promise<{ model: Uint8Array; state: Uint8Array }> {
   return {
     model: await encodeModel(trainer.model, cfg, { epoch: trainer.epoch, runId }),
-    state: encodeTrainState(trainer.model, { ...(await trainer.exportState()), settings, config: cfg, runId }),
+    state: await encodeTrainState(trainer.model, { ...(await trainer.exportState()), settings, config: cfg, runId }),
   };
 }
 

@@ -18,10 +18,10 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import * as E from '../../engine/index.js';
 import { selectDevice } from '../../engine/webgpu/index.js';
-import { decodeTrainState, encodeTrainState, type SavedTrainState } from '../../ddpm/checkpoint.js';
+import { decodeTrainState, encodeTrainState, weightsNote, type SavedTrainState } from '../../ddpm/checkpoint.js';
 import { accuracy, classify, trainClassifier } from '../../ddpm/image/classifier.js';
 import { generate } from '../../ddpm/generate.js';
-import { imageConfigJson, parseImageConfig, samplingConfig, type ImageModelConfig } from '../../ddpm/image/config.js';
+import { IMAGE_OPTIMIZER_DEFAULTS, imageConfigJson, parseImageConfig, samplingConfig, type ImageModelConfig } from '../../ddpm/image/config.js';
 import { buildImageModel, decodeClassifier, decodeImageModel, encodeClassifier, encodeImageModel } from '../../ddpm/image/checkpoint.js';
 import type { MLPImageDiffusion } from '../../ddpm/image/model.js';
 import { CONFIDENT, judgeImages } from '../../ddpm/image/quality.js';
@@ -29,6 +29,7 @@ import { IMAGE_DATASETS, imageStatistics, selectImages, type ImageSet } from '..
 import { makeSchedule } from '../../ddpm/schedules.js';
 import { Trainer } from '../../ddpm/train.js';
 import { helpText, parseFlags, peekFlag, UsageError } from '../args.js';
+import { optimizerSettings } from '../optimizer-flags.js';
 import { readFileOrFail, resumeFolder, writeFileAtomic } from '../files.js';
 import { loadImageDataset } from './files.js';
 import { isImageCheckpoint } from './sample-command.js';
@@ -110,6 +111,8 @@ async function setUpRun(settings: ImageTrainSettings, device: E.Backend, resumed
   if (run.images !== null && run.images > available) {
     throw new UsageError(`ddpm train: --images ${run.images} exceeds the ${available} training images of ${config.dataset}`);
   }
+  const images = run.images ?? available;
+  if (settings.optimizerFlags) Object.assign(run, optimizerSettings(settings.optimizerFlags, IMAGE_OPTIMIZER_DEFAULTS, run.epochs * Math.ceil(images / run.batch)));
   // Last of the checks: --overwrite removes the old run's files.
   prepareRunFolder(out, { command: 'ddpm train', resume: settings.resumeInPlace, overwrite: settings.overwrite });
   const train = run.images === null ? data.train : selectImages(data.train, Array.from({ length: run.images }, (_, i) => i));
@@ -144,15 +147,19 @@ async function trainEpochs(r: ImageTrainRun, stop: StopRequest): Promise<{ loop:
   log.append({ started: new Date().toISOString(), command: r.command, run_id: runId, from_epoch: trainer.epoch });
   const loop = await trainWithCheckpoints(trainer, {
     ...runSummary(r, null), epochs: run.epochs, saveEvery, stop, log,
-    encode: async () => ({
-      state: encodeTrainState(model, { ...(await trainer.exportState()), settings: imageCheckpointSettings(run), config, runId }, imageConfigJson),
-      model: await encodeImageModel(model, config, { epoch: trainer.epoch, runId }),
-    }),
+    encode: async () => {
+      const state = await trainer.exportState();
+      return {
+        state: await encodeTrainState(model, { ...state, settings: imageCheckpointSettings(run), config, runId }, imageConfigJson),
+        model: await trainer.withSamplingWeights(() => encodeImageModel(model, config, { epoch: trainer.epoch, runId, weights: weightsNote(state, run.ema) })),
+      };
+    },
     preview: async (signal) => {
       // A grid of 64, judged by the classifier alone (the full report comes at the end).
       let points: Float32Array;
       try {
-        ({ points } = await generate(model, samplingConfig(config), device, { ...sampling(r), n: PREVIEW_IMAGES, frames: 0, signal }));
+        ({ points } = await trainer.withSamplingWeights(() =>
+          generate(model, samplingConfig(config), device, { ...sampling(r), n: PREVIEW_IMAGES, frames: 0, signal })));
       } catch (e) {
         if (signal.aborted) return null;
         throw e;
@@ -165,6 +172,7 @@ async function trainEpochs(r: ImageTrainRun, stop: StopRequest): Promise<{ loop:
       return { n: PREVIEW_IMAGES, confident_share: confident };
     },
   });
+  trainer.adoptSamplingWeights();
   trainer.dispose();
   return { loop, log };
 }

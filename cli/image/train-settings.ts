@@ -5,12 +5,14 @@
 
 import { join } from 'node:path';
 import type { SavedTrainState } from '../../ddpm/checkpoint.js';
-import { IMAGE_DEFAULTS, type ImageModelConfig } from '../../ddpm/image/config.js';
+import * as E from '../../engine/index.js';
+import { IMAGE_DEFAULTS, IMAGE_OPTIMIZER_DEFAULTS, type ImageModelConfig } from '../../ddpm/image/config.js';
 import { IMAGE_DATASETS } from '../../ddpm/image/data.js';
 import { SAMPLERS } from '../../ddpm/sample.js';
 import { SCHEDULES } from '../../ddpm/schedules.js';
 import { TUTORIAL_TRAIN_SETTINGS, type TrainSettings } from '../../ddpm/train.js';
 import { flags, OVERWRITE_FLAG, refuseChangedFlags, SEED_FLAG, UsageError, type FlagValues, type SavedFlags } from '../args.js';
+import { EMA_FLAG, LR_FLOOR_FLAG, LR_SCHEDULE_FLAG, optimizerFlagsOfRun, WARMUP_FLAG, type OptimizerFlags } from '../optimizer-flags.js';
 
 const DEFAULT_EPOCHS = 20;
 
@@ -23,6 +25,10 @@ export const IMAGE_TRAIN_FLAGS = flags([
   { name: 'batch', kind: 'int', min: 1, default: '128', help: 'batch size' },
   { name: 'lr', kind: 'number', min: 0, default: '1e-3', help: 'Adam learning rate' },
   { name: 'clip', kind: 'number', min: 0, default: '1.0', help: 'gradient-norm clipping (max_norm)' },
+  { ...LR_SCHEDULE_FLAG, default: IMAGE_OPTIMIZER_DEFAULTS.decay },
+  { ...WARMUP_FLAG, default: String(IMAGE_OPTIMIZER_DEFAULTS.warmupSteps) },
+  { ...LR_FLOOR_FLAG, default: String(IMAGE_OPTIMIZER_DEFAULTS.floor) },
+  { ...EMA_FLAG, default: String(IMAGE_OPTIMIZER_DEFAULTS.ema) },
   { name: 'schedule', kind: 'string', choices: SCHEDULES, default: IMAGE_DEFAULTS.schedule, help: 'noise schedule' },
   { name: 'steps', kind: 'int', min: 2, default: String(IMAGE_DEFAULTS.numSteps), help: 'diffusion steps T' },
   { name: 'hidden', kind: 'int', min: 1, default: String(IMAGE_DEFAULTS.hidden), help: 'hidden layer width' },
@@ -71,6 +77,11 @@ export interface ImageTrainSettings {
   evalImages: number;
   /** --classifier-epochs as given: a saved classifier trained for other epochs is then not reused. */
   classifierEpochs: number | undefined;
+  /**
+   * A new run: the optimisation flags, made into run.ema and run.lrSchedule once the training
+   * images are counted (optimizerSettings); null: a resumed run keeps its own.
+   */
+  optimizerFlags: OptimizerFlags | null;
 }
 
 /** A resumed run as its settings need it: the folder it is in and its train state. */
@@ -87,8 +98,8 @@ export function imageTrainSettings(f: ImageTrainFlags, resumed: ResumedImageSett
   let run: ImageRun;
   if (resumed) {
     const { settings, config, epoch } = resumed.state;
-    const { batch, lr, clip, seed } = settings;
-    run = { batch, lr, clip, seed, config, images: settings.images ?? null, epochs: f.epochs ?? settings.epochs ?? DEFAULT_EPOCHS };
+    const { batch, lr, clip, seed, ema, lrSchedule } = settings;
+    run = { batch, lr, clip, seed, ema, lrSchedule, config, images: settings.images ?? null, epochs: f.epochs ?? settings.epochs ?? DEFAULT_EPOCHS };
     refuseChangedFlags('ddpm train', f, flagsOfRun(run));
     if (run.epochs < epoch) throw new UsageError(`ddpm train: --epochs ${run.epochs} is below the ${epoch} epochs the run already has`);
   } else {
@@ -98,12 +109,14 @@ export function imageTrainSettings(f: ImageTrainFlags, resumed: ResumedImageSett
   return {
     run, out, resumeInPlace: resumed !== null && out === resumed.dir, overwrite: f.overwrite,
     saveEvery: f['save-every'] ?? 5, evalImages: f['eval-images'] ?? 1000, classifierEpochs: f['classifier-epochs'],
+    optimizerFlags: resumed ? null : f,
   };
 }
 
 /** The settings train-state.safetensors keeps (and metrics.json shows). */
 export function imageCheckpointSettings(run: ImageRun): TrainSettings & { epochs: number; images?: number } {
-  return { batch: run.batch, lr: run.lr, clip: run.clip, seed: run.seed, epochs: run.epochs, ...(run.images !== null ? { images: run.images } : {}) };
+  return {
+    batch: run.batch, lr: run.lr, clip: run.clip, ema: run.ema, lrSchedule: run.lrSchedule, seed: run.seed, epochs: run.epochs, ...(run.images !== null ? { images: run.images } : {}) };
 }
 
 /** The steps the run's sampler walks: DDIM's K, else all T. */
@@ -136,6 +149,7 @@ function runFromFlags(f: ImageTrainFlags): ImageRun {
     batch: f.batch ?? TUTORIAL_TRAIN_SETTINGS.batch,
     lr: f.lr ?? TUTORIAL_TRAIN_SETTINGS.lr,
     clip: f.clip ?? TUTORIAL_TRAIN_SETTINGS.clip,
+    ema: 0, lrSchedule: E.CONSTANT_LR, // set from optimizerFlags once the images are counted
     seed: f.seed ?? 0,
     images: f.images ?? null,
     wiener: f.preconditioning !== 'none',
@@ -148,7 +162,7 @@ function flagsOfRun(run: ImageRun): SavedFlags<ImageTrainFlags> {
   return {
     dataset: c.dataset, batch: run.batch, lr: run.lr, clip: run.clip, schedule: c.schedule, steps: c.numSteps, hidden: c.hidden,
     depth: c.depth, 'time-dim': c.timeDim, preconditioning: c.dataVariance === null ? 'none' : 'wiener', seed: run.seed,
-    sampler: c.sampler, 'sample-steps': c.samplingSteps,
+    sampler: c.sampler, 'sample-steps': c.samplingSteps, ...optimizerFlagsOfRun(run),
     ...(run.images !== null ? { images: run.images } : {}),
   };
 }

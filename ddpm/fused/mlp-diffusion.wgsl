@@ -2,7 +2,8 @@
 // in three dispatches and any run of reverse-process steps in one. Used by ddpm/fused/ through
 // engine/webgpu/program.ts; the eager path (one kernel per op) is the reference it is tested
 // against. The host prepends `const H`, `const ROWS`, `const T`, `const GB` (with `alias GVec`,
-// vecGB<f32>), `const NORM_KERNEL` (ddpm/fused/ FusedSplit), the reverse-step table's row
+// vecGB<f32>), `const NORM_KERNEL` (ddpm/fused/ FusedSplit), `const EMA` (a weight average
+// is kept: engine/weight-average.ts), the reverse-step table's row
 // layout (`REVERSE_STEP_FLOATS` and an `RS_<FIELD>` index per field) and philox.wgsl.
 //
 //   model: h1 = relu(x·W1ᵀ + b1 + E1[t]); h2 = relu(h1·W2ᵀ + b2 + E2[t]);
@@ -14,7 +15,8 @@
 // workgroup memory (train_rows). The weight gradients sum over the batch (train_grads; each
 // workgroup also sums its gradients' squares), and train_adam turns those into the clipping
 // coefficient (every workgroup the same sum in the same order; on CPU drivers train_norm does it
-// once, NORM_KERNEL), clips and steps Adam over the packed parameters. Sampling needs no barrier between points: a workgroup takes its points
+// once, NORM_KERNEL), clips and steps Adam over the packed parameters (and moves the weight
+// average towards them, EMA). Sampling needs no barrier between points: a workgroup takes its points
 // through every step of a run (sample_steps), with the rows in workgroup memory throughout.
 // The random draws (the epoch's shuffle, timesteps, noise) are those of the eager path: same
 // Philox keys, same elements, so both paths train on the same numbers.
@@ -72,6 +74,8 @@ struct Step {
   lossSlot: u32,      // where this step's loss goes in the loss log
   stepSize: f32,      // Adam: lr / (1 − β1^step)
   bc2Sqrt: f32,       // Adam: √(1 − β2^step)
+  emaDecay: f32,      // EMA: this update's decay d_u
+  emaShare: f32,      // EMA: 1 − d_u (rounded once from float64, as on the CPU)
   // sampling: the run of reverse steps stepFirst … stepFirst + stepCount − 1 (see sample_steps)
   stepFirst: u32,
   stepCount: u32,
@@ -86,6 +90,7 @@ struct Step {
 @group(0) @binding(6) var<storage, read_write> G: array<f32>;  // packed gradients
 @group(0) @binding(7) var<storage, read_write> M: array<f32>;  // Adam's first moments
 @group(0) @binding(8) var<storage, read_write> V: array<f32>;  // Adam's second moments
+@group(0) @binding(9) var<storage, read_write> A: array<f32>;  // EMA: the weight average (else a dummy)
 
 // Activation tiles: element (r, k) of the workgroup's ROWS rows is act[k·Q + r/4][r % 4], so a
 // thread reads 4 rows of one column with one load (Q = ROWS/4 vec4s per column).
@@ -409,7 +414,7 @@ fn train_norm(@builtin(local_invocation_index) lid: u32) {
   if (lid == 0u) { S[c.partials] = coef; }
 }
 
-// Training, 3 of 3: clip_grad_norm_ and Adam over all packed parameters, ADAM_PER_THREAD
+// Training, 3 of 3: clip_grad_norm_, Adam and the weight average over all packed parameters, ADAM_PER_THREAD
 // elements a thread (strided by the grid); keeps W2ᵀ, W3ᵀ current. Each workgroup first takes
 // the clipping coefficient (clipCoefficient, or from train_norm with NORM_KERNEL).
 // Workgroups: ⌈total / (WG·ADAM_PER_THREAD)⌉.
@@ -431,6 +436,7 @@ fn train_adam(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgr
     V[i] = v;
     let p = P[i] + (-s.stepSize * m) / (sqrt(v) / s.bc2Sqrt + c.eps);
     P[i] = p;
+    if (EMA) { A[i] = A[i] * s.emaDecay + p * s.emaShare; }  // Backend.averageInPlace's order
     if (i >= c.oW2 && i < c.oW2 + H * H) {
       let e = i - c.oW2;
       W[c.wW2T + (e % H) * H + e / H] = p;

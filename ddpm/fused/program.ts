@@ -22,7 +22,7 @@ export const CONSTS = uniformStruct('Consts', {
 });
 export const STEP = uniformStruct('Step', {
   rows: 'u32', first: 'u32', permOffset: 'u32', tOffset: 'u32', tExtraOffset: 'u32', noiseOffset: 'u32',
-  lossSlot: 'u32', stepSize: 'f32', bc2Sqrt: 'f32', stepFirst: 'u32', stepCount: 'u32',
+  lossSlot: 'u32', stepSize: 'f32', bc2Sqrt: 'f32', emaDecay: 'f32', emaShare: 'f32', stepFirst: 'u32', stepCount: 'u32',
 });
 type Consts = Required<UniformValues<typeof CONSTS.fields>>;
 /** The module's two uniform structs (binding 0: Consts, binding 1: Step), for tests. */
@@ -105,8 +105,9 @@ export function rowsPerWorkgroup(backend: WebGpuBackend, hidden: number, wanted:
   return Math.min(wanted, rows);
 }
 
-export function moduleCode(hidden: number, rows: number, steps: number, split: FusedSplit): string {
-  return `const H: u32 = ${hidden}u;\nconst ROWS: u32 = ${rows}u;\nconst T: u32 = ${steps}u;\nconst GB: u32 = ${split.gradBlock}u;\n` +
+/** The module's code; `ema`: train_adam keeps a weight average in binding 9. */
+export function moduleCode(hidden: number, rows: number, steps: number, split: FusedSplit, ema = false): string {
+  return `const EMA: bool = ${ema};\nconst H: u32 = ${hidden}u;\nconst ROWS: u32 = ${rows}u;\nconst T: u32 = ${steps}u;\nconst GB: u32 = ${split.gradBlock}u;\n` +
     `alias GVec = vec${split.gradBlock}<f32>;\n` +
     `const NORM_KERNEL: bool = ${split.normKernel};\nconst REVERSE_STEP_FLOATS: u32 = ${REVERSE_STEP_FLOATS}u;\n` +
     `${REVERSE_STEP_FIELDS.map((f, i) => `const RS_${f.toUpperCase()}: u32 = ${i}u;\n`).join('')}` +

@@ -2,7 +2,8 @@
 // weight gradients, norm + clip + Adam; 4 on CPU drivers, the norm apart) with no host round
 // trip: the shuffle, timesteps and noise are drawn on the GPU from the same Philox keys the
 // eager path uses, Adam's bias corrections come from a per-step table the host writes, and the
-// loss of every step is logged on the GPU and read back every `lossEvery` steps. It works on
+// loss of every step is logged on the GPU and read back every `lossEvery` steps. A weight
+// average, if the run keeps one, is updated in the same kernel as Adam. It works on
 // the model's own packed buffers, so the eager path and this one can take turns on one model.
 
 import * as E from '../../engine/index.js';
@@ -24,6 +25,8 @@ export interface FusedTrainingSetup {
   stream: number;
   packed: E.PackedParameters;
   adam: E.Adam;
+  /** Updated in train_adam after each step; null: none kept. */
+  average: E.WeightAverage | null;
 }
 
 /** One step's random draws (Rng offsets) and batch, in the eager path's order. */
@@ -55,13 +58,15 @@ export class FusedTraining {
   private readonly work: E.Tensor;
   private readonly stats: E.Tensor;
   private readonly points: E.Tensor;
+  /** Binding 9 when no weight average is kept (the kernel does not touch it). */
+  private readonly noAverage: E.Tensor | null;
   /** Loss-log slots per half (the log is double-buffered: one half is read while the other fills). */
   readonly logSteps: number;
   readonly split: FusedSplit;
   private half = 0;
 
   constructor(readonly setup: FusedTrainingSetup, backend: WebGpuBackend, lossEvery: number, split: FusedSplit = fusedSplit(backend)) {
-    const { model, schedule, data, batch, packed, adam } = setup;
+    const { model, schedule, data, batch, packed, adam, average } = setup;
     checkModel(model, schedule, 'fused training');
     const hidden = model.linears[0].weight.shape[0];
     const rows = rowsPerWorkgroup(backend, hidden, split.trainRows);
@@ -81,18 +86,19 @@ export class FusedTraining {
     this.work = E.keep(E.tensor(work, [layout.size], { device }));
     // S: the norm partials, the clipping coefficient (train_norm), the double-buffered loss log
     this.stats = E.keep(E.zeros([partials + 1 + 2 * this.logSteps], { device }));
+    this.noAverage = average === null ? E.keep(E.zeros([1], { device })) : null;
     const { m, v } = adam.takePackedSteps(0);
     const { size: _size, ...workOffsets } = layout;
     if (adam.weightDecay !== 0) throw new Error('fused training: Adam with weight decay is not supported; use the eager engine');
     this.program = new Program(backend, {
-      label: 'mlp-diffusion training', code: moduleCode(hidden, rows, schedule.steps, split),
+      label: 'mlp-diffusion training', code: moduleCode(hidden, rows, schedule.steps, split, average !== null),
       constants: CONSTS, step: STEP,
       constantValues: {
         n, batch, seed: setup.seed, stream: setup.stream, total: packed.total, partials, lossBase: partials + 1,
         clip: setup.clip, beta1: adam.beta1, beta2: adam.beta2, oneMinusBeta1: 1 - adam.beta1, oneMinusBeta2: 1 - adam.beta2,
         eps: adam.eps, ...parameterOffsets(model, packed.params, packed.offsets), ...workOffsets,
       },
-      storages: [packed.weights, this.points, this.work, this.stats, packed.grads, m, v].map((t) => ({ storage: t.storage, write: true })),
+      storages: [packed.weights, this.points, this.work, this.stats, packed.grads, m, v, average?.average ?? this.noAverage!].map((t) => ({ storage: t.storage, write: true })),
       kernels: {
         transpose_weights: [Math.ceil((hidden * hidden) / 128), 1],
         train_rows: [Math.ceil(batch / rows), 1],
@@ -112,10 +118,12 @@ export class FusedTraining {
     const base = this.half * this.logSteps;
     this.half ^= 1;
     const { hypers } = this.setup.adam.takePackedSteps(steps.length);
+    const decays = this.setup.average?.takeUpdates(steps.length) ?? [];
     const kernels = this.split.normKernel ? ['train_rows', 'train_grads', 'train_norm', 'train_adam'] : ['train_rows', 'train_grads', 'train_adam'];
     this.program.run(steps.length, kernels, (i) => {
       const { stepSize, bc2Sqrt } = E.adamBiasCorrection(hypers[i]);
-      return { ...steps[i], lossSlot: base + i, stepSize, bc2Sqrt };
+      const emaDecay = decays[i] ?? 0;
+      return { ...steps[i], lossSlot: base + i, stepSize, bc2Sqrt, emaDecay, emaShare: 1 - emaDecay };
     }, ['transpose_weights'], profiler);
     const at = this.stats.size - 2 * this.logSteps + base;
     return this.stats.toArray().then((all) => (all as Float32Array).slice(at, at + steps.length));
@@ -124,5 +132,6 @@ export class FusedTraining {
   dispose(): void {
     this.program.destroy();
     for (const t of [this.work, this.stats, this.points]) t.dispose();
+    this.noAverage?.dispose();
   }
 }

@@ -35,6 +35,9 @@ export const IMAGE_DEFAULTS = {
   numSteps: 1000, schedule: 'linear', hidden: 256, depth: 3, timeDim: 128, sampler: 'ddim', samplingSteps: 50,
 } as const satisfies Partial<ImageModelConfig>;
 
+/** The image runs' optimisation: a weight average's decay (0: none) and the learning-rate schedule. */
+export const IMAGE_OPTIMIZER_DEFAULTS = { ema: 0.999, decay: 'cosine', warmupSteps: 100, floor: 0.1 } as const;
+
 /** The network sees images as they are (in [−1, 1]): what sampling needs of the config. */
 export const samplingConfig = (c: ImageModelConfig): { schedule: ScheduleName; numSteps: number; dataScale: number } =>
   ({ schedule: c.schedule, numSteps: c.numSteps, dataScale: 1 });

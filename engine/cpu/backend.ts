@@ -194,6 +194,12 @@ export class CpuBackend implements Backend {
     for (let i = 0; i < d.length; i++) d[i] *= c;
   }
 
+  averageInPlace(avg: Storage, x: Storage, decay: number): void {
+    const a = this.f32(avg), s = this.f32(x);
+    const keep = Math.fround(decay), take = Math.fround(1 - decay);
+    for (let i = 0; i < a.length; i++) a[i] = Math.fround(a[i] * keep) + Math.fround(s[i] * take);
+  }
+
   adamStep(p: Storage, g: Storage, m: Storage, v: Storage, hyper: AdamHyper): void {
     adamStep(this.f32(p), this.f32(g), this.f32(m), this.f32(v), hyper);
   }

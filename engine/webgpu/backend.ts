@@ -464,6 +464,10 @@ export class WebGpuBackend implements Backend {
     this.elementwise('scale_inplace_main', dst.length, {}, this.buf(dst), this.buf(coef));
   }
 
+  averageInPlace(avg: Storage, x: Storage, decay: number): void {
+    this.elementwise('average_inplace_main', avg.length, { c0: decay, c1: 1 - decay }, this.buf(avg), this.buf(x));
+  }
+
   adamStep(p: Storage, g: Storage, m: Storage, v: Storage, h: AdamHyper): void {
     const { stepSize, bc2Sqrt } = adamBiasCorrection(h);
     const block = params('adam', {
