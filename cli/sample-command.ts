@@ -17,6 +17,7 @@ import { withStopSignals, type StopRequest } from './stop.js';
 import { prepareOutputFile, readFileOrFail, writeFileAtomic } from './files.js';
 import { chooseEngine, ENGINE_FLAG } from './engine.js';
 import { generateWithProgress, reversePicture, samplesPicture, writePicture } from './pictures.js';
+import { chooseWeights, WEIGHTS_FLAG } from './weights-flag.js';
 
 const FLAGS = flags([
   { name: 'checkpoint', kind: 'string', value: 'DIR|FILE', help: 'a run folder of ddpm train, or its model.safetensors (or a PyTorch state_dict as safetensors)' },
@@ -25,6 +26,7 @@ const FLAGS = flags([
   { ...SEED_FLAG, help: 'seeds x_T and the noise of every step' },
   { name: 'device', kind: 'string', choices: ['auto', 'cpu', 'webgpu'], default: 'auto', help: 'where to sample' },
   ENGINE_FLAG,
+  WEIGHTS_FLAG,
   { name: 'out', kind: 'string', value: 'FILE', help: 'where the points go: .npy (numpy.load) or .csv (x,y)' },
   { name: 'png', kind: 'string', value: 'FILE', help: 'also draw the samples beside the data (and FILE with -reverse before .png: the reverse process)' },
 ]);
@@ -55,14 +57,15 @@ async function samplePoints(f: FlagValues<typeof FLAGS>, stop: StopRequest): Pro
 
   const { device, note } = await selectDevice(f.device ?? 'auto');
   const engine = chooseEngine('ddpm sample', f, device);
-  const { model, config, note: configNote } = decodeModel(bytes, device, checkpoint);
+  const { model, config, weights, note: configNote } = decodeModel(bytes, device, checkpoint);
   if (configNote) console.log(`note: ${configNote}`);
+  const weightsLine = chooseWeights(f, model, checkpoint, weights);
   const T = config.numSteps;
   const choice = samplerFromFlags('ddpm sample', f, T, { sampler: config.sampler });
   const { sampler } = choice;
   console.log(note);
   console.log(`model: ${checkpoint} (MLPDiffusion, T = ${T}, ${config.hidden} hidden units, ${config.schedule} schedule, ` +
-    `${config.dataset}, preset ${config.preset})`);
+    `${config.dataset}, preset ${config.preset}); ${weightsLine}`);
 
   const n = f.n ?? 10_000;
   const generated = await generateWithProgress(model, config, device, {

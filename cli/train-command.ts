@@ -13,6 +13,8 @@
 // The flags become settings in train-settings.ts; this file sets the run up and runs it; what
 // it prints and writes about the run is train-report.ts.
 
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import * as E from '../engine/index.js';
 import { selectDevice, type ProfileReport } from '../engine/webgpu/index.js';
 import { decodeModel, decodeTrainState, encodeModel, encodeTrainState, weightsNote, type SavedTrainState } from '../ddpm/checkpoint.js';
@@ -22,14 +24,14 @@ import { makeSchedule } from '../ddpm/schedules.js';
 import { Trainer } from '../ddpm/train.js';
 import { helpText, parseFlags, UsageError } from './args.js';
 import { chooseEngine } from './engine.js';
-import { resumeFolder } from './files.js';
+import { resumeFolder, writeFileAtomic } from './files.js';
 import { imageTrainCommand, isImageTraining } from './image/train-command.js';
 import { drawSamples, PREVIEW_POINTS, previewSamples } from './pictures.js';
 import { profilerFor } from './profile.js';
 import { commandLine, MetricsLog, newRunId, prepareRunFolder, readCheckpoint } from './run-folder.js';
 import { withStopSignals, type StopRequest } from './stop.js';
 import { printStart, printTrained, reportFinished, runSummary, type ClosingSamples, type TrainRun } from './train-report.js';
-import { checkpointSettings, requestedSettings, TRAIN_DESCRIPTION, TRAIN_FLAGS, trainSettings, type TrainCommandSettings, type TrainFlags } from './train-settings.js';
+import { checkpointSettings, defaultOut, requestedSettings, TRAIN_DESCRIPTION, TRAIN_FLAGS, trainSettings, type TrainCommandSettings, type TrainFlags } from './train-settings.js';
 import { sampleAfterTraining, trainWithCheckpoints, type LoopResult } from './training-loop.js';
 
 /** A checkpoint read for --resume: its model, its train state and the folder it is in. */
@@ -46,11 +48,60 @@ export async function trainCommand(argv: readonly string[]): Promise<void> {
     process.stdout.write(helpText('ddpm train', TRAIN_DESCRIPTION, TRAIN_FLAGS));
     return;
   }
-  await withStopSignals('stopping after this step to save the last completed epoch', (stop) => train(f, argv, stop));
+  const seeds = f.seeds ?? 1;
+  await withStopSignals('stopping after this step to save the last completed epoch', async (stop) => {
+    if (seeds === 1) await train(f, argv, stop);
+    else await trainSeeds(f, seeds, argv, stop);
+  });
+}
+
+/** What one run gives the --seeds table. */
+interface SeedResult {
+  seed: number;
+  steps: number;
+  trainSeconds: number;
+  quality: ClosingSamples['quality'];
+}
+
+/**
+ * --seeds N: the same run with seeds s … s+N−1, each in its own folder (DIR/seed-<s>), then each
+ * one's quality and their mean and spread, printed and written to DIR/seeds.json.
+ */
+async function trainSeeds(f: TrainFlags, seeds: number, argv: readonly string[], stop: StopRequest): Promise<void> {
+  if (f.resume !== undefined) throw new UsageError('ddpm train: --seeds runs new runs; it cannot --resume one');
+  const base = f.out ?? defaultOut(requestedSettings(f).config);
+  const first = f.seed ?? 0;
+  const results: SeedResult[] = [];
+  for (let i = 0; i < seeds; i++) {
+    const seed = first + i;
+    console.log(`\n== seed ${seed} (${i + 1} of ${seeds}) ==`);
+    results.push(await train({ ...f, seed, out: join(base, `seed-${seed}`) }, argv, stop));
+  }
+  const table = seedsTable(results);
+  console.log(`\n${table.lines.join('\n')}`);
+  mkdirSync(base, { recursive: true });
+  writeFileAtomic(join(base, 'seeds.json'), `${JSON.stringify({ command: commandLine(argv), runs: results.map((r) => ({
+    seed: r.seed, steps: r.steps, train_s: r.trainSeconds, sliced_w1: r.quality.slicedW1, data_vs_data_floor: r.quality.floor, n: r.quality.n,
+  })), sliced_w1: table.summary }, null, 2)}\n`);
+  console.log(`wrote ${join(base, 'seeds.json')}`);
+}
+
+/** The runs' table, and the mean and sample standard deviation of sliced W1 (and its ratio to the floor). */
+export function seedsTable(results: readonly SeedResult[]): { lines: string[]; summary: { mean: number; sd: number; floor: number; mean_over_floor: number } } {
+  const w1 = results.map((r) => r.quality.slicedW1);
+  const mean = w1.reduce((a, b) => a + b, 0) / w1.length;
+  const sd = w1.length > 1 ? Math.sqrt(w1.reduce((a, b) => a + (b - mean) ** 2, 0) / (w1.length - 1)) : 0;
+  const floor = results.reduce((a, r) => a + r.quality.floor, 0) / results.length;
+  const lines = [
+    'seed   steps   train s   sliced W1   floor',
+    ...results.map((r) => `${String(r.seed).padEnd(6)} ${String(r.steps).padStart(6)}  ${r.trainSeconds.toFixed(1).padStart(8)}   ${r.quality.slicedW1.toFixed(5)}     ${r.quality.floor.toFixed(5)}`),
+    `sliced W1 over ${results.length} seeds: mean ${mean.toFixed(5)}, sd ${sd.toFixed(5)} (${(mean / floor).toFixed(2)}× the data-vs-data floor ${floor.toFixed(5)})`,
+  ];
+  return { lines, summary: { mean, sd, floor, mean_over_floor: mean / floor } };
 }
 
 /** The settings, the run set up and trained, its closing samples, and the report on each step. */
-async function train(f: TrainFlags, argv: readonly string[], stop: StopRequest): Promise<void> {
+async function train(f: TrainFlags, argv: readonly string[], stop: StopRequest): Promise<SeedResult> {
   const requested = requestedSettings(f);
   const { device, note } = await selectDevice(f.device ?? 'auto');
   console.log(note);
@@ -63,6 +114,7 @@ async function train(f: TrainFlags, argv: readonly string[], stop: StopRequest):
   if (loop.stopped) throw loop.stopped;
   const closing = await drawClosingSamples(run, loop, stop);
   reportFinished(run, loop, log, closing);
+  return { seed: run.settings.run.seed, steps: loop.steps, trainSeconds: loop.seconds, quality: closing.quality };
 }
 
 function readResumedRun(resume: string, device: E.Backend): ResumedRun {

@@ -12,6 +12,7 @@ import type { MLPDiffusion } from '../ddpm/model.js';
 import type { QualityReport } from '../ddpm/quality.js';
 import type { Schedule } from '../ddpm/schedules.js';
 import type { Trainer } from '../ddpm/train.js';
+import { describeOptimizer } from './optimizer-flags.js';
 import { lossPicture } from './pictures.js';
 import { perStep, profileLines } from './profile.js';
 import { METRICS_FILE, METRICS_LOG, MODEL_FILE, STATE_FILE, type MetricsLog } from './run-folder.js';
@@ -50,7 +51,8 @@ export function printStart(r: TrainRun): void {
     `schedule ${config.schedule} (ᾱ_T = ${r.schedule.alphasBar[config.numSteps - 1].toPrecision(3)}); preset ${config.preset}`);
   if (run.batch > run.points) console.log(`note: --batch ${run.batch} is more than the ${run.points} points: each epoch is one batch of ${run.points}`);
   console.log(`training: ${r.resumed ? `epochs ${r.trainer.epoch + 1}…${run.epochs}` : `${run.epochs} epochs`} × ${r.trainer.stepsPerEpoch} steps, ` +
-    `batch ${run.batch}, Adam lr ${run.lr}, clip ${run.clip}, seed ${run.seed}, ${r.engine} engine → ${out}`);
+    `batch ${run.batch}, clip ${run.clip}, seed ${run.seed}, ${r.engine} engine → ${out}`);
+  console.log(`optimizer: Adam, ${describeOptimizer(run)}`);
 }
 
 /** After the epochs: how many, their pace and the checkpoint; with --profile, the kernels' table. */

@@ -37,6 +37,7 @@ export const TRAIN_FLAGS = flags([
   { name: 'loss-every', kind: 'int', min: 1, default: '1024', help: 'fused engine: the most steps between loss readbacks (whole epochs; a readback comes every ~0.25 s anyway)' },
   PROFILE_FLAG,
   SEED_FLAG,
+  { name: 'seeds', kind: 'int', min: 1, value: 'N', default: '1', help: 'N runs, seeds --seed … --seed+N−1, each in DIR/seed-<s>; then the mean and spread of their quality (seeds.json)' },
   { name: 'out', kind: 'string', value: 'DIR', default: 'runs/<dataset>-<preset>', help: 'output folder (refused if it holds another run)' },
   { name: 'resume', kind: 'string', value: 'DIR|FILE', help: 'continue a run from its folder (or its model.safetensors)' },
   OVERWRITE_FLAG,
@@ -124,11 +125,16 @@ export function trainSettings(f: TrainFlags, requested: RunSettings, resumed: Re
     refuseChangedFlags('ddpm train', f, flagsOfRun(run));
     if (run.epochs < epoch) throw new UsageError(`ddpm train: --epochs ${run.epochs} is below the ${epoch} epochs the run already has`);
   }
-  const out = f.out ?? (resumed ? resumed.dir : join('runs', `${run.config.dataset}-${run.config.preset}`));
+  const out = f.out ?? (resumed ? resumed.dir : defaultOut(run.config));
   return {
     run, out, resumeInPlace: resumed !== null && out === resumed.dir, overwrite: f.overwrite,
     engine: f.engine, profile: f.profile, lossEvery: f['loss-every'], saveEvery: f['save-every'] ?? 100, evalPoints: f['eval-points'] ?? 10_000,
   };
+}
+
+/** A run's folder when --out is not given. */
+export function defaultOut(config: ModelConfig): string {
+  return join('runs', `${config.dataset}-${config.preset}`);
 }
 
 /** The settings train-state.safetensors keeps (and metrics.json shows). */

@@ -89,8 +89,8 @@ export function weightsNote(state: Pick<TrainState, 'ema'>, decay: number): stri
 }
 
 /** The stamp in a file's metadata (epoch undefined when there is none: a file saved elsewhere). */
-export function readStamp(metadata: Record<string, string>): { epoch?: number; runId?: string } {
-  return { epoch: metadata.epoch !== undefined ? Number(metadata.epoch) : undefined, runId: metadata.run_id };
+export function readStamp(metadata: Record<string, string>): { epoch?: number; runId?: string; weights?: string } {
+  return { epoch: metadata.epoch !== undefined ? Number(metadata.epoch) : undefined, runId: metadata.run_id, weights: metadata.weights };
 }
 
 /** Loaded tensors must be finite (see assertFinite). */
@@ -109,7 +109,7 @@ export async function encodeModel(model: MLPDiffusion, config: ModelConfig, stam
  * PyTorch) gets one inferred from its shapes, with `note` saying what was assumed.
  */
 export function decodeModel(bytes: Uint8Array, device: Backend, file = 'model.safetensors'):
-  { model: MLPDiffusion; config: ModelConfig; epoch?: number; runId?: string; note?: string } {
+  { model: MLPDiffusion; config: ModelConfig; epoch?: number; runId?: string; weights?: string; note?: string } {
   return about(file, () => {
     const { tensors, metadata } = decodeSafetensors(bytes);
     assertAllFinite(tensors);
@@ -209,6 +209,22 @@ function jsonField<T>(metadata: Record<string, string>, key: string, check: (v: 
   }
   if (!check(v)) throw new Error(`__metadata__.${key} must be ${expected}, got ${metadata[key]}`);
   return v;
+}
+
+/**
+ * The trained weights a train state keeps beside a weight average (raw.<key>), by state_dict key,
+ * to load into the model read from model.safetensors (which holds the average). Throws when the
+ * run kept no average: its model file holds the trained weights already.
+ */
+export function trainedWeights(bytes: Uint8Array, file = 'train-state.safetensors'): Map<string, NamedTensor> {
+  return about(file, () => {
+    const { tensors, metadata } = decodeSafetensors(bytes);
+    if (metadata.format !== 'wgpu-diffusion train state') throw new Error(`not a train state (its __metadata__.format is ${JSON.stringify(metadata.format)})`);
+    const raw = new Map([...tensors].filter(([key]) => key.startsWith('raw.')).map(([key, t]) => [key.slice(4), t] as const));
+    if (raw.size === 0) throw new Error('the run kept no weight average: its model file holds the trained weights');
+    assertAllFinite(raw);
+    return raw;
+  });
 }
 
 /**

@@ -3,6 +3,7 @@
 // (in NumPy's format), .csv and PNGs; bad flags and impossible values fail with a clear message
 // and a non-zero status.
 
+import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -39,7 +40,11 @@ test('ddpm train writes the checkpoint, train state, metrics and three pictures'
   assert.is(metrics.loss_per_epoch.length, 2);
   assert.ok(metrics.steps_per_s > 0 && metrics.wall_time_s.train > 0);
   assert.is(metrics.device.name, 'cpu');
-  assert.equal(metrics.settings, { batch: 128, lr: 0.001, clip: 1, seed: 1, points: 300, epochs: 2, save_every: 100 });
+  assert.equal(metrics.settings, {
+    batch: 128, lr: 0.001, clip: 1, ema: 0, lrSchedule: { warmupSteps: 0, decay: 'constant', totalSteps: 0, floor: 1 },
+    seed: 1, points: 300, epochs: 2, save_every: 100,
+  });
+  assert.is(decodeSafetensors(readFileSync(join(run, 'model.safetensors'))).metadata.weights, 'trained');
   assert.match(readFileSync(join(run, 'metrics.json'), 'utf8'), /"loss_per_epoch": \[\n/, 'pretty-printed JSON');
   assert.is(metrics.config.preset, 'seed');
   assert.ok(metrics.quality.sliced_w1 > 0 && metrics.quality.data_vs_data_floor > 0 && metrics.quality.gaussian_vs_data > 0);
@@ -67,6 +72,56 @@ test('ddpm train --resume continues the run to the new total of epochs', () => {
   assert.match(mismatched.stderr, /model\.safetensors is epoch 1 of run [\w-]+ but .*train-state\.safetensors is epoch 3 of run [\w-]+: they are not one checkpoint/);
   ok(ddpm('train', '--resume', other, '--device', 'cpu', '--eval-points', '100'));
   assert.is(JSON.parse(readFileSync(join(other, 'metrics.json'), 'utf8')).epochs, 1, 'without --epochs, a resumed run keeps its own target');
+});
+
+test('--preset improved keeps a weight average: model.safetensors holds it (PyTorch loads it), the train state the trained weights; --seeds 2 reports both runs', () => {
+  const base = join(dir, 'improved');
+  // 300 points in batches of 128: 3 steps an epoch, 4 epochs; warm-up 3 steps, cosine over 12.
+  const stdout = ok(ddpm('train', ...tiny, '--preset', 'improved', '--epochs', '4', '--warmup', '3', '--seeds', '2', '--out', base));
+  assert.match(stdout, /== seed 1 \(1 of 2\) ==/);
+  assert.match(stdout, /lr 0\.001 cosine to ×0\.1 over 12 steps, 3 steps of warm-up; weight average 0\.999/);
+  const seeds = JSON.parse(readFileSync(join(base, 'seeds.json'), 'utf8'));
+  assert.equal(seeds.runs.map((r: { seed: number }) => r.seed), [1, 2]);
+  const w1 = seeds.runs.map((r: { sliced_w1: number }) => r.sliced_w1);
+  assert.ok(Math.abs(seeds.sliced_w1.mean - (w1[0] + w1[1]) / 2) < 1e-12, 'the mean of the runs');
+  assert.ok(Math.abs(seeds.sliced_w1.sd - Math.abs(w1[0] - w1[1]) / Math.SQRT2) < 1e-12, 'their sample standard deviation');
+  assert.match(stdout, /sliced W1 over 2 seeds: mean /);
+  const one = join(base, 'seed-1');
+  const metrics = JSON.parse(readFileSync(join(one, 'metrics.json'), 'utf8'));
+  assert.equal(metrics.settings.lrSchedule, { warmupSteps: 3, decay: 'cosine', totalSteps: 12, floor: 0.1 });
+  assert.is(metrics.settings.ema, 0.999);
+  const model = decodeSafetensors(readFileSync(join(one, 'model.safetensors')));
+  const state = decodeSafetensors(readFileSync(join(one, 'train-state.safetensors')));
+  assert.is(model.metadata.weights, 'ema 0.999, 12 updates');
+  assert.is(state.metadata.ema_updates, '12');
+  for (const [key, t] of model.tensors) {
+    assert.equal(Array.from(t.data), Array.from(state.tensors.get(`ema.${key}`)!.data), `${key}: the model file holds the average`);
+    assert.not.equal(Array.from(t.data), Array.from(state.tensors.get(`raw.${key}`)!.data), `${key}: the trained weights differ from it`);
+  }
+  const torch = spawnSync('/usr/bin/python3', [join(repoRoot(), 'test', 'torch_load_check.py'), join(one, 'model.safetensors'),
+    join(one, 'train-state.safetensors'), 'ema'], { encoding: 'utf8' });
+  assert.is(torch.status, 0, `PyTorch (Debian's python3-torch) loads the model strictly; stderr:\n${torch.stderr}`);
+  const loaded = JSON.parse(torch.stdout);
+  assert.is(loaded.max_diff, 0, 'PyTorch loaded the average');
+  assert.is(loaded.weights, 'ema 0.999, 12 updates');
+  // Resumed, the run keeps its average and schedule (another decay is refused) and continues.
+  const clash = ddpm('train', '--resume', one, '--epochs', '5', '--ema', '0.99', '--device', 'cpu');
+  assert.is(clash.status, 2);
+  assert.match(clash.stderr, /--ema 0\.99 differs from the resumed run's 0\.999/);
+  ok(ddpm('train', '--resume', one, '--epochs', '5', '--device', 'cpu', '--eval-points', '200'));
+  assert.is(decodeSafetensors(readFileSync(join(one, 'model.safetensors'))).metadata.weights, 'ema 0.999, 15 updates');
+  // ddpm sample takes the saved average by default, the trained weights when asked.
+  const saved = ok(ddpm('sample', '--checkpoint', one, '--n', '50', '--device', 'cpu', '--out', join(dir, 'avg.npy')));
+  assert.match(saved, /weights: ema 0\.999, 15 updates/);
+  const trained = ok(ddpm('sample', '--checkpoint', one, '--n', '50', '--device', 'cpu', '--weights', 'trained', '--out', join(dir, 'raw.npy')));
+  assert.match(trained, /weights: trained \(from .*train-state\.safetensors; the model file holds ema 0\.999, 15 updates\)/);
+  assert.not.equal(readFileSync(join(dir, 'avg.npy')), readFileSync(join(dir, 'raw.npy')), 'other weights, other points');
+  const none = ddpm('sample', '--checkpoint', run, '--n', '50', '--device', 'cpu', '--weights', 'trained', '--out', join(dir, 'x.npy'));
+  assert.is(none.status, 1);
+  assert.match(none.stderr, /train-state\.safetensors: the run kept no weight average: its model file holds the trained weights/);
+  const refused = ddpm('train', '--resume', one, '--seeds', '2', '--device', 'cpu');
+  assert.is(refused.status, 2);
+  assert.match(refused.stderr, /--seeds runs new runs; it cannot --resume one/);
 });
 
 test('ddpm sample writes .npy that NumPy reads, .csv and PNGs', () => {

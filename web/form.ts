@@ -1,6 +1,7 @@
 // The page's controls: filling the menus, presets, and reading the form into checked settings
 // (a bad value is an error that names the field and what it accepts, never a silent default).
 
+import type * as E from '../engine/index.js';
 import { PRESET_NAMES, PRESETS, type ModelConfig, type PresetName } from '../ddpm/config.js';
 import { DATASETS, type DatasetName } from '../ddpm/data.js';
 import { SAMPLERS, type SamplerName } from '../ddpm/sample.js';
@@ -41,6 +42,11 @@ export function setUpForm(): void {
   };
   select('sampler').addEventListener('change', ddim);
   ddim();
+  const cosine = (): void => {
+    for (const el of document.querySelectorAll<HTMLElement>('.cosine-only')) el.hidden = select('lr-schedule').value !== 'cosine';
+  };
+  select('lr-schedule').addEventListener('change', cosine);
+  cosine();
   // ?epochs=20&device=cpu… sets fields, so a link can carry a setup.
   for (const [key, value] of new URLSearchParams(location.search)) {
     const el = document.getElementById(key);
@@ -58,6 +64,11 @@ function applyPreset(name: PresetName): void {
   input('data-scale').value = String(p.dataScale);
   select('sampler').value = p.sampler;
   select('sampler').dispatchEvent(new Event('change'));
+  input('ema').value = String(p.ema);
+  select('lr-schedule').value = p.lrDecay;
+  select('lr-schedule').dispatchEvent(new Event('change'));
+  input('warmup').value = String(p.warmupSteps);
+  input('lr-floor').value = String(p.lrFloor);
 }
 
 /** Shows a model's config in the form (after loading a checkpoint). */
@@ -86,6 +97,23 @@ function positive(id: string, name: string): number {
   return v;
 }
 
+/** A number in [lo, hi) (or [lo, hi] when `closed`), named in the error. */
+function within(id: string, name: string, lo: number, hi: number, closed: boolean): number {
+  const v = Number(input(id).value);
+  if (input(id).value.trim() === '' || !(v >= lo && (closed ? v <= hi : v < hi))) {
+    throw new Error(`${name} must be a number from ${lo} to ${closed ? '' : 'below '}${hi}, got '${input(id).value}'`);
+  }
+  return v;
+}
+
+/** The learning-rate schedule over a fresh run of `steps` steps. */
+function readLrSchedule(steps: number): E.LrSchedule {
+  const warmupSteps = integer('warmup', 'warm-up steps', 0);
+  if (select('lr-schedule').value !== 'cosine') return { warmupSteps, decay: 'constant', totalSteps: 0, floor: 1 };
+  if (steps <= warmupSteps) throw new Error(`a cosine learning rate needs more steps than the ${warmupSteps} of warm-up; the run has ${steps}`);
+  return { warmupSteps, decay: 'cosine', totalSteps: steps, floor: within('lr-floor', 'lr floor', 0, 1, true) };
+}
+
 export function readRun(): RunSettings {
   const preset = select('preset').value as PresetName | 'custom';
   const config: ModelConfig = {
@@ -98,13 +126,16 @@ export function readRun(): RunSettings {
     sampler: select('sampler').value as SamplerName,
     preset,
   };
+  const points = integer('points', 'training points', 1, 1_000_000);
+  const epochs = integer('epochs', 'epochs', 1);
+  const batch = integer('batch', 'batch', 1, 100_000);
   return {
-    config,
-    points: integer('points', 'training points', 1, 1_000_000),
-    epochs: integer('epochs', 'epochs', 1),
-    batch: integer('batch', 'batch', 1, 100_000),
+    config, points, epochs, batch,
     lr: positive('lr', 'learning rate'),
     clip: TUTORIAL_TRAIN_SETTINGS.clip,
+    ema: within('ema', 'weight average', 0, 1, false),
+    // Fixed when a run starts ("Train more" continues it: past the end, a cosine stays at its floor).
+    lrSchedule: readLrSchedule(epochs * Math.ceil(points / batch)),
     seed: integer('seed', 'seed', 0, 2 ** 32 - 1),
   };
 }

@@ -1,6 +1,6 @@
 // Training in the page's worker, in slices: a slice of whole epochs (sized to take about a
 // quarter of a second), then its losses and rate go to the page, now and then a preview (points
-// sampled from the model as it is, with their quality), then a pause for incoming messages, so a
+// sampled from the model as it is — its weight average, if it keeps one —, with their quality), then a pause for incoming messages, so a
 // Stop lands between slices. Previews take at most about a quarter of the time.
 
 import * as E from '../engine/index.js';
@@ -37,9 +37,9 @@ export function startRun(run: RunSettings, device: E.Backend): LiveRun {
 
 /** Sampled points of the model as it is, judged against its data set. */
 export async function preview(live: LiveRun, device: E.Backend): Promise<Extract<WorkerEvent, { kind: 'preview' }>> {
-  const { points } = await generate(live.model, live.config, device, {
+  const { points } = await live.trainer.withSamplingWeights(() => generate(live.model, live.config, device, {
     sampler: live.config.sampler, n: PREVIEW_POINTS, seed: PREVIEW_SEED, frames: 0,
-  });
+  }));
   return { kind: 'preview', epoch: live.trainer.epoch, points, quality: judgeSamples(points, live.config.dataset) };
 }
 

@@ -4,6 +4,7 @@
 // runs, any number of events (training progress, previews, frames of the reverse process).
 // Calls run one at a time, in order; `stop` alone is handled at once (it ends a running train).
 
+import type { LrSchedule } from '../engine/index.js';
 import type { DeviceChoice } from '../engine/webgpu/index.js';
 import type { ModelConfig } from '../ddpm/config.js';
 import type { EngineName } from '../ddpm/fused/index.js';
@@ -21,6 +22,9 @@ export interface RunSettings {
   batch: number;
   lr: number;
   clip: number;
+  /** The weight average's decay (0: none) and the learning-rate schedule over the run's steps. */
+  ema: number;
+  lrSchedule: LrSchedule;
   seed: number;
 }
 

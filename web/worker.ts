@@ -75,23 +75,27 @@ const handlers: { [K in CallName]: Handler<K> } = {
 
   async sample(settings, emit) {
     if (!current) throw new Error('no model yet: train one or load a checkpoint');
-    const { model, config } = current;
-    const generated = await generate(model, config, device, {
+    const { model, config, live } = current;
+    // A model in training samples with its weight average, if it keeps one (as it would be saved).
+    const withWeights = <T>(fn: () => Promise<T>): Promise<T> => (live ? live.trainer.withSamplingWeights(fn) : fn());
+    const generated = await withWeights(() => generate(model, config, device, {
       sampler: settings.sampler, n: settings.n, seed: settings.seed,
       steps: settings.sampler === 'ddim' ? settings.steps : undefined,
       eta: settings.sampler === 'ddim' ? settings.eta : undefined,
       frames: Infinity, // every step: the page animates x_T → x_0
       onFrame: (frame) => emit({ kind: 'frame', frame }),
-    });
+    }));
     return { points: generated.points, quality: judgeSamples(generated.points, config.dataset), seconds: generated.seconds };
   },
 
   async save() {
     if (!current) throw new Error('no model to download yet: train one first');
-    const epoch = current.live?.trainer.epoch ?? current.epoch;
-    const { dataset, preset } = current.config;
+    const { model, config, live } = current;
+    const epoch = live?.trainer.epoch ?? current.epoch;
+    const { dataset, preset } = config;
+    const encode = (): Promise<Uint8Array> => encodeModel(model, config, epoch !== undefined ? { epoch } : undefined);
     return {
-      bytes: await encodeModel(current.model, current.config, epoch !== undefined ? { epoch } : undefined),
+      bytes: await (live ? live.trainer.withSamplingWeights(encode) : encode()),
       name: `ddpm-${dataset}-${preset}${epoch !== undefined ? `-epoch${epoch}` : ''}.safetensors`,
     };
   },

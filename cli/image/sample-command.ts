@@ -19,6 +19,7 @@ import { generateWithProgress, writePicture } from '../pictures.js';
 import { modelFileOf } from '../run-folder.js';
 import { SAMPLER_FLAGS, samplerFromFlags } from '../sampler-flags.js';
 import { withStopSignals, type StopRequest } from '../stop.js';
+import { chooseWeights, WEIGHTS_FLAG } from '../weights-flag.js';
 
 const FLAGS = flags([
   { name: 'checkpoint', kind: 'string', value: 'DIR|FILE', help: 'a run folder of ddpm train --dataset mnist|fashion-mnist, or its model.safetensors' },
@@ -28,6 +29,7 @@ const FLAGS = flags([
   { ...SEED_FLAG, help: 'seeds x_T and the noise of every step' },
   { name: 'device', kind: 'string', choices: ['auto', 'cpu', 'webgpu'], default: 'auto', help: 'where to sample' },
   { name: 'classifier', kind: 'string', value: 'FILE', default: 'classifier.safetensors beside the checkpoint, if there', help: 'judge the images with this classifier' },
+  WEIGHTS_FLAG,
   { name: 'out', kind: 'string', value: 'FILE', help: 'FILE.png: a grid of the images (and FILE-reverse.png); FILE.npy: the images, [n, 28, 28]' },
 ]);
 
@@ -62,7 +64,8 @@ async function sampleImages(f: FlagValues<typeof FLAGS>, stop: StopRequest): Pro
   if (f.classifier !== undefined && !existsSync(classifierFile)) throw new Error(`classifier not found: ${classifierFile}`);
 
   const { device, note } = await selectDevice(f.device ?? 'auto');
-  const { model, config, epoch } = decodeImageModel(readFileOrFail(checkpoint, 'checkpoint'), device, checkpoint);
+  const { model, config, epoch, weights } = decodeImageModel(readFileOrFail(checkpoint, 'checkpoint'), device, checkpoint);
+  const weightsLine = chooseWeights(f, model, checkpoint, weights);
   const choice = samplerFromFlags('ddpm sample', f, config.numSteps, { sampler: config.sampler, steps: config.samplingSteps });
   const steps = choice.steps ?? config.numSteps;
   // The classifier is checked before the sampling it would judge.
@@ -71,7 +74,7 @@ async function sampleImages(f: FlagValues<typeof FLAGS>, stop: StopRequest): Pro
     throw new Error(`${classifierFile} judges ${judge.info.dataset}, but ${checkpoint} draws ${config.dataset}`);
   }
   console.log(note);
-  console.log(`model: ${checkpoint} (MLPImageDiffusion, ${describeImageRun(config)}${epoch !== undefined ? `, epoch ${epoch}` : ''})`);
+  console.log(`model: ${checkpoint} (MLPImageDiffusion, ${describeImageRun(config)}${epoch !== undefined ? `, epoch ${epoch}` : ''}); ${weightsLine}`);
 
   const n = f.n ?? 64;
   const generated = await generateWithProgress(model, samplingConfig(config), device, {

@@ -13,6 +13,7 @@ import type { MLPImageDiffusion } from '../../ddpm/image/model.js';
 import { formatImageQuality, imageQualityJson, type ImageQuality } from '../../ddpm/image/quality.js';
 import type { Schedule } from '../../ddpm/schedules.js';
 import type { Trainer } from '../../ddpm/train.js';
+import { describeOptimizer } from '../optimizer-flags.js';
 import { writePicture } from '../pictures.js';
 import { METRICS_FILE, METRICS_LOG, MODEL_FILE, STATE_FILE, type MetricsLog } from '../run-folder.js';
 import { runProgressMetrics, writeRunSummary, type LoopOptions, type LoopResult, type RunStatus } from '../training-loop.js';
@@ -65,7 +66,8 @@ export function printStart(r: ImageTrainRun): void {
     (config.dataVariance === null ? 'predicts ε' : `Wiener preconditioning (data variance ${config.dataVariance.toFixed(4)})`));
   console.log(`schedule: ${config.schedule}, T = ${config.numSteps} (ᾱ_T = ${r.schedule.alphasBar[config.numSteps - 1].toExponential(2)})`);
   console.log(`training: ${r.resumed ? `epochs ${r.trainer.epoch + 1}…${run.epochs}` : `${run.epochs} epochs`} × ${r.trainer.stepsPerEpoch} steps ` +
-    `over ${r.train.labels.length} images, batch ${run.batch}, Adam lr ${run.lr}, clip ${run.clip}, seed ${run.seed}, on ${r.device.name} → ${out}`);
+    `over ${r.train.labels.length} images, batch ${run.batch}, clip ${run.clip}, seed ${run.seed}, on ${r.device.name} → ${out}`);
+  console.log(`optimizer: Adam, ${describeOptimizer(run)}`);
 }
 
 /** After the epochs: how many, their pace and the checkpoint. */

@@ -45,7 +45,7 @@ export async function encodeImageModel(model: MLPImageDiffusion, config: ImageMo
 
 /** An image model on `device` from model.safetensors bytes, every key and shape checked. */
 export function decodeImageModel(bytes: Uint8Array, device: Backend, file = 'model.safetensors'):
-  { model: MLPImageDiffusion; config: ImageModelConfig; epoch?: number; runId?: string } {
+  { model: MLPImageDiffusion; config: ImageModelConfig; epoch?: number; runId?: string; weights?: string } {
   return about(file, () => {
     const { tensors, metadata } = decodeSafetensors(bytes);
     assertAllFinite(tensors);
