@@ -9,7 +9,7 @@ import * as assert from 'uvu/assert';
 import * as E from '../engine/index.js';
 import { loadImageDataset } from '../cli/image/files.js';
 import { accuracy, classify, nearestDistances, trainClassifier, type ImageClassifier } from '../ddpm/image/classifier.js';
-import { CONFIDENT, formatImageQuality, judgeImages } from '../ddpm/image/quality.js';
+import { CONFIDENT, FRAME, formatImageQuality, judgeImages, strayInk } from '../ddpm/image/quality.js';
 import { selectImages } from '../ddpm/image/data.js';
 
 const { train, test: held } = loadImageDataset('mnist');
@@ -45,6 +45,19 @@ test('judgeImages: training images as "samples" sit at distance 0, held-out ones
   assert.is(q.classifierAccuracy, accuracy((await classify(judge, held.images, E.cpu)).labels, held.labels));
   assert.ok(q.spread > 0.8, `50 training digits spread over the classes: ${q.spread}`);
   assert.match(formatImageQuality(q, subset.classes), /confident \(p ≥ 0\.9\): [\d.]+ % of 50 samples/);
+  assert.is(q.strayInk, strayInk(samples, 28, 28));
+  assert.is(q.realStrayInk, strayInk(held.images, 28, 28));
+});
+
+test('strayInk: the share of frame pixels above −0.5: none for blank images, all for white ones, near none for real digits', () => {
+  const blank = new Float32Array(2 * 784).fill(-1);
+  assert.is(strayInk(blank, 28, 28), 0);
+  assert.is(strayInk(new Float32Array(784).fill(1), 28, 28), 1);
+  blank[0] = 0; // one corner pixel of 2 × 384 frame pixels
+  blank[784 + 14 * 28 + 14] = 1; // the centre does not count
+  assert.is(strayInk(blank, 28, 28), 1 / 768);
+  const real = strayInk(held.images, 28, 28);
+  assert.ok(real < 0.02, `real MNIST digits keep the ${FRAME}-pixel frame nearly blank (measured 1.1 %): ${real}`);
 });
 
 test('nearestDistances: 0 for an image of the reference set, large for noise', () => {

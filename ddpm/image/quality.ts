@@ -5,12 +5,18 @@
 //              1 when even, 0 when all are one class)
 //   nearest    the Euclidean distance (in [−1, 1] pixel units) from each image to its nearest
 //              training image: a copy is at 0; held-out real images show the usual distance
+//   stray ink  the share of the pixels in the frame FRAME pixels wide around the image (MNIST's
+//              digits are scaled to 20×20 and centred in 28×28, so the frame is nearly always
+//              background) brighter than INK: speckle shows up there
 
 import type { Backend } from '../../engine/index.js';
 import { accuracy, classify, nearestDistances, type ImageClassifier } from './classifier.js';
 import type { ImageSet } from './data.js';
 
 export const CONFIDENT = 0.9;
+/** The stray-ink frame's width in pixels, and the brightness (in [−1, 1]) that counts as ink there. */
+export const FRAME = 4;
+export const INK = -0.5;
 
 export interface DistanceSummary {
   n: number;
@@ -38,6 +44,25 @@ export interface ImageQuality {
   /** Distances to the nearest training image: of the first samples, and of as many held-out images. */
   nearest: DistanceSummary;
   realNearest: DistanceSummary;
+  /** Share of frame pixels brighter than INK, in the samples and in the held-out images. */
+  strayInk: number;
+  realStrayInk: number;
+}
+
+/** The share of pixels within FRAME of the edge brighter than INK, over images [n, height·width]. */
+export function strayInk(images: Float32Array, width: number, height: number): number {
+  const d = width * height;
+  let ink = 0, frame = 0;
+  for (let i = 0; i < images.length; i += d) {
+    for (let y = 0; y < height; y++) {
+      for (let x = 0; x < width; x++) {
+        if (y >= FRAME && y < height - FRAME && x >= FRAME && x < width - FRAME) continue;
+        frame++;
+        if (images[i + y * width + x] > INK) ink++;
+      }
+    }
+  }
+  return frame > 0 ? ink / frame : 0;
 }
 
 function summarize(d: Float32Array): DistanceSummary {
@@ -85,6 +110,8 @@ export async function judgeImages(classifier: ImageClassifier, samples: Float32A
     classCounts, confidentCounts, spread: classSpread(classCounts), labels, confidence,
     nearest: summarize(nearestDistances(samples.subarray(0, m * d), train.images, d)),
     realNearest: summarize(nearestDistances(test.images.subarray(0, m * d), train.images, d)),
+    strayInk: strayInk(samples, train.width, train.height),
+    realStrayInk: strayInk(test.images, test.width, test.height),
   };
 }
 
@@ -98,6 +125,7 @@ export function formatImageQuality(q: ImageQuality, classes: readonly string[]):
     `classes: ${q.classCounts.map((c, k) => `${classes[k]} ${c}`).join(', ')}; spread ${q.spread.toFixed(3)} (1 = even)`,
     `nearest training image: median ${q.nearest.median.toFixed(2)}, min ${q.nearest.min.toFixed(2)} over ${q.nearest.n} samples ` +
       `(held-out real images: median ${q.realNearest.median.toFixed(2)}, min ${q.realNearest.min.toFixed(2)})`,
+    `stray ink (pixels > ${INK} within ${FRAME} px of the edge): ${(100 * q.strayInk).toFixed(2)} % (held-out real images: ${(100 * q.realStrayInk).toFixed(2)} %)`,
   ].join('\n');
 }
 
@@ -109,5 +137,6 @@ export function imageQualityJson(q: ImageQuality, classes: readonly string[]): R
     class_counts: Object.fromEntries(classes.map((c, k) => [c, q.classCounts[k]])),
     confident_class_counts: Object.fromEntries(classes.map((c, k) => [c, q.confidentCounts[k]])),
     class_spread: q.spread, nearest_train_distance: q.nearest, real_nearest_train_distance: q.realNearest,
+    stray_ink: { frame_px: FRAME, threshold: INK, share: q.strayInk, real_share: q.realStrayInk },
   };
 }
