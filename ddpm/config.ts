@@ -41,7 +41,8 @@ export interface Preset {
   readonly dataScale: number;
   readonly sampler: SamplerName;
   readonly epochs: number;
-  /** The optimisation over the run: a weight average's decay (0: none), and the learning-rate schedule. */
+  /** The optimisation over the run: Adam's learning rate, a weight average's decay (0: none), and the learning-rate schedule. */
+  readonly lr: number;
   readonly ema: number;
   readonly lrDecay: 'constant' | 'cosine';
   readonly warmupSteps: number;
@@ -52,12 +53,12 @@ export const PRESETS: Record<PresetName, Preset> = {
   seed: {
     summary: "the tutorial's: sigmoid schedule, T = 100 (ᾱ_T ≈ 0.78), data as is, tutorial sampler",
     schedule: 'sigmoid', numSteps: 100, dataScale: 1, sampler: 'tutorial', epochs: 4000,
-    ema: 0, lrDecay: 'constant', warmupSteps: 0, lrFloor: 1,
+    lr: 1e-3, ema: 0, lrDecay: 'constant', warmupSteps: 0, lrFloor: 1,
   },
   improved: {
     summary: 'linear schedule, T = 100 (ᾱ_T ≈ 0.37), data ×10, DDPM sampler',
     schedule: 'linear', numSteps: 100, dataScale: 10, sampler: 'ddpm', epochs: 4000,
-    ema: 0.999, lrDecay: 'cosine', warmupSteps: 100, lrFloor: 0.1,
+    lr: 5e-3, ema: 0.999, lrDecay: 'cosine', warmupSteps: 100, lrFloor: 0.1,
   },
 };
 

@@ -16,7 +16,7 @@ import { decodeSafetensors, encodeSafetensors } from '../ddpm/safetensors.js';
 
 const config = (over: Partial<ImageModelConfig> = {}): ImageModelConfig => ({
   model: 'MLPImageDiffusion', dataset: 'mnist', width: 5, height: 3, numSteps: 40, schedule: 'linear',
-  hidden: 12, depth: 2, timeDim: 8, dataVariance: 0.3, sampler: 'ddim', samplingSteps: 10, ...over,
+  hidden: 12, depth: 2, timeDim: 8, dataVariance: 0.3, pixelVariance: false, sampler: 'ddim', samplingSteps: 10, ...over,
 });
 
 async function epsilon(model: { forward(x: E.Tensor, t: E.Tensor): E.Tensor }, d: number): Promise<Float32Array> {
@@ -25,11 +25,13 @@ async function epsilon(model: { forward(x: E.Tensor, t: E.Tensor): E.Tensor }, d
   return (await E.noGrad(() => model.forward(x, t)).toArray()) as Float32Array;
 }
 
-test('an image model saved and loaded predicts the same ε, with and without the mean image', async () => {
-  for (const c of [config(), config({ dataVariance: null })]) {
+test('an image model saved and loaded predicts the same ε, with and without the mean image and the variance per pixel', async () => {
+  for (const c of [config(), config({ dataVariance: null }), config({ pixelVariance: true })]) {
     const d = c.width * c.height;
+    const pixelVariance = c.pixelVariance ? new E.Rng(3).uniform(d, 0, 0.5) : null;
+    if (pixelVariance) pixelVariance[0] = 0; // a pixel the data never varies
     const mean = c.dataVariance === null ? null : new E.Rng(2).uniform(d, -1, 1);
-    const model = buildImageModel(c, new E.Rng(1), E.cpu, mean);
+    const model = buildImageModel(c, new E.Rng(1), E.cpu, mean && { mean, pixelVariance });
     const bytes = await encodeImageModel(model, c, { epoch: 7, runId: 'r1' });
     assert.is(checkpointModel(bytes), 'MLPImageDiffusion');
     const back = decodeImageModel(bytes, E.cpu, 'm.safetensors');
@@ -38,13 +40,22 @@ test('an image model saved and loaded predicts the same ε, with and without the
     assert.is(back.runId, 'r1');
     assert.equal(await epsilon(back.model, d), await epsilon(model, d));
     assert.is(decodeSafetensors(bytes).tensors.has('data_mean'), mean !== null);
+    assert.is(decodeSafetensors(bytes).tensors.has('data_pixel_variance'), pixelVariance !== null);
   }
 });
 
 test('malformed image checkpoints are refused, naming the file and what is wrong', async () => {
   const c = config();
-  const model = buildImageModel(c, new E.Rng(1), E.cpu, new Float32Array(15));
+  const model = buildImageModel(c, new E.Rng(1), E.cpu, { mean: new Float32Array(15), pixelVariance: null });
   const good = decodeSafetensors(await encodeImageModel(model, c));
+  const pc = config({ pixelVariance: true });
+  const pixelModel = buildImageModel(pc, new E.Rng(1), E.cpu, { mean: new Float32Array(15), pixelVariance: new Float32Array(15).fill(0.2) });
+  const pixelGood = decodeSafetensors(await encodeImageModel(pixelModel, pc));
+  const pixelVariant = (edit: (t: typeof good.tensors) => void): Uint8Array => {
+    const tensors = new Map(pixelGood.tensors);
+    edit(tensors);
+    return encodeSafetensors(tensors, pixelGood.metadata);
+  };
   const variant = (edit: (t: typeof good.tensors, m: Record<string, string>) => void): Uint8Array => {
     const tensors = new Map(good.tensors), metadata = { ...good.metadata };
     edit(tensors, metadata);
@@ -61,6 +72,9 @@ test('malformed image checkpoints are refused, naming the file and what is wrong
     [variant((_, m) => { m.config = json({ sampling_steps: 41 }); }), /sampling_steps 41 exceeds n_steps 40/],
     [variant((_, m) => { m.config = json({ dataset: 'cifar' }); }), /config\.dataset must be one of mnist, fashion-mnist, got "cifar"/],
     [variant((_, m) => { delete m.config; }), /no __metadata__\.config: not a checkpoint of an image model/],
+    [variant((t) => t.set('data_pixel_variance', { shape: [15], data: new Float32Array(15) })), /'data_pixel_variance' is present but the config has no variance per pixel/],
+    [pixelVariant((t) => t.delete('data_pixel_variance')), /the config has pixel_variance but the file has no 'data_pixel_variance' \[15\]/],
+    [pixelVariant((t) => t.set('data_pixel_variance', { shape: [15], data: new Float32Array(15).fill(-0.1) })), /'data_pixel_variance' element 0 is -0\.1\d*: a variance is ≥ 0/],
   ];
   for (const [bytes, expected] of cases) assert.throws(() => decodeImageModel(bytes, E.cpu, 'm.safetensors'), expected);
   assert.throws(() => buildImageModel(c, new E.Rng(0), E.cpu, null), /needs both the data's variance and its mean image/);

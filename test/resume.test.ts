@@ -59,7 +59,7 @@ const points: Workload = {
 
 const imageConfig: ImageModelConfig = {
   model: 'MLPImageDiffusion', dataset: 'mnist', width: 4, height: 4, numSteps: 50, schedule: 'linear', hidden: 32, depth: 2,
-  timeDim: 8, dataVariance: null, sampler: 'ddim', samplingSteps: 10,
+  timeDim: 8, dataVariance: null, pixelVariance: false, sampler: 'ddim', samplingSteps: 10,
 };
 const images: Workload = {
   name: 'MLPImageDiffusion',

@@ -64,6 +64,7 @@ function applyPreset(name: PresetName): void {
   input('data-scale').value = String(p.dataScale);
   select('sampler').value = p.sampler;
   select('sampler').dispatchEvent(new Event('change'));
+  input('lr').value = String(p.lr);
   input('ema').value = String(p.ema);
   select('lr-schedule').value = p.lrDecay;
   select('lr-schedule').dispatchEvent(new Event('change'));

@@ -195,9 +195,9 @@ async function sampleAndJudge(r: ImageTrainRun, loop: LoopResult, stop: StopRequ
 
 /** A new run's model; with the Wiener preconditioning, the data's variance goes into run.config. */
 function newModel(run: ImageRun, train: ImageSet, device: E.Backend): MLPImageDiffusion {
-  const stats = run.wiener ? imageStatistics(train) : null;
+  const stats = run.preconditioning !== 'none' ? imageStatistics(train) : null;
   if (stats) run.config.dataVariance = stats.variance;
-  return buildImageModel(run.config, new E.Rng(run.seed), device, stats?.mean ?? null);
+  return buildImageModel(run.config, new E.Rng(run.seed), device, stats);
 }
 
 /**

@@ -63,7 +63,8 @@ export function printStart(r: ImageTrainRun): void {
   const { config } = run;
   console.log(`model: MLPImageDiffusion, ${config.width}×${config.height} images, ${config.depth} hidden layers of ${config.hidden}, ` +
     `time embedding ${config.timeDim}, ${r.parameters} parameters, ` +
-    (config.dataVariance === null ? 'predicts ε' : `Wiener preconditioning (data variance ${config.dataVariance.toFixed(4)})`));
+    (config.dataVariance === null ? 'predicts ε'
+      : `Wiener preconditioning (data variance ${config.dataVariance.toFixed(4)}${config.pixelVariance ? ', per pixel' : ''})`));
   console.log(`schedule: ${config.schedule}, T = ${config.numSteps} (ᾱ_T = ${r.schedule.alphasBar[config.numSteps - 1].toExponential(2)})`);
   console.log(`training: ${r.resumed ? `epochs ${r.trainer.epoch + 1}…${run.epochs}` : `${run.epochs} epochs`} × ${r.trainer.stepsPerEpoch} steps ` +
     `over ${r.train.labels.length} images, batch ${run.batch}, clip ${run.clip}, seed ${run.seed}, on ${r.device.name} → ${out}`);

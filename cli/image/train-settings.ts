@@ -34,7 +34,7 @@ export const IMAGE_TRAIN_FLAGS = flags([
   { name: 'hidden', kind: 'int', min: 1, default: String(IMAGE_DEFAULTS.hidden), help: 'hidden layer width' },
   { name: 'depth', kind: 'int', min: 1, default: String(IMAGE_DEFAULTS.depth), help: 'number of hidden layers' },
   { name: 'time-dim', kind: 'int', min: 4, default: String(IMAGE_DEFAULTS.timeDim), help: 'width of the sinusoidal timestep embedding (even)' },
-  { name: 'preconditioning', kind: 'string', choices: ['wiener', 'none'], default: 'wiener', help: 'wiener: the MLP corrects the best linear guess of x_0; none: it predicts ε itself' },
+  { name: 'preconditioning', kind: 'string', choices: ['pixelwise', 'wiener', 'none'], default: 'pixelwise', help: 'the MLP corrects the best linear guess of x_0 from the data\'s variance per pixel (pixelwise) or over all pixels (wiener); none: it predicts ε itself' },
   { name: 'images', kind: 'int', min: 1, default: 'all', help: 'train on the first N training images' },
   { name: 'device', kind: 'string', choices: ['auto', 'cpu', 'webgpu'], default: 'auto', help: 'where to train (auto: WebGPU when an adapter exists)' },
   { ...SEED_FLAG, help: 'seeds the initial weights, shuffles, timesteps and noise, and the samples' },
@@ -61,7 +61,7 @@ export interface ImageRun extends TrainSettings {
   /** Training images used (null: all). */
   images: number | null;
   /** A new run with the Wiener preconditioning: the data's statistics are still to be measured. */
-  wiener?: boolean;
+  preconditioning?: 'pixelwise' | 'wiener' | 'none';
 }
 
 /** Everything `ddpm train --dataset mnist|fashion-mnist` runs with, defaults applied. */
@@ -142,7 +142,8 @@ function runFromFlags(f: ImageTrainFlags): ImageRun {
       hidden: f.hidden ?? IMAGE_DEFAULTS.hidden,
       depth: f.depth ?? IMAGE_DEFAULTS.depth,
       timeDim,
-      dataVariance: null, // measured from the training images when `wiener`
+      dataVariance: null, // measured from the training images unless `preconditioning` is none
+      pixelVariance: f.preconditioning !== 'wiener' && f.preconditioning !== 'none',
       sampler, samplingSteps,
     },
     epochs: f.epochs ?? DEFAULT_EPOCHS,
@@ -152,7 +153,7 @@ function runFromFlags(f: ImageTrainFlags): ImageRun {
     ema: 0, lrSchedule: E.CONSTANT_LR, // set from optimizerFlags once the images are counted
     seed: f.seed ?? 0,
     images: f.images ?? null,
-    wiener: f.preconditioning !== 'none',
+    preconditioning: f.preconditioning ?? 'pixelwise',
   };
 }
 
@@ -161,7 +162,7 @@ function flagsOfRun(run: ImageRun): SavedFlags<ImageTrainFlags> {
   const c = run.config;
   return {
     dataset: c.dataset, batch: run.batch, lr: run.lr, clip: run.clip, schedule: c.schedule, steps: c.numSteps, hidden: c.hidden,
-    depth: c.depth, 'time-dim': c.timeDim, preconditioning: c.dataVariance === null ? 'none' : 'wiener', seed: run.seed,
+    depth: c.depth, 'time-dim': c.timeDim, preconditioning: c.dataVariance === null ? 'none' : c.pixelVariance ? 'pixelwise' : 'wiener', seed: run.seed,
     sampler: c.sampler, 'sample-steps': c.samplingSteps, ...optimizerFlagsOfRun(run),
     ...(run.images !== null ? { images: run.images } : {}),
   };

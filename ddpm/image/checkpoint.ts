@@ -2,8 +2,9 @@
 //   model.safetensors       MLPImageDiffusion's state_dict (time_mlp.0.weight, layers.0.weight, …,
 //                           out.bias) and, with the Wiener preconditioning, the training images'
 //                           mean as `data_mean` [H·W] (a buffer, as PyTorch's register_buffer
-//                           would store it); the config (ddpm/image/config.ts) and the epoch in
-//                           __metadata__
+//                           would store it) and, per pixel, their variance as
+//                           `data_pixel_variance` [H·W]; the config (ddpm/image/config.ts) and
+//                           the epoch in __metadata__
 //   classifier.safetensors  the ImageClassifier that judges samples, with its data set, classes,
 //                           width and held-out accuracy in __metadata__
 // The train state (Adam's moments, …) is ddpm/checkpoint.ts's, shared with the S-curve.
@@ -19,27 +20,41 @@ import { decodeSafetensors, encodeSafetensors } from '../safetensors.js';
 import { makeSchedule } from '../schedules.js';
 
 const MEAN_KEY = 'data_mean';
+const PIXEL_VARIANCE_KEY = 'data_pixel_variance';
 
-/** A new MLPImageDiffusion for `config` (the mean image is needed when the config has a data variance). */
-export function buildImageModel(config: ImageModelConfig, rng: Rng, device: Backend, mean: Float32Array | null): MLPImageDiffusion {
+/** What the Wiener preconditioning takes from the training images (ddpm/image/data.ts imageStatistics). */
+export interface ImageStatistics {
+  mean: Float32Array;
+  /** [D]; needed when the config has pixelVariance. */
+  pixelVariance: Float32Array | null;
+}
+
+/** A new MLPImageDiffusion for `config` (the statistics are needed when the config has a data variance). */
+export function buildImageModel(config: ImageModelConfig, rng: Rng, device: Backend, stats: ImageStatistics | null): MLPImageDiffusion {
   const { width, height, hidden, depth, timeDim, numSteps, dataVariance } = config;
-  if ((dataVariance === null) !== (mean === null)) {
+  if ((dataVariance === null) !== (stats === null)) {
     throw new Error(`the Wiener preconditioning needs both the data's variance and its mean image (got ${dataVariance === null ? 'no' : 'a'} variance, ` +
-      `${mean === null ? 'no' : 'a'} mean)`);
+      `${stats === null ? 'no' : 'a'} mean)`);
   }
-  const preconditioning = dataVariance !== null && mean !== null
-    ? { alphasBar: makeSchedule(config.schedule, numSteps).alphasBar, mean, variance: dataVariance }
-    : undefined;
+  if (stats && config.pixelVariance && stats.pixelVariance === null) throw new Error('the config has pixel_variance but no variance per pixel was given');
+  const preconditioning = dataVariance !== null && stats !== null ? {
+    alphasBar: makeSchedule(config.schedule, numSteps).alphasBar, mean: stats.mean,
+    variance: config.pixelVariance ? stats.pixelVariance! : dataVariance,
+  } : undefined;
   return new MLPImageDiffusion({ dataDim: width * height, hidden, depth, timeDim, numSteps }, rng, { device, preconditioning });
 }
 
 export async function encodeImageModel(model: MLPImageDiffusion, config: ImageModelConfig, stamp?: CheckpointStamp): Promise<Uint8Array> {
   const pre = model.preconditioning;
-  if ((pre?.variance ?? null) !== config.dataVariance) {
-    throw new Error(`encodeImageModel: the config's data variance ${config.dataVariance} is not the model's ${pre?.variance ?? null}`);
+  const perPixel = pre !== null && typeof pre.variance !== 'number';
+  if ((pre === null) !== (config.dataVariance === null) || perPixel !== (pre !== null && config.pixelVariance) ||
+    (pre && !perPixel && pre.variance !== config.dataVariance)) {
+    throw new Error(`encodeImageModel: the config's data variance ${config.dataVariance}${config.pixelVariance ? ' (per pixel)' : ''} ` +
+      `is not the model's ${pre === null ? null : perPixel ? 'variance per pixel' : pre.variance}`);
   }
   const tensors = await hostStateDict(model);
   if (pre) tensors.set(MEAN_KEY, { shape: [pre.mean.length], data: pre.mean });
+  if (pre && typeof pre.variance !== 'number') tensors.set(PIXEL_VARIANCE_KEY, { shape: [pre.variance.length], data: pre.variance });
   return encodeSafetensors(tensors, { format: 'pt', config: imageConfigJson(config), ...stampMetadata(stamp) });
 }
 
@@ -59,9 +74,19 @@ export function decodeImageModel(bytes: Uint8Array, device: Backend, file = 'mod
     } else if (mean !== undefined) {
       throw new Error(`'${MEAN_KEY}' is present but the config has no data variance (data_variance null)`);
     }
+    const pixel = tensors.get(PIXEL_VARIANCE_KEY);
+    if (config.pixelVariance && config.dataVariance !== null) {
+      if (pixel === undefined) throw new Error(`the config has pixel_variance but the file has no '${PIXEL_VARIANCE_KEY}' [${d}]`);
+      if (pixel.data.length !== d) throw new Error(`'${PIXEL_VARIANCE_KEY}' has shape [${pixel.shape.join(',')}], expected [${d}]`);
+      const negative = pixel.data.findIndex((v) => v < 0);
+      if (negative >= 0) throw new Error(`'${PIXEL_VARIANCE_KEY}' element ${negative} is ${pixel.data[negative]}: a variance is ≥ 0`);
+    } else if (pixel !== undefined) {
+      throw new Error(`'${PIXEL_VARIANCE_KEY}' is present but the config has no variance per pixel`);
+    }
     tensors.delete(MEAN_KEY);
+    tensors.delete(PIXEL_VARIANCE_KEY);
     // The initial weights are overwritten; a fixed seed just fills them.
-    const model = buildImageModel(config, new Rng(0), device, mean?.data ?? null);
+    const model = buildImageModel(config, new Rng(0), device, mean ? { mean: mean.data, pixelVariance: pixel?.data ?? null } : null);
     try {
       model.loadStateDict(tensors);
     } catch (e) {

@@ -26,6 +26,11 @@ export interface ImageModelConfig {
    * mean itself is the checkpoint's `data_mean` tensor); null: the network predicts ε directly.
    */
   dataVariance: number | null;
+  /**
+   * The preconditioning takes a variance per pixel (the checkpoint's `data_pixel_variance`
+   * tensor) rather than dataVariance alone: a diagonal Wiener filter (ddpm/image/model.ts).
+   */
+  pixelVariance: boolean;
   /** The sampler used when none is asked for, and DDIM's number of steps. */
   sampler: SamplerName;
   samplingSteps: number;
@@ -45,7 +50,7 @@ export const samplingConfig = (c: ImageModelConfig): { schedule: ScheduleName; n
 export function imageConfigJson(c: ImageModelConfig): string {
   return JSON.stringify({
     model: c.model, dataset: c.dataset, image_size: [c.height, c.width], n_steps: c.numSteps, schedule: c.schedule,
-    num_units: c.hidden, depth: c.depth, time_dim: c.timeDim, data_variance: c.dataVariance,
+    num_units: c.hidden, depth: c.depth, time_dim: c.timeDim, data_variance: c.dataVariance, pixel_variance: c.pixelVariance,
     sampler: c.sampler, sampling_steps: c.samplingSteps,
   });
 }
@@ -66,6 +71,8 @@ export function parseImageConfig(json: string): ImageModelConfig {
     depth: field('depth', positiveInt, 'a positive integer'),
     timeDim,
     dataVariance: field('data_variance', (v) => v === null || (typeof v === 'number' && v > 0 && Number.isFinite(v)), 'a positive number or null'),
+    // absent in files written before per-pixel variances
+    pixelVariance: field('pixel_variance', (v) => v === undefined || typeof v === 'boolean', 'true or false') ?? false,
     sampler: field('sampler', oneOf(SAMPLERS), `one of ${SAMPLERS.join(', ')}`),
     samplingSteps: field('sampling_steps', positiveInt, 'a positive integer'),
   };

@@ -105,14 +105,17 @@ export function describeClasses(set: ImageSet): string {
   return counts.map((c, k) => `${set.classes[k]}: ${c}`).join(', ');
 }
 
-/** The mean image [D] and the variance of all pixels about it (one number): what the Wiener preconditioning needs. */
-export function imageStatistics(set: ImageSet): { mean: Float32Array; variance: number } {
+/**
+ * The mean image [D], the variance of all pixels about it (one number) and of each pixel about
+ * its mean ([D]): what the Wiener preconditioning needs.
+ */
+export function imageStatistics(set: ImageSet): { mean: Float32Array; variance: number; pixelVariance: Float32Array } {
   const d = set.width * set.height, n = set.labels.length;
   if (n === 0) throw new Error(`${set.source}: no images to take statistics of`);
   const sum = new Float64Array(d);
   for (let i = 0; i < n; i++) for (let k = 0; k < d; k++) sum[k] += set.images[i * d + k];
   const mean = Float32Array.from(sum, (s) => s / n);
-  let squares = 0;
-  for (let i = 0; i < n; i++) for (let k = 0; k < d; k++) squares += (set.images[i * d + k] - mean[k]) ** 2;
-  return { mean, variance: squares / (n * d) };
+  const squares = new Float64Array(d);
+  for (let i = 0; i < n; i++) for (let k = 0; k < d; k++) squares[k] += (set.images[i * d + k] - mean[k]) ** 2;
+  return { mean, variance: squares.reduce((a, b) => a + b, 0) / (n * d), pixelVariance: Float32Array.from(squares, (s) => s / n) };
 }

@@ -8,14 +8,16 @@
 // Each hidden layer gets its own projection of the time embedding. Parameter names follow
 // PyTorch's conventions for the same class (time_mlp.0.weight, layers.0.weight, …, out.bias).
 //
-// With `preconditioning` (the data's mean image μ and its variance σ² about it, and the
-// schedule's ᾱ), the MLP's output F is not ε̂ itself but the correction to the best linear guess
-// of x_0 (a Wiener filter, as in Karras et al.'s preconditioning):
+// With `preconditioning` (the data's mean image μ and its variance σ² about it — one number, or
+// one per pixel — and the schedule's ᾱ), the MLP's output F is not ε̂ itself but the correction
+// to the best linear guess of x_0 (a Wiener filter, as in Karras et al.'s preconditioning):
 //   x̂_0 = μ + c_skip·(x_t − √ᾱ_t μ) + c_out·F,  c_skip = √ᾱ σ² / (ᾱ σ² + 1 − ᾱ),
 //   c_out = √(σ² (1 − ᾱ) / (ᾱ σ² + 1 − ᾱ)),     ε̂ = (x_t − √ᾱ_t x̂_0) / √(1 − ᾱ_t)
 // — so ε̂ = A_t·x_t + B_t·μ + C_t·F, and the loss stays the ε-MSE. Without it an MLP narrower
 // than the image must carry ε ≈ x_t (a 784-wide identity) through its hidden layers and stalls:
 // on MNIST with 256 hidden units the loss stayed at 0.88 for 13 epochs; with it, 0.14 after 17.
+// With a variance per pixel (a diagonal Wiener filter), a pixel the data never varies (σᵢ² = 0:
+// MNIST's border) gets c_skip = c_out = 0, so x̂_0 = μ there whatever F says: no stray ink.
 
 import {
   add, embedding, keep, Linear, Module, mul, relu, ReLU, tensor, type Backend, type Rng, type Tensor,
@@ -57,22 +59,36 @@ export function timestepEmbedding(numSteps: number, dim: number): Float32Array {
 export interface Preconditioning {
   alphasBar: ArrayLike<number>;
   mean: Float32Array;
-  variance: number;
+  /** σ² of all pixels about the mean (one number), or of each pixel ([D]). */
+  variance: number | Float32Array;
 }
 
-/** A_t, B_t, C_t of ε̂ = A_t·x_t + B_t·μ + C_t·F for every t, in float64 (then float32). */
-export function wienerCoefficients(alphasBar: ArrayLike<number>, variance: number): { a: Float32Array; b: Float32Array; c: Float32Array } {
-  if (!(variance > 0)) throw new Error(`wienerCoefficients: the data variance must be > 0, got ${variance}`);
-  const T = alphasBar.length;
-  const [a, b, c] = [new Float32Array(T), new Float32Array(T), new Float32Array(T)];
+/**
+ * A_t, B_t, C_t of ε̂ = A_t·x_t + B_t·μ + C_t·F for every t, in float64 (then float32): [T] for
+ * one variance, [T, D] (row t, pixel i) for a variance per pixel (σᵢ² = 0 allowed there).
+ */
+export function wienerCoefficients(alphasBar: ArrayLike<number>, variance: number | Float32Array): { a: Float32Array; b: Float32Array; c: Float32Array } {
+  const variances = typeof variance === 'number' ? [variance] : variance;
+  const perPixel = typeof variance !== 'number';
+  for (let i = 0; i < variances.length; i++) {
+    const v = variances[i];
+    if (!(perPixel ? v >= 0 : v > 0) || !Number.isFinite(v)) {
+      throw new Error(`wienerCoefficients: the data variance${perPixel ? ` of pixel ${i}` : ''} must be ${perPixel ? '≥ 0' : '> 0'}, got ${v}`);
+    }
+  }
+  const T = alphasBar.length, D = variances.length;
+  const [a, b, c] = [new Float32Array(T * D), new Float32Array(T * D), new Float32Array(T * D)];
   for (let t = 0; t < T; t++) {
     const ab = alphasBar[t], sa = Math.sqrt(ab), s1 = Math.sqrt(1 - ab);
-    const denominator = ab * variance + 1 - ab;
-    const cSkip = (sa * variance) / denominator;
-    const cOut = Math.sqrt((variance * (1 - ab)) / denominator);
-    a[t] = (1 - sa * cSkip) / s1;
-    b[t] = (ab * cSkip - sa) / s1;
-    c[t] = (-sa * cOut) / s1;
+    for (let i = 0; i < D; i++) {
+      const v = variances[i];
+      const denominator = ab * v + 1 - ab;
+      const cSkip = (sa * v) / denominator;
+      const cOut = Math.sqrt((v * (1 - ab)) / denominator);
+      a[t * D + i] = (1 - sa * cSkip) / s1;
+      b[t * D + i] = (ab * cSkip - sa) / s1;
+      c[t * D + i] = (-sa * cOut) / s1;
+    }
   }
   return { a, b, c };
 }
@@ -86,7 +102,7 @@ export class MLPImageDiffusion extends Module implements NoisePredictor {
   private readonly sinusoids: Tensor;
   /** What the Wiener preconditioning was built from (null without it); a checkpoint stores it. */
   readonly preconditioning: Preconditioning | null;
-  /** With preconditioning: A, B, C as [T, 1] tables and μ as [1, D]; fixed. */
+  /** With preconditioning: A, B, C as [T, 1] tables (or [T, D] with a variance per pixel) and μ as [1, D]; fixed. */
   private readonly wiener: { a: Tensor; b: Tensor; c: Tensor; mean: Tensor } | null = null;
 
   constructor(readonly shape: ImageModelShape, rng: Rng, options: { device?: Backend; preconditioning?: Preconditioning } = {}) {
@@ -104,12 +120,13 @@ export class MLPImageDiffusion extends Module implements NoisePredictor {
     const pre = options.preconditioning ?? null;
     this.preconditioning = pre;
     if (pre) {
-      if (pre.alphasBar.length !== numSteps || pre.mean.length !== dataDim) {
-        throw new Error(`MLPImageDiffusion: preconditioning needs ᾱ for ${numSteps} steps and a mean of ${dataDim} values, ` +
-          `got ${pre.alphasBar.length} and ${pre.mean.length}`);
+      const variances = typeof pre.variance === 'number' ? 1 : pre.variance.length;
+      if (pre.alphasBar.length !== numSteps || pre.mean.length !== dataDim || (variances !== 1 && variances !== dataDim)) {
+        throw new Error(`MLPImageDiffusion: preconditioning needs ᾱ for ${numSteps} steps, a mean of ${dataDim} values and 1 or ${dataDim} ` +
+          `variances, got ${pre.alphasBar.length}, ${pre.mean.length} and ${variances}`);
       }
       const { a, b, c } = wienerCoefficients(pre.alphasBar, pre.variance);
-      const table = (v: Float32Array): Tensor => keep(tensor(v, [numSteps, 1], o));
+      const table = (v: Float32Array): Tensor => keep(tensor(v, [numSteps, variances], o));
       this.wiener = { a: table(a), b: table(b), c: table(c), mean: keep(tensor(pre.mean, [1, dataDim], o)) };
     }
   }
@@ -127,7 +144,7 @@ export class MLPImageDiffusion extends Module implements NoisePredictor {
     const f = this.out.forward(h);
     if (!this.wiener) return f;
     const { a, b, c, mean } = this.wiener;
-    // ε̂ = A_t·x_t + B_t·μ + C_t·F: [B, D]·[B, 1] + [1, D]·[B, 1] + [B, D]·[B, 1]
+    // ε̂ = A_t·x_t + B_t·μ + C_t·F: [B, D]·[B, V] + [1, D]·[B, V] + [B, D]·[B, V], V = 1 or D
     return add(add(mul(x, embedding(t, a)), mul(mean, embedding(t, b))), mul(f, embedding(t, c)));
   }
 
