@@ -42,11 +42,15 @@ export function optimizerSettings(f: OptimizerFlags, defaults: OptimizerDefaults
   const ema = f.ema ?? defaults.ema;
   if (!(ema < 1)) throw new UsageError(`ddpm train: --ema must be below 1 (0: no average), got ${ema}`);
   const decay = f['lr-schedule'] ?? defaults.decay;
-  const warmupSteps = f.warmup ?? defaults.warmupSteps;
+  // A default warm-up takes at most a tenth of a short run; one asked for is taken as asked.
+  const warmupSteps = f.warmup ?? Math.min(defaults.warmupSteps, Math.floor(totalSteps / 10));
   const floor = f['lr-floor'] ?? defaults.floor;
   if (f['lr-floor'] !== undefined && decay !== 'cosine') throw new UsageError('ddpm train: --lr-floor applies to --lr-schedule cosine');
   if (decay === 'cosine' && totalSteps <= warmupSteps) {
-    throw new UsageError(`ddpm train: --lr-schedule cosine needs more steps than the ${warmupSteps} of warm-up; the run has ${totalSteps}`);
+    if (f['lr-schedule'] === 'cosine') {
+      throw new UsageError(`ddpm train: --lr-schedule cosine needs more steps than the ${warmupSteps} of warm-up; the run has ${totalSteps}`);
+    }
+    return { ema, lrSchedule: { warmupSteps, decay: 'constant', totalSteps: 0, floor: 1 } }; // a default cosine on a run with no steps to decay over
   }
   return { ema, lrSchedule: decay === 'cosine' ? { warmupSteps, decay, totalSteps, floor } : { warmupSteps, decay, totalSteps: 0, floor: 1 } };
 }

@@ -1,7 +1,9 @@
 // `ddpm train`: trains MLPDiffusion on a 2-D data set (image data sets go to
 // image/train-command.ts) and writes, into --out DIR:
-//   model.safetensors        the weights (PyTorch state_dict keys) and the model config
-//   train-state.safetensors  Adam's moments, the epoch and the random stream's position (--resume)
+//   model.safetensors        the weights to sample with (PyTorch state_dict keys; the weight
+//                            average with --ema) and the model config
+//   train-state.safetensors  Adam's moments, the epoch and the random stream's position, the
+//                            trained weights and the average with --ema (--resume)
 //   metrics.json             every setting, the loss per epoch, quality, wall time, steps/s, device
 //   samples.png              generated points beside data points
 //   reverse.png              x_T … x_0, the reverse process as a strip of frames
@@ -9,7 +11,8 @@
 //   metrics.jsonl            a line per epoch and per checkpoint, appended as the run goes
 // Checkpoints are written every --save-every epochs (refreshing metrics.json, loss.png and a
 // preview samples.png) and at the end; Ctrl-C or SIGTERM saves the last completed epoch and
-// exits 130 / 143 (training-loop.ts, run-folder.ts).
+// exits 130 / 143 (training-loop.ts, run-folder.ts). With --seeds N the run is made N times
+// (seeds s … s+N−1, each in DIR/seed-<s>) and their quality summed up in DIR/seeds.json.
 // The flags become settings in train-settings.ts; this file sets the run up and runs it; what
 // it prints and writes about the run is train-report.ts.
 

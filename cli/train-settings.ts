@@ -48,7 +48,8 @@ export const TRAIN_FLAGS = flags([
 export type TrainFlags = FlagValues<typeof TRAIN_FLAGS>;
 
 export const TRAIN_DESCRIPTION = 'Trains the S-curve tutorial\'s MLPDiffusion (Adam, gradient clipping, batches shuffled every epoch)\n' +
-  'and writes model.safetensors, train-state.safetensors, metrics.json, samples.png, reverse.png and loss.png.';
+  'and writes model.safetensors, train-state.safetensors, metrics.json, samples.png, reverse.png and loss.png\n' +
+  '(with --seeds N, one such folder per seed and seeds.json: the quality of each and their mean and spread).';
 
 /** The settings a run's checkpoint keeps, and a resumed run takes from it. */
 export interface RunSettings extends TrainSettings {

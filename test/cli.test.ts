@@ -79,7 +79,7 @@ test('--preset improved keeps a weight average: model.safetensors holds it (PyTo
   // 300 points in batches of 128: 3 steps an epoch, 4 epochs; warm-up 3 steps, cosine over 12.
   const stdout = ok(ddpm('train', ...tiny, '--preset', 'improved', '--epochs', '4', '--warmup', '3', '--seeds', '2', '--out', base));
   assert.match(stdout, /== seed 1 \(1 of 2\) ==/);
-  assert.match(stdout, /lr 0\.001 cosine to ×0\.1 over 12 steps, 3 steps of warm-up; weight average 0\.999/);
+  assert.match(stdout, /lr 0\.005 cosine to ×0\.1 over 12 steps, 3 steps of warm-up; weight average 0\.999/);
   const seeds = JSON.parse(readFileSync(join(base, 'seeds.json'), 'utf8'));
   assert.equal(seeds.runs.map((r: { seed: number }) => r.seed), [1, 2]);
   const w1 = seeds.runs.map((r: { sliced_w1: number }) => r.sliced_w1);

@@ -42,7 +42,11 @@ test('ddpm train --dataset mnist writes the checkpoint, classifier, metrics and 
   const metrics = JSON.parse(readFileSync(join(run, 'metrics.json'), 'utf8'));
   assert.is(metrics.epochs, 2);
   assert.is(metrics.loss_per_epoch.length, 2);
-  assert.equal(metrics.settings, { batch: 128, lr: 0.001, clip: 1, seed: 3, epochs: 2, images: 256, save_every: 5, training_images: 256 });
+  // 4 steps: the default warm-up (100 steps, at most a tenth of the run) is none here.
+  assert.equal(metrics.settings, {
+    batch: 128, lr: 0.003, clip: 1, ema: 0.999, lrSchedule: { warmupSteps: 0, decay: 'cosine', totalSteps: 4, floor: 0.1 },
+    seed: 3, epochs: 2, images: 256, save_every: 5, training_images: 256,
+  });
   assert.is(metrics.config.model, 'MLPImageDiffusion');
   assert.equal(metrics.config.image_size, [28, 28]);
   assert.is(metrics.quality.samples, 40);

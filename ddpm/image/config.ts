@@ -40,8 +40,12 @@ export const IMAGE_DEFAULTS = {
   numSteps: 1000, schedule: 'linear', hidden: 256, depth: 3, timeDim: 128, sampler: 'ddim', samplingSteps: 50,
 } as const satisfies Partial<ImageModelConfig>;
 
-/** The image runs' optimisation: a weight average's decay (0: none) and the learning-rate schedule. */
-export const IMAGE_OPTIMIZER_DEFAULTS = { ema: 0.999, decay: 'cosine', warmupSteps: 100, floor: 0.1 } as const;
+/**
+ * The image runs' optimisation: Adam's learning rate, a weight average's decay (0: none) and the
+ * learning-rate schedule (measured in README, "Images": with them and the per-pixel
+ * preconditioning the default run's confident share went from 41 % to 51 %).
+ */
+export const IMAGE_OPTIMIZER_DEFAULTS = { lr: 3e-3, ema: 0.999, decay: 'cosine', warmupSteps: 100, floor: 0.1 } as const;
 
 /** The network sees images as they are (in [−1, 1]): what sampling needs of the config. */
 export const samplingConfig = (c: ImageModelConfig): { schedule: ScheduleName; numSteps: number; dataScale: number } =>
