@@ -67,21 +67,6 @@ export class WeightAverage {
     return Array.from({ length: count }, (_, i) => this.decayAt(first + i + 1));
   }
 
-  /** Copies the averaged value of each packed parameter into `targets` (same order and sizes: a twin model's parameters). */
-  copyInto(targets: readonly Tensor[]): void {
-    const { params, offsets } = this.packed;
-    if (targets.length !== params.length) throw new EngineError(`WeightAverage.copyInto: ${targets.length} tensors for ${params.length} parameters`);
-    const device = this.average.device;
-    targets.forEach((t, i) => {
-      if (t.size !== params[i].size || t.device !== device) {
-        throw new EngineError(`WeightAverage.copyInto: ${describe(t, 'tensor')} does not fit ${describe(params[i], 'parameter')} on '${device.name}'`);
-      }
-      const view = device.view(this.average.storage, offsets[i], t.size);
-      device.copy(t.storage, view);
-      device.release(view);
-    });
-  }
-
   /**
    * Runs `fn` with the average in the packed weights (to sample or save the averaged model, as
    * torch_ema's average_parameters()), then puts the weights back, whatever `fn` does.
