@@ -2,17 +2,12 @@
 // numbers, the rate and the time left. Elsewhere (a log file, CI): a plain line at most every
 // `interval` seconds and at the end, so logs stay readable.
 
+import { clock } from '../ddpm/duration.js';
+
 export interface ProgressStream {
   isTTY?: boolean;
   columns?: number;
   write(s: string): unknown;
-}
-
-function clock(seconds: number): string {
-  if (!Number.isFinite(seconds) || seconds < 0) return '?';
-  const s = Math.round(seconds);
-  const [h, m, r] = [Math.floor(s / 3600), Math.floor((s % 3600) / 60), s % 60];
-  return h > 0 ? `${h}h${String(m).padStart(2, '0')}m` : m > 0 ? `${m}m${String(r).padStart(2, '0')}s` : `${r}s`;
 }
 
 /** On a terminal, the line is redrawn at most this often (seconds), and when the work ends. */

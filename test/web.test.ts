@@ -2,6 +2,7 @@
 // esbuild's metafile build/www-meta.json) contain no Node-only module and import nothing at run
 // time; the page's files are all there; the static server serves them with the types a browser
 // needs and nothing outside its folder; `node build/web/serve.js` refuses a bad command line.
+// The page's pure parts: the address it keeps its settings in, and the CSV files it exports.
 
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -9,6 +10,8 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
+import { addressQuery } from '../web/address.js';
+import { historyCsv, sampleColumns, samplesCsv } from '../web/exports.js';
 import { startStaticServer } from '../web/server.js';
 import { repoRoot } from './helpers.js';
 
@@ -103,6 +106,34 @@ test('serve.js: an unknown flag, a missing value or a bad port is refused with s
   const help = serve('--help');
   assert.is(help.status, 0);
   assert.match(help.stdout, /usage: node build\/web\/serve\.js \[flags\][\s\S]*--port N[\s\S]*--host ADDR/);
+});
+
+test('the address lists the fields that differ from the defaults, in page order, escaped', () => {
+  const defaults = [['dataset', 's-curve'], ['epochs', '45'], ['eta', '0'], ['lr', '0.005']] as const;
+  assert.is(addressQuery(defaults, defaults), '', 'nothing changed: no query');
+  const query = addressQuery([['dataset', 's-curve'], ['epochs', '7'], ['eta', '0.5'], ['lr', '1e-3&x=1']], defaults);
+  assert.is(query, '?epochs=7&eta=0.5&lr=1e-3%26x%3D1');
+  assert.equal([...new URLSearchParams(query)], [['epochs', '7'], ['eta', '0.5'], ['lr', '1e-3&x=1']], 'read back as written');
+  assert.is(addressQuery([['new-field', 'a']], defaults), '?new-field=a', 'a field without a default is listed');
+});
+
+test('samplesCsv: a header, then a row per sample whose values read back as the same float32s', () => {
+  const points = Float32Array.from([0.1, -2.5e-8, 3, Math.fround(1 / 3)]);
+  const csv = samplesCsv(points, sampleColumns(2));
+  assert.is(csv.split('\n')[0], 'x,y');
+  assert.is(csv.trim().split('\n').length, 3);
+  const back = Float32Array.from(csv.trim().split('\n').slice(1).flatMap((r) => r.split(',').map(Number)));
+  assert.equal(Array.from(back), Array.from(points));
+  assert.equal(sampleColumns(784).slice(0, 2), ['pixel_0', 'pixel_1']);
+  assert.is(sampleColumns(784).length, 784);
+  assert.throws(() => samplesCsv(new Float32Array(3), ['x', 'y']), /3 values are not rows of 2/);
+});
+
+test('historyCsv: a row per epoch, sliced W1 where a preview measured it (epoch 0: the untrained model)', () => {
+  const csv = historyCsv([0.9, 0.5, 0.4], [{ epoch: 0, slicedW1: 2, floor: 0.002 }, { epoch: 2, slicedW1: 0.01, floor: 0.002 }]);
+  assert.is(csv, 'epoch,loss,sliced_w1,floor\n0,,2,0.002\n1,0.9,,\n2,0.5,0.01,0.002\n3,0.4,,\n');
+  assert.is(historyCsv([], []), 'epoch,loss,sliced_w1,floor\n', 'no epochs: the header alone');
+  assert.is(historyCsv([0.3], []), 'epoch,loss,sliced_w1,floor\n1,0.3,,\n');
 });
 
 test.run();

@@ -1,5 +1,6 @@
-// The page's controls: filling the menus, presets, and reading the form into checked settings
-// (a bad value is an error that names the field and what it accepts, never a silent default).
+// The page's controls: filling the menus, presets, the address that holds the settings (so a
+// setup is shared by copying it), and reading the form into checked settings (a bad value is an
+// error that names the field and what it accepts, never a silent default).
 
 import type * as E from '../engine/index.js';
 import { PRESET_NAMES, PRESETS, type ModelConfig, type PresetName } from '../ddpm/config.js';
@@ -7,7 +8,8 @@ import { DATASETS, type DatasetName } from '../ddpm/data.js';
 import { SAMPLERS, type SamplerName } from '../ddpm/sample.js';
 import { SCHEDULES, type ScheduleName } from '../ddpm/schedules.js';
 import { TUTORIAL_TRAIN_SETTINGS } from '../ddpm/train.js';
-import type { RunSettings, SampleSettings } from './protocol.js';
+import { addressQuery, type FieldValues } from './address.js';
+import { isImageConfig, type PageModelConfig, type RunSettings, type SampleSettings } from './protocol.js';
 
 export function element<T extends HTMLElement = HTMLElement>(id: string): T {
   const el = document.getElementById(id);
@@ -25,36 +27,77 @@ function fill(id: string, values: readonly string[]): void {
 /** Fields a preset sets; editing one by hand makes the preset 'custom'. */
 const PRESET_FIELDS = ['schedule', 'steps', 'data-scale'];
 
-export function setUpForm(): void {
+/** The settings' fields, in page order (the file picker aside). */
+function fields(): (HTMLInputElement | HTMLSelectElement)[] {
+  return [...document.querySelectorAll<HTMLInputElement | HTMLSelectElement>('#controls input[id]:not([type="file"]), #controls select[id]')];
+}
+
+const fieldValues = (): FieldValues => fields().map((el) => [el.id, el.value]);
+
+/** What each field holds before the address changes it: the address lists only what differs. */
+let defaults: FieldValues = [];
+
+/** The address shows the current settings (those that differ from the page's defaults). */
+export function syncAddress(): void {
+  const query = addressQuery(fieldValues(), defaults);
+  if (query !== location.search) history.replaceState(null, '', `${location.pathname}${query}${location.hash}`);
+}
+
+/** Shows the fields only one sampler or lr schedule takes. */
+function showDependentFields(): void {
+  for (const el of document.querySelectorAll<HTMLElement>('.ddim-only')) el.hidden = select('sampler').value !== 'ddim';
+  for (const el of document.querySelectorAll<HTMLElement>('.cosine-only')) el.hidden = select('lr-schedule').value !== 'cosine';
+}
+
+/**
+ * Fills the menus and the preset, then the fields the address sets (?epochs=20&device=cpu…);
+ * returns what in the address could not be used, for the log.
+ */
+export function setUpForm(): string[] {
   fill('dataset', DATASETS);
   fill('preset', [...PRESET_NAMES, 'custom']);
   fill('schedule', SCHEDULES);
   fill('sampler', SAMPLERS);
   select('preset').value = 'improved';
   applyPreset('improved');
+  defaults = fieldValues();
+  const problems = applyAddress(new URLSearchParams(location.search));
+  showDependentFields();
   select('preset').addEventListener('change', () => {
     const p = select('preset').value;
     if (p !== 'custom') applyPreset(p as PresetName);
   });
   for (const id of PRESET_FIELDS) element(id).addEventListener('change', () => { select('preset').value = 'custom'; });
-  const ddim = (): void => {
-    for (const el of document.querySelectorAll<HTMLElement>('.ddim-only')) el.hidden = select('sampler').value !== 'ddim';
-  };
-  select('sampler').addEventListener('change', ddim);
-  ddim();
-  const cosine = (): void => {
-    for (const el of document.querySelectorAll<HTMLElement>('.cosine-only')) el.hidden = select('lr-schedule').value !== 'cosine';
-  };
-  select('lr-schedule').addEventListener('change', cosine);
-  cosine();
-  // ?epochs=20&device=cpu… sets fields, so a link can carry a setup.
-  for (const [key, value] of new URLSearchParams(location.search)) {
-    const el = document.getElementById(key);
-    if (el instanceof HTMLInputElement || el instanceof HTMLSelectElement) {
-      el.value = value;
-      el.dispatchEvent(new Event('change'));
+  select('sampler').addEventListener('change', showDependentFields);
+  select('lr-schedule').addEventListener('change', showDependentFields);
+  // After the handlers above (listeners run in order): the address sees the preset's fields too.
+  for (const event of ['input', 'change']) element('controls').addEventListener(event, syncAddress);
+  syncAddress();
+  return problems;
+}
+
+/**
+ * The address's settings into the fields, without the fields' own reactions (a preset first, so
+ * that the fields after it keep the values the address gives them, as they were when it was made).
+ */
+function applyAddress(params: URLSearchParams): string[] {
+  const problems: string[] = [];
+  const known = new Map(fields().map((el) => [el.id, el]));
+  const preset = params.get('preset');
+  if (preset !== null && preset !== 'custom' && (PRESET_NAMES as readonly string[]).includes(preset)) applyPreset(preset as PresetName);
+  for (const [key, value] of params) {
+    const el = known.get(key);
+    if (!el) {
+      problems.push(`the address sets '${key}', which is not a setting here: ignored`);
+      continue;
     }
+    if (el instanceof HTMLSelectElement && ![...el.options].some((o) => o.value === value)) {
+      problems.push(`the address sets ${key}=${value}, not one of ${[...el.options].map((o) => o.value).join(', ')}: kept ${el.value}`);
+      continue;
+    }
+    el.value = value;
   }
+  return problems;
 }
 
 function applyPreset(name: PresetName): void {
@@ -63,25 +106,38 @@ function applyPreset(name: PresetName): void {
   input('steps').value = String(p.numSteps);
   input('data-scale').value = String(p.dataScale);
   select('sampler').value = p.sampler;
-  select('sampler').dispatchEvent(new Event('change'));
   input('lr').value = String(p.lr);
   input('ema').value = String(p.ema);
   select('lr-schedule').value = p.lrDecay;
-  select('lr-schedule').dispatchEvent(new Event('change'));
   input('warmup').value = String(p.warmupSteps);
   input('lr-floor').value = String(p.lrFloor);
+  showDependentFields();
 }
 
-/** Shows a model's config in the form (after loading a checkpoint). */
-export function showConfig(c: ModelConfig): void {
-  select('dataset').value = c.dataset;
-  select('preset').value = c.preset;
-  select('schedule').value = c.schedule;
-  input('steps').value = String(c.numSteps);
-  input('data-scale').value = String(c.dataScale);
-  input('hidden').value = String(c.hidden);
+/** Images drawn by default from an image model: the grid shows 64. */
+const IMAGE_SAMPLES = 64;
+
+/**
+ * Shows a loaded model's config in the form: a model of points fills the model's fields; an
+ * image model (whose training is the CLI's) its sampler, DDIM steps and a grid's worth of samples.
+ */
+export function showConfig(c: PageModelConfig): void {
+  const images = isImageConfig(c);
+  element('sample-n-label').textContent = images ? 'images' : 'points';
   select('sampler').value = c.sampler;
-  select('sampler').dispatchEvent(new Event('change'));
+  if (images) {
+    input('ddim-steps').value = String(c.samplingSteps);
+    input('sample-n').value = String(IMAGE_SAMPLES);
+  } else {
+    select('dataset').value = c.dataset;
+    select('preset').value = c.preset;
+    select('schedule').value = c.schedule;
+    input('steps').value = String(c.numSteps);
+    input('data-scale').value = String(c.dataScale);
+    input('hidden').value = String(c.hidden);
+  }
+  showDependentFields();
+  syncAddress();
 }
 
 function integer(id: string, name: string, min: number, max = Number.MAX_SAFE_INTEGER): number {

@@ -64,7 +64,10 @@ export async function trainLive(live: LiveRun, device: E.Backend, epochs: number
     const seconds = (performance.now() - start) / 1000;
     trainSeconds += seconds;
     steps += count * trainer.stepsPerEpoch;
-    emit({ kind: 'progress', epoch: trainer.epoch, target, losses, stepsPerSecond: steps / trainSeconds });
+    const stepsPerSecond = steps / trainSeconds;
+    // Training time alone: the previews add up to about a quarter more (see previewDue).
+    const secondsLeft = ((target - trainer.epoch) * trainer.stepsPerEpoch) / stepsPerSecond;
+    emit({ kind: 'progress', epoch: trainer.epoch, target, losses, stepsPerSecond, secondsLeft });
     slice = Math.max(1, Math.min(4 * slice, Math.round((count * SLICE_SECONDS) / Math.max(seconds, 1e-3))));
     if (performance.now() >= previewDue && trainer.epoch < target) {
       const began = performance.now();

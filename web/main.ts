@@ -1,20 +1,31 @@
-// The page: wires the controls to the engine's worker and draws what comes back — the loss per
-// epoch and samples as training goes, the reverse process x_T → x_0 as an animation, the
-// checkpoint in and out, and the GPU-vs-CPU check. Everything heavy runs in the worker.
+// The page: wires the controls to the engine's worker and draws what comes back — progress,
+// the loss and sliced W1 per epoch, samples as training goes, the reverse process x_T → x_0
+// (played, paused, replayed or scrubbed), the checkpoint in and out (points, or an image model's
+// grid and strip), exports, and the GPU-vs-CPU check. Everything heavy runs in the worker.
 //
-// `window.ddpmPage` holds what the page shows (losses, previews, the last samples, check
-// results, errors), for the browser test and for anyone curious in the console.
+// `window.ddpmPage` holds what the page shows (losses, previews, the last samples, the player,
+// check results, errors), for the browser test and for anyone curious in the console.
 
 import type { DeviceChoice } from '../engine/webgpu/index.js';
 import { makeDataset, type DatasetName } from '../ddpm/data.js';
+import { clock } from '../ddpm/duration.js';
 import type { Frame } from '../ddpm/generate.js';
+import { describeImageRun, describeSampler, imageReversePicture, imageSamplesPicture } from '../ddpm/image/pictures.js';
+import { imageGrid } from '../ddpm/plot/image-grid.js';
 import { formatQuality, type QualityReport } from '../ddpm/quality.js';
 import { EngineClient } from './client.js';
+import { historyCsv, sampleColumns, samplesCsv } from './exports.js';
 import { element, readRun, readSampling, setUpForm, showConfig } from './form.js';
-import { drawLoss, drawPoints, robustBounds, squareView } from './plots.js';
-import type { CheckResult, DeviceInfo, ModelInfo, WorkerEvent } from './protocol.js';
+import { drawLoss, drawPoints, drawQuality, drawRaster, robustBounds, squareView } from './plots.js';
+import { isImageConfig, type CheckResult, type DeviceInfo, type ModelInfo, type SampleSettings, type WorkerEvent } from './protocol.js';
+import { ReversePlayer } from './reverse-player.js';
 
 type Busy = 'starting' | 'training' | 'sampling' | 'loading' | 'saving' | 'checking' | null;
+
+/** Below this width the settings start folded (style.css puts them above the pictures there). */
+const NARROW = '(max-width: 760px)';
+/** Images in the grid (the CLI's samples.png shows 64 too). */
+const GRID_IMAGES = 64;
 
 const state = {
   busy: 'starting' as Busy,
@@ -22,8 +33,12 @@ const state = {
   model: null as ModelInfo | null,
   losses: [] as number[],
   stepsPerSecond: null as number | null,
+  /** The run under way (or the last): the epoch it goes to and its training time still to go. */
+  progress: null as { target: number; secondsLeft: number } | null,
   previews: [] as { epoch: number; quality: QualityReport }[],
-  lastSample: null as { points: Float32Array; quality: QualityReport; seconds: number; frames: number } | null,
+  lastSample: null as { points: Float32Array; quality: QualityReport | null; seconds: number; frames: number; settings: SampleSettings } | null,
+  /** The reverse process as the player holds it: frames kept, the one shown, and the order drawn since the last (re)play. */
+  reverse: { count: 0, index: -1, playing: false, drawn: [] as number[] },
   checks: null as CheckResult[] | null,
   errors: [] as string[],
 };
@@ -31,6 +46,7 @@ const state = {
 
 let client: EngineClient | null = null;
 const button = (id: string): HTMLButtonElement => element<HTMLButtonElement>(id);
+const canvas = (id: string): HTMLCanvasElement => element<HTMLCanvasElement>(id);
 
 // ---- log and status --------------------------------------------------------------------------
 
@@ -50,11 +66,13 @@ function setBusy(busy: Busy): void {
   const hasModel = state.model !== null;
   button('train').disabled = !ready;
   button('train-more').disabled = !ready || !state.model?.trainable;
-  button('stop').disabled = busy !== 'training';
+  button('stop').disabled = busy !== 'training' && busy !== 'sampling';
   button('sample').disabled = !ready || !hasModel;
   button('download').disabled = !ready || !hasModel;
   button('load').disabled = !ready;
   button('check').disabled = !ready || state.device?.backend !== 'webgpu';
+  button('export-csv').disabled = state.lastSample === null;
+  button('export-history').disabled = state.losses.length === 0 && state.previews.length === 0;
   element<HTMLSelectElement>('device').disabled = busy !== null;
   document.body.dataset.busy = busy ?? '';
 }
@@ -75,8 +93,10 @@ const fmt = (v: number, digits = 4): string => (Number.isFinite(v) ? v.toPrecisi
 
 function showStats(): void {
   const epoch = state.model?.epoch;
-  element('stat-epoch').textContent = epoch !== undefined ? String(epoch) : '–';
+  const target = state.progress?.target;
+  element('stat-epoch').textContent = epoch === undefined ? '–' : target !== undefined ? `${epoch} / ${target}` : String(epoch);
   element('stat-rate').textContent = state.stepsPerSecond !== null ? state.stepsPerSecond.toFixed(1) : '–';
+  element('stat-left').textContent = state.busy === 'training' && state.progress ? clock(state.progress.secondsLeft) : '–';
   element('stat-loss').textContent = state.losses.length ? fmt(state.losses.at(-1)!) : '–';
   const q = state.lastSample?.quality ?? state.previews.at(-1)?.quality;
   element('stat-quality').textContent = q ? fmt(q.slicedW1, 3) : '–';
@@ -85,12 +105,25 @@ function showStats(): void {
 
 function showModel(): void {
   const m = state.model;
-  element('model-caption').textContent = m
-    ? `MLPDiffusion · ${m.config.dataset} · preset ${m.config.preset} · ${m.config.schedule} schedule, T = ${m.config.numSteps} · ` +
-      `${m.config.hidden} hidden units` + (m.parameters > 0 ? `, ${m.parameters.toLocaleString('en')} parameters` : '') +
-      (m.epoch !== undefined ? ` · ${m.epoch} epochs` : '')
-    : 'no model yet';
+  const c = m?.config;
+  element('model-caption').textContent = !m || !c ? 'no model yet'
+    : (isImageConfig(c) ? `MLPImageDiffusion · ${describeImageRun(c)}`
+      : `MLPDiffusion · ${c.dataset} · preset ${c.preset} · ${c.schedule} schedule, T = ${c.numSteps} · ${c.hidden} hidden units`) +
+      (m.parameters > 0 ? `, ${m.parameters.toLocaleString('en')} parameters` : '') +
+      (m.epoch !== undefined ? ` · ${m.epoch} epochs` : '');
   showStats();
+}
+
+function drawCharts(): void {
+  drawLoss(canvas('loss-canvas'), state.losses);
+  canvas('loss-canvas').setAttribute('aria-label', state.losses.length
+    ? `training loss per epoch: ${state.losses.length} epochs, last ${fmt(state.losses.at(-1)!)}` : 'training loss per epoch: no epochs yet');
+  const history = state.previews.map((p) => ({ epoch: p.epoch, slicedW1: p.quality.slicedW1, floor: p.quality.floor }));
+  drawQuality(canvas('quality-canvas'), history);
+  const last = history.at(-1);
+  canvas('quality-canvas').setAttribute('aria-label', last
+    ? `sliced W1 per epoch: ${history.length} previews, last ${fmt(last.slicedW1, 3)} at epoch ${last.epoch} (floor ${fmt(last.floor, 2)})`
+    : 'sliced W1 per epoch: no previews yet');
 }
 
 // ---- pictures -----------------------------------------------------------------------------------
@@ -108,42 +141,85 @@ function dataFor(dataset: DatasetName): { points: Float32Array; view: ReturnType
 }
 
 function drawSamples(points: Float32Array | null, title: string, caption: string): void {
-  const dataset = state.model?.config.dataset ?? (element<HTMLSelectElement>('dataset').value as DatasetName);
+  const config = state.model?.config;
+  const dataset = config && !isImageConfig(config) ? config.dataset : (element<HTMLSelectElement>('dataset').value as DatasetName);
   const data = dataFor(dataset);
   const view = points ? squareView(data.view, robustBounds(points)) : squareView(data.view);
-  drawPoints(element<HTMLCanvasElement>('points-canvas'), data.points, points, view, title);
+  const target = canvas('points-canvas');
+  target.classList.remove('images');
+  drawPoints(target, data.points, points, view, title);
+  target.setAttribute('aria-label', points ? `${points.length / 2} samples (blue) over the ${dataset} data (grey): ${title}` : `the ${dataset} data set: ${title}`);
   element('points-caption').textContent = caption;
 }
 
-/** Plays frames of the reverse process at a steady pace, however fast they arrive. */
-class FramePlayer {
-  private readonly queue: Frame[] = [];
-  private timer: ReturnType<typeof setInterval> | null = null;
-  private drained: (() => void) | null = null;
-  constructor(private readonly sampler: string, private readonly msPerFrame = 40) {}
+/** The first images of a frame or of the final samples, as a grid in the samples' canvas. */
+function drawImages(images: Float32Array, title: string, caption: string, final: boolean): void {
+  const m = state.model!;
+  if (!isImageConfig(m.config)) return;
+  const config = m.config;
+  const d = config.width * config.height;
+  const shown = Math.min(GRID_IMAGES, images.length / d);
+  const s = state.lastSample?.settings;
+  const raster = final && s
+    ? imageSamplesPicture(images, config, { sampler: s.sampler, steps: s.steps ?? config.numSteps, eta: s.eta, epoch: m.epoch, count: shown })
+    : imageGrid(images.subarray(0, shown * d), { width: config.width, height: config.height, columns: 8, title });
+  const target = canvas('points-canvas');
+  target.classList.add('images');
+  drawRaster(target, raster);
+  target.setAttribute('aria-label', `${shown} images of ${config.dataset}: ${title}`);
+  element('points-caption').textContent = caption;
+}
 
-  push(frame: Frame): void {
-    this.queue.push(frame);
-    this.timer ??= setInterval(() => this.tick(), this.msPerFrame);
-  }
+/** The reverse process of the first samples as one picture: a row each, x_T … x_0 across. */
+function drawStrip(frames: readonly Frame[], settings: SampleSettings): void {
+  const config = state.model?.config;
+  const figure = element('strip-figure');
+  figure.hidden = !config || !isImageConfig(config) || frames.length === 0;
+  if (figure.hidden || !config || !isImageConfig(config)) return;
+  drawRaster(canvas('strip-canvas'), imageReversePicture(frames, config, { sampler: settings.sampler, steps: settings.steps ?? config.numSteps, eta: settings.eta }));
+  canvas('strip-canvas').setAttribute('aria-label', `the reverse process of ${Math.min(8, frames[0].points.length / (config.width * config.height))} samples, ${frames.length} frames from x_T to x_0`);
+}
 
-  private tick(): void {
-    const frame = this.queue.shift();
-    if (!frame) {
-      clearInterval(this.timer!);
-      this.timer = null;
-      this.drained?.();
-      return;
-    }
-    drawSamples(frame.points, `reverse process, ${this.sampler} sampler: step ${frame.i} of ${frame.count}`,
+/** "DDIM, 20 steps, η = 0.5", as the CLI says it. */
+const describeSettings = (s: SampleSettings, numSteps: number): string => describeSampler(s.sampler, s.steps ?? numSteps, s.eta);
+
+const frameLabel = (frame: Frame): string => (frame.i === 0 ? `x_T (step 0 of ${frame.count})` : `step ${frame.i} of ${frame.count}, t = ${frame.t}`);
+
+/** A frame on screen; the last one, once sampling has finished, with the samples' own title. */
+function drawFrame(frame: Frame, index: number): void {
+  const s = state.lastSample;
+  const final = s !== null && index === player.count - 1;
+  const config = state.model?.config;
+  const sampler = s?.settings ?? pendingSettings;
+  const how = sampler && config ? describeSettings(sampler, config.numSteps) : '';
+  if (config && isImageConfig(config)) {
+    drawImages(frame.points, `reverse process (${how}): ${frameLabel(frame)}`,
+      final ? `${s.points.length / (config.width * config.height)} images, seed ${s.settings.seed} · ${s.seconds.toFixed(2)} s` : frameLabel(frame), final);
+  } else if (final) {
+    drawSamples(frame.points, `${s.settings.n} samples (${how}, seed ${s.settings.seed})`, `${s.quality ? formatQuality(s.quality) : ''} · ${s.seconds.toFixed(2)} s`);
+  } else {
+    drawSamples(frame.points, `reverse process (${how}): ${frameLabel(frame)}`,
       frame.i === 0 ? `x_T ~ N(0, I), ${frame.points.length / 2} points` : `x after the step at t = ${frame.t}`);
   }
-
-  /** Resolves when every queued frame has been shown. */
-  finished(): Promise<void> {
-    return this.timer === null ? Promise.resolve() : new Promise((resolve) => { this.drained = resolve; });
-  }
 }
+
+/** The sampling settings of the run whose frames are arriving (before its result is in). */
+let pendingSettings: SampleSettings | null = null;
+
+const player = new ReversePlayer(drawFrame, () => {
+  state.reverse = { count: player.count, index: player.index, playing: player.isPlaying, drawn: [...player.drawn] };
+  const slider = element<HTMLInputElement>('frame');
+  slider.max = String(Math.max(0, player.count - 1));
+  slider.value = String(Math.max(0, player.index));
+  slider.disabled = player.count === 0;
+  const playButton = button('play');
+  playButton.textContent = player.isPlaying ? 'Pause' : 'Play';
+  playButton.setAttribute('aria-label', player.isPlaying ? 'pause the reverse process' : 'play the reverse process');
+  playButton.disabled = player.count === 0;
+  button('replay').disabled = player.count === 0;
+  const shown = player.index >= 0 ? player.all[player.index] : null;
+  element('frame-label').textContent = shown ? `frame ${player.index + 1} of ${player.count}: ${frameLabel(shown)}` : 'no frames yet';
+});
 
 // ---- the engine -----------------------------------------------------------------------------------
 
@@ -179,7 +255,10 @@ function forgetModel(): void {
   state.previews = [];
   state.lastSample = null;
   state.stepsPerSecond = null;
-  drawLoss(element<HTMLCanvasElement>('loss-canvas'), state.losses);
+  state.progress = null;
+  player.clear();
+  element('strip-figure').hidden = true;
+  drawCharts();
   showModel();
 }
 
@@ -187,13 +266,15 @@ function onTrainingEvent(event: WorkerEvent): void {
   if (event.kind === 'progress') {
     state.losses.push(...event.losses);
     state.stepsPerSecond = event.stepsPerSecond;
+    state.progress = { target: event.target, secondsLeft: event.secondsLeft };
     if (state.model) state.model.epoch = event.epoch;
-    drawLoss(element<HTMLCanvasElement>('loss-canvas'), state.losses);
+    drawCharts();
     showStats();
   } else if (event.kind === 'preview') {
     state.previews.push({ epoch: event.epoch, quality: event.quality });
     state.lastSample = null;
     drawSamples(event.points, `samples after ${event.epoch} epochs`, `${event.points.length / 2} points from the model as it is · ${formatQuality(event.quality)}`);
+    drawCharts();
     showStats();
   }
 }
@@ -204,7 +285,10 @@ async function train(fresh: boolean): Promise<void> {
     if (fresh) {
       forgetModel();
       state.model = { config: run.config, epoch: 0, parameters: 0, trainable: true };
+      showConfig(run.config);
     }
+    state.progress = { target: (state.model?.epoch ?? 0) + run.epochs, secondsLeft: NaN };
+    showStats();
     log(fresh ? `training a new model: ${run.config.dataset}, preset ${run.config.preset}, ${run.epochs} epochs of ${run.points} points`
       : `training ${run.epochs} more epochs`);
     const result = await client!.call('train', { run, fresh }, onTrainingEvent);
@@ -217,28 +301,44 @@ async function train(fresh: boolean): Promise<void> {
 
 async function sample(): Promise<void> {
   await task('sampling', async () => {
-    const settings = readSampling(state.model!.config.numSteps);
-    const player = new FramePlayer(settings.sampler);
-    let frames = 0;
+    const config = state.model!.config;
+    const settings = readSampling(config.numSteps);
+    state.lastSample = null;
+    pendingSettings = settings;
+    player.start();
     const result = await client!.call('sample', settings, (event) => {
-      if (event.kind === 'frame') { frames++; player.push(event.frame); }
+      if (event.kind !== 'frame') return;
+      player.push(event.frame);
+      drawStrip(player.all, settings);
     });
-    await player.finished();
-    state.lastSample = { ...result, frames };
-    const how = settings.sampler === 'ddim' ? `DDIM, ${settings.steps} steps, η = ${settings.eta}` : `${settings.sampler} sampler`;
-    drawSamples(result.points, `${settings.n} samples (${how}, seed ${settings.seed})`, `${formatQuality(result.quality)} · ${result.seconds.toFixed(2)} s`);
+    const how = describeSettings(settings, config.numSteps);
+    if (result.stopped || result.points === null) {
+      player.end();
+      const total = settings.sampler === 'ddim' ? settings.steps : config.numSteps;
+      log(`sampling stopped after ${Math.max(0, player.count - 1)} of ${total} steps: nothing kept but the frames shown`);
+      return;
+    }
+    state.lastSample = { points: result.points, quality: result.quality, seconds: result.seconds, frames: player.count, settings };
+    player.end();
+    player.redraw(); // at the last frame already: it now shows the samples' title
     showStats();
-    log(`sampled ${settings.n} points (${how}) in ${result.seconds.toFixed(2)} s`);
+    const what = isImageConfig(config) ? 'images' : 'points';
+    log(`sampled ${settings.n} ${what} (${how}) in ${result.seconds.toFixed(2)} s`);
   });
+}
+
+/** Saves `blob` as a download called `name`. */
+function saveFile(blob: Blob, name: string): void {
+  const url = URL.createObjectURL(blob);
+  const a = Object.assign(document.createElement('a'), { href: url, download: name });
+  a.click();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
 
 async function download(): Promise<void> {
   await task('saving', async () => {
     const { bytes, name } = await client!.call('save', {});
-    const url = URL.createObjectURL(new Blob([bytes as BlobPart], { type: 'application/octet-stream' }));
-    const a = Object.assign(document.createElement('a'), { href: url, download: name });
-    a.click();
-    setTimeout(() => URL.revokeObjectURL(url), 10_000);
+    saveFile(new Blob([bytes as BlobPart], { type: 'application/octet-stream' }), name);
     log(`downloaded ${name} (${bytes.length.toLocaleString('en')} bytes)`);
   });
 }
@@ -251,7 +351,12 @@ async function load(file: File): Promise<void> {
     state.model = info;
     showConfig(info.config);
     showModel();
-    drawSamples(null, `${info.config.dataset}: data`, `loaded ${file.name}: press Sample to draw from it`);
+    if (isImageConfig(info.config)) {
+      const d = info.config.width * info.config.height;
+      drawImages(new Float32Array(8 * d).fill(-1), `${info.config.dataset}: press Sample to draw from it`, `loaded ${file.name}`, false);
+    } else {
+      drawSamples(null, `${info.config.dataset}: data`, `loaded ${file.name}: press Sample to draw from it`);
+    }
     if (info.note) log(`note: ${info.note}`);
     log(`loaded ${file.name}`);
   });
@@ -278,14 +383,39 @@ async function check(): Promise<void> {
   });
 }
 
+// ---- exports ----------------------------------------------------------------------------------------
+
+function exportPng(): void {
+  canvas('points-canvas').toBlob((blob) => {
+    if (!blob) return log('the samples could not be drawn as a PNG', true);
+    saveFile(blob, 'ddpm-samples.png');
+    log('saved the samples as shown: ddpm-samples.png');
+  }, 'image/png');
+}
+
+function exportCsv(): void {
+  const s = state.lastSample;
+  if (!s) return;
+  const width = s.points.length / s.settings.n;
+  saveFile(new Blob([samplesCsv(s.points, sampleColumns(width))], { type: 'text/csv' }), 'ddpm-samples.csv');
+  log(`saved ${s.settings.n} samples: ddpm-samples.csv`);
+}
+
+function exportHistory(): void {
+  const history = state.previews.map((p) => ({ epoch: p.epoch, slicedW1: p.quality.slicedW1, floor: p.quality.floor }));
+  saveFile(new Blob([historyCsv(state.losses, history)], { type: 'text/csv' }), 'ddpm-history.csv');
+  log(`saved the loss of ${state.losses.length} epochs and ${history.length} sliced W1 values: ddpm-history.csv`);
+}
+
 // ---- start ----------------------------------------------------------------------------------------
 
-setUpForm();
+for (const problem of setUpForm()) log(problem, true);
+if (matchMedia(NARROW).matches) for (const group of document.querySelectorAll<HTMLDetailsElement>('#controls details')) group.open = false;
 button('train').addEventListener('click', () => void train(true));
 button('train-more').addEventListener('click', () => void train(false));
 button('stop').addEventListener('click', () => {
   void client?.call('stop', {});
-  log('stopping after this slice of training…');
+  log(state.busy === 'sampling' ? 'stopping the sampler after this step…' : 'stopping after this slice of training…');
 });
 button('sample').addEventListener('click', () => void sample());
 button('download').addEventListener('click', () => void download());
@@ -297,9 +427,15 @@ element<HTMLInputElement>('load-file').addEventListener('change', (e) => {
   if (file) void load(file);
 });
 button('check').addEventListener('click', () => void check());
+button('play').addEventListener('click', () => (player.isPlaying ? player.pause() : player.play()));
+button('replay').addEventListener('click', () => player.replay());
+element<HTMLInputElement>('frame').addEventListener('input', (e) => player.seek(Number((e.target as HTMLInputElement).value)));
+button('export-png').addEventListener('click', exportPng);
+button('export-csv').addEventListener('click', exportCsv);
+button('export-history').addEventListener('click', exportHistory);
 element<HTMLSelectElement>('device').addEventListener('change', (e) => void startEngine((e.target as HTMLSelectElement).value as DeviceChoice));
 element<HTMLSelectElement>('dataset').addEventListener('change', () => { if (!state.model) drawSamples(null, 'data', 'train a model, or load a checkpoint, to see its samples here'); });
 drawSamples(null, 'data', 'train a model, or load a checkpoint, to see its samples here');
-drawLoss(element<HTMLCanvasElement>('loss-canvas'), state.losses);
-addEventListener('resize', () => drawLoss(element<HTMLCanvasElement>('loss-canvas'), state.losses)); // its width follows the window
+drawCharts();
+addEventListener('resize', () => { drawCharts(); if (state.model === null || !isImageConfig(state.model.config)) player.redraw(); }); // widths follow the window
 void startEngine(element<HTMLSelectElement>('device').value as DeviceChoice);

@@ -1,13 +1,16 @@
-// The page's two pictures, drawn on 2-D canvases (a WebGPU canvas would stay blank in headless
-// browsers, and these are small): points over their data set, and the loss per epoch.
+// The page's pictures, drawn on 2-D canvases (a WebGPU canvas would stay blank in headless
+// browsers, and these are small): points over their data set, the loss per epoch, sliced W1
+// per epoch against its floor, and rasters (an image model's grid and strip, drawn by ddpm/plot
+// as the CLI's PNGs are).
 
+import type { Raster } from '../ddpm/plot/raster.js';
 import { logTicks, niceTicks } from '../ddpm/plot/ticks.js';
 
 export interface Bounds { x0: number; x1: number; y0: number; y1: number }
 
 const INK = '#1f2933', MUTED = '#7b8794', GRID = '#e4e7eb', DATA = 'rgba(150, 160, 175, 0.45)';
 export const SAMPLE_COLOUR = 'rgba(37, 99, 235, 0.75)';
-const LOSS_COLOUR = '#2563eb', LOSS_RAW = 'rgba(37, 99, 235, 0.25)';
+const LOSS_COLOUR = '#2563eb', LOSS_RAW = 'rgba(37, 99, 235, 0.25)', QUALITY_COLOUR = '#b54708';
 
 /** A canvas sized to its box at the screen's pixel density; returns its context and CSS size. */
 function prepare(canvas: HTMLCanvasElement): { ctx: CanvasRenderingContext2D; w: number; h: number } {
@@ -81,47 +84,86 @@ export function drawPoints(canvas: HTMLCanvasElement, data: Float32Array, points
   ctx.fillText(title, left, 15);
 }
 
-/** Loss per epoch on a log axis: each epoch faint, a running mean over a few epochs bold. */
-export function drawLoss(canvas: HTMLCanvasElement, losses: readonly number[]): void {
+/** A chart's frame with a log-scale y axis over `values` (> 0) and x ticks 0 … xMax; null when nothing is finite. */
+function logChart(canvas: HTMLCanvasElement, title: string, values: readonly number[], xMin: number, xMax: number, empty: string):
+  { ctx: CanvasRenderingContext2D; sx: (x: number) => number; sy: (v: number) => number } | null {
   const { ctx, w, h } = prepare(canvas);
   const pad = { l: 52, r: 12, t: 24, b: 26 };
   const [pw, ph] = [w - pad.l - pad.r, h - pad.t - pad.b];
   ctx.fillStyle = INK;
-  ctx.fillText('training loss per epoch (log scale)', pad.l, 15);
+  ctx.textAlign = 'left';
+  ctx.fillText(title, pad.l, 15);
   ctx.strokeStyle = MUTED;
   ctx.strokeRect(pad.l, pad.t, pw, ph);
-  const finite = losses.filter((v) => v > 0 && Number.isFinite(v));
+  const finite = values.filter((v) => v > 0 && Number.isFinite(v));
   if (finite.length === 0) {
     ctx.fillStyle = MUTED;
-    ctx.fillText('no epochs yet', pad.l + 10, pad.t + 20);
-    return;
+    ctx.textAlign = 'left';
+    ctx.fillText(empty, pad.l + 10, pad.t + 20);
+    return null;
   }
   let lo = Math.log10(Math.min(...finite)), hi = Math.log10(Math.max(...finite));
   if (hi - lo < 0.1) { lo -= 0.05; hi += 0.05; }
-  const n = losses.length;
-  const sx = (i: number): number => pad.l + (n === 1 ? pw / 2 : (i / (n - 1)) * pw);
+  const sx = (x: number): number => pad.l + (xMax === xMin ? pw / 2 : ((x - xMin) / (xMax - xMin)) * pw);
   const sy = (v: number): number => pad.t + ph - ((Math.log10(v) - lo) / (hi - lo)) * ph;
   ctx.fillStyle = MUTED;
   ctx.textAlign = 'right';
   ctx.strokeStyle = GRID;
   for (const v of logTicks(lo, hi).map((l) => 10 ** l)) {
     ctx.beginPath(); ctx.moveTo(pad.l, sy(v)); ctx.lineTo(pad.l + pw, sy(v)); ctx.stroke();
-    ctx.fillText(label(v), pad.l - 6, sy(v) + 4);
+    ctx.fillText(label(+v.toPrecision(3)), pad.l - 6, sy(v) + 4);
   }
   ctx.textAlign = 'center';
-  for (const v of niceTicks(1, Math.max(n, 2), 6)) if (Number.isInteger(v) && v <= n) ctx.fillText(String(v), sx(v - 1), pad.t + ph + 16);
-  const line = (values: readonly number[], colour: string, width: number): void => {
-    ctx.strokeStyle = colour;
-    ctx.lineWidth = width;
-    ctx.beginPath();
-    values.forEach((v, i) => (i === 0 ? ctx.moveTo(sx(i), sy(v)) : ctx.lineTo(sx(i), sy(v))));
-    ctx.stroke();
-    ctx.lineWidth = 1;
-  };
-  line(losses, LOSS_RAW, 1);
+  for (const v of niceTicks(xMin, Math.max(xMax, xMin + 1), 6)) if (Number.isInteger(v) && v <= xMax) ctx.fillText(String(v), sx(v), pad.t + ph + 16);
+  return { ctx, sx, sy };
+}
+
+/** A polyline through (xs[i], ys[i]). */
+function polyline(ctx: CanvasRenderingContext2D, xs: readonly number[], ys: readonly number[], colour: string, width: number, dash: number[] = []): void {
+  ctx.strokeStyle = colour;
+  ctx.lineWidth = width;
+  ctx.setLineDash(dash);
+  ctx.beginPath();
+  xs.forEach((x, i) => (i === 0 ? ctx.moveTo(x, ys[i]) : ctx.lineTo(x, ys[i])));
+  ctx.stroke();
+  ctx.setLineDash([]);
+  ctx.lineWidth = 1;
+}
+
+/** Loss per epoch (1 … n) on a log axis: each epoch faint, a running mean over a few epochs bold. */
+export function drawLoss(canvas: HTMLCanvasElement, losses: readonly number[]): void {
+  const n = losses.length;
+  const chart = logChart(canvas, 'training loss per epoch (log scale)', losses, 1, Math.max(n, 1), 'no epochs yet');
+  if (!chart) return;
+  const { ctx, sx, sy } = chart;
+  const epochs = losses.map((_, i) => sx(i + 1));
+  polyline(ctx, epochs, losses.map(sy), LOSS_RAW, 1);
   const k = Math.max(1, Math.round(n / 40));
-  line(losses.map((_, i) => {
+  polyline(ctx, epochs, losses.map((_, i) => {
     const window = losses.slice(Math.max(0, i - k + 1), i + 1);
-    return window.reduce((a, b) => a + b, 0) / window.length;
+    return sy(window.reduce((a, b) => a + b, 0) / window.length);
   }), LOSS_COLOUR, 2);
+}
+
+/** Sliced W1 of each preview against its epoch (log axis), with the data's own floor dashed. */
+export function drawQuality(canvas: HTMLCanvasElement, previews: readonly { epoch: number; slicedW1: number; floor: number }[]): void {
+  const floor = previews.at(-1)?.floor ?? NaN;
+  const values = [...previews.map((p) => p.slicedW1), ...(previews.length ? [floor] : [])];
+  const last = Math.max(1, ...previews.map((p) => p.epoch));
+  const chart = logChart(canvas, 'sliced W1 per epoch (log scale; dashed: the floor)', values, 0, last, 'no previews yet');
+  if (!chart) return;
+  const { ctx, sx, sy } = chart;
+  if (floor > 0) polyline(ctx, [sx(0), sx(last)], [sy(floor), sy(floor)], MUTED, 1, [5, 4]);
+  const shown = previews.filter((p) => p.slicedW1 > 0 && Number.isFinite(p.slicedW1));
+  polyline(ctx, shown.map((p) => sx(p.epoch)), shown.map((p) => sy(p.slicedW1)), QUALITY_COLOUR, 2);
+  ctx.fillStyle = QUALITY_COLOUR;
+  for (const p of shown) ctx.fillRect(sx(p.epoch) - 2, sy(p.slicedW1) - 2, 4, 4);
+}
+
+/** A raster (ddpm/plot) at its own size: the canvas takes the raster's pixels, CSS scales it. */
+export function drawRaster(canvas: HTMLCanvasElement, raster: Raster): void {
+  canvas.width = raster.width;
+  canvas.height = raster.height;
+  const ctx = canvas.getContext('2d')!;
+  ctx.putImageData(new ImageData(new Uint8ClampedArray(raster.rgba), raster.width, raster.height), 0, 0);
 }

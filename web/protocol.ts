@@ -2,11 +2,13 @@
 // the engine runs, so that training never freezes the page). The page calls the worker's
 // functions by name; every call gets exactly one reply (a result or an error) and, while it
 // runs, any number of events (training progress, previews, frames of the reverse process).
-// Calls run one at a time, in order; `stop` alone is handled at once (it ends a running train).
+// Calls run one at a time, in order; `stop` alone is handled at once (it ends a running train or
+// sampling).
 
 import type { LrSchedule } from '../engine/index.js';
 import type { DeviceChoice } from '../engine/webgpu/index.js';
 import type { ModelConfig } from '../ddpm/config.js';
+import type { ImageModelConfig } from '../ddpm/image/config.js';
 import type { EngineName } from '../ddpm/fused/index.js';
 import type { Frame } from '../ddpm/generate.js';
 import type { QualityReport } from '../ddpm/quality.js';
@@ -48,8 +50,13 @@ export interface DeviceInfo {
   fallbackReason?: string;
 }
 
+/** A model of points (the S-curve and its kin, trained here or loaded) or of images (loaded from `ddpm train --dataset …`). */
+export type PageModelConfig = ModelConfig | ImageModelConfig;
+
+export const isImageConfig = (c: PageModelConfig): c is ImageModelConfig => c.model === 'MLPImageDiffusion';
+
 export interface ModelInfo {
-  config: ModelConfig;
+  config: PageModelConfig;
   /** Epochs the model has been trained (when known). */
   epoch?: number;
   parameters: number;
@@ -73,7 +80,11 @@ export interface Calls {
   init: { args: { device: DeviceChoice }; result: DeviceInfo };
   train: { args: { run: RunSettings; fresh: boolean }; result: { model: ModelInfo; seconds: number; steps: number; stopped: boolean } };
   stop: { args: Record<string, never>; result: null };
-  sample: { args: SampleSettings; result: { points: Float32Array; quality: QualityReport; seconds: number } };
+  /**
+   * Points in data units ([n, 2]) or images in [−1, 1] ([n, H·W]); quality: the points' sliced
+   * W1 (null for images); stopped: a Stop ended it between steps (no points then).
+   */
+  sample: { args: SampleSettings; result: { points: Float32Array | null; quality: QualityReport | null; seconds: number; stopped: boolean } };
   save: { args: Record<string, never>; result: { bytes: Uint8Array; name: string } };
   load: { args: { bytes: Uint8Array; name: string }; result: ModelInfo };
   check: { args: Record<string, never>; result: CheckResult[] };
@@ -82,7 +93,8 @@ export interface Calls {
 export type CallName = keyof Calls;
 
 export type WorkerEvent =
-  | { kind: 'progress'; epoch: number; target: number; losses: number[]; stepsPerSecond: number }
+  /** After a slice of training: its epochs' losses, the epoch reached of `target`, and the training time still to go. */
+  | { kind: 'progress'; epoch: number; target: number; losses: number[]; stepsPerSecond: number; secondsLeft: number }
   | { kind: 'preview'; epoch: number; points: Float32Array; quality: QualityReport }
   | { kind: 'frame'; frame: Frame };
 

@@ -1,18 +1,21 @@
 // The page's worker: where the engine runs (WebGPU through navigator.gpu, or the CPU reference
 // path), so that the page stays responsive whatever the training does. It holds the current
-// model and answers the page's calls (web/protocol.ts) one at a time.
+// model — of points, trained here or loaded, or of images, loaded from `ddpm train --dataset …` —
+// and answers the page's calls (web/protocol.ts) one at a time.
 
 import * as E from '../engine/index.js';
 import { selectDevice } from '../engine/webgpu/index.js';
-import { decodeModel, encodeModel } from '../ddpm/checkpoint.js';
-import type { ModelConfig } from '../ddpm/config.js';
+import { checkpointModel, decodeModel, encodeModel } from '../ddpm/checkpoint.js';
 import { defaultEngine } from '../ddpm/fused/index.js';
 import { generate } from '../ddpm/generate.js';
+import { decodeImageModel, encodeImageModel } from '../ddpm/image/checkpoint.js';
+import { samplingConfig } from '../ddpm/image/config.js';
+import type { MLPImageDiffusion } from '../ddpm/image/model.js';
 import type { MLPDiffusion } from '../ddpm/model.js';
 import { judgeSamples } from '../ddpm/quality.js';
 import { kernelCheck } from './kernel-check.js';
 import { preview, startRun, trainLive, type LiveRun } from './live-training.js';
-import type { CallName, Calls, ModelInfo, Reply, Request, WorkerEvent } from './protocol.js';
+import { isImageConfig, type CallName, type Calls, type ModelInfo, type PageModelConfig, type Reply, type Request, type WorkerEvent } from './protocol.js';
 
 interface WorkerScope {
   postMessage(message: Reply, transfer?: Transferable[]): void;
@@ -20,10 +23,25 @@ interface WorkerScope {
 }
 const scope = self as unknown as WorkerScope;
 
+/**
+ * Frames of an image model's reverse process: x_T and nine more, evenly spaced (as `ddpm sample`
+ * draws its -reverse.png).
+ */
+const IMAGE_FRAMES = 10;
+/** Of an image model's frames, the page shows the first 64 images (its grid; the strip takes 8). */
+const FRAME_IMAGES = 64;
+/**
+ * A point model's frames: every step, as long as they fit in 64 MB (the page keeps them all to
+ * replay): 2 000 points × 1 000 steps do (16 MB); 100 000 points keep 80 evenly spaced frames.
+ */
+const FRAME_BYTES = 64 * 2 ** 20;
+
 let device: E.Backend = E.cpu;
 /** The model the page sees: trained here (with its trainer) or loaded from a file. */
-let current: { model: MLPDiffusion; config: ModelConfig; epoch?: number; note?: string; live: LiveRun | null } | null = null;
+let current: { model: MLPDiffusion | MLPImageDiffusion; config: PageModelConfig; epoch?: number; note?: string; live: LiveRun | null } | null = null;
 let stopRequested = false;
+/** The sampling under way, which a Stop aborts between steps. */
+let sampling: AbortController | null = null;
 
 function modelInfo(): ModelInfo {
   if (!current) throw new Error('no model yet: train one or load a checkpoint');
@@ -38,7 +56,10 @@ function modelInfo(): ModelInfo {
 
 function dropModel(): void {
   current?.live?.trainer.dispose();
-  for (const p of current?.model.parameters() ?? []) p.dispose();
+  const model = current?.model;
+  // An image model also holds fixed tables (its timestep embedding, the preconditioning's).
+  if (model && 'dispose' in model) model.dispose();
+  else for (const p of model?.parameters() ?? []) p.dispose();
   current = null;
 }
 
@@ -76,34 +97,52 @@ const handlers: { [K in CallName]: Handler<K> } = {
   async sample(settings, emit) {
     if (!current) throw new Error('no model yet: train one or load a checkpoint');
     const { model, config, live } = current;
+    const images = isImageConfig(config);
     // A model in training samples with its weight average, if it keeps one (as it would be saved).
     const withWeights = <T>(fn: () => Promise<T>): Promise<T> => (live ? live.trainer.withSamplingWeights(fn) : fn());
-    const generated = await withWeights(() => generate(model, config, device, {
-      sampler: settings.sampler, n: settings.n, seed: settings.seed,
-      steps: settings.sampler === 'ddim' ? settings.steps : undefined,
-      eta: settings.sampler === 'ddim' ? settings.eta : undefined,
-      frames: Infinity, // every step: the page animates x_T → x_0
-      onFrame: (frame) => emit({ kind: 'frame', frame }),
-    }));
-    return { points: generated.points, quality: judgeSamples(generated.points, config.dataset), seconds: generated.seconds };
+    const controller = new AbortController();
+    sampling = controller;
+    const start = performance.now();
+    try {
+      const generated = await withWeights(() => generate(model, images ? samplingConfig(config) : config, device, {
+        sampler: settings.sampler, n: settings.n, seed: settings.seed,
+        steps: settings.sampler === 'ddim' ? settings.steps : undefined,
+        eta: settings.sampler === 'ddim' ? settings.eta : undefined,
+        // points: every step that fits, the page animates x_T → x_0; images: a strip, as `ddpm sample` draws it
+        frames: images ? IMAGE_FRAMES : Math.max(2, Math.floor(FRAME_BYTES / (4 * settings.n * model.dataDim))),
+        onFrame: (frame) => emit({ kind: 'frame', frame: images ? { ...frame, points: frame.points.slice(0, FRAME_IMAGES * model.dataDim) } : frame }),
+        signal: controller.signal,
+      }));
+      const quality = images ? null : judgeSamples(generated.points, config.dataset);
+      return { points: generated.points, quality, seconds: generated.seconds, stopped: false };
+    } catch (e) {
+      if (!controller.signal.aborted) throw e;
+      return { points: null, quality: null, seconds: (performance.now() - start) / 1000, stopped: true };
+    } finally {
+      sampling = null;
+    }
   },
 
   async save() {
     if (!current) throw new Error('no model to download yet: train one first');
     const { model, config, live } = current;
     const epoch = live?.trainer.epoch ?? current.epoch;
-    const { dataset, preset } = config;
-    const encode = (): Promise<Uint8Array> => encodeModel(model, config, epoch !== undefined ? { epoch } : undefined);
+    const stamp = epoch !== undefined ? { epoch } : undefined;
+    const encode = (): Promise<Uint8Array> => (isImageConfig(config)
+      ? encodeImageModel(model as MLPImageDiffusion, config, stamp)
+      : encodeModel(model as MLPDiffusion, config, stamp));
+    const what = isImageConfig(config) ? `${config.dataset}-images` : `${config.dataset}-${config.preset}`;
     return {
       bytes: await (live ? live.trainer.withSamplingWeights(encode) : encode()),
-      name: `ddpm-${dataset}-${preset}${epoch !== undefined ? `-epoch${epoch}` : ''}.safetensors`,
+      name: `ddpm-${what}${epoch !== undefined ? `-epoch${epoch}` : ''}.safetensors`,
     };
   },
 
   async load({ bytes, name }) {
-    const loaded = decodeModel(bytes, device, name); // throws, naming the file, before anything changes
+    // Either decoder throws, naming the file, before anything changes.
+    const loaded = checkpointModel(bytes) === 'MLPImageDiffusion' ? decodeImageModel(bytes, device, name) : decodeModel(bytes, device, name);
     dropModel();
-    current = { model: loaded.model, config: loaded.config, epoch: loaded.epoch, note: loaded.note, live: null };
+    current = { model: loaded.model, config: loaded.config, epoch: loaded.epoch, note: 'note' in loaded ? loaded.note : undefined, live: null };
     return modelInfo();
   },
 
@@ -130,6 +169,7 @@ scope.onmessage = (e) => {
   const request = e.data;
   if (request.call === 'stop') {
     stopRequested = true;
+    sampling?.abort();
     scope.postMessage({ id: request.id, result: null });
     return;
   }

@@ -14,7 +14,7 @@ import { encodeNpy } from '../../ddpm/points-format.js';
 import { flags, helpText, parseFlags, SEED_FLAG, UsageError, type FlagValues } from '../args.js';
 import { prepareOutputFile, readFileOrFail, writeFileAtomic } from '../files.js';
 import { loadImageDataset } from './files.js';
-import { describeImageRun, describeSampler, imageReversePicture, imageSamplesPicture } from './pictures.js';
+import { describeImageRun, describeSampler, imageReversePicture, imageSamplesPicture } from '../../ddpm/image/pictures.js';
 import { generateWithProgress, writePicture } from '../pictures.js';
 import { modelFileOf } from '../run-folder.js';
 import { SAMPLER_FLAGS, samplerFromFlags } from '../sampler-flags.js';

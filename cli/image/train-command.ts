@@ -33,7 +33,7 @@ import { optimizerSettings } from '../optimizer-flags.js';
 import { readFileOrFail, resumeFolder, writeFileAtomic } from '../files.js';
 import { loadImageDataset } from './files.js';
 import { isImageCheckpoint } from './sample-command.js';
-import { imageSamplesPicture } from './pictures.js';
+import { imageSamplesPicture } from '../../ddpm/image/pictures.js';
 import { generateWithProgress, writePicture } from '../pictures.js';
 import { Progress } from '../progress.js';
 import { commandLine, MetricsLog, newRunId, prepareRunFolder, readCheckpoint } from '../run-folder.js';

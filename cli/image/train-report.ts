@@ -18,7 +18,7 @@ import { writePicture } from '../pictures.js';
 import { METRICS_FILE, METRICS_LOG, MODEL_FILE, STATE_FILE, type MetricsLog } from '../run-folder.js';
 import { runProgressMetrics, writeRunSummary, type LoopOptions, type LoopResult, type RunStatus } from '../training-loop.js';
 import type { ImageSplits } from './files.js';
-import { imageLossPicture, imageReversePicture, imageSamplesPicture } from './pictures.js';
+import { imageLossPicture, imageReversePicture, imageSamplesPicture } from '../../ddpm/image/pictures.js';
 import { imageCheckpointSettings, samplerSteps, type ImageTrainSettings } from './train-settings.js';
 
 /** The classifier that judges the samples, and whether it was reused from the run's folder. */

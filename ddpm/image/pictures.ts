@@ -1,14 +1,14 @@
-// The image workload's pictures (ddpm/plot draws them; pictures.ts writes PNGs):
+// The image workload's pictures (ddpm/plot draws them; the CLI writes them as PNGs, the page shows them):
 //   samples.png   an 8×8 grid of samples, each captioned with the classifier's probability and
 //                 class when there is a classifier
 //   reverse.png   the reverse process x_T … x_0 for a few samples, one per row, one frame per column
 //   loss.png      the loss per epoch
 
-import type { Frame } from '../../ddpm/generate.js';
-import type { ImageModelConfig } from '../../ddpm/image/config.js';
-import { imageGrid } from '../../ddpm/plot/image-grid.js';
-import { lossFigure } from '../../ddpm/plot/figures.js';
-import type { Raster } from '../../ddpm/plot/raster.js';
+import type { Frame } from '../generate.js';
+import type { ImageModelConfig } from './config.js';
+import { imageGrid } from '../plot/image-grid.js';
+import { lossFigure } from '../plot/figures.js';
+import type { Raster } from '../plot/raster.js';
 
 export const describeImageRun = (c: ImageModelConfig): string =>
   `${c.dataset}, ${c.hidden}×${c.depth} hidden, ${c.schedule} schedule, T = ${c.numSteps}`;
