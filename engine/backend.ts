@@ -18,7 +18,8 @@ export interface Storage {
   refs: number;
 }
 
-export type UnaryOp = 'neg' | 'square' | 'sqrt' | 'relu';
+/** silu(x) = x·σ(x) = x / (1 + e^(−x)). */
+export type UnaryOp = 'neg' | 'square' | 'sqrt' | 'relu' | 'exp' | 'silu';
 /** `x op c` for a host number c; `rsub` is c − x and `rdiv` is c / x. */
 export type ScalarOp = 'add' | 'rsub' | 'mul' | 'div' | 'rdiv' | 'min' | 'max';
 export type BinaryOp = 'add' | 'sub' | 'mul' | 'div';
@@ -45,6 +46,24 @@ export interface MatmulPlan {
   /** table [rows, n] and idx [m] (int32, validated by the caller). */
   readonly rowAdd?: { readonly table: Storage; readonly idx: Storage };
   readonly relu?: boolean;
+}
+
+/**
+ * A 2-D convolution's geometry: input [batch, channels, height, width] (NCHW), a kernelH × kernelW
+ * window moved by `stride`, `padding` zeros on every side; outH = ⌊(height + 2·padding − kernelH) / stride⌋ + 1
+ * (outW likewise). The op layer checks it (engine/ops/conv.ts).
+ */
+export interface Conv2dPlan {
+  readonly batch: number;
+  readonly channels: number;
+  readonly height: number;
+  readonly width: number;
+  readonly kernelH: number;
+  readonly kernelW: number;
+  readonly stride: number;
+  readonly padding: number;
+  readonly outH: number;
+  readonly outW: number;
 }
 
 /** Where a counter-based random draw starts: see engine/random.ts. */
@@ -135,12 +154,22 @@ export interface Backend {
   logSoftmax(x: Storage, rows: number, cols: number): Storage;
   /** dy − exp(y) · (Σ of dy over the row), y the log-softmax's output: its gradient. */
   logSoftmaxBackward(dy: Storage, y: Storage, rows: number, cols: number): Storage;
+  /** dy · σ(x)·(1 + x·(1 − σ(x))), x the SiLU's input: its gradient (PyTorch's silu_backward). */
+  siluBackward(dy: Storage, x: Storage): Storage;
   /** dy where lo ≤ x ≤ hi, else 0 (the gradient of clamp). */
   clampBackward(dy: Storage, x: Storage, lo: number, hi: number): Storage;
   /** out[i,:] = table[idx[i],:]; table is [rows, dim]. Indices are validated by the caller. */
   gather(table: Storage, idx: Storage, rows: number, dim: number): Storage;
   /** out[r,:] = Σ_{i: idx[i]=r} dy[i,:]; out is [rows, dim], duplicates summed. */
   scatterAdd(dy: Storage, idx: Storage, rows: number, dim: number): Storage;
+  /** a [outer, aWidth] and b [outer, bWidth] side by side: [outer, aWidth + bWidth] (a concatenation, rows flattened). */
+  concatRows(a: Storage, b: Storage, outer: number, aWidth: number, bWidth: number): Storage;
+  /** x [outer, width] → x[:, start : start + count] ([outer, count]). */
+  sliceRows(x: Storage, outer: number, width: number, start: number, count: number): Storage;
+  /** x [B, C, H, W] → the windows as rows: [B·outH·outW, C·kernelH·kernelW] (0 in the padding). */
+  im2col(x: Storage, plan: Conv2dPlan): Storage;
+  /** im2col's adjoint: cols [B·outH·outW, C·kernelH·kernelW] → [B, C, H, W], overlapping windows summed. */
+  col2im(cols: Storage, plan: Conv2dPlan): Storage;
 
   // ---- in place: optimizer state and gradient buffers that persist across steps -----------
   fill(dst: Storage, value: number): void;

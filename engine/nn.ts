@@ -6,10 +6,12 @@
 // `linears = [new Linear(2, 128), new ReLU(), …]` yields `linears.0.weight`, `linears.0.bias`, …,
 // exactly the keys of the PyTorch state_dict.
 
-import { rand, randn, type CreateOptions } from './creation.js';
+import { full, rand, randn, type CreateOptions } from './creation.js';
 import { defaultDevice } from './device.js';
 import { EngineError, formatShape } from './errors.js';
+import { conv2d } from './ops/conv.js';
 import { embedding } from './ops/embedding.js';
+import { groupNorm } from './ops/norm.js';
 import { relu } from './ops/elementwise.js';
 import { linear } from './ops/matmul.js';
 import type { Rng } from './random.js';
@@ -101,6 +103,51 @@ export class Linear extends Module {
   // x: [B, in] → [B, out]
   forward(x: Tensor): Tensor {
     return linear(x, this.weight, this.bias ?? undefined);
+  }
+}
+
+/**
+ * A 2-D convolution over NCHW images, as PyTorch's nn.Conv2d (groups 1, the same stride and
+ * padding along both axes), with its init: weight and bias U(−1/√fan_in, 1/√fan_in), fan_in =
+ * C·k·k (kaiming_uniform with a = √5 gives that bound).
+ */
+export class Conv2d extends Module {
+  readonly weight: Tensor;
+  readonly bias: Tensor | null;
+
+  constructor(readonly inChannels: number, readonly outChannels: number, readonly kernelSize: number, rng: Rng,
+    readonly options: LayerOptions & { stride?: number; padding?: number; bias?: boolean } = {}) {
+    super();
+    const bound = 1 / Math.sqrt(inChannels * kernelSize * kernelSize);
+    const init = { device: options.device ?? defaultDevice(), low: -bound, high: bound };
+    this.weight = parameter(rand([outChannels, inChannels, kernelSize, kernelSize], rng, init), 'weight');
+    this.bias = options.bias === false ? null : parameter(rand([outChannels], rng, init), 'bias');
+  }
+
+  // x: [B, in, H, W] → [B, out, OH, OW]
+  forward(x: Tensor): Tensor {
+    return conv2d(x, this.weight, this.bias ?? undefined, { stride: this.options.stride, padding: this.options.padding });
+  }
+}
+
+/** Group normalization with a scale and shift per channel, as PyTorch's nn.GroupNorm (γ = 1, β = 0 at first). */
+export class GroupNorm extends Module {
+  readonly weight: Tensor;
+  readonly bias: Tensor;
+  /** Added to each group's variance. */
+  readonly eps: number;
+
+  constructor(readonly groups: number, readonly channels: number, options: LayerOptions & { eps?: number } = {}) {
+    super();
+    const device = options.device ?? defaultDevice();
+    this.weight = parameter(full([channels], 1, { device }), 'weight');
+    this.bias = parameter(full([channels], 0, { device }), 'bias');
+    this.eps = options.eps ?? 1e-5;
+  }
+
+  // x: [B, C, H, W] → [B, C, H, W]
+  forward(x: Tensor): Tensor {
+    return groupNorm(x, this.groups, this.weight, this.bias, { eps: this.eps });
   }
 }
 

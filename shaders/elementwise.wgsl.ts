@@ -51,7 +51,8 @@ fn stridedOffset(i: u32, strides: vec4<u32>) -> u32 {
   return offset;
 }
 
-// op: 0 neg, 1 square, 2 sqrt, 3 relu.   a: [n] → out: [n]
+// op: 0 neg, 1 square, 2 sqrt, 3 relu, 4 exp, 5 silu (x / (1 + e^(−x)): e^(−x) overflowing to
+// +Inf gives −0, and −Inf gives NaN, as PyTorch).   a: [n] → out: [n]
 @compute @workgroup_size(256)
 fn unary_main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
               @builtin(local_invocation_index) lid: u32) {
@@ -62,7 +63,9 @@ fn unary_main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nw
     case 0u: { out[i] = -x; }
     case 1u: { out[i] = x * x; }
     case 2u: { out[i] = sqrt_nan(x); }
-    default: { out[i] = relu(x); }
+    case 3u: { out[i] = relu(x); }
+    case 4u: { out[i] = exp(x); }
+    default: { out[i] = x / (1.0 + exp(-x)); }
   }
 }
 
@@ -118,6 +121,17 @@ fn relu_backward_main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgr
   let i = flatIndex(wid, nwg, lid);
   if (i >= u.n) { return; }
   out[i] = select(0.0, a[i], b[i] > 0.0 || is_nan(b[i]));
+}
+
+// a = dy, b = x (the SiLU's input): out = dy · s·(1 + x·(1 − s)), s = σ(x) = 1 / (1 + e^(−x))
+@compute @workgroup_size(256)
+fn silu_backward_main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+                      @builtin(local_invocation_index) lid: u32) {
+  let i = flatIndex(wid, nwg, lid);
+  if (i >= u.n) { return; }
+  let x = b[i];
+  let s = 1.0 / (1.0 + exp(-x));
+  out[i] = a[i] * s * (1.0 + x * (1.0 - s));
 }
 
 // a = dy, b = x: out = dy where c0 ≤ x ≤ c1, each bound only if op has its bit (1: c0, 2: c1;

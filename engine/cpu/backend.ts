@@ -3,11 +3,12 @@
 // accumulates sums in float64, and shares no code with the WGSL shaders.
 
 import type {
-  AdamHyper, Backend, BinaryOp, BroadcastPlan, DType, HostArray, MatmulPlan, MemoryInfo,
+  AdamHyper, Backend, BinaryOp, BroadcastPlan, Conv2dPlan, DType, HostArray, MatmulPlan, MemoryInfo,
   RandomDraw, RandomKey, ScalarOp, Storage, UnaryOp,
 } from '../backend.js';
 import { fillRandom } from '../random.js';
 import { adamStep } from './adam.js';
+import { col2im, im2col } from './conv.js';
 import * as elementwise from './elementwise.js';
 import { gather, scatterAdd } from './embedding.js';
 import { matmul } from './matmul.js';
@@ -167,6 +168,10 @@ export class CpuBackend implements Backend {
     return this.wrap(softmax.logSoftmaxBackward(this.f32(dy), this.f32(y), rows, cols));
   }
 
+  siluBackward(dy: Storage, x: Storage): Storage {
+    return this.wrap(elementwise.siluBackward(this.f32(dy), this.f32(x)));
+  }
+
   clampBackward(dy: Storage, x: Storage, lo: number, hi: number): Storage {
     return this.wrap(elementwise.clampBackward(this.f32(dy), this.f32(x), lo, hi));
   }
@@ -177,6 +182,31 @@ export class CpuBackend implements Backend {
 
   scatterAdd(dy: Storage, idx: Storage, rows: number, dim: number): Storage {
     return this.wrap(scatterAdd(this.f32(dy), this.i32(idx), rows, dim));
+  }
+
+  concatRows(a: Storage, b: Storage, outer: number, aWidth: number, bWidth: number): Storage {
+    const [x, y] = [this.f32(a), this.f32(b)];
+    const out = new Float32Array(outer * (aWidth + bWidth));
+    for (let o = 0; o < outer; o++) {
+      out.set(x.subarray(o * aWidth, (o + 1) * aWidth), o * (aWidth + bWidth));
+      out.set(y.subarray(o * bWidth, (o + 1) * bWidth), o * (aWidth + bWidth) + aWidth);
+    }
+    return this.wrap(out);
+  }
+
+  sliceRows(x: Storage, outer: number, width: number, start: number, count: number): Storage {
+    const data = this.f32(x);
+    const out = new Float32Array(outer * count);
+    for (let o = 0; o < outer; o++) out.set(data.subarray(o * width + start, o * width + start + count), o * count);
+    return this.wrap(out);
+  }
+
+  im2col(x: Storage, plan: Conv2dPlan): Storage {
+    return this.wrap(im2col(this.f32(x), plan));
+  }
+
+  col2im(cols: Storage, plan: Conv2dPlan): Storage {
+    return this.wrap(col2im(this.f32(cols), plan));
   }
 
   // ---- in place -------------------------------------------------------------------------

@@ -1,5 +1,5 @@
 // CPU reference kernels for elementwise work: unary maps, ops with a host scalar, binary ops
-// with broadcasting, strided expansion, and the masks the ReLU/clamp backwards need.
+// with broadcasting, strided expansion, and the masks the ReLU/clamp backwards need (and SiLU's).
 // Plain loops over typed arrays; each result is rounded to float32 when stored.
 // NaN follows PyTorch: relu(NaN) = NaN, min/max/clamp with a NaN operand give NaN (Math.min and
 // Math.max do), ReLU's gradient passes where its output is NaN (threshold_backward zeroes only
@@ -20,6 +20,8 @@ export function unary(op: UnaryOp, x: Float32Array): Float32Array {
       case 'square': out[i] = v * v; break;
       case 'sqrt': out[i] = Math.sqrt(v); break;
       case 'relu': out[i] = reluOf(v); break;
+      case 'exp': out[i] = Math.exp(v); break;
+      case 'silu': out[i] = v / (1 + Math.exp(-v)); break;
     }
   }
   return out;
@@ -101,6 +103,16 @@ export function expand(x: Float32Array, outShape: readonly number[], xStrides: r
 export function reluBackward(dy: Float32Array, y: Float32Array): Float32Array {
   const out = new Float32Array(dy.length);
   for (let i = 0; i < dy.length; i++) out[i] = y[i] <= 0 ? 0 : dy[i];
+  return out;
+}
+
+// dy, x: [n] → dx: [n], dy · s·(1 + x·(1 − s)) with s = σ(x) = 1 / (1 + e^(−x)), in float64
+export function siluBackward(dy: Float32Array, x: Float32Array): Float32Array {
+  const out = new Float32Array(dy.length);
+  for (let i = 0; i < dy.length; i++) {
+    const s = 1 / (1 + Math.exp(-x[i]));
+    out[i] = dy[i] * s * (1 + x[i] * (1 - s));
+  }
   return out;
 }
 

@@ -1,6 +1,6 @@
 // Elementwise ops with their gradients: add/sub/mul/div between tensors (NumPy broadcasting:
 // bias rows [N] against [B,N], per-row scalars [B,1] against [B,N]) or with a host number,
-// and the unary maps neg, square, sqrt, relu, clamp.
+// and the unary maps neg, square, sqrt, relu, exp, silu, clamp.
 
 import { record } from '../autograd.js';
 import type { BinaryOp, ScalarOp, UnaryOp } from '../backend.js';
@@ -107,6 +107,8 @@ function unaryOp(op: UnaryOp, x: Tensor): Tensor {
       case 'square': return [mul(g, mul(x, 2))];
       case 'sqrt': return [div(g, mul(out, 2))];
       case 'relu': return [new Tensor(x.device.reluBackward(g.storage, out.storage), x.shape)];
+      case 'exp': return [mul(g, out)];
+      case 'silu': return [new Tensor(x.device.siluBackward(g.storage, x.storage), x.shape)];
     }
   });
 }
@@ -115,4 +117,7 @@ export const neg = (x: Tensor): Tensor => unaryOp('neg', x);
 export const square = (x: Tensor): Tensor => unaryOp('square', x);
 export const sqrt = (x: Tensor): Tensor => unaryOp('sqrt', x);
 export const relu = (x: Tensor): Tensor => unaryOp('relu', x);
+export const exp = (x: Tensor): Tensor => unaryOp('exp', x);
+/** SiLU (swish): x·σ(x), the U-Net's activation. */
+export const silu = (x: Tensor): Tensor => unaryOp('silu', x);
 

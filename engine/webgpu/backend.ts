@@ -4,6 +4,8 @@
 // are pooled by size, so a training loop reuses the same buffers step after step.
 
 import adamWgsl from '../../shaders/adam.wgsl.js';
+import concatWgsl from '../../shaders/concat.wgsl.js';
+import convWgsl from '../../shaders/conv.wgsl.js';
 import elementwiseWgsl from '../../shaders/elementwise.wgsl.js';
 import embeddingWgsl from '../../shaders/embedding.wgsl.js';
 import intFillWgsl from '../../shaders/int-fill.wgsl.js';
@@ -15,7 +17,7 @@ import reduceWgsl from '../../shaders/reduce.wgsl.js';
 import softmaxWgsl from '../../shaders/softmax.wgsl.js';
 import { adamBiasCorrection } from '../backend.js';
 import type {
-  AdamHyper, Backend, BinaryOp, BroadcastPlan, DType, HostArray, MatmulPlan, MemoryInfo,
+  AdamHyper, Backend, BinaryOp, BroadcastPlan, Conv2dPlan, DType, HostArray, MatmulPlan, MemoryInfo,
   RandomDraw, RandomKey, ScalarOp, Storage, UnaryOp,
 } from '../backend.js';
 import { KERNEL_PARAMS } from './kernel-params.js';
@@ -24,12 +26,12 @@ import { Recorder, type Binding } from './recorder.js';
 import { checkUniformStruct, uniformBlock, type UniformValues } from './uniforms.js';
 
 export const SHADERS = {
-  adam: adamWgsl, elementwise: elementwiseWgsl, embedding: embeddingWgsl, 'int-fill': intFillWgsl,
+  adam: adamWgsl, concat: concatWgsl, conv: convWgsl, elementwise: elementwiseWgsl, embedding: embeddingWgsl, 'int-fill': intFillWgsl,
   matmul: matmulWgsl, 'matmul-tiled': matmulTiledWgsl, random: philoxWgsl + randomWgsl, reduce: reduceWgsl, softmax: softmaxWgsl,
 } as const;
 type ShaderName = keyof typeof SHADERS;
 
-const UNARY_CODES: Record<UnaryOp, number> = { neg: 0, square: 1, sqrt: 2, relu: 3 };
+const UNARY_CODES: Record<UnaryOp, number> = { neg: 0, square: 1, sqrt: 2, relu: 3, exp: 4, silu: 5 };
 const SCALAR_CODES: Record<ScalarOp, number> = { add: 0, rsub: 1, mul: 2, div: 3, rdiv: 4, min: 5, max: 6 };
 const BINARY_CODES: Record<BinaryOp, number> = { add: 0, sub: 1, mul: 2, div: 3 };
 /** Released buffers kept for reuse, at most this many bytes; beyond it the pool is freed. */
@@ -427,6 +429,12 @@ export class WebGpuBackend implements Backend {
     return out;
   }
 
+  siluBackward(dy: Storage, x: Storage): Storage {
+    const out = this.alloc(dy.length, 'float32');
+    this.elementwise('silu_backward_main', dy.length, {}, out.buffer, this.buf(dy), this.buf(x));
+    return out;
+  }
+
   clampBackward(dy: Storage, x: Storage, lo: number, hi: number): Storage {
     const out = this.alloc(dy.length, 'float32');
     // An infinite bound is no bound (op bit 1: lo, bit 2: hi), so ±Inf inputs pass it as on the CPU.
@@ -447,6 +455,36 @@ export class WebGpuBackend implements Backend {
     const out = this.alloc(rows * dim, 'float32');
     const pipeline = this.pipeline('embedding', 'scatter_add_main');
     this.recorder.dispatch(pipeline, params('embedding', { n: idx.length, rows, dim }), [out.buffer, this.buf(dy), this.buf(idx)], this.grid(Math.ceil(dim / 64)));
+    return out;
+  }
+
+  concatRows(a: Storage, b: Storage, outer: number, aWidth: number, bWidth: number): Storage {
+    const n = outer * (aWidth + bWidth);
+    const out = this.alloc(n, 'float32');
+    this.recorder.dispatch(this.pipeline('concat', 'concat_main'), params('concat', { n, width: aWidth + bWidth, start: aWidth, count: 0 }),
+      [out.buffer, this.buf(a), this.buf(b)], this.elementGrid(n));
+    return out;
+  }
+
+  sliceRows(x: Storage, outer: number, width: number, start: number, count: number): Storage {
+    const n = outer * count;
+    const out = this.alloc(n, 'float32');
+    this.recorder.dispatch(this.pipeline('concat', 'slice_main'), params('concat', { n, width, start, count }), [out.buffer, this.buf(x)], this.elementGrid(n));
+    return out;
+  }
+
+  im2col(x: Storage, plan: Conv2dPlan): Storage {
+    return this.convMove('im2col_main', x, plan, plan.batch * plan.outH * plan.outW * plan.channels * plan.kernelH * plan.kernelW);
+  }
+
+  col2im(cols: Storage, plan: Conv2dPlan): Storage {
+    return this.convMove('col2im_main', cols, plan, plan.batch * plan.channels * plan.height * plan.width);
+  }
+
+  /** A conv.wgsl kernel: one thread per output element. */
+  private convMove(entry: string, input: Storage, plan: Conv2dPlan, n: number): Storage {
+    const out = this.alloc(n, 'float32');
+    this.recorder.dispatch(this.pipeline('conv', entry), params('conv', { ...plan, n }), [out.buffer, this.buf(input)], this.elementGrid(n));
     return out;
   }
 

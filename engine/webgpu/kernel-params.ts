@@ -10,6 +10,11 @@ export const KERNEL_PARAMS = {
     n: 'u32', stepSize: 'f32', bc2Sqrt: 'f32', beta1: 'f32', beta2: 'f32', oneMinusBeta1: 'f32', oneMinusBeta2: 'f32',
     eps: 'f32', weightDecay: 'f32', _pad0: 'u32', _pad1: 'u32', _pad2: 'u32',
   }),
+  concat: uniformStruct('Params', { n: 'u32', width: 'u32', start: 'u32', count: 'u32' }),
+  conv: uniformStruct('Params', {
+    batch: 'u32', channels: 'u32', height: 'u32', width: 'u32', kernelH: 'u32', kernelW: 'u32', stride: 'u32', padding: 'u32',
+    outH: 'u32', outW: 'u32', n: 'u32', _pad: 'u32',
+  }),
   elementwise: uniformStruct('Params', {
     n: 'u32', op: 'u32', c0: 'f32', c1: 'f32', shape: 'vec4<u32>', aStrides: 'vec4<u32>', bStrides: 'vec4<u32>',
   }),
