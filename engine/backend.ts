@@ -37,6 +37,8 @@ export interface BroadcastPlan {
  * transA: A is stored [k,m]; transB: B is stored [n,k] (a Linear weight, as PyTorch keeps it).
  */
 export interface MatmulPlan {
+  /** Independent products in a stack (bmm): A [batch, …], B [batch, …], C [batch, m, n]; no epilogue then. Default 1. */
+  readonly batch?: number;
   readonly m: number;
   readonly n: number;
   readonly k: number;

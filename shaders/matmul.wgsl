@@ -11,6 +11,9 @@
 // results discarded), so every m, n works.
 // The transposes and the epilogue are override constants: one pipeline per combination, every
 // shape served by the same pipeline through the uniforms.
+// Batched (engine/ops/matmul.ts bmm): the dispatch's z is the batch index z, and A, B and C are
+// [batch, …] stacks of contiguous matrices, so z only offsets them (z·m·k, z·k·n, z·m·n); the
+// host allows no epilogue then.
 
 override TRANS_A: bool = false;
 override TRANS_B: bool = false;
@@ -40,18 +43,22 @@ fn is_nan4(v: vec4<f32>) -> vec4<bool> {
 }
 fn relu4(v: vec4<f32>) -> vec4<f32> { return select(max(v, vec4<f32>(0.0)), v, is_nan4(v)); }
 
-fn loadA(i: u32, p: u32) -> f32 {
-  if (TRANS_A) { return a[p * u.m + i]; }
-  return a[i * u.k + p];
+// z: the batch index (0 unbatched)
+fn loadA(z: u32, i: u32, p: u32) -> f32 {
+  let base = z * u.m * u.k;
+  if (TRANS_A) { return a[base + p * u.m + i]; }
+  return a[base + i * u.k + p];
 }
 
-fn loadB(p: u32, j: u32) -> f32 {
-  if (TRANS_B) { return b[j * u.k + p]; }
-  return b[p * u.n + j];
+fn loadB(z: u32, p: u32, j: u32) -> f32 {
+  let base = z * u.k * u.n;
+  if (TRANS_B) { return b[base + j * u.k + p]; }
+  return b[base + p * u.n + j];
 }
 
 @compute @workgroup_size(8, 8)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let z = gid.z;
   let row0 = gid.y * 8u;
   let col0 = gid.x * 8u;
   if (row0 >= u.m || col0 >= u.n) { return; }
@@ -63,10 +70,10 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   var accL: array<vec4<f32>, 8>;
   var accR: array<vec4<f32>, 8>;
   for (var p = 0u; p < u.k; p++) {
-    let bL = vec4<f32>(loadB(p, colsL.x), loadB(p, colsL.y), loadB(p, colsL.z), loadB(p, colsL.w));
-    let bR = vec4<f32>(loadB(p, colsR.x), loadB(p, colsR.y), loadB(p, colsR.z), loadB(p, colsR.w));
+    let bL = vec4<f32>(loadB(z, p, colsL.x), loadB(z, p, colsL.y), loadB(z, p, colsL.z), loadB(z, p, colsL.w));
+    let bR = vec4<f32>(loadB(z, p, colsR.x), loadB(z, p, colsR.y), loadB(z, p, colsR.z), loadB(z, p, colsR.w));
     for (var r = 0u; r < 8u; r++) {
-      let av = loadA(rows[r], p);
+      let av = loadA(z, rows[r], p);
       accL[r] += av * bL;
       accR[r] += av * bR;
     }
@@ -92,9 +99,10 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
       vL = relu4(vL);
       vR = relu4(vR);
     }
+    let base = z * u.m * u.n + row * u.n;
     for (var q = 0u; q < 4u; q++) {
-      if (col0 + q < u.n) { c[row * u.n + col0 + q] = vL[q]; }
-      if (col0 + 4u + q < u.n) { c[row * u.n + col0 + 4u + q] = vR[q]; }
+      if (col0 + q < u.n) { c[base + col0 + q] = vL[q]; }
+      if (col0 + 4u + q < u.n) { c[base + col0 + 4u + q] = vR[q]; }
     }
   }
 }

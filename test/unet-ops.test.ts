@@ -1,9 +1,10 @@
 // The U-Net's ops: conv2d and im2col (engine/ops/conv.ts), permute and concat (shape.ts), silu
-// and exp (elementwise.ts), groupNorm (norm.ts), upsample2x (resample.ts), and the Conv2d and
-// GroupNorm layers. Against PyTorch (test/fixtures/torch_unet_ops.json: forward and every input
+// and exp (elementwise.ts), groupNorm (norm.ts), upsample2x (resample.ts), bmm (matmul.ts) and
+// attention (attention.ts), and the Conv2d and GroupNorm layers. Against PyTorch (test/fixtures/torch_unet_ops.json: forward and every input
 // gradient for an upstream gradient — conv2d on batch 1, odd and prime channel counts, 1×1,
 // 3×3 and 5×5 windows, stride 2 and 3, padding, non-square images; silu beyond exp's float32
-// range; group_norm with 1 group, a group per channel and a near-constant group) within
+// range; group_norm with 1 group, a group per channel and a near-constant group; bmm with every
+// transpose; attention over 49 tokens, one token, unequal lengths and sharp scores) within
 // 1e-5 + 1e-5·|torch|; conv2d against its float64 definition; central differences; GPU vs CPU
 // on every case within 2e-6·K + 1e-6 + 1e-5·|cpu| (K: the longest sum), with NaN and ±Inf inputs
 // reaching exactly the outputs that depend on them; and every bad input refused by name.
@@ -18,6 +19,11 @@ interface UnaryCase { x: FixtureTensor; y: FixtureTensor; grad_out: FixtureTenso
 interface GroupNormCase {
   x: FixtureTensor; groups: number; weight: FixtureTensor; bias: FixtureTensor; y: FixtureTensor;
   grad_out: FixtureTensor; grad_x: FixtureTensor; grad_weight: FixtureTensor; grad_bias: FixtureTensor;
+}
+interface BmmCase { a: FixtureTensor; b: FixtureTensor; trans_a: boolean; trans_b: boolean; y: FixtureTensor; grad_out: FixtureTensor; grad_a: FixtureTensor; grad_b: FixtureTensor }
+interface AttentionCase {
+  q: FixtureTensor; k: FixtureTensor; v: FixtureTensor; y: FixtureTensor; grad_out: FixtureTensor;
+  grad_q: FixtureTensor; grad_k: FixtureTensor; grad_v: FixtureTensor;
 }
 interface ConcatCase { a: FixtureTensor; b: FixtureTensor; y: FixtureTensor; grad_out: FixtureTensor; grad_a: FixtureTensor; grad_b: FixtureTensor }
 
@@ -34,7 +40,8 @@ interface ConvCase {
   grad_bias: FixtureTensor | null;
 }
 
-const fx = loadFixture<{ conv2d: ConvCase[]; silu: UnaryCase[]; groupNorm: GroupNormCase[]; upsample2x: UnaryCase[]; concat: ConcatCase[] }>('torch_unet_ops.json');
+const fx = loadFixture<{ conv2d: ConvCase[]; silu: UnaryCase[]; groupNorm: GroupNormCase[]; upsample2x: UnaryCase[]; concat: ConcatCase[];
+  bmm: BmmCase[]; attention: AttentionCase[] }>('torch_unet_ops.json');
 const gpu = await gpuForTests();
 const TORCH = { atol: 1e-5, rtol: 1e-5 };
 
@@ -193,6 +200,51 @@ async function concatCase(c: ConcatCase, device: E.Backend): Promise<number[][]>
 
 const UNARY = { silu: E.silu, upsample2x: E.upsample2x } as const;
 
+async function bmmCase(c: BmmCase, device: E.Backend): Promise<number[][]> {
+  const [a, b] = [c.a, c.b].map((t) => fromFixture(t, { device, requiresGrad: true }));
+  const y = E.bmm(a, b, { transA: c.trans_a, transB: c.trans_b });
+  y.backward(fromFixture(c.grad_out, { device }));
+  return [await values(y), await values(a.grad!), await values(b.grad!)];
+}
+
+async function attentionCase(c: AttentionCase, device: E.Backend): Promise<number[][]> {
+  const [q, k, v] = [c.q, c.k, c.v].map((t) => fromFixture(t, { device, requiresGrad: true }));
+  const y = E.attention(q, k, v);
+  y.backward(fromFixture(c.grad_out, { device }));
+  return [await values(y), await values(q.grad!), await values(k.grad!), await values(v.grad!)];
+}
+
+test('bmm (every transpose) and attention: forward and every input gradient match PyTorch', async () => {
+  for (const c of fx.bmm) {
+    const got = await bmmCase(c, E.cpu);
+    const what = `bmm [${c.a.shape}]${c.trans_a ? 'ᵀ' : ''}·[${c.b.shape}]${c.trans_b ? 'ᵀ' : ''}`;
+    [c.y, c.grad_a, c.grad_b].forEach((want, i) => assertClose(got[i], want.data, TORCH, `${what}, output ${i}`));
+  }
+  for (const c of fx.attention) {
+    const got = await attentionCase(c, E.cpu);
+    ['y', '∂/∂q', '∂/∂k', '∂/∂v'].forEach((what, i) =>
+      assertClose(got[i], [c.y, c.grad_q, c.grad_k, c.grad_v][i].data, TORCH, `attention ${what}, q [${c.q.shape}], k [${c.k.shape}], v [${c.v.shape}]`));
+  }
+});
+
+gpuTest(gpu)('GPU vs CPU: bmm and attention, forward and backward (a stack per dispatch)', async () => {
+  for (const c of fx.bmm) {
+    const [g, cpu] = [await bmmCase(c, gpu!), await bmmCase(c, E.cpu)];
+    const tol = { atol: 2e-6 * Math.max(...c.a.shape, ...c.b.shape) + 1e-6, rtol: 1e-5 };
+    g.forEach((v, i) => assertClose(v, cpu[i], tol, `bmm [${c.a.shape}]·[${c.b.shape}] output ${i}, GPU vs CPU`));
+  }
+  for (const c of fx.attention) {
+    const [g, cpu] = [await attentionCase(c, gpu!), await attentionCase(c, E.cpu)];
+    // Sharp scores (q ×12) make the gradients sums of terms far larger than their results
+    // (∂/∂k = scale·Σ_t ∂S·q), so the absolute part also scales with each output's largest value.
+    const K = Math.max(...c.q.shape, ...c.k.shape);
+    g.forEach((v, i) => {
+      const tol = { atol: 2e-6 * K + 1e-6 + 1e-5 * Math.max(...cpu[i].map(Math.abs)), rtol: 1e-5 };
+      assertClose(v, cpu[i], tol, `attention q [${c.q.shape}] output ${i}, GPU vs CPU`);
+    });
+  }
+});
+
 test('silu, upsample2x, groupNorm and concat: forward and every input gradient match PyTorch', async () => {
   for (const name of ['silu', 'upsample2x'] as const) {
     for (const c of fx[name]) {
@@ -222,6 +274,8 @@ test('gradcheck: silu, exp, groupNorm, upsample2x and concat against central dif
   await gradcheck((x, w, b) => E.groupNorm(x, 2, w, b), [E.randn([2, 4, 3, 3], rng), E.randn([4], rng), E.randn([4], rng)], { what: 'groupNorm' });
   await gradcheck((x) => E.upsample2x(x), [E.randn([1, 2, 3, 2], rng)], { what: 'upsample2x' });
   await gradcheck((a, b) => E.concat(a, b, 2), [E.randn([2, 3, 2], rng), E.randn([2, 3, 4], rng)], { what: 'concat' });
+  await gradcheck((a, b) => E.bmm(a, b, { transA: true }), [E.randn([2, 4, 3], rng), E.randn([2, 4, 5], rng)], { what: 'bmm' });
+  await gradcheck((q, k, v) => E.attention(q, k, v), [E.randn([2, 4, 3], rng), E.randn([2, 5, 3], rng), E.randn([2, 5, 2], rng)], { what: 'attention' });
 });
 
 gpuTest(gpu)('GPU vs CPU: silu, upsample2x, groupNorm and concat, forward and backward', async () => {
@@ -293,6 +347,11 @@ test('bad inputs are refused by name: channels, ranks, a window that does not fi
   assertThrowsWith(() => E.upsample2x(E.tensor([1, 2], [2], { name: 'v' })), ['upsample2x', 'expected an input [B, C, H, W]', "'v' [2]"]);
   assertThrowsWith(() => E.concat(x, E.tensor(new Float32Array(2 * 3 * 4 * 5), [2, 3, 4, 5], { name: 'wide' }), 1),
     ['concat', "'images' [2,3,4,4]", "'wide' [2,3,4,5]", 'differ outside axis 1']);
+  const stack = (shape: number[], name: string): E.Tensor => E.tensor(new Float32Array(shape.reduce((p, d) => p * d, 1)), shape, { name });
+  assertThrowsWith(() => E.bmm(stack([2, 3, 4], 'a'), stack([3, 4, 5], 'b')), ['bmm', 'stacks [N, ·, ·] of the same N', "'a' [2,3,4]", "'b' [3,4,5]"]);
+  assertThrowsWith(() => E.bmm(stack([2, 3, 4], 'a'), stack([2, 5, 5], 'b')), ['bmm', 'inner dimensions differ', 'op(a) is [2,3,4]', 'op(b) is [2,5,5]']);
+  assertThrowsWith(() => E.attention(stack([2, 3, 4], 'q'), stack([2, 5, 3], 'k'), stack([2, 5, 2], 'v')),
+    ['attention', 'expected q [N, T, d], k [N, S, d] and v [N, S, dv]', "'q' [2,3,4]", "'k' [2,5,3]"]);
 });
 
 test.run();

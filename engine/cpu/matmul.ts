@@ -10,8 +10,18 @@ export interface Epilogue {
   relu: boolean;
 }
 
-// a: [m,k] (or [k,m] if transA), b: [k,n] (or [n,k] if transB) → c: [m,n]
+// a: [batch, m, k] (or [batch, k, m] if transA), b: [batch, k, n] (or [batch, n, k] if transB) → c: [batch, m, n]
 export function matmul(a: Float32Array, b: Float32Array, epilogue: Epilogue, plan: MatmulPlan): Float32Array {
+  const { m, n, k } = plan, batch = plan.batch ?? 1;
+  if (batch === 1) return matmulOne(a, b, epilogue, plan);
+  const c = new Float32Array(batch * m * n);
+  for (let z = 0; z < batch; z++) {
+    c.set(matmulOne(a.subarray(z * m * k, (z + 1) * m * k), b.subarray(z * k * n, (z + 1) * k * n), epilogue, plan), z * m * n);
+  }
+  return c;
+}
+
+function matmulOne(a: Float32Array, b: Float32Array, epilogue: Epilogue, plan: MatmulPlan): Float32Array {
   const { m, n, k, transA, transB } = plan;
   // Element strides so that A(i,p) = a[i*aRow + p*aCol] and B(p,j) = b[p*bRow + j*bCol].
   const [aRow, aCol] = transA ? [1, m] : [k, 1];

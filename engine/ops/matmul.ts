@@ -45,6 +45,30 @@ export function matmul(a: Tensor, b: Tensor, options: MatmulOptions = {}): Tenso
   ]);
 }
 
+// op(a): [N, m, k], op(b): [N, k, n] → [N, m, n]: N independent products (torch.bmm), op
+// transposing the last two axes when asked; the gradients are matmul's rule, product by product.
+export function bmm(a: Tensor, b: Tensor, options: MatmulOptions = {}): Tensor {
+  const transA = options.transA ?? false, transB = options.transB ?? false;
+  expectFloat('bmm', a, 'a');
+  expectFloat('bmm', b, 'b');
+  expectSameDevice('bmm', { a, b });
+  if (a.rank !== 3 || b.rank !== 3 || a.shape[0] !== b.shape[0]) {
+    fail('bmm', `expected stacks [N, ·, ·] of the same N, got ${describe(a, 'a')} and ${describe(b, 'b')}`);
+  }
+  const batch = a.shape[0];
+  const [m, ka] = transA ? [a.shape[2], a.shape[1]] : [a.shape[1], a.shape[2]];
+  const [kb, n] = transB ? [b.shape[2], b.shape[1]] : [b.shape[1], b.shape[2]];
+  if (ka !== kb) {
+    fail('bmm', `inner dimensions differ: op(a) is [${batch},${m},${ka}] and op(b) is [${batch},${kb},${n}] ` +
+      `(from ${describe(a, 'a')}${transA ? ' transposed' : ''} and ${describe(b, 'b')}${transB ? ' transposed' : ''})`);
+  }
+  const out = new Tensor(a.device.matmul(a.storage, b.storage, { batch, m, n, k: ka, transA, transB }), [batch, m, n]);
+  return record(out, 'bmm', [a, b], (g) => [
+    transA ? bmm(b, g, { transA: transB, transB: true }) : bmm(g, b, { transB: !transB }),
+    transB ? bmm(g, a, { transA: true, transB: transA }) : bmm(a, g, { transA: !transA }),
+  ]);
+}
+
 export interface LinearEpilogue {
   /** Adds table[indices[i]] to row i: table [rows, out], indices [B] int32. */
   addRows?: { table: Tensor; indices: Tensor };

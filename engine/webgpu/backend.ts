@@ -21,7 +21,7 @@ import type {
   RandomDraw, RandomKey, ScalarOp, Storage, UnaryOp,
 } from '../backend.js';
 import { KERNEL_PARAMS } from './kernel-params.js';
-import { MatmulTuner, type MatmulKernel } from './matmul-kernels.js';
+import { matmulKernel, MatmulTuner, type MatmulKernel } from './matmul-kernels.js';
 import { Recorder, type Binding } from './recorder.js';
 import { checkUniformStruct, uniformBlock, type UniformValues } from './uniforms.js';
 
@@ -331,13 +331,15 @@ export class WebGpuBackend implements Backend {
   }
 
   matmul(a: Storage, b: Storage, plan: MatmulPlan): Storage {
-    const out = this.alloc(plan.m * plan.n, 'float32');
-    const kernel = this.matmulTuner.choose(plan);
+    const batch = plan.batch ?? 1;
+    const out = this.alloc(batch * plan.m * plan.n, 'float32');
+    // A stack runs the register kernel, which reads its batch index from the dispatch's z.
+    const kernel = batch > 1 ? matmulKernel('register-64') : this.matmulTuner.choose(plan);
     const bias = plan.bias ? this.buf(plan.bias) : this.dummy;
     const table = plan.rowAdd ? this.buf(plan.rowAdd.table) : this.dummy;
     const idx = plan.rowAdd ? this.buf(plan.rowAdd.idx) : this.dummy;
     this.recorder.dispatch(this.matmulPipeline(kernel, plan), params(kernel.shader, { m: plan.m, n: plan.n, k: plan.k }),
-      [out.buffer, this.buf(a), this.buf(b), bias, table, idx], matmulGroups(kernel, plan));
+      [out.buffer, this.buf(a), this.buf(b), bias, table, idx], [...matmulGroups(kernel, plan), batch]);
     return out;
   }
 

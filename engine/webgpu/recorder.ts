@@ -139,7 +139,7 @@ export class Recorder {
   }
 
   /** Records one dispatch: binding 0 holds `params`, bindings 1… are `buffers` (null: unused). */
-  dispatch(pipeline: GPUComputePipeline, params: ArrayBuffer, buffers: (Binding | null)[], groups: [number, number]): void {
+  dispatch(pipeline: GPUComputePipeline, params: ArrayBuffer, buffers: (Binding | null)[], groups: readonly [number, number, number?]): void {
     this.check();
     const uniforms = this.uniform(params);
     const ranged = (b: Binding | null): string => (b === null ? '0' : isRange(b) ? `${this.id(b.buffer)}@${b.offset}+${b.size}` : `${this.id(b)}`);
@@ -161,7 +161,7 @@ export class Recorder {
     const pass = this.getPass();
     pass.setPipeline(pipeline);
     pass.setBindGroup(0, bindGroup);
-    pass.dispatchWorkgroups(groups[0], groups[1]);
+    pass.dispatchWorkgroups(groups[0], groups[1], groups[2] ?? 1);
     if (this.profiler) this.endPass();
     this.stats.dispatches++;
     if (++this.pending >= (this.profiler ? this.profiler.capacity : MAX_DISPATCHES_PER_SUBMIT)) this.submit();
