@@ -21,7 +21,7 @@ export { embedding } from './ops/embedding.js';
 export { mseLoss, crossEntropy } from './ops/loss.js';
 export { logSoftmax } from './ops/softmax.js';
 export { attention } from './ops/attention.js';
-export { Module, Linear, Conv2d, GroupNorm, Embedding, ReLU, type TensorData } from './nn.js';
+export { Module, Linear, Conv2d, GroupNorm, Embedding, ReLU, SiLU, type TensorData } from './nn.js';
 export { Adam, AdamSnapshot, clipGradNorm, type AdamOptions, type AdamSlot } from './optim.js';
 export { CONSTANT_LR, checkLrSchedule, lrFactor, type LrSchedule } from './lr-schedule.js';
 export { WeightAverage, type WeightAverageOptions, type WeightAverageState } from './weight-average.js';

@@ -12,7 +12,7 @@ import { EngineError, formatShape } from './errors.js';
 import { conv2d } from './ops/conv.js';
 import { embedding } from './ops/embedding.js';
 import { groupNorm } from './ops/norm.js';
-import { relu } from './ops/elementwise.js';
+import { relu, silu } from './ops/elementwise.js';
 import { linear } from './ops/matmul.js';
 import type { Rng } from './random.js';
 import { keep } from './scope.js';
@@ -170,5 +170,11 @@ export class Embedding extends Module {
 export class ReLU extends Module {
   forward(x: Tensor): Tensor {
     return relu(x);
+  }
+}
+
+export class SiLU extends Module {
+  forward(x: Tensor): Tensor {
+    return silu(x);
   }
 }

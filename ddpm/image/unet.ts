@@ -1,0 +1,168 @@
+// UNetDiffusion: the DDPM paper's kind of noise predictor (Ho et al.'s `diffusion` code), small,
+// for 28×28 images: residual blocks of 3×3 convolutions with group normalization and SiLU, the
+// timestep's sinusoidal embedding added in every block, self-attention at the lowest
+// resolution, stride-2 convolutions down and nearest upsampling up, with skip connections.
+// With channels [32, 64, 64] on 28×28 (levels at 28, 14 and 7):
+//   temb = time_mlp(sinusoids[t])                          [B, 4·C₀]
+//   h = conv_in(x)                                          [B, 32, 28, 28]
+//   down[0] → skip₀, downsample[0] → 14; down[1] → skip₁, downsample[1] → 7; down[2] → skip₂
+//   mid_attn, mid_block                                     [B, 64, 7, 7]
+//   up[0](h ⧺ skip₂) → 7, ×2 → 14; up[1](h ⧺ skip₁), ×2 → 28; up[2](h ⧺ skip₀) [B, 32, 28, 28]
+//   ε_θ = out_conv(silu(out_norm(h)))                       [B, 1, 28, 28] → [B, 784]
+// ResBlock(x, temb): h = conv1(silu(norm1(x))) + time_proj(silu(temb)) per channel;
+//   h = conv2(silu(norm2(h))); out = skip(x) + h (skip a 1×1 convolution when the width changes).
+// AttentionBlock(x): q, k, v = 1×1 convolutions of norm(x), attention over the H·W positions,
+//   out = x + proj(·). The network predicts ε itself (no preconditioning), as Ho et al.'s.
+// Names are the PyTorch twin's state_dict keys (test/fixtures/make_fixtures.py): time_mlp.0.weight,
+// down.1.conv1.weight, down.1.skip.weight, mid_attn.q.weight, up.0.norm1.weight, out_conv.bias, …
+
+import {
+  add, attention, concat, Conv2d, defaultDevice, embedding, GroupNorm, keep, Linear, Module, permute, reshape, silu, SiLU, tensor, upsample2x,
+  type Backend, type Rng, type Tensor,
+} from '../../engine/index.js';
+import type { NoisePredictor } from '../model.js';
+import { timestepEmbedding } from './model.js';
+
+export interface UNetShape {
+  /** Pixels per column and per row; both divisible by 2^(levels − 1). */
+  height: number;
+  width: number;
+  /** Channels per level, highest resolution first (one level per entry). */
+  channels: readonly number[];
+  /** Groups of every group normalization; divides every level's channels. */
+  groups: number;
+  /** Width of the sinusoidal timestep embedding (even). */
+  timeDim: number;
+  /** T. */
+  numSteps: number;
+}
+
+interface Layer { device: Backend; rng: Rng }
+
+class ResBlock extends Module {
+  readonly norm1: GroupNorm;
+  readonly conv1: Conv2d;
+  readonly time_proj: Linear;
+  readonly norm2: GroupNorm;
+  readonly conv2: Conv2d;
+  readonly skip: Conv2d | null;
+
+  constructor(inChannels: number, readonly outChannels: number, timeWidth: number, groups: number, { device, rng }: Layer) {
+    super();
+    this.norm1 = new GroupNorm(groups, inChannels, { device });
+    this.conv1 = new Conv2d(inChannels, outChannels, 3, rng, { device, padding: 1 });
+    this.time_proj = new Linear(timeWidth, outChannels, rng, { device });
+    this.norm2 = new GroupNorm(groups, outChannels, { device });
+    this.conv2 = new Conv2d(outChannels, outChannels, 3, rng, { device, padding: 1 });
+    this.skip = inChannels === outChannels ? null : new Conv2d(inChannels, outChannels, 1, rng, { device });
+  }
+
+  // x: [B, C_in, H, W], tact = silu(temb): [B, T] → [B, C_out, H, W]
+  forward(x: Tensor, tact: Tensor): Tensor {
+    let h = this.conv1.forward(silu(this.norm1.forward(x)));
+    h = add(h, reshape(this.time_proj.forward(tact), [x.shape[0], this.outChannels, 1, 1]));
+    h = this.conv2.forward(silu(this.norm2.forward(h)));
+    return add(this.skip ? this.skip.forward(x) : x, h);
+  }
+}
+
+class AttentionBlock extends Module {
+  readonly norm: GroupNorm;
+  readonly q: Conv2d;
+  readonly k: Conv2d;
+  readonly v: Conv2d;
+  readonly proj: Conv2d;
+
+  constructor(readonly channels: number, groups: number, { device, rng }: Layer) {
+    super();
+    this.norm = new GroupNorm(groups, channels, { device });
+    [this.q, this.k, this.v, this.proj] = Array.from({ length: 4 }, () => new Conv2d(channels, channels, 1, rng, { device }));
+  }
+
+  // x: [B, C, H, W] → [B, C, H, W]
+  forward(x: Tensor): Tensor {
+    const [b, c, h, w] = x.shape;
+    const normed = this.norm.forward(x);
+    // [B, C, H, W] → tokens [B, H·W, C]
+    const tokens = (conv: Conv2d): Tensor => permute(reshape(conv.forward(normed), [b, c, h * w]), [0, 2, 1]);
+    const attended = attention(tokens(this.q), tokens(this.k), tokens(this.v)); // [B, H·W, C]
+    return add(x, this.proj.forward(reshape(permute(attended, [0, 2, 1]), [b, c, h, w])));
+  }
+}
+
+export class UNetDiffusion extends Module implements NoisePredictor {
+  readonly time_mlp: [Linear, SiLU, Linear];
+  readonly conv_in: Conv2d;
+  readonly down: ResBlock[];
+  readonly downsample: Conv2d[];
+  readonly mid_attn: AttentionBlock;
+  readonly mid_block: ResBlock;
+  readonly up: ResBlock[];
+  readonly out_norm: GroupNorm;
+  readonly out_conv: Conv2d;
+  /** [T, timeDim], fixed: not a parameter. */
+  private readonly sinusoids: Tensor;
+
+  constructor(readonly shape: UNetShape, rng: Rng, options: { device?: Backend } = {}) {
+    super();
+    const { height, width, channels, groups, timeDim, numSteps } = shape;
+    const levels = channels.length;
+    const scale = 2 ** (levels - 1);
+    if (levels < 1 || !channels.every((c) => Number.isInteger(c) && c > 0 && c % groups === 0)) {
+      throw new Error(`UNetDiffusion: every level's channels must be a positive multiple of the ${groups} groups, got [${channels.join(', ')}]`);
+    }
+    if (height % scale !== 0 || width % scale !== 0) {
+      throw new Error(`UNetDiffusion: ${levels} levels halve the image ${levels - 1} times: ${height}×${width} must be divisible by ${scale}`);
+    }
+    const device = options.device ?? defaultDevice();
+    const layer = { device, rng };
+    const c0 = channels[0], timeWidth = 4 * c0;
+    this.time_mlp = [new Linear(timeDim, timeWidth, rng, { device }), new SiLU(), new Linear(timeWidth, timeWidth, rng, { device })];
+    this.conv_in = new Conv2d(1, c0, 3, rng, { device, padding: 1 });
+    this.down = channels.map((c, l) => new ResBlock(l === 0 ? c0 : channels[l - 1], c, timeWidth, groups, layer));
+    this.downsample = channels.slice(0, -1).map((c) => new Conv2d(c, c, 3, rng, { device, stride: 2, padding: 1 }));
+    const lowest = channels[levels - 1];
+    this.mid_attn = new AttentionBlock(lowest, groups, layer);
+    this.mid_block = new ResBlock(lowest, lowest, timeWidth, groups, layer);
+    // up[i] serves level l = levels − 1 − i: the path so far (the level below's width) ⧺ that level's skip.
+    this.up = channels.map((_, i) => {
+      const l = levels - 1 - i;
+      return new ResBlock((i === 0 ? lowest : channels[l + 1]) + channels[l], channels[l], timeWidth, groups, layer);
+    });
+    this.out_norm = new GroupNorm(groups, c0, { device });
+    this.out_conv = new Conv2d(c0, 1, 3, rng, { device, padding: 1 });
+    this.sinusoids = keep(tensor(timestepEmbedding(numSteps, timeDim), [numSteps, timeDim], { device }));
+  }
+
+  get numSteps(): number { return this.shape.numSteps; }
+  get dataDim(): number { return this.shape.height * this.shape.width; }
+
+  // x: [B, H·W], t: [B] int32 in [0, T) → ε_θ: [B, H·W]
+  forward(x: Tensor, t: Tensor): Tensor {
+    const { height, width } = this.shape;
+    const batch = x.shape[0];
+    const temb = this.time_mlp[2].forward(silu(this.time_mlp[0].forward(embedding(t, this.sinusoids))));
+    const tact = silu(temb);
+    let h = this.conv_in.forward(reshape(x, [batch, 1, height, width]));
+    const skips: Tensor[] = [];
+    this.down.forEach((block, l) => {
+      h = block.forward(h, tact);
+      skips.push(h);
+      if (l < this.downsample.length) h = this.downsample[l].forward(h);
+    });
+    h = this.mid_block.forward(this.mid_attn.forward(h), tact);
+    this.up.forEach((block, i) => {
+      const l = this.up.length - 1 - i;
+      h = block.forward(concat(h, skips[l], 1), tact);
+      if (l > 0) h = upsample2x(h);
+    });
+    const out = this.out_conv.forward(silu(this.out_norm.forward(h)));
+    return reshape(out, [batch, height * width]);
+  }
+
+  /** Frees the parameters and the fixed table. */
+  dispose(): void {
+    for (const p of this.parameters()) p.dispose();
+    this.sinusoids.dispose();
+  }
+}
