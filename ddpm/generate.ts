@@ -30,16 +30,19 @@ export interface GenerateOptions extends Omit<SampleOptions, 'rng' | 'onStep'> {
   onFrame?: (frame: Frame) => void | Promise<void>;
   /** Called for progress, at x_T and every twentieth of the steps: step i of count, in batch `batch` (from 1) of `batches`. */
   onStep?: (i: number, count: number, batch: number, batches: number) => void;
-  /** Samples per batch (default: sampleBatch(dataDim)). */
+  /** Samples per batch (default: sampleBatch(dataDim, widestPerSample)). */
   batch?: number;
 }
 
 /**
  * Samples per batch: 2²² over the data's width (at least 64) — 65 536 points of the S-curve,
- * 5 349 images of 28×28 — so a batch's widest activations stay at tens of MB.
+ * 5 349 images of 28×28 — so a batch's widest activations stay at tens of MB; for a network
+ * whose widest tensor holds `widest` values a sample (a U-Net's im2col rows), at most 2²⁵ of
+ * them (128 MiB, WebGPU's smallest storage-binding limit): 49 images for the 28×28 U-Net.
  */
-export function sampleBatch(dataDim: number): number {
-  return Math.max(1, Math.floor(2 ** 22 / Math.max(dataDim, 64)));
+export function sampleBatch(dataDim: number, widest?: number): number {
+  const byData = Math.max(1, Math.floor(2 ** 22 / Math.max(dataDim, 64)));
+  return widest === undefined ? byData : Math.max(1, Math.min(byData, Math.floor(2 ** 25 / widest)));
 }
 
 export interface Generated {
@@ -57,7 +60,7 @@ export type SamplingConfig = Pick<ModelConfig, 'schedule' | 'numSteps' | 'dataSc
 
 /** Samples n points; keeps `frames` frames of the reverse process (of the first batch). */
 export async function generate(model: NoisePredictor, config: SamplingConfig, device: Backend, options: GenerateOptions): Promise<Generated> {
-  const { seed, frames: wanted = 10, onFrame, onStep, batch = sampleBatch(model.dataDim), n, ...sampleOptions } = options;
+  const { seed, frames: wanted = 10, onFrame, onStep, batch = sampleBatch(model.dataDim, model.widestPerSample), n, ...sampleOptions } = options;
   if (!Number.isInteger(batch) || batch < 1) throw new Error(`generate: batch must be a positive integer, got ${batch}`);
   const schedule = makeSchedule(config.schedule, config.numSteps);
   const frames: Frame[] = [];

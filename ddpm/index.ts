@@ -31,6 +31,7 @@ export { formatQuality, judgeSamples, slicedWasserstein, type QualityReport } fr
 export { DIGIT_CLASSES, FASHION_CLASSES, IMAGE_DATASETS, imageSetFromDigitArrays, imageSetFromIdx, imageStatistics, parseIdx,
   selectImages, type ImageDatasetName, type ImageSet } from './image/data.js';
 export { MLPImageDiffusion, timestepEmbedding, wienerCoefficients, type ImageModelShape, type Preconditioning } from './image/model.js';
+export { UNetDiffusion, type UNetShape } from './image/unet.js';
 export { IMAGE_DEFAULTS, imageConfigJson, parseImageConfig, samplingConfig, type ImageModelConfig } from './image/config.js';
 export { buildImageModel, decodeClassifier, decodeImageModel, encodeClassifier, encodeImageModel, type ClassifierInfo } from './image/checkpoint.js';
 export { accuracy, classify, nearestDistances, trainClassifier, type ClassifierTraining, type ImageClassifier } from './image/classifier.js';

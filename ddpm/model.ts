@@ -13,6 +13,8 @@ export interface NoisePredictor {
   readonly numSteps: number;
   /** The width of a data point (2 for the S-curve, 784 for a 28×28 image). */
   readonly dataDim: number;
+  /** The most values one sample puts in a single intermediate tensor, when far more than dataDim (a convolution's im2col rows). */
+  readonly widestPerSample?: number;
   // x: [B, dataDim], t: [B] int32 → ε_θ: [B, dataDim]
   forward(x: Tensor, t: Tensor): Tensor;
 }

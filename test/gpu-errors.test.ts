@@ -1,5 +1,6 @@
 // Device errors surface as exceptions that say what failed, and stop the work: a backend that
-// hit an error refuses further work instead of returning stale numbers.
+// hit an error refuses further work instead of returning stale numbers. A tensor larger than
+// the adapter can bind is refused up front, saying its size and the limit.
 
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -26,6 +27,20 @@ it('a validation error is thrown at the next read, naming the batch, and the dev
   assert.match(message, /^WebGPU error in a batch of \d+ recorded kernels: /);
   assert.match(message, /destroyed/i);
   assert.throws(() => E.neg(y), /WebGPU error/, 'no further work after an error');
+});
+
+it('a tensor past the adapter\'s largest storage binding is refused before anything is made, with both sizes', async () => {
+  const gpu = available!;
+  const limit = Math.min(gpu.device.limits.maxStorageBufferBindingSize, gpu.device.limits.maxBufferSize);
+  const n = Math.floor(limit / 4) + 1;
+  let message = '';
+  try {
+    E.zeros([n], { device: gpu });
+  } catch (e) {
+    message = (e as Error).message;
+  }
+  assert.match(message, new RegExp(`a tensor of ${n} float32 values \\(\\d+ MiB\\) exceeds this adapter's largest storage binding \\(${(limit / 2 ** 20).toFixed(0)} MiB\\): use a smaller batch`));
+  assert.equal(await E.tensor([1, 2], [2], { device: gpu }).toArray(), Float32Array.from([1, 2]), 'the device still works');
 });
 
 test.run();

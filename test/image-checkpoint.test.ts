@@ -6,7 +6,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as E from '../engine/index.js';
-import { IMAGE_DEFAULTS, imageConfigJson, parseImageConfig, type ImageModelConfig } from '../ddpm/image/config.js';
+import { IMAGE_DEFAULTS, imageConfigJson, parseImageConfig, type MLPImageConfig } from '../ddpm/image/config.js';
 import { buildImageModel, decodeClassifier, decodeImageModel, encodeClassifier, encodeImageModel } from '../ddpm/image/checkpoint.js';
 import { ImageClassifier } from '../ddpm/image/classifier.js';
 import { checkpointModel } from '../ddpm/checkpoint.js';
@@ -14,7 +14,7 @@ import { classSpread } from '../ddpm/image/quality.js';
 import { DIGIT_CLASSES, imageStatistics, type ImageSet } from '../ddpm/image/data.js';
 import { decodeSafetensors, encodeSafetensors } from '../ddpm/safetensors.js';
 
-const config = (over: Partial<ImageModelConfig> = {}): ImageModelConfig => ({
+const config = (over: Partial<MLPImageConfig> = {}): MLPImageConfig => ({
   model: 'MLPImageDiffusion', dataset: 'mnist', width: 5, height: 3, numSteps: 40, schedule: 'linear',
   hidden: 12, depth: 2, timeDim: 8, dataVariance: 0.3, pixelVariance: false, sampler: 'ddim', samplingSteps: 10, ...over,
 });
@@ -78,7 +78,7 @@ test('malformed image checkpoints are refused, naming the file and what is wrong
   ];
   for (const [bytes, expected] of cases) assert.throws(() => decodeImageModel(bytes, E.cpu, 'm.safetensors'), expected);
   assert.throws(() => buildImageModel(c, new E.Rng(0), E.cpu, null), /needs both the data's variance and its mean image/);
-  assert.throws(() => parseImageConfig('{"model":"MLPDiffusion"}'), /config\.model must be "MLPImageDiffusion"/);
+  assert.throws(() => parseImageConfig('{"model":"MLPDiffusion"}'), /config\.model must be one of "MLPImageDiffusion", "UNetDiffusion"/);
 });
 
 test('a classifier saved and loaded gives the same logits and its facts', async () => {

@@ -1,10 +1,11 @@
 // The image workload through the `ddpm` command, as a user runs it (tiny settings, on the CPU):
 // `ddpm train --dataset mnist` writes every file it promises (a checkpoint with the mean image,
 // a classifier, the quality report, three pictures), `--resume` continues it and reuses the
-// classifier, `ddpm sample` on an image checkpoint writes a captioned grid and .npy images, and
-// bad flags or missing data fail with a clear message and a non-zero status.
+// classifier, `ddpm sample` on an image checkpoint writes a captioned grid and .npy images; a tiny
+// `--model unet` run trains, resumes and samples end to end; and bad flags or missing data fail
+// with a clear message and a non-zero status.
 
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
@@ -107,6 +108,37 @@ test('ddpm sample on an image checkpoint: a captioned grid, the reverse strip an
   assert.ok(images.every(Number.isFinite), 'finite pixels');
 });
 
+test('ddpm train --model unet: a tiny U-Net trains, resumes and samples end to end', () => {
+  const unet = join(dir, 'unet');
+  mkdirSync(unet);
+  copyFileSync(join(run, 'classifier.safetensors'), join(unet, 'classifier.safetensors')); // the judge is the same
+  const tinyUnet = ['--model', 'unet', '--channels', '4,8,8', '--groups', '2', '--time-dim', '16', '--images', '64', '--batch', '16',
+    '--steps', '20', '--sample-steps', '5', '--eval-images', '8', '--device', 'cpu', '--seed', '3'];
+  const stdout = ok(ddpm('train', '--dataset', 'mnist', ...tinyUnet, '--epochs', '2', '--out', unet));
+  assert.match(stdout, /model: UNetDiffusion, 28×28 images, channels 4\/8\/8 \(3 levels\), 2 norm groups, time embedding 16, \d+ parameters, predicts ε/);
+  assert.match(stdout, /confident \(p ≥ 0\.9\): [\d.]+ % of 8 samples/);
+  const metrics = JSON.parse(readFileSync(join(unet, 'metrics.json'), 'utf8'));
+  assert.equal([metrics.config.model, metrics.config.channels, metrics.config.groups], ['UNetDiffusion', [4, 8, 8], 2]);
+  assert.is(metrics.loss_per_epoch.length, 2);
+  assert.ok(metrics.loss_per_epoch.every(Number.isFinite));
+  const { tensors, metadata } = decodeSafetensors(readFileSync(join(unet, 'model.safetensors')));
+  assert.ok(tensors.has('down.1.skip.weight') && tensors.has('mid_attn.q.weight') && tensors.has('up.2.conv1.weight'), 'the U-Net\'s state_dict');
+  assert.not.ok(tensors.has('data_mean'), 'no preconditioning: no mean image');
+  assert.match(metadata.config!, /"channels":\[4,8,8\],"groups":2/);
+
+  const resumed = ok(ddpm('train', '--resume', unet, '--epochs', '3', '--device', 'cpu', '--eval-images', '8'));
+  assert.match(resumed, /epochs 3…3/);
+  const clash = ddpm('train', '--resume', unet, '--epochs', '4', '--hidden', '64', '--device', 'cpu');
+  assert.is(clash.status, 2);
+  assert.match(clash.stderr, /--hidden is the MLP's; a U-Net \(--model unet\) has --channels and --groups/);
+
+  const npy = join(dir, 'unet.npy');
+  const sampled = ok(ddpm('sample', '--checkpoint', unet, '--n', '5', '--device', 'cpu', '--out', npy));
+  assert.match(sampled, /\(UNetDiffusion, mnist, U-Net, channels 4\/8\/8, linear schedule, T = 20, epoch 3\)/);
+  const bytes = readFileSync(npy);
+  assert.is(bytes.length, 10 + bytes.readUInt16LE(8) + 5 * 784 * 4);
+});
+
 test('image runs: bad flags and missing data get a clear message and a non-zero status', async () => {
   const ckpt = join(run, 'model.safetensors');
   const empty = join(dir, 'empty');
@@ -121,6 +153,12 @@ test('image runs: bad flags and missing data get a clear message and a non-zero 
     [['train', '--dataset', 'mnist', '--sampler', 'ddpm', '--sample-steps', '30'], 2, /--sample-steps applies to --sampler ddim/],
     [['train', '--dataset', 'mnist', '--preconditioning', 'edm'], 2, /--preconditioning must be one of pixelwise, wiener, none, got 'edm'/],
     [['train', '--dataset', 'cifar'], 2, /--dataset must be one of s-curve.*, mnist, fashion-mnist, got 'cifar'/],
+    [['train', '--dataset', 'mnist', '--model', 'unet', '--preconditioning', 'wiener'], 2, /--preconditioning wiener is the MLP's; a --model unet predicts ε itself/],
+    [['train', '--dataset', 'mnist', '--channels', '8,8'], 2, /--channels is the U-Net's \(--model unet\); the MLP has --hidden and --depth/],
+    [['train', '--dataset', 'mnist', '--model', 'unet', '--hidden', '8'], 2, /--hidden is the MLP's/],
+    [['train', '--dataset', 'mnist', '--model', 'unet', '--channels', '4,6', '--groups', '4'], 2, /--groups 4 must divide every level's channels, got --channels 4,6/],
+    [['train', '--dataset', 'mnist', '--model', 'unet', '--channels', '8,8,8,8'], 2, /4 levels halve 28×28 3 times; at most 3 levels/],
+    [['train', '--dataset', 'mnist', '--model', 'unet', '--channels', '8,x'], 2, /--channels takes positive integers separated by commas/],
     [['train', '--dataset', 'fashion-mnist', '--device', 'cpu'], 1, /fashion-mnist: no .*empty\/train-images-idx3-ubyte\.gz .*apt-get install dataset-fashion-mnist/, { FASHION_MNIST_DIR: empty }],
     [['sample', '--checkpoint', ckpt, '--out', 'x.csv'], 2, /--out must end in \.png or \.npy for an image model/],
     [['sample', '--checkpoint', ckpt, '--sample-steps', '51', '--out', 'x.png', '--device', 'cpu'], 2, /--sample-steps 51 exceeds the model's T = 50/],

@@ -53,7 +53,7 @@ export interface DeviceInfo {
 /** A model of points (the S-curve and its kin, trained here or loaded) or of images (loaded from `ddpm train --dataset …`). */
 export type PageModelConfig = ModelConfig | ImageModelConfig;
 
-export const isImageConfig = (c: PageModelConfig): c is ImageModelConfig => c.model === 'MLPImageDiffusion';
+export const isImageConfig = (c: PageModelConfig): c is ImageModelConfig => c.model !== 'MLPDiffusion';
 
 export interface ModelInfo {
   config: PageModelConfig;

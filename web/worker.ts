@@ -9,8 +9,8 @@ import { checkpointModel, decodeModel, encodeModel } from '../ddpm/checkpoint.js
 import { defaultEngine } from '../ddpm/fused/index.js';
 import { generate } from '../ddpm/generate.js';
 import { decodeImageModel, encodeImageModel } from '../ddpm/image/checkpoint.js';
-import { samplingConfig } from '../ddpm/image/config.js';
-import type { MLPImageDiffusion } from '../ddpm/image/model.js';
+import { isImageModelName, samplingConfig } from '../ddpm/image/config.js';
+import type { ImageModel } from '../ddpm/image/checkpoint.js';
 import type { MLPDiffusion } from '../ddpm/model.js';
 import { judgeSamples } from '../ddpm/quality.js';
 import { kernelCheck } from './kernel-check.js';
@@ -38,7 +38,7 @@ const FRAME_BYTES = 64 * 2 ** 20;
 
 let device: E.Backend = E.cpu;
 /** The model the page sees: trained here (with its trainer) or loaded from a file. */
-let current: { model: MLPDiffusion | MLPImageDiffusion; config: PageModelConfig; epoch?: number; note?: string; live: LiveRun | null } | null = null;
+let current: { model: MLPDiffusion | ImageModel; config: PageModelConfig; epoch?: number; note?: string; live: LiveRun | null } | null = null;
 let stopRequested = false;
 /** The sampling under way, which a Stop aborts between steps. */
 let sampling: AbortController | null = null;
@@ -129,7 +129,7 @@ const handlers: { [K in CallName]: Handler<K> } = {
     const epoch = live?.trainer.epoch ?? current.epoch;
     const stamp = epoch !== undefined ? { epoch } : undefined;
     const encode = (): Promise<Uint8Array> => (isImageConfig(config)
-      ? encodeImageModel(model as MLPImageDiffusion, config, stamp)
+      ? encodeImageModel(model as ImageModel, config, stamp)
       : encodeModel(model as MLPDiffusion, config, stamp));
     const what = isImageConfig(config) ? `${config.dataset}-images` : `${config.dataset}-${config.preset}`;
     return {
@@ -140,7 +140,7 @@ const handlers: { [K in CallName]: Handler<K> } = {
 
   async load({ bytes, name }) {
     // Either decoder throws, naming the file, before anything changes.
-    const loaded = checkpointModel(bytes) === 'MLPImageDiffusion' ? decodeImageModel(bytes, device, name) : decodeModel(bytes, device, name);
+    const loaded = isImageModelName(checkpointModel(bytes)) ? decodeImageModel(bytes, device, name) : decodeModel(bytes, device, name);
     dropModel();
     current = { model: loaded.model, config: loaded.config, epoch: loaded.epoch, note: 'note' in loaded ? loaded.note : undefined, live: null };
     return modelInfo();

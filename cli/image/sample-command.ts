@@ -7,7 +7,7 @@ import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { selectDevice } from '../../engine/webgpu/index.js';
 import { checkpointModel } from '../../ddpm/checkpoint.js';
-import { samplingConfig } from '../../ddpm/image/config.js';
+import { isImageModelName, samplingConfig } from '../../ddpm/image/config.js';
 import { decodeClassifier, decodeImageModel } from '../../ddpm/image/checkpoint.js';
 import { formatImageQuality, judgeImages, type ImageQuality } from '../../ddpm/image/quality.js';
 import { encodeNpy } from '../../ddpm/points-format.js';
@@ -40,7 +40,7 @@ export function isImageCheckpoint(path: string | undefined): boolean {
   if (path === undefined) return false;
   const file = modelFileOf(path);
   if (!existsSync(file) || statSync(file).isDirectory()) return false;
-  return checkpointModel(readFileOrFail(file, 'checkpoint')) === 'MLPImageDiffusion';
+  return isImageModelName(checkpointModel(readFileOrFail(file, 'checkpoint')));
 }
 
 export async function imageSampleCommand(argv: readonly string[]): Promise<void> {
@@ -74,7 +74,7 @@ async function sampleImages(f: FlagValues<typeof FLAGS>, stop: StopRequest): Pro
     throw new Error(`${classifierFile} judges ${judge.info.dataset}, but ${checkpoint} draws ${config.dataset}`);
   }
   console.log(note);
-  console.log(`model: ${checkpoint} (MLPImageDiffusion, ${describeImageRun(config)}${epoch !== undefined ? `, epoch ${epoch}` : ''}); ${weightsLine}`);
+  console.log(`model: ${checkpoint} (${config.model}, ${describeImageRun(config)}${epoch !== undefined ? `, epoch ${epoch}` : ''}); ${weightsLine}`);
 
   const n = f.n ?? 64;
   const generated = await generateWithProgress(model, samplingConfig(config), device, {

@@ -1,4 +1,5 @@
-// `ddpm train --dataset mnist|fashion-mnist`: trains MLPImageDiffusion on 28×28 images, then
+// `ddpm train --dataset mnist|fashion-mnist`: trains MLPImageDiffusion (or, --model unet,
+// UNetDiffusion) on 28×28 images, then
 // trains (or reuses) a classifier to judge what it draws, and writes into --out DIR:
 //   model.safetensors        the weights, the mean image (data_mean) and the config
 //   train-state.safetensors  Adam's moments, the epoch and the random stream's position (--resume)
@@ -22,8 +23,7 @@ import { decodeTrainState, encodeTrainState, weightsNote, type SavedTrainState }
 import { accuracy, classify, trainClassifier } from '../../ddpm/image/classifier.js';
 import { generate } from '../../ddpm/generate.js';
 import { IMAGE_OPTIMIZER_DEFAULTS, imageConfigJson, parseImageConfig, samplingConfig, type ImageModelConfig } from '../../ddpm/image/config.js';
-import { buildImageModel, decodeClassifier, decodeImageModel, encodeClassifier, encodeImageModel } from '../../ddpm/image/checkpoint.js';
-import type { MLPImageDiffusion } from '../../ddpm/image/model.js';
+import { buildImageModel, decodeClassifier, decodeImageModel, encodeClassifier, encodeImageModel, type ImageModel } from '../../ddpm/image/checkpoint.js';
 import { CONFIDENT, judgeImages } from '../../ddpm/image/quality.js';
 import { IMAGE_DATASETS, imageStatistics, selectImages, type ImageSet } from '../../ddpm/image/data.js';
 import { makeSchedule } from '../../ddpm/schedules.js';
@@ -50,7 +50,7 @@ const PREVIEW_IMAGES = 64;
 
 /** A checkpoint read for --resume: its model, its train state and the folder it is in. */
 interface ResumedImageRun {
-  model: MLPImageDiffusion;
+  model: ImageModel;
   state: SavedTrainState<ImageModelConfig>;
   dir: string;
 }
@@ -193,8 +193,8 @@ async function sampleAndJudge(r: ImageTrainRun, loop: LoopResult, stop: StopRequ
   return { generated, quality, sampleSeconds: generated.seconds, judgeSeconds };
 }
 
-/** A new run's model; with the Wiener preconditioning, the data's variance goes into run.config. */
-function newModel(run: ImageRun, train: ImageSet, device: E.Backend): MLPImageDiffusion {
+/** A new run's model; with the MLP's Wiener preconditioning, the data's variance goes into run.config. */
+function newModel(run: ImageRun, train: ImageSet, device: E.Backend): ImageModel {
   const stats = run.preconditioning !== 'none' ? imageStatistics(train) : null;
   if (stats) run.config.dataVariance = stats.variance;
   return buildImageModel(run.config, new E.Rng(run.seed), device, stats);

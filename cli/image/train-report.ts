@@ -9,7 +9,7 @@ import type { Generated } from '../../ddpm/generate.js';
 import type { ImageClassifier } from '../../ddpm/image/classifier.js';
 import { imageConfigJson } from '../../ddpm/image/config.js';
 import type { ImageSet } from '../../ddpm/image/data.js';
-import type { MLPImageDiffusion } from '../../ddpm/image/model.js';
+import type { ImageModel } from '../../ddpm/image/checkpoint.js';
 import { formatImageQuality, imageQualityJson, type ImageQuality } from '../../ddpm/image/quality.js';
 import type { Schedule } from '../../ddpm/schedules.js';
 import type { Trainer } from '../../ddpm/train.js';
@@ -40,9 +40,9 @@ export interface ImageTrainRun {
   /** The training images used (--images of data.train). */
   train: ImageSet;
   judge: Judge;
-  model: MLPImageDiffusion;
+  model: ImageModel;
   schedule: Schedule;
-  trainer: Trainer<MLPImageDiffusion>;
+  trainer: Trainer<ImageModel>;
   /** The model's number of parameters. */
   parameters: number;
   runId: string;
@@ -61,7 +61,10 @@ export interface ClosingImages {
 export function printStart(r: ImageTrainRun): void {
   const { run, out } = r.settings;
   const { config } = run;
-  console.log(`model: MLPImageDiffusion, ${config.width}×${config.height} images, ${config.depth} hidden layers of ${config.hidden}, ` +
+  const network = config.model === 'UNetDiffusion'
+    ? `channels ${config.channels.join('/')} (${config.channels.length} levels), ${config.groups} norm groups`
+    : `${config.depth} hidden layers of ${config.hidden}`;
+  console.log(`model: ${config.model}, ${config.width}×${config.height} images, ${network}, ` +
     `time embedding ${config.timeDim}, ${r.parameters} parameters, ` +
     (config.dataVariance === null ? 'predicts ε'
       : `Wiener preconditioning (data variance ${config.dataVariance.toFixed(4)}${config.pixelVariance ? ', per pixel' : ''})`));

@@ -6,7 +6,7 @@
 import { join } from 'node:path';
 import type { SavedTrainState } from '../../ddpm/checkpoint.js';
 import * as E from '../../engine/index.js';
-import { IMAGE_DEFAULTS, IMAGE_OPTIMIZER_DEFAULTS, type ImageModelConfig } from '../../ddpm/image/config.js';
+import { IMAGE_DEFAULTS, IMAGE_OPTIMIZER_DEFAULTS, UNET_DEFAULTS, type ImageModelConfig } from '../../ddpm/image/config.js';
 import { IMAGE_DATASETS } from '../../ddpm/image/data.js';
 import { SAMPLERS } from '../../ddpm/sample.js';
 import { SCHEDULES } from '../../ddpm/schedules.js';
@@ -31,10 +31,13 @@ export const IMAGE_TRAIN_FLAGS = flags([
   { ...EMA_FLAG, default: String(IMAGE_OPTIMIZER_DEFAULTS.ema) },
   { name: 'schedule', kind: 'string', choices: SCHEDULES, default: IMAGE_DEFAULTS.schedule, help: 'noise schedule' },
   { name: 'steps', kind: 'int', min: 2, default: String(IMAGE_DEFAULTS.numSteps), help: 'diffusion steps T' },
-  { name: 'hidden', kind: 'int', min: 1, default: String(IMAGE_DEFAULTS.hidden), help: 'hidden layer width' },
-  { name: 'depth', kind: 'int', min: 1, default: String(IMAGE_DEFAULTS.depth), help: 'number of hidden layers' },
+  { name: 'model', kind: 'string', choices: ['mlp', 'unet'], default: 'mlp', help: 'mlp: MLPImageDiffusion, an MLP told the timestep (0.8 M multiply-adds per image); unet: UNetDiffusion, convolutions, group norm and attention (99 M per image at 32/64/64, 120 times as many: for a GPU)' },
+  { name: 'hidden', kind: 'int', min: 1, default: String(IMAGE_DEFAULTS.hidden), help: 'mlp: hidden layer width' },
+  { name: 'depth', kind: 'int', min: 1, default: String(IMAGE_DEFAULTS.depth), help: 'mlp: number of hidden layers' },
+  { name: 'channels', kind: 'string', value: 'C,C,…', default: UNET_DEFAULTS.channels.join(','), help: 'unet: channels per level, the image halving between levels' },
+  { name: 'groups', kind: 'int', min: 1, default: String(UNET_DEFAULTS.groups), help: 'unet: groups of every group normalization' },
   { name: 'time-dim', kind: 'int', min: 4, default: String(IMAGE_DEFAULTS.timeDim), help: 'width of the sinusoidal timestep embedding (even)' },
-  { name: 'preconditioning', kind: 'string', choices: ['pixelwise', 'wiener', 'none'], default: 'pixelwise', help: 'the MLP corrects the best linear guess of x_0 from the data\'s variance per pixel (pixelwise) or over all pixels (wiener); none: it predicts ε itself' },
+  { name: 'preconditioning', kind: 'string', choices: ['pixelwise', 'wiener', 'none'], default: 'pixelwise (unet: none)', help: 'the MLP corrects the best linear guess of x_0 from the data\'s variance per pixel (pixelwise) or over all pixels (wiener); none: it predicts ε itself' },
   { name: 'images', kind: 'int', min: 1, default: 'all', help: 'train on the first N training images' },
   { name: 'device', kind: 'string', choices: ['auto', 'cpu', 'webgpu'], default: 'auto', help: 'where to train (auto: WebGPU when an adapter exists)' },
   { ...SEED_FLAG, help: 'seeds the initial weights, shuffles, timesteps and noise, and the samples' },
@@ -50,7 +53,7 @@ export const IMAGE_TRAIN_FLAGS = flags([
 
 export type ImageTrainFlags = FlagValues<typeof IMAGE_TRAIN_FLAGS>;
 
-export const IMAGE_TRAIN_DESCRIPTION = 'Trains MLPImageDiffusion (an MLP told the timestep) on 28×28 images with Adam and gradient clipping,\n' +
+export const IMAGE_TRAIN_DESCRIPTION = 'Trains MLPImageDiffusion (an MLP told the timestep) or UNetDiffusion on 28×28 images with Adam and gradient clipping,\n' +
   'judges its samples with a classifier trained on the real images, and writes model.safetensors,\n' +
   'train-state.safetensors, classifier.safetensors, metrics.json, samples.png, reverse.png and loss.png.';
 
@@ -100,6 +103,7 @@ export function imageTrainSettings(f: ImageTrainFlags, resumed: ResumedImageSett
     const { settings, config, epoch } = resumed.state;
     const { batch, lr, clip, seed, ema, lrSchedule } = settings;
     run = { batch, lr, clip, seed, ema, lrSchedule, config, images: settings.images ?? null, epochs: f.epochs ?? settings.epochs ?? DEFAULT_EPOCHS };
+    refuseOtherNetworksFlags(f, config);
     refuseChangedFlags('ddpm train', f, flagsOfRun(run));
     if (run.epochs < epoch) throw new UsageError(`ddpm train: --epochs ${run.epochs} is below the ${epoch} epochs the run already has`);
   } else {
@@ -135,17 +139,28 @@ function runFromFlags(f: ImageTrainFlags): ImageRun {
   const samplingSteps = sampler === 'ddim' ? f['sample-steps'] ?? Math.min(IMAGE_DEFAULTS.samplingSteps, numSteps) : numSteps;
   if (f['sample-steps'] !== undefined && sampler !== 'ddim') throw new UsageError(`ddpm train: --sample-steps applies to --sampler ddim (the ${sampler} sampler walks all T steps)`);
   if (samplingSteps > numSteps) throw new UsageError(`ddpm train: --sample-steps ${samplingSteps} exceeds T = ${numSteps}`);
-  return {
-    config: {
-      model: 'MLPImageDiffusion', dataset: f.dataset, width: 28, height: 28, numSteps,
-      schedule: f.schedule ?? IMAGE_DEFAULTS.schedule,
-      hidden: f.hidden ?? IMAGE_DEFAULTS.hidden,
-      depth: f.depth ?? IMAGE_DEFAULTS.depth,
-      timeDim,
+  refuseOtherNetworksFlags(f, f.model === 'unet' ? 'UNetDiffusion' : 'MLPImageDiffusion');
+  const base = {
+    dataset: f.dataset, width: 28, height: 28, numSteps, schedule: f.schedule ?? IMAGE_DEFAULTS.schedule, timeDim, sampler, samplingSteps,
+  };
+  let config: ImageModelConfig;
+  if (f.model === 'unet') {
+    if (f.preconditioning !== undefined && f.preconditioning !== 'none') {
+      throw new UsageError(`ddpm train: --preconditioning ${f.preconditioning} is the MLP's; a --model unet predicts ε itself (none)`);
+    }
+    config = { ...base, model: 'UNetDiffusion', channels: unetChannels(f.channels), groups: f.groups ?? UNET_DEFAULTS.groups, dataVariance: null, pixelVariance: false };
+    const { channels, groups } = config;
+    if (channels.some((c) => c % groups !== 0)) throw new UsageError(`ddpm train: --groups ${groups} must divide every level's channels, got --channels ${channels.join(',')}`);
+    if (28 % 2 ** (channels.length - 1) !== 0) throw new UsageError(`ddpm train: ${channels.length} levels halve 28×28 ${channels.length - 1} times; at most 3 levels (28, 14, 7)`);
+  } else {
+    config = {
+      ...base, model: 'MLPImageDiffusion', hidden: f.hidden ?? IMAGE_DEFAULTS.hidden, depth: f.depth ?? IMAGE_DEFAULTS.depth,
       dataVariance: null, // measured from the training images unless `preconditioning` is none
       pixelVariance: f.preconditioning !== 'wiener' && f.preconditioning !== 'none',
-      sampler, samplingSteps,
-    },
+    };
+  }
+  return {
+    config,
     epochs: f.epochs ?? DEFAULT_EPOCHS,
     batch: f.batch ?? TUTORIAL_TRAIN_SETTINGS.batch,
     lr: f.lr ?? IMAGE_OPTIMIZER_DEFAULTS.lr,
@@ -153,16 +168,41 @@ function runFromFlags(f: ImageTrainFlags): ImageRun {
     ema: 0, lrSchedule: E.CONSTANT_LR, // set from optimizerFlags once the images are counted
     seed: f.seed ?? 0,
     images: f.images ?? null,
-    preconditioning: f.preconditioning ?? 'pixelwise',
+    preconditioning: f.model === 'unet' ? 'none' : f.preconditioning ?? 'pixelwise',
   };
+}
+
+/** The MLP's flags with a U-Net, or the U-Net's with an MLP: refused, saying whose they are. */
+function refuseOtherNetworksFlags(f: ImageTrainFlags, network: ImageModelConfig | ImageModelConfig['model']): void {
+  const unet = (typeof network === 'string' ? network : network.model) === 'UNetDiffusion';
+  const others = unet ? (['hidden', 'depth'] as const) : (['channels', 'groups'] as const);
+  for (const key of others) {
+    if (f[key] !== undefined) {
+      throw new UsageError(unet ? `ddpm train: --${key} is the MLP's; a U-Net (--model unet) has --channels and --groups`
+        : `ddpm train: --${key} is the U-Net's (--model unet); the MLP has --hidden and --depth`);
+    }
+  }
+}
+
+/** --channels 32,64,64: positive integers, one per level. */
+function unetChannels(flag: string | undefined): number[] {
+  if (flag === undefined) return [...UNET_DEFAULTS.channels];
+  const channels = flag.split(',').map((c) => Number(c.trim()));
+  if (channels.length === 0 || channels.some((c) => !Number.isInteger(c) || c < 1)) {
+    throw new UsageError(`ddpm train: --channels takes positive integers separated by commas (one per level), got '${flag}'`);
+  }
+  return channels;
 }
 
 /** A resumed run's settings keyed by flag name, to compare with the flags given. */
 function flagsOfRun(run: ImageRun): SavedFlags<ImageTrainFlags> {
   const c = run.config;
+  const network = c.model === 'UNetDiffusion'
+    ? { model: 'unet' as const, channels: c.channels.join(','), groups: c.groups }
+    : { model: 'mlp' as const, hidden: c.hidden, depth: c.depth };
   return {
-    dataset: c.dataset, batch: run.batch, lr: run.lr, clip: run.clip, schedule: c.schedule, steps: c.numSteps, hidden: c.hidden,
-    depth: c.depth, 'time-dim': c.timeDim, preconditioning: c.dataVariance === null ? 'none' : c.pixelVariance ? 'pixelwise' : 'wiener', seed: run.seed,
+    dataset: c.dataset, batch: run.batch, lr: run.lr, clip: run.clip, schedule: c.schedule, steps: c.numSteps, ...network,
+    'time-dim': c.timeDim, preconditioning: c.dataVariance === null ? 'none' : c.pixelVariance ? 'pixelwise' : 'wiener', seed: run.seed,
     sampler: c.sampler, 'sample-steps': c.samplingSteps, ...optimizerFlagsOfRun(run),
     ...(run.images !== null ? { images: run.images } : {}),
   };

@@ -1,6 +1,7 @@
 // Checkpoints of the image workload as safetensors bytes (the CLI writes them atomically):
-//   model.safetensors       MLPImageDiffusion's state_dict (time_mlp.0.weight, layers.0.weight, …,
-//                           out.bias) and, with the Wiener preconditioning, the training images'
+//   model.safetensors       the network's state_dict (MLPImageDiffusion: time_mlp.0.weight,
+//                           layers.0.weight, …, out.bias; UNetDiffusion: conv_in.weight,
+//                           down.0.conv1.weight, …, out_conv.bias) and, with the MLP's Wiener preconditioning, the training images'
 //                           mean as `data_mean` [H·W] (a buffer, as PyTorch's register_buffer
 //                           would store it) and, per pixel, their variance as
 //                           `data_pixel_variance` [H·W]; the config (ddpm/image/config.ts) and
@@ -15,6 +16,7 @@ import { ImageClassifier } from './classifier.js';
 import { configFields, oneOf, positiveInt } from '../config.js';
 import { imageConfigJson, parseImageConfig, type ImageModelConfig } from './config.js';
 import { MLPImageDiffusion } from './model.js';
+import { UNetDiffusion } from './unet.js';
 import { IMAGE_DATASETS, type ImageDatasetName } from './data.js';
 import { decodeSafetensors, encodeSafetensors } from '../safetensors.js';
 import { makeSchedule } from '../schedules.js';
@@ -29,9 +31,17 @@ export interface ImageStatistics {
   pixelVariance: Float32Array | null;
 }
 
-/** A new MLPImageDiffusion for `config` (the statistics are needed when the config has a data variance). */
-export function buildImageModel(config: ImageModelConfig, rng: Rng, device: Backend, stats: ImageStatistics | null): MLPImageDiffusion {
-  const { width, height, hidden, depth, timeDim, numSteps, dataVariance } = config;
+/** Either image network. */
+export type ImageModel = MLPImageDiffusion | UNetDiffusion;
+
+/** A new network for `config` (the statistics are needed when the config has a data variance). */
+export function buildImageModel(config: ImageModelConfig, rng: Rng, device: Backend, stats: ImageStatistics | null): ImageModel {
+  const { width, height, timeDim, numSteps, dataVariance } = config;
+  if (config.model === 'UNetDiffusion') {
+    if (stats !== null) throw new Error('a UNetDiffusion predicts ε itself: it takes no data statistics');
+    return new UNetDiffusion({ height, width, channels: config.channels, groups: config.groups, timeDim, numSteps }, rng, { device });
+  }
+  const { hidden, depth } = config;
   if ((dataVariance === null) !== (stats === null)) {
     throw new Error(`the Wiener preconditioning needs both the data's variance and its mean image (got ${dataVariance === null ? 'no' : 'a'} variance, ` +
       `${stats === null ? 'no' : 'a'} mean)`);
@@ -44,8 +54,11 @@ export function buildImageModel(config: ImageModelConfig, rng: Rng, device: Back
   return new MLPImageDiffusion({ dataDim: width * height, hidden, depth, timeDim, numSteps }, rng, { device, preconditioning });
 }
 
-export async function encodeImageModel(model: MLPImageDiffusion, config: ImageModelConfig, stamp?: CheckpointStamp): Promise<Uint8Array> {
-  const pre = model.preconditioning;
+export async function encodeImageModel(model: ImageModel, config: ImageModelConfig, stamp?: CheckpointStamp): Promise<Uint8Array> {
+  if ((model instanceof UNetDiffusion) !== (config.model === 'UNetDiffusion')) {
+    throw new Error(`encodeImageModel: the config is a ${config.model}'s, the model is not`);
+  }
+  const pre = model instanceof MLPImageDiffusion ? model.preconditioning : null;
   const perPixel = pre !== null && typeof pre.variance !== 'number';
   if ((pre === null) !== (config.dataVariance === null) || perPixel !== (pre !== null && config.pixelVariance) ||
     (pre && !perPixel && pre.variance !== config.dataVariance)) {
@@ -60,7 +73,7 @@ export async function encodeImageModel(model: MLPImageDiffusion, config: ImageMo
 
 /** An image model on `device` from model.safetensors bytes, every key and shape checked. */
 export function decodeImageModel(bytes: Uint8Array, device: Backend, file = 'model.safetensors'):
-  { model: MLPImageDiffusion; config: ImageModelConfig; epoch?: number; runId?: string; weights?: string } {
+  { model: ImageModel; config: ImageModelConfig; epoch?: number; runId?: string; weights?: string } {
   return about(file, () => {
     const { tensors, metadata } = decodeSafetensors(bytes);
     assertAllFinite(tensors);

@@ -1,15 +1,17 @@
 // What an image model is (the config its checkpoint carries) and the image workload's defaults:
 // Ho et al.'s linear schedule (β from 1e-4 to 0.02) over T = 1000 steps, DDIM with 50 steps as
-// the sampler when none is asked for. In __metadata__.config the keys are snake_case:
-// {"model":"MLPImageDiffusion","dataset":"mnist","image_size":[28,28],"n_steps":1000,…}.
+// the sampler when none is asked for. Two networks: MLPImageDiffusion (ddpm/image/model.ts) and
+// UNetDiffusion (ddpm/image/unet.ts). In __metadata__.config the keys are snake_case:
+// {"model":"MLPImageDiffusion","dataset":"mnist","image_size":[28,28],"n_steps":1000,…}, a
+// U-Net's with "channels":[32,64,64],"groups":8 in place of "num_units" and "depth".
 
 import { configFields, oneOf, positiveInt } from '../config.js';
 import { IMAGE_DATASETS, type ImageDatasetName } from './data.js';
 import { SAMPLERS, type SamplerName } from '../sample.js';
 import { SCHEDULES, type ScheduleName } from '../schedules.js';
 
-export interface ImageModelConfig {
-  model: 'MLPImageDiffusion';
+/** What both networks' configs hold. */
+interface ImageConfigBase {
   dataset: ImageDatasetName;
   /** Pixels per row and per column. */
   width: number;
@@ -17,9 +19,7 @@ export interface ImageModelConfig {
   /** T. */
   numSteps: number;
   schedule: ScheduleName;
-  /** Width and number of the hidden layers; width of the sinusoidal timestep embedding. */
-  hidden: number;
-  depth: number;
+  /** Width of the sinusoidal timestep embedding. */
   timeDim: number;
   /**
    * The training images' variance about their mean image, for the Wiener preconditioning (the
@@ -36,9 +36,33 @@ export interface ImageModelConfig {
   samplingSteps: number;
 }
 
+export interface MLPImageConfig extends ImageConfigBase {
+  model: 'MLPImageDiffusion';
+  /** Width and number of the hidden layers. */
+  hidden: number;
+  depth: number;
+}
+
+/** A U-Net predicts ε itself: dataVariance null, pixelVariance false. */
+export interface UNetImageConfig extends ImageConfigBase {
+  model: 'UNetDiffusion';
+  /** Channels per level, highest resolution first. */
+  channels: number[];
+  /** Groups of every group normalization. */
+  groups: number;
+}
+
+export type ImageModelConfig = MLPImageConfig | UNetImageConfig;
+export type ImageModelName = ImageModelConfig['model'];
+export const IMAGE_MODELS: readonly ImageModelName[] = ['MLPImageDiffusion', 'UNetDiffusion'];
+export const isImageModelName = (name: string | null): name is ImageModelName => IMAGE_MODELS.some((m) => m === name);
+
 export const IMAGE_DEFAULTS = {
   numSteps: 1000, schedule: 'linear', hidden: 256, depth: 3, timeDim: 128, sampler: 'ddim', samplingSteps: 50,
-} as const satisfies Partial<ImageModelConfig>;
+} as const satisfies Partial<MLPImageConfig>;
+
+/** The U-Net for 28×28 (levels at 28, 14 and 7; 649 761 parameters). */
+export const UNET_DEFAULTS = { channels: [32, 64, 64], groups: 8 } as const;
 
 /**
  * The image runs' optimisation: Adam's learning rate, a weight average's decay (0: none) and the
@@ -52,27 +76,29 @@ export const samplingConfig = (c: ImageModelConfig): { schedule: ScheduleName; n
   ({ schedule: c.schedule, numSteps: c.numSteps, dataScale: 1 });
 
 export function imageConfigJson(c: ImageModelConfig): string {
+  const network = c.model === 'UNetDiffusion' ? { channels: c.channels, groups: c.groups } : { num_units: c.hidden, depth: c.depth };
   return JSON.stringify({
     model: c.model, dataset: c.dataset, image_size: [c.height, c.width], n_steps: c.numSteps, schedule: c.schedule,
-    num_units: c.hidden, depth: c.depth, time_dim: c.timeDim, data_variance: c.dataVariance, pixel_variance: c.pixelVariance,
+    ...network, time_dim: c.timeDim, data_variance: c.dataVariance, pixel_variance: c.pixelVariance,
     sampler: c.sampler, sampling_steps: c.samplingSteps,
   });
 }
 
+/** "256×3 hidden" or "channels 32/64/64": the network in a few words. */
+export const describeNetwork = (c: ImageModelConfig): string =>
+  c.model === 'UNetDiffusion' ? `U-Net, channels ${c.channels.join('/')}` : `${c.hidden}×${c.depth} hidden`;
+
 /** An ImageModelConfig from its JSON, every field checked (the message names the field). */
 export function parseImageConfig(json: string): ImageModelConfig {
   const field = configFields(json);
-  const model = field<'MLPImageDiffusion'>('model', (v) => v === 'MLPImageDiffusion', '"MLPImageDiffusion"');
+  const model = field<ImageModelName>('model', oneOf(IMAGE_MODELS), `one of ${IMAGE_MODELS.map((m) => `"${m}"`).join(', ')}`);
   const size = field<[number, number]>('image_size', (v) => Array.isArray(v) && v.length === 2 && v.every(positiveInt), '[height, width]');
   const timeDim = field<number>('time_dim', (v) => positiveInt(v) && (v as number) % 2 === 0 && (v as number) >= 4, 'an even integer ≥ 4');
-  const config: ImageModelConfig = {
-    model,
+  const base: ImageConfigBase = {
     dataset: field('dataset', oneOf(IMAGE_DATASETS), `one of ${IMAGE_DATASETS.join(', ')}`),
     height: size[0], width: size[1],
     numSteps: field('n_steps', positiveInt, 'a positive integer'),
     schedule: field('schedule', oneOf(SCHEDULES), `one of ${SCHEDULES.join(', ')}`),
-    hidden: field('num_units', positiveInt, 'a positive integer'),
-    depth: field('depth', positiveInt, 'a positive integer'),
     timeDim,
     dataVariance: field('data_variance', (v) => v === null || (typeof v === 'number' && v > 0 && Number.isFinite(v)), 'a positive number or null'),
     // absent in files written before per-pixel variances
@@ -80,6 +106,16 @@ export function parseImageConfig(json: string): ImageModelConfig {
     sampler: field('sampler', oneOf(SAMPLERS), `one of ${SAMPLERS.join(', ')}`),
     samplingSteps: field('sampling_steps', positiveInt, 'a positive integer'),
   };
+  const config: ImageModelConfig = model === 'UNetDiffusion'
+    ? {
+      ...base, model,
+      channels: field('channels', (v) => Array.isArray(v) && v.length >= 1 && v.every(positiveInt), 'a list of positive integers'),
+      groups: field('groups', positiveInt, 'a positive integer'),
+    }
+    : { ...base, model, hidden: field('num_units', positiveInt, 'a positive integer'), depth: field('depth', positiveInt, 'a positive integer') };
+  if (config.model === 'UNetDiffusion' && (config.dataVariance !== null || config.pixelVariance)) {
+    throw new Error('__metadata__.config: a UNetDiffusion predicts ε itself; data_variance must be null and pixel_variance false');
+  }
   if (config.samplingSteps > config.numSteps) {
     throw new Error(`__metadata__.config.sampling_steps ${config.samplingSteps} exceeds n_steps ${config.numSteps}`);
   }

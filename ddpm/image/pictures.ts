@@ -5,13 +5,13 @@
 //   loss.png      the loss per epoch
 
 import type { Frame } from '../generate.js';
-import type { ImageModelConfig } from './config.js';
+import { describeNetwork, type ImageModelConfig } from './config.js';
 import { imageGrid } from '../plot/image-grid.js';
 import { lossFigure } from '../plot/figures.js';
 import type { Raster } from '../plot/raster.js';
 
 export const describeImageRun = (c: ImageModelConfig): string =>
-  `${c.dataset}, ${c.hidden}×${c.depth} hidden, ${c.schedule} schedule, T = ${c.numSteps}`;
+  `${c.dataset}, ${describeNetwork(c)}, ${c.schedule} schedule, T = ${c.numSteps}`;
 
 export const describeSampler = (sampler: string, steps: number, eta?: number): string =>
   `${sampler === 'tutorial' ? 'tutorial' : sampler.toUpperCase()}, ${steps} steps${sampler === 'ddim' && eta ? `, η = ${eta}` : ''}`;

@@ -47,7 +47,7 @@ class ResBlock extends Module {
   readonly conv2: Conv2d;
   readonly skip: Conv2d | null;
 
-  constructor(inChannels: number, readonly outChannels: number, timeWidth: number, groups: number, { device, rng }: Layer) {
+  constructor(readonly inChannels: number, readonly outChannels: number, timeWidth: number, groups: number, { device, rng }: Layer) {
     super();
     this.norm1 = new GroupNorm(groups, inChannels, { device });
     this.conv1 = new Conv2d(inChannels, outChannels, 3, rng, { device, padding: 1 });
@@ -136,6 +136,17 @@ export class UNetDiffusion extends Module implements NoisePredictor {
 
   get numSteps(): number { return this.shape.numSteps; }
   get dataDim(): number { return this.shape.height * this.shape.width; }
+
+  /**
+   * The widest intermediate per image: the largest 3×3 convolution's im2col rows, its level's
+   * positions × 9·C_in — an up block's (the path ⧺ the skip): 784·9·96 at 32/64/64.
+   */
+  get widestPerSample(): number {
+    const { height, width, channels } = this.shape;
+    const levels = channels.length;
+    const rows = (block: ResBlock, level: number): number => ((height * width) / 4 ** level) * 9 * Math.max(block.inChannels, block.outChannels);
+    return Math.max(...this.down.map((b, l) => rows(b, l)), ...this.up.map((b, i) => rows(b, levels - 1 - i)), rows(this.mid_block, levels - 1));
+  }
 
   // x: [B, H·W], t: [B] int32 in [0, T) → ε_θ: [B, H·W]
   forward(x: Tensor, t: Tensor): Tensor {

@@ -20,6 +20,7 @@ import type {
   AdamHyper, Backend, BinaryOp, BroadcastPlan, Conv2dPlan, DType, HostArray, MatmulPlan, MemoryInfo,
   RandomDraw, RandomKey, ScalarOp, Storage, UnaryOp,
 } from '../backend.js';
+import { EngineError } from '../errors.js';
 import { KERNEL_PARAMS } from './kernel-params.js';
 import { matmulKernel, MatmulTuner, type MatmulKernel } from './matmul-kernels.js';
 import { Recorder, type Binding } from './recorder.js';
@@ -140,6 +141,12 @@ export class WebGpuBackend implements Backend {
   // ---- memory ------------------------------------------------------------------------------
   private alloc(length: number, dtype: DType): GpuStorage {
     const bytes = Math.max(4, length * 4);
+    // Every storage is bound whole by some kernel: past this limit the bind group would fail later, less clearly.
+    const limit = Math.min(this.device.limits.maxStorageBufferBindingSize, this.device.limits.maxBufferSize);
+    if (bytes > limit) {
+      throw new EngineError(`webgpu: a tensor of ${length} ${dtype} values (${(bytes / 2 ** 20).toFixed(0)} MiB) exceeds this adapter's largest ` +
+        `storage binding (${(limit / 2 ** 20).toFixed(0)} MiB): use a smaller batch`);
+    }
     const pooled = this.pool.get(bytes)?.pop();
     if (pooled) this.pooledBytes -= bytes;
     const buffer = pooled ?? this.device.createBuffer({
