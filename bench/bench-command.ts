@@ -6,7 +6,8 @@
 // that has it) and at 'highest' (jax-f32) — plus matmul GFLOP/s. Prints a table with ratios from
 // this run and, with --json FILE, writes
 //   { device, train_steps_per_s, sample_s, loss, matmul_gflops, webgpu_per_step, limit_model,
-//     profile, skipped }.
+//     profile, skipped, unet }.
+// --unet adds a U-Net training step, ours-webgpu beside PyTorch eager (bench/unet.ts).
 // After the table: the limit model (bench/gpu-report.ts) and, with --profile, the fused engine's
 // GPU time per kernel.
 // An engine that cannot run is left out with its reason. Medians after warm-up; --quick does
@@ -28,7 +29,8 @@ import { limitReport, profileReport } from './gpu-report.js';
 import { measureMatmulTable, type MatmulPeer, type MatmulTable, type WholeMatmulPeer } from './matmul.js';
 import { benchOurs, type EngineResult } from './ours.js';
 import { benchTfjs, loadTfjs, tfjsMatmul } from './tfjs.js';
-import { benchTorch, findTorch, torchMatmul } from './torch.js';
+import { benchTorch, findTorch, torchMatmul, type TorchPeer } from './torch.js';
+import { benchUNetOurs, benchUNetTorch, type UNetStep } from './unet.js';
 
 const ENGINES = ['ours-webgpu', 'ours-webgpu-eager', 'ours-cpu', 'tfjs-webgpu', 'tfjs-cpu', 'torch-cpu', 'torch-cuda', 'torch-cuda-graphs',
   'jax', 'jax-f32'] as const;
@@ -42,6 +44,9 @@ const FLAGS = flags([
   { name: 'matmul-kernels', kind: 'switch', help: 'the matmul table also times each WebGPU matmul kernel forced in turn' },
   { name: 'sample-points', kind: 'int', min: 1, default: '10000', help: 'points sampled over 100 steps (fewer: a smoke test, not the workload)' },
   { name: 'profile', kind: 'switch', help: "ours-webgpu's GPU time per kernel (timestamp-query) in a profiled training and sampling run" },
+  { name: 'unet', kind: 'switch', help: 'also time a U-Net training step (28×28 MNIST, channels 32/64/64) on ours-webgpu beside PyTorch eager' },
+  { name: 'unet-batch', kind: 'int', min: 1, default: '128', help: 'the U-Net step\'s batch' },
+  { name: 'unet-steps', kind: 'int', min: 1, default: '10 (3 with --quick)', help: 'timed U-Net steps after two warm-up steps' },
 ]);
 
 const DESCRIPTION = 'Benchmarks the S-curve workload (batch 128, MLPDiffusion, Adam, clipping; sampling 10 000 points ×\n' +
@@ -88,6 +93,8 @@ interface BenchSettings {
   /** The matmul table also times every WebGPU kernel forced in turn. */
   matmulKernels: boolean;
   profile: boolean;
+  /** --unet: the U-Net step's batch and timed steps; null: not asked for. */
+  unet: { batch: number; steps: number } | null;
   /** --json FILE, if given. */
   json: string | undefined;
 }
@@ -110,6 +117,8 @@ interface BenchResults {
   results: Map<Engine, EngineResult>;
   skipped: Map<Engine, string>;
   matmul: MatmulTable;
+  /** --unet's steps by engine, and why one was not measured. */
+  unet: { results: Map<string, UNetStep>; skipped: Map<string, string> } | null;
 }
 
 export async function benchCommand(argv: readonly string[]): Promise<void> {
@@ -128,7 +137,8 @@ export async function benchCommand(argv: readonly string[]): Promise<void> {
 function benchSettings(f: FlagValues<typeof FLAGS>): BenchSettings {
   const engines = new Set((f.engines ?? ENGINES.join(',')).split(',').map((s) => s.trim()));
   for (const e of engines) if (!ENGINES.some((name) => name === e)) throw new UsageError(`ddpm bench: unknown engine '${e}' (expected ${ENGINES.join(', ')})`);
-  return { engines, quick: f.quick, sampleN: f['sample-points'] ?? 10_000, matmul: !f['no-matmul'], matmulKernels: f['matmul-kernels'], profile: f.profile, json: f.json };
+  const unet = f.unet ? { batch: f['unet-batch'] ?? 128, steps: f['unet-steps'] ?? (f.quick ? 3 : 10) } : null;
+  return { engines, quick: f.quick, sampleN: f['sample-points'] ?? 10_000, matmul: !f['no-matmul'], matmulKernels: f['matmul-kernels'], profile: f.profile, unet, json: f.json };
 }
 
 /** Every engine asked for, one after the other (each one's progress on stderr), then matmul GFLOP/s on our backends. */
@@ -242,7 +252,28 @@ async function runBench(settings: BenchSettings, stop: StopRequest): Promise<Ben
   const matmul: MatmulTable = settings.matmul
     ? await measureMatmulTable(gpu ? [gpu, E.cpu] : [E.cpu], { repeats, maxSeconds, eachKernel: settings.matmulKernels, signal, peers, wholePeers })
     : { gflops: {}, kernels: {}, failed: {} };
-  return { device, gpu, results, skipped, matmul };
+  const unet = settings.unet && !signal.aborted ? await runUNet(settings.unet, gpu, noGpu, torch, signal) : null;
+  return { device, gpu, results, skipped, matmul, unet };
+}
+
+/** --unet: our step on WebGPU, then PyTorch eager's; one that cannot run is skipped with why. */
+async function runUNet(options: { batch: number; steps: number }, gpu: WebGpuBackend | null, noGpu: string, torch: TorchPeer | string,
+  signal: AbortSignal): Promise<NonNullable<BenchResults['unet']>> {
+  const results = new Map<string, UNetStep>(), skipped = new Map<string, string>();
+  const attempt = async (name: string, fn: () => Promise<UNetStep>): Promise<void> => {
+    process.stderr.write(`U-Net step, ${name}: running…\n`);
+    try {
+      results.set(name, await fn());
+    } catch (e) {
+      if (signal.aborted) return;
+      skipped.set(name, errorMessage(e));
+    }
+  };
+  if (gpu) await attempt('ours-webgpu', () => benchUNetOurs(gpu, options.batch, options.steps, signal));
+  else skipped.set('ours-webgpu', noGpu);
+  if (typeof torch === 'string') skipped.set('torch', torch);
+  else if (!signal.aborted) await attempt(`torch-${torch.cuda ? 'cuda' : 'cpu'}`, () => benchUNetTorch(torch, repoRoot(), options.batch, options.steps, signal));
+  return { results, skipped };
 }
 
 /**
@@ -252,11 +283,12 @@ async function runBench(settings: BenchSettings, stop: StopRequest): Promise<Ben
  */
 async function reportBench(settings: BenchSettings, measured: BenchResults, stop: StopRequest): Promise<void> {
   const { quick, sampleN, json } = settings;
-  const { device, gpu, results, skipped, matmul } = measured;
+  const { device, gpu, results, skipped, matmul, unet } = measured;
   const { signal } = stop;
   const notes = device.jax ? [`jax, jax-f32: JAX ${device.jax} on ${device.jax_device}; jax at JAX's default matmul precision ` +
     `(TF32 on a GPU that has it), jax-f32 at 'highest' (exact f32)`] : [];
   printReport(results, skipped, matmul, gpu, sampleN, notes);
+  if (unet && settings.unet) printUNet(unet, settings.unet.batch);
   const ours = results.get('ours-webgpu');
   // A stop during the profiled runs leaves the profile out; what was measured is still reported.
   const profile = settings.profile && gpu && ours && !signal.aborted
@@ -282,6 +314,14 @@ async function reportBench(settings: BenchSettings, measured: BenchResults, stop
       limit_model: limit,
       profile,
       skipped: Object.fromEntries(skipped),
+      unet: unet && settings.unet ? {
+        batch: settings.unet.batch,
+        steps_per_s: Object.fromEntries([...unet.results].map(([k, r]) => [k, r.stepsPerSecond])),
+        loss: Object.fromEntries([...unet.results].map(([k, r]) => [k, r.loss])),
+        loss_after_steps: Object.fromEntries([...unet.results].map(([k, r]) => [k, r.steps])),
+        device: Object.fromEntries([...unet.results].map(([k, r]) => [k, r.device])),
+        skipped: Object.fromEntries(unet.skipped),
+      } : null,
       ...(stop.reason ? { stopped_by: stop.reason.signal } : {}),
     }, null, 2)}\n`);
     console.log(`wrote ${json}`);
@@ -330,6 +370,16 @@ function printReport(results: Map<Engine, EngineResult>, skipped: Map<Engine, st
     ])]);
     for (const [peer, why] of Object.entries(matmul.failed)) console.log(`${peer} matmul: not measured: ${why}`);
   }
+}
+
+/** The U-Net step's table: steps/s, ours ÷ each, the loss after the same steps. */
+function printUNet(unet: NonNullable<BenchResults['unet']>, batch: number): void {
+  const ours = unet.results.get('ours-webgpu');
+  console.log(`\nU-Net training step (28×28 MNIST, channels 32/64/64, batch ${batch}, Adam 3e-3, clip 1.0; eager; loss: mean of the timed steps)\n`);
+  printTable([['engine', 'steps/s', 'ours ÷ this', 'loss', 'after steps', 'device'], ...[...unet.results].map(([name, r]) => [
+    name, r.stepsPerSecond.toFixed(3), ours ? `${(ours.stepsPerSecond / r.stepsPerSecond).toFixed(2)}×` : '', r.loss.toFixed(4), String(r.steps), r.device,
+  ])]);
+  for (const [name, why] of unet.skipped) console.log(`${name}: not measured: ${why}`);
 }
 
 function printTable(rows: string[][]): void {

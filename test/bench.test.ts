@@ -2,7 +2,8 @@
 // reports): our engine on the CPU path, a short sampling run, --json with the promised keys; the
 // JAX and CUDA-graph peers measured where they can run (JAX through $JAX_PYTHON) and otherwise
 // skipped with a reason that names what is missing; TensorFlow.js from bench/peers; the matmul table with PyTorch's column; on WebGPU, --profile's per-kernel GPU times
-// and the limit model from measured parts, in the output and the JSON; an unknown engine is refused.
+// and the limit model from measured parts, in the output and the JSON; --unet's U-Net step on
+// ours-webgpu and PyTorch (each measured, or not measured with why); an unknown engine is refused.
 
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -111,6 +112,23 @@ gpuTest(gpu)('ddpm bench --profile: ours-webgpu\'s GPU time per kernel and the l
   }
   assert.ok(report.limit_model.dependent_dispatch_us > 0 && report.limit_model.train_step_limit_us > 0);
   assert.is(report.limit_model.rate_timed_by, 'gpu timestamps');
+});
+
+test('ddpm bench --unet: a U-Net training step on ours-webgpu beside PyTorch eager, each measured or skipped with why', () => {
+  const json = join(dir, 'unet.json');
+  const r = ddpm('bench', '--quick', '--engines', 'ours-cpu', '--no-matmul', '--sample-points', '100', '--unet', '--unet-batch', '2', '--unet-steps', '1', '--json', json);
+  assert.is(r.status, 0, r.stderr);
+  assert.match(r.stdout, /U-Net training step \(28×28 MNIST, channels 32\/64\/64, batch 2/);
+  const { unet } = JSON.parse(readFileSync(json, 'utf8'));
+  assert.is(unet.batch, 2);
+  const engines = [...Object.keys(unet.steps_per_s), ...Object.keys(unet.skipped)];
+  assert.ok(engines.includes('ours-webgpu'), `ours-webgpu measured or skipped: ${engines}`);
+  assert.ok(engines.some((e) => e.startsWith('torch')), `PyTorch measured or skipped: ${engines}`);
+  for (const [engine, rate] of Object.entries(unet.steps_per_s)) {
+    assert.ok((rate as number) > 0 && Number.isFinite(unet.loss[engine]), `${engine}: ${rate} steps/s, loss ${unet.loss[engine]}`);
+    assert.is(unet.loss_after_steps[engine], 3, 'two warm-up steps and one timed');
+  }
+  if (gpu) assert.ok('ours-webgpu' in unet.steps_per_s, `with an adapter ours-webgpu runs: ${JSON.stringify(unet.skipped)}`);
 });
 
 test('ddpm bench refuses an unknown engine', () => {
