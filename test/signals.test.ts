@@ -1,6 +1,6 @@
 // Stopping real `ddpm` processes with the signals users and schedulers send (SIGINT: Ctrl-C;
 // SIGTERM: timeout, docker, a batch system), on the CPU and on WebGPU (the fused engine for the
-// S-curve, eager for images):
+// S-curve, eager for images: the MLP and the U-Net):
 //   - `ddpm train` stops within seconds of the signal, exits 130 (SIGINT) or 143 (SIGTERM),
 //     saves the last completed epoch, marks metrics.json "stopped", writes loss.png and says how
 //     to resume; resumed one epoch further, it ends bit for bit where an uninterrupted run does;
@@ -83,6 +83,13 @@ const scenarios: { name: string; gpu: boolean; signal: NodeJS.Signals; args: str
   { name: 'MNIST, WebGPU', gpu: true, signal: 'SIGINT', copy: 'classifier.safetensors',
     args: ['--dataset', 'mnist', '--images', '128', '--hidden', '16', '--depth', '1', '--time-dim', '8', '--steps', '20', '--sample-steps', '5',
       '--eval-images', '16', '--classifier-epochs', '1', '--device', 'webgpu', '--seed', '3', '--save-every', '1000', ...SCHEDULE_FREE] },
+  ...(['cpu', 'webgpu'] as const).map((device) => ({
+    name: `MNIST U-Net, ${device === 'cpu' ? 'CPU' : 'WebGPU'}`, gpu: device === 'webgpu', signal: (device === 'cpu' ? 'SIGINT' : 'SIGTERM') as NodeJS.Signals,
+    copy: 'classifier.safetensors',
+    args: ['--dataset', 'mnist', '--model', 'unet', '--channels', '4,8,8', '--groups', '2', '--images', '32', '--batch', '16', '--time-dim', '8',
+      '--steps', '20', '--sample-steps', '5', '--eval-images', '8', '--classifier-epochs', '1', '--device', device, '--seed', '3', '--save-every', '1000',
+      ...SCHEDULE_FREE],
+  })),
 ];
 
 for (const s of scenarios) {
