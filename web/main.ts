@@ -14,7 +14,7 @@ import { describeImageRun, describeSampler, imageReversePicture, imageSamplesPic
 import { imageGrid } from '../ddpm/plot/image-grid.js';
 import { formatQuality, type QualityReport } from '../ddpm/quality.js';
 import { EngineClient } from './client.js';
-import { historyCsv, sampleColumns, samplesCsv } from './exports.js';
+import { historyCsv, sampleColumns, samplesCsv, type HistoryPoint } from './exports.js';
 import { element, readRun, readSampling, setUpForm, showConfig } from './form.js';
 import { drawLoss, drawPoints, drawQuality, drawRaster, robustBounds, squareView } from './plots.js';
 import { isImageConfig, type CheckResult, type DeviceInfo, type ModelInfo, type SampleSettings, type WorkerEvent } from './protocol.js';
@@ -114,11 +114,14 @@ function showModel(): void {
   showStats();
 }
 
+/** Sliced W1 per preview epoch with its floor: the quality chart's points and History CSV's column. */
+const qualityHistory = (): HistoryPoint[] => state.previews.map((p) => ({ epoch: p.epoch, slicedW1: p.quality.slicedW1, floor: p.quality.floor }));
+
 function drawCharts(): void {
   drawLoss(canvas('loss-canvas'), state.losses);
   canvas('loss-canvas').setAttribute('aria-label', state.losses.length
     ? `training loss per epoch: ${state.losses.length} epochs, last ${fmt(state.losses.at(-1)!)}` : 'training loss per epoch: no epochs yet');
-  const history = state.previews.map((p) => ({ epoch: p.epoch, slicedW1: p.quality.slicedW1, floor: p.quality.floor }));
+  const history = qualityHistory();
   drawQuality(canvas('quality-canvas'), history);
   const last = history.at(-1);
   canvas('quality-canvas').setAttribute('aria-label', last
@@ -402,7 +405,7 @@ function exportCsv(): void {
 }
 
 function exportHistory(): void {
-  const history = state.previews.map((p) => ({ epoch: p.epoch, slicedW1: p.quality.slicedW1, floor: p.quality.floor }));
+  const history = qualityHistory();
   saveFile(new Blob([historyCsv(state.losses, history)], { type: 'text/csv' }), 'ddpm-history.csv');
   log(`saved the loss of ${state.losses.length} epochs and ${history.length} sliced W1 values: ddpm-history.csv`);
 }

@@ -17,7 +17,7 @@
 // down.1.conv1.weight, down.1.skip.weight, mid_attn.q.weight, up.0.norm1.weight, out_conv.bias, …
 
 import {
-  add, attention, concat, Conv2d, defaultDevice, embedding, GroupNorm, keep, Linear, Module, permute, reshape, silu, SiLU, tensor, upsample2x,
+  add, attention, concat, Conv2d, defaultDevice, embedding, GroupNorm, keep, linear, Linear, Module, permute, reshape, silu, SiLU, tensor, upsample2x,
   type Backend, type Rng, type Tensor,
 } from '../../engine/index.js';
 import type { NoisePredictor } from '../model.js';
@@ -82,11 +82,14 @@ class AttentionBlock extends Module {
   // x: [B, C, H, W] → [B, C, H, W]
   forward(x: Tensor): Tensor {
     const [b, c, h, w] = x.shape;
-    const normed = this.norm.forward(x);
-    // [B, C, H, W] → tokens [B, H·W, C]
-    const tokens = (conv: Conv2d): Tensor => permute(reshape(conv.forward(normed), [b, c, h * w]), [0, 2, 1]);
-    const attended = attention(tokens(this.q), tokens(this.k), tokens(this.v)); // [B, H·W, C]
-    return add(x, this.proj.forward(reshape(permute(attended, [0, 2, 1]), [b, c, h, w])));
+    // The positions as tokens once, [B·H·W, C]: a 1×1 convolution of the image is the linear map
+    // of each token by its weight viewed [C, C], so q, k, v and proj run there, with no moves between.
+    const tokens = reshape(permute(reshape(this.norm.forward(x), [b, c, h * w]), [0, 2, 1]), [b * h * w, c]);
+    const project = (conv: Conv2d, t: Tensor): Tensor => linear(t, reshape(conv.weight, [c, c]), conv.bias ?? undefined);
+    const stack = (conv: Conv2d): Tensor => reshape(project(conv, tokens), [b, h * w, c]);
+    const attended = reshape(attention(stack(this.q), stack(this.k), stack(this.v)), [b * h * w, c]);
+    const out = permute(reshape(project(this.proj, attended), [b, h * w, c]), [0, 2, 1]); // [B, C, H·W]
+    return add(x, reshape(out, [b, c, h, w]));
   }
 }
 

@@ -25,47 +25,39 @@ export interface MatmulOptions {
 
 // op(a): [m,k], op(b): [k,n] → [m,n]
 export function matmul(a: Tensor, b: Tensor, options: MatmulOptions = {}): Tensor {
-  const transA = options.transA ?? false, transB = options.transB ?? false;
-  expectFloat('matmul', a, 'a');
-  expectFloat('matmul', b, 'b');
-  expectSameDevice('matmul', { a, b });
-  if (a.rank !== 2 || b.rank !== 2) {
-    fail('matmul', `expected 2-D operands, got ${describe(a, 'a')} and ${describe(b, 'b')}`);
-  }
-  const [m, ka] = transA ? [a.shape[1], a.shape[0]] : [a.shape[0], a.shape[1]];
-  const [kb, n] = transB ? [b.shape[1], b.shape[0]] : [b.shape[0], b.shape[1]];
-  if (ka !== kb) {
-    fail('matmul', `inner dimensions differ: op(a) is [${m},${ka}] and op(b) is [${kb},${n}] ` +
-      `(from ${describe(a, 'a')}${transA ? ' transposed' : ''} and ${describe(b, 'b')}${transB ? ' transposed' : ''})`);
-  }
-  const out = new Tensor(a.device.matmul(a.storage, b.storage, { m, n, k: ka, transA, transB }), [m, n]);
-  return record(out, 'matmul', [a, b], (g) => [
-    transA ? matmul(b, g, { transA: transB, transB: true }) : matmul(g, b, { transB: !transB }),
-    transB ? matmul(g, a, { transA: true, transB: transA }) : matmul(a, g, { transA: !transA }),
-  ]);
+  return product('matmul', a, b, options);
 }
 
 // op(a): [N, m, k], op(b): [N, k, n] → [N, m, n]: N independent products (torch.bmm), op
-// transposing the last two axes when asked; the gradients are matmul's rule, product by product.
+// transposing the last two axes when asked.
 export function bmm(a: Tensor, b: Tensor, options: MatmulOptions = {}): Tensor {
+  return product('bmm', a, b, options);
+}
+
+/** matmul and bmm: one product on the last two axes (a stack of them for bmm), with one gradient rule (above). */
+function product(op: 'matmul' | 'bmm', a: Tensor, b: Tensor, options: MatmulOptions): Tensor {
   const transA = options.transA ?? false, transB = options.transB ?? false;
-  expectFloat('bmm', a, 'a');
-  expectFloat('bmm', b, 'b');
-  expectSameDevice('bmm', { a, b });
-  if (a.rank !== 3 || b.rank !== 3 || a.shape[0] !== b.shape[0]) {
-    fail('bmm', `expected stacks [N, ·, ·] of the same N, got ${describe(a, 'a')} and ${describe(b, 'b')}`);
+  expectFloat(op, a, 'a');
+  expectFloat(op, b, 'b');
+  expectSameDevice(op, { a, b });
+  const stacked = op === 'bmm';
+  if (stacked ? a.rank !== 3 || b.rank !== 3 || a.shape[0] !== b.shape[0] : a.rank !== 2 || b.rank !== 2) {
+    fail(op, `${stacked ? 'expected stacks [N, ·, ·] of the same N' : 'expected 2-D operands'}, got ${describe(a, 'a')} and ${describe(b, 'b')}`);
   }
-  const batch = a.shape[0];
-  const [m, ka] = transA ? [a.shape[2], a.shape[1]] : [a.shape[1], a.shape[2]];
-  const [kb, n] = transB ? [b.shape[2], b.shape[1]] : [b.shape[1], b.shape[2]];
+  const lead = stacked ? [a.shape[0]] : [];
+  const [ar, ac] = a.shape.slice(-2), [br, bc] = b.shape.slice(-2);
+  const [m, ka] = transA ? [ac, ar] : [ar, ac];
+  const [kb, n] = transB ? [bc, br] : [br, bc];
   if (ka !== kb) {
-    fail('bmm', `inner dimensions differ: op(a) is [${batch},${m},${ka}] and op(b) is [${batch},${kb},${n}] ` +
+    fail(op, `inner dimensions differ: op(a) is [${[...lead, m, ka].join(',')}] and op(b) is [${[...lead, kb, n].join(',')}] ` +
       `(from ${describe(a, 'a')}${transA ? ' transposed' : ''} and ${describe(b, 'b')}${transB ? ' transposed' : ''})`);
   }
-  const out = new Tensor(a.device.matmul(a.storage, b.storage, { batch, m, n, k: ka, transA, transB }), [batch, m, n]);
-  return record(out, 'bmm', [a, b], (g) => [
-    transA ? bmm(b, g, { transA: transB, transB: true }) : bmm(g, b, { transB: !transB }),
-    transB ? bmm(g, a, { transA: true, transB: transA }) : bmm(a, g, { transA: !transA }),
+  const plan = { ...(stacked ? { batch: a.shape[0] } : {}), m, n, k: ka, transA, transB };
+  const out = new Tensor(a.device.matmul(a.storage, b.storage, plan), [...lead, m, n]);
+  const again = (x: Tensor, y: Tensor, o: MatmulOptions): Tensor => product(op, x, y, o);
+  return record(out, op, [a, b], (g) => [
+    transA ? again(b, g, { transA: transB, transB: true }) : again(g, b, { transB: !transB }),
+    transB ? again(g, a, { transA: true, transB: transA }) : again(a, g, { transA: !transA }),
   ]);
 }
 
