@@ -39,7 +39,7 @@ type Engine = (typeof ENGINES)[number];
 const FLAGS = flags([
   { name: 'quick', kind: 'switch', help: '2 timed blocks of 79 steps per engine instead of 5, one sampling run (noisier)' },
   { name: 'json', kind: 'string', value: 'FILE', help: 'also write the results as JSON' },
-  { name: 'engines', kind: 'string', value: 'LIST', default: ENGINES.join(','), help: 'comma-separated engines to run' },
+  { name: 'engines', kind: 'string', value: 'LIST', default: ENGINES.join(','), help: 'comma-separated engines to run, or none (e.g. with --unet)' },
   { name: 'no-matmul', kind: 'switch', help: 'skip the matmul GFLOP/s table' },
   { name: 'matmul-kernels', kind: 'switch', help: 'the matmul table also times each WebGPU matmul kernel forced in turn' },
   { name: 'sample-points', kind: 'int', min: 1, default: '10000', help: 'points sampled over 100 steps (fewer: a smoke test, not the workload)' },
@@ -135,7 +135,8 @@ export async function benchCommand(argv: readonly string[]): Promise<void> {
 
 /** The flags with their defaults; an engine --engines does not know is a UsageError. */
 function benchSettings(f: FlagValues<typeof FLAGS>): BenchSettings {
-  const engines = new Set((f.engines ?? ENGINES.join(',')).split(',').map((s) => s.trim()));
+  const list = f.engines ?? ENGINES.join(',');
+  const engines = new Set(list === 'none' ? [] : list.split(',').map((s) => s.trim()));
   for (const e of engines) if (!ENGINES.some((name) => name === e)) throw new UsageError(`ddpm bench: unknown engine '${e}' (expected ${ENGINES.join(', ')})`);
   const unet = f.unet ? { batch: f['unet-batch'] ?? 128, steps: f['unet-steps'] ?? (f.quick ? 3 : 10) } : null;
   return { engines, quick: f.quick, sampleN: f['sample-points'] ?? 10_000, matmul: !f['no-matmul'], matmulKernels: f['matmul-kernels'], profile: f.profile, unet, json: f.json };
@@ -342,9 +343,11 @@ function printReport(results: Map<Engine, EngineResult>, skipped: Map<Engine, st
       String(r.lossAfterSteps),
     ]);
   }
-  console.log(`\nS-curve workload (batch 128, MLPDiffusion, Adam, clip 1.0; sampling: tutorial sampler, ${sampleN} points × 100 steps)`);
-  console.log('ratios > 1 mean ours is faster; loss: mean training loss over the last 79 timed steps (engines at the same step count must agree)\n');
-  printTable(rows);
+  if (results.size > 0) { // (--engines none: no S-curve table)
+    console.log(`\nS-curve workload (batch 128, MLPDiffusion, Adam, clip 1.0; sampling: tutorial sampler, ${sampleN} points × 100 steps)`);
+    console.log('ratios > 1 mean ours is faster; loss: mean training loss over the last 79 timed steps (engines at the same step count must agree)\n');
+    printTable(rows);
+  }
   for (const note of notes) console.log(note);
   for (const [engine, why] of skipped) console.log(`${engine}: not measured: ${why}`);
   if (results.has('tfjs-cpu') && Number.isNaN(results.get('tfjs-cpu')!.sampleSeconds)) {

@@ -95,9 +95,16 @@ export interface MatmulTable {
 }
 
 /**
- * Every case on each backend, smallest first; a case whose estimated time (its FLOPs at the best
- * rate seen so far on that column) exceeds `maxSeconds` per product is left out, so a slow
- * backend stops where a sample would take minutes. With `eachKernel`, the WebGPU backend also
+ * Products this small are always timed: their rate is bound by launch and readback (one slow
+ * sample of a 65 kFLOP product reads as 0.01 GFLOP/s), so it cannot rule out the next case. At
+ * 10⁷ FLOP even the CPU reference (~0.3 GFLOP/s) takes ~30 ms a product.
+ */
+export const ALWAYS_TIMED_FLOP = 1e7;
+
+/**
+ * Every case on each backend, smallest first; a case above ALWAYS_TIMED_FLOP whose estimated
+ * time (its FLOPs at the best rate seen so far on that column) exceeds `maxSeconds` per product
+ * is left out, so a slow backend stops where a sample would take minutes. With `eachKernel`, the WebGPU backend also
  * runs every matmul kernel forced in turn, a column each; `peers` are more columns (a peer's
  * matmul at a case, in GFLOP/s), `wholePeers` columns timed all at once (a Python peer, which
  * applies the same rule itself). The Python peers run first, before our GPU work.
@@ -140,7 +147,7 @@ export async function measureMatmulTable(backends: readonly E.Backend[], options
     for (const c of MATMUL_CASES) {
       if (options.signal.aborted) return table;
       const flop = 2 * c.m * c.n * c.k;
-      if (best > 0 && flop / (best * 1e9) > options.maxSeconds) continue;
+      if (flop > ALWAYS_TIMED_FLOP && best > 0 && flop / (best * 1e9) > options.maxSeconds) continue;
       column[c.label] = await measure(c);
       best = Math.max(best, column[c.label]);
     }

@@ -4,7 +4,7 @@
 // CUDA graph. Absent Python or torch is a reason, not an error.
 
 import { join } from 'node:path';
-import type { MatmulCase } from './matmul.js';
+import { ALWAYS_TIMED_FLOP, type MatmulCase } from './matmul.js';
 import type { EngineResult } from './ours.js';
 import { findPython, runPeerScript } from './python.js';
 
@@ -35,12 +35,12 @@ export async function benchTorch(peer: TorchPeer, root: string, device: 'cpu' | 
 
 /**
  * PyTorch's matmul at every case (bench/torch_matmul.py), GFLOP/s by label; on CUDA f32 exact,
- * or with TF32 when `tf32`. Cases whose estimated time exceeds `maxSeconds` are left out.
+ * or with TF32 when `tf32`. Cases whose estimated time exceeds `maxSeconds` are left out, by our rule (ALWAYS_TIMED_FLOP).
  */
 export async function torchMatmul(peer: TorchPeer, root: string, device: 'cpu' | 'cuda', cases: readonly MatmulCase[],
   options: { repeats: number; maxSeconds: number; tf32?: boolean; signal?: AbortSignal }): Promise<Record<string, number>> {
   const args = ['--device', device, '--cases', JSON.stringify(cases), '--repeats', String(options.repeats),
-    '--max-seconds', String(options.maxSeconds), ...(options.tf32 ? ['--tf32'] : [])];
+    '--max-seconds', String(options.maxSeconds), '--always-timed-flop', String(ALWAYS_TIMED_FLOP), ...(options.tf32 ? ['--tf32'] : [])];
   const out = await runPeerScript<{ gflops: Record<string, number> }>(peer.python, join(root, 'bench', 'torch_matmul.py'), args,
     `bench/torch_matmul.py --device ${device}${options.tf32 ? ' --tf32' : ''}`, options.signal);
   return out.gflops;

@@ -4,8 +4,8 @@
 each sample a few products back to back (one above 10⁹ multiply-adds) and then a synchronise.
 A transposed operand is a transposed view (stored as our engine stores it), which BLAS takes
 as a flag. On CUDA, f32 is exact unless --tf32 (torch.backends.cuda.matmul.allow_tf32).
-A case whose estimated time (its FLOPs at the best rate so far) exceeds --max-seconds is left
-out, as ours are.
+A case above --always-timed-flop whose estimated time (its FLOPs at the best rate so far) exceeds
+--max-seconds is left out, as ours are.
 
     python3 bench/torch_matmul.py --device cuda --cases '[{"label": "square 512³", "m": 512, "n": 512, "k": 512}]'
 
@@ -25,6 +25,7 @@ def main():
     p.add_argument("--cases", required=True, help="JSON list of {label, m, n, k, transA?, transB?}")
     p.add_argument("--repeats", type=int, default=5)
     p.add_argument("--max-seconds", type=float, default=1.0)
+    p.add_argument("--always-timed-flop", type=float, default=1e7)
     p.add_argument("--tf32", action="store_true", help="CUDA: let matmuls use TF32 (f32 inputs, 10-bit mantissa products)")
     args = p.parse_args()
     device = torch.device(args.device)
@@ -36,7 +37,7 @@ def main():
     for c in json.loads(args.cases):
         m, n, k = c["m"], c["n"], c["k"]
         flop = 2 * m * n * k
-        if best > 0 and flop / (best * 1e9) > args.max_seconds:
+        if flop > args.always_timed_flop and best > 0 and flop / (best * 1e9) > args.max_seconds:
             continue
         a = torch.randn(*((k, m) if c.get("transA") else (m, k)), generator=gen).to(device)
         b = torch.randn(*((n, k) if c.get("transB") else (k, n)), generator=gen).to(device)

@@ -32,6 +32,7 @@ const entryPoints = [
   'examples/tiny-mlp.ts',
   'cli/main.ts',
   'web/serve.ts',
+  'scripts/gpu-check.ts',
 ];
 
 const stale = wgslModules().filter((m) => m.stale);

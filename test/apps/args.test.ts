@@ -1,0 +1,97 @@
+// The flag parser (cli/args.ts): values typed from the declaration (checked by tsc: int and
+// number → number, string → its choices, switch → boolean), every declared flag present in the
+// result, shared flags composed into a command's, the usage errors for bad command lines, and
+// refuseChangedFlags for a resumed run.
+
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { flag, flags, OVERWRITE_FLAG, parseFlags, refuseChangedFlags, SEED_FLAG, UsageError, type FlagValues, type SavedFlags } from '../../cli/args.js';
+
+const MODE_FLAG = flag({ name: 'mode', kind: 'string', choices: ['fast', 'exact'], help: 'how' });
+
+const FLAGS = flags([
+  { name: 'epochs', kind: 'int', min: 0, help: 'epochs' },
+  { name: 'lr', kind: 'number', min: 0, max: 1, help: 'learning rate' },
+  { name: 'out', kind: 'string', value: 'DIR', help: 'where' },
+  MODE_FLAG,
+  { name: 'quick', kind: 'switch', help: 'fewer repeats' },
+  { ...SEED_FLAG, help: 'seeds it all' },
+  OVERWRITE_FLAG,
+]);
+type Flags = FlagValues<typeof FLAGS>;
+
+/** Whether A and B are the same type (for the compile-time checks below). */
+type Same<A, B> = (<T>() => T extends A ? 1 : 2) extends (<T>() => T extends B ? 1 : 2) ? true : false;
+
+// tsc fails on this declaration if a flag's value type is not the one its kind (and choices) give.
+const TYPES: {
+  names: Same<keyof Flags, 'epochs' | 'lr' | 'out' | 'mode' | 'quick' | 'seed' | 'overwrite'>;
+  int: Same<Flags['epochs'], number | undefined>;
+  number: Same<Flags['lr'], number | undefined>;
+  string: Same<Flags['out'], string | undefined>;
+  choices: Same<Flags['mode'], 'fast' | 'exact' | undefined>;
+  switch: Same<Flags['quick'], boolean>;
+  shared: Same<Flags['seed'], number | undefined>;
+  sharedSwitch: Same<Flags['overwrite'], boolean>;
+} = { names: true, int: true, number: true, string: true, choices: true, switch: true, shared: true, sharedSwitch: true };
+
+function parse(...argv: string[]): Flags {
+  const f = parseFlags('cmd', argv, FLAGS);
+  if (f === null) throw new Error('--help was not given');
+  return f;
+}
+
+function usageError(argv: string[]): string {
+  try {
+    parseFlags('cmd', argv, FLAGS);
+  } catch (e) {
+    assert.instance(e, UsageError);
+    return e instanceof Error ? e.message : '';
+  }
+  throw new Error(`no usage error for ${argv.join(' ')}`);
+}
+
+test('values come back as their kinds: numbers, strings, choices and switches, in both forms', () => {
+  assert.ok(Object.values(TYPES).every(Boolean));
+  const f = parse('--epochs', '3', '--lr=0.5', '--out', 'runs/x', '--mode', 'exact', '--quick', '--seed', '7');
+  assert.equal(f, { epochs: 3, lr: 0.5, out: 'runs/x', mode: 'exact', quick: true, seed: 7, overwrite: false });
+});
+
+test('every declared flag has its key: undefined when not given, a switch false', () => {
+  assert.equal(parse(), { epochs: undefined, lr: undefined, out: undefined, mode: undefined, quick: false, seed: undefined, overwrite: false });
+  assert.equal(Object.keys(parse()), ['epochs', 'lr', 'out', 'mode', 'quick', 'seed', 'overwrite']);
+});
+
+test('--help (or -h) anywhere gives null', () => {
+  assert.is(parseFlags('cmd', ['--epochs', '3', '--help'], FLAGS), null);
+  assert.is(parseFlags('cmd', ['-h'], FLAGS), null);
+});
+
+test('a bad command line is a UsageError that says what was expected', () => {
+  const cases: [string[], string][] = [
+    [['--epochs', 'x'], "cmd: --epochs must be an integer ≥ 0, got 'x'"],
+    [['--epochs', '1.5'], "cmd: --epochs must be an integer ≥ 0, got '1.5'"],
+    [['--lr', '2'], "cmd: --lr must be a number from 0 to 1, got '2'"],
+    [['--seed', '-1'], `cmd: --seed must be an integer from 0 to ${2 ** 32 - 1}, got '-1'`],
+    [['--mode', 'slow'], "cmd: --mode must be one of fast, exact, got 'slow'"],
+    [['--out='], "cmd: --out must be a non-empty value, got ''"],
+    [['--out'], 'cmd: --out needs a value'],
+    [['--out', '--quick'], 'cmd: --out needs a value'],
+    [['--quick=yes'], 'cmd: --quick takes no value'],
+    [['--quick', '--quick'], 'cmd: --quick is given twice'],
+    [['--epochs', '1', '--epochs=2'], 'cmd: --epochs is given twice'],
+    [['--nope'], 'cmd: unknown flag --nope (see cmd --help)'],
+    [['stray'], "cmd: unexpected argument 'stray' (flags start with --; see cmd --help)"],
+  ];
+  for (const [argv, message] of cases) assert.is(usageError(argv), message, argv.join(' '));
+});
+
+test('refuseChangedFlags: a flag left out or given the saved value passes, a different value is refused', () => {
+  const saved: SavedFlags<Flags> = { epochs: 3, mode: 'fast', seed: 0 };
+  refuseChangedFlags('cmd', parse(), saved);
+  refuseChangedFlags('cmd', parse('--epochs', '3', '--mode', 'fast', '--lr', '0.1'), saved);
+  assert.throws(() => refuseChangedFlags('cmd', parse('--mode', 'exact'), saved),
+    (e: unknown) => e instanceof UsageError && e.message === "cmd: --mode exact differs from the resumed run's fast; a resumed run keeps its settings (leave the flag out)");
+});
+
+test.run();

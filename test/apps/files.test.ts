@@ -1,0 +1,104 @@
+// Files (cli/files.ts): a write replaces the file whole; a write that fails says which file
+// and why, leaves what was there untouched and no temporary file behind. prepareOutputFolder
+// checks an output folder before any long work: it creates it, or refuses a file, a folder inside
+// a file and a place that takes no folders (/proc/x, where Node 20's recursive mkdirSync never
+// returns: those cases run in a child process with a time limit).
+
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { prepareOutputFolder, readFileOrFail, writeFileAtomic } from '../../cli/files.js';
+
+// The child process: this file run again with DDPM_FILES_PROBE = JSON [function, path]; it prints
+// what the call did and exits before any test is defined.
+const CHILD = 'DDPM_FILES_PROBE';
+if (process.env[CHILD] !== undefined) {
+  const [fn, path] = JSON.parse(process.env[CHILD]) as ['write' | 'prepare', string];
+  try {
+    if (fn === 'write') writeFileAtomic(path, 'data');
+    else prepareOutputFolder(path, '--out');
+    process.stdout.write(JSON.stringify({ ok: true }));
+  } catch (e) {
+    process.stdout.write(JSON.stringify({ error: (e as Error).message }));
+  }
+  process.exit(0);
+}
+
+/** Runs one call in a child process that gets `seconds` to answer; its error message, or null. */
+function inChild(fn: 'write' | 'prepare', path: string, seconds = 20): string | null {
+  const r = spawnSync(process.execPath, [fileURLToPath(import.meta.url)], {
+    encoding: 'utf8', timeout: seconds * 1000, env: { ...process.env, [CHILD]: JSON.stringify([fn, path]) },
+  });
+  assert.ok(r.signal === null, `${fn} ${path} did not return within ${seconds} s (killed by ${r.signal})`);
+  assert.is(r.status, 0, `child failed: ${r.stderr}`);
+  const answer = JSON.parse(r.stdout) as { ok?: true; error?: string };
+  return answer.error ?? null;
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'ddpm-files-'));
+const linuxProc = existsSync('/proc/self/status');
+
+test('writes create folders and replace the file whole', () => {
+  const path = join(dir, 'a', 'b', 'out.json');
+  writeFileAtomic(path, 'first');
+  writeFileAtomic(path, new TextEncoder().encode('second'));
+  assert.is(readFileSync(path, 'utf8'), 'second');
+  assert.equal(readdirSync(join(dir, 'a', 'b')), ['out.json'], 'no temporary file left');
+});
+
+test('a failed write names the file, keeps what was there and leaves no temporary file', () => {
+  const target = join(dir, 'occupied');
+  mkdirSync(target);
+  writeFileSync(join(target, 'keep.txt'), 'precious');
+  assert.throws(() => writeFileAtomic(target, 'data'), /could not write .*occupied: a folder is in the way/);
+  assert.is(readFileSync(join(target, 'keep.txt'), 'utf8'), 'precious');
+  assert.ok(readdirSync(dir).every((name) => !name.endsWith('.tmp')), `no temporary file: ${readdirSync(dir)}`);
+  assert.throws(() => writeFileAtomic(join(target, 'keep.txt', 'x', 'y'), 'data'),
+    /could not write .*keep\.txt\/x\/y: .*occupied\/keep\.txt is a file, expected a folder/);
+  assert.is(readFileSync(join(target, 'keep.txt'), 'utf8'), 'precious');
+});
+
+test('a write under /proc fails at once, naming the folder', () => {
+  if (!linuxProc) return;
+  const message = inChild('write', '/proc/x/model.safetensors');
+  assert.match(message ?? '', /could not write \/proc\/x\/model\.safetensors: cannot create the folder \/proc\/x: .*\(ENOENT\)/);
+});
+
+test('prepareOutputFolder creates a nested new folder and leaves nothing in it', () => {
+  const out = join(dir, 'runs', 'deep', 'er');
+  prepareOutputFolder(out);
+  assert.ok(statSync(out).isDirectory());
+  assert.equal(readdirSync(out), [], 'the probe file is removed');
+  prepareOutputFolder(out); // an existing folder is fine too
+  assert.equal(readdirSync(out), []);
+});
+
+test('prepareOutputFolder refuses an existing file and a folder inside a file', () => {
+  const file = join(dir, 'a-file');
+  writeFileSync(file, 'not a folder');
+  assert.throws(() => prepareOutputFolder(file, '--out'), (e: Error) =>
+    e.message === `--out names a file (${file}), expected a folder`);
+  assert.throws(() => prepareOutputFolder(join(file, 'run', 'x')), (e: Error) =>
+    e.message === `output folder ${join(file, 'run', 'x')} cannot be created: ${file} is a file, expected a folder`);
+  assert.is(readFileSync(file, 'utf8'), 'not a folder', 'the file is untouched');
+});
+
+test('prepareOutputFolder refuses /proc/x promptly and /proc as not writable', () => {
+  if (!linuxProc) return;
+  assert.match(inChild('prepare', '/proc/x') ?? '', /^--out \/proc\/x cannot be created: cannot create the folder \/proc\/x: .*\(ENOENT\)$/);
+  assert.match(inChild('prepare', '/proc/x/y/z') ?? '', /^--out \/proc\/x\/y\/z cannot be created: cannot create the folder \/proc\/x: /);
+  assert.match(inChild('prepare', '/proc') ?? '', /^--out \/proc is not writable: /);
+});
+
+test('reading a missing file or a folder says so', () => {
+  assert.throws(() => readFileOrFail(join(dir, 'none.safetensors'), 'checkpoint'), /checkpoint not found: .*none\.safetensors/);
+  assert.throws(() => readFileOrFail(dir, 'checkpoint'), /checkpoint is a folder, expected a file/);
+});
+
+test.after(() => rmSync(dir, { recursive: true, force: true }));
+
+test.run();

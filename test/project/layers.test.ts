@@ -1,0 +1,74 @@
+// The layers read top-down with no arrow back up, checked on every relative import in the
+// sources (type-only ones too):
+//   apps       cli/ (the ddpm command; cli/main.ts is the command table), bench/, web/
+//   workload   ddpm/ — the engine only through its public entry points
+//   engine     engine/ — nothing above it
+//   shaders    shaders/ — WGSL and its generated modules, importing nothing
+// and the import graph (scripts/import-loops.mjs) has one loop, tensor ⇄ autograd, inherent as
+// engine/tensor.ts's header says.
+
+import { spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, normalize, relative } from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { repoRoot } from '../support/helpers.js';
+
+const root = repoRoot();
+const IMPORT = /^\s*(?:import|export)\b[^'";]*?\bfrom\s+'(\.{1,2}\/[^']+)'/gm;
+
+function sources(dir: string): string[] {
+  return readdirSync(join(root, dir), { withFileTypes: true }).flatMap((e) => {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) return e.name === 'node_modules' ? [] : sources(p);
+    return e.name.endsWith('.ts') ? [p] : [];
+  });
+}
+
+/** Every relative import of the files under `dir`: [importer, imported], repository paths. */
+function importsOf(dir: string): [string, string][] {
+  return sources(dir).flatMap((file) => {
+    const text = readFileSync(join(root, file), 'utf8');
+    return [...text.matchAll(IMPORT)].map((m): [string, string] =>
+      [file, relative(root, normalize(join(root, dirname(file), m[1]))).replace(/\.js$/, '.ts')]);
+  });
+}
+
+const ENGINE_PUBLIC = ['engine/index.ts', 'engine/webgpu/index.ts'];
+const top = (path: string): string => path.split('/')[0];
+
+function assertAllowed(dir: string, allowed: (imported: string, importer: string) => boolean, rule: string): void {
+  const broken = importsOf(dir).filter(([from, to]) => !allowed(to, from)).map(([from, to]) => `${from} → ${to}`);
+  assert.equal(broken, [], `${dir}/: ${rule}`);
+}
+
+test('shaders/ imports nothing; engine/ imports only engine/ and shaders/', () => {
+  assertAllowed('shaders', () => false, 'WGSL modules import nothing');
+  assertAllowed('engine', (to) => ['engine', 'shaders'].includes(top(to)), 'nothing in the engine knows about what uses it');
+});
+
+test('ddpm/ uses the engine through its public entry points only, and nothing above it', () => {
+  assertAllowed('ddpm', (to) => top(to) === 'ddpm' || ENGINE_PUBLIC.includes(to), `only ddpm/ and ${ENGINE_PUBLIC.join(', ')}`);
+});
+
+test('the apps: only cli/main.ts (the command table) reaches bench/; nothing imports web/ or the command table', () => {
+  const publicOrWorkload = (to: string): boolean => top(to) === 'ddpm' || ENGINE_PUBLIC.includes(to);
+  assertAllowed('cli', (to, from) => top(to) === 'cli' || publicOrWorkload(to) || (from === 'cli/main.ts' && top(to) === 'bench'),
+    'cli/ uses ddpm/ and the engine\'s public API; cli/main.ts also the benchmark');
+  const cliHelper = (to: string): boolean => top(to) === 'cli' && to !== 'cli/main.ts';
+  assertAllowed('bench', (to) => top(to) === 'bench' || cliHelper(to) || publicOrWorkload(to),
+    'bench/ uses ddpm/, the engine\'s public API and cli/\'s helpers (flags, stop, files)');
+  assertAllowed('web', (to, from) => top(to) === 'web' || publicOrWorkload(to) || (from === 'web/serve.ts' && cliHelper(to)),
+    'the page uses ddpm/ and the engine\'s public API (its Node server, web/serve.ts, also cli/\'s flags)');
+});
+
+test('the import graph has one loop, tensor ⇄ autograd', () => {
+  const r = spawnSync(process.execPath, [join(root, 'scripts', 'import-loops.mjs'), '--json'], { cwd: root, encoding: 'utf8' });
+  assert.is(r.status, 0, r.stderr);
+  const loops = JSON.parse(r.stdout) as { runtime: string[][]; all: string[][] };
+  const only = [['engine/autograd.ts', 'engine/tensor.ts']];
+  assert.equal(loops.runtime, only, 'runtime imports');
+  assert.equal(loops.all, only, 'all imports, type-only included');
+});
+
+test.run();

@@ -1,0 +1,118 @@
+// The package as a user gets it: `npm pack`, the tarball installed into an empty folder with no
+// bundler, and README's examples ("Using the engine", "CPU or GPU", read from README itself so
+// they cannot drift) run by plain Node and type-checked by tsc against the emitted declarations.
+// Installed twice: without optional dependencies (no `webgpu`: the CPU path must load and `auto`
+// must fall back) and with them (WebGPU where an adapter exists; under CI one must).
+// npm installs with --prefer-offline: the packages come from npm's cache where `npm ci` put them.
+
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { gpuForTests } from '../support/gpu.js';
+import { repoRoot } from '../support/helpers.js';
+
+const root = repoRoot();
+
+function run(command: string, args: string[], cwd: string): string {
+  // Plain output to match against: uvu's runner sets FORCE_COLOR, which Node's console.log obeys.
+  const { FORCE_COLOR: _color, ...env } = process.env;
+  const r = spawnSync(command, args, { cwd, encoding: 'utf8', env: { ...env, NO_COLOR: '1', npm_config_audit: 'false', npm_config_fund: 'false' } });
+  if (r.status !== 0) throw new Error(`${command} ${args.join(' ')} (in ${cwd}) exited ${r.status}:\n${r.stdout}\n${r.stderr}`);
+  return r.stdout;
+}
+
+/** The first ```ts block after README's heading `## name`. */
+function readmeExample(heading: string): string {
+  const readme = readFileSync(join(root, 'README.md'), 'utf8');
+  const at = readme.indexOf(`\n## ${heading}\n`);
+  assert.ok(at >= 0, `README has a section "${heading}"`);
+  const block = /```ts\n([\s\S]*?)```/.exec(readme.slice(at));
+  assert.ok(block, `README's "${heading}" has a ts example`);
+  return block[1];
+}
+
+/** README's two examples as one module: the second's imports go to the top. */
+function example(): string {
+  const [training, devices] = [readmeExample('Using the engine'), readmeExample('CPU or GPU')];
+  const imports = (code: string): string[] => code.split('\n').filter((l) => l.startsWith('import '));
+  const body = (code: string): string => code.split('\n').filter((l) => !l.startsWith('import ')).join('\n');
+  const allImports = [...new Set([...imports(training), ...imports(devices)])].join('\n');
+  // Both blocks declare x: the device example runs in a block of its own.
+  return `${allImports}\n${body(training)}\n{\n${body(devices)}\n}\n`;
+}
+
+/** An empty ES-module project with the tarball installed. */
+function project(dir: string, tarball: string, omitOptional: boolean): void {
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'user-app', private: true, type: 'module' }));
+  run('npm', ['install', tarball, '--prefer-offline', '--no-audit', '--no-fund', ...(omitOptional ? ['--omit=optional'] : [])], dir);
+}
+
+const work = mkdtempSync(join(tmpdir(), 'wgpu-diffusion-package-'));
+let tarball = '';
+
+test('npm pack ships the built package: JavaScript, declarations, the CLI, no sources or tests', () => {
+  const name = run('npm', ['pack', '--silent', '--pack-destination', work], root).trim().split('\n').pop()!;
+  tarball = join(work, name);
+  assert.ok(existsSync(tarball), `npm pack wrote ${tarball}`);
+  const files = run('tar', ['-tzf', tarball], work).split('\n').filter(Boolean);
+  for (const f of ['dist/engine/index.js', 'dist/engine/index.d.ts', 'dist/engine/webgpu/index.d.ts', 'dist/ddpm/index.d.ts',
+    'dist/shaders/matmul.wgsl.js', 'dist/cli/main.js', 'bin/ddpm.mjs', 'bench/torch_ddpm.py', 'package.json', 'README.md']) {
+    assert.ok(files.includes(`package/${f}`), `the tarball holds ${f}`);
+  }
+  const unwanted = files.filter((f) => /^package\/(test|web|scripts|examples|engine|ddpm|cli)\//.test(f) || /\.test\./.test(f));
+  assert.equal(unwanted, [], 'no sources, tests or page in the tarball');
+});
+
+test('without optional dependencies (no webgpu): README\'s examples run on the CPU and type-check', () => {
+  const dir = join(work, 'cpu-only');
+  project(dir, tarball, true);
+  assert.not.ok(existsSync(join(dir, 'node_modules', 'webgpu')), 'webgpu is not installed');
+  writeFileSync(join(dir, 'main.mjs'), example());
+  const out = run(process.execPath, ['main.mjs'], dir);
+  const loss = Number(/^loss (\S+)$/m.exec(out)?.[1]);
+  assert.ok(Number.isFinite(loss) && loss > 0, `a finite loss printed: ${out}`);
+  assert.match(out, /device \(auto\): CPU.*no WebGPU: .*'webgpu' package could not be loaded/, 'auto falls back to the CPU and says why');
+  assert.match(out, /x·xᵀ Float32Array\(4\) \[ 5, 11, 11, 25 \]/);
+});
+
+test('with webgpu: the examples run (on WebGPU where an adapter exists) and tsc checks them against the declarations', async () => {
+  const dir = join(work, 'full');
+  project(dir, tarball, false);
+  assert.ok(existsSync(join(dir, 'node_modules', 'webgpu')), 'webgpu is installed');
+  writeFileSync(join(dir, 'main.mjs'), example());
+  const out = run(process.execPath, ['main.mjs'], dir);
+  const gpu = await gpuForTests();
+  if (gpu) assert.match(out, /device \(auto\): WebGPU/, `the example ran on WebGPU: ${out}`);
+  assert.match(out, /x·xᵀ Float32Array\(4\) \[ 5, 11, 11, 25 \]/);
+  // The same code as TypeScript, checked strictly against dist/*.d.ts (library files included).
+  writeFileSync(join(dir, 'main.ts'), example());
+  writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({
+    compilerOptions: { target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, noEmit: true, skipLibCheck: false, types: [] },
+    files: ['main.ts'],
+  }));
+  run(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', dir], dir);
+});
+
+test('the installed ddpm command runs from dist/', () => {
+  const dir = join(work, 'full');
+  const out = run(process.execPath, [join(dir, 'node_modules', 'wgpu-diffusion', 'bin', 'ddpm.mjs'), '--version'], dir);
+  const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string };
+  assert.is(out.trim(), `ddpm ${version}`);
+});
+
+test('the installed ddpm bench says how to add the TensorFlow.js peer it lacks', () => {
+  const dir = join(work, 'full');
+  const json = join(dir, 'bench.json');
+  run(process.execPath, [join(dir, 'node_modules', 'wgpu-diffusion', 'bin', 'ddpm.mjs'), 'bench', '--quick', '--engines', 'tfjs-cpu',
+    '--no-matmul', '--sample-points', '100', '--json', json], dir);
+  const report = JSON.parse(readFileSync(json, 'utf8')) as { skipped: Record<string, string> };
+  assert.match(report.skipped['tfjs-cpu'] ?? '', /not in the default install.*npm run bench:peers.*npm install @tensorflow\/tfjs/);
+});
+
+test.after(() => rmSync(work, { recursive: true, force: true }));
+
+test.run();
