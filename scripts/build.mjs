@@ -82,6 +82,6 @@ const browserBuild = {
   logLevel: 'warning',
 };
 const { metafile } = await build(browserBuild);
-// What the page's bundles are made of, for test/web-bundle.test.ts (no Node-only module in them).
+// What the page's bundles are made of, for test/apps/web.test.ts (no Node-only module in them).
 writeFileSync('build/www-meta.json', JSON.stringify(metafile));
 for (const file of ['index.html', 'style.css']) copyFileSync(join('web', file), join('build/www', file));

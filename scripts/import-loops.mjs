@@ -6,7 +6,7 @@
 //            (what a reader follows), read from the sources
 // Run: node scripts/import-loops.mjs [--json] [entry …] (default: the engine, its WebGPU backend,
 // the diffusion workload, the ddpm command and the benchmark). --json prints
-// { runtime: [[file, …], …], all: [[file, …], …] } for test/layers.test.ts.
+// { runtime: [[file, …], …], all: [[file, …], …] } for test/project/layers.test.ts.
 
 import { build } from 'esbuild';
 import { readFileSync } from 'node:fs';

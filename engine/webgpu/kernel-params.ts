@@ -1,7 +1,7 @@
 // The uniform block (binding 0, `struct Params`) of each shader file the WebGPU backend runs,
 // declared once by name and type (engine/webgpu/uniforms.ts): backend.ts writes them by name, and
 // each is checked against its WGSL struct when the shader module is made (and in
-// test/uniforms.test.ts). Padding fields are the WGSL struct's own, kept so the two read alike.
+// test/engine/uniforms.test.ts). Padding fields are the WGSL struct's own, kept so the two read alike.
 
 import { uniformStruct } from './uniforms.js';
 

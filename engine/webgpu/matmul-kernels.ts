@@ -1,7 +1,7 @@
 // The matmul kernels the WebGPU backend can run, and the tuner that picks one per adapter and
 // shape class. Every kernel sums each element over k in the same order with one multiply-add
 // at a time (see both WGSL headers), so they give the same bits and the choice changes only
-// the speed; test/matmul-kernels.test.ts checks both halves of that on every kernel.
+// the speed; test/engine/matmul-kernels.test.ts checks both halves of that on every kernel.
 //   register-64   shaders/matmul.wgsl: 8×8 threads, each an 8×8 block read straight from memory
 //   tiled-32      shaders/matmul-tiled.wgsl, 8×8 threads × 4×4 elements, k in slabs of 16
 //   tiled-64      16×16 threads × 4×4, k slabs of 16
