@@ -3,7 +3,7 @@
 // multiple); the random draws; and the fused engine's compiled kernels against the eager engine
 // (one kernel per op, the kernels just checked) on the same adapter. Rule per output:
 // |a − ref| ≤ atol + rtol·|ref| (ref: the CPU, or the eager engine), with atol growing with the number of terms summed (the GPU
-// accumulates in float32, the CPU in float64), as in test/parity.test.ts and test/fused.test.ts.
+// accumulates in float32, the CPU in float64), as in test/engine/op-runners.ts and test/ddpm/fused.test.ts.
 //
 // Why the fused engine is compared with the eager GPU path and not with the CPU: its normal
 // draws (Box–Muller) use cos, sin and log, which WGSL lets an adapter compute only roughly

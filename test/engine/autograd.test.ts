@@ -1,9 +1,11 @@
-// The autograd machinery itself: accumulation, graph shapes, noGrad, zeroGrad, detach, seeds.
+// The autograd machinery itself: accumulation, graph shapes, noGrad, zeroGrad, detach, seeds; and
+// a composite graph against central differences (test/support/helpers.ts gradcheck: h = 1e-3,
+// |analytic − numeric| ≤ 2e-3 + 1e-2·|numeric|). Each op alone is ops.test.ts's.
 
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as E from '../../engine/index.js';
-import { values } from '../support/helpers.js';
+import { gradcheck, values } from '../support/helpers.js';
 
 test('a tensor used twice receives both contributions', async () => {
   const x = E.tensor([3], [1], { requiresGrad: true });
@@ -68,6 +70,23 @@ test('reshape shares storage; disposing the view keeps the base alive', async ()
   assert.equal(await values(x), [1, 2, 3, 4, 5, 6]);
   x.dispose();
   assert.is(E.cpu.memory().live, before);
+});
+
+test('gradcheck a composite graph: a tensor used twice, broadcasting, linear, embedding', async () => {
+  const rng = new E.Rng(7);
+  const x = E.randn([5, 3], rng);
+  const w = E.randn([4, 3], rng);
+  const b = E.randn([4], rng);
+  const table = E.randn([6, 4], rng);
+  const idx = E.tensor([5, 0, 5, 2, 1], [5], { dtype: 'int32' });
+  await gradcheck(
+    (x, w, b, table, idx) => {
+      const h = E.add(E.linear(x, w, b), E.embedding(idx, table));
+      return E.mul(E.square(h), E.mean(h, 1, true)); // h used twice, [5,4] · [5,1]
+    },
+    [x, w, b, table, idx],
+    { what: 'composite' },
+  );
 });
 
 test.run();

@@ -6,7 +6,7 @@
 // its timing of every kernel on the device, and (with a stand-in clock) the default until a
 // class is timed, the fastest after, and a failed timing kept to the default with its reason.
 //
-// Tolerance rule (as in parity.test.ts): |gpu − cpu| ≤ (2e-6·K + 1e-6) + 1e-5·|cpu|; NaN where
+// Tolerance rule (as in op-runners.ts): |gpu − cpu| ≤ (2e-6·K + 1e-6) + 1e-5·|cpu|; NaN where
 // the CPU has NaN, the same infinity where it has one.
 
 import { test } from 'uvu';

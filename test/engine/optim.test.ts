@@ -1,13 +1,17 @@
 // Adam and clipGradNorm over several steps against torch.optim.Adam and
-// torch.nn.utils.clip_grad_norm_ (test/fixtures/torch_optim.json), per parameter and packed.
+// torch.nn.utils.clip_grad_norm_ (test/fixtures/torch_optim.json), per parameter and packed;
+// and clip_grad_norm_ on gradients holding NaN and ±Inf (test/fixtures/torch_nonfinite.json: a
+// NaN norm makes every gradient NaN), on the CPU and on WebGPU when there is one.
 //
 // Tolerance: |ours − torch| ≤ 1e-6 + 1e-5·|torch| for parameters after every step, and
 // rtol 1e-5 for the returned norm. Both sides compute Adam in float32 in the same order; the
-// norm is accumulated in float64 here and in float32 by PyTorch.
+// norm is accumulated in float64 here and in float32 by PyTorch. With NaN and ±Inf: NaN where
+// torch has NaN, the same infinity where it has one, finite values within 1e-6 + 1e-5·|torch|.
 
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as E from '../../engine/index.js';
+import { gpuForTests, gpuTest } from '../support/gpu.js';
 import { assertClose, fromFixture, loadFixture, values, type FixtureTensor } from '../support/helpers.js';
 
 interface OptimFixture {
@@ -22,6 +26,16 @@ interface OptimFixture {
 }
 
 const fx = loadFixture<OptimFixture>('torch_optim.json');
+
+/** A fixture tensor whose non-finite values are the strings "NaN", "Infinity", "-Infinity". */
+interface Encoded {
+  shape: number[];
+  data: (number | string)[];
+}
+
+const clipCases = loadFixture<{ clipGradNorm: { name: string; max_norm: number; grads: Encoded[]; norm: Encoded; clipped: Encoded[] }[] }>(
+  'torch_nonfinite.json').clipGradNorm;
+const gpu = await gpuForTests();
 
 // Per parameter, and packed into one buffer (engine/packing.ts: one Adam kernel, one norm).
 for (const run of fx.runs) {
@@ -77,5 +91,24 @@ test('Adam skips parameters without a gradient and keeps per-parameter step coun
   // b's first step: m̂ = g, v̂ = g², so the update is lr·g/(|g| + eps) = 0.1, as a's first was.
   assertClose(await values(b), [0.9], { atol: 1e-6, rtol: 0 }, 'b after its first step');
 });
+
+async function clipsLikeTorch(device: E.Backend): Promise<void> {
+  const on = `on ${device.name}`;
+  const decode = (t: Encoded): number[] => t.data.map(Number);
+  const tol = { atol: 1e-6, rtol: 1e-5 };
+  for (const c of clipCases) {
+    const params = c.grads.map((g) => E.zeros(g.shape, { device, requiresGrad: true }));
+    params.forEach((p, i) => { p.grad = E.tensor(decode(c.grads[i]), c.grads[i].shape, { device }); });
+    const norm = E.clipGradNorm(params, c.max_norm);
+    assertClose([await norm.item()], decode(c.norm), tol, `clip_grad_norm_ (${c.name}): the norm ${on}`);
+    for (const [i, p] of params.entries()) {
+      assertClose(await values(p.grad!), decode(c.clipped[i]), tol, `clip_grad_norm_ (${c.name}): gradient ${i} ${on}`);
+    }
+  }
+}
+
+test('CPU: clip_grad_norm_ gives PyTorch\'s norm and gradients on NaN and ±Inf', () => clipsLikeTorch(E.cpu));
+
+gpuTest(gpu)('WebGPU: clip_grad_norm_ gives PyTorch\'s norm and gradients on NaN and ±Inf', () => clipsLikeTorch(gpu!));
 
 test.run();

@@ -1,0 +1,167 @@
+// Checks of single ops beyond the shared runners, each named in its op's row (op-table.ts):
+// exact answers worked out by hand, conv2d against its float64 definition, im2col bit for bit
+// on both devices, and NaN/±Inf reaching exactly the outputs that depend on them. Rules are
+// stated where they are not exact.
+
+import * as assert from 'uvu/assert';
+import * as E from '../../engine/index.js';
+import type { WebGpuBackend } from '../../engine/webgpu/backend.js';
+import { assertClose, fromFixture, values, type FixtureTensor } from '../support/helpers.js';
+import { torchCases } from './op-fixtures.js';
+import type { Check } from './op-row.js';
+
+/** The CPU, and WebGPU when there is one. */
+const devicesWith = (gpu: WebGpuBackend | null): E.Backend[] => (gpu ? [E.cpu, gpu] : [E.cpu]);
+
+export const embeddingSumsDuplicates: Check = {
+  name: 'backward sums the rows of duplicate indices',
+  run: async () => {
+    const weight = E.tensor([[1, 2], [3, 4], [5, 6]], undefined, { requiresGrad: true });
+    const idx = E.tensor([2, 0, 2, 2], [4], { dtype: 'int32' });
+    const out = E.embedding(idx, weight);
+    assert.equal(await values(out), [5, 6, 1, 2, 5, 6, 5, 6]);
+    E.sum(out).backward();
+    assert.equal(await values(weight.grad!), [1, 1, 0, 0, 3, 3]);
+  },
+};
+
+export const fusedEpilogueEqualsOps: Check = {
+  name: 'the fused epilogue relu(x·Wᵀ + b + table[t]) equals the ops it fuses (1e-6 + 1e-6·|separate|)',
+  run: async () => {
+    const rng = new E.Rng(4);
+    const x = E.randn([33, 7], rng), w = E.randn([12, 7], rng), b = E.randn([12], rng), table = E.randn([5, 12], rng);
+    const idx = E.randint([33], 0, 5, rng);
+    const fused = await values(E.linear(x, w, b, { addRows: { table, indices: idx }, relu: true }));
+    const separate = await values(E.relu(E.add(E.linear(x, w, b), E.embedding(idx, table))));
+    assertClose(fused, separate, { atol: 1e-6, rtol: 1e-6 }, 'fused vs separate');
+  },
+};
+
+export const permuteIsTorchPermute: Check = {
+  name: 'torch.permute(…).contiguous() on rank 2 to 4; the identity is the tensor itself',
+  run: async () => {
+    const x = E.tensor(Float32Array.from({ length: 24 }, (_, i) => i), [2, 3, 4]);
+    const y = E.permute(x, [2, 0, 1]);
+    assert.equal(y.shape, [4, 2, 3]);
+    // y[k, i, j] = x[i, j, k] = 12i + 4j + k
+    const expected: number[] = [];
+    for (let k = 0; k < 4; k++) for (let i = 0; i < 2; i++) for (let j = 0; j < 3; j++) expected.push(12 * i + 4 * j + k);
+    assert.equal(await values(y), expected);
+    assert.is(E.permute(x, [0, 1, 2]), x);
+    assert.equal(await values(E.permute(E.tensor([1, 2, 3, 4, 5, 6], [2, 3]), [1, 0])), [1, 4, 2, 5, 3, 6]);
+  },
+};
+
+/** The convolution by its definition, in float64: y[b,o,oh,ow] = bias[o] + Σ_{c,i,j} w[o,c,i,j]·x[b,c,oh·S−P+i,ow·S−P+j]. */
+function directConv(x: FixtureTensor, w: FixtureTensor, bias: FixtureTensor | null, stride: number, padding: number): number[] {
+  const [B, C, H, W] = x.shape, [O, , K, K2] = w.shape;
+  const OH = Math.floor((H + 2 * padding - K) / stride) + 1, OW = Math.floor((W + 2 * padding - K2) / stride) + 1;
+  const out: number[] = [];
+  for (let b = 0; b < B; b++) for (let o = 0; o < O; o++) for (let oh = 0; oh < OH; oh++) for (let ow = 0; ow < OW; ow++) {
+    let s = bias ? bias.data[o] : 0;
+    for (let c = 0; c < C; c++) for (let i = 0; i < K; i++) for (let j = 0; j < K2; j++) {
+      const h = oh * stride - padding + i, v = ow * stride - padding + j;
+      if (h >= 0 && h < H && v >= 0 && v < W) s += w.data[((o * C + c) * K + i) * K2 + j] * x.data[((b * C + c) * H + h) * W + v];
+    }
+    out.push(s);
+  }
+  return out;
+}
+
+export const convMatchesDefinition: Check = {
+  name: 'equals the convolution written out by its definition (float64) on every PyTorch case, within 1e-6 + 1e-6·|definition|',
+  run: async () => {
+    for (const c of torchCases({ file: 'torch_unet_ops.json', key: 'conv2d' })) {
+      const host = (name: string): FixtureTensor | null =>
+        c.inputs[name] ? { shape: c.inputs[name].shape, data: Array.from(c.inputs[name].data) } : null;
+      const [x, w, b] = [host('x')!, host('weight')!, host('bias')];
+      const { stride, padding } = c.params as { stride: number; padding: number };
+      const y = await values(E.conv2d(fromFixture(x), fromFixture(w), b ? fromFixture(b) : undefined, { stride, padding }));
+      assertClose(y, directConv(x, w, b, stride, padding), { atol: 1e-6, rtol: 1e-6 }, `conv2d ${c.name} vs the definition`);
+    }
+  },
+};
+
+export const convNonFiniteReachesItsWindows: Check = {
+  name: 'NaN and ±Inf reach exactly the outputs whose windows hold them (GPU vs CPU within 1e-6 + 1e-6·|cpu|)',
+  gpu: 'also',
+  run: async (gpu) => {
+    // One channel 5×5, a NaN at (1, 1) and +Inf at (3, 4); 3×3 window, padding 1: outputs within one pixel of each.
+    const pixels = new Float32Array(25).fill(0.5);
+    pixels[1 * 5 + 1] = NaN;
+    pixels[3 * 5 + 4] = Infinity;
+    const weight = Float32Array.from({ length: 18 }, (_, i) => (i % 3) - 0.9);
+    const results: number[][] = [];
+    for (const device of devicesWith(gpu)) {
+      const w = E.tensor(weight, [2, 1, 3, 3], { device });
+      const y = await values(E.conv2d(E.tensor(pixels, [1, 1, 5, 5], { device }), w, undefined, { padding: 1 }));
+      for (let o = 0; o < 2; o++) for (let h = 0; h < 5; h++) for (let w = 0; w < 5; w++) {
+        const v = y[(o * 5 + h) * 5 + w];
+        const nearNaN = Math.abs(h - 1) <= 1 && Math.abs(w - 1) <= 1, nearInf = Math.abs(h - 3) <= 1 && Math.abs(w - 4) <= 1;
+        const where = `${device.name}: output ${o} at (${h}, ${w}) is ${v}`;
+        if (nearNaN) assert.ok(Number.isNaN(v), where);
+        else if (nearInf) assert.ok(v === Infinity || v === -Infinity, where);
+        else assert.ok(Number.isFinite(v), where);
+      }
+      results.push(y);
+    }
+    if (results.length === 2) assertClose(results[1], results[0], { atol: 1e-6, rtol: 1e-6 }, 'conv2d with NaN and Inf, GPU vs CPU');
+  },
+};
+
+export const im2colBitForBit: Check = {
+  name: 'GPU vs CPU bit for bit, and its adjoint within 1e-6·k² + 1e-6·|cpu|, on larger and odd grids',
+  gpu: 'needs',
+  run: async (gpu) => {
+    const rng = new E.Rng(9);
+    const cases = [[[2, 3, 40, 40], 3, { padding: 1 }], [[3, 2, 9, 11], 2, { stride: 2 }], [[1, 1, 1, 1], 1, {}], [[2, 5, 7, 3], 3, { stride: 2, padding: 2 }]] as const;
+    for (const [shape, k, options] of cases) {
+      const host = await E.randn([...shape], rng).toArray();
+      const onGpu = E.tensor(host, [...shape], { device: gpu!, requiresGrad: true }), onCpu = E.tensor(host, [...shape], { requiresGrad: true });
+      const cols = [E.im2col(onGpu, k, k, options), E.im2col(onCpu, k, k, options)];
+      assert.equal(await values(cols[0]), await values(cols[1]), `im2col [${shape}], ${k}×${k}, GPU vs CPU`);
+      const g = await E.randn([...cols[1].shape], rng).toArray();
+      cols[0].backward(E.tensor(g, [...cols[1].shape], { device: gpu! }));
+      cols[1].backward(E.tensor(g, [...cols[1].shape]));
+      // Each pixel sums at most k·k column entries (float32 on the GPU, float64 on the CPU).
+      assertClose(await values(onGpu.grad!), await values(onCpu.grad!), { atol: 1e-6 * k * k, rtol: 1e-6 }, `col2im [${shape}], ${k}×${k}, GPU vs CPU`);
+    }
+  },
+};
+
+const SPECIAL_INPUTS = [NaN, Infinity, -Infinity, 0, -100];
+
+export const siluNonFiniteAsTorch: Check = {
+  name: 'NaN and ±Inf as PyTorch: silu(NaN) NaN, silu(+Inf) +Inf, silu(−Inf) NaN, silu(−100) ≈ 0',
+  gpu: 'also',
+  run: async (gpu) => {
+    for (const device of devicesWith(gpu)) {
+      const s = await values(E.silu(E.tensor(SPECIAL_INPUTS, [5], { device })));
+      assert.ok(Number.isNaN(s[0]) && s[1] === Infinity && Number.isNaN(s[2]) && s[3] === 0 && Math.abs(s[4]) < 1e-30, `${device.name}: silu ${s}`);
+    }
+  },
+};
+
+export const expNonFiniteAsTorch: Check = {
+  name: 'NaN and ±Inf as PyTorch: exp(NaN) NaN, exp(+Inf) +Inf, exp(−Inf) 0',
+  gpu: 'also',
+  run: async (gpu) => {
+    for (const device of devicesWith(gpu)) {
+      const e = await values(E.exp(E.tensor(SPECIAL_INPUTS, [5], { device })));
+      assert.ok(Number.isNaN(e[0]) && e[1] === Infinity && e[2] === 0 && e[3] === 1, `${device.name}: exp ${e}`);
+    }
+  },
+};
+
+export const groupNormNaNStaysInItsGroup: Check = {
+  name: 'a NaN spreads over its group only',
+  gpu: 'also',
+  run: async (gpu) => {
+    for (const device of devicesWith(gpu)) {
+      const pixels = Float32Array.from({ length: 2 * 4 * 2 * 2 }, (_, i) => Math.sin(i));
+      pixels[5] = NaN; // image 0, channel 1: group 0 of two
+      const y = await values(E.groupNorm(E.tensor(pixels, [2, 4, 2, 2], { device }), 2, E.full([4], 1, { device }), E.full([4], 0, { device })));
+      y.forEach((v, i) => assert.is(Number.isNaN(v), i < 8, `${device.name}: groupNorm element ${i} is ${v}`));
+    }
+  },
+};

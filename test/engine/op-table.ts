@@ -1,0 +1,443 @@
+// The op table: every differentiable op of the engine, one row each, run by the shared runners
+// of op-runners.ts (ops.test.ts makes the tests): (1) PyTorch's forward and every input gradient,
+// (2) central differences, (3) GPU vs CPU on awkward shapes (1, odd, primes, not a tile
+// multiple) and the workload's ([128,2], [128,128], [10000,128]), (4) GPU vs CPU with NaN and ±Inf
+// in the inputs (and vs PyTorch where its fixture has them), (5) bad inputs refused by name.
+// The tolerance rules are op-runners.ts's; a row states its own only where it must, and why.
+//
+// Adding an op: add its case to test/fixtures/make_fixtures.py and run `npm run fixtures`; then
+// one row here: `op`, `call` (its tensors by the fixture's names, its parameters), `torch` (the
+// fixture's file and key), and what else applies — `gpu` shapes, `nonfinite` inputs, `errors`.
+// A row's finite PyTorch cases are also its central-difference and GPU-vs-CPU cases unless it
+// lists its own. ops.test.ts fails while an op engine/index.ts exports from engine/ops/ has no row.
+
+import * as E from '../../engine/index.js';
+import type { Tolerance } from '../support/helpers.js';
+import {
+  convMatchesDefinition, convNonFiniteReachesItsWindows, embeddingSumsDuplicates, expNonFiniteAsTorch, fusedEpilogueEqualsOps,
+  groupNormNaNStaysInItsGroup, im2colBitForBit, permuteIsTorchPermute, siluNonFiniteAsTorch,
+} from './op-checks.js';
+import {
+  awayFromZero, floats, ints, positive, sizeOf, spiked, spread, sprinkled, type Draws, type HostTensor,
+} from './op-inputs.js';
+import { optional, row, type BadInput, type OpCase, type OpRow } from './op-row.js';
+import { EXACT, terms } from './op-runners.js';
+
+// ---- the inputs several rows share ------------------------------------------------------------
+
+/** Elementwise ops on the workload's [10000,2] and a prime length; `make` turns a normal draw into the op's domain. */
+const elementwiseCases = <P extends object>(params: P, make = (x: HostTensor) => x, label = ''): OpCase<P>[] =>
+  [[10000, 2], [7]].map((shape) => ({ name: `${label}[${shape}]`, params, k: 0, inputs: (d) => ({ x: make(d.normal(...shape)) }) }));
+
+/** The same with NaN, +Inf, −Inf at every other element, on [1], [7], [13,3], [10000,2], and again with specials in the upstream gradient. */
+const nonFiniteElementwise = <P extends object>(params: P, label = ''): OpCase<P>[] =>
+  [[1], [7], [13, 3], [10000, 2]].flatMap((shape) => [false, true].map((nonFiniteSeed) => ({
+    name: `${label}[${shape}]${nonFiniteSeed ? ' + NaN/Inf seed' : ''}`, params, k: 0, nonFiniteSeed,
+    inputs: (d: Draws) => ({ x: sprinkled(d.normal(...shape)) }),
+  })));
+
+const BROADCAST_PAIRS: [number[], number[]][] = [
+  [[128, 2], [2]], [[10000, 128], [128]], [[128, 128], [128, 1]], [[1], [37, 3]], [[2, 3, 4, 5], [3, 1, 5]], [[11], [11]],
+];
+
+/** add, sub, mul, div: broadcasting up to rank 4, and with NaN/±Inf (every 5th of a, every 7th of b from the 4th). */
+function broadcastRow(op: 'add' | 'sub' | 'mul' | 'div', errors?: BadInput[]): OpRow {
+  const k = (sa: number[], sb: number[]): number => Math.max(...sa, ...sb) ** 2;
+  return row({
+    op, errors,
+    call: (t) => E[op](t.a, t.b),
+    torch: [{ file: 'torch_ops.json', key: op }],
+    gpu: BROADCAST_PAIRS.map(([sa, sb]) => ({
+      name: `[${sa}] ∘ [${sb}]`, k: k(sa, sb),
+      inputs: (d) => ({ a: d.normal(...sa), b: op === 'div' ? awayFromZero(d.normal(...sb)) : d.normal(...sb) }),
+    })),
+    // (the workload's [10000,128] ∘ [128] is left to the finite checks: its NaN cases are [128,128]'s)
+    nonfinite: BROADCAST_PAIRS.filter(([sa]) => sa[0] !== 10000).flatMap(([sa, sb]) => [false, true].map((nonFiniteSeed) => ({
+      name: `[${sa}] ∘ [${sb}]${nonFiniteSeed ? ' + NaN/Inf seed' : ''}`, k: k(sa, sb), nonFiniteSeed,
+      inputs: (d: Draws) => ({ a: sprinkled(d.normal(...sa), 5, 0), b: sprinkled(awayFromZero(d.normal(...sb)), 7, 3) }),
+    }))),
+  });
+}
+
+/** x ∘ c and c ∘ x: on |x| + 0.1 (finite), and with NaN/±Inf. */
+function scalarRow(op: string, c: number, call: (x: E.Tensor, c: number) => E.Tensor, errors?: BadInput[]): OpRow {
+  return row<{ c: number }>({
+    op, errors,
+    call: (t, p) => call(t.x, p.c),
+    torch: [{ file: 'torch_ops.json', key: op }],
+    gpu: elementwiseCases({ c }, positive, `c = ${c}: `),
+    nonfinite: nonFiniteElementwise({ c }, `c = ${c}: `),
+  });
+}
+
+const REDUCTIONS: [number[], number | undefined][] = [
+  [[10000, 128], 0], [[10000, 128], 1], [[10000, 128], undefined], [[128, 128], 0], [[1], undefined], [[3, 257, 5], 1], [[13], 0],
+];
+const reductionName = (shape: number[], axis: number | undefined): string => `[${shape}] axis ${axis ?? 'all'}`;
+const reducedLength = (shape: number[], axis: number | undefined): number => (axis === undefined ? sizeOf(shape) : shape[axis]);
+
+/**
+ * Reductions with NaN/±Inf: spread NaN/+Inf/−Inf, then a +Inf and a −Inf side by side (they cancel
+ * to NaN where they meet); and +Inf only, −Inf only (the workload's [10000,128]: mixed only).
+ */
+function nonFiniteReductions(keepdim: boolean | undefined, nonFiniteSeed: boolean): OpCase<{ axis?: number; keepdim?: boolean }>[] {
+  return REDUCTIONS.flatMap(([shape, axis]) => {
+    const size = sizeOf(shape), k = reducedLength(shape, axis);
+    const mixed = (d: Draws): HostTensor => spiked(d.normal(...shape), [...spread(size, 6), Math.floor(size / 2) + 1, Math.floor(size / 2) + 2],
+      [NaN, Infinity, -Infinity, NaN, Infinity, -Infinity, Infinity, -Infinity]);
+    const oneSign = (v: number) => (d: Draws): HostTensor => spiked(d.normal(...shape), spread(size, 2), [v]);
+    const kinds: [string, (d: Draws) => HostTensor][] = [['mixed', mixed], ['+Inf only', oneSign(Infinity)], ['−Inf only', oneSign(-Infinity)]];
+    return kinds.slice(0, size > 100000 ? 1 : 3).map(([kind, make]) => ({
+      name: `${reductionName(shape, axis)}${keepdim ? ', keepdim' : ''} (${kind})`, params: { axis, keepdim }, k, nonFiniteSeed, inputs: (d: Draws) => ({ x: make(d) }),
+    }));
+  });
+}
+
+const MATMUL_SHAPES: [number, number, number][] = [
+  [1, 1, 1], [1, 7, 3], [5, 1, 9], [7, 13, 5], [31, 17, 2], [33, 65, 31], [128, 128, 2], [128, 128, 128], [10000, 2, 128],
+];
+const TRANSPOSES: [boolean, boolean][] = [[false, false], [true, false], [false, true], [true, true]];
+
+/** Every matmul shape in every transpose form, a [m,k] (or [k,m]) times b [k,n] (or [n,k]). */
+const matmulCases = (shapes: [number, number, number][], spike: (a: HostTensor, b: HostTensor, m: number, n: number, k: number) => [HostTensor, HostTensor]) =>
+  shapes.flatMap(([m, n, k]) => TRANSPOSES.map(([transA, transB]): OpCase<{ transA: boolean; transB: boolean }> => ({
+    name: `m=${m} n=${n} k=${k}${transA ? ' Aᵀ' : ''}${transB ? ' Bᵀ' : ''}`, params: { transA, transB }, k: Math.max(m, n, k),
+    inputs: (d) => {
+      const [a, b] = spike(transA ? d.normal(k, m) : d.normal(m, k), transB ? d.normal(n, k) : d.normal(k, n), m, n, k);
+      return { a, b };
+    },
+  })));
+
+/** The linear layer's NaN/±Inf inputs: specials in x, W, b and the table; k = max(batch, in). */
+function nonFiniteLinear(batch: number, inF: number, outF: number): OpCase<{ relu?: boolean }>[] {
+  const k = Math.max(batch, inF), shapes = `x [${batch},${inF}], W [${outF},${inF}]`;
+  const x = (d: Draws): HostTensor => spiked(d.normal(batch, inF), spread(batch * inF, 3));
+  const weight = (d: Draws): HostTensor => spiked(d.normal(outF, inF), spread(outF * inF, 1), [NaN]);
+  const bias = (d: Draws): HostTensor => spiked(d.normal(outF), spread(outF, 1), [Infinity]);
+  const fused = (d: Draws): Record<string, HostTensor> => ({
+    x: x(d), weight: weight(d), bias: bias(d), table: spiked(d.normal(7, outF), spread(7 * outF, 3), [-Infinity, NaN, Infinity]), indices: d.ints(batch, 7),
+  });
+  return [
+    { name: `relu(x·Wᵀ + b + table[t]) ${shapes}`, params: { relu: true }, k, inputs: fused },
+    { name: `relu(x·Wᵀ + b + table[t]) ${shapes} + NaN/Inf seed`, params: { relu: true }, k, nonFiniteSeed: true, inputs: fused },
+    { name: `relu(x·Wᵀ + b) ${shapes}`, params: { relu: true }, k, inputs: (d) => ({ x: x(d), weight: weight(d), bias: bias(d) }) },
+    { name: `x·Wᵀ + b ${shapes} + NaN/Inf seed`, k, nonFiniteSeed: true, inputs: (d) => ({ x: x(d), weight: weight(d), bias: bias(d) }) },
+    // Pre-activations that are exactly NaN/±Inf while the product is finite: the epilogue alone.
+    { name: `relu(x·Wᵀ + b) ${shapes}, specials in b only`, params: { relu: true }, k,
+      inputs: (d) => ({ x: d.normal(batch, inF), weight: d.normal(outF, inF), bias: sprinkled(d.normal(outF)) }) },
+  ];
+}
+
+/** Rows of logits with NaN/±Inf: the rows PyTorch's NaN fixture has, one column, and random rows with a few specials. */
+const LOGITS_WITH_SPECIALS: { name: string; shape: [number, number]; make: (d: Draws) => HostTensor }[] = [
+  { name: '[9,3] (the rows of PyTorch\'s NaN fixture)', shape: [9, 3], make: () => floats([9, 3], [
+    NaN, 1, 2, Infinity, 1, 2, -Infinity, 1, 2, Infinity, Infinity, 1, -Infinity, -Infinity, -Infinity, Infinity, -Infinity, 0, 1, 2, 3,
+    -Infinity, -Infinity, 0, 1, NaN, -Infinity]) },
+  { name: '[5,1]', shape: [5, 1], make: () => floats([5, 1], [NaN, Infinity, -Infinity, 2.5, -0.5]) },
+  { name: '[37,11]', shape: [37, 11], make: (d) => spiked(d.normal(37, 11), spread(37 * 11, 6)) },
+  { name: '[3,257]', shape: [3, 257], make: (d) => spiked(d.normal(3, 257), spread(3 * 257, 2), [-Infinity]) },
+];
+
+// ---- bad inputs -------------------------------------------------------------------------------
+
+const zeros = (shape: number[]): E.Tensor => E.zeros(shape);
+const named = (shape: number[], name: string): E.Tensor => E.tensor(new Float32Array(sizeOf(shape)), shape, { name });
+const indices = (values: number[]): E.Tensor => E.tensor(values, [values.length], { dtype: 'int32' });
+const IMAGES = (): E.Tensor => named([2, 3, 4, 4], 'images');
+const SCORES = (): E.Tensor => named([4, 3], 'scores');
+
+// ---- the table --------------------------------------------------------------------------------
+
+export const opTable: OpRow[] = [
+  broadcastRow('add', [
+    { what: 'shapes that do not broadcast', call: () => E.add(zeros([3, 4]), zeros([3])), says: ['add:', '[3,4]', '[3]', 'do not broadcast'] },
+  ]),
+  broadcastRow('sub'),
+  broadcastRow('mul', [{ what: 'shapes that do not broadcast', call: () => E.mul(zeros([2, 3]), zeros([3, 2])), says: ['mul:', '[2,3]', '[3,2]'] }]),
+  broadcastRow('div'),
+  scalarRow('addScalar', 0.25, (x, c) => E.add(x, c)),
+  scalarRow('subScalar', 1.25, (x, c) => E.sub(x, c)),
+  scalarRow('rsubScalar', 1, (x, c) => E.sub(c, x)),
+  scalarRow('mulScalar', -1.5, (x, c) => E.mul(x, c),
+    [{ what: 'a scalar operand that is not finite', call: () => E.mul(zeros([2]), NaN), says: ['mul: the scalar operand must be finite, got NaN'] }]),
+  scalarRow('divScalar', 3, (x, c) => E.div(x, c)),
+  scalarRow('rdivScalar', 2, (x, c) => E.div(c, x)),
+  row({
+    op: 'neg', call: (t) => E.neg(t.x), torch: [{ file: 'torch_ops.json', key: 'neg' }],
+    gpu: elementwiseCases({}), nonfinite: nonFiniteElementwise({}),
+  }),
+  row({
+    op: 'square', call: (t) => E.square(t.x), torch: [{ file: 'torch_ops.json', key: 'square' }],
+    gpu: elementwiseCases({}), nonfinite: nonFiniteElementwise({}),
+  }),
+  row({
+    op: 'sqrt', call: (t) => E.sqrt(t.x), torch: [{ file: 'torch_ops.json', key: 'sqrt' }],
+    gpu: elementwiseCases({}, positive), nonfinite: nonFiniteElementwise({}, '(negative values too) '),
+  }),
+  row({
+    op: 'relu', call: (t) => E.relu(t.x),
+    torch: [{ file: 'torch_ops.json', key: 'relu' }, { file: 'torch_nonfinite.json', key: 'elementwise', names: /^relu/ }],
+    gpu: elementwiseCases({}), nonfinite: nonFiniteElementwise({}),
+    errors: [{ what: 'an int32 input', call: () => E.relu(indices([1, 2])), says: ['relu: expected x to be float32', 'int32'] }],
+  }),
+  row<{ min?: number; max?: number }>({
+    op: 'clamp', call: (t, p) => E.clamp(t.x, { min: p.min, max: p.max }),
+    torch: [
+      { file: 'torch_ops.json', key: 'clamp' }, { file: 'torch_ops.json', key: 'clampMax' },
+      { file: 'torch_nonfinite.json', key: 'elementwise', names: /^clamp/ },
+    ],
+    gpu: elementwiseCases({ min: -0.3, max: 0.7 }, undefined, '[-0.3, 0.7] '),
+    nonfinite: [
+      ...nonFiniteElementwise({ min: -0.3, max: 0.7 }, '[-0.3, 0.7] '),
+      ...nonFiniteElementwise({ min: -0.3 }, 'min -0.3 '),
+      ...nonFiniteElementwise({ max: 0.7 }, 'max 0.7 '),
+    ],
+  }),
+  row<{ axis?: number; keepdim?: boolean }>({
+    op: 'sum', call: (t, p) => E.sum(t.x, p.axis, p.keepdim ?? false), torch: [{ file: 'torch_ops.json', key: 'sum' }],
+    gpu: REDUCTIONS.map(([shape, axis]) => ({
+      name: reductionName(shape, axis), params: { axis }, k: reducedLength(shape, axis), inputs: (d) => ({ x: d.normal(...shape) }),
+    })),
+    nonfinite: nonFiniteReductions(undefined, false),
+    errors: [{ what: 'an axis out of range', call: () => E.sum(zeros([2, 3]), 2), says: ['sum: axis 2 is out of range for a tensor of rank 2'] }],
+  }),
+  row<{ axis?: number; keepdim?: boolean }>({
+    op: 'mean', call: (t, p) => E.mean(t.x, p.axis, p.keepdim ?? false), torch: [{ file: 'torch_ops.json', key: 'mean' }],
+    gpu: REDUCTIONS.map(([shape, axis]) => ({
+      name: `${reductionName(shape, axis)}, keepdim`, params: { axis, keepdim: true }, k: reducedLength(shape, axis), inputs: (d) => ({ x: d.normal(...shape) }),
+    })),
+    nonfinite: nonFiniteReductions(true, true),
+  }),
+  row<{ transA?: boolean; transB?: boolean }>({
+    op: 'matmul', call: (t, p) => E.matmul(t.a, t.b, { transA: p.transA, transB: p.transB }), torch: [{ file: 'torch_ops.json', key: 'matmul' }],
+    gpu: matmulCases(MATMUL_SHAPES, (a, b) => [a, b]),
+    nonfinite: matmulCases(MATMUL_SHAPES.filter(([m, n, k]) => m * n * k < 100000),
+      (a, b, m, n, k) => [spiked(a, spread(m * k, 3)), spiked(b, spread(n * k, 2), [-Infinity, NaN])])
+      .map((c) => ({ ...c, nonFiniteSeed: c.params!.transA === c.params!.transB })),
+    errors: [
+      { what: 'inner dimensions that differ', call: () => E.matmul(zeros([3, 4]), zeros([5, 6])), says: ['matmul: inner dimensions differ', 'op(a) is [3,4]', 'op(b) is [5,6]'] },
+      { what: 'inner dimensions that differ once transposed', call: () => E.matmul(zeros([3, 4]), zeros([3, 6]), { transB: true }),
+        says: ['matmul: inner dimensions differ', '[3,6] float32 transposed'] },
+      { what: 'an operand that is not 2-D', call: () => E.matmul(zeros([4]), zeros([4, 2])), says: ['matmul: expected 2-D operands', 'a [4] float32'] },
+    ],
+  }),
+  row<{ relu?: boolean }>({
+    op: 'linear',
+    call: (t, p) => {
+      const table = optional(t, 'table');
+      return E.linear(t.x, t.weight, optional(t, 'bias'), { addRows: table && { table, indices: t.indices }, relu: p.relu });
+    },
+    torch: [{ file: 'torch_ops.json', key: 'linear' }, { file: 'torch_ops.json', key: 'linearFused' }],
+    gpu: [
+      { name: '[10000,128]·[128,128]ᵀ + b (the sampling batch)', k: 10000, inputs: (d) => ({ x: d.normal(10000, 128), weight: d.normal(128, 128), bias: d.normal(128) }) },
+      ...[[128, 2, 128], [128, 128, 128], [37, 5, 11]].map(([batch, inF, outF]) => ({
+        name: `fused layer relu(x·Wᵀ + b + table[t]) x [${batch},${inF}], W [${outF},${inF}], table [100,${outF}]`, params: { relu: true }, k: Math.max(batch, inF),
+        inputs: (d: Draws) => ({
+          x: d.normal(batch, inF), weight: d.normal(outF, inF), bias: d.normal(outF), table: d.normal(100, outF), indices: d.ints(batch, 100),
+        }),
+      })),
+    ],
+    nonfinite: [[1, 1, 1], [37, 5, 11], [128, 2, 128]].flatMap(([batch, inF, outF]) => nonFiniteLinear(batch, inF, outF)),
+    errors: [
+      { what: "x that does not fit the layer's weight", says: ['linear: expected x [B, 3]', "weight 'layer.weight' [5,3] float32", 'got x [8,4] float32'],
+        call: () => {
+          const layer = new E.Linear(3, 5, new E.Rng(0));
+          layer.namedParameters('layer.');
+          return layer.forward(zeros([8, 4]));
+        } },
+      { what: 'a bias of the wrong length', call: () => E.linear(zeros([2, 3]), zeros([5, 3]), zeros([4])), says: ['linear: expected bias [5]', 'got bias [4] float32'] },
+      { what: 'indices outside the table', says: ['linear: indices must lie in [0, 9]', 'from 0 to 10'],
+        call: () => E.linear(zeros([2, 3]), zeros([5, 3]), undefined, { addRows: { table: zeros([10, 5]), indices: indices([0, 10]) } }) },
+      { what: 'not one index per row', says: ['linear: expected int32 indices [2] (one per row of x)', 'got indices [3] int32'],
+        call: () => E.linear(zeros([2, 3]), zeros([5, 3]), undefined, { addRows: { table: zeros([10, 5]), indices: indices([0, 1, 2]) } }) },
+      { what: 'a table of the wrong width', says: ['linear: expected an embedding table [rows, 5] to add', 'got table [10,4] float32'],
+        call: () => E.linear(zeros([2, 3]), zeros([5, 3]), undefined, { addRows: { table: zeros([10, 4]), indices: indices([0, 1]) } }) },
+    ],
+    checks: [fusedEpilogueEqualsOps],
+  }),
+  row({
+    op: 'embedding', call: (t) => E.embedding(t.indices, t.weight), torch: [{ file: 'torch_ops.json', key: 'embedding' }],
+    // Duplicate indices are certain with 128 draws from 100 rows.
+    gpu: [[128, 100, 128, 128], [1, 1, 1, 0], [10000, 7, 3, 10000]].map(([n, rows, dim, k]) => ({
+      name: `[${n}] from [${rows},${dim}]`, k, inputs: (d: Draws) => ({ weight: d.normal(rows, dim), indices: d.ints(n, rows) }),
+    })),
+    nonfinite: [[128, 100, 128], [1, 1, 1], [10000, 7, 3]].map(([n, rows, dim]) => ({
+      name: `[${n}] from [${rows},${dim}] + NaN/Inf seed`, k: n, nonFiniteSeed: true,
+      inputs: (d: Draws) => ({ weight: spiked(d.normal(rows, dim), spread(rows * dim, 3)), indices: d.ints(n, rows) }),
+    })),
+    errors: [
+      { what: 'an index past the table', call: () => E.embedding(indices([0, 3, 10]), zeros([10, 4])), says: ['embedding: indices must lie in [0, 9]', 'from 0 to 10'] },
+      { what: 'a negative index', call: () => E.embedding(indices([-1, 2]), zeros([10, 4])), says: ['from -1 to 2'] },
+      { what: 'float indices', call: () => E.embedding(zeros([3]), zeros([10, 4])), says: ['embedding: expected int32 indices', 'got indices [3] float32'] },
+      { what: 'drawn indices whose range passes the table', call: () => E.embedding(E.randint([64], 0, 11, new E.Rng(0)), zeros([10, 4])), says: ['from 0 to 10'] },
+    ],
+    checks: [embeddingSumsDuplicates],
+  }),
+  row({
+    op: 'mseLoss', call: (t) => E.mseLoss(t.input, t.target), torch: [{ file: 'torch_ops.json', key: 'mse' }],
+    nonfinite: [{ name: '[31,2]', k: 62, inputs: (d) => ({ input: sprinkled(d.normal(31, 2), 9, 4), target: spiked(d.normal(31, 2), [7]) }) }],
+    errors: [{ what: 'input and target of different shapes', call: () => E.mseLoss(zeros([4, 2]), zeros([4, 1])),
+      says: ['mseLoss: input and target must have the same shape', '[4,2]', '[4,1]'] }],
+  }),
+  row<{ shape: number[] }>({
+    op: 'reshape', call: (t, p) => E.reshape(t.x, p.shape), torch: [{ file: 'torch_ops.json', key: 'reshape' }],
+    errors: [{ what: 'a size that differs', call: () => E.reshape(zeros([2, 3]), [4, 2]), says: ['reshape: cannot view x [2,3] float32 (6 elements) as [4,2]'] }],
+  }),
+  row<{ shape: number[] }>({
+    op: 'expand', call: (t, p) => E.expand(t.x, p.shape), torch: [{ file: 'torch_ops.json', key: 'expand' }],
+    errors: [{ what: 'a shape it cannot expand to', call: () => E.expand(zeros([2, 3]), [3, 3]), says: ['expand:'] }],
+  }),
+  row({
+    op: 'logSoftmax', call: (t) => E.logSoftmax(t.x),
+    // Softmax over rows of [7,10], [1,1], [2,257], logits of size 40 (a naive exp would overflow float32), rank 3.
+    torch: [{ file: 'torch_softmax.json', key: 'logSoftmax' }, { file: 'torch_nonfinite.json', key: 'logSoftmax' }],
+    gradcheck: [{ name: 'x [4,6]', draws: [3, 0], inputs: (d) => ({ x: d.normal(4, 6) }) }],
+    gpuTol: (c) => terms(c.inputs.x.at(-1)!), // K: the row length
+    nonfinite: LOGITS_WITH_SPECIALS.flatMap(({ name, shape, make }) => [false, true].map((seeded) => ({
+      // A sparse seed (about every other row), so that some rows' gradients stay finite.
+      name: `${name}${seeded ? ' + NaN/Inf seed' : ''}`, k: shape[1], nonFiniteSeed: seeded && 2 * shape[1] + 1, inputs: (d: Draws) => ({ x: make(d) }),
+    }))),
+    errors: [{ what: 'int32 logits', call: () => E.logSoftmax(E.tensor([1, 2], [2], { dtype: 'int32' })), says: ['logSoftmax', 'float32'] }],
+  }),
+  row({
+    op: 'crossEntropy', call: (t) => E.crossEntropy(t.logits, t.labels),
+    torch: [{ file: 'torch_softmax.json', key: 'crossEntropy', rename: { loss: 'y', grad: 'grad_logits' } }],
+    gradcheck: [{ name: 'logits [4,6], labels [2,0,5,5]', draws: [3, 1], inputs: (d) => ({ logits: d.normal(4, 6), labels: ints([4], [2, 0, 5, 5]) }) }],
+    gpuTol: (c) => terms(c.inputs.logits[1]), // K: the classes
+    nonfinite: LOGITS_WITH_SPECIALS.map(({ name, shape, make }) => ({
+      name, k: shape[0] * shape[1], inputs: (d: Draws) => ({ logits: make(d), labels: d.ints(shape[0], shape[1]) }),
+    })),
+    errors: [
+      { what: 'labels out of range', call: () => E.crossEntropy(SCORES(), indices([0, 1, 3, 2])), says: ['crossEntropy', 'indices must lie in [0, 2]', 'from 0 to 3'] },
+      { what: 'labels not int32', call: () => E.crossEntropy(SCORES(), E.tensor([0, 1, 2, 2], [4])),
+        says: ['crossEntropy', 'expected labels [4] int32', "'scores' [4,3]", 'float32'] },
+      { what: 'labels of the wrong length', call: () => E.crossEntropy(SCORES(), indices([0, 1])), says: ['expected labels [4] int32', '[2] int32'] },
+      { what: 'logits not [B, C]', call: () => E.crossEntropy(zeros([4]), indices([0, 1, 2, 2])), says: ['expected logits [B, C]'] },
+    ],
+  }),
+  row<{ stride?: number; padding?: number }>({
+    op: 'conv2d', call: (t, p) => E.conv2d(t.x, t.weight, optional(t, 'bias'), { stride: p.stride, padding: p.padding }),
+    // Batch 1, odd and prime channel counts, 1×1, 3×3 and 5×5 windows, stride 2 and 3, padding, non-square images.
+    torch: [{ file: 'torch_unet_ops.json', key: 'conv2d' }],
+    gradcheck: [{
+      name: 'x [2,3,5,5], weight [4,3,3,3], bias [4], stride 2, padding 1', draws: [5, 2], params: { stride: 2, padding: 1 },
+      inputs: (d) => ({ x: d.normal(2, 3, 5, 5), weight: d.normal(4, 3, 3, 3), bias: d.normal(4) }),
+    }],
+    gpuTol: ({ inputs: { x, weight }, params: { stride = 1, padding = 0 } }) => {
+      const [B, C, H, W] = x, [, , KH, KW] = weight;
+      const OH = Math.floor((H + 2 * padding - KH) / stride) + 1, OW = Math.floor((W + 2 * padding - KW) / stride) + 1;
+      return terms(Math.max(C * KH * KW, B * OH * OW)); // K: a window's terms, or the batch's pixels for ∂/∂w
+    },
+    errors: [
+      { what: 'channels that differ', call: () => E.conv2d(IMAGES(), named([5, 2, 3, 3], 'kernel')),
+        says: ['conv2d', "'images' [2,3,4,4] float32 has 3 channels", "'kernel' [5,2,3,3] float32 takes 2"] },
+      { what: 'an input not [B, C, H, W]', call: () => E.conv2d(zeros([3, 4]), named([5, 2, 3, 3], 'kernel')), says: ['conv2d', 'expected an input [B, C, H, W]', '[3,4]'] },
+      { what: 'a weight not [O, C, KH, KW]', call: () => E.conv2d(IMAGES(), zeros([3, 3])), says: ['conv2d', 'expected a weight [O, C, KH, KW]'] },
+      { what: 'a window that does not fit', call: () => E.conv2d(IMAGES(), zeros([5, 3, 7, 7])), says: ['conv2d', 'a 7×7 window does not fit', "'images' [2,3,4,4]", 'padding 0'] },
+      { what: 'stride 0', call: () => E.conv2d(IMAGES(), zeros([5, 3, 3, 3]), undefined, { stride: 0 }), says: ['conv2d', 'stride must be a positive integer, got 0'] },
+      { what: 'negative padding', call: () => E.conv2d(IMAGES(), zeros([5, 3, 3, 3]), undefined, { padding: -1 }),
+        says: ['conv2d', 'padding must be a non-negative integer, got -1'] },
+      { what: 'a bias of the wrong length', call: () => E.conv2d(IMAGES(), zeros([5, 3, 3, 3]), E.tensor([1, 2, 3], [3], { name: 'b' })),
+        says: ['conv2d', 'expected a bias [5]', "'b' [3]"] },
+    ],
+    checks: [convMatchesDefinition, convNonFiniteReachesItsWindows],
+  }),
+  row<{ kernelH: number; kernelW: number; stride?: number; padding?: number }>({
+    op: 'im2col', call: (t, p) => E.im2col(t.x, p.kernelH, p.kernelW, { stride: p.stride, padding: p.padding }),
+    withoutTorch: "PyTorch's unfold gives [B, C·KH·KW, OH·OW], the transpose of these rows; conv2d's PyTorch cases run through it",
+    gradcheck: [{
+      name: 'x [2,3,5,4], 3×2 window, stride 2, padding 1', draws: [5, 0], params: { kernelH: 3, kernelW: 2, stride: 2, padding: 1 },
+      inputs: (d) => ({ x: d.normal(2, 3, 5, 4) }),
+    }],
+    errors: [{ what: 'a window of height 0', call: () => E.im2col(IMAGES(), 0, 3), says: ['im2col', 'kernelH must be a positive integer, got 0'] }],
+    checks: [im2colBitForBit],
+  }),
+  row<{ dims: number[] }>({
+    op: 'permute', call: (t, p) => E.permute(t.x, p.dims),
+    withoutTorch: 'a copy in a new order: checked element by element against torch.permute’s definition',
+    gradcheck: [{ name: 'x [2,3,4,5], dims [2,0,3,1]', draws: [5, 1], params: { dims: [2, 0, 3, 1] }, inputs: (d) => ({ x: d.normal(2, 3, 4, 5) }) }],
+    errors: [
+      { what: 'dims that repeat an axis', call: () => E.permute(IMAGES(), [0, 1, 1, 2]), says: ['permute', 'dims [0, 1, 1, 2] are not an order of the 4 axes', "'images'"] },
+      { what: 'too few dims', call: () => E.permute(IMAGES(), [1, 0]), says: ['permute', 'not an order of the 4 axes'] },
+    ],
+    checks: [permuteIsTorchPermute],
+  }),
+  row({
+    op: 'exp', call: (t) => E.exp(t.x),
+    withoutTorch: 'silu’s PyTorch cases run through it (past its float32 range); its own NaN/±Inf answers are checked below',
+    gradcheck: [{ name: 'x [3,5]', draws: [7, 1], inputs: (d) => ({ x: d.normal(3, 5) }) }],
+    checks: [expNonFiniteAsTorch],
+  }),
+  row({
+    op: 'silu', call: (t) => E.silu(t.x),
+    torch: [{ file: 'torch_unet_ops.json', key: 'silu' }], // inputs past exp's float32 range
+    gradcheck: [{ name: 'x [3,5]', draws: [7, 0], inputs: (d) => ({ x: d.normal(3, 5) }) }],
+    // WGSL's exp is within 3 + 2·|x| ULP: SiLU's relative error grows with |x|.
+    gpuTol: () => ({ atol: 1e-6, rtol: 2e-5 }),
+    checks: [siluNonFiniteAsTorch],
+  }),
+  row<{ groups: number }>({
+    op: 'groupNorm', call: (t, p) => E.groupNorm(t.x, p.groups, t.weight, t.bias),
+    // 1 group, a group per channel, a near-constant group.
+    torch: [{ file: 'torch_unet_ops.json', key: 'groupNorm' }],
+    // The near-constant group divides x − μ, rounded to float32 op by op here, by √(σ² + ε) ≈ 3e-3:
+    // its ∂/∂x differs from PyTorch's by 5e-5 relative there, hence rtol 1e-4.
+    torchTol: { atol: 1e-5, rtol: 1e-4 },
+    gradcheck: [{
+      name: 'x [2,4,3,3], weight [4], bias [4], groups 2', draws: [7, 2], params: { groups: 2 },
+      inputs: (d) => ({ x: d.normal(2, 4, 3, 3), weight: d.normal(4), bias: d.normal(4) }),
+    }],
+    // K: a group's elements; rtol as against PyTorch (the near-constant group).
+    gpuTol: ({ inputs: { x }, params: { groups } }): Tolerance => ({ atol: 2e-6 * (sizeOf(x) / (x[0] * groups)) + 1e-5, rtol: 1e-4 }),
+    errors: [
+      { what: 'groups that do not divide the channels', call: () => E.groupNorm(IMAGES(), 2, E.ones([3]), zeros([3])),
+        says: ['groupNorm', '2 groups do not divide the 3 channels', "'images' [2,3,4,4]"] },
+      { what: 'a weight of the wrong length', call: () => E.groupNorm(IMAGES(), 3, E.tensor([1, 1], [2], { name: 'g' }), zeros([3])),
+        says: ['groupNorm', 'expected weight [3]', "'g' [2]"] },
+    ],
+    checks: [groupNormNaNStaysInItsGroup],
+  }),
+  row({
+    op: 'upsample2x', call: (t) => E.upsample2x(t.x), torch: [{ file: 'torch_unet_ops.json', key: 'upsample2x' }],
+    gradcheck: [{ name: 'x [1,2,3,2]', draws: [7, 5], inputs: (d) => ({ x: d.normal(1, 2, 3, 2) }) }],
+    gpuTol: () => ({ atol: 1e-6, rtol: 2e-5 }), // silu's rule: copies, and sums of four in the backward
+    errors: [{ what: 'an input not [B, C, H, W]', call: () => E.upsample2x(E.tensor([1, 2], [2], { name: 'v' })),
+      says: ['upsample2x', 'expected an input [B, C, H, W]', "'v' [2]"] }],
+  }),
+  row<{ axis?: number }>({
+    op: 'concat', call: (t, p) => E.concat(t.a, t.b, p.axis ?? 1), // the fixture's torch.cat(dim=1)
+    torch: [{ file: 'torch_unet_ops.json', key: 'concat' }],
+    torchTol: EXACT, // a copy: bit for bit
+    gradcheck: [{ name: 'a [2,3,2], b [2,3,4], axis 2', draws: [7, 6], params: { axis: 2 }, inputs: (d) => ({ a: d.normal(2, 3, 2), b: d.normal(2, 3, 4) }) }],
+    gpuTol: () => EXACT,
+    errors: [{ what: 'shapes that differ outside the axis', says: ['concat', "'images' [2,3,4,4]", "'wide' [2,3,4,5]", 'differ outside axis 1'],
+      call: () => E.concat(IMAGES(), named([2, 3, 4, 5], 'wide'), 1) }],
+  }),
+  row<{ trans_a?: boolean; trans_b?: boolean }>({
+    op: 'bmm', call: (t, p) => E.bmm(t.a, t.b, { transA: p.trans_a, transB: p.trans_b }),
+    torch: [{ file: 'torch_unet_ops.json', key: 'bmm' }], // every transpose
+    gradcheck: [{ name: 'a [2,4,3], b [2,4,5], trans_a', draws: [7, 8], params: { trans_a: true }, inputs: (d) => ({ a: d.normal(2, 4, 3), b: d.normal(2, 4, 5) }) }],
+    errors: [
+      { what: 'stacks of different N', call: () => E.bmm(named([2, 3, 4], 'a'), named([3, 4, 5], 'b')),
+        says: ['bmm', 'stacks [N, ·, ·] of the same N', "'a' [2,3,4]", "'b' [3,4,5]"] },
+      { what: 'inner dimensions that differ', call: () => E.bmm(named([2, 3, 4], 'a'), named([2, 5, 5], 'b')),
+        says: ['bmm', 'inner dimensions differ', 'op(a) is [2,3,4]', 'op(b) is [2,5,5]'] },
+    ],
+  }),
+  row({
+    op: 'attention', call: (t) => E.attention(t.q, t.k, t.v),
+    // 49 tokens, one token, unequal lengths, sharp scores.
+    torch: [{ file: 'torch_unet_ops.json', key: 'attention' }],
+    gradcheck: [{
+      name: 'q [2,4,3], k [2,5,3], v [2,5,2]', draws: [7, 10], inputs: (d) => ({ q: d.normal(2, 4, 3), k: d.normal(2, 5, 3), v: d.normal(2, 5, 2) }),
+    }],
+    // Sharp scores (q ×12) make the gradients sums of terms far larger than their results
+    // (∂/∂k = scale·Σ_t ∂S·q), so the absolute part also scales with each output's largest value.
+    gpuTol: ({ inputs: { q, k } }, cpu) => {
+      const K = Math.max(...q, ...k);
+      return { atol: 2e-6 * K + 1e-6 + 1e-5 * Math.max(...Array.from(cpu, Math.abs)), rtol: 1e-5 };
+    },
+    errors: [{ what: 'q and k of different widths', call: () => E.attention(named([2, 3, 4], 'q'), named([2, 5, 3], 'k'), named([2, 5, 2], 'v')),
+      says: ['attention', 'expected q [N, T, d], k [N, S, d] and v [N, S, dv]', "'q' [2,3,4]", "'k' [2,5,3]"] }],
+  }),
+];
