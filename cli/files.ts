@@ -28,7 +28,7 @@ export function writeFileAtomic(path: string, data: Uint8Array | string): void {
     } catch {
       // the folder itself is unusable: there is no temporary file to remove
     }
-    throw new Error(`could not write ${path}: ${reason(e)}`);
+    throw new Error(`could not write ${path}: ${fileErrorReason(e)}`);
   }
 }
 
@@ -44,7 +44,7 @@ export function prepareOutputFolder(dir: string, what = 'output folder'): void {
     isFile = statOrNull(dir)?.isDirectory() === false;
     if (!isFile) makeFolders(dir);
   } catch (e) {
-    throw new Error(`${what} ${dir} cannot be created: ${reason(e)}`);
+    throw new Error(`${what} ${dir} cannot be created: ${fileErrorReason(e)}`);
   }
   if (isFile) throw new Error(`${what} names a file (${dir}), expected a folder`);
   const probe = join(dir, `.ddpm-write-probe-${process.pid}-${Date.now()}`);
@@ -52,7 +52,7 @@ export function prepareOutputFolder(dir: string, what = 'output folder'): void {
     closeSync(openSync(probe, 'w'));
     rmSync(probe);
   } catch (e) {
-    throw new Error(`${what} ${dir} is not writable: ${reason(e)}`);
+    throw new Error(`${what} ${dir} is not writable: ${fileErrorReason(e)}`);
   }
 }
 
@@ -78,7 +78,7 @@ function makeFolders(dir: string): void {
     } catch (e) {
       // Another process may have made it meanwhile; anything else is a real failure.
       if (errorCode(e) === 'EEXIST' && statOrNull(level)?.isDirectory()) continue;
-      throw new Error(`cannot create the folder ${level}: ${reason(e)}`);
+      throw new Error(`cannot create the folder ${level}: ${fileErrorReason(e)}`);
     }
   }
 }
@@ -93,7 +93,7 @@ function statOrNull(path: string): Stats | null {
   } catch (e) {
     const code = errorCode(e);
     if (code === 'ENOENT' || code === 'ENOTDIR') return null;
-    throw new Error(`cannot look at ${path}: ${reason(e)}`);
+    throw new Error(`cannot look at ${path}: ${fileErrorReason(e)}`);
   }
 }
 
@@ -110,7 +110,7 @@ const REASONS: Record<string, string> = {
 };
 
 /** A failure in words: our own messages as they are, system errors as a phrase and their code. */
-function reason(e: unknown): string {
+export function fileErrorReason(e: unknown): string {
   const code = errorCode(e);
   if (code !== undefined && REASONS[code] !== undefined) return `${REASONS[code]} (${code})`;
   return errorMessage(e);

@@ -14,11 +14,12 @@
 // model's: train-state, else train-state.previous, which is then renamed back into place.
 
 import { randomUUID } from 'node:crypto';
-import { appendFileSync, existsSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, openSync, readSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { UsageError } from './args.js';
 import { errorMessage } from './errors.js';
-import { prepareOutputFolder, readFileOrFail, resumeFolder, writeFileAtomic } from './files.js';
+import { fileErrorReason, prepareOutputFolder, readFileOrFail, resumeFolder, writeFileAtomic } from './files.js';
+import { lockRunFolder, type RunLock } from './run-lock.js';
 
 export const MODEL_FILE = 'model.safetensors';
 export const STATE_FILE = 'train-state.safetensors';
@@ -40,24 +41,73 @@ export function modelFileOf(path: string): string {
 /** Files whose presence says a folder holds a run. */
 const RUN_MARKERS = [MODEL_FILE, STATE_FILE, PREVIOUS_STATE_FILE, METRICS_FILE, METRICS_LOG];
 
+/** A run's folder, prepared and locked for this process (run-lock.ts). */
+export interface RunFolder {
+  readonly dir: string;
+  readonly lock: RunLock;
+  /** The files of the run --overwrite replaces, still in place until `claim`. */
+  readonly replaced: readonly string[];
+  /**
+   * Called before the run's first write, once its first step has run: removes the files of the
+   * run it replaces (--overwrite). Until then a run that fails (too big for the device, a bad
+   * setting found late) leaves the old run as it was.
+   */
+  claim(): void;
+}
+
 /**
- * Before any long work: a new run's folder must not hold another run (unless `overwrite`, which
- * removes that run's checkpoint and metrics), and must be creatable and writable.
+ * Before any long work: the folder must be creatable and writable, is locked (one writer), and
+ * a new run's folder must not hold another run unless `overwrite`, whose files are then removed
+ * only by `claim`.
  */
-export function prepareRunFolder(dir: string, options: { command: string; resume: boolean; overwrite: boolean }): void {
+export function prepareRunFolder(dir: string, options: { command: string; resume: boolean; overwrite: boolean }): RunFolder {
   const { command, resume, overwrite } = options;
-  if (!resume) {
-    const found = RUN_MARKERS.filter((name) => existsSync(join(dir, name)));
-    if (found.length > 0 && !overwrite) {
-      throw new UsageError(`${command}: ${dir} already holds a run (${found.join(', ')}); continue it with --resume ${dir}, ` +
-        'start it again there with --overwrite, or choose another --out');
-    }
-    for (const name of found) rmSync(join(dir, name), { force: true });
-  }
   try {
     prepareOutputFolder(dir, '--out');
   } catch (e) {
     throw new UsageError(`${command}: ${errorMessage(e)}`);
+  }
+  const lock = lockRunFolder(dir, command, (note) => console.log(`note: ${note}`));
+  const found = resume ? [] : RUN_MARKERS.filter((name) => existsSync(join(dir, name)));
+  if (found.length > 0 && !overwrite) {
+    lock.release();
+    throw new UsageError(`${command}: ${dir} already holds a run (${found.join(', ')}); continue it with --resume ${dir}, ` +
+      'start it again there with --overwrite, or choose another --out');
+  }
+  let claimed = false;
+  return {
+    dir, lock, replaced: found,
+    claim() {
+      if (claimed) return;
+      claimed = true;
+      for (const name of found) {
+        try {
+          rmSync(join(dir, name), { force: true });
+        } catch (e) {
+          throw new Error(`${command}: could not remove ${join(dir, name)} of the run --overwrite replaces: ${fileErrorReason(e)}`);
+        }
+      }
+    },
+  };
+}
+
+/** The run folders a command holds (run-lock.ts), released together when it ends. */
+export class RunLocks {
+  private readonly locks: RunLock[] = [];
+
+  /** Locks `dir` if it is a folder (one that is not there has nothing to protect, and its reader says so). */
+  take(dir: string, command: string): void {
+    if (existsSync(dir) && statSync(dir).isDirectory()) this.locks.push(lockRunFolder(dir, command, (note) => console.log(`note: ${note}`)));
+  }
+
+  /** Holds a prepared folder's lock; returns the folder. */
+  add(folder: RunFolder): RunFolder {
+    this.locks.push(folder.lock);
+    return folder;
+  }
+
+  release(): void {
+    for (const lock of this.locks.splice(0)) lock.release();
   }
 }
 
@@ -118,20 +168,61 @@ export function readCheckpoint<M, S extends Stamped>(resume: string,
   throw new Error(problems.join('; '));
 }
 
-/** metrics.jsonl: one JSON object per line, appended (a fresh run starts the file anew). */
+/**
+ * metrics.jsonl: one JSON object per line, appended. Records are held back until `open` (the
+ * run's first step): a fresh run then starts the file anew, a resumed one appends — on a new
+ * line, should the last one have been cut short (a kill or a full disk mid-write).
+ */
 export class MetricsLog {
   readonly path: string;
+  private held: string[] | null = [];
 
-  constructor(dir: string, fresh: boolean) {
+  constructor(dir: string, private readonly fresh: boolean) {
     this.path = join(dir, METRICS_LOG);
-    if (fresh) writeFileSync(this.path, '');
   }
 
   append(record: Record<string, unknown>): void {
-    try {
-      appendFileSync(this.path, `${JSON.stringify(record)}\n`);
-    } catch (e) {
-      throw new Error(`could not append to ${this.path}: ${errorMessage(e)}`);
+    const line = `${JSON.stringify(record)}\n`;
+    if (this.held) this.held.push(line);
+    else this.write(line);
+  }
+
+  /** Writes the records held back, and every later one as it comes. */
+  open(): void {
+    if (this.held === null) return;
+    const lines = this.held.join('');
+    this.held = null;
+    if (this.fresh) {
+      this.write(lines, 'w');
+    } else {
+      this.write(endsCut(this.path) ? `\n${lines}` : lines);
     }
+  }
+
+  private write(text: string, flag: 'a' | 'w' = 'a'): void {
+    try {
+      writeFileSync(this.path, text, { flag });
+    } catch (e) {
+      throw new Error(`could not append to ${this.path}: ${fileErrorReason(e)}`);
+    }
+  }
+}
+
+/** Whether the file's last line lacks its newline (false for an empty or missing file). */
+function endsCut(path: string): boolean {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch {
+    return false;
+  }
+  try {
+    const size = fstatSync(fd).size;
+    if (size === 0) return false;
+    const last = Buffer.alloc(1);
+    readSync(fd, last, 0, 1, size - 1);
+    return last[0] !== 0x0a;
+  } finally {
+    closeSync(fd);
   }
 }

@@ -28,6 +28,11 @@ export interface StopRequest {
   readonly reason: Interrupted | null;
   /** Throws the Interrupted if a signal came. */
   throwIfStopped(): void;
+  /**
+   * While set, later signals do not quit while `unsaved` names work not yet saved (e.g. "epochs
+   * 41–57"): the command is saving it. Returns the function that unsets it.
+   */
+  whileUnsaved(unsaved: () => string | null): () => void;
   /** Removes the handlers (Node's own handling of the signals comes back). */
   dispose(): void;
 }
@@ -38,8 +43,14 @@ export interface StopRequest {
  */
 export function handleStopSignals(doing: string): StopRequest {
   const controller = new AbortController();
+  let unsaved: (() => string | null) | null = null;
   const handler = (name: StopSignalName): void => {
     if (controller.signal.aborted) {
+      const pending = unsaved?.() ?? null;
+      if (pending !== null) {
+        process.stderr.write(`\n${name} again: saving ${pending} first, then quitting (kill -9 would lose ${pending})\n`);
+        return;
+      }
       process.stderr.write(`\n${name} again: quitting now\n`);
       process.exit(EXIT_CODES[name]);
     }
@@ -60,6 +71,12 @@ export function handleStopSignals(doing: string): StopRequest {
     throwIfStopped() {
       const r = reason();
       if (r) throw r;
+    },
+    whileUnsaved(describe) {
+      unsaved = describe;
+      return () => {
+        if (unsaved === describe) unsaved = null;
+      };
     },
     dispose() {
       process.off('SIGINT', onInt);

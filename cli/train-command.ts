@@ -31,7 +31,7 @@ import { resumeFolder, writeFileAtomic } from './files.js';
 import { imageTrainCommand, isImageTraining } from './image/train-command.js';
 import { drawSamples, PREVIEW_POINTS, previewSamples } from './pictures.js';
 import { profilerFor } from './profile.js';
-import { commandLine, MetricsLog, newRunId, prepareRunFolder, readCheckpoint } from './run-folder.js';
+import { commandLine, MetricsLog, newRunId, prepareRunFolder, readCheckpoint, RunLocks } from './run-folder.js';
 import { withStopSignals, type StopRequest } from './stop.js';
 import { printStart, printTrained, reportFinished, runSummary, type ClosingSamples, type TrainRun } from './train-report.js';
 import { checkpointSettings, defaultOut, requestedSettings, TRAIN_DESCRIPTION, TRAIN_FLAGS, trainSettings, type TrainCommandSettings, type TrainFlags } from './train-settings.js';
@@ -108,19 +108,25 @@ async function train(f: TrainFlags, argv: readonly string[], stop: StopRequest):
   const requested = requestedSettings(f);
   const { device, note } = await selectDevice(f.device ?? 'auto');
   console.log(note);
-  // A resumed run takes every setting from its checkpoint; the flags may only agree with them.
-  const resumed = f.resume !== undefined ? readResumedRun(f.resume, device) : null;
-  const run = setUpRun(trainSettings(f, requested, resumed), device, resumed, commandLine(argv));
-  printStart(run);
-  const { loop, profile, log } = await trainEpochs(run, stop);
-  printTrained(run, loop, profile);
-  if (loop.stopped) throw loop.stopped;
-  const closing = await drawClosingSamples(run, loop, stop);
-  reportFinished(run, loop, log, closing);
-  return { seed: run.settings.run.seed, steps: loop.steps, trainSeconds: loop.seconds, quality: closing.quality };
+  const locks = new RunLocks();
+  try {
+    // A resumed run takes every setting from its checkpoint; the flags may only agree with them.
+    const resumed = f.resume !== undefined ? readResumedRun(f.resume, device, locks) : null;
+    const run = setUpRun(trainSettings(f, requested, resumed), device, resumed, commandLine(argv), locks);
+    printStart(run);
+    const { loop, profile, log } = await trainEpochs(run, stop);
+    printTrained(run, loop, profile);
+    if (loop.stopped) throw loop.stopped;
+    const closing = await drawClosingSamples(run, loop, stop);
+    reportFinished(run, loop, log, closing);
+    return { seed: run.settings.run.seed, steps: loop.steps, trainSeconds: loop.seconds, quality: closing.quality };
+  } finally {
+    locks.release();
+  }
 }
 
-function readResumedRun(resume: string, device: E.Backend): ResumedRun {
+function readResumedRun(resume: string, device: E.Backend, locks: RunLocks): ResumedRun {
+  locks.take(resumeFolder(resume), 'ddpm train --resume');
   const { model, state, note } = readCheckpoint(resume, (bytes, file) => decodeModel(bytes, device, file),
     (bytes, m, file) => decodeTrainState(bytes, m, file));
   if (note) console.log(`note: ${note}`);
@@ -129,10 +135,10 @@ function readResumedRun(resume: string, device: E.Backend): ResumedRun {
 
 /**
  * The run's data made (and checked to be finite once scaled), the engine and profiler the device
- * allows, then its folder prepared — last of the checks, since --overwrite removes the old run's
- * files —, its model (new or resumed) and the trainer.
+ * allows, its folder prepared and locked (an old run --overwrite replaces stays until the first
+ * step), its model (new or resumed) and the trainer.
  */
-function setUpRun(settings: TrainCommandSettings, device: E.Backend, resumed: ResumedRun | null, command: string): TrainRun {
+function setUpRun(settings: TrainCommandSettings, device: E.Backend, resumed: ResumedRun | null, command: string, locks: RunLocks): TrainRun {
   const { run, out } = settings;
   const { config } = run;
   const schedule = makeSchedule(config.schedule, config.numSteps);
@@ -142,12 +148,12 @@ function setUpRun(settings: TrainCommandSettings, device: E.Backend, resumed: Re
   }
   const engine = chooseEngine('ddpm train', settings, device);
   const profiler = settings.profile ? profilerFor('ddpm train', device, engine) : undefined;
-  prepareRunFolder(out, { command: 'ddpm train', resume: settings.resumeInPlace, overwrite: settings.overwrite });
+  const folder = locks.add(prepareRunFolder(out, { command: 'ddpm train', resume: settings.resumeInPlace, overwrite: settings.overwrite }));
   const model = resumed?.model ?? new MLPDiffusion(config.numSteps, new E.Rng(run.seed), { hidden: config.hidden, device });
   const trainer = new Trainer(model, schedule, data, run, device, { engine, lossEvery: settings.lossEvery, profiler });
   if (resumed) trainer.importState(resumed.state);
   const runId = resumed?.state.runId ?? newRunId();
-  return { settings, command, device, schedule, model, trainer, engine, profiler, runId, resumed: resumed !== null };
+  return { settings, command, device, schedule, model, trainer, engine, profiler, runId, resumed: resumed !== null, folder };
 }
 
 /**
@@ -161,7 +167,7 @@ async function trainEpochs(r: TrainRun, stop: StopRequest): Promise<{ loop: Loop
   const log = new MetricsLog(out, !r.resumed);
   log.append({ started: new Date().toISOString(), command: r.command, run_id: runId, from_epoch: trainer.epoch });
   const loop = await trainWithCheckpoints(trainer, {
-    ...runSummary(r, null), epochs: run.epochs, saveEvery, stop, log,
+    ...runSummary(r, null), folder: r.folder, epochs: run.epochs, saveEvery, stop, log,
     encode: async () => {
       const state = await trainer.exportState();
       return {

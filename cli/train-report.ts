@@ -15,7 +15,7 @@ import type { Trainer } from '../ddpm/train.js';
 import { describeOptimizer } from './optimizer-flags.js';
 import { lossPicture } from './pictures.js';
 import { perStep, profileLines } from './profile.js';
-import { METRICS_FILE, METRICS_LOG, MODEL_FILE, STATE_FILE, type MetricsLog } from './run-folder.js';
+import { METRICS_FILE, METRICS_LOG, MODEL_FILE, STATE_FILE, type MetricsLog, type RunFolder } from './run-folder.js';
 import { checkpointSettings, type TrainCommandSettings } from './train-settings.js';
 import { runProgressMetrics, writeRunSummary, type LoopOptions, type LoopResult, type RunStatus } from './training-loop.js';
 
@@ -33,6 +33,8 @@ export interface TrainRun {
   profiler: KernelProfiler | undefined;
   runId: string;
   resumed: boolean;
+  /** The run's folder, locked. */
+  folder: RunFolder;
 }
 
 /** The closing samples' quality and the seconds they took. */

@@ -2,11 +2,15 @@
 // with a progress line; a line per epoch in metrics.jsonl; a checkpoint every `saveEvery`
 // epochs (then a cheap preview, metrics.json and loss.png refreshed); and the three ways a run
 // ends early, none of which loses the last checkpoint:
-//   stopped   (SIGINT/SIGTERM) the epoch in progress is undone and the last completed one saved;
-//             metrics.json says "stopped", and how to resume is printed
+//   stopped   (SIGINT/SIGTERM) the epoch in progress is undone and the last completed one saved
+//             (a second signal waits for that save: stop.ts); metrics.json says "stopped", and
+//             how to resume is printed
 //   diverged  (a NaN or infinite loss) nothing more is saved: the last checkpoint is good;
 //             metrics.json says "diverged", and the error says which epoch
-//   failed    (any other error) nothing more is written
+//   failed    (any other error, e.g. a full disk) nothing more is saved; metrics.json says
+//             "failed" and why, if it can still be written
+// Nothing is written into the folder before the run's first step has run (RunFolder.claim):
+// a run --overwrite starts that fails at once leaves the run it was to replace as it was.
 
 import { join } from 'node:path';
 import type * as E from '../engine/index.js';
@@ -16,10 +20,10 @@ import { TrainingDiverged, type Trainer } from '../ddpm/train.js';
 import { writeFileAtomic } from './files.js';
 import { writePicture } from './pictures.js';
 import { Progress } from './progress.js';
-import { METRICS_FILE, MODEL_FILE, writeCheckpoint, type MetricsLog } from './run-folder.js';
+import { METRICS_FILE, MODEL_FILE, writeCheckpoint, type MetricsLog, type RunFolder } from './run-folder.js';
 import { Interrupted, type StopRequest } from './stop.js';
 
-export type RunStatus = 'running' | 'stopped' | 'diverged' | 'finished';
+export type RunStatus = 'running' | 'stopped' | 'diverged' | 'failed' | 'finished';
 
 export interface LoopResult {
   /** The epoch the loop started from (0, or a resumed run's). */
@@ -31,11 +35,15 @@ export interface LoopResult {
   stopped: Interrupted | null;
   /** The epoch of the checkpoint on disk. */
   savedEpoch: number | null;
+  /** Why the run failed (status "failed"), or undefined. */
+  failure?: string;
 }
 
 export interface LoopOptions {
   /** The run's folder (--out). */
   dir: string;
+  /** The same folder, prepared and locked; claimed at the first step. */
+  folder: RunFolder;
   epochs: number;
   saveEvery: number;
   stop: StopRequest;
@@ -60,6 +68,7 @@ export function runProgressMetrics(trainer: { epoch: number; losses: readonly nu
     steps_per_s: loop.steps / Math.max(loop.seconds, 1e-9),
     steps_this_run: loop.steps,
     ...(loop.stopped ? { stopped_by: loop.stopped.signal } : {}),
+    ...(loop.failure !== undefined ? { failure: loop.failure } : {}),
     node: process.version,
     written: new Date().toISOString(),
   };
@@ -88,7 +97,7 @@ export async function sampleAfterTraining<T>(options: Pick<LoopOptions, 'dir' | 
 }
 
 export async function trainWithCheckpoints<M extends NoisePredictor & E.Module>(trainer: Trainer<M>, options: LoopOptions): Promise<LoopResult> {
-  const { dir, epochs, saveEvery, stop, log } = options;
+  const { dir, epochs, saveEvery, stop, log, folder } = options;
   const firstEpoch = trainer.epoch;
   const steps = trainer.stepsPerEpoch;
   const progress = new Progress('train', epochs, 'epoch', process.stderr, 10, firstEpoch);
@@ -99,8 +108,24 @@ export async function trainWithCheckpoints<M extends NoisePredictor & E.Module>(
   const result = (): LoopResult => ({
     firstEpoch, steps: (trainer.epoch - firstEpoch) * steps, seconds: trainedSeconds ?? elapsed(), stopped: stop.reason, savedEpoch,
   });
+  // The folder is the run's from its first step on (the old run's files, with --overwrite, go then).
+  let claimed = false;
+  const claim = (): void => {
+    if (claimed) return;
+    folder.claim();
+    log.open();
+    claimed = true;
+  };
+  // A second signal waits while completed epochs are unsaved.
+  const unsaved = (): string | null => {
+    if (!claimed || trainer.epoch === (savedEpoch ?? 0)) return null;
+    const from = (savedEpoch ?? 0) + 1;
+    return from === trainer.epoch ? `epoch ${from}` : `epochs ${from}–${trainer.epoch}`;
+  };
+  const stopWaiting = stop.whileUnsaved(unsaved);
 
   const checkpoint = async (preview: boolean): Promise<void> => {
+    claim();
     writeCheckpoint(dir, await options.encode());
     savedEpoch = trainer.epoch;
     const quality = preview && !stop.signal.aborted ? await options.preview(stop.signal) : null;
@@ -109,41 +134,71 @@ export async function trainWithCheckpoints<M extends NoisePredictor & E.Module>(
   };
 
   try {
-    while (trainer.epoch < epochs && !stop.signal.aborted) {
-      const untilSave = saveEvery > 0 ? saveEvery - (trainer.epoch % saveEvery) : Infinity;
-      let lastLoss = trainer.losses.at(-1);
-      await trainer.runEpochs(Math.min(epochs - trainer.epoch, untilSave), {
-        signal: stop.signal,
-        onLosses: (losses) => {
-          losses.forEach((loss, i) => {
-            const epoch = trainer.epoch - losses.length + i + 1;
-            log.append({ epoch, loss, steps_per_s: ((epoch - firstEpoch) * steps) / Math.max(elapsed(), 1e-9), elapsed_s: elapsed() });
-          });
-          lastLoss = losses.at(-1);
-        },
-        onProgress: (done) => {
-          const within = Math.round((done % 1) * steps);
-          const fields = [lastLoss !== undefined ? `loss ${lastLoss.toFixed(4)}` : '', within > 0 ? `step ${within}/${steps}` : ''];
-          progress.update(done, fields.filter(Boolean).join('  '), { count: (done - firstEpoch) * steps, unit: 'steps' });
-        },
-      });
-      if (saveEvery > 0 && trainer.epoch % saveEvery === 0 && trainer.epoch !== savedEpoch) await checkpoint(true);
+    try {
+      while (trainer.epoch < epochs && !stop.signal.aborted) {
+        const untilSave = saveEvery > 0 ? saveEvery - (trainer.epoch % saveEvery) : Infinity;
+        let lastLoss = trainer.losses.at(-1);
+        await trainer.runEpochs(Math.min(epochs - trainer.epoch, untilSave), {
+          signal: stop.signal,
+          onLosses: (losses) => {
+            claim();
+            losses.forEach((loss, i) => {
+              const epoch = trainer.epoch - losses.length + i + 1;
+              log.append({ epoch, loss, steps_per_s: ((epoch - firstEpoch) * steps) / Math.max(elapsed(), 1e-9), elapsed_s: elapsed() });
+            });
+            lastLoss = losses.at(-1);
+          },
+          onProgress: (done) => {
+            if (done > firstEpoch) claim();
+            const within = Math.round((done % 1) * steps);
+            const fields = [lastLoss !== undefined ? `loss ${lastLoss.toFixed(4)}` : '', within > 0 ? `step ${within}/${steps}` : ''];
+            progress.update(done, fields.filter(Boolean).join('  '), { count: (done - firstEpoch) * steps, unit: 'steps' });
+          },
+        });
+        if (saveEvery > 0 && trainer.epoch % saveEvery === 0 && trainer.epoch !== savedEpoch) await checkpoint(true);
+      }
+    } catch (e) {
+      progress.interrupt();
+      if (e instanceof TrainingDiverged) {
+        claim(); // steps ran: this run is the folder's now
+        writeRunSummary(options, 'diverged', result());
+        const kept = savedEpoch !== null ? `the last good checkpoint (epoch ${savedEpoch}) is kept in ${dir}` : `no checkpoint had been written to ${dir} yet`;
+        throw new Error(`${e.message}; ${kept}`);
+      }
+      if (claimed) markFailed(options, result(), e);
+      throw e;
     }
-  } catch (e) {
     progress.interrupt();
-    if (!(e instanceof TrainingDiverged)) throw e;
-    writeRunSummary(options, 'diverged', result());
-    const kept = savedEpoch !== null ? `the last good checkpoint (epoch ${savedEpoch}) is kept in ${dir}` : `no checkpoint had been written to ${dir} yet`;
-    throw new Error(`${e.message}; ${kept}`);
+    trainedSeconds = elapsed();
+    const done = result();
+    if (done.stopped && !claimed) {
+      const kept = folder.replaced.length > 0 ? `; the run in ${dir} is as it was` : '';
+      process.stderr.write(`stopped before the first step: nothing written${kept}\n`);
+      return done;
+    }
+    // The last completed epoch, also when stopped (without a preview: the command samples next, or stops now).
+    try {
+      if (trainer.epoch !== savedEpoch) await checkpoint(false);
+    } catch (e) {
+      markFailed(options, result(), e);
+      throw e;
+    }
+    const saved = result();
+    if (saved.stopped) {
+      writeRunSummary(options, 'stopped', saved);
+      process.stderr.write(`stopped at epoch ${trainer.epoch} of ${epochs}: checkpoint saved in ${dir}; continue with: ddpm train --resume ${dir}\n`);
+    }
+    return saved;
+  } finally {
+    stopWaiting();
   }
-  progress.interrupt();
-  trainedSeconds = elapsed();
-  // The last completed epoch, also when stopped (without a preview: the command samples next, or stops now).
-  if (trainer.epoch !== savedEpoch) await checkpoint(false);
-  const done = result();
-  if (done.stopped) {
-    writeRunSummary(options, 'stopped', done);
-    process.stderr.write(`stopped at epoch ${trainer.epoch} of ${epochs}: checkpoint saved in ${dir}; continue with: ddpm train --resume ${dir}\n`);
+}
+
+/** metrics.json marked "failed" with the reason, if it can still be written (a full disk may refuse it too). */
+function markFailed(options: Pick<LoopOptions, 'dir' | 'metrics' | 'lossPicture'>, loop: LoopResult, e: unknown): void {
+  try {
+    writeRunSummary(options, 'failed', { ...loop, failure: e instanceof Error ? e.message : String(e) });
+  } catch {
+    // the error that made it fail is the one to report
   }
-  return done;
 }

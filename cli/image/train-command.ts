@@ -36,7 +36,7 @@ import { isImageCheckpoint } from './sample-command.js';
 import { imageSamplesPicture } from '../../ddpm/image/pictures.js';
 import { generateWithProgress, writePicture } from '../pictures.js';
 import { Progress } from '../progress.js';
-import { commandLine, MetricsLog, newRunId, prepareRunFolder, readCheckpoint } from '../run-folder.js';
+import { commandLine, MetricsLog, newRunId, prepareRunFolder, readCheckpoint, RunLocks } from '../run-folder.js';
 import { withStopSignals, type StopRequest } from '../stop.js';
 import { sampleAfterTraining, trainWithCheckpoints, type LoopResult } from '../training-loop.js';
 import { printStart, printTrained, reportFinished, runSummary, type ClosingImages, type ImageTrainRun, type Judge } from './train-report.js';
@@ -76,20 +76,26 @@ export async function imageTrainCommand(argv: readonly string[]): Promise<void> 
 /** The settings, the run set up and trained, its closing samples judged, and the report on each step. */
 async function trainImages(f: ImageTrainFlags, argv: readonly string[], stop: StopRequest): Promise<void> {
   const { device, note } = await selectDevice(f.device ?? 'auto');
-  // A resumed run takes every setting from its checkpoint; the flags may only agree with them.
-  const resumed = f.resume !== undefined ? readResumedRun(f.resume, device) : null;
-  const settings = imageTrainSettings(f, resumed);
-  console.log(note);
-  const run = await setUpRun(settings, device, resumed, commandLine(argv), stop.signal);
-  printStart(run);
-  const { loop, log } = await trainEpochs(run, stop);
-  printTrained(run, loop);
-  if (loop.stopped) throw loop.stopped;
-  const closing = await sampleAndJudge(run, loop, stop);
-  reportFinished(run, loop, log, closing);
+  const locks = new RunLocks();
+  try {
+    // A resumed run takes every setting from its checkpoint; the flags may only agree with them.
+    const resumed = f.resume !== undefined ? readResumedRun(f.resume, device, locks) : null;
+    const settings = imageTrainSettings(f, resumed);
+    console.log(note);
+    const run = await setUpRun(settings, device, resumed, commandLine(argv), stop.signal, locks);
+    printStart(run);
+    const { loop, log } = await trainEpochs(run, stop);
+    printTrained(run, loop);
+    if (loop.stopped) throw loop.stopped;
+    const closing = await sampleAndJudge(run, loop, stop);
+    reportFinished(run, loop, log, closing);
+  } finally {
+    locks.release();
+  }
 }
 
-function readResumedRun(resume: string, device: E.Backend): ResumedImageRun {
+function readResumedRun(resume: string, device: E.Backend, locks: RunLocks): ResumedImageRun {
+  locks.take(resumeFolder(resume), 'ddpm train --resume');
   const { model, state, note } = readCheckpoint(resume, (bytes, file) => decodeImageModel(bytes, device, file),
     (bytes, m, file) => decodeTrainState(bytes, m, file, parseImageConfig));
   if (note) console.log(`note: ${note}`);
@@ -97,12 +103,12 @@ function readResumedRun(resume: string, device: E.Backend): ResumedImageRun {
 }
 
 /**
- * The run's data loaded (and --images checked against it), then its folder prepared (after the
- * checks: --overwrite removes the old run's files), the judging classifier, the model (new or
- * resumed) and the trainer.
+ * The run's data loaded (and --images checked against it), its folder prepared and locked (an
+ * old run --overwrite replaces stays until the first step), the judging classifier, the model
+ * (new or resumed) and the trainer.
  */
 async function setUpRun(settings: ImageTrainSettings, device: E.Backend, resumed: ResumedImageRun | null, command: string,
-  signal: AbortSignal): Promise<ImageTrainRun> {
+  signal: AbortSignal, locks: RunLocks): Promise<ImageTrainRun> {
   const { run, out } = settings;
   const { config } = run;
   const data = loadImageDataset(config.dataset);
@@ -113,8 +119,7 @@ async function setUpRun(settings: ImageTrainSettings, device: E.Backend, resumed
   }
   const images = run.images ?? available;
   if (settings.optimizerFlags) Object.assign(run, optimizerSettings(settings.optimizerFlags, IMAGE_OPTIMIZER_DEFAULTS, run.epochs * Math.ceil(images / run.batch)));
-  // Last of the checks: --overwrite removes the old run's files.
-  prepareRunFolder(out, { command: 'ddpm train', resume: settings.resumeInPlace, overwrite: settings.overwrite });
+  const folder = locks.add(prepareRunFolder(out, { command: 'ddpm train', resume: settings.resumeInPlace, overwrite: settings.overwrite }));
   const train = run.images === null ? data.train : selectImages(data.train, Array.from({ length: run.images }, (_, i) => i));
   if (run.batch > train.labels.length) console.log(`note: --batch ${run.batch} is more than the ${train.labels.length} images: each epoch is one batch`);
   // The judge first, so that every checkpoint's preview can be judged.
@@ -126,7 +131,7 @@ async function setUpRun(settings: ImageTrainSettings, device: E.Backend, resumed
   if (resumed) trainer.importState(resumed.state);
   const runId = resumed?.state.runId ?? newRunId();
   const parameters = model.parameters().reduce((s, p) => s + p.size, 0);
-  return { settings, command, device, data, train, judge, model, schedule, trainer, parameters, runId, resumed: resumed !== null };
+  return { settings, command, device, data, train, judge, model, schedule, trainer, parameters, runId, resumed: resumed !== null, folder };
 }
 
 /** How the run samples, for the previews and the closing samples: its sampler and seed, eager. */
@@ -146,7 +151,7 @@ async function trainEpochs(r: ImageTrainRun, stop: StopRequest): Promise<{ loop:
   const log = new MetricsLog(out, !r.resumed);
   log.append({ started: new Date().toISOString(), command: r.command, run_id: runId, from_epoch: trainer.epoch });
   const loop = await trainWithCheckpoints(trainer, {
-    ...runSummary(r, null), epochs: run.epochs, saveEvery, stop, log,
+    ...runSummary(r, null), folder: r.folder, epochs: run.epochs, saveEvery, stop, log,
     encode: async () => {
       const state = await trainer.exportState();
       return {

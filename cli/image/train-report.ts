@@ -15,7 +15,7 @@ import type { Schedule } from '../../ddpm/schedules.js';
 import type { Trainer } from '../../ddpm/train.js';
 import { describeOptimizer } from '../optimizer-flags.js';
 import { writePicture } from '../pictures.js';
-import { METRICS_FILE, METRICS_LOG, MODEL_FILE, STATE_FILE, type MetricsLog } from '../run-folder.js';
+import { METRICS_FILE, METRICS_LOG, MODEL_FILE, STATE_FILE, type MetricsLog, type RunFolder } from '../run-folder.js';
 import { runProgressMetrics, writeRunSummary, type LoopOptions, type LoopResult, type RunStatus } from '../training-loop.js';
 import type { ImageSplits } from './files.js';
 import { imageLossPicture, imageReversePicture, imageSamplesPicture } from '../../ddpm/image/pictures.js';
@@ -47,6 +47,8 @@ export interface ImageTrainRun {
   parameters: number;
   runId: string;
   resumed: boolean;
+  /** The run's folder, locked. */
+  folder: RunFolder;
 }
 
 /** The closing samples, their quality report, and the seconds to draw and to judge them. */

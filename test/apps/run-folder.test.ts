@@ -3,14 +3,21 @@
 //     newest complete pair; random SIGKILLs of a real `ddpm train` never leave a folder that
 //     cannot be resumed;
 //   - a train state of another run (another run id), or of another model, is refused;
+//     (and a real --resume then takes over the killed run's stale lock);
 //   - a new run refuses a folder that holds one (naming --resume and --overwrite); --overwrite
-//     clears it; --out naming a file is refused before any work;
+//     replaces it only once the new run has taken a step (a run too big for the adapter leaves
+//     the old files byte for byte); --out naming a file is refused before any work;
+//   - one writer per folder (run-lock.ts): a second `ddpm train --out` or `--resume` of a folder
+//     in training is refused naming the process that holds it; a stale lock is taken over, one
+//     from another host named with how to clear it;
+//   - metrics.jsonl holds its records until the first step, and a cut last line is not glued to
+//     the next record;
 //   - a run whose loss turns NaN stops with an error naming the epoch, keeps the last good
 //     checkpoint and marks metrics.json "diverged".
 
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -25,10 +32,13 @@ import { lossFigure } from '../../ddpm/plot/figures.js';
 import {
   MetricsLog, MODEL_FILE, PREVIOUS_STATE_FILE, prepareRunFolder, readCheckpoint, STATE_FILE, writeCheckpoint,
 } from '../../cli/run-folder.js';
+import { LOCK_FILE, lockRunFolder } from '../../cli/run-lock.js';
 import { trainWithCheckpoints } from '../../cli/training-loop.js';
 import type { StopRequest } from '../../cli/stop.js';
-import { repoRoot } from '../support/helpers.js';
+import { gpuForTests, gpuTest } from '../support/gpu.js';
+import { repoRoot, runDdpm } from '../support/helpers.js';
 
+const gpu = await gpuForTests();
 const root = mkdtempSync(join(tmpdir(), 'ddpm-run-folder-'));
 const config: ModelConfig = {
   model: 'MLPDiffusion', numSteps: 100, hidden: 16, schedule: 'sigmoid', dataset: 's-curve', dataScale: 1, sampler: 'tutorial', preset: 'seed',
@@ -99,7 +109,7 @@ test('a train state of another run, or of another model, is refused with both fi
   b.dispose();
 });
 
-test('a new run refuses a folder holding one, --overwrite clears it, and --out naming a file is refused', async () => {
+test('a new run refuses a folder holding one, --overwrite replaces it only when claimed, and --out naming a file is refused', async () => {
   const dir = join(root, 'taken');
   const trainer = newTrainer();
   await trainer.runEpoch();
@@ -108,14 +118,67 @@ test('a new run refuses a folder holding one, --overwrite clears it, and --out n
   const options = { command: 'ddpm train', resume: false, overwrite: false };
   assert.throws(() => prepareRunFolder(dir, options),
     /ddpm train: .*taken already holds a run \(model\.safetensors, train-state\.safetensors\); continue it with --resume .*taken, start it again there with --overwrite/);
-  prepareRunFolder(dir, { ...options, resume: true });
+  assert.not.ok(existsSync(join(dir, LOCK_FILE)), 'a refused run leaves no lock behind');
+  const resumed = prepareRunFolder(dir, { ...options, resume: true });
   assert.ok(existsSync(join(dir, MODEL_FILE)), 'resuming leaves it as it is');
-  prepareRunFolder(dir, { ...options, overwrite: true });
-  assert.not.ok(existsSync(join(dir, MODEL_FILE)) || existsSync(join(dir, STATE_FILE)), '--overwrite removes the old checkpoint');
+  resumed.lock.release();
+  const replacing = prepareRunFolder(dir, { ...options, overwrite: true });
+  assert.equal(replacing.replaced, [MODEL_FILE, STATE_FILE]);
+  assert.ok(existsSync(join(dir, MODEL_FILE)) && existsSync(join(dir, STATE_FILE)), '--overwrite keeps the old run until the new one claims the folder');
+  replacing.claim();
+  assert.not.ok(existsSync(join(dir, MODEL_FILE)) || existsSync(join(dir, STATE_FILE)), 'claimed: the old checkpoint is gone');
+  replacing.lock.release();
+  assert.not.ok(existsSync(join(dir, LOCK_FILE)), 'released');
   const file = join(root, 'a-file');
   writeFileSync(file, 'x');
   assert.throws(() => prepareRunFolder(file, options), /ddpm train: --out names a file \(.*a-file\), expected a folder/);
   trainer.dispose();
+});
+
+test('a run folder has one writer: a second is refused naming the holder; a stale lock is taken over; another host\'s is named', () => {
+  const dir = join(root, 'locked');
+  mkdirSync(dir);
+  const lock = lockRunFolder(dir, 'ddpm train');
+  const owner = JSON.parse(readFileSync(join(dir, LOCK_FILE), 'utf8'));
+  assert.is(owner.pid, process.pid);
+  assert.is(owner.host, hostname());
+  assert.is(lockRunFolder(dir, 'ddpm train'), lock, 'this process holds it already: the same lock');
+  // Another live process holding it (the parent of this test, or the shell: alive, not us).
+  writeFileSync(join(dir, LOCK_FILE), JSON.stringify({ pid: process.ppid, host: hostname(), command: 'ddpm train --out x', since: 'then' }));
+  lock.release();
+  assert.ok(existsSync(join(dir, LOCK_FILE)), 'release removes only a lock of its own');
+  assert.throws(() => lockRunFolder(dir, 'ddpm train'),
+    new RegExp(`ddpm train: .*locked is in use by another run: process ${process.ppid} on ${hostname()} \\(ddpm train --out x, since then\\)`));
+  // A process that is gone: its lock is stale and taken over, with a note.
+  const gone = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
+  writeFileSync(join(dir, LOCK_FILE), JSON.stringify({ pid: Number(gone.stdout), host: hostname(), command: 'ddpm train', since: 'then' }));
+  const notes: string[] = [];
+  const taken = lockRunFolder(dir, 'ddpm train', (n) => notes.push(n));
+  assert.match(notes.join('\n'), new RegExp(`left by process ${gone.stdout} .* which is gone: taking it over`));
+  assert.is(JSON.parse(readFileSync(join(dir, LOCK_FILE), 'utf8')).pid, process.pid);
+  taken.release();
+  // Another host's lock cannot be checked: refused, with how to clear it.
+  writeFileSync(join(dir, LOCK_FILE), JSON.stringify({ pid: 1, host: 'elsewhere', command: 'ddpm train', since: 'then' }));
+  assert.throws(() => lockRunFolder(dir, 'ddpm train'), /process 1 on elsewhere .*; if that run is over, remove .*run\.lock/);
+  rmSync(join(dir, LOCK_FILE));
+});
+
+test('metrics.jsonl: records wait for the first step; a cut last line is not glued to the next record', () => {
+  const dir = join(root, 'metrics-log');
+  mkdirSync(dir);
+  const path = join(dir, 'metrics.jsonl');
+  writeFileSync(path, '{"epoch":1,"loss":0.5}\n{"epoch":2,"lo');
+  const fresh = new MetricsLog(dir, true);
+  fresh.append({ started: 'now' });
+  assert.is(readFileSync(path, 'utf8'), '{"epoch":1,"loss":0.5}\n{"epoch":2,"lo', 'nothing written before open');
+  const resumed = new MetricsLog(dir, false);
+  resumed.append({ started: 'again' });
+  resumed.open();
+  resumed.append({ epoch: 2, loss: 0.4 });
+  const lines = readFileSync(path, 'utf8').split('\n');
+  assert.equal(lines, ['{"epoch":1,"loss":0.5}', '{"epoch":2,"lo', '{"started":"again"}', '{"epoch":2,"loss":0.4}', '']);
+  fresh.open();
+  assert.is(readFileSync(path, 'utf8'), '{"started":"now"}\n', 'a fresh log starts the file anew when opened');
 });
 
 test('a loss that turns NaN stops the run: the error names the epoch, the last good checkpoint stays', async () => {
@@ -123,10 +186,11 @@ test('a loss that turns NaN stops the run: the error names the epoch, the last g
   mkdirSync(dir);
   const trainer = newTrainer();
   const controller = new AbortController();
-  const stop: StopRequest = { signal: controller.signal, reason: null, throwIfStopped: () => {}, dispose: () => {} };
+  const stop: StopRequest = { signal: controller.signal, reason: null, throwIfStopped: () => {}, whileUnsaved: () => () => {}, dispose: () => {} };
   let metrics: Record<string, unknown> = {};
+  const folder = prepareRunFolder(dir, { command: 'ddpm train', resume: false, overwrite: false });
   const run = trainWithCheckpoints(trainer, {
-    dir, epochs: 5, saveEvery: 1, stop, log: new MetricsLog(dir, true),
+    dir, folder, epochs: 5, saveEvery: 1, stop, log: new MetricsLog(dir, true),
     encode: () => files(trainer, 'run-a'),
     // After the first checkpoint, a weight turns NaN (as a bug or a too large step would do).
     preview: async () => {
@@ -149,6 +213,7 @@ test('a loss that turns NaN stops the run: the error names the epoch, the last g
   assert.is(state.epoch, 1);
   assert.ok(((await model.linears[0].weight.toArray()) as Float32Array).every(Number.isFinite), 'the checkpoint on disk is finite');
   trainer.dispose();
+  folder.lock.release();
 });
 
 test('SIGKILLs of a real ddpm train, at random and inside saves, never leave a folder that cannot be resumed', async () => {
@@ -179,6 +244,63 @@ test('SIGKILLs of a real ddpm train, at random and inside saves, never leave a f
     if (hadPrevious || note) cutShort++;
   }
   assert.ok(cutShort >= 3, `at least 3 of the 12 kills landed inside a save (${cutShort})`);
+  // The killed run's lock is stale: a real --resume takes it over.
+  const killed = join(root, 'kill-0');
+  assert.ok(existsSync(join(killed, LOCK_FILE)), 'a SIGKILL leaves its lock');
+  const epoch = read(killed).state.epoch;
+  const resumed = runDdpm(root, 'train', '--resume', killed, '--epochs', String(epoch), '--eval-points', '16', '--device', 'cpu');
+  assert.is(resumed.status, 0, resumed.stderr);
+  assert.match(resumed.stdout, /note: .*run\.lock was left by process \d+ .*which is gone: taking it over/);
+  assert.not.ok(existsSync(join(killed, LOCK_FILE)), 'released at the end');
+});
+
+/** `ddpm args…` started in `root`, with its output kept. */
+function startDdpm(...args: string[]): { pid: number; output: () => string; exited: Promise<number | null>; kill: (s: NodeJS.Signals) => void } {
+  const child = spawn(process.execPath, [join(repoRoot(), 'bin', 'ddpm.mjs'), ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.setEncoding('utf8').on('data', (d: string) => { output += d; });
+  child.stderr.setEncoding('utf8').on('data', (d: string) => { output += d; });
+  return { pid: child.pid!, output: () => output, exited: new Promise((r) => child.on('exit', r)), kill: (s) => child.kill(s) };
+}
+
+async function waitUntil(what: string, ready: () => boolean, seconds = 60): Promise<void> {
+  const until = Date.now() + seconds * 1000;
+  while (!ready()) {
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+test('two writers, one folder: a second ddpm train --out, or --resume, of a folder in training is refused naming the first', async () => {
+  const dir = join(root, 'two-writers');
+  const args = ['train', '--points', '300', '--hidden', '16', '--eval-points', '50', '--device', 'cpu', '--save-every', '1', '--epochs', '1000000', '--out', dir];
+  const first = startDdpm(...args);
+  await waitUntil('a checkpoint of the first run', () => existsSync(join(dir, MODEL_FILE)));
+  const inUse = new RegExp(`two-writers is in use by another run: process ${first.pid} on ${hostname()} \\(ddpm train`);
+  for (const second of [['train', ...args.slice(1, -2), '--out', dir, '--overwrite'], ['train', '--resume', dir, '--device', 'cpu']]) {
+    const r = runDdpm(root, ...second);
+    assert.is(r.status, 2, `${second.join(' ')}: ${r.stderr}`);
+    assert.match(r.stderr, inUse);
+  }
+  first.kill('SIGINT');
+  assert.is(await first.exited, 130, first.output());
+  const log = readFileSync(join(dir, 'metrics.jsonl'), 'utf8');
+  assert.is(log.split('\n').filter((l) => l.startsWith('{"started"')).length, 1, 'one run wrote metrics.jsonl');
+  assert.not.ok(existsSync(join(dir, LOCK_FILE)), 'the lock goes with the run');
+});
+
+gpuTest(gpu)('--overwrite keeps the old run until the new one has taken a step: a run too big for the adapter leaves it as it was', async () => {
+  const dir = join(root, 'overwrite-too-big');
+  const old = runDdpm(root, 'train', '--points', '300', '--hidden', '16', '--epochs', '2', '--eval-points', '50', '--device', 'cpu', '--out', dir);
+  assert.is(old.status, 0, old.stderr);
+  const names = [MODEL_FILE, STATE_FILE, 'metrics.json', 'metrics.jsonl'];
+  const before = names.map((n) => readFileSync(join(dir, n)));
+  // 8000² float32 weights are 244 MiB: over lavapipe's (and many GPUs') largest storage binding.
+  const big = runDdpm(root, 'train', '--overwrite', '--out', dir, '--hidden', '8000', '--device', 'webgpu', '--epochs', '1');
+  assert.is.not(big.status, 0, 'the big run fails');
+  assert.match(big.stderr, /exceeds this adapter's largest storage binding/);
+  names.forEach((n, i) => assert.ok(readFileSync(join(dir, n)).equals(before[i]), `${n} is as it was`));
+  assert.not.ok(existsSync(join(dir, LOCK_FILE)));
 });
 
 test.after(() => rmSync(root, { recursive: true, force: true }));

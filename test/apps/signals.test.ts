@@ -4,7 +4,8 @@
 //   - `ddpm train` stops within seconds of the signal, exits 130 (SIGINT) or 143 (SIGTERM),
 //     saves the last completed epoch, marks metrics.json "stopped", writes loss.png and says how
 //     to resume; resumed one epoch further, it ends bit for bit where an uninterrupted run does;
-//   - a second signal quits at once and still leaves a resumable folder;
+//   - a second signal (Ctrl-C twice; coreutils `timeout`, which signals the command and its
+//     process group) never loses a completed epoch: the last one is saved before it quits;
 //   - `ddpm sample` and `ddpm bench` stop within seconds too, with the same exit statuses, and
 //     sample writes nothing.
 // "Within seconds" is checked as under 20 s on this 2-core machine (it was minutes, or never).
@@ -136,7 +137,7 @@ for (const s of scenarios) {
   });
 }
 
-test('ddpm train: metrics and pictures while it runs; a second SIGINT quits at once and leaves a folder that resumes', async () => {
+test('ddpm train: metrics and pictures while it runs; a second SIGINT leaves a folder that resumes', async () => {
   const run = join(dir, 'twice');
   const p = start('train', '--points', '300', '--hidden', '16', '--device', 'cpu', '--save-every', '1', '--eval-points', '50', '--epochs', '1000000', '--out', run);
   await waitFor('two epochs', () => epochLines(run) >= 2);
@@ -152,6 +153,43 @@ test('ddpm train: metrics and pictures while it runs; a second SIGINT quits at o
   const resumed = runDdpm(dir, 'train', '--resume', run, '--epochs', '0', '--eval-points', '50', '--device', 'cpu');
   // --epochs 0 is below the epochs done: refused only after the checkpoint was read and matched.
   assert.match(resumed.stderr, /--epochs 0 is below the \d+ epochs the run already has/);
+});
+
+/** The epoch of the run's model.safetensors (null: none), and the epochs metrics.jsonl says were completed. */
+function savedAndDone(run: string): { saved: number | null; done: number } {
+  const model = join(run, 'model.safetensors');
+  const saved = existsSync(model) ? Number(decodeSafetensors(readFileSync(model)).metadata.epoch) : null;
+  return { saved, done: epochLines(run) };
+}
+
+test('ddpm train: a second signal never loses a completed epoch (SIGTERM twice, and coreutils timeout, which signals twice)', async () => {
+  // No checkpoint before the stop (--save-every 1000000): every completed epoch is unsaved until then.
+  const args = ['train', '--points', '300', '--hidden', '16', '--device', 'cpu', '--save-every', '1000000', '--eval-points', '50', '--epochs', '1000000'];
+  const twice = join(dir, 'term-twice');
+  const p = start(...args, '--out', twice);
+  await waitFor('three epochs', () => epochLines(twice) >= 3);
+  p.signal('SIGTERM');
+  await new Promise((r) => setTimeout(r, 5));
+  p.signal('SIGTERM');
+  const { status, seconds } = await p.exited;
+  assert.is(status, 143, p.output().stderr);
+  assert.ok(seconds < STOP_WITHIN_S, `stopped ${seconds.toFixed(1)} s after the first SIGTERM`);
+  const { saved, done } = savedAndDone(twice);
+  assert.ok(done >= 3, `epochs done: ${done}`);
+  assert.is(saved, done, `every completed epoch saved; stderr:\n${p.output().stderr}`);
+
+  // coreutils timeout sends SIGTERM to the command, then to its own process group, the command included.
+  const timed = join(dir, 'under-timeout');
+  const child = spawn('timeout', ['-s', 'TERM', '8', process.execPath, join(repoRoot(), 'bin', 'ddpm.mjs'), ...args, '--out', timed],
+    { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (d: string) => { stderr += d; });
+  const code = await new Promise<number | null>((r) => child.on('exit', r));
+  assert.is(code, 124, `timeout's status when it had to stop the command; stderr:\n${stderr}`);
+  const after = savedAndDone(timed);
+  assert.ok(after.done >= 1, `epochs done: ${after.done}`);
+  assert.is(after.saved, after.done, `every completed epoch saved; stderr:\n${stderr}`);
+  assert.is(JSON.parse(readFileSync(join(timed, 'metrics.json'), 'utf8')).status, 'stopped');
 });
 
 test('ddpm train: a long first epoch shows progress within it, and stops part-way through it', async () => {
