@@ -216,6 +216,31 @@ test('a loss that turns NaN stops the run: the error names the epoch, the last g
   folder.lock.release();
 });
 
+test('a save that fails (a full disk) ends the run with metrics.json marked "failed" and why; the checkpoint before it stays', async () => {
+  const dir = join(root, 'disk-full');
+  mkdirSync(dir);
+  const trainer = newTrainer();
+  const controller = new AbortController();
+  const stop: StopRequest = { signal: controller.signal, reason: null, throwIfStopped: () => {}, whileUnsaved: () => () => {}, dispose: () => {} };
+  const folder = prepareRunFolder(dir, { command: 'ddpm train', resume: false, overwrite: false });
+  const run = trainWithCheckpoints(trainer, {
+    dir, folder, epochs: 5, saveEvery: 1, stop, log: new MetricsLog(dir, true),
+    encode: async () => {
+      if (trainer.epoch === 2) throw new Error('could not write x: no space left on the device (ENOSPC)');
+      return files(trainer, 'run-a');
+    },
+    preview: async () => null,
+    metrics: (status, loop) => ({ status, epochs: trainer.epoch, checkpoint_epoch: loop.savedEpoch, failure: loop.failure }),
+    lossPicture: () => lossFigure(trainer.losses.length > 0 ? trainer.losses : [1], { title: 'loss', xlabel: 'epoch', ylabel: 'loss' }),
+  });
+  await run.then(() => assert.unreachable('the run went on'), (e: Error) => assert.match(e.message, /ENOSPC/));
+  const metrics = JSON.parse(readFileSync(join(dir, 'metrics.json'), 'utf8'));
+  assert.equal(metrics, { status: 'failed', epochs: 2, checkpoint_epoch: 1, failure: 'could not write x: no space left on the device (ENOSPC)' });
+  assert.is(read(dir).state.epoch, 1);
+  trainer.dispose();
+  folder.lock.release();
+});
+
 test('SIGKILLs of a real ddpm train, at random and inside saves, never leave a folder that cannot be resumed', async () => {
   // Wide layers, one tiny step an epoch and a checkpoint every epoch: saves come every ~0.5 s.
   const args = ['train', '--hidden', '512', '--steps', '10', '--points', '2', '--batch', '2', '--save-every', '1', '--eval-points', '16',
