@@ -68,3 +68,19 @@ export function describeOptimizer(run: { lr: number; ema: number; lrSchedule: E.
   const lr = s.decay === 'cosine' ? `lr ${run.lr} cosine to ×${s.floor} over ${s.totalSteps} steps${warm}` : `lr ${run.lr}${warm}`;
   return `${lr}; ${run.ema > 0 ? `weight average ${run.ema}` : 'no weight average'}`;
 }
+
+/**
+ * The learning rate a resumed run goes on with: its own — unless it diverged (metrics.json says
+ * so), which, resumed as it was, would diverge again. Such a run is resumed only by asking for
+ * a lower --lr; any other --lr is refused (by the caller's refuseChangedFlags).
+ */
+export function resumedLearningRate(command: string, dir: string, saved: number, given: number | undefined, diverged: boolean): number {
+  if (!diverged) return saved;
+  if (given === undefined || !(given < saved)) {
+    throw new UsageError(`${command}: the run in ${dir} diverged (metrics.json: "diverged"): resumed at its learning rate ${saved} it ` +
+      `would diverge again. Resume it with an --lr below ${saved}${given !== undefined ? ` (not ${given})` : ''}, ` +
+      `or sample its last good checkpoint: ddpm sample --checkpoint ${dir}`);
+  }
+  console.log(`note: resuming the diverged run in ${dir} at --lr ${given} (it ran at ${saved})`);
+  return given;
+}

@@ -91,6 +91,17 @@ export function prepareRunFolder(dir: string, options: { command: string; resume
   };
 }
 
+/** Whether metrics.json in `dir` says its run diverged (no readable metrics.json: it does not say so). */
+export function runDiverged(dir: string): boolean {
+  const path = join(dir, METRICS_FILE);
+  if (!existsSync(path)) return false;
+  try {
+    return (JSON.parse(new TextDecoder().decode(readFileOrFail(path, 'metrics'))) as { status?: unknown }).status === 'diverged';
+  } catch {
+    return false;
+  }
+}
+
 /** The run folders a command holds (run-lock.ts), released together when it ends. */
 export class RunLocks {
   private readonly locks: RunLock[] = [];

@@ -31,7 +31,7 @@ import { resumeFolder, writeFileAtomic } from './files.js';
 import { imageTrainCommand, isImageTraining } from './image/train-command.js';
 import { drawSamples, PREVIEW_POINTS, previewSamples } from './pictures.js';
 import { profilerFor } from './profile.js';
-import { commandLine, MetricsLog, newRunId, prepareRunFolder, readCheckpoint, RunLocks } from './run-folder.js';
+import { commandLine, MetricsLog, newRunId, prepareRunFolder, readCheckpoint, runDiverged, RunLocks } from './run-folder.js';
 import { withStopSignals, type StopRequest } from './stop.js';
 import { printStart, printTrained, reportFinished, runSummary, type ClosingSamples, type TrainRun } from './train-report.js';
 import { checkpointSettings, defaultOut, requestedSettings, TRAIN_DESCRIPTION, TRAIN_FLAGS, trainSettings, type TrainCommandSettings, type TrainFlags } from './train-settings.js';
@@ -42,6 +42,8 @@ interface ResumedRun {
   model: MLPDiffusion;
   state: SavedTrainState;
   dir: string;
+  /** Its metrics.json says it diverged. */
+  diverged: boolean;
 }
 
 export async function trainCommand(argv: readonly string[]): Promise<void> {
@@ -130,7 +132,8 @@ function readResumedRun(resume: string, device: E.Backend, locks: RunLocks): Res
   const { model, state, note } = readCheckpoint(resume, (bytes, file) => decodeModel(bytes, device, file),
     (bytes, m, file) => decodeTrainState(bytes, m, file));
   if (note) console.log(`note: ${note}`);
-  return { model, state, dir: resumeFolder(resume) };
+  const dir = resumeFolder(resume);
+  return { model, state, dir, diverged: runDiverged(dir) };
 }
 
 /**

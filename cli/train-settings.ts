@@ -13,7 +13,7 @@ import { SCHEDULES } from '../ddpm/schedules.js';
 import { TUTORIAL_TRAIN_SETTINGS, type TrainSettings } from '../ddpm/train.js';
 import { flags, OVERWRITE_FLAG, refuseChangedFlags, SEED_FLAG, UsageError, type FlagValues, type SavedFlags } from './args.js';
 import { ENGINE_FLAG } from './engine.js';
-import { EMA_FLAG, LR_FLOOR_FLAG, LR_SCHEDULE_FLAG, optimizerFlagsOfRun, optimizerSettings, WARMUP_FLAG } from './optimizer-flags.js';
+import { EMA_FLAG, LR_FLOOR_FLAG, LR_SCHEDULE_FLAG, optimizerFlagsOfRun, optimizerSettings, resumedLearningRate, WARMUP_FLAG } from './optimizer-flags.js';
 import { PROFILE_FLAG } from './profile.js';
 
 export const TRAIN_FLAGS = flags([
@@ -78,6 +78,8 @@ export interface TrainCommandSettings {
 export interface ResumedSettings {
   dir: string;
   state: Pick<SavedTrainState, 'settings' | 'config' | 'epoch'>;
+  /** Its metrics.json says it diverged. */
+  diverged: boolean;
 }
 
 /** A new run's settings from the flags and the preset's defaults (checked before a device is chosen). */
@@ -122,7 +124,8 @@ export function trainSettings(f: TrainFlags, requested: RunSettings, resumed: Re
   if (resumed) {
     const { settings, config, epoch } = resumed.state;
     const target = f.epochs !== undefined ? requested.epochs : settings.epochs ?? requested.epochs;
-    run = { ...settings, config, points: settings.points ?? 10_000, epochs: target };
+    const lr = resumedLearningRate('ddpm train', resumed.dir, settings.lr, f.lr, resumed.diverged);
+    run = { ...settings, lr, config, points: settings.points ?? 10_000, epochs: target };
     refuseChangedFlags('ddpm train', f, flagsOfRun(run));
     if (run.epochs < epoch) throw new UsageError(`ddpm train: --epochs ${run.epochs} is below the ${epoch} epochs the run already has`);
   }

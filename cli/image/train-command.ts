@@ -36,7 +36,7 @@ import { isImageCheckpoint } from './sample-command.js';
 import { imageSamplesPicture } from '../../ddpm/image/pictures.js';
 import { generateWithProgress, writePicture } from '../pictures.js';
 import { Progress } from '../progress.js';
-import { commandLine, MetricsLog, newRunId, prepareRunFolder, readCheckpoint, RunLocks } from '../run-folder.js';
+import { commandLine, MetricsLog, newRunId, prepareRunFolder, readCheckpoint, runDiverged, RunLocks } from '../run-folder.js';
 import { withStopSignals, type StopRequest } from '../stop.js';
 import { sampleAfterTraining, trainWithCheckpoints, type LoopResult } from '../training-loop.js';
 import { printStart, printTrained, reportFinished, runSummary, type ClosingImages, type ImageTrainRun, type Judge } from './train-report.js';
@@ -53,6 +53,8 @@ interface ResumedImageRun {
   model: ImageModel;
   state: SavedTrainState<ImageModelConfig>;
   dir: string;
+  /** Its metrics.json says it diverged. */
+  diverged: boolean;
 }
 
 /** Whether `ddpm train argv` is this command's: an image data set, or resuming an image run. */
@@ -99,7 +101,8 @@ function readResumedRun(resume: string, device: E.Backend, locks: RunLocks): Res
   const { model, state, note } = readCheckpoint(resume, (bytes, file) => decodeImageModel(bytes, device, file),
     (bytes, m, file) => decodeTrainState(bytes, m, file, parseImageConfig));
   if (note) console.log(`note: ${note}`);
-  return { model, state, dir: resumeFolder(resume) };
+  const dir = resumeFolder(resume);
+  return { model, state, dir, diverged: runDiverged(dir) };
 }
 
 /**

@@ -12,7 +12,7 @@ import { SAMPLERS } from '../../ddpm/sample.js';
 import { SCHEDULES } from '../../ddpm/schedules.js';
 import { TUTORIAL_TRAIN_SETTINGS, type TrainSettings } from '../../ddpm/train.js';
 import { flags, OVERWRITE_FLAG, refuseChangedFlags, SEED_FLAG, UsageError, type FlagValues, type SavedFlags } from '../args.js';
-import { EMA_FLAG, LR_FLOOR_FLAG, LR_SCHEDULE_FLAG, optimizerFlagsOfRun, WARMUP_FLAG, type OptimizerFlags } from '../optimizer-flags.js';
+import { EMA_FLAG, LR_FLOOR_FLAG, LR_SCHEDULE_FLAG, optimizerFlagsOfRun, resumedLearningRate, WARMUP_FLAG, type OptimizerFlags } from '../optimizer-flags.js';
 
 const DEFAULT_EPOCHS = 20;
 
@@ -91,6 +91,8 @@ export interface ImageTrainSettings {
 export interface ResumedImageSettings {
   dir: string;
   state: Pick<SavedTrainState<ImageModelConfig>, 'settings' | 'config' | 'epoch'>;
+  /** Its metrics.json says it diverged. */
+  diverged: boolean;
 }
 
 /**
@@ -101,7 +103,8 @@ export function imageTrainSettings(f: ImageTrainFlags, resumed: ResumedImageSett
   let run: ImageRun;
   if (resumed) {
     const { settings, config, epoch } = resumed.state;
-    const { batch, lr, clip, seed, ema, lrSchedule } = settings;
+    const { batch, clip, seed, ema, lrSchedule } = settings;
+    const lr = resumedLearningRate('ddpm train', resumed.dir, settings.lr, f.lr, resumed.diverged);
     run = { batch, lr, clip, seed, ema, lrSchedule, config, images: settings.images ?? null, epochs: f.epochs ?? settings.epochs ?? DEFAULT_EPOCHS };
     refuseOtherNetworksFlags(f, config);
     refuseChangedFlags('ddpm train', f, flagsOfRun(run));

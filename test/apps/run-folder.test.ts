@@ -13,7 +13,8 @@
 //   - metrics.jsonl holds its records until the first step, and a cut last line is not glued to
 //     the next record;
 //   - a run whose loss turns NaN stops with an error naming the epoch, keeps the last good
-//     checkpoint and marks metrics.json "diverged".
+//     checkpoint and marks metrics.json "diverged"; resuming it needs a lower --lr, asked for;
+//   - a save that fails (a full disk) marks metrics.json "failed", with why.
 
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -312,6 +313,27 @@ test('two writers, one folder: a second ddpm train --out, or --resume, of a fold
   const log = readFileSync(join(dir, 'metrics.jsonl'), 'utf8');
   assert.is(log.split('\n').filter((l) => l.startsWith('{"started"')).length, 1, 'one run wrote metrics.jsonl');
   assert.not.ok(existsSync(join(dir, LOCK_FILE)), 'the lock goes with the run');
+});
+
+test('a diverged run is resumed only with a lower --lr, asked for; as it was, it is refused and stays "diverged"', () => {
+  const dir = join(root, 'diverged');
+  // A warm-up to a rate of 1e5: fine for a few epochs, then the loss overflows (epoch 6 here).
+  const run = runDdpm(root, 'train', '--points', '300', '--hidden', '16', '--device', 'cpu', '--save-every', '1', '--eval-points', '50',
+    '--epochs', '2000', '--lr', '1e5', '--warmup', '300', '--out', dir);
+  assert.match(run.stderr, /training diverged .*; the last good checkpoint \(epoch \d+\) is kept/);
+  const status = (): string => JSON.parse(readFileSync(join(dir, 'metrics.json'), 'utf8')).status;
+  assert.is(status(), 'diverged');
+  const epoch = read(dir).state.epoch;
+  for (const lr of [[], ['--lr', '1e5'], ['--lr', '2e5']]) {
+    const again = runDdpm(root, 'train', '--resume', dir, '--epochs', String(epoch + 1), '--device', 'cpu', ...lr);
+    assert.is(again.status, 2, again.stderr);
+    assert.match(again.stderr, new RegExp(`the run in .*diverged \\(metrics.json: "diverged"\\): resumed at its learning rate 100000 it would ` +
+      'diverge again. Resume it with an --lr below 100000'));
+    assert.is(status(), 'diverged', 'refused: the run is as it was');
+    assert.is(read(dir).state.epoch, epoch);
+  }
+  const lower = runDdpm(root, 'train', '--resume', dir, '--epochs', String(epoch), '--device', 'cpu', '--lr', '1e-6', '--eval-points', '50');
+  assert.match(lower.stdout, /note: resuming the diverged run in .* at --lr 0\.000001 \(it ran at 100000\)/);
 });
 
 gpuTest(gpu)('--overwrite keeps the old run until the new one has taken a step: a run too big for the adapter leaves it as it was', async () => {
