@@ -57,9 +57,9 @@ async function samplePoints(f: FlagValues<typeof FLAGS>, stop: StopRequest): Pro
 
   const { device, note } = await selectDevice(f.device ?? 'auto');
   const engine = chooseEngine('ddpm sample', f, device);
-  const { model, config, weights, note: configNote } = decodeModel(bytes, device, checkpoint);
+  const { model, config, weights, epoch, runId, note: configNote } = decodeModel(bytes, device, checkpoint);
   if (configNote) console.log(`note: ${configNote}`);
-  const weightsLine = chooseWeights(f, model, checkpoint, weights);
+  const weightsLine = chooseWeights(f, model, checkpoint, weights, { epoch, runId });
   const T = config.numSteps;
   const choice = samplerFromFlags('ddpm sample', f, T, { sampler: config.sampler });
   const { sampler } = choice;

@@ -15,13 +15,28 @@ export const WEIGHTS_FLAG = flag({
   help: "saved: model.safetensors' (the weight average of a run that keeps one); trained: the trained weights from train-state.safetensors beside it",
 });
 
+/** Which run and epoch a checkpoint file is (its __metadata__ run_id and epoch). */
+export interface CheckpointStamp {
+  epoch?: number;
+  runId?: string;
+}
+
 /**
- * With --weights trained, loads the trained weights of `checkpoint`'s run into `model`; returns a
- * line saying which weights are sampled (`saved`: the model file's __metadata__.weights).
+ * With --weights trained, loads the trained weights of `checkpoint`'s run into `model` from the
+ * train state beside it — which must be the same save (run id and epoch) as the model file, not
+ * another run's state copied there; returns a line saying which weights are sampled (`saved`:
+ * the model file's __metadata__.weights).
  */
-export function chooseWeights(f: { readonly weights?: 'saved' | 'trained' }, model: E.Module, checkpoint: string, saved: string | undefined): string {
+export function chooseWeights(f: { readonly weights?: 'saved' | 'trained' }, model: E.Module, checkpoint: string, saved: string | undefined,
+  stamp: CheckpointStamp): string {
   if (f.weights !== 'trained') return `weights: ${saved ?? 'as saved'}`;
   const file = join(checkpoint, '..', STATE_FILE);
-  model.loadStateDict(trainedWeights(readFileOrFail(file, 'train state'), file));
+  const trained = trainedWeights(readFileOrFail(file, 'train state'), file);
+  if (trained.runId !== stamp.runId || trained.epoch !== stamp.epoch) {
+    const describe = (s: CheckpointStamp): string => `epoch ${s.epoch ?? '(none)'} of run ${s.runId ?? '(none)'}`;
+    throw new Error(`--weights trained: ${file} is ${describe(trained)} but ${checkpoint} is ${describe(stamp)}: ` +
+      'they are not one checkpoint, so its trained weights are not this model\'s');
+  }
+  model.loadStateDict(trained.weights);
   return `weights: trained (from ${file}; the model file holds ${saved ?? 'its own'})`;
 }

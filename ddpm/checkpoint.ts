@@ -213,17 +213,19 @@ function jsonField<T>(metadata: Record<string, string>, key: string, check: (v: 
 
 /**
  * The trained weights a train state keeps beside a weight average (raw.<key>), by state_dict key,
- * to load into the model read from model.safetensors (which holds the average). Throws when the
- * run kept no average: its model file holds the trained weights already.
+ * to load into the model read from model.safetensors (which holds the average), with the state's
+ * stamp (its run and epoch: they must be the model file's). Throws when the run kept no average:
+ * its model file holds the trained weights already.
  */
-export function trainedWeights(bytes: Uint8Array, file = 'train-state.safetensors'): Map<string, NamedTensor> {
+export function trainedWeights(bytes: Uint8Array, file = 'train-state.safetensors'): { weights: Map<string, NamedTensor>; epoch?: number; runId?: string } {
   return about(file, () => {
     const { tensors, metadata } = decodeSafetensors(bytes);
     if (metadata.format !== 'wgpu-diffusion train state') throw new Error(`not a train state (its __metadata__.format is ${JSON.stringify(metadata.format)})`);
     const raw = new Map([...tensors].filter(([key]) => key.startsWith('raw.')).map(([key, t]) => [key.slice(4), t] as const));
     if (raw.size === 0) throw new Error('the run kept no weight average: its model file holds the trained weights');
     assertAllFinite(raw);
-    return raw;
+    const { epoch, runId } = readStamp(metadata);
+    return { weights: raw, epoch, runId };
   });
 }
 

@@ -64,8 +64,8 @@ async function sampleImages(f: FlagValues<typeof FLAGS>, stop: StopRequest): Pro
   if (f.classifier !== undefined && !existsSync(classifierFile)) throw new Error(`classifier not found: ${classifierFile}`);
 
   const { device, note } = await selectDevice(f.device ?? 'auto');
-  const { model, config, epoch, weights } = decodeImageModel(readFileOrFail(checkpoint, 'checkpoint'), device, checkpoint);
-  const weightsLine = chooseWeights(f, model, checkpoint, weights);
+  const { model, config, epoch, runId, weights } = decodeImageModel(readFileOrFail(checkpoint, 'checkpoint'), device, checkpoint);
+  const weightsLine = chooseWeights(f, model, checkpoint, weights, { epoch, runId });
   const choice = samplerFromFlags('ddpm sample', f, config.numSteps, { sampler: config.sampler, steps: config.samplingSteps });
   const steps = choice.steps ?? config.numSteps;
   // The classifier is checked before the sampling it would judge.

@@ -24,7 +24,7 @@ import { accuracy, classify, trainClassifier } from '../../ddpm/image/classifier
 import { generate } from '../../ddpm/generate.js';
 import { IMAGE_OPTIMIZER_DEFAULTS, imageConfigJson, parseImageConfig, samplingConfig, type ImageModelConfig } from '../../ddpm/image/config.js';
 import { buildImageModel, decodeClassifier, decodeImageModel, encodeClassifier, encodeImageModel, type ImageModel } from '../../ddpm/image/checkpoint.js';
-import { CONFIDENT, judgeImages } from '../../ddpm/image/quality.js';
+import { confidentShare, judgeImages, outsideDataRange } from '../../ddpm/image/quality.js';
 import { IMAGE_DATASETS, imageStatistics, selectImages, type ImageSet } from '../../ddpm/image/data.js';
 import { makeSchedule } from '../../ddpm/schedules.js';
 import { Trainer } from '../../ddpm/train.js';
@@ -173,7 +173,7 @@ async function trainEpochs(r: ImageTrainRun, stop: StopRequest): Promise<{ loop:
         throw e;
       }
       const verdict = await classify(judge.model, points, device);
-      const confident = verdict.confidence.filter((p) => p >= CONFIDENT).length / PREVIEW_IMAGES;
+      const confident = confidentShare(verdict.confidence, outsideDataRange(points, data.train.width * data.train.height));
       writePicture(join(out, 'samples.png'), imageSamplesPicture(points, config, {
         sampler: config.sampler, steps: samplerSteps(config), epoch: trainer.epoch, labels: { classes: data.train.classes, ...verdict },
       }));

@@ -8,6 +8,10 @@
 //   stray ink  the share of the pixels in the frame FRAME pixels wide around the image (MNIST's
 //              digits are scaled to 20×20 and centred in 28×28, so the frame is nearly always
 //              background) brighter than INK: speckle shows up there
+// Before any of it, each sample is checked to be a picture at all: one with a pixel beyond
+// ±PIXEL_LIMIT (the data lie in [−1, 1]) — or not finite — is outside the data's range, is
+// counted as not confident whatever the classifier says of it (a classifier's verdict on noise
+// in the hundreds means nothing), and the share of such samples is reported.
 
 import type { Backend } from '../../engine/index.js';
 import { accuracy, classify, nearestDistances, type ImageClassifier } from './classifier.js';
@@ -17,6 +21,30 @@ export const CONFIDENT = 0.9;
 /** The stray-ink frame's width in pixels, and the brightness (in [−1, 1]) that counts as ink there. */
 export const FRAME = 4;
 export const INK = -0.5;
+/**
+ * The largest |pixel| a sample may have and still be judged as a picture: the data lie in
+ * [−1, 1]; a model's samples overshoot a little (a few tenths at most once trained), pure noise
+ * from an untrained model reaches tens or hundreds.
+ */
+export const PIXEL_LIMIT = 2;
+
+/** Per image of `images` [n, d]: whether it has a pixel beyond ±PIXEL_LIMIT, or one not finite. */
+export function outsideDataRange(images: Float32Array, d: number): boolean[] {
+  const n = images.length / d;
+  return Array.from({ length: n }, (_, i) => {
+    for (let j = i * d; j < (i + 1) * d; j++) if (!(Math.abs(images[j]) <= PIXEL_LIMIT)) return true;
+    return false;
+  });
+}
+
+/** The share of samples the classifier gives one class with p ≥ CONFIDENT, counting those outside the data's range as not. */
+export function confidentShare(confidence: Float32Array, outside: readonly boolean[]): number {
+  let confident = 0;
+  confidence.forEach((p, i) => {
+    if (p >= CONFIDENT && !outside[i]) confident++;
+  });
+  return confident / confidence.length;
+}
 
 export interface DistanceSummary {
   n: number;
@@ -30,7 +58,9 @@ export interface ImageQuality {
   n: number;
   /** The classifier's accuracy on the held-out images. */
   classifierAccuracy: number;
-  /** Share of samples, and of held-out real images, classified with p ≥ CONFIDENT. */
+  /** Share of samples outside the data's range (a pixel beyond ±PIXEL_LIMIT): not pictures, never confident. */
+  outsideRange: number;
+  /** Share of samples (within the data's range), and of held-out real images, classified with p ≥ CONFIDENT. */
   confident: number;
   realConfident: number;
   /** Samples per predicted class, and among the confident ones. */
@@ -94,19 +124,20 @@ export async function judgeImages(classifier: ImageClassifier, samples: Float32A
   const C = classifier.classes;
   const real = await classify(classifier, test.images, device);
   const { labels, confidence } = await classify(classifier, samples, device);
+  const outside = outsideDataRange(samples, d);
   const classCounts = new Array<number>(C).fill(0);
   const confidentCounts = new Array<number>(C).fill(0);
   labels.forEach((l, i) => {
     classCounts[l]++;
-    if (confidence[i] >= CONFIDENT) confidentCounts[l]++;
+    if (confidence[i] >= CONFIDENT && !outside[i]) confidentCounts[l]++;
   });
-  const share = (p: Float32Array): number => p.reduce((s, v) => s + (v >= CONFIDENT ? 1 : 0), 0) / p.length;
   const m = Math.min(options.nearestCount ?? 200, n, test.labels.length);
   return {
     n,
     classifierAccuracy: accuracy(real.labels, test.labels),
-    confident: share(confidence),
-    realConfident: share(real.confidence),
+    outsideRange: outside.filter(Boolean).length / n,
+    confident: confidentShare(confidence, outside),
+    realConfident: confidentShare(real.confidence, []),
     classCounts, confidentCounts, spread: classSpread(classCounts), labels, confidence,
     nearest: summarize(nearestDistances(samples.subarray(0, m * d), train.images, d)),
     realNearest: summarize(nearestDistances(test.images.subarray(0, m * d), train.images, d)),
@@ -120,6 +151,8 @@ const percent = (x: number): string => `${(100 * x).toFixed(1)} %`;
 /** A few lines for the terminal. */
 export function formatImageQuality(q: ImageQuality, classes: readonly string[]): string {
   return [
+    ...(q.outsideRange > 0 ? [`outside the data's range (a pixel beyond ±${PIXEL_LIMIT}): ${percent(q.outsideRange)} of ${q.n} samples — ` +
+      'not pictures, counted as not confident'] : []),
     `classifier: ${percent(q.classifierAccuracy)} right on held-out images`,
     `confident (p ≥ ${CONFIDENT}): ${percent(q.confident)} of ${q.n} samples (held-out real images: ${percent(q.realConfident)})`,
     `classes: ${q.classCounts.map((c, k) => `${classes[k]} ${c}`).join(', ')}; spread ${q.spread.toFixed(3)} (1 = even)`,
@@ -133,6 +166,7 @@ export function formatImageQuality(q: ImageQuality, classes: readonly string[]):
 export function imageQualityJson(q: ImageQuality, classes: readonly string[]): Record<string, unknown> {
   return {
     samples: q.n, confidence_threshold: CONFIDENT, classifier_test_accuracy: q.classifierAccuracy,
+    outside_data_range: { pixel_limit: PIXEL_LIMIT, share: q.outsideRange },
     confident_share: q.confident, real_confident_share: q.realConfident,
     class_counts: Object.fromEntries(classes.map((c, k) => [c, q.classCounts[k]])),
     confident_class_counts: Object.fromEntries(classes.map((c, k) => [c, q.confidentCounts[k]])),

@@ -4,7 +4,7 @@
 // and a non-zero status.
 
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
@@ -114,6 +114,15 @@ test('--preset improved keeps a weight average: model.safetensors holds it (PyTo
   const none = ddpm('sample', '--checkpoint', run, '--n', '50', '--device', 'cpu', '--weights', 'trained', '--out', join(dir, 'x.npy'));
   assert.is(none.status, 1);
   assert.match(none.stderr, /train-state\.safetensors: the run kept no weight average: its model file holds the trained weights/);
+  // Another run's train state copied beside the model: its trained weights are not this model's.
+  const mixed = join(dir, 'mixed-pair');
+  mkdirSync(mixed);
+  copyFileSync(join(one, 'model.safetensors'), join(mixed, 'model.safetensors'));
+  copyFileSync(join(base, 'seed-2', 'train-state.safetensors'), join(mixed, 'train-state.safetensors'));
+  const other = ddpm('sample', '--checkpoint', mixed, '--n', '50', '--device', 'cpu', '--weights', 'trained', '--out', join(dir, 'mixed.npy'));
+  assert.is(other.status, 1, other.stderr);
+  assert.match(other.stderr, /--weights trained: .*mixed-pair.train-state\.safetensors is epoch \d+ of run [\w-]+ but .*model\.safetensors is epoch 5 of run [\w-]+: they are not one checkpoint/);
+  assert.not.ok(existsSync(join(dir, 'mixed.npy')));
   const refused = ddpm('train', '--resume', one, '--seeds', '2', '--device', 'cpu');
   assert.is(refused.status, 2);
   assert.match(refused.stderr, /--seeds runs new runs; it cannot --resume one/);

@@ -2,14 +2,15 @@
 // 3 000 of the npm package's digits (CPU, 6 epochs at lr 2e-3, 64 hidden units), it classifies
 // the 2 000 held-out digits at least 85 % right (asserted; measured 88.6 %) and its confidences
 // are probabilities; the nearest-image distance is 0 for a training image and large for noise;
-// the quality report (ddpm/image/quality.ts) on real images adds up.
+// the quality report (ddpm/image/quality.ts) on real images adds up, and samples outside the
+// data's range (noise, NaN) are never graded confident.
 
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as E from '../../engine/index.js';
 import { loadImageDataset } from '../../cli/image/files.js';
 import { accuracy, classify, nearestDistances, trainClassifier, type ImageClassifier } from '../../ddpm/image/classifier.js';
-import { CONFIDENT, FRAME, formatImageQuality, judgeImages, strayInk } from '../../ddpm/image/quality.js';
+import { CONFIDENT, FRAME, formatImageQuality, judgeImages, outsideDataRange, PIXEL_LIMIT, strayInk } from '../../ddpm/image/quality.js';
 import { selectImages } from '../../ddpm/image/data.js';
 
 const { train, test: held } = loadImageDataset('mnist');
@@ -47,6 +48,27 @@ test('judgeImages: training images as "samples" sit at distance 0, held-out ones
   assert.match(formatImageQuality(q, subset.classes), /confident \(p ≥ 0\.9\): [\d.]+ % of 50 samples/);
   assert.is(q.strayInk, strayInk(samples, 28, 28));
   assert.is(q.realStrayInk, strayInk(held.images, 28, 28));
+});
+
+test('judgeImages: samples outside the data\'s range (noise in the hundreds, NaN) are not pictures: never confident, counted and named', async () => {
+  const d = 784;
+  const rng = new E.Rng(5);
+  // Pure noise at the scale an untrained model draws (the classifier may well be sure of it).
+  const noise = Float32Array.from((await E.randn([40, d], rng).toArray()) as Float32Array, (v) => 300 * v);
+  const digits = subset.images.subarray(0, 10 * d);
+  const samples = new Float32Array(52 * d);
+  samples.set(noise);
+  samples.set(digits, 40 * d);
+  samples.fill(NaN, 50 * d, 51 * d);
+  samples.set(digits.subarray(0, d).map((v) => v * 1.9), 51 * d); // overshoot within ±2 is still a picture
+  const q = await judgeImages(judge, samples, subset, held, E.cpu, { nearestCount: 5 });
+  assert.is(q.outsideRange, 41 / 52);
+  const { confidence } = await classify(judge, samples, E.cpu);
+  const inRange = [...Array.from({ length: 10 }, (_, i) => 40 + i), 51];
+  assert.is(q.confident, inRange.filter((i) => confidence[i] >= CONFIDENT).length / 52, 'only the pictures can be confident');
+  assert.is(q.confidentCounts.reduce((a, b) => a + b, 0), q.confident * 52);
+  assert.match(formatImageQuality(q, subset.classes), new RegExp(`outside the data's range \\(a pixel beyond ±${PIXEL_LIMIT}\\): 78\\.8 % of 52 samples — not pictures, counted as not confident`));
+  assert.equal(outsideDataRange(samples, d).slice(38, 52), [true, true, ...Array(10).fill(false), true, false]);
 });
 
 test('strayInk: the share of frame pixels above −0.5: none for blank images, all for white ones, near none for real digits', () => {
