@@ -10,7 +10,9 @@
 // --unet adds a U-Net training step, ours-webgpu beside PyTorch eager (bench/unet.ts).
 // After the table: the limit model (bench/gpu-report.ts) and, with --profile, the fused engine's
 // GPU time per kernel.
-// An engine that cannot run is left out with its reason. Medians after warm-up; --quick does
+// An engine that cannot run is left out with its reason; when none of the engines asked for
+// could run, the command fails (exit 1, naming each and why) after reporting what else it
+// measured. --json's folder is checked before anything runs. Medians after warm-up; --quick does
 // fewer repeats. Ctrl-C or SIGTERM stops the engine being timed (a Python peer is killed),
 // reports the engines measured so far and exits 130 / 143.
 
@@ -23,7 +25,7 @@ import { DAWN_OPTIONS, tryWebGpu, type WebGpuBackend } from '../engine/webgpu/in
 import { flags, helpText, parseFlags, UsageError, type FlagValues } from '../cli/args.js';
 import { withStopSignals, type StopRequest } from '../cli/stop.js';
 import { errorMessage } from '../cli/errors.js';
-import { writeFileAtomic } from '../cli/files.js';
+import { prepareOutputFile, writeFileAtomic } from '../cli/files.js';
 import { benchJax, findJax } from './jax.js';
 import { limitReport, profileReport } from './gpu-report.js';
 import { measureMatmulTable, type MatmulPeer, type MatmulTable, type WholeMatmulPeer } from './matmul.js';
@@ -128,6 +130,8 @@ export async function benchCommand(argv: readonly string[]): Promise<void> {
     return;
   }
   const settings = benchSettings(f);
+  // Before any engine runs: an unwritable --json fails now, not after minutes of timing.
+  if (settings.json !== undefined) prepareOutputFile('ddpm bench', '--json', settings.json);
   await withStopSignals('stopping: the engines measured so far are reported', async (stop) => {
     await reportBench(settings, await runBench(settings, stop), stop);
   });
@@ -328,6 +332,9 @@ async function reportBench(settings: BenchSettings, measured: BenchResults, stop
     console.log(`wrote ${json}`);
   }
   stop.throwIfStopped();
+  if (settings.engines.size > 0 && results.size === 0) {
+    throw new Error(`ddpm bench: none of the engines asked for could be measured: ${[...skipped].map(([e, why]) => `${e}: ${why}`).join('; ')}`);
+  }
 }
 
 function printReport(results: Map<Engine, EngineResult>, skipped: Map<Engine, string>,

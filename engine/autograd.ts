@@ -45,7 +45,12 @@ export function record(out: Tensor, op: string, inputs: readonly Tensor[], backw
   return out;
 }
 
-/** Every tensor that requires grad and reaches `root`, inputs before the tensors made from them. */
+/**
+ * Every tensor that requires grad and reaches `root`, inputs before the tensors made from them.
+ * Every input of every node on the way must be alive, those that need no gradient too (a
+ * backward rule reads them: matmul's dW reads x): a disposed one throws before any gradient is
+ * computed, where it would otherwise read freed memory or (its node gone) pass for a leaf.
+ */
 function topologicalOrder(root: Tensor): Tensor[] {
   const order: Tensor[] = [];
   const seen = new Set<Tensor>([root]);
@@ -56,6 +61,7 @@ function topologicalOrder(root: Tensor): Tensor[] {
     const inputs = top.t.node?.inputs ?? [];
     if (top.next < inputs.length) {
       const input = inputs[top.next++];
+      if (input.isDisposed) throw disposedInGraph(root, input);
       if (input.requiresGrad && !seen.has(input)) {
         seen.add(input);
         stack.push({ t: input, next: 0 });
@@ -66,6 +72,17 @@ function topologicalOrder(root: Tensor): Tensor[] {
     }
   }
   return order;
+}
+
+/** Says which disposed tensor the graph of `root` reaches — the op that made it, who disposed it — and what to do. */
+function disposedInGraph(root: Tensor, t: Tensor): EngineError {
+  const { op, by } = t.disposedAs!;
+  const what = op !== null ? `the output of ${op} ${formatShape(t.shape)}` : describe(t, 'input');
+  const fix = by === 'tidy'
+    ? 'tidy disposed it: call backward() inside the tidy that computes the loss, or compute the loss outside tidy'
+    : 'dispose the tensors a loss was computed from only after its backward()';
+  return new EngineError(`backward: the graph of ${describe(root, root.size === 1 ? 'loss' : 'output')} passes through ` +
+    `a disposed tensor (${what}, disposed by ${by}); ${fix}`);
 }
 
 /** A float32 tensor of `shape` filled with `value`, on `like`'s device. */
@@ -90,6 +107,7 @@ function accumulateLeafGrad(leaf: Tensor, g: Tensor): void {
  */
 export function backward(root: Tensor, seed?: Tensor): void {
   root.assertAlive('backward');
+  seed?.assertAlive('backward', 'seed');
   if (!root.requiresGrad) {
     throw new EngineError(`backward: ${describe(root)} does not require grad ` +
       `(none of the tensors it was computed from has requiresGrad, or it was computed under noGrad)`);

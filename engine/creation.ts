@@ -2,7 +2,7 @@
 
 import type { Backend, DType, RandomDraw } from './backend.js';
 import { defaultDevice } from './device.js';
-import { EngineError, fail, formatShape } from './errors.js';
+import { EngineError, expectKnownOptions, fail, formatShape } from './errors.js';
 import type { Rng } from './random.js';
 import { checkShape, sizeOf } from './shape.js';
 import { Tensor, type IntRange } from './tensor.js';
@@ -12,6 +12,22 @@ export interface CreateOptions {
   device?: Backend;
   requiresGrad?: boolean;
   name?: string;
+}
+
+const CREATE_OPTIONS = ['dtype', 'device', 'requiresGrad', 'name'] as const;
+
+/**
+ * Refuses options `op` does not know and a dtype it cannot make (the engine has float32 and
+ * int32; 'float64' would otherwise come back float32 without a word), naming the option, the
+ * value and what is supported.
+ */
+function checkCreateOptions(op: string, options: object, dtypes: readonly DType[], extra: readonly string[] = []): void {
+  expectKnownOptions(op, options, [...CREATE_OPTIONS, ...extra]);
+  const { dtype } = options as { dtype?: unknown };
+  if (dtype !== undefined && !dtypes.some((d) => d === dtype)) {
+    fail(op, `option dtype: ${typeof dtype === 'string' ? `'${dtype}'` : String(dtype)} is not supported here ` +
+      `(supported: ${dtypes.map((d) => `'${d}'`).join(', ')})`);
+  }
 }
 
 type Nested = number | readonly Nested[];
@@ -50,6 +66,11 @@ function rangeOf(values: ArrayLike<number>): IntRange {
  * explicit shape. int32 data must be integers; its range is recorded for index checks.
  */
 export function tensor(data: Nested | Float32Array | Int32Array, shape?: readonly number[], options: CreateOptions = {}): Tensor {
+  if (shape !== undefined && shape !== null && typeof shape === 'object' && !Array.isArray(shape)) {
+    fail('tensor', `the second argument is the shape, got { ${Object.keys(shape).join(', ')} }; ` +
+      `options come third: tensor(data, undefined, { dtype, device, requiresGrad, name })`);
+  }
+  checkCreateOptions('tensor', options, ['float32', 'int32']);
   const flat = ArrayBuffer.isView(data)
     ? { values: data, shape: shape ?? [data.length] }
     : shape !== undefined
@@ -75,20 +96,26 @@ export function tensor(data: Nested | Float32Array | Int32Array, shape?: readonl
 }
 
 export function full(shape: readonly number[], value: number, options: CreateOptions = {}): Tensor {
-  checkShape('full', shape);
-  const dtype = options.dtype ?? 'float32';
-  if (dtype === 'int32' && !Number.isInteger(value)) fail('full', `int32 fill value must be an integer, got ${value}`);
-  const device = options.device ?? defaultDevice();
-  const intRange = dtype === 'int32' ? { min: value, max: value } : undefined;
-  return new Tensor(device.full(sizeOf(shape), value, dtype), shape, { ...options, intRange });
+  return filled('full', shape, value, options);
 }
 
 export function zeros(shape: readonly number[], options: CreateOptions = {}): Tensor {
-  return full(shape, 0, options);
+  return filled('zeros', shape, 0, options);
 }
 
 export function ones(shape: readonly number[], options: CreateOptions = {}): Tensor {
-  return full(shape, 1, options);
+  return filled('ones', shape, 1, options);
+}
+
+/** full, zeros and ones, each named in its errors. */
+function filled(op: string, shape: readonly number[], value: number, options: CreateOptions): Tensor {
+  checkShape(op, shape);
+  checkCreateOptions(op, options, ['float32', 'int32']);
+  const dtype = options.dtype ?? 'float32';
+  if (dtype === 'int32' && !Number.isInteger(value)) fail(op, `int32 fill value must be an integer, got ${value}`);
+  const device = options.device ?? defaultDevice();
+  const intRange = dtype === 'int32' ? { min: value, max: value } : undefined;
+  return new Tensor(device.full(sizeOf(shape), value, dtype), shape, { ...options, intRange });
 }
 
 function draw(op: string, shape: readonly number[], rng: Rng, d: RandomDraw, options: CreateOptions): Tensor {
@@ -100,11 +127,13 @@ function draw(op: string, shape: readonly number[], rng: Rng, d: RandomDraw, opt
 
 /** Normal(mean, std) samples (Box–Muller over Philox words). */
 export function randn(shape: readonly number[], rng: Rng, options: CreateOptions & { mean?: number; std?: number } = {}): Tensor {
+  checkCreateOptions('randn', options, ['float32'], ['mean', 'std']);
   return draw('randn', shape, rng, { kind: 'normal', mean: options.mean ?? 0, std: options.std ?? 1 }, options);
 }
 
 /** Uniform samples in [low, high). */
 export function rand(shape: readonly number[], rng: Rng, options: CreateOptions & { low?: number; high?: number } = {}): Tensor {
+  checkCreateOptions('rand', options, ['float32'], ['low', 'high']);
   const low = options.low ?? 0, high = options.high ?? 1;
   if (!(high > low)) fail('rand', `expected low < high, got low=${low}, high=${high}`);
   return draw('rand', shape, rng, { kind: 'uniform', low, high }, options);
@@ -112,6 +141,7 @@ export function rand(shape: readonly number[], rng: Rng, options: CreateOptions 
 
 /** Integers uniform in [low, high), int32. */
 export function randint(shape: readonly number[], low: number, high: number, rng: Rng, options: CreateOptions = {}): Tensor {
+  checkCreateOptions('randint', options, ['int32']);
   if (!Number.isInteger(low) || !Number.isInteger(high) || high <= low || high - low > 2 ** 31) {
     throw new EngineError(`randint: expected integers low < high (range at most 2^31), got low=${low}, high=${high}`);
   }

@@ -52,3 +52,18 @@ export function expectSameDevice(op: string, tensors: Record<string, CheckedTens
     }
   }
 }
+
+/**
+ * Refuses option names `op` does not take, naming them and the ones it does: from plain
+ * JavaScript a misspelt or unsupported option (`requiresgrad`, `dtype` on a layer) would
+ * otherwise be ignored without a word.
+ */
+export function expectKnownOptions(op: string, options: object, known: readonly string[]): void {
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    fail(op, `expected an options object { ${known.join(', ')} }, got ${Array.isArray(options) ? 'an array' : String(options)}`);
+  }
+  const unknown = Object.keys(options).filter((k) => !known.includes(k));
+  if (unknown.length > 0) {
+    fail(op, `unknown option${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `'${k}'`).join(', ')} (it takes ${known.join(', ')})`);
+  }
+}

@@ -8,7 +8,7 @@
 
 import { full, rand, randn, type CreateOptions } from './creation.js';
 import { defaultDevice } from './device.js';
-import { EngineError, formatShape } from './errors.js';
+import { EngineError, expectKnownOptions, formatShape } from './errors.js';
 import { conv2d } from './ops/conv.js';
 import { embedding } from './ops/embedding.js';
 import { groupNorm } from './ops/norm.js';
@@ -94,6 +94,7 @@ export class Linear extends Module {
 
   constructor(readonly inFeatures: number, readonly outFeatures: number, rng: Rng, options: LayerOptions & { bias?: boolean } = {}) {
     super();
+    expectKnownOptions('Linear', options, ['device', 'bias']);
     const bound = 1 / Math.sqrt(inFeatures);
     const init = { device: options.device ?? defaultDevice(), low: -bound, high: bound };
     this.weight = parameter(rand([outFeatures, inFeatures], rng, init), 'weight');
@@ -118,6 +119,7 @@ export class Conv2d extends Module {
   constructor(readonly inChannels: number, readonly outChannels: number, readonly kernelSize: number, rng: Rng,
     readonly options: LayerOptions & { stride?: number; padding?: number; bias?: boolean } = {}) {
     super();
+    expectKnownOptions('Conv2d', options, ['device', 'stride', 'padding', 'bias']);
     const bound = 1 / Math.sqrt(inChannels * kernelSize * kernelSize);
     const init = { device: options.device ?? defaultDevice(), low: -bound, high: bound };
     this.weight = parameter(rand([outChannels, inChannels, kernelSize, kernelSize], rng, init), 'weight');
@@ -139,6 +141,7 @@ export class GroupNorm extends Module {
 
   constructor(readonly groups: number, readonly channels: number, options: LayerOptions & { eps?: number } = {}) {
     super();
+    expectKnownOptions('GroupNorm', options, ['device', 'eps']);
     const device = options.device ?? defaultDevice();
     this.weight = parameter(full([channels], 1, { device }), 'weight');
     this.bias = parameter(full([channels], 0, { device }), 'bias');
@@ -157,6 +160,7 @@ export class Embedding extends Module {
 
   constructor(readonly num: number, readonly dim: number, rng: Rng, options: LayerOptions = {}) {
     super();
+    expectKnownOptions('Embedding', options, ['device']);
     this.weight = parameter(randn([num, dim], rng, { device: options.device ?? defaultDevice() }), 'weight');
   }
 

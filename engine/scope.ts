@@ -3,9 +3,12 @@
 // except the ones it returns and the ones marked with `keep` (parameters, gradients, optimizer
 // state). A training step wrapped in tidy leaves the number of live buffers unchanged.
 
-/** What a scope holds (a Tensor): something it can free. Declared here so tensor.ts imports this file, not the reverse. */
+/**
+ * What a scope holds (a Tensor): something it can free; tidy says it was the one (so a later
+ * error can say who freed it). Declared here so tensor.ts imports this file, not the reverse.
+ */
 export interface Disposable {
-  dispose(): void;
+  dispose(by?: 'tidy'): void;
 }
 
 const scopes: Set<Disposable>[] = [];
@@ -50,7 +53,7 @@ export function tidy<T>(fn: () => T): T {
     const returned = tensorsIn(result!, scope);
     for (const t of scope) {
       if (returned.has(t)) track(t);
-      else t.dispose();
+      else t.dispose('tidy');
     }
   }
   return result;

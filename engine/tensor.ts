@@ -24,6 +24,12 @@ export interface IntRange {
   readonly max: number;
 }
 
+/** What a disposed tensor was, for errors about it: the op that made it (null for a leaf) and who freed it. */
+export interface Disposal {
+  readonly op: string | null;
+  readonly by: 'tidy' | 'dispose()';
+}
+
 export interface TensorOptions {
   requiresGrad?: boolean;
   name?: string;
@@ -39,7 +45,7 @@ export class Tensor {
   name: string | undefined;
   readonly intRange: IntRange | undefined;
   private _requiresGrad = false;
-  private disposed = false;
+  private disposal: Disposal | null = null;
 
   private _storage: Storage;
 
@@ -60,7 +66,9 @@ export class Tensor {
   get dtype(): DType { return this.storage.dtype; }
   get size(): number { return this.storage.length; }
   get rank(): number { return this.shape.length; }
-  get isDisposed(): boolean { return this.disposed; }
+  get isDisposed(): boolean { return this.disposal !== null; }
+  /** What this tensor was before it was disposed (null while it is alive). */
+  get disposedAs(): Disposal | null { return this.disposal; }
 
   get requiresGrad(): boolean { return this._requiresGrad; }
   set requiresGrad(value: boolean) {
@@ -72,7 +80,7 @@ export class Tensor {
 
   /** Throws a clear error if this tensor was disposed (its memory may already be reused). */
   assertAlive(op: string, role?: string): void {
-    if (this.disposed) throw new EngineError(`${op}: ${describe(this, role)} was disposed and cannot be used`);
+    if (this.isDisposed) throw new EngineError(`${op}: ${describe(this, role)} was disposed and cannot be used`);
   }
 
   /** Copies the data to the host (waits for any queued GPU work). */
@@ -122,10 +130,13 @@ export class Tensor {
     backward(this, seed);
   }
 
-  /** Frees the memory now (storage shared with views is freed with its last user). Idempotent. */
-  dispose(): void {
-    if (this.disposed) return;
-    this.disposed = true;
+  /**
+   * Frees the memory now (storage shared with views is freed with its last user). Idempotent.
+   * `by` is for tidy, so that backward() can say who disposed a tensor its graph needs.
+   */
+  dispose(by?: 'tidy'): void {
+    if (this.isDisposed) return;
+    this.disposal = { op: this.node?.op ?? null, by: by ?? 'dispose()' };
     this.node = null;
     if (--this.storage.refs === 0) this.device.release(this.storage);
   }

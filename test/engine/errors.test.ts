@@ -13,6 +13,34 @@ test('tensor creation: only float tensors take gradients, int32 data are integer
   assertThrowsWith(() => E.tensor([1.5], [1], { dtype: 'int32' }), ['int32 data must be 32-bit integers', '1.5']);
 });
 
+test('a dtype the engine does not have is refused, naming the option, the value and the supported ones', () => {
+  // From plain JavaScript (a cast here) 'float64' used to come back float32 without a word.
+  const float64 = { dtype: 'float64' } as unknown as E.CreateOptions;
+  assertThrowsWith(() => E.tensor([1.5, 2], undefined, float64), ["tensor: option dtype: 'float64' is not supported here (supported: 'float32', 'int32')"]);
+  assertThrowsWith(() => E.full([2], 1, float64), ["full: option dtype: 'float64'", "'float32', 'int32'"]);
+  assertThrowsWith(() => E.zeros([2], float64), ["zeros: option dtype: 'float64'"]);
+  assertThrowsWith(() => E.ones([2], { dtype: 'float16' } as unknown as E.CreateOptions), ["ones: option dtype: 'float16'"]);
+  const rng = new E.Rng(0);
+  assertThrowsWith(() => E.randn([2], rng, { dtype: 'int32' }), ["randn: option dtype: 'int32' is not supported here (supported: 'float32')"]);
+  assertThrowsWith(() => E.rand([2], rng, float64), ["rand: option dtype: 'float64'", "(supported: 'float32')"]);
+  assertThrowsWith(() => E.randint([2], 0, 3, rng, { dtype: 'float32' }), ["randint: option dtype: 'float32' is not supported here (supported: 'int32')"]);
+  assert.is(E.tensor([1, 2], undefined, { dtype: 'int32' }).dtype, 'int32');
+  assert.is(E.randint([2], 0, 3, rng, { dtype: 'int32' }).dtype, 'int32');
+});
+
+test('options in the place of the shape, and options nobody takes, are refused by name', () => {
+  assertThrowsWith(() => E.tensor([1, 2], { dtype: 'float64' } as unknown as number[]),
+    ['tensor: the second argument is the shape, got { dtype }', 'options come third: tensor(data, undefined, { dtype, device, requiresGrad, name })']);
+  const misspelt = { requiresgrad: true } as unknown as E.CreateOptions;
+  assertThrowsWith(() => E.tensor([1, 2], undefined, misspelt), ["tensor: unknown option 'requiresgrad' (it takes dtype, device, requiresGrad, name)"]);
+  assertThrowsWith(() => E.randn([2], new E.Rng(0), { mean: 0, sd: 2 } as unknown as E.CreateOptions), ["randn: unknown option 'sd'", 'mean, std']);
+  const rng = new E.Rng(0);
+  assertThrowsWith(() => new E.Linear(2, 3, rng, { dtype: 'float64' } as never), ["Linear: unknown option 'dtype' (it takes device, bias)"]);
+  assertThrowsWith(() => new E.Conv2d(2, 3, 3, rng, { pad: 1 } as never), ["Conv2d: unknown option 'pad' (it takes device, stride, padding, bias)"]);
+  assertThrowsWith(() => new E.GroupNorm(2, 4, { epsilon: 1e-6 } as never), ["GroupNorm: unknown option 'epsilon'"]);
+  assertThrowsWith(() => new E.Embedding(5, 3, rng, { dtype: 'float64', sparse: true } as never), ["Embedding: unknown options 'dtype', 'sparse' (it takes device)"]);
+});
+
 test('tensor creation with data that does not fit the shape', () => {
   assertThrowsWith(() => E.tensor([1, 2, 3], [2, 2]), ['tensor: 3 values cannot fill shape [2,2]']);
   assertThrowsWith(() => E.tensor([[1, 2], [3]]), ['tensor: ragged nested array']);

@@ -1,5 +1,6 @@
 // Deterministic release: tidy frees every intermediate, so a training loop keeps the number of
-// live storages and their bytes flat. (The same property is what keeps GPU memory flat.)
+// live storages and their bytes flat. (The same property is what keeps GPU memory flat.) A
+// backward() whose graph reaches a disposed tensor is an error that names it, not null gradients.
 
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -57,6 +58,52 @@ test('using a disposed tensor is an error, not garbage', () => {
   const a = E.tensor([1, 2]);
   a.dispose();
   assert.throws(() => E.mul(a, 2), /mul: x \[2\] float32 was disposed/);
+});
+
+/** The message of what fn throws (a failure if it does not). */
+function thrown(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (e) {
+    return (e as Error).message;
+  }
+  assert.unreachable('expected an error');
+  return '';
+}
+
+test('backward of a loss computed in tidy is an error naming what tidy disposed, not null gradients', () => {
+  const rng = new E.Rng(2);
+  const layer = new E.Linear(3, 4, rng);
+  const x = E.randn([2, 3], rng), y = E.randn([2, 4], rng);
+  const loss = E.tidy(() => E.mseLoss(layer.forward(x), y));
+  const message = thrown(() => loss.backward());
+  assert.match(message, /^backward: the graph of loss \[\] float32 passes through a disposed tensor \(the output of sum \[\], disposed by tidy\); /);
+  assert.match(message, /call backward\(\) inside the tidy that computes the loss, or compute the loss outside tidy/);
+  assert.is(layer.weight.grad, null, 'nothing was accumulated');
+  assert.is(layer.bias!.grad, null);
+});
+
+test('backward through an intermediate disposed by hand is an error naming its op and shape', () => {
+  const w = E.tensor([[1, 2, 3], [4, 5, 6], [7, 8, 9], [1, 1, 1]], undefined, { requiresGrad: true });
+  const x = E.tensor([[1, 0, 1], [0, 1, 0]]);
+  const h = E.matmul(x, w, { transB: true }); // [2, 4]
+  const loss = E.sum(E.relu(h));
+  h.dispose();
+  assert.match(thrown(() => loss.backward()),
+    /^backward: the graph of loss \[\] float32 passes through a disposed tensor \(the output of matmul \[2,4\], disposed by dispose\(\)\); dispose the tensors a loss was computed from only after its backward\(\)$/);
+  assert.is(w.grad, null);
+});
+
+test('backward refuses a disposed input that needs no gradient (its rule reads it: dW = Gᵀ·x)', async () => {
+  const w = E.tensor([[1, 2], [3, 4]], undefined, { requiresGrad: true, name: 'w' });
+  const x = E.tensor([[1, 1], [2, 2]], undefined, { name: 'x' });
+  const loss = E.sum(E.matmul(x, w));
+  x.dispose();
+  assert.match(thrown(() => loss.backward()), /passes through a disposed tensor \(input 'x' \[2,2\] float32, disposed by dispose\(\)\)/);
+  assert.is(w.grad, null);
+  const again = E.tensor([[1, 1], [2, 2]]);
+  E.sum(E.matmul(again, w)).backward(); // the same graph with x alive: dW = xᵀ·1
+  assert.equal(await (w.grad as E.Tensor).toArray(), Float32Array.from([3, 3, 3, 3]));
 });
 
 test.run();

@@ -153,6 +153,32 @@ export const expNonFiniteAsTorch: Check = {
   },
 };
 
+export const groupNormWithoutWeightOrBias: Check = {
+  name: 'weight and bias are optional, as in PyTorch: none is γ = 1, β = 0 (bit for bit, forward and ∂/∂x)',
+  gpu: 'also',
+  run: async (gpu) => {
+    for (const device of devicesWith(gpu)) {
+      const rng = new E.Rng(11);
+      const x = E.randn([2, 6, 3, 3], rng, { device, requiresGrad: true });
+      const seed = E.randn([2, 6, 3, 3], rng, { device });
+      const gamma = E.randn([6], rng, { device }), beta = E.randn([6], rng, { device });
+      const ones = E.full([6], 1, { device }), zeros = E.full([6], 0, { device });
+      /** groupNorm's output and ∂(Σ seed·y)/∂x. */
+      const run = async (weight?: E.Tensor | null, bias?: E.Tensor | null): Promise<number[][]> => {
+        x.grad?.dispose();
+        x.grad = null;
+        const y = E.groupNorm(x, 3, weight, bias);
+        E.sum(E.mul(y, seed)).backward();
+        return [await values(y), await values(x.grad!)];
+      };
+      assert.equal(await run(), await run(ones, zeros), `${device.name}: groupNorm(x, 3)`);
+      assert.equal(await run(null, null), await run(ones, zeros), `${device.name}: groupNorm(x, 3, null, null)`);
+      assert.equal(await run(gamma), await run(gamma, zeros), `${device.name}: groupNorm(x, 3, weight)`);
+      assert.equal(await run(undefined, beta), await run(ones, beta), `${device.name}: groupNorm(x, 3, undefined, bias)`);
+    }
+  },
+};
+
 export const groupNormNaNStaysInItsGroup: Check = {
   name: 'a NaN spreads over its group only',
   gpu: 'also',

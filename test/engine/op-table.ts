@@ -15,7 +15,7 @@ import * as E from '../../engine/index.js';
 import type { Tolerance } from '../support/helpers.js';
 import {
   convMatchesDefinition, convNonFiniteReachesItsWindows, embeddingSumsDuplicates, expNonFiniteAsTorch, fusedEpilogueEqualsOps,
-  groupNormNaNStaysInItsGroup, im2colBitForBit, permuteIsTorchPermute, siluNonFiniteAsTorch,
+  groupNormNaNStaysInItsGroup, groupNormWithoutWeightOrBias, im2colBitForBit, permuteIsTorchPermute, siluNonFiniteAsTorch,
 } from './op-checks.js';
 import {
   awayFromZero, floats, ints, positive, sizeOf, spiked, spread, sprinkled, type Draws, type HostTensor,
@@ -394,8 +394,10 @@ export const opTable: OpRow[] = [
         says: ['groupNorm', '2 groups do not divide the 3 channels', "'images' [2,3,4,4]"] },
       { what: 'a weight of the wrong length', call: () => E.groupNorm(IMAGES(), 3, E.tensor([1, 1], [2], { name: 'g' }), zeros([3])),
         says: ['groupNorm', 'expected weight [3]', "'g' [2]"] },
+      { what: 'options where the weight goes', call: () => E.groupNorm(IMAGES(), 3, { eps: 1e-6 } as never),
+        says: ['groupNorm', 'expected weight to be a tensor [3], null or undefined, got { eps }', 'groupNorm(x, groups, weight, bias, { eps })'] },
     ],
-    checks: [groupNormNaNStaysInItsGroup],
+    checks: [groupNormNaNStaysInItsGroup, groupNormWithoutWeightOrBias],
   }),
   row({
     op: 'upsample2x', call: (t) => E.upsample2x(t.x), torch: [{ file: 'torch_unet_ops.json', key: 'upsample2x' }],

@@ -104,13 +104,15 @@ test('the installed ddpm command runs from dist/', () => {
   assert.is(out.trim(), `ddpm ${version}`);
 });
 
-test('the installed ddpm bench says how to add the TensorFlow.js peer it lacks', () => {
+test('the installed ddpm bench says how to add the TensorFlow.js peer it lacks (and fails: its only engine did not run)', () => {
   const dir = join(work, 'full');
   const json = join(dir, 'bench.json');
-  run(process.execPath, [join(dir, 'node_modules', 'wgpu-diffusion', 'bin', 'ddpm.mjs'), 'bench', '--quick', '--engines', 'tfjs-cpu',
-    '--no-matmul', '--sample-points', '100', '--json', json], dir);
+  const r = spawnSync(process.execPath, [join(dir, 'node_modules', 'wgpu-diffusion', 'bin', 'ddpm.mjs'), 'bench', '--quick', '--engines', 'tfjs-cpu',
+    '--no-matmul', '--sample-points', '100', '--json', json], { cwd: dir, encoding: 'utf8' });
+  assert.is(r.status, 1, `${r.stdout}\n${r.stderr}`);
   const report = JSON.parse(readFileSync(json, 'utf8')) as { skipped: Record<string, string> };
   assert.match(report.skipped['tfjs-cpu'] ?? '', /not in the default install.*npm run bench:peers.*npm install @tensorflow\/tfjs/);
+  assert.ok(r.stderr.includes(`none of the engines asked for could be measured: tfjs-cpu: ${report.skipped['tfjs-cpu']}`), r.stderr);
 });
 
 test.after(() => rmSync(work, { recursive: true, force: true }));
