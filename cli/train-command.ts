@@ -16,7 +16,7 @@
 // The flags become settings in train-settings.ts; this file sets the run up and runs it; what
 // it prints and writes about the run is train-report.ts.
 
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import * as E from '../engine/index.js';
 import { selectDevice, type ProfileReport } from '../engine/webgpu/index.js';
@@ -31,8 +31,8 @@ import { resumeFolder, writeFileAtomic } from './files.js';
 import { imageTrainCommand, isImageTraining } from './image/train-command.js';
 import { drawSamples, PREVIEW_POINTS, previewSamples } from './pictures.js';
 import { profilerFor } from './profile.js';
-import { commandLine, MetricsLog, newRunId, prepareRunFolder, readCheckpoint, runDiverged, RunLocks } from './run-folder.js';
-import { withStopSignals, type StopRequest } from './stop.js';
+import { commandLine, MetricsLog, MODEL_FILE, newRunId, prepareRunFolder, readCheckpoint, runDiverged, RunLocks } from './run-folder.js';
+import { Interrupted, withStopSignals, type StopRequest } from './stop.js';
 import { printStart, printTrained, reportFinished, runSummary, type ClosingSamples, type TrainRun } from './train-report.js';
 import { checkpointSettings, defaultOut, requestedSettings, TRAIN_DESCRIPTION, TRAIN_FLAGS, trainSettings, type TrainCommandSettings, type TrainFlags } from './train-settings.js';
 import { sampleAfterTraining, trainWithCheckpoints, type LoopResult } from './training-loop.js';
@@ -63,6 +63,8 @@ export async function trainCommand(argv: readonly string[]): Promise<void> {
 /** What one run gives the --seeds table. */
 interface SeedResult {
   seed: number;
+  /** The run was continued from its folder (steps and seconds are this command's). */
+  continued: boolean;
   steps: number;
   trainSeconds: number;
   quality: ClosingSamples['quality'];
@@ -70,23 +72,36 @@ interface SeedResult {
 
 /**
  * --seeds N: the same run with seeds s … s+N−1, each in its own folder (DIR/seed-<s>), then each
- * one's quality and their mean and spread, printed and written to DIR/seeds.json.
+ * one's quality and their mean and spread, printed and written to DIR/seeds.json. The same
+ * command again continues a set that was stopped: a seed's folder that holds a run resumes it
+ * (its settings must be the flags'; a finished one trains no further and is sampled again, to
+ * the same quality), one that does not starts it.
  */
 async function trainSeeds(f: TrainFlags, seeds: number, argv: readonly string[], stop: StopRequest): Promise<void> {
-  if (f.resume !== undefined) throw new UsageError('ddpm train: --seeds runs new runs; it cannot --resume one');
+  if (f.resume !== undefined) throw new UsageError('ddpm train: --seeds cannot --resume one run; to continue a set, run the same --seeds command again');
   const base = f.out ?? defaultOut(requestedSettings(f).config);
   const first = f.seed ?? 0;
   const results: SeedResult[] = [];
   for (let i = 0; i < seeds; i++) {
     const seed = first + i;
-    console.log(`\n== seed ${seed} (${i + 1} of ${seeds}) ==`);
-    results.push(await train({ ...f, seed, out: join(base, `seed-${seed}`) }, argv, stop));
+    const out = join(base, `seed-${seed}`);
+    const continued = !f.overwrite && existsSync(join(out, MODEL_FILE));
+    console.log(`\n== seed ${seed} (${i + 1} of ${seeds})${continued ? `: continuing the run in ${out}` : ''} ==`);
+    try {
+      const result = await train(continued ? { ...f, seed, out, resume: out, overwrite: false } : { ...f, seed, out }, argv, stop);
+      results.push({ ...result, continued });
+    } catch (e) {
+      if (e instanceof Interrupted) {
+        process.stderr.write(`the set of ${seeds} seeds is not complete (${i} done): run the same command again to continue it\n`);
+      }
+      throw e;
+    }
   }
   const table = seedsTable(results);
   console.log(`\n${table.lines.join('\n')}`);
   mkdirSync(base, { recursive: true });
   writeFileAtomic(join(base, 'seeds.json'), `${JSON.stringify({ command: commandLine(argv), runs: results.map((r) => ({
-    seed: r.seed, steps: r.steps, train_s: r.trainSeconds, sliced_w1: r.quality.slicedW1, data_vs_data_floor: r.quality.floor, n: r.quality.n,
+    seed: r.seed, continued: r.continued, steps: r.steps, train_s: r.trainSeconds, sliced_w1: r.quality.slicedW1, data_vs_data_floor: r.quality.floor, n: r.quality.n,
   })), sliced_w1: table.summary }, null, 2)}\n`);
   console.log(`wrote ${join(base, 'seeds.json')}`);
 }
@@ -106,7 +121,7 @@ export function seedsTable(results: readonly SeedResult[]): { lines: string[]; s
 }
 
 /** The settings, the run set up and trained, its closing samples, and the report on each step. */
-async function train(f: TrainFlags, argv: readonly string[], stop: StopRequest): Promise<SeedResult> {
+async function train(f: TrainFlags, argv: readonly string[], stop: StopRequest): Promise<Omit<SeedResult, 'continued'>> {
   const requested = requestedSettings(f);
   const { device, note } = await selectDevice(f.device ?? 'auto');
   console.log(note);

@@ -125,7 +125,24 @@ test('--preset improved keeps a weight average: model.safetensors holds it (PyTo
   assert.not.ok(existsSync(join(dir, 'mixed.npy')));
   const refused = ddpm('train', '--resume', one, '--seeds', '2', '--device', 'cpu');
   assert.is(refused.status, 2);
-  assert.match(refused.stderr, /--seeds runs new runs; it cannot --resume one/);
+  assert.match(refused.stderr, /--seeds cannot --resume one run; to continue a set, run the same --seeds command again/);
+});
+
+test('--seeds: the same command again continues a set that was stopped part-way (finished seeds kept, the rest run) and writes seeds.json', () => {
+  const base = join(dir, 'seeds-continued');
+  const args = ['train', ...tiny, '--epochs', '2', '--seeds', '2', '--out', base];
+  ok(ddpm(...args));
+  const whole = JSON.parse(readFileSync(join(base, 'seeds.json'), 'utf8'));
+  // As a stop during seed 2 leaves it: seed 1 finished, seed 2 not there yet, no seeds.json.
+  rmSync(join(base, 'seed-2'), { recursive: true });
+  rmSync(join(base, 'seeds.json'));
+  const again = ok(ddpm(...args));
+  assert.match(again, /== seed 1 \(1 of 2\): continuing the run in .*seed-1 ==/);
+  const continued = JSON.parse(readFileSync(join(base, 'seeds.json'), 'utf8'));
+  assert.equal(continued.runs.map((r: { continued: boolean }) => r.continued), [true, false]);
+  assert.is(continued.runs[0].steps, 0, 'seed 1 was complete: no further training');
+  assert.equal(continued.runs.map((r: { sliced_w1: number }) => r.sliced_w1), whole.runs.map((r: { sliced_w1: number }) => r.sliced_w1),
+    'the same quality for each seed as the uninterrupted set');
 });
 
 needs('PyTorch', pytorchMissing())('PyTorch (Debian\'s python3-torch) loads the weight average of a --preset improved run strictly into the tutorial\'s class', () => {
