@@ -14,7 +14,8 @@
 //     the next record;
 //   - a run whose loss turns NaN stops with an error naming the epoch, keeps the last good
 //     checkpoint and marks metrics.json "diverged"; resuming it needs a lower --lr, asked for;
-//   - a save that fails (a full disk) marks metrics.json "failed", with why.
+//   - a save that fails (a full disk) marks metrics.json "failed", with why; --overwrite on a
+//     read-only file system (a tmpfs remounted read-only: root) is refused in words.
 
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -37,6 +38,7 @@ import { LOCK_FILE, lockRunFolder } from '../../cli/run-lock.js';
 import { trainWithCheckpoints } from '../../cli/training-loop.js';
 import type { StopRequest } from '../../cli/stop.js';
 import { gpuForTests, gpuTest } from '../support/gpu.js';
+import { needs } from '../support/optional.js';
 import { repoRoot, runDdpm } from '../support/helpers.js';
 
 const gpu = await gpuForTests();
@@ -336,6 +338,34 @@ test('a diverged run is resumed only with a lower --lr, asked for; as it was, it
   assert.match(lower.stdout, /note: resuming the diverged run in .* at --lr 0\.000001 \(it ran at 100000\)/);
 });
 
+/** A tmpfs mounted at a new folder (root only), to be remounted read-only; null with why where it cannot be. */
+function tmpfsOrWhy(): { path: string } | { why: string } {
+  const path = join(root, 'tmpfs');
+  mkdirSync(path);
+  const r = spawnSync('mount', ['-t', 'tmpfs', 'tmpfs', path], { encoding: 'utf8' });
+  return r.status === 0 ? { path } : { why: `mount -t tmpfs failed (${(r.stderr || r.error?.message || '').trim()}): it needs root` };
+}
+const tmpfs = tmpfsOrWhy();
+
+needs('a read-only file system (a tmpfs mounted as root)', 'why' in tmpfs ? tmpfs.why : null)('--overwrite on a read-only file system is refused in words, the run left as it was', () => {
+  const mount = (tmpfs as { path: string }).path;
+  const dir = join(mount, 'run');
+  try {
+    const old = runDdpm(root, 'train', '--points', '300', '--hidden', '16', '--epochs', '1', '--eval-points', '50', '--device', 'cpu', '--out', dir);
+    assert.is(old.status, 0, old.stderr);
+    const before = readFileSync(join(dir, MODEL_FILE));
+    const remount = spawnSync('mount', ['-o', 'remount,ro', mount], { encoding: 'utf8' });
+    assert.is(remount.status, 0, remount.stderr);
+    const r = runDdpm(root, 'train', '--overwrite', '--out', dir, '--points', '300', '--hidden', '16', '--epochs', '1', '--device', 'cpu');
+    assert.is(r.status, 2, r.stderr);
+    assert.match(r.stderr, /ddpm train: --out .*run is not writable: read-only file system \(EROFS\)/);
+    assert.not.match(r.stderr, /EROFS: /, 'no raw system error');
+    assert.ok(readFileSync(join(dir, MODEL_FILE)).equals(before));
+  } finally {
+    spawnSync('umount', [mount]);
+  }
+});
+
 gpuTest(gpu)('--overwrite keeps the old run until the new one has taken a step: a run too big for the adapter leaves it as it was', async () => {
   const dir = join(root, 'overwrite-too-big');
   const old = runDdpm(root, 'train', '--points', '300', '--hidden', '16', '--epochs', '2', '--eval-points', '50', '--device', 'cpu', '--out', dir);
@@ -350,6 +380,9 @@ gpuTest(gpu)('--overwrite keeps the old run until the new one has taken a step: 
   assert.not.ok(existsSync(join(dir, LOCK_FILE)));
 });
 
-test.after(() => rmSync(root, { recursive: true, force: true }));
+test.after(() => {
+  if ('path' in tmpfs) spawnSync('umount', [tmpfs.path]); // already unmounted unless its test failed early
+  rmSync(root, { recursive: true, force: true });
+});
 
 test.run();
