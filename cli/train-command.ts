@@ -20,6 +20,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import * as E from '../engine/index.js';
 import { selectDevice, type ProfileReport } from '../engine/webgpu/index.js';
+import { sampleBatch } from '../ddpm/generate.js';
 import { decodeModel, decodeTrainState, encodeModel, encodeTrainState, weightsNote, type SavedTrainState } from '../ddpm/checkpoint.js';
 import { makeDataset } from '../ddpm/data.js';
 import { MLPDiffusion } from '../ddpm/model.js';
@@ -31,6 +32,7 @@ import { resumeFolder, writeFileAtomic } from './files.js';
 import { imageTrainCommand, isImageTraining } from './image/train-command.js';
 import { drawSamples, PREVIEW_POINTS, previewSamples } from './pictures.js';
 import { profilerFor } from './profile.js';
+import { checkSizes, type SizePlan } from './size-limits.js';
 import { commandLine, MetricsLog, MODEL_FILE, newRunId, prepareRunFolder, readCheckpoint, runDiverged, RunLocks } from './run-folder.js';
 import { Interrupted, withStopSignals, type StopRequest } from './stop.js';
 import { printStart, printTrained, reportFinished, runSummary, type ClosingSamples, type TrainRun } from './train-report.js';
@@ -159,6 +161,7 @@ function readResumedRun(resume: string, device: E.Backend, locks: RunLocks): Res
 function setUpRun(settings: TrainCommandSettings, device: E.Backend, resumed: ResumedRun | null, command: string, locks: RunLocks): TrainRun {
   const { run, out } = settings;
   const { config } = run;
+  checkSizes('ddpm train', device, pointsRunPlan(run, settings.evalPoints));
   const schedule = makeSchedule(config.schedule, config.numSteps);
   const data = makeDataset(config.dataset, run.points, run.seed).map((v) => v * config.dataScale);
   if (!data.every(Number.isFinite)) {
@@ -172,6 +175,33 @@ function setUpRun(settings: TrainCommandSettings, device: E.Backend, resumed: Re
   if (resumed) trainer.importState(resumed.state);
   const runId = resumed?.state.runId ?? newRunId();
   return { settings, command, device, schedule, model, trainer, engine, profiler, runId, resumed: resumed !== null, folder };
+}
+
+/** What a points run allocates (MLPDiffusion: ddpm/model.ts), for checkSizes before any of it is. */
+function pointsRunPlan(run: TrainCommandSettings['run'], evalPoints: number): SizePlan {
+  const { points, batch } = run;
+  const h = run.config.hidden, T = run.config.numSteps;
+  const dense = 2 * h * h + 7 * h + 2; // Linear(2,h), two Linear(h,h), Linear(h,2)
+  const params = dense + 3 * T * h; // and three Embedding(T, h)
+  return {
+    tensors: [
+      { what: 'the training data', flags: '--points', values: 2 * points },
+      { what: "a hidden layer's weight (hidden²)", flags: '--hidden', values: h * h },
+      { what: 'a step embedding (steps × hidden)', flags: '--steps and --hidden', values: T * h },
+      { what: "a batch's activations", flags: '--batch and --hidden', values: batch * h },
+      { what: "a sampling batch's activations", flags: '--eval-points and --hidden', values: Math.min(evalPoints, sampleBatch(2)) * h },
+    ],
+    host: [
+      // The data as drawn, scaled, and an epoch's shuffled batches: float32 [points, 2] each.
+      { flags: '--points', bytes: 3 * 8 * points },
+      // Weights, gradients, Adam's two moments, a weight average, packed copies, a checkpoint's bytes.
+      { flags: '--hidden and --steps', bytes: 8 * 4 * params },
+      // The samples, in data units and as drawn.
+      { flags: '--eval-points', bytes: 2 * 8 * evalPoints },
+    ],
+    // Forward 2 FLOP a weight a point, backward 4.
+    step: { flop: 6 * dense * batch, flags: `--hidden ${h} --batch ${batch}` },
+  };
 }
 
 /**

@@ -113,6 +113,11 @@ export interface Backend {
   describe(): string;
 
   // ---- memory -------------------------------------------------------------------------
+  /**
+   * The most values one tensor can hold here (a host typed array's limit on the CPU, the largest
+   * storage binding on a GPU): callers that size tensors from user input check against it first.
+   */
+  readonly maxTensorValues: number;
   upload(data: HostArray): Storage;
   /** Overwrites a storage with host data of the same length and dtype. */
   write(dst: Storage, data: HostArray): void;

@@ -30,6 +30,8 @@ class CpuStorage implements Storage {
 
 export class CpuBackend implements Backend {
   readonly name = 'cpu';
+  /** A typed array's longest length in V8 on 64-bit machines (Node 20: "Invalid typed array length" past 2³²). */
+  readonly maxTensorValues = 2 ** 32;
   // Counters, not a set of storages: an unreleased storage must stay collectable by the GC.
   private live = 0;
   private liveBytes = 0;

@@ -139,10 +139,15 @@ export class WebGpuBackend implements Backend {
   }
 
   // ---- memory ------------------------------------------------------------------------------
+  /** Every storage is bound whole by some kernel: the largest binding (and buffer) bounds a tensor. */
+  get maxTensorValues(): number {
+    return Math.floor(Math.min(this.device.limits.maxStorageBufferBindingSize, this.device.limits.maxBufferSize) / 4);
+  }
+
   private alloc(length: number, dtype: DType): GpuStorage {
     const bytes = Math.max(4, length * 4);
-    // Every storage is bound whole by some kernel: past this limit the bind group would fail later, less clearly.
-    const limit = Math.min(this.device.limits.maxStorageBufferBindingSize, this.device.limits.maxBufferSize);
+    // Past this limit the bind group would fail later, less clearly.
+    const limit = this.maxTensorValues * 4;
     if (bytes > limit) {
       throw new EngineError(`webgpu: a tensor of ${length} ${dtype} values (${(bytes / 2 ** 20).toFixed(0)} MiB) exceeds this adapter's largest ` +
         `storage binding (${(limit / 2 ** 20).toFixed(0)} MiB): use a smaller batch`);

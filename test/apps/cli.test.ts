@@ -145,6 +145,23 @@ test('--seeds: the same command again continues a set that was stopped part-way 
     'the same quality for each seed as the uninterrupted set');
 });
 
+test('sizes from flags are checked before anything is allocated: too many points, a weight too big for a tensor, a CPU step of minutes', () => {
+  const cases: [string[], RegExp][] = [
+    [['--points', '1e9'], /this run needs about 24\.0 GB of memory \(--points: 24\.0 GB\), more than 50 % of this machine's .*: make --points smaller/],
+    [['--hidden', '100000'], /--hidden makes a hidden layer's weight \(hidden²\) of 1\.00e\+10 values, more than one tensor holds on cpu/],
+    [['--hidden', '8000'], /one training step at --hidden 8000 --batch 128 is about 98 GFLOP: minutes on the CPU, during which Ctrl-C and SIGTERM would wait/],
+    [['--steps', '3000000', '--hidden', '1000'], /this run needs about .* GB of memory \(--hidden and --steps: .*\)/],
+  ];
+  for (const [flags, message] of cases) {
+    const start = Date.now();
+    const r = ddpm('train', '--device', 'cpu', '--epochs', '1', '--out', join(dir, 'too-big'), ...flags);
+    assert.is(r.status, 2, `${flags.join(' ')}: ${r.stderr}`);
+    assert.match(r.stderr, message);
+    assert.ok(Date.now() - start < 15_000, `${flags.join(' ')}: refused in ${Date.now() - start} ms`);
+  }
+  assert.not.ok(existsSync(join(dir, 'too-big', 'metrics.jsonl')), 'nothing written');
+});
+
 needs('PyTorch', pytorchMissing())('PyTorch (Debian\'s python3-torch) loads the weight average of a --preset improved run strictly into the tutorial\'s class', () => {
   const one = join(dir, 'improved', 'seed-1');
   assert.ok(existsSync(join(one, 'model.safetensors')), 'the --seeds run above wrote improved/seed-1 (then resumed to epoch 5)');
