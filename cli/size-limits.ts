@@ -21,8 +21,8 @@ export interface SizePlan {
   tensors: PlannedTensor[];
   /** What the run keeps in host memory, in bytes, by item (flags and bytes). */
   host: { flags: string; bytes: number }[];
-  /** The FLOP of one training step, and the flags that set it (checked on the CPU only). */
-  step: { flop: number; flags: string };
+  /** The FLOP of one training step, and the flags that set it (checked on the CPU only; none: not known). */
+  step?: { flop: number; flags: string };
 }
 
 /** The share of the machine's memory a run may plan to take: the rest is the system's and V8's. */
@@ -50,7 +50,7 @@ export function checkSizes(command: string, device: E.Backend, plan: SizePlan, m
     throw new UsageError(`${command}: this run needs about ${gb(needed)} of memory (${biggest.flags}: ${gb(biggest.bytes)}), more than ` +
       `${Math.round(MEMORY_SHARE * 100)} % of this machine's ${gb(memory)}: make ${biggest.flags} smaller`);
   }
-  if (device.name === 'cpu' && plan.step.flop > CPU_STEP_FLOP) {
+  if (device.name === 'cpu' && plan.step !== undefined && plan.step.flop > CPU_STEP_FLOP) {
     throw new UsageError(`${command}: one training step at ${plan.step.flags} is about ${(plan.step.flop / 1e9).toFixed(0)} GFLOP: ` +
       `minutes on the CPU, during which Ctrl-C and SIGTERM would wait for it (the CPU engine checks between steps; at most ` +
       `${CPU_STEP_FLOP / 1e9} GFLOP a step). Train on a GPU (--device webgpu), or make ${plan.step.flags} smaller`);

@@ -35,7 +35,9 @@ import { loadImageDataset } from './files.js';
 import { isImageCheckpoint } from './sample-command.js';
 import { imageSamplesPicture } from '../../ddpm/image/pictures.js';
 import { generateWithProgress, writePicture } from '../pictures.js';
+import type { NoisePredictor } from '../../ddpm/model.js';
 import { Progress } from '../progress.js';
+import { checkSizes } from '../size-limits.js';
 import { commandLine, MetricsLog, newRunId, prepareRunFolder, readCheckpoint, runDiverged, RunLocks } from '../run-folder.js';
 import { withStopSignals, type StopRequest } from '../stop.js';
 import { sampleAfterTraining, trainWithCheckpoints, type LoopResult } from '../training-loop.js';
@@ -125,10 +127,16 @@ async function setUpRun(settings: ImageTrainSettings, device: E.Backend, resumed
   const folder = locks.add(prepareRunFolder(out, { command: 'ddpm train', resume: settings.resumeInPlace, overwrite: settings.overwrite }));
   const train = run.images === null ? data.train : selectImages(data.train, Array.from({ length: run.images }, (_, i) => i));
   if (run.batch > train.labels.length) console.log(`note: --batch ${run.batch} is more than the ${train.labels.length} images: each epoch is one batch`);
-  // The judge first, so that every checkpoint's preview can be judged.
+  const model = resumed?.model ?? newModel(run, train, device);
+  // Before the judge is trained: a batch too big for the device is refused now, not after it.
+  const widest = Math.max(model.dataDim, (model as NoisePredictor).widestPerSample ?? 0);
+  checkSizes('ddpm train', device, {
+    tensors: [{ what: `a batch's widest activation (${widest} values an image)`, flags: '--batch', values: Math.min(run.batch, train.labels.length) * widest }],
+    host: [],
+  });
+  // The judge next, so that every checkpoint's preview can be judged.
   const judge = await classifierFor(out, data.train, data.test, device, settings.classifierEpochs, signal);
 
-  const model = resumed?.model ?? newModel(run, train, device);
   const schedule = makeSchedule(config.schedule, config.numSteps);
   const trainer = new Trainer(model, schedule, train.images, run, device, { engine: 'eager' });
   if (resumed) trainer.importState(resumed.state);

@@ -160,6 +160,9 @@ test('image runs: bad flags and missing data get a clear message and a non-zero 
     [['train', '--dataset', 'mnist', '--model', 'unet', '--channels', '4,6', '--groups', '4'], 2, /--groups 4 must divide every level's channels, got --channels 4,6/],
     [['train', '--dataset', 'mnist', '--model', 'unet', '--channels', '8,8,8,8'], 2, /4 levels halve 28×28 3 times; at most 3 levels/],
     [['train', '--dataset', 'mnist', '--model', 'unet', '--channels', '8,x'], 2, /--channels takes positive integers separated by commas/],
+    // Checked before the judge is trained: 8 000 images × the widest activation's 677 376 values is past a CPU tensor's 2³².
+    [['train', '--dataset', 'mnist', '--model', 'unet', '--batch', '8000', '--device', 'cpu'], 2,
+      /--batch makes a batch's widest activation \(677376 values an image\) of 5\.42e\+9 values, more than one tensor holds on cpu/],
     [['train', '--dataset', 'fashion-mnist', '--device', 'cpu'], 1, /fashion-mnist: no .*empty\/train-images-idx3-ubyte\.gz .*apt-get install dataset-fashion-mnist/, { FASHION_MNIST_DIR: empty }],
     [['sample', '--checkpoint', ckpt, '--out', 'x.csv'], 2, /--out must end in \.png or \.npy for an image model/],
     [['sample', '--checkpoint', ckpt, '--sample-steps', '51', '--out', 'x.png', '--device', 'cpu'], 2, /--sample-steps 51 exceeds the model's T = 50/],
