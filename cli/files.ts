@@ -1,11 +1,19 @@
 // File I/O for the CLI (Node only). Writes are atomic: the bytes go to a temporary file in the
 // same folder, are flushed, and only then renamed over the target, so a failed or interrupted
-// write leaves the previous file intact. Missing folders are created one level at a time (not
-// with Node's recursive mkdirSync, which on Node 20 spins forever on paths such as /proc/x where
-// mkdir answers ENOENT under an existing parent). Failures name the path and the reason.
+// write leaves the previous file intact. Missing folders are created one level at a time (not with Node's recursive
+// mkdirSync, which on Node 20 spins forever on paths such as /proc/x where mkdir answers ENOENT
+// under an existing parent). Reads take regular files only, looked at (through any symlink)
+// before they are opened and again once open without blocking, so a FIFO or a device is refused
+// by name instead of waited on or read without end; a file is read whole only up to 2 GiB, and a
+// safetensors file's header is checked against its size before its tensors are read. Failures
+// name the path and the reason.
 
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, type Stats, writeSync } from 'node:fs';
+import {
+  closeSync, constants, fstatSync, fsyncSync, lstatSync, mkdirSync, openSync, readSync, realpathSync, renameSync, rmSync, statSync,
+  type Stats, writeSync,
+} from 'node:fs';
 import { basename, dirname, join, normalize } from 'node:path';
+import { parseSafetensorsHeader, safetensorsHeaderLength } from '../ddpm/safetensors.js';
 import { UsageError } from './args.js';
 import { errorCode, errorMessage } from './errors.js';
 
@@ -116,16 +124,139 @@ function reason(e: unknown): string {
   return errorMessage(e);
 }
 
-/** The file's bytes, or an error saying it is missing or unreadable. */
+/** The most bytes a file is read whole: 2 GiB − 1, Node's own limit for one buffer. */
+export const MAX_READ_BYTES = 2 ** 31 - 1;
+
+/** The file's bytes, or an error saying it is missing, not a regular file, too large or unreadable. */
 export function readFileOrFail(path: string, what: string): Uint8Array {
+  const { fd, size } = openRegularFile(path, what);
   try {
-    return new Uint8Array(readFileSync(path));
-  } catch (e) {
-    const code = errorCode(e);
-    if (code === 'ENOENT') throw new Error(`${what} not found: ${path}`);
-    if (code === 'EISDIR') throw new Error(`${what} is a folder, expected a file: ${path}`);
-    throw new Error(`cannot read ${what} ${path}: ${errorMessage(e)}`);
+    return readExactly(fd, 0, size, path, what);
+  } finally {
+    closeSync(fd);
   }
+}
+
+/**
+ * A safetensors file's bytes, read header first: its length, its JSON and every tensor's place
+ * are checked against the file's size (ddpm/safetensors.ts) before the tensors are read, so a
+ * file whose header does not describe it is refused after reading no more than the header.
+ */
+export function readSafetensorsOrFail(path: string, what: string): Uint8Array {
+  const { fd, size } = openRegularFile(path, what);
+  try {
+    try {
+      const headerLength = safetensorsHeaderLength(readExactly(fd, 0, Math.min(8, size), path, what), size);
+      parseSafetensorsHeader(readExactly(fd, 8, headerLength, path, what), size - 8 - headerLength);
+    } catch (e) {
+      throw new Error(`${path}: ${errorMessage(e)}`);
+    }
+    return readExactly(fd, 0, size, path, what);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Appends `text` to the file at `path` (created if missing). Anything but a regular file there (a
+ * FIFO, a device) is refused, and the file is opened without blocking: a FIFO is never waited on.
+ */
+export function appendFileOrFail(path: string, text: string): void {
+  const failed = (why: string): Error => new Error(`could not append to ${path}: ${why}`);
+  const stats = statOrNull(path);
+  if (stats !== null && !stats.isFile()) throw failed(`it${linkedTo(path)} is ${kindOf(stats)}, not a regular file`);
+  let fd: number;
+  try {
+    fd = openSync(path, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NONBLOCK, 0o666);
+  } catch (e) {
+    // ENXIO: a FIFO without a reader, put there after the look above.
+    throw failed(errorCode(e) === 'ENXIO' ? 'it is a FIFO (named pipe), not a regular file' : reason(e));
+  }
+  try {
+    const opened = fstatSync(fd);
+    if (!opened.isFile()) throw failed(`it is ${kindOf(opened)}, not a regular file`);
+    const bytes = Buffer.from(text, 'utf8');
+    try {
+      for (let at = 0; at < bytes.length;) at += writeSync(fd, bytes, at, bytes.length - at);
+    } catch (e) {
+      throw failed(reason(e));
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Opens a regular file for reading: looked at first (through any symlink), opened without
+ * blocking, and looked at again through the open descriptor (it may have been swapped between
+ * the two), refusing anything else and a file larger than MAX_READ_BYTES.
+ */
+function openRegularFile(path: string, what: string): { fd: number; size: number } {
+  let fd: number;
+  try {
+    refuseIrregular(statSync(path), path, what);
+    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  } catch (e) {
+    throw readError(e, path, what);
+  }
+  try {
+    const opened = fstatSync(fd);
+    refuseIrregular(opened, path, what);
+    if (opened.size > MAX_READ_BYTES) {
+      throw new Error(`${what} ${path} is ${opened.size} bytes, more than the ${MAX_READ_BYTES} (2 GiB) a file may have to be read`);
+    }
+    return { fd, size: opened.size };
+  } catch (e) {
+    closeSync(fd);
+    throw e;
+  }
+}
+
+/** `length` bytes from `position`, or an error when the file ends before them (it changed while read). */
+function readExactly(fd: number, position: number, length: number, path: string, what: string): Uint8Array {
+  const out = new Uint8Array(length);
+  for (let at = 0; at < length;) {
+    const n = readSync(fd, out, at, length - at, position + at);
+    if (n === 0) throw new Error(`${what} ${path} ended after ${position + at} bytes, expected ${position + length} (did it change while being read?)`);
+    at += n;
+  }
+  return out;
+}
+
+/** Thrown by refuseIrregular: already says what is wrong. */
+class NotRegularFile extends Error {}
+
+function refuseIrregular(stats: Stats, path: string, what: string): void {
+  if (stats.isFile()) return;
+  if (stats.isDirectory()) throw new NotRegularFile(`${what} is a folder, expected a file: ${path}`);
+  throw new NotRegularFile(`${what} ${path}${linkedTo(path)} is ${kindOf(stats)}, not a regular file: only regular files are read`);
+}
+
+/** What a path that is neither a regular file nor a folder is, in words. */
+function kindOf(stats: Stats): string {
+  if (stats.isFIFO()) return 'a FIFO (named pipe)';
+  if (stats.isCharacterDevice()) return 'a character device';
+  if (stats.isBlockDevice()) return 'a block device';
+  if (stats.isSocket()) return 'a socket';
+  if (stats.isDirectory()) return 'a folder';
+  return 'not a regular file';
+}
+
+/** " (a symlink to TARGET)" when `path` is a symlink, else "". */
+function linkedTo(path: string): string {
+  try {
+    return lstatSync(path).isSymbolicLink() ? ` (a symlink to ${realpathSync(path)})` : '';
+  } catch {
+    return '';
+  }
+}
+
+function readError(e: unknown, path: string, what: string): Error {
+  if (e instanceof NotRegularFile) return e;
+  const code = errorCode(e);
+  if (code === 'ENOENT') return new Error(`${what} not found: ${path}`);
+  if (code === 'EISDIR') return new Error(`${what} is a folder, expected a file: ${path}`);
+  return new Error(`cannot read ${what} ${path}: ${reason(e)}`);
 }
 
 /** The folder of a --resume argument (a run folder or a file in it). */

@@ -14,11 +14,11 @@
 // model's: train-state, else train-state.previous, which is then renamed back into place.
 
 import { randomUUID } from 'node:crypto';
-import { appendFileSync, existsSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { UsageError } from './args.js';
 import { errorMessage } from './errors.js';
-import { prepareOutputFolder, readFileOrFail, resumeFolder, writeFileAtomic } from './files.js';
+import { appendFileOrFail, prepareOutputFolder, readSafetensorsOrFail, resumeFolder, writeFileAtomic } from './files.js';
 
 export const MODEL_FILE = 'model.safetensors';
 export const STATE_FILE = 'train-state.safetensors';
@@ -86,7 +86,7 @@ export function readCheckpoint<M, S extends Stamped>(resume: string,
   decodeState: (bytes: Uint8Array, model: M, file: string) => S): { model: M; state: S; note?: string } {
   const dir = resumeFolder(resume);
   const modelPath = join(dir, MODEL_FILE);
-  const decoded = decodeModel(readFileOrFail(modelPath, 'checkpoint'), modelPath);
+  const decoded = decodeModel(readSafetensorsOrFail(modelPath, 'checkpoint'), modelPath);
   if (decoded.epoch === undefined) {
     throw new Error(`${modelPath} records no epoch: it was not written by ddpm train, so there is nothing to resume`);
   }
@@ -97,7 +97,7 @@ export function readCheckpoint<M, S extends Stamped>(resume: string,
     if (name === PREVIOUS_STATE_FILE && !existsSync(path)) break;
     let state: S;
     try {
-      state = decodeState(readFileOrFail(path, 'train state'), decoded.model, path);
+      state = decodeState(readSafetensorsOrFail(path, 'train state'), decoded.model, path);
     } catch (e) {
       problems.push(errorMessage(e));
       continue;
@@ -128,10 +128,6 @@ export class MetricsLog {
   }
 
   append(record: Record<string, unknown>): void {
-    try {
-      appendFileSync(this.path, `${JSON.stringify(record)}\n`);
-    } catch (e) {
-      throw new Error(`could not append to ${this.path}: ${errorMessage(e)}`);
-    }
+    appendFileOrFail(this.path, `${JSON.stringify(record)}\n`);
   }
 }

@@ -14,7 +14,7 @@ import { imageSampleCommand, isImageCheckpoint } from './image/sample-command.js
 import { modelFileOf } from './run-folder.js';
 import { refuseRenamedSamplerFlags, SAMPLER_FLAGS, samplerFromFlags } from './sampler-flags.js';
 import { withStopSignals, type StopRequest } from './stop.js';
-import { prepareOutputFile, readFileOrFail, writeFileAtomic } from './files.js';
+import { prepareOutputFile, readSafetensorsOrFail, writeFileAtomic } from './files.js';
 import { chooseEngine, ENGINE_FLAG } from './engine.js';
 import { generateWithProgress, reversePicture, samplesPicture, writePicture } from './pictures.js';
 import { chooseWeights, WEIGHTS_FLAG } from './weights-flag.js';
@@ -53,7 +53,7 @@ async function samplePoints(f: FlagValues<typeof FLAGS>, stop: StopRequest): Pro
   if (png !== undefined && !/\.png$/i.test(png)) throw new UsageError(`ddpm sample: --png must end in .png, got '${png}'`);
   prepareOutputFile('ddpm sample', '--out', out);
   if (png !== undefined) prepareOutputFile('ddpm sample', '--png', png);
-  const bytes = readFileOrFail(checkpoint, 'checkpoint');
+  const bytes = readSafetensorsOrFail(checkpoint, 'checkpoint');
 
   const { device, note } = await selectDevice(f.device ?? 'auto');
   const engine = chooseEngine('ddpm sample', f, device);

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type * as E from '../engine/index.js';
 import { trainedWeights } from '../ddpm/checkpoint.js';
 import { flag } from './args.js';
-import { readFileOrFail } from './files.js';
+import { readSafetensorsOrFail } from './files.js';
 import { STATE_FILE } from './run-folder.js';
 
 export const WEIGHTS_FLAG = flag({
@@ -22,6 +22,6 @@ export const WEIGHTS_FLAG = flag({
 export function chooseWeights(f: { readonly weights?: 'saved' | 'trained' }, model: E.Module, checkpoint: string, saved: string | undefined): string {
   if (f.weights !== 'trained') return `weights: ${saved ?? 'as saved'}`;
   const file = join(checkpoint, '..', STATE_FILE);
-  model.loadStateDict(trainedWeights(readFileOrFail(file, 'train state'), file));
+  model.loadStateDict(trainedWeights(readSafetensorsOrFail(file, 'train state'), file));
   return `weights: trained (from ${file}; the model file holds ${saved ?? 'its own'})`;
 }

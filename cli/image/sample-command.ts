@@ -3,7 +3,7 @@
 // images as a float32 array [n, 28, 28] in [−1, 1]. With a classifier (classifier.safetensors
 // beside the checkpoint, or --classifier FILE) the images are judged and the grid captioned.
 
-import { existsSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { selectDevice } from '../../engine/webgpu/index.js';
 import { checkpointModel } from '../../ddpm/checkpoint.js';
@@ -12,7 +12,7 @@ import { decodeClassifier, decodeImageModel } from '../../ddpm/image/checkpoint.
 import { formatImageQuality, judgeImages, type ImageQuality } from '../../ddpm/image/quality.js';
 import { encodeNpy } from '../../ddpm/points-format.js';
 import { flags, helpText, parseFlags, SEED_FLAG, UsageError, type FlagValues } from '../args.js';
-import { prepareOutputFile, readFileOrFail, writeFileAtomic } from '../files.js';
+import { prepareOutputFile, readSafetensorsOrFail, writeFileAtomic } from '../files.js';
 import { loadImageDataset } from './files.js';
 import { describeImageRun, describeSampler, imageReversePicture, imageSamplesPicture } from '../../ddpm/image/pictures.js';
 import { generateWithProgress, writePicture } from '../pictures.js';
@@ -38,9 +38,13 @@ const DESCRIPTION = 'Draws images from a trained image model (DDIM with the chec
 /** Whether `path` names a checkpoint of an image model (anything else goes to the 2-D commands, which say what is wrong). */
 export function isImageCheckpoint(path: string | undefined): boolean {
   if (path === undefined) return false;
-  const file = modelFileOf(path);
-  if (!existsSync(file) || statSync(file).isDirectory()) return false;
-  return isImageModelName(checkpointModel(readFileOrFail(file, 'checkpoint')));
+  let bytes: Uint8Array;
+  try {
+    bytes = readSafetensorsOrFail(modelFileOf(path), 'checkpoint');
+  } catch {
+    return false;
+  }
+  return isImageModelName(checkpointModel(bytes));
 }
 
 export async function imageSampleCommand(argv: readonly string[]): Promise<void> {
@@ -64,12 +68,12 @@ async function sampleImages(f: FlagValues<typeof FLAGS>, stop: StopRequest): Pro
   if (f.classifier !== undefined && !existsSync(classifierFile)) throw new Error(`classifier not found: ${classifierFile}`);
 
   const { device, note } = await selectDevice(f.device ?? 'auto');
-  const { model, config, epoch, weights } = decodeImageModel(readFileOrFail(checkpoint, 'checkpoint'), device, checkpoint);
+  const { model, config, epoch, weights } = decodeImageModel(readSafetensorsOrFail(checkpoint, 'checkpoint'), device, checkpoint);
   const weightsLine = chooseWeights(f, model, checkpoint, weights);
   const choice = samplerFromFlags('ddpm sample', f, config.numSteps, { sampler: config.sampler, steps: config.samplingSteps });
   const steps = choice.steps ?? config.numSteps;
   // The classifier is checked before the sampling it would judge.
-  const judge = existsSync(classifierFile) ? decodeClassifier(readFileOrFail(classifierFile, 'classifier'), device, classifierFile) : null;
+  const judge = existsSync(classifierFile) ? decodeClassifier(readSafetensorsOrFail(classifierFile, 'classifier'), device, classifierFile) : null;
   if (judge && judge.info.dataset !== config.dataset) {
     throw new Error(`${classifierFile} judges ${judge.info.dataset}, but ${checkpoint} draws ${config.dataset}`);
   }
