@@ -1,6 +1,7 @@
 // File I/O for the CLI (Node only). Writes are atomic: the bytes go to a temporary file in the
 // same folder, are flushed, and only then renamed over the target, so a failed or interrupted
-// write leaves the previous file intact. Missing folders are created one level at a time (not with Node's recursive
+// write leaves the previous file intact (AtomicFile does it a piece at a time, for outputs written
+// as they are made). Missing folders are created one level at a time (not with Node's recursive
 // mkdirSync, which on Node 20 spins forever on paths such as /proc/x where mkdir answers ENOENT
 // under an existing parent). Reads take regular files only, looked at (through any symlink)
 // before they are opened and again once open without blocking, so a FIFO or a device is refused
@@ -17,27 +18,75 @@ import { parseSafetensorsHeader, safetensorsHeaderLength } from '../ddpm/safeten
 import { UsageError } from './args.js';
 import { errorCode, errorMessage } from './errors.js';
 
-export function writeFileAtomic(path: string, data: Uint8Array | string): void {
-  const bytes = typeof data === 'string' ? new TextEncoder().encode(data) : data;
-  const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
-  try {
-    makeFolders(dirname(path));
-    const fd = openSync(temp, 'w');
-    try {
-      for (let at = 0; at < bytes.length;) at += writeSync(fd, bytes, at, bytes.length - at);
+/**
+ * A file written a piece at a time into a temporary file beside `path`, which `commit` flushes
+ * and renames over it; until then (and after `abort`) whatever was at `path` stays as it was.
+ */
+export class AtomicFile {
+  private fd: number | null = null;
+  private readonly temp: string;
+
+  constructor(readonly path: string) {
+    this.temp = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
+    this.attempt(() => {
+      makeFolders(dirname(path));
+      this.fd = openSync(this.temp, 'wx');
+    });
+  }
+
+  write(data: Uint8Array | string): void {
+    const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+    this.attempt(() => {
+      for (let at = 0; at < bytes.length;) at += writeSync(this.open(), bytes, at, bytes.length - at);
+    });
+  }
+
+  /** Flushes the file and puts it in place of `path`. */
+  commit(): void {
+    this.attempt(() => {
+      const fd = this.open();
       fsyncSync(fd);
-    } finally {
+      this.fd = null;
       closeSync(fd);
-    }
-    renameSync(temp, path);
-  } catch (e) {
+      renameSync(this.temp, this.path);
+    });
+  }
+
+  /** Closes and removes the temporary file (after a failure or a stop); never throws. */
+  abort(): void {
     try {
-      rmSync(temp, { force: true });
+      if (this.fd !== null) closeSync(this.fd);
+    } catch {
+      // closing failed: the removal below is what matters
+    }
+    this.fd = null;
+    try {
+      rmSync(this.temp, { force: true });
     } catch {
       // the folder itself is unusable: there is no temporary file to remove
     }
-    throw new Error(`could not write ${path}: ${reason(e)}`);
   }
+
+  private open(): number {
+    if (this.fd === null) throw new Error('the file was already committed or given up');
+    return this.fd;
+  }
+
+  /** Runs a step; a failure removes the temporary file and says which file could not be written. */
+  private attempt(step: () => void): void {
+    try {
+      step();
+    } catch (e) {
+      this.abort();
+      throw new Error(`could not write ${this.path}: ${reason(e)}`);
+    }
+  }
+}
+
+export function writeFileAtomic(path: string, data: Uint8Array | string): void {
+  const file = new AtomicFile(path);
+  file.write(data);
+  file.commit();
 }
 
 /**

@@ -1,6 +1,6 @@
 // `ddpm sample --checkpoint runs/mnist/model.safetensors`: draws images from an image model.
 // --out FILE.png writes a grid (and FILE-reverse.png, the reverse process); FILE.npy writes the
-// images as a float32 array [n, 28, 28] in [−1, 1]. With a classifier (classifier.safetensors
+// images as a float32 array [n, 28, 28] in [−1, 1], and --png GRID.png the grid beside them. With a classifier (classifier.safetensors
 // beside the checkpoint, or --classifier FILE) the images are judged and the grid captioned.
 
 import { existsSync } from 'node:fs';
@@ -31,6 +31,7 @@ const FLAGS = flags([
   { name: 'classifier', kind: 'string', value: 'FILE', default: 'classifier.safetensors beside the checkpoint, if there', help: 'judge the images with this classifier' },
   WEIGHTS_FLAG,
   { name: 'out', kind: 'string', value: 'FILE', help: 'FILE.png: a grid of the images (and FILE-reverse.png); FILE.npy: the images, [n, 28, 28]' },
+  { name: 'png', kind: 'string', value: 'FILE', help: 'with --out FILE.npy: also draw the grid into FILE.png (and FILE-reverse.png)' },
 ]);
 
 const DESCRIPTION = 'Draws images from a trained image model (DDIM with the checkpoint\'s steps unless told otherwise).';
@@ -63,7 +64,13 @@ async function sampleImages(f: FlagValues<typeof FLAGS>, stop: StopRequest): Pro
   const { out } = f;
   if (out === undefined) throw new UsageError('ddpm sample: --out FILE is required (.png for a grid, .npy for the images)');
   if (!/\.(png|npy)$/i.test(out)) throw new UsageError(`ddpm sample: --out must end in .png or .npy for an image model, got '${out}'`);
+  const { png } = f;
+  if (png !== undefined && !/\.png$/i.test(png)) throw new UsageError(`ddpm sample: --png must end in .png, got '${png}'`);
+  if (png !== undefined && !/\.npy$/i.test(out)) {
+    throw new UsageError(`ddpm sample: --png draws the grid beside --out FILE.npy; --out ${out} is that grid already (leave --png out)`);
+  }
   prepareOutputFile('ddpm sample', '--out', out);
+  if (png !== undefined) prepareOutputFile('ddpm sample', '--png', png);
   const classifierFile = f.classifier ?? join(checkpoint, '..', 'classifier.safetensors');
   if (f.classifier !== undefined && !existsSync(classifierFile)) throw new Error(`classifier not found: ${classifierFile}`);
 
@@ -99,14 +106,15 @@ async function sampleImages(f: FlagValues<typeof FLAGS>, stop: StopRequest): Pro
   if (/\.npy$/i.test(out)) {
     writeFileAtomic(out, encodeNpy(generated.points, [n, config.height, config.width]));
     console.log(`wrote ${out}`);
-    return;
   }
-  const reversePng = out.replace(/\.png$/i, '-reverse.png');
+  const grid = /\.png$/i.test(out) ? out : png;
+  if (grid === undefined) return;
+  const reversePng = grid.replace(/\.png$/i, '-reverse.png');
   const options = { sampler: choice.sampler, steps, eta: choice.eta, epoch };
-  writePicture(out, imageSamplesPicture(generated.points, config, {
+  writePicture(grid, imageSamplesPicture(generated.points, config, {
     ...options, count: n, columns: f.columns,
     labels: quality && judge ? { classes: judge.info.classes, labels: quality.labels, confidence: quality.confidence } : undefined,
   }));
   writePicture(reversePng, imageReversePicture(generated.frames, config, options));
-  console.log(`wrote ${out}, ${reversePng}`);
+  console.log(`wrote ${grid}, ${reversePng}`);
 }

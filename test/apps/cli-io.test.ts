@@ -4,19 +4,29 @@
 //     used to block forever, deaf to signals, or read gigabytes);
 //   - a checkpoint whose config gives sizes beyond the limits is refused at once (it used to
 //     allocate gigabytes first);
+//   - `ddpm sample --out` streams: the file is byte for byte what generate() and encodeCsv /
+//     encodeNpy give for the same seed, the points are written batch by batch (a CSV that would
+//     not fit a 40 MB heap is written in one), and a stopped run leaves the previous file whole
+//     and no temporary file;
+//   - `ddpm sample --png` works for image checkpoints as its help says;
 //   - `--resume` of a points run with an image --dataset (and the other way) names the flag.
 
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as E from '../../engine/index.js';
+import { decodeModel, encodeModel } from '../../ddpm/checkpoint.js';
+import type { ModelConfig } from '../../ddpm/config.js';
+import { generate } from '../../ddpm/generate.js';
 import { buildImageModel, encodeImageModel } from '../../ddpm/image/checkpoint.js';
 import type { MLPImageConfig } from '../../ddpm/image/config.js';
+import { MLPDiffusion } from '../../ddpm/model.js';
+import { encodeCsv, encodeNpy } from '../../ddpm/points-format.js';
 import { decodeSafetensors, encodeSafetensors } from '../../ddpm/safetensors.js';
-import { runDdpm, runDdpmWith } from '../support/helpers.js';
+import { repoRoot, runDdpm, runDdpmWith } from '../support/helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ddpm-cli-io-'));
 const linux = existsSync('/proc/self/status');
@@ -39,9 +49,15 @@ function refused(args: string[], status: number, message: RegExp, seconds = 20):
   assert.ok(Date.now() - started < seconds * 1000);
 }
 
-// A tiny trained run (for --resume).
+// A tiny trained run (for --resume) and a tiny model file (T = 2, 2 hidden units: millions of points in seconds).
 const run = join(dir, 'run');
 ok(ddpm('train', '--points', '300', '--hidden', '16', '--eval-points', '100', '--device', 'cpu', '--seed', '1', '--epochs', '1', '--out', run));
+const tinyConfig: ModelConfig = {
+  model: 'MLPDiffusion', numSteps: 2, hidden: 2, schedule: 'cosine', dataset: 's-curve', dataScale: 1, sampler: 'ddpm', preset: 'custom',
+};
+const tinyModel = new MLPDiffusion(2, new E.Rng(5), { hidden: 2, device: E.cpu });
+const tiny = join(dir, 'tiny.safetensors');
+writeFileSync(tiny, await encodeModel(tinyModel, tinyConfig));
 
 /** A copy of the run with `name` replaced by a FIFO. */
 function runWithFifo(name: string): string {
@@ -95,6 +111,58 @@ test('a checkpoint whose config is beyond the limits, or does not fit its tensor
     /huge-t\.safetensors: __metadata__\.config\.n_steps must be a positive integer ≤ 100000, got 3000000/, 10);
   refused(['sample', '--checkpoint', crafted({ n_steps: 99_999 }, 'wrong-t.safetensors'), '--device', 'cpu', '--out', 'h.npy'], 1,
     /wrong-t\.safetensors: the tensors do not fit an MLPDiffusion of T = 99999 \(n_steps\) and 16 hidden units \(num_units\): 'step_embeddings\.0\.weight' has shape \[100,16\], expected \[99999,16\]/, 10);
+});
+
+test('ddpm sample streams --out: byte for byte what generate() and the encoders give for the seed, .csv and .npy', async () => {
+  // 100 000 points: two batches (65 536, then the rest).
+  const n = 100_000;
+  const { model, config } = decodeModel(readFileSync(tiny), E.cpu);
+  const { points } = await generate(model, config, E.cpu, { sampler: 'ddpm', n, seed: 7, engine: 'eager' });
+  ok(ddpm('sample', '--checkpoint', tiny, '--n', String(n), '--seed', '7', '--device', 'cpu', '--out', 'p.csv'));
+  ok(ddpm('sample', '--checkpoint', tiny, '--n', String(n), '--seed', '7', '--device', 'cpu', '--out', 'p.npy'));
+  assert.ok(readFileSync(join(dir, 'p.csv'), 'utf8') === encodeCsv(points), 'the .csv is encodeCsv of the points');
+  assert.ok(Buffer.from(encodeNpy(points, [n, 2])).equals(readFileSync(join(dir, 'p.npy'))), 'the .npy is encodeNpy of the points');
+  assert.equal(readdirSync(dir).filter((f) => f.endsWith('.tmp')), [], 'no temporary file left');
+});
+
+test('ddpm sample writes batch by batch: a CSV that would not fit a 40 MB heap is written in one', () => {
+  // 400 000 points are ~15 MB of CSV; built whole as a string (as before) they took over 64 MB of heap.
+  const r = runDdpmWith({ cwd: dir, nodeFlags: ['--max-old-space-size=40'], seconds: 60 },
+    'sample', '--checkpoint', tiny, '--n', '400000', '--device', 'cpu', '--out', 'streamed.csv');
+  assert.is(r.status, 0, `stderr:\n${r.stderr.slice(-2000)}`);
+  const text = readFileSync(join(dir, 'streamed.csv'), 'utf8');
+  assert.is(text.length > 0 && text.split('\n').length, 400_002, 'x,y, 400 000 points and the final newline');
+});
+
+test('a stopped ddpm sample leaves the previous --out whole and no temporary file', async () => {
+  const out = join(dir, 'kept.csv');
+  writeFileSync(out, 'x,y\n1,2\n');
+  const child = spawn(process.execPath, [join(repoRoot(), 'bin', 'ddpm.mjs'), 'sample', '--checkpoint', tiny, '--n', '5000000', '--device', 'cpu',
+    '--out', out], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (d: string) => { stderr += d; });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+  // Stopped once a few batches (each ~2.5 MB of CSV) are in the temporary file beside --out.
+  const written = (): number => readdirSync(dir).filter((f) => f.startsWith('.kept.csv.') && f.endsWith('.tmp'))
+    .reduce((sum, f) => sum + (existsSync(join(dir, f)) ? statSync(join(dir, f)).size : 0), 0);
+  const until = Date.now() + 60_000;
+  while (written() < 5e6 && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+  assert.ok(written() >= 5e6, `the points go to a temporary file beside --out as they are drawn (${written()} bytes)`);
+  child.kill('SIGTERM');
+  assert.is(await exited, 143, stderr);
+  assert.is(readFileSync(out, 'utf8'), 'x,y\n1,2\n', 'the previous file is whole');
+  assert.equal(readdirSync(dir).filter((f) => f.endsWith('.tmp')), [], 'no temporary file left');
+});
+
+test('ddpm sample --png works for an image checkpoint, as ddpm sample --help lists it', async () => {
+  const images = await imageRun();
+  assert.match(ok(ddpm('sample', '--help')), /--png FILE .*an image model: its grid/);
+  assert.match(ok(ddpm('sample', '--checkpoint', images, '--help')), /--png FILE +with --out FILE\.npy: also draw the grid/);
+  ok(ddpm('sample', '--checkpoint', images, '--n', '4', '--device', 'cpu', '--out', 'digits.npy', '--png', 'digits.png'));
+  for (const name of ['digits.npy', 'digits.png', 'digits-reverse.png']) assert.ok(statSync(join(dir, name)).size > 0, `${name} written`);
+  assert.is(readFileSync(join(dir, 'digits.png')).subarray(1, 4).toString('latin1'), 'PNG');
+  refused(['sample', '--checkpoint', images, '--device', 'cpu', '--out', 'grid.png', '--png', 'other.png'], 2,
+    /--png draws the grid beside --out FILE\.npy; --out grid\.png is that grid already/);
 });
 
 test('--resume of a points run with --dataset mnist names the flag, not the file (and the other way round)', async () => {

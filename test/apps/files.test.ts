@@ -4,7 +4,8 @@
 // a file and a place that takes no folders (/proc/x, where Node 20's recursive mkdirSync never
 // returns: those cases run in a child process with a time limit). Reads take regular files only
 // (a FIFO, a device or a symlink to one is refused by name, in a child with a time limit since a
-// FIFO would block a plain read forever), at most 2 GiB, a safetensors file header first.
+// FIFO would block a plain read forever), at most 2 GiB, a safetensors file header first;
+// AtomicFile writes a file a piece at a time, in place only once committed.
 
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
@@ -13,7 +14,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { appendFileOrFail, MAX_READ_BYTES, prepareOutputFolder, readFileOrFail, readSafetensorsOrFail, writeFileAtomic } from '../../cli/files.js';
+import { AtomicFile, appendFileOrFail, MAX_READ_BYTES, prepareOutputFolder, readFileOrFail, readSafetensorsOrFail, writeFileAtomic } from '../../cli/files.js';
 import { encodeSafetensors } from '../../ddpm/safetensors.js';
 
 /** What a child process calls (see inChild). */
@@ -149,6 +150,25 @@ test('appendFileOrFail creates the file and appends to it', () => {
   appendFileOrFail(log, 'a\n');
   appendFileOrFail(log, 'b\n');
   assert.is(readFileSync(log, 'utf8'), 'a\nb\n');
+});
+
+test('AtomicFile: the target keeps its old content until commit; abort leaves it and no temporary file', () => {
+  const target = join(dir, 'streamed', 'points.csv');
+  writeFileAtomic(target, 'old\n');
+  const aborted = new AtomicFile(target);
+  aborted.write('x,y\n');
+  aborted.write(new TextEncoder().encode('1,2\n'));
+  assert.is(readFileSync(target, 'utf8'), 'old\n', 'untouched while written');
+  aborted.abort();
+  assert.is(readFileSync(target, 'utf8'), 'old\n', 'untouched after abort');
+  assert.equal(readdirSync(join(dir, 'streamed')), ['points.csv'], 'no temporary file');
+  const committed = new AtomicFile(target);
+  committed.write('x,y\n');
+  committed.write('1,2\n');
+  committed.commit();
+  assert.is(readFileSync(target, 'utf8'), 'x,y\n1,2\n');
+  assert.equal(readdirSync(join(dir, 'streamed')), ['points.csv']);
+  assert.throws(() => committed.write('more'), /could not write .*points\.csv: the file was already committed or given up/);
 });
 
 test.after(() => rmSync(dir, { recursive: true, force: true }));
