@@ -11,23 +11,30 @@ import { lossFigure, reverseFigure, samplesFigure } from '../ddpm/plot/figures.j
 import type { Raster } from '../ddpm/plot/raster.js';
 import { formatQuality, judgeSamples, type QualityReport } from '../ddpm/quality.js';
 import type { SampleOptions } from '../ddpm/sample.js';
-import { generate, type Generated, type GenerateOptions, type SamplingConfig } from '../ddpm/generate.js';
+import { generate, generateBatches, type BatchHandler, type Generated, type GenerateOptions, type SamplingConfig } from '../ddpm/generate.js';
 import { writeFileAtomic } from './files.js';
 import { Progress } from './progress.js';
+
+/** Progress on stderr for generate's onStep: one bar over every batch's steps. */
+function progressBar(model: NoisePredictor, options: Pick<GenerateOptions, 'sampler' | 'n'>): NonNullable<GenerateOptions['onStep']> {
+  let progress: Progress | null = null;
+  const what = model.dataDim === 2 ? 'points' : 'images';
+  return (i, count, batch, batches) => {
+    progress ??= new Progress(`sample (${options.sampler})`, count * batches, 'step');
+    progress.update((batch - 1) * count + i, batches > 1 ? `batch ${batch}/${batches} of ${options.n} ${what}` : `${options.n} ${what}`);
+  };
+}
 
 /** Samples n points (or images) with progress on stderr, keeping ten frames for the reverse process. */
 export async function generateWithProgress(model: NoisePredictor, config: SamplingConfig, device: E.Backend,
   options: Omit<GenerateOptions, 'frames' | 'onFrame' | 'onStep'>): Promise<Generated> {
-  let progress: Progress | null = null;
-  const what = model.dataDim === 2 ? 'points' : 'images';
-  return generate(model, config, device, {
-    ...options,
-    onStep: (i, count, batch, batches) => {
-      // One bar over every batch's steps.
-      progress ??= new Progress(`sample (${options.sampler})`, count * batches, 'step');
-      progress.update((batch - 1) * count + i, batches > 1 ? `batch ${batch}/${batches} of ${options.n} ${what}` : `${options.n} ${what}`);
-    },
-  });
+  return generate(model, config, device, { ...options, onStep: progressBar(model, options) });
+}
+
+/** generateWithProgress handing each batch to `onBatch` as it is drawn, keeping none (ddpm/generate.ts generateBatches). */
+export async function generateBatchesWithProgress(model: NoisePredictor, config: SamplingConfig, device: E.Backend,
+  options: Omit<GenerateOptions, 'frames' | 'onFrame' | 'onStep'>, onBatch: BatchHandler): Promise<Omit<Generated, 'points'>> {
+  return generateBatches(model, config, device, { ...options, onStep: progressBar(model, options) }, onBatch);
 }
 
 export function writePicture(path: string, picture: Raster): void {

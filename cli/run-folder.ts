@@ -14,11 +14,11 @@
 // model's: train-state, else train-state.previous, which is then renamed back into place.
 
 import { randomUUID } from 'node:crypto';
-import { closeSync, existsSync, fstatSync, openSync, readSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, openSync, readSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { UsageError } from './args.js';
 import { errorMessage } from './errors.js';
-import { fileErrorReason, prepareOutputFolder, readFileOrFail, resumeFolder, writeFileAtomic } from './files.js';
+import { appendFileOrFail, fileErrorReason, prepareOutputFolder, readFileOrFail, readSafetensorsOrFail, resumeFolder, writeFileAtomic } from './files.js';
 import { lockRunFolder, type RunLock } from './run-lock.js';
 
 export const MODEL_FILE = 'model.safetensors';
@@ -147,7 +147,7 @@ export function readCheckpoint<M, S extends Stamped>(resume: string,
   decodeState: (bytes: Uint8Array, model: M, file: string) => S): { model: M; state: S; note?: string } {
   const dir = resumeFolder(resume);
   const modelPath = join(dir, MODEL_FILE);
-  const decoded = decodeModel(readFileOrFail(modelPath, 'checkpoint'), modelPath);
+  const decoded = decodeModel(readSafetensorsOrFail(modelPath, 'checkpoint'), modelPath);
   if (decoded.epoch === undefined) {
     throw new Error(`${modelPath} records no epoch: it was not written by ddpm train, so there is nothing to resume`);
   }
@@ -158,7 +158,7 @@ export function readCheckpoint<M, S extends Stamped>(resume: string,
     if (name === PREVIOUS_STATE_FILE && !existsSync(path)) break;
     let state: S;
     try {
-      state = decodeState(readFileOrFail(path, 'train state'), decoded.model, path);
+      state = decodeState(readSafetensorsOrFail(path, 'train state'), decoded.model, path);
     } catch (e) {
       problems.push(errorMessage(e));
       continue;
@@ -204,29 +204,22 @@ export class MetricsLog {
     const lines = this.held.join('');
     this.held = null;
     if (this.fresh) {
-      this.write(lines, 'w');
+      this.write(lines, true);
     } else {
       this.write(endsCut(this.path) ? `\n${lines}` : lines);
     }
   }
 
-  private write(text: string, flag: 'a' | 'w' = 'a'): void {
-    try {
-      writeFileSync(this.path, text, { flag });
-    } catch (e) {
-      throw new Error(`could not append to ${this.path}: ${fileErrorReason(e)}`);
-    }
+  private write(text: string, fresh = false): void {
+    if (fresh) writeFileAtomic(this.path, text);
+    else appendFileOrFail(this.path, text);
   }
 }
 
-/** Whether the file's last line lacks its newline (false for an empty or missing file). */
+/** Whether the file's last line lacks its newline (false for an empty or missing file, or one that is not a regular file). */
 function endsCut(path: string): boolean {
-  let fd: number;
-  try {
-    fd = openSync(path, 'r');
-  } catch {
-    return false;
-  }
+  if (!existsSync(path) || !statSync(path).isFile()) return false;
+  const fd = openSync(path, 'r');
   try {
     const size = fstatSync(fd).size;
     if (size === 0) return false;

@@ -1,22 +1,24 @@
 // `ddpm sample`: loads a checkpoint (ours, or a state_dict saved from PyTorch as safetensors)
 // and draws points with the tutorial's sampler, DDPM's or DDIM's; writes them as .npy or .csv,
 // optionally with a PNG of the samples beside the data and of the reverse process. Many points
-// are drawn in batches, with progress from the first; Ctrl-C or SIGTERM stops within a step and
-// writes nothing.
+// are drawn in batches, with progress from the first, and written as each batch is drawn
+// (points-file.ts: memory stays that of a batch, unless --png keeps them all to judge and draw);
+// Ctrl-C or SIGTERM stops within a step and writes nothing.
 // A checkpoint of an image model goes to image/sample-command.ts.
 
 import { selectDevice } from '../engine/webgpu/index.js';
 import { decodeModel } from '../ddpm/checkpoint.js';
-import { encodeCsv, encodeNpy } from '../ddpm/points-format.js';
+import type { Generated } from '../ddpm/generate.js';
 import { formatQuality, judgeSamples } from '../ddpm/quality.js';
 import { flags, helpText, parseFlags, peekFlag, SEED_FLAG, UsageError, type FlagValues } from './args.js';
 import { imageSampleCommand, isImageCheckpoint } from './image/sample-command.js';
 import { modelFileOf } from './run-folder.js';
 import { refuseRenamedSamplerFlags, SAMPLER_FLAGS, samplerFromFlags } from './sampler-flags.js';
 import { withStopSignals, type StopRequest } from './stop.js';
-import { prepareOutputFile, readFileOrFail, writeFileAtomic } from './files.js';
+import { prepareOutputFile, readSafetensorsOrFail } from './files.js';
 import { chooseEngine, ENGINE_FLAG } from './engine.js';
-import { generateWithProgress, reversePicture, samplesPicture, writePicture } from './pictures.js';
+import { generateBatchesWithProgress, reversePicture, samplesPicture, writePicture } from './pictures.js';
+import { PointsFile } from './points-file.js';
 import { chooseWeights, WEIGHTS_FLAG } from './weights-flag.js';
 
 const FLAGS = flags([
@@ -28,10 +30,11 @@ const FLAGS = flags([
   ENGINE_FLAG,
   WEIGHTS_FLAG,
   { name: 'out', kind: 'string', value: 'FILE', help: 'where the points go: .npy (numpy.load) or .csv (x,y)' },
-  { name: 'png', kind: 'string', value: 'FILE', help: 'also draw the samples beside the data (and FILE with -reverse before .png: the reverse process)' },
+  { name: 'png', kind: 'string', value: 'FILE', help: 'also draw the samples beside the data (and FILE with -reverse before .png: the reverse process); an image model: its grid' },
 ]);
 
-const DESCRIPTION = 'Draws points from a trained model and writes them as .npy or .csv.';
+const DESCRIPTION = 'Draws points from a trained model and writes them as .npy or .csv.\n' +
+  'An image model\'s checkpoint draws images: its flags are listed by ddpm sample --checkpoint FILE --help.';
 
 export async function sampleCommand(argv: readonly string[]): Promise<void> {
   refuseRenamedSamplerFlags('ddpm sample', argv);
@@ -53,7 +56,7 @@ async function samplePoints(f: FlagValues<typeof FLAGS>, stop: StopRequest): Pro
   if (png !== undefined && !/\.png$/i.test(png)) throw new UsageError(`ddpm sample: --png must end in .png, got '${png}'`);
   prepareOutputFile('ddpm sample', '--out', out);
   if (png !== undefined) prepareOutputFile('ddpm sample', '--png', png);
-  const bytes = readFileOrFail(checkpoint, 'checkpoint');
+  const bytes = readSafetensorsOrFail(checkpoint, 'checkpoint');
 
   const { device, note } = await selectDevice(f.device ?? 'auto');
   const engine = chooseEngine('ddpm sample', f, device);
@@ -68,18 +71,29 @@ async function samplePoints(f: FlagValues<typeof FLAGS>, stop: StopRequest): Pro
     `${config.dataset}, preset ${config.preset}); ${weightsLine}`);
 
   const n = f.n ?? 10_000;
-  const generated = await generateWithProgress(model, config, device, {
-    ...choice, n, seed: f.seed ?? 0, engine, signal: stop.signal,
-  });
+  // The points go to --out batch by batch; only --png, which judges and draws them all, keeps them.
+  const kept = png !== undefined ? new Float32Array(n * 2) : null;
+  const file = new PointsFile(out, n);
+  let generated: Omit<Generated, 'points'>;
+  try {
+    generated = await generateBatchesWithProgress(model, config, device, { ...choice, n, seed: f.seed ?? 0, engine, signal: stop.signal },
+      (points, first) => {
+        file.append(points);
+        kept?.set(points, first * 2);
+      });
+    file.commit();
+  } catch (e) {
+    file.abort();
+    throw e;
+  }
   for (const p of model.parameters()) p.dispose();
   console.log(`sampled ${n} points in ${generated.seconds.toFixed(2)} s`);
-  writeFileAtomic(out, /\.npy$/i.test(out) ? encodeNpy(generated.points, [n, 2]) : encodeCsv(generated.points));
   console.log(`wrote ${out}`);
-  if (png !== undefined) {
-    const quality = judgeSamples(generated.points, config.dataset);
+  if (png !== undefined && kept !== null) {
+    const quality = judgeSamples(kept, config.dataset);
     console.log(`quality: ${formatQuality(quality)}`);
     const reversePng = png.replace(/\.png$/i, '-reverse.png');
-    writePicture(png, samplesPicture(generated.points, config, sampler, quality));
+    writePicture(png, samplesPicture(kept, config, sampler, quality));
     writePicture(reversePng, reversePicture(generated.frames, config, sampler));
     console.log(`wrote ${png}, ${reversePng}`);
   }

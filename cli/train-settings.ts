@@ -5,7 +5,7 @@
 
 import { join } from 'node:path';
 import type { SavedTrainState } from '../ddpm/checkpoint.js';
-import { PRESET_NAMES, PRESETS, type ModelConfig } from '../ddpm/config.js';
+import { PRESET_NAMES, PRESETS, SIZE_LIMITS, type ModelConfig } from '../ddpm/config.js';
 import { DATASETS, type DatasetName } from '../ddpm/data.js';
 import type { EngineName } from '../ddpm/fused/index.js';
 import { IMAGE_DATASETS, type ImageDatasetName } from '../ddpm/image/data.js';
@@ -28,8 +28,8 @@ export const TRAIN_FLAGS = flags([
   LR_FLOOR_FLAG,
   EMA_FLAG,
   { name: 'schedule', kind: 'string', choices: SCHEDULES, default: "the preset's", help: 'noise schedule' },
-  { name: 'steps', kind: 'int', min: 1, default: "the preset's", help: 'diffusion steps T' },
-  { name: 'hidden', kind: 'int', min: 1, default: '128', help: 'hidden layer width (num_units)' },
+  { name: 'steps', kind: 'int', min: 1, max: SIZE_LIMITS.numSteps, default: "the preset's", help: 'diffusion steps T' },
+  { name: 'hidden', kind: 'int', min: 1, max: SIZE_LIMITS.width, default: '128', help: 'hidden layer width (num_units)' },
   { name: 'data-scale', kind: 'number', min: 0, default: "the preset's", help: 'the network sees data × this; samples are scaled back' },
   { name: 'points', kind: 'int', min: 1, default: '10000', help: 'training points drawn from the data set' },
   { name: 'device', kind: 'string', choices: ['auto', 'cpu', 'webgpu'], default: 'auto', help: 'where to train (auto: WebGPU when an adapter exists)' },

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type * as E from '../engine/index.js';
 import { trainedWeights } from '../ddpm/checkpoint.js';
 import { flag } from './args.js';
-import { readFileOrFail } from './files.js';
+import { readSafetensorsOrFail } from './files.js';
 import { STATE_FILE } from './run-folder.js';
 
 export const WEIGHTS_FLAG = flag({
@@ -31,7 +31,7 @@ export function chooseWeights(f: { readonly weights?: 'saved' | 'trained' }, mod
   stamp: CheckpointStamp): string {
   if (f.weights !== 'trained') return `weights: ${saved ?? 'as saved'}`;
   const file = join(checkpoint, '..', STATE_FILE);
-  const trained = trainedWeights(readFileOrFail(file, 'train state'), file);
+  const trained = trainedWeights(readSafetensorsOrFail(file, 'train state'), file);
   if (trained.runId !== stamp.runId || trained.epoch !== stamp.epoch) {
     const describe = (s: CheckpointStamp): string => `epoch ${s.epoch ?? '(none)'} of run ${s.runId ?? '(none)'}`;
     throw new Error(`--weights trained: ${file} is ${describe(trained)} but ${checkpoint} is ${describe(stamp)}: ` +

@@ -93,6 +93,26 @@ export function readStamp(metadata: Record<string, string>): { epoch?: number; r
   return { epoch: metadata.epoch !== undefined ? Number(metadata.epoch) : undefined, runId: metadata.run_id, weights: metadata.weights };
 }
 
+/**
+ * Throws unless `tensors` holds exactly the keys of `expected`, each of its shape, naming every
+ * one that is missing, unexpected or of another shape. Run before a model is built: a file
+ * whose config and tensors disagree is refused without allocating what the config describes.
+ * `source` says what the expected shapes come from (e.g. "the config's n_steps 100, num_units 128").
+ */
+export function checkTensorShapes(tensors: ReadonlyMap<string, { readonly shape: readonly number[] }>,
+  expected: ReadonlyMap<string, readonly number[]>, source: string): void {
+  const problems: string[] = [];
+  for (const [name, shape] of expected) {
+    const t = tensors.get(name);
+    if (t === undefined) problems.push(`missing '${name}' [${shape.join(',')}]`);
+    else if (t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i])) {
+      problems.push(`'${name}' has shape [${t.shape.join(',')}], expected [${shape.join(',')}]`);
+    }
+  }
+  for (const name of tensors.keys()) if (!expected.has(name)) problems.push(`unexpected '${name}'`);
+  if (problems.length > 0) throw new Error(`the tensors do not fit ${source}: ${problems.join('; ')}`);
+}
+
 /** Loaded tensors must be finite (see assertFinite). */
 export function assertAllFinite(tensors: ReadonlyMap<string, NamedTensor>): void {
   for (const [name, t] of tensors) assertFinite(name, t.data);
@@ -120,6 +140,8 @@ export function decodeModel(bytes: Uint8Array, device: Backend, file = 'model.sa
     } else {
       ({ config, note } = configFromShapes(tensors));
     }
+    checkTensorShapes(tensors, MLPDiffusion.parameterShapes(config.numSteps, config.hidden),
+      `an MLPDiffusion of T = ${config.numSteps} (n_steps) and ${config.hidden} hidden units (num_units)`);
     // The initial weights are overwritten; a fixed seed just fills them.
     const model = new MLPDiffusion(config.numSteps, new Rng(0), { hidden: config.hidden, device });
     try {

@@ -95,6 +95,30 @@ export function configFields(json: string): ConfigField {
 }
 
 export const positiveInt = (v: unknown): boolean => Number.isInteger(v) && (v as number) > 0;
+
+/**
+ * The largest sizes a model's config may give: far beyond any run here, yet small enough that a
+ * config read from a file cannot have its model take gigabytes before the file's tensors are
+ * checked against it (ddpm train's flags stop at the same limits).
+ */
+export const SIZE_LIMITS = {
+  /** T. */
+  numSteps: 100_000,
+  /** A hidden layer's units, a U-Net level's channels, a classifier's hidden units. */
+  width: 16_384,
+  /** Hidden layers of an MLP, levels of a U-Net. */
+  depth: 64,
+  /** The sinusoidal timestep embedding's width. */
+  timeDim: 4096,
+  /** An image's height or width. */
+  imageSide: 1024,
+  /** Values in a table over every timestep: [T, time_dim], or [T, pixels] for a variance per pixel (64 MiB of float32). */
+  stepTable: 2 ** 24,
+} as const;
+
+/** A config field's check and its description: a positive integer up to `max`. */
+export const positiveIntUpTo = (max: number): [(v: unknown) => boolean, string] =>
+  [(v) => positiveInt(v) && (v as number) <= max, `a positive integer ≤ ${max}`];
 export const oneOf = (list: readonly string[]) => (v: unknown): boolean => list.includes(v as string);
 
 /** A ModelConfig from its JSON, every field checked (the message names the field). */
@@ -102,8 +126,8 @@ export function parseModelConfig(json: string): ModelConfig {
   const field = configFields(json);
   return {
     model: field('model', (v) => v === 'MLPDiffusion', '"MLPDiffusion"'),
-    numSteps: field('n_steps', positiveInt, 'a positive integer'),
-    hidden: field('num_units', positiveInt, 'a positive integer'),
+    numSteps: field('n_steps', ...positiveIntUpTo(SIZE_LIMITS.numSteps)),
+    hidden: field('num_units', ...positiveIntUpTo(SIZE_LIMITS.width)),
     schedule: field('schedule', oneOf(SCHEDULES), `one of ${SCHEDULES.join(', ')}`),
     dataset: field('dataset', oneOf(DATASETS), `one of ${DATASETS.join(', ')}`),
     dataScale: field('data_scale', (v) => typeof v === 'number' && v > 0 && Number.isFinite(v), 'a positive number'),
@@ -122,6 +146,10 @@ export function configFromShapes(tensors: ReadonlyMap<string, { shape: readonly 
     throw new Error("no __metadata__.config and no 'step_embeddings.0.weight' [T, num_units] to infer it from: not an MLPDiffusion state_dict");
   }
   const [numSteps, hidden] = embedding.shape;
+  if (numSteps > SIZE_LIMITS.numSteps || hidden > SIZE_LIMITS.width) {
+    throw new Error(`no __metadata__.config, and 'step_embeddings.0.weight' [${numSteps},${hidden}] gives T = ${numSteps} and num_units = ${hidden}: ` +
+      `at most ${SIZE_LIMITS.numSteps} and ${SIZE_LIMITS.width}`);
+  }
   const seed = PRESETS.seed;
   return {
     config: {

@@ -4,7 +4,8 @@
 // process x_T … x_0 read back along the way. Many samples are drawn in batches (the hidden
 // activations of 10 million points would take gigabytes): batch after batch from the same
 // stream, so the first batch is what a run of that many samples gives, and the frames are the
-// first batch's.
+// first batch's. generateBatches hands each batch on as it is drawn and keeps none (a file is
+// written as the samples come, in the memory of one batch); generate keeps them all.
 
 import { Rng, type Backend } from '../engine/index.js';
 import type { ModelConfig } from './config.js';
@@ -58,8 +59,16 @@ const PROGRESS_POINTS = 20;
 /** What sampling needs of a model's config: its schedule, T and the scale the network sees data at. */
 export type SamplingConfig = Pick<ModelConfig, 'schedule' | 'numSteps' | 'dataScale'>;
 
-/** Samples n points; keeps `frames` frames of the reverse process (of the first batch). */
-export async function generate(model: NoisePredictor, config: SamplingConfig, device: Backend, options: GenerateOptions): Promise<Generated> {
+/** A batch of samples as it is drawn: [rows, dataDim] in data units, rows first … first + rows − 1 of the n. */
+export type BatchHandler = (points: Float32Array, first: number) => void | Promise<void>;
+
+/**
+ * Samples n points batch by batch, handing each batch to `onBatch` as soon as it is drawn and
+ * keeping none of them (so a writer can stream millions of samples in the memory of one batch);
+ * keeps `frames` frames of the reverse process (of the first batch).
+ */
+export async function generateBatches(model: NoisePredictor, config: SamplingConfig, device: Backend, options: GenerateOptions,
+  onBatch: BatchHandler): Promise<Omit<Generated, 'points'>> {
   const { seed, frames: wanted = 10, onFrame, onStep, batch = sampleBatch(model.dataDim, model.widestPerSample), n, ...sampleOptions } = options;
   if (!Number.isInteger(batch) || batch < 1) throw new Error(`generate: batch must be a positive integer, got ${batch}`);
   const schedule = makeSchedule(config.schedule, config.numSteps);
@@ -67,7 +76,6 @@ export async function generate(model: NoisePredictor, config: SamplingConfig, de
   const toData = (a: Float32Array): Float32Array => a.map((v) => v / config.dataScale);
   const start = performance.now();
   const rng = new Rng(seed, 2);
-  const points = new Float32Array(n * model.dataDim);
   const batches = Math.ceil(n / batch);
   for (let b = 0; b < batches; b++) {
     const rows = Math.min(batch, n - b * batch);
@@ -95,8 +103,16 @@ export async function generate(model: NoisePredictor, config: SamplingConfig, de
         onStep?.(i, count, b + 1, batches);
       },
     });
-    points.set(toData((await x.toArray()) as Float32Array), b * batch * model.dataDim);
+    const drawn = toData((await x.toArray()) as Float32Array);
     x.dispose();
+    await onBatch(drawn, b * batch);
   }
-  return { points, frames, seconds: (performance.now() - start) / 1000 };
+  return { frames, seconds: (performance.now() - start) / 1000 };
+}
+
+/** Samples n points (all of them kept, [n, dataDim]); keeps `frames` frames of the reverse process (of the first batch). */
+export async function generate(model: NoisePredictor, config: SamplingConfig, device: Backend, options: GenerateOptions): Promise<Generated> {
+  const points = new Float32Array(options.n * model.dataDim);
+  const { frames, seconds } = await generateBatches(model, config, device, options, (drawn, first) => points.set(drawn, first * model.dataDim));
+  return { points, frames, seconds };
 }

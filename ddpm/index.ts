@@ -16,7 +16,7 @@ export { train, Trainer, TrainingDiverged, TUTORIAL_TRAIN_SETTINGS, type RunOpti
 export { applyReverseStep, ddimCoefficients, ddimTimesteps, ddpmCoefficients, sample, SAMPLERS, tutorialCoefficients,
   type SampleOptions, type SamplerName } from './sample.js';
 export type { ReverseStep } from './reverse-step.js';
-export { generate, sampleBatch, type Frame, type Generated, type GenerateOptions, type SamplingConfig } from './generate.js';
+export { generate, generateBatches, sampleBatch, type BatchHandler, type Frame, type Generated, type GenerateOptions, type SamplingConfig } from './generate.js';
 export { defaultEngine, ENGINE_NAMES, epochDraws, FusedSampler, fusedBackend, fusedSplit, FusedTraining, FUSED_UNIFORMS,
   type EngineName, type FusedSplit, type FusedTrainingSetup, type StepDraws } from './fused/index.js';
 
@@ -24,7 +24,7 @@ export { defaultEngine, ENGINE_NAMES, epochDraws, FusedSampler, fusedBackend, fu
 export { CheckpointError, checkpointModel, decodeModel, decodeTrainState, encodeModel, encodeTrainState,
   type SavedTrainState } from './checkpoint.js';
 export { decodeSafetensors, encodeSafetensors, SafetensorsError, type NamedTensor, type SafetensorsFile } from './safetensors.js';
-export { encodeCsv, encodeNpy } from './points-format.js';
+export { CSV_HEADER, csvRows, encodeCsv, encodeNpy, npyHeader, npyRows } from './points-format.js';
 export { formatQuality, judgeSamples, slicedWasserstein, type QualityReport } from './quality.js';
 
 // the image workload (MNIST, Fashion-MNIST)

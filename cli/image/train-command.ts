@@ -32,7 +32,7 @@ import { helpText, parseFlags, peekFlag, UsageError } from '../args.js';
 import { optimizerSettings } from '../optimizer-flags.js';
 import { readFileOrFail, resumeFolder, writeFileAtomic } from '../files.js';
 import { loadImageDataset } from './files.js';
-import { isImageCheckpoint } from './sample-command.js';
+import { resumedRunKind } from '../resumed-run-kind.js';
 import { imageSamplesPicture } from '../../ddpm/image/pictures.js';
 import { generateWithProgress, writePicture } from '../pictures.js';
 import type { NoisePredictor } from '../../ddpm/model.js';
@@ -59,13 +59,12 @@ interface ResumedImageRun {
   diverged: boolean;
 }
 
-/** Whether `ddpm train argv` is this command's: an image data set, or resuming an image run. */
+/** Whether `ddpm train argv` is this command's: resuming an image run, or an image --dataset (the two must agree: resumed-run-kind.ts). */
 export function isImageTraining(argv: readonly string[]): boolean {
+  const resumed = resumedRunKind(argv);
+  if (resumed !== null) return resumed === 'images';
   const dataset = peekFlag(argv, 'dataset');
-  if (dataset !== undefined) return IMAGE_DATASETS.some((d) => d === dataset);
-  const resume = peekFlag(argv, 'resume');
-  if (resume === undefined) return false;
-  return isImageCheckpoint(join(resumeFolder(resume), 'model.safetensors'));
+  return dataset !== undefined && IMAGE_DATASETS.some((d) => d === dataset);
 }
 
 export async function imageTrainCommand(argv: readonly string[]): Promise<void> {

@@ -6,7 +6,8 @@
 import { join } from 'node:path';
 import type { SavedTrainState } from '../../ddpm/checkpoint.js';
 import * as E from '../../engine/index.js';
-import { IMAGE_DEFAULTS, IMAGE_OPTIMIZER_DEFAULTS, UNET_DEFAULTS, type ImageModelConfig } from '../../ddpm/image/config.js';
+import { SIZE_LIMITS } from '../../ddpm/config.js';
+import { IMAGE_DEFAULTS, IMAGE_OPTIMIZER_DEFAULTS, stepTableProblem, UNET_DEFAULTS, type ImageModelConfig } from '../../ddpm/image/config.js';
 import { IMAGE_DATASETS } from '../../ddpm/image/data.js';
 import { SAMPLERS } from '../../ddpm/sample.js';
 import { SCHEDULES } from '../../ddpm/schedules.js';
@@ -30,13 +31,13 @@ export const IMAGE_TRAIN_FLAGS = flags([
   { ...LR_FLOOR_FLAG, default: String(IMAGE_OPTIMIZER_DEFAULTS.floor) },
   { ...EMA_FLAG, default: String(IMAGE_OPTIMIZER_DEFAULTS.ema) },
   { name: 'schedule', kind: 'string', choices: SCHEDULES, default: IMAGE_DEFAULTS.schedule, help: 'noise schedule' },
-  { name: 'steps', kind: 'int', min: 2, default: String(IMAGE_DEFAULTS.numSteps), help: 'diffusion steps T' },
+  { name: 'steps', kind: 'int', min: 2, max: SIZE_LIMITS.numSteps, default: String(IMAGE_DEFAULTS.numSteps), help: 'diffusion steps T' },
   { name: 'model', kind: 'string', choices: ['mlp', 'unet'], default: 'mlp', help: 'mlp: MLPImageDiffusion, an MLP told the timestep (0.8 M multiply-adds per image); unet: UNetDiffusion, convolutions, group norm and attention (99 M per image at 32/64/64, 120 times as many: for a GPU)' },
-  { name: 'hidden', kind: 'int', min: 1, default: String(IMAGE_DEFAULTS.hidden), help: 'mlp: hidden layer width' },
-  { name: 'depth', kind: 'int', min: 1, default: String(IMAGE_DEFAULTS.depth), help: 'mlp: number of hidden layers' },
+  { name: 'hidden', kind: 'int', min: 1, max: SIZE_LIMITS.width, default: String(IMAGE_DEFAULTS.hidden), help: 'mlp: hidden layer width' },
+  { name: 'depth', kind: 'int', min: 1, max: SIZE_LIMITS.depth, default: String(IMAGE_DEFAULTS.depth), help: 'mlp: number of hidden layers' },
   { name: 'channels', kind: 'string', value: 'C,C,…', default: UNET_DEFAULTS.channels.join(','), help: 'unet: channels per level, the image halving between levels' },
-  { name: 'groups', kind: 'int', min: 1, default: String(UNET_DEFAULTS.groups), help: 'unet: groups of every group normalization' },
-  { name: 'time-dim', kind: 'int', min: 4, default: String(IMAGE_DEFAULTS.timeDim), help: 'width of the sinusoidal timestep embedding (even)' },
+  { name: 'groups', kind: 'int', min: 1, max: SIZE_LIMITS.width, default: String(UNET_DEFAULTS.groups), help: 'unet: groups of every group normalization' },
+  { name: 'time-dim', kind: 'int', min: 4, max: SIZE_LIMITS.timeDim, default: String(IMAGE_DEFAULTS.timeDim), help: 'width of the sinusoidal timestep embedding (even)' },
   { name: 'preconditioning', kind: 'string', choices: ['pixelwise', 'wiener', 'none'], default: 'pixelwise (unet: none)', help: 'the MLP corrects the best linear guess of x_0 from the data\'s variance per pixel (pixelwise) or over all pixels (wiener); none: it predicts ε itself' },
   { name: 'images', kind: 'int', min: 1, default: 'all', help: 'train on the first N training images' },
   { name: 'device', kind: 'string', choices: ['auto', 'cpu', 'webgpu'], default: 'auto', help: 'where to train (auto: WebGPU when an adapter exists)' },
@@ -162,6 +163,8 @@ function runFromFlags(f: ImageTrainFlags): ImageRun {
       pixelVariance: f.preconditioning !== 'wiener' && f.preconditioning !== 'none',
     };
   }
+  const tooLarge = stepTableProblem(config);
+  if (tooLarge !== null) throw new UsageError(`ddpm train: ${tooLarge.replace('n_steps', '--steps').replace('time_dim', '--time-dim')}`);
   return {
     config,
     epochs: f.epochs ?? DEFAULT_EPOCHS,
@@ -191,8 +194,8 @@ function refuseOtherNetworksFlags(f: ImageTrainFlags, network: ImageModelConfig 
 function unetChannels(flag: string | undefined): number[] {
   if (flag === undefined) return [...UNET_DEFAULTS.channels];
   const channels = flag.split(',').map((c) => Number(c.trim()));
-  if (channels.length === 0 || channels.some((c) => !Number.isInteger(c) || c < 1)) {
-    throw new UsageError(`ddpm train: --channels takes positive integers separated by commas (one per level), got '${flag}'`);
+  if (channels.length === 0 || channels.some((c) => !Number.isInteger(c) || c < 1 || c > SIZE_LIMITS.width)) {
+    throw new UsageError(`ddpm train: --channels takes positive integers separated by commas (one per level, each ≤ ${SIZE_LIMITS.width}), got '${flag}'`);
   }
   return channels;
 }

@@ -11,10 +11,10 @@
 // The train state (Adam's moments, …) is ddpm/checkpoint.ts's, shared with the S-curve.
 
 import { Rng, type Backend } from '../../engine/index.js';
-import { about, assertAllFinite, hostStateDict, readStamp, stampMetadata, type CheckpointStamp } from '../checkpoint.js';
+import { about, assertAllFinite, checkTensorShapes, hostStateDict, readStamp, stampMetadata, type CheckpointStamp } from '../checkpoint.js';
 import { ImageClassifier } from './classifier.js';
-import { configFields, oneOf, positiveInt } from '../config.js';
-import { imageConfigJson, parseImageConfig, type ImageModelConfig } from './config.js';
+import { configFields, oneOf, positiveInt, positiveIntUpTo, SIZE_LIMITS } from '../config.js';
+import { describeNetwork, imageConfigJson, parseImageConfig, type ImageModelConfig } from './config.js';
 import { MLPImageDiffusion } from './model.js';
 import { UNetDiffusion } from './unet.js';
 import { IMAGE_DATASETS, type ImageDatasetName } from './data.js';
@@ -71,7 +71,15 @@ export async function encodeImageModel(model: ImageModel, config: ImageModelConf
   return encodeSafetensors(tensors, { format: 'pt', config: imageConfigJson(config), ...stampMetadata(stamp) });
 }
 
-/** An image model on `device` from model.safetensors bytes, every key and shape checked. */
+/** The network's state_dict keys and shapes for `config`, known without building it. */
+export function imageModelShapes(config: ImageModelConfig): Map<string, number[]> {
+  const { width, height, timeDim, numSteps } = config;
+  return config.model === 'UNetDiffusion'
+    ? UNetDiffusion.parameterShapes({ height, width, channels: config.channels, groups: config.groups, timeDim, numSteps })
+    : MLPImageDiffusion.parameterShapes({ dataDim: width * height, hidden: config.hidden, depth: config.depth, timeDim, numSteps });
+}
+
+/** An image model on `device` from model.safetensors bytes, every key and shape checked before it is built. */
 export function decodeImageModel(bytes: Uint8Array, device: Backend, file = 'model.safetensors'):
   { model: ImageModel; config: ImageModelConfig; epoch?: number; runId?: string; weights?: string } {
   return about(file, () => {
@@ -98,6 +106,8 @@ export function decodeImageModel(bytes: Uint8Array, device: Backend, file = 'mod
     }
     tensors.delete(MEAN_KEY);
     tensors.delete(PIXEL_VARIANCE_KEY);
+    const network = `${config.model === 'UNetDiffusion' ? 'a' : 'an'} ${config.model}`;
+    checkTensorShapes(tensors, imageModelShapes(config), `${network} of ${config.height}×${config.width} images, ${describeNetwork(config)}, time_dim ${config.timeDim}`);
     // The initial weights are overwritten; a fixed seed just fills them.
     const model = buildImageModel(config, new Rng(0), device, mean ? { mean: mean.data, pixelVariance: pixel?.data ?? null } : null);
     try {
@@ -138,11 +148,13 @@ export function decodeClassifier(bytes: Uint8Array, device: Backend, file = 'cla
     const info: ClassifierInfo = {
       dataset: field('dataset', oneOf(IMAGE_DATASETS), `one of ${IMAGE_DATASETS.join(', ')}`),
       classes: field('classes', (v) => Array.isArray(v) && v.length >= 2 && v.every((c) => typeof c === 'string'), 'a list of ≥ 2 class names'),
-      hidden: field('num_units', positiveInt, 'a positive integer'),
+      hidden: field('num_units', ...positiveIntUpTo(SIZE_LIMITS.width)),
       testAccuracy: field('test_accuracy', (v) => typeof v === 'number' && v >= 0 && v <= 1, 'a share in [0, 1]'),
       epochs: field('epochs', positiveInt, 'a positive integer'),
     };
-    const inputs = field<number>('input_size', positiveInt, 'a positive integer');
+    const inputs = field<number>('input_size', ...positiveIntUpTo(SIZE_LIMITS.imageSide ** 2));
+    checkTensorShapes(tensors, ImageClassifier.parameterShapes(inputs, info.classes.length, info.hidden),
+      `an ImageClassifier of ${inputs} inputs, ${info.hidden} hidden units (num_units) and ${info.classes.length} classes`);
     const model = new ImageClassifier(inputs, info.classes.length, new Rng(0), { hidden: info.hidden, device });
     try {
       model.loadStateDict(tensors);

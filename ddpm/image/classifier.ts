@@ -17,6 +17,14 @@ export class ImageClassifier extends E.Module {
     this.layers = [new E.Linear(dataDim, h, rng, o), new E.ReLU(), new E.Linear(h, h, rng, o), new E.ReLU(), new E.Linear(h, classes, rng, o)];
   }
 
+  /** The state_dict's keys and shapes, known without building the network. */
+  static parameterShapes(dataDim: number, classes: number, hidden: number): Map<string, number[]> {
+    return new Map<string, number[]>([
+      ['layers.0.weight', [hidden, dataDim]], ['layers.0.bias', [hidden]], ['layers.2.weight', [hidden, hidden]], ['layers.2.bias', [hidden]],
+      ['layers.4.weight', [classes, hidden]], ['layers.4.bias', [classes]],
+    ]);
+  }
+
   // x: [B, D] → logits [B, C]
   forward(x: E.Tensor): E.Tensor {
     const [l1, , l2, , l3] = this.layers;

@@ -5,7 +5,7 @@
 // {"model":"MLPImageDiffusion","dataset":"mnist","image_size":[28,28],"n_steps":1000,…}, a
 // U-Net's with "channels":[32,64,64],"groups":8 in place of "num_units" and "depth".
 
-import { configFields, oneOf, positiveInt } from '../config.js';
+import { configFields, oneOf, positiveInt, positiveIntUpTo, SIZE_LIMITS } from '../config.js';
 import { IMAGE_DATASETS, type ImageDatasetName } from './data.js';
 import { SAMPLERS, type SamplerName } from '../sample.js';
 import { SCHEDULES, type ScheduleName } from '../schedules.js';
@@ -92,12 +92,14 @@ export const describeNetwork = (c: ImageModelConfig): string =>
 export function parseImageConfig(json: string): ImageModelConfig {
   const field = configFields(json);
   const model = field<ImageModelName>('model', oneOf(IMAGE_MODELS), `one of ${IMAGE_MODELS.map((m) => `"${m}"`).join(', ')}`);
-  const size = field<[number, number]>('image_size', (v) => Array.isArray(v) && v.length === 2 && v.every(positiveInt), '[height, width]');
-  const timeDim = field<number>('time_dim', (v) => positiveInt(v) && (v as number) % 2 === 0 && (v as number) >= 4, 'an even integer ≥ 4');
+  const [isSide, side] = positiveIntUpTo(SIZE_LIMITS.imageSide);
+  const size = field<[number, number]>('image_size', (v) => Array.isArray(v) && v.length === 2 && v.every(isSide), `[height, width], each ${side}`);
+  const timeDim = field<number>('time_dim', (v) => positiveInt(v) && (v as number) % 2 === 0 && (v as number) >= 4 && (v as number) <= SIZE_LIMITS.timeDim,
+    `an even integer from 4 to ${SIZE_LIMITS.timeDim}`);
   const base: ImageConfigBase = {
     dataset: field('dataset', oneOf(IMAGE_DATASETS), `one of ${IMAGE_DATASETS.join(', ')}`),
     height: size[0], width: size[1],
-    numSteps: field('n_steps', positiveInt, 'a positive integer'),
+    numSteps: field('n_steps', ...positiveIntUpTo(SIZE_LIMITS.numSteps)),
     schedule: field('schedule', oneOf(SCHEDULES), `one of ${SCHEDULES.join(', ')}`),
     timeDim,
     dataVariance: field('data_variance', (v) => v === null || (typeof v === 'number' && v > 0 && Number.isFinite(v)), 'a positive number or null'),
@@ -109,15 +111,37 @@ export function parseImageConfig(json: string): ImageModelConfig {
   const config: ImageModelConfig = model === 'UNetDiffusion'
     ? {
       ...base, model,
-      channels: field('channels', (v) => Array.isArray(v) && v.length >= 1 && v.every(positiveInt), 'a list of positive integers'),
-      groups: field('groups', positiveInt, 'a positive integer'),
+      channels: field('channels', (v) => Array.isArray(v) && v.length >= 1 && v.length <= SIZE_LIMITS.depth && v.every(positiveIntUpTo(SIZE_LIMITS.width)[0]),
+        `a list of 1 to ${SIZE_LIMITS.depth} positive integers, each ≤ ${SIZE_LIMITS.width}`),
+      groups: field('groups', ...positiveIntUpTo(SIZE_LIMITS.width)),
     }
-    : { ...base, model, hidden: field('num_units', positiveInt, 'a positive integer'), depth: field('depth', positiveInt, 'a positive integer') };
+    : {
+      ...base, model, hidden: field('num_units', ...positiveIntUpTo(SIZE_LIMITS.width)), depth: field('depth', ...positiveIntUpTo(SIZE_LIMITS.depth)),
+    };
   if (config.model === 'UNetDiffusion' && (config.dataVariance !== null || config.pixelVariance)) {
     throw new Error('__metadata__.config: a UNetDiffusion predicts ε itself; data_variance must be null and pixel_variance false');
   }
   if (config.samplingSteps > config.numSteps) {
     throw new Error(`__metadata__.config.sampling_steps ${config.samplingSteps} exceeds n_steps ${config.numSteps}`);
   }
+  const tooLarge = stepTableProblem(config);
+  if (tooLarge !== null) throw new Error(`__metadata__.config: ${tooLarge}`);
   return config;
+}
+
+/**
+ * Why the tables a network keeps over every timestep would be too large (SIZE_LIMITS.stepTable
+ * values): the sinusoids [n_steps, time_dim], and with a variance per pixel the Wiener
+ * coefficients [n_steps, pixels]; null when they are not.
+ */
+export function stepTableProblem(c: ImageModelConfig): string | null {
+  const limit = SIZE_LIMITS.stepTable;
+  if (c.numSteps * c.timeDim > limit) {
+    return `n_steps ${c.numSteps} × time_dim ${c.timeDim} = ${c.numSteps * c.timeDim} values in the timestep table, more than the ${limit} allowed`;
+  }
+  const pixels = c.width * c.height;
+  if (c.pixelVariance && c.numSteps * pixels > limit) {
+    return `n_steps ${c.numSteps} × ${pixels} pixels = ${c.numSteps * pixels} values in each table of the per-pixel preconditioning, more than the ${limit} allowed`;
+  }
+  return null;
 }

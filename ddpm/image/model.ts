@@ -131,6 +131,19 @@ export class MLPImageDiffusion extends Module implements NoisePredictor {
     }
   }
 
+  /** The state_dict's keys and shapes for `shape`, known without building the network. */
+  static parameterShapes(shape: ImageModelShape): Map<string, number[]> {
+    const { dataDim, hidden, depth, timeDim } = shape;
+    const linear = (name: string, inputs: number, outputs: number, bias = true): [string, number[]][] =>
+      [[`${name}.weight`, [outputs, inputs]], ...(bias ? [[`${name}.bias`, [outputs]] as [string, number[]]] : [])];
+    return new Map([
+      ...linear('time_mlp.0', timeDim, hidden), ...linear('time_mlp.2', hidden, hidden),
+      ...Array.from({ length: depth }, (_, l) => linear(`layers.${l}`, l === 0 ? dataDim : hidden, hidden)).flat(),
+      ...Array.from({ length: depth }, (_, l) => linear(`time_proj.${l}`, hidden, hidden, false)).flat(),
+      ...linear('out', hidden, dataDim),
+    ]);
+  }
+
   get numSteps(): number { return this.shape.numSteps; }
   get dataDim(): number { return this.shape.dataDim; }
 

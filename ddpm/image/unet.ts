@@ -39,6 +39,13 @@ export interface UNetShape {
 
 interface Layer { device: Backend; rng: Rng }
 
+/** Parameter keys and shapes, as a state_dict lists them. */
+type Shapes = [string, number[]][];
+const convShapes = (name: string, inputs: number, outputs: number, kernel: number): Shapes =>
+  [[`${name}.weight`, [outputs, inputs, kernel, kernel]], [`${name}.bias`, [outputs]]];
+const normShapes = (name: string, channels: number): Shapes => [[`${name}.weight`, [channels]], [`${name}.bias`, [channels]]];
+const linearShapes = (name: string, inputs: number, outputs: number): Shapes => [[`${name}.weight`, [outputs, inputs]], [`${name}.bias`, [outputs]]];
+
 class ResBlock extends Module {
   readonly norm1: GroupNorm;
   readonly conv1: Conv2d;
@@ -55,6 +62,16 @@ class ResBlock extends Module {
     this.norm2 = new GroupNorm(groups, outChannels, { device });
     this.conv2 = new Conv2d(outChannels, outChannels, 3, rng, { device, padding: 1 });
     this.skip = inChannels === outChannels ? null : new Conv2d(inChannels, outChannels, 1, rng, { device });
+  }
+
+  /** The parameters' keys (under `name`) and shapes, as the constructor makes them. */
+  static shapes(name: string, inChannels: number, outChannels: number, timeWidth: number): Shapes {
+    return [
+      ...normShapes(`${name}.norm1`, inChannels), ...convShapes(`${name}.conv1`, inChannels, outChannels, 3),
+      ...linearShapes(`${name}.time_proj`, timeWidth, outChannels), ...normShapes(`${name}.norm2`, outChannels),
+      ...convShapes(`${name}.conv2`, outChannels, outChannels, 3),
+      ...(inChannels === outChannels ? [] : convShapes(`${name}.skip`, inChannels, outChannels, 1)),
+    ];
   }
 
   // x: [B, C_in, H, W], tact = silu(temb): [B, T] → [B, C_out, H, W]
@@ -77,6 +94,11 @@ class AttentionBlock extends Module {
     super();
     this.norm = new GroupNorm(groups, channels, { device });
     [this.q, this.k, this.v, this.proj] = Array.from({ length: 4 }, () => new Conv2d(channels, channels, 1, rng, { device }));
+  }
+
+  /** The parameters' keys (under `name`) and shapes, as the constructor makes them. */
+  static shapes(name: string, channels: number): Shapes {
+    return [...normShapes(`${name}.norm`, channels), ...['q', 'k', 'v', 'proj'].flatMap((p) => convShapes(`${name}.${p}`, channels, channels, 1))];
   }
 
   // x: [B, C, H, W] → [B, C, H, W]
@@ -135,6 +157,26 @@ export class UNetDiffusion extends Module implements NoisePredictor {
     this.out_norm = new GroupNorm(groups, c0, { device });
     this.out_conv = new Conv2d(c0, 1, 3, rng, { device, padding: 1 });
     this.sinusoids = keep(tensor(timestepEmbedding(numSteps, timeDim), [numSteps, timeDim], { device }));
+  }
+
+  /** The state_dict's keys and shapes for `shape`, known without building the network (the constructor's order). */
+  static parameterShapes(shape: UNetShape): Map<string, number[]> {
+    const { channels, timeDim } = shape;
+    const levels = channels.length;
+    const c0 = channels[0], timeWidth = 4 * c0, lowest = channels[levels - 1];
+    return new Map([
+      ...linearShapes('time_mlp.0', timeDim, timeWidth), ...linearShapes('time_mlp.2', timeWidth, timeWidth),
+      ...convShapes('conv_in', 1, c0, 3),
+      ...channels.flatMap((c, l) => ResBlock.shapes(`down.${l}`, l === 0 ? c0 : channels[l - 1], c, timeWidth)),
+      ...channels.slice(0, -1).flatMap((c, l) => convShapes(`downsample.${l}`, c, c, 3)),
+      ...AttentionBlock.shapes('mid_attn', lowest),
+      ...ResBlock.shapes('mid_block', lowest, lowest, timeWidth),
+      ...channels.flatMap((_, i) => {
+        const l = levels - 1 - i;
+        return ResBlock.shapes(`up.${i}`, (i === 0 ? lowest : channels[l + 1]) + channels[l], channels[l], timeWidth);
+      }),
+      ...normShapes('out_norm', c0), ...convShapes('out_conv', c0, 1, 3),
+    ]);
   }
 
   get numSteps(): number { return this.shape.numSteps; }

@@ -2,24 +2,34 @@
 // and why, leaves what was there untouched and no temporary file behind. prepareOutputFolder
 // checks an output folder before any long work: it creates it, or refuses a file, a folder inside
 // a file and a place that takes no folders (/proc/x, where Node 20's recursive mkdirSync never
-// returns: those cases run in a child process with a time limit).
+// returns: those cases run in a child process with a time limit). Reads take regular files only
+// (a FIFO, a device or a symlink to one is refused by name, in a child with a time limit since a
+// FIFO would block a plain read forever), at most 2 GiB, a safetensors file header first;
+// AtomicFile writes a file a piece at a time, in place only once committed.
 
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { prepareOutputFolder, readFileOrFail, writeFileAtomic } from '../../cli/files.js';
+import { AtomicFile, appendFileOrFail, MAX_READ_BYTES, prepareOutputFolder, readFileOrFail, readSafetensorsOrFail, writeFileAtomic } from '../../cli/files.js';
+import { encodeSafetensors } from '../../ddpm/safetensors.js';
+
+/** What a child process calls (see inChild). */
+type Probe = 'write' | 'prepare' | 'read' | 'read-safetensors' | 'append';
 
 // The child process: this file run again with DDPM_FILES_PROBE = JSON [function, path]; it prints
 // what the call did and exits before any test is defined.
 const CHILD = 'DDPM_FILES_PROBE';
 if (process.env[CHILD] !== undefined) {
-  const [fn, path] = JSON.parse(process.env[CHILD]) as ['write' | 'prepare', string];
+  const [fn, path] = JSON.parse(process.env[CHILD]) as [Probe, string];
   try {
     if (fn === 'write') writeFileAtomic(path, 'data');
+    else if (fn === 'read') readFileOrFail(path, 'checkpoint');
+    else if (fn === 'read-safetensors') readSafetensorsOrFail(path, 'train state');
+    else if (fn === 'append') appendFileOrFail(path, '{}\n');
     else prepareOutputFolder(path, '--out');
     process.stdout.write(JSON.stringify({ ok: true }));
   } catch (e) {
@@ -29,7 +39,7 @@ if (process.env[CHILD] !== undefined) {
 }
 
 /** Runs one call in a child process that gets `seconds` to answer; its error message, or null. */
-function inChild(fn: 'write' | 'prepare', path: string, seconds = 20): string | null {
+function inChild(fn: Probe, path: string, seconds = 20): string | null {
   const r = spawnSync(process.execPath, [fileURLToPath(import.meta.url)], {
     encoding: 'utf8', timeout: seconds * 1000, env: { ...process.env, [CHILD]: JSON.stringify([fn, path]) },
   });
@@ -97,6 +107,68 @@ test('prepareOutputFolder refuses /proc/x promptly and /proc as not writable', (
 test('reading a missing file or a folder says so', () => {
   assert.throws(() => readFileOrFail(join(dir, 'none.safetensors'), 'checkpoint'), /checkpoint not found: .*none\.safetensors/);
   assert.throws(() => readFileOrFail(dir, 'checkpoint'), /checkpoint is a folder, expected a file/);
+});
+
+test('only regular files are read: a FIFO, a device and a symlink to one are refused by name at once, never waited on or read', () => {
+  if (!linuxProc) return;
+  const fifo = join(dir, 'train-state.safetensors');
+  assert.is(spawnSync('mkfifo', [fifo]).status, 0, 'mkfifo');
+  const link = join(dir, 'zero.safetensors');
+  symlinkSync('/dev/zero', link);
+  // A FIFO without a writer blocks a plain read forever (deaf to signals): each call runs in a child with a time limit.
+  assert.is(inChild('read', fifo, 10), `checkpoint ${fifo} is a FIFO (named pipe), not a regular file: only regular files are read`);
+  assert.is(inChild('read-safetensors', fifo, 10), `train state ${fifo} is a FIFO (named pipe), not a regular file: only regular files are read`);
+  assert.is(inChild('append', fifo, 10), `could not append to ${fifo}: it is a FIFO (named pipe), not a regular file`);
+  assert.is(inChild('read', '/dev/urandom', 10), 'checkpoint /dev/urandom is a character device, not a regular file: only regular files are read');
+  assert.is(inChild('read-safetensors', link, 10),
+    `train state ${link} (a symlink to /dev/zero) is a character device, not a regular file: only regular files are read`);
+  assert.is(inChild('append', link, 10), `could not append to ${link}: it (a symlink to /dev/zero) is a character device, not a regular file`);
+});
+
+test('a file is read whole only up to 2 GiB, and a safetensors file only once its header describes its size', () => {
+  const huge = join(dir, 'huge.bin');
+  writeFileSync(huge, '');
+  truncateSync(huge, MAX_READ_BYTES + 1); // sparse: no disk space used
+  assert.throws(() => readFileOrFail(huge, 'checkpoint'), (e: Error) =>
+    e.message === `checkpoint ${huge} is ${MAX_READ_BYTES + 1} bytes, more than the ${MAX_READ_BYTES} (2 GiB) a file may have to be read`);
+  // A real checkpoint followed by 1.5 GB: refused after reading its header, not the 1.5 GB.
+  const padded = join(dir, 'padded.safetensors');
+  const bytes = encodeSafetensors(new Map([['w', { shape: [2], data: Float32Array.from([1, 2]) }]]));
+  writeFileSync(padded, bytes);
+  truncateSync(padded, 1.5e9);
+  const started = performance.now();
+  assert.throws(() => readSafetensorsOrFail(padded, 'checkpoint'),
+    new RegExp(`^${padded}: safetensors: the header's tensors take 8 bytes but the file has \\d+ after the header`));
+  assert.ok(performance.now() - started < 500, `refused without reading the file (${(performance.now() - started).toFixed(0)} ms)`);
+  truncateSync(padded, bytes.length);
+  assert.equal(readSafetensorsOrFail(padded, 'checkpoint'), bytes);
+});
+
+test('appendFileOrFail creates the file and appends to it', () => {
+  const log = join(dir, 'logs', 'metrics.jsonl');
+  mkdirSync(join(dir, 'logs'));
+  appendFileOrFail(log, 'a\n');
+  appendFileOrFail(log, 'b\n');
+  assert.is(readFileSync(log, 'utf8'), 'a\nb\n');
+});
+
+test('AtomicFile: the target keeps its old content until commit; abort leaves it and no temporary file', () => {
+  const target = join(dir, 'streamed', 'points.csv');
+  writeFileAtomic(target, 'old\n');
+  const aborted = new AtomicFile(target);
+  aborted.write('x,y\n');
+  aborted.write(new TextEncoder().encode('1,2\n'));
+  assert.is(readFileSync(target, 'utf8'), 'old\n', 'untouched while written');
+  aborted.abort();
+  assert.is(readFileSync(target, 'utf8'), 'old\n', 'untouched after abort');
+  assert.equal(readdirSync(join(dir, 'streamed')), ['points.csv'], 'no temporary file');
+  const committed = new AtomicFile(target);
+  committed.write('x,y\n');
+  committed.write('1,2\n');
+  committed.commit();
+  assert.is(readFileSync(target, 'utf8'), 'x,y\n1,2\n');
+  assert.equal(readdirSync(join(dir, 'streamed')), ['points.csv']);
+  assert.throws(() => committed.write('more'), /could not write .*points\.csv: the file was already committed or given up/);
 });
 
 test.after(() => rmSync(dir, { recursive: true, force: true }));

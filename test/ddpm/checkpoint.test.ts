@@ -107,10 +107,10 @@ test('corrupt and mismatched checkpoints: each error names the file and the prob
   const cases: [Uint8Array, RegExp][] = [
     [(await encodeModel(model, config)).subarray(0, 1000), /^m\.safetensors: safetensors: .*truncated file/],
     [new TextEncoder().encode('not a checkpoint at all'), /^m\.safetensors: safetensors: bad header/],
-    [variant((t) => t.delete('linears.2.bias')), /^m\.safetensors: loadStateDict: missing 'linears\.2\.bias' \[16\]/],
-    [variant((t) => t.set('linears.2.bias', { shape: [17], data: new Float32Array(17) })), /'linears\.2\.bias' has shape \[17\] \(17 values\), expected \[16\]/],
+    [variant((t) => t.delete('linears.2.bias')), /^m\.safetensors: the tensors do not fit an MLPDiffusion of T = 100 \(n_steps\) and 16 hidden units \(num_units\): missing 'linears\.2\.bias' \[16\]/],
+    [variant((t) => t.set('linears.2.bias', { shape: [17], data: new Float32Array(17) })), /'linears\.2\.bias' has shape \[17\], expected \[16\]/],
     [variant((t) => t.set('extra.weight', { shape: [1], data: new Float32Array(1) })), /unexpected 'extra\.weight'/],
-    [variant((_, m) => { m.config = '{"model":"MLPDiffusion","n_steps":-1}'; }), /__metadata__\.config\.n_steps must be a positive integer, got -1/],
+    [variant((_, m) => { m.config = '{"model":"MLPDiffusion","n_steps":-1}'; }), /__metadata__\.config\.n_steps must be a positive integer ≤ 100000, got -1/],
     [variant((_, m) => { m.config = JSON.stringify({ ...JSON.parse(m.config), schedule: 'quadratic' }); }), /__metadata__\.config\.schedule must be one of sigmoid, linear, cosine, got "quadratic"/],
     [variant((t, m) => { delete m.config; t.delete('step_embeddings.0.weight'); }), /no __metadata__\.config and no 'step_embeddings\.0\.weight'/],
     [variant((t) => poison(t, 'linears.4.weight', (d) => { d[5] = NaN; })), /^m\.safetensors: tensor 'linears\.4\.weight' is not finite: element 5 is NaN \(1 of its 256 values are NaN or ±Inf\)/],
@@ -143,6 +143,43 @@ test('corrupt and mismatched checkpoints: each error names the file and the prob
     assert.match((e as Error).message, /parameter 'linears\.2\.weight' is not finite: element 0 is NaN \(256 of its 256/);
   }
   trainer.dispose();
+});
+
+/** A device that throws on any use: what a decode that must refuse before building a model gets. */
+const untouchable = new Proxy(E.cpu, {
+  get: (_, key) => {
+    throw new Error(`the device was used (${String(key)}): a model was built before its file was checked`);
+  },
+});
+
+test('a config whose sizes the tensors do not have is refused before the model is built, and its sizes are bounded', async () => {
+  const model = new MLPDiffusion(100, new E.Rng(1), { hidden: 128, device: E.cpu });
+  const variant = edited(await encodeModel(model, { ...config, hidden: 128 }));
+  const withConfig = (over: Record<string, unknown>): Uint8Array => variant((_, m) => { m.config = JSON.stringify({ ...JSON.parse(m.config), ...over }); });
+  // T = 3 000 000 against [100, 128] embeddings (4.5 GB of weights once built): refused by its limit.
+  const started = performance.now();
+  assert.throws(() => decodeModel(withConfig({ n_steps: 3_000_000 }), untouchable, 'm.safetensors'),
+    (e: Error) => e.message === 'm.safetensors: __metadata__.config.n_steps must be a positive integer ≤ 100000, got 3000000');
+  // Within the limit but not the file's: refused by the shapes, the device never touched.
+  assert.throws(() => decodeModel(withConfig({ n_steps: 90_000 }), untouchable, 'm.safetensors'), (e: Error) => e.message ===
+    "m.safetensors: the tensors do not fit an MLPDiffusion of T = 90000 (n_steps) and 128 hidden units (num_units): 'step_embeddings.0.weight' " +
+    "has shape [100,128], expected [90000,128]; 'step_embeddings.1.weight' has shape [100,128], expected [90000,128]; " +
+    "'step_embeddings.2.weight' has shape [100,128], expected [90000,128]");
+  assert.throws(() => decodeModel(withConfig({ num_units: 1e6 }), untouchable, 'm.safetensors'), /num_units must be a positive integer ≤ 16384, got 1000000/);
+  assert.throws(() => decodeModel(withConfig({ num_units: 64 }), untouchable, 'm.safetensors'), /'linears\.0\.weight' has shape \[128,2\], expected \[64,2\]/);
+  // A PyTorch file (no config) whose embeddings say T beyond the limit.
+  const huge = encodeSafetensors(new Map([['step_embeddings.0.weight', { shape: [200_000, 1], data: new Float32Array(200_000) }]]));
+  assert.throws(() => decodeModel(huge, untouchable, 'm.safetensors'), /gives T = 200000 and num_units = 1: at most 100000 and 16384/);
+  assert.ok(performance.now() - started < 2000, `refused at once (${(performance.now() - started).toFixed(0)} ms)`);
+  for (const p of model.parameters()) p.dispose();
+});
+
+test('MLPDiffusion.parameterShapes is the built model\'s state_dict', () => {
+  for (const [steps, hidden] of [[100, 128], [7, 3], [1, 1]]) {
+    const built = new MLPDiffusion(steps, new E.Rng(0), { hidden, device: E.cpu });
+    assert.equal([...MLPDiffusion.parameterShapes(steps, hidden)], [...built.stateDict()].map(([name, p]) => [name, [...p.shape]]));
+    for (const p of built.parameters()) p.dispose();
+  }
 });
 
 test('the presets: seed is the tutorial\'s settings; improved starts its reverse process near unit variance', () => {

@@ -6,8 +6,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as E from '../../engine/index.js';
-import { IMAGE_DEFAULTS, imageConfigJson, parseImageConfig, type MLPImageConfig } from '../../ddpm/image/config.js';
-import { buildImageModel, decodeClassifier, decodeImageModel, encodeClassifier, encodeImageModel } from '../../ddpm/image/checkpoint.js';
+import { IMAGE_DEFAULTS, imageConfigJson, parseImageConfig, type ImageModelConfig, type MLPImageConfig, type UNetImageConfig } from '../../ddpm/image/config.js';
+import { buildImageModel, decodeClassifier, decodeImageModel, encodeClassifier, encodeImageModel, imageModelShapes } from '../../ddpm/image/checkpoint.js';
 import { ImageClassifier } from '../../ddpm/image/classifier.js';
 import { checkpointModel } from '../../ddpm/checkpoint.js';
 import { classSpread } from '../../ddpm/image/quality.js';
@@ -66,8 +66,8 @@ test('malformed image checkpoints are refused, naming the file and what is wrong
     [variant((t) => t.delete('data_mean')), /m\.safetensors: the config has a data variance but the file has no 'data_mean' \[15\]/],
     [variant((t) => t.set('data_mean', { shape: [14], data: new Float32Array(14) })), /'data_mean' has shape \[14\], expected \[15\]/],
     [variant((_, m) => { m.config = json({ data_variance: null }); }), /'data_mean' is present but the config has no data variance/],
-    [variant((t) => t.delete('out.bias')), /loadStateDict: missing 'out\.bias'/],
-    [variant((_, m) => { m.config = json({ time_dim: 7 }); }), /config\.time_dim must be an even integer ≥ 4, got 7/],
+    [variant((t) => t.delete('out.bias')), /the tensors do not fit an MLPImageDiffusion of 3×5 images, 12×2 hidden, time_dim 8: missing 'out\.bias' \[15\]/],
+    [variant((_, m) => { m.config = json({ time_dim: 7 }); }), /config\.time_dim must be an even integer from 4 to 4096, got 7/],
     [variant((_, m) => { m.config = json({ image_size: [28] }); }), /config\.image_size must be \[height, width\]/],
     [variant((_, m) => { m.config = json({ sampling_steps: 41 }); }), /sampling_steps 41 exceeds n_steps 40/],
     [variant((_, m) => { m.config = json({ dataset: 'cifar' }); }), /config\.dataset must be one of mnist, fashion-mnist, got "cifar"/],
@@ -79,6 +79,64 @@ test('malformed image checkpoints are refused, naming the file and what is wrong
   for (const [bytes, expected] of cases) assert.throws(() => decodeImageModel(bytes, E.cpu, 'm.safetensors'), expected);
   assert.throws(() => buildImageModel(c, new E.Rng(0), E.cpu, null), /needs both the data's variance and its mean image/);
   assert.throws(() => parseImageConfig('{"model":"MLPDiffusion"}'), /config\.model must be one of "MLPImageDiffusion", "UNetDiffusion"/);
+});
+
+const unetConfig = (over: Partial<UNetImageConfig> = {}): UNetImageConfig => ({
+  model: 'UNetDiffusion', dataset: 'mnist', width: 4, height: 4, numSteps: 40, schedule: 'linear', channels: [4, 8], groups: 2,
+  timeDim: 8, dataVariance: null, pixelVariance: false, sampler: 'ddim', samplingSteps: 10, ...over,
+});
+
+/** A device that throws on any use: what a decode that must refuse before building a network gets. */
+const untouchable = new Proxy(E.cpu, {
+  get: (_, key) => {
+    throw new Error(`the device was used (${String(key)}): a network was built before its file was checked`);
+  },
+});
+
+/** The file of `model` under `config`, its config's JSON changed by `over`. */
+async function withConfig(config: ImageModelConfig, over: Record<string, unknown>): Promise<Uint8Array> {
+  const model = buildImageModel(config, new E.Rng(1), E.cpu, config.dataVariance === null ? null
+    : { mean: new Float32Array(config.width * config.height), pixelVariance: config.pixelVariance ? new Float32Array(config.width * config.height).fill(0.2) : null });
+  const { tensors, metadata } = decodeSafetensors(await encodeImageModel(model, config));
+  model.dispose();
+  return encodeSafetensors(tensors, { ...metadata, config: JSON.stringify({ ...JSON.parse(metadata.config), ...over }) });
+}
+
+test('image checkpoints: the tensors are checked against the config before the network is built, and the config\'s sizes are bounded', async () => {
+  const cases: [Promise<Uint8Array>, RegExp][] = [
+    [withConfig(config(), { num_units: 24 }), /^m\.safetensors: the tensors do not fit an MLPImageDiffusion of 3×5 images, 24×2 hidden, time_dim 8: 'time_mlp\.0\.weight' has shape \[12,8\], expected \[24,8\]/],
+    [withConfig(config(), { depth: 3 }), /missing 'layers\.2\.weight' \[12,12\]/],
+    [withConfig(unetConfig(), { channels: [4, 16] }), /^m\.safetensors: the tensors do not fit a UNetDiffusion of 4×4 images, U-Net, channels 4\/16, time_dim 8: .*'down\.1\.conv1\.weight' has shape \[8,4,3,3\], expected \[16,4,3,3\]/],
+    [withConfig(config(), { n_steps: 3_000_000, sampling_steps: 10 }), /__metadata__\.config\.n_steps must be a positive integer ≤ 100000, got 3000000/],
+    [withConfig(config(), { n_steps: 100_000, time_dim: 4096 }),
+      /__metadata__\.config: n_steps 100000 × time_dim 4096 = 409600000 values in the timestep table, more than the 16777216 allowed/],
+    [withConfig(config({ width: 28, height: 28, hidden: 4, depth: 1, pixelVariance: true }), { n_steps: 30_000 }),
+      /__metadata__\.config: n_steps 30000 × 784 pixels = 23520000 values in each table of the per-pixel preconditioning, more than the 16777216 allowed/],
+    [withConfig(config(), { image_size: [3, 5000] }), /image_size must be \[height, width\], each a positive integer ≤ 1024, got \[3,5000\]/],
+    [withConfig(config(), { num_units: 20_000 }), /num_units must be a positive integer ≤ 16384, got 20000/],
+    [withConfig(unetConfig(), { channels: [4, 1e6] }), /channels must be a list of 1 to 64 positive integers, each ≤ 16384/],
+  ];
+  for (const [bytes, expected] of cases) {
+    const file = await bytes;
+    assert.throws(() => decodeImageModel(file, untouchable, 'm.safetensors'), expected);
+  }
+  // A classifier's tensors are checked against its config as well.
+  const classifier = new ImageClassifier(15, 10, new E.Rng(3), { hidden: 9, device: E.cpu });
+  const { tensors, metadata } = decodeSafetensors(await encodeClassifier(classifier, { dataset: 'mnist', classes: DIGIT_CLASSES, hidden: 9, testAccuracy: 0.5, epochs: 1 }));
+  const wider = encodeSafetensors(tensors, { ...metadata, config: metadata.config.replace('"num_units":9', '"num_units":900') });
+  assert.throws(() => decodeClassifier(wider, untouchable, 'c.safetensors'),
+    /^c\.safetensors: the tensors do not fit an ImageClassifier of 15 inputs, 900 hidden units \(num_units\) and 10 classes: 'layers\.0\.weight' has shape \[9,15\], expected \[900,15\]/);
+});
+
+test('parameterShapes of each network is its built state_dict', () => {
+  const configs: ImageModelConfig[] = [config(), config({ depth: 1, dataVariance: null }), unetConfig(), unetConfig({ channels: [4] }), unetConfig({ channels: [4, 4, 8] })];
+  for (const c of configs) {
+    const model = buildImageModel(c, new E.Rng(0), E.cpu, c.dataVariance === null ? null : { mean: new Float32Array(15), pixelVariance: null });
+    assert.equal([...imageModelShapes(c)], [...model.stateDict()].map(([name, p]) => [name, [...p.shape]]), `${c.model} ${JSON.stringify(c)}`);
+    model.dispose();
+  }
+  const classifier = new ImageClassifier(15, 10, new E.Rng(3), { hidden: 9, device: E.cpu });
+  assert.equal([...ImageClassifier.parameterShapes(15, 10, 9)], [...classifier.stateDict()].map(([name, p]) => [name, [...p.shape]]));
 });
 
 test('a classifier saved and loaded gives the same logits and its facts', async () => {

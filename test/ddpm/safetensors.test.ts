@@ -1,9 +1,10 @@
 // safetensors: a round trip keeps names, shapes, values and metadata; every kind of corrupt file
-// is refused with a message that says what is wrong.
+// is refused with a message that says what is wrong, a header that does not describe the file's
+// size (too long, or tensors that stop short of its end) before any tensor is read.
 
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { decodeSafetensors, encodeSafetensors, type NamedTensor } from '../../ddpm/safetensors.js';
+import { decodeSafetensors, encodeSafetensors, MAX_HEADER_BYTES, parseSafetensorsHeader, safetensorsHeaderLength, type NamedTensor } from '../../ddpm/safetensors.js';
 
 const tensors = new Map<string, NamedTensor>([
   ['linears.0.weight', { shape: [3, 2], data: Float32Array.from([1, -2, 3.5, 4, 5, 1e-30]) }],
@@ -60,6 +61,21 @@ test('a huge header length is refused and printed exactly, not rounded to a floa
       e.message === `safetensors: bad header: it claims ${claimed} bytes but the file has 8 after the length (truncated file?)`);
   }
   assert.throws(() => decodeSafetensors(withRawHeader('{}', 0).subarray(0, 9)), /it claims 2 bytes but the file has 1 after/);
+});
+
+test('the header is checked against the file\'s size before any tensor: its length bounded, its tensors ending where the file does', () => {
+  const trailing = new Uint8Array(file.length + 4);
+  trailing.set(file);
+  assert.throws(() => decodeSafetensors(trailing), (e: Error) =>
+    e.message === "safetensors: the header's tensors take 40 bytes but the file has 44 after the header (4 bytes that no tensor claims)");
+  // What a reader sees of a large file before reading it: 8 bytes, then the header, and the size.
+  const start = new Uint8Array(8);
+  new DataView(start.buffer).setBigUint64(0, BigInt(MAX_HEADER_BYTES + 8), true);
+  assert.throws(() => safetensorsHeaderLength(start, 2 ** 31), (e: Error) =>
+    e.message === `safetensors: bad header: it claims ${MAX_HEADER_BYTES + 8} bytes of JSON, more than the 104857600 (100 MiB) allowed`);
+  const headerLength = safetensorsHeaderLength(file, 8e9);
+  assert.throws(() => parseSafetensorsHeader(file.subarray(8, 8 + headerLength), 8e9 - 8 - headerLength),
+    /the header's tensors take 40 bytes but the file has 7999999\d+ after the header/);
 });
 
 test('a tensor whose data does not fit its shape is refused when writing', () => {

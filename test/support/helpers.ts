@@ -23,12 +23,17 @@ export function runDdpm(cwd: string, ...args: string[]): { status: number | null
   return runDdpmWith({ cwd }, ...args);
 }
 
-/** runDdpm with extra environment variables. */
-export function runDdpmWith(options: { cwd: string; env?: Record<string, string> }, ...args: string[]): ReturnType<typeof runDdpm> {
-  const r = spawnSync(process.execPath, [join(repoRoot(), 'bin', 'ddpm.mjs'), ...args], {
+/**
+ * runDdpm with extra environment variables, Node flags before the script (e.g.
+ * --max-old-space-size=40) and a time limit in seconds (then killed: status null, `signal` set).
+ */
+export function runDdpmWith(options: { cwd: string; env?: Record<string, string>; nodeFlags?: string[]; seconds?: number }, ...args: string[]):
+  ReturnType<typeof runDdpm> & { signal?: NodeJS.Signals | null } {
+  const r = spawnSync(process.execPath, [...(options.nodeFlags ?? []), join(repoRoot(), 'bin', 'ddpm.mjs'), ...args], {
     encoding: 'utf8', cwd: options.cwd, env: { ...process.env, ...options.env },
+    ...(options.seconds !== undefined ? { timeout: options.seconds * 1000, killSignal: 'SIGKILL' as const } : {}),
   });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr, signal: r.signal };
 }
 
 /** Tests run from build/; fixtures stay in the source tree. */

@@ -1,0 +1,51 @@
+// `ddpm sample --out FILE.npy|FILE.csv`, written as the points are drawn: the header first (n is
+// known, so an .npy header can be), then each batch's rows (ddpm/points-format.ts), into a
+// temporary file beside FILE that takes FILE's place only once all n points are in (AtomicFile
+// in files.ts). A failed or stopped run leaves no half file and whatever FILE held before;
+// memory stays that of one batch however many points are drawn.
+
+import { CSV_HEADER, csvRows, npyHeader, npyRows } from '../ddpm/points-format.js';
+import { AtomicFile } from './files.js';
+
+/** Whether `path` names an .npy file (else a .csv one). */
+export const isNpyPath = (path: string): boolean => /\.npy$/i.test(path);
+
+export class PointsFile {
+  private readonly file: AtomicFile;
+  private readonly npy: boolean;
+  /** Points written so far. */
+  private count = 0;
+
+  /** Starts FILE (`path`, .npy or .csv) for `n` points of `width` values each (2 for the S-curve). */
+  constructor(readonly path: string, readonly n: number, readonly width = 2) {
+    this.npy = isNpyPath(path);
+    if (!this.npy && width !== 2) throw new Error(`${path}: a .csv file holds x,y points, not rows of ${width} values`);
+    this.file = new AtomicFile(path);
+    this.file.write(this.npy ? npyHeader([n, width]) : CSV_HEADER);
+  }
+
+  /** Appends a batch of points ([rows, width], row-major) after those written so far. */
+  append(points: Float32Array): void {
+    const rows = points.length / this.width;
+    if (!Number.isInteger(rows) || this.count + rows > this.n) {
+      this.abort();
+      throw new Error(`${this.path}: a batch of ${points.length} values after ${this.count} points does not fit ${this.n} points of ${this.width} values`);
+    }
+    this.file.write(this.npy ? npyRows(points) : csvRows(points));
+    this.count += rows;
+  }
+
+  /** Puts the file in place of `path`: only once all n points are in. */
+  commit(): void {
+    if (this.count !== this.n) {
+      this.abort();
+      throw new Error(`${this.path}: ${this.count} of the ${this.n} points were drawn; nothing is written`);
+    }
+    this.file.commit();
+  }
+
+  /** Gives the file up: FILE stays as it was. */
+  abort(): void {
+    this.file.abort();
+  }
+}
