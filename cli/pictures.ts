@@ -25,16 +25,57 @@ function progressBar(model: NoisePredictor, options: Pick<GenerateOptions, 'samp
   };
 }
 
-/** Samples n points (or images) with progress on stderr, keeping ten frames for the reverse process. */
-export async function generateWithProgress(model: NoisePredictor, config: SamplingConfig, device: E.Backend,
-  options: Omit<GenerateOptions, 'frames' | 'onFrame' | 'onStep'>): Promise<Generated> {
-  return generate(model, config, device, { ...options, onStep: progressBar(model, options) });
+/**
+ * Samples that are NaN or infinite: the model does not sample numbers at all (its run diverged,
+ * or is about to). An error, so that nothing is written or judged as if they were samples.
+ */
+export class NonFiniteSamples extends Error {
+  constructor(source: string, readonly count: number, rows: number, first: number) {
+    super(`${source} draws samples that are not finite: ${count} of the ${rows} in the batch from sample ${first} are NaN or ` +
+      'infinite (did its run diverge? a checkpoint from earlier, or a lower --lr, may sample); no samples are written');
+    this.name = 'NonFiniteSamples';
+  }
 }
 
-/** generateWithProgress handing each batch to `onBatch` as it is drawn, keeping none (ddpm/generate.ts generateBatches). */
+/** `onBatch`, after each batch is checked to be finite (else NonFiniteSamples naming `source`, the model sampled). */
+function finiteBatches(source: string, width: number, onBatch: BatchHandler): BatchHandler {
+  return (points, first) => {
+    const bad = countRows(points, width);
+    if (bad > 0) throw new NonFiniteSamples(source, bad, points.length / width, first);
+    return onBatch(points, first);
+  };
+}
+
+/** Rows of `points` [rows, width] holding a value that is not finite. */
+function countRows(points: Float32Array, width: number): number {
+  let rows = 0;
+  for (let r = 0; r < points.length; r += width) {
+    for (let j = r; j < r + width; j++) {
+      if (!Number.isFinite(points[j])) {
+        rows++;
+        break;
+      }
+    }
+  }
+  return rows;
+}
+
+/**
+ * Samples n points (or images) with progress on stderr, keeping ten frames for the reverse
+ * process; `source` names the model in the error if its samples are not finite.
+ */
+export async function generateWithProgress(model: NoisePredictor, config: SamplingConfig, device: E.Backend,
+  options: Omit<GenerateOptions, 'frames' | 'onFrame' | 'onStep'>, source: string): Promise<Generated> {
+  const points = new Float32Array(options.n * model.dataDim);
+  const { frames, seconds } = await generateBatchesWithProgress(model, config, device, options, source,
+    (drawn, first) => points.set(drawn, first * model.dataDim));
+  return { points, frames, seconds };
+}
+
+/** generateWithProgress handing each batch to `onBatch` as it is drawn (and checked), keeping none (ddpm/generate.ts generateBatches). */
 export async function generateBatchesWithProgress(model: NoisePredictor, config: SamplingConfig, device: E.Backend,
-  options: Omit<GenerateOptions, 'frames' | 'onFrame' | 'onStep'>, onBatch: BatchHandler): Promise<Omit<Generated, 'points'>> {
-  return generateBatches(model, config, device, { ...options, onStep: progressBar(model, options) }, onBatch);
+  options: Omit<GenerateOptions, 'frames' | 'onFrame' | 'onStep'>, source: string, onBatch: BatchHandler): Promise<Omit<Generated, 'points'>> {
+  return generateBatches(model, config, device, { ...options, onStep: progressBar(model, options) }, finiteBatches(source, model.dataDim, onBatch));
 }
 
 export function writePicture(path: string, picture: Raster): void {
@@ -63,9 +104,11 @@ export function lossPicture(losses: number[], config: ModelConfig): Raster {
 /** Train's closing step: samples, their quality, samples.png and reverse.png in `out`. */
 export async function drawSamples(model: MLPDiffusion, config: ModelConfig, device: E.Backend, options: {
   sampler: SampleOptions['sampler']; n: number; seed: number; out: string; engine: SampleOptions['engine']; signal?: AbortSignal;
+  /** The model, in words, for errors. */
+  source: string;
 }): Promise<Generated & { quality: QualityReport }> {
   const { sampler, n, seed, engine, signal } = options;
-  const generated = await generateWithProgress(model, config, device, { sampler, n, seed, engine, signal });
+  const generated = await generateWithProgress(model, config, device, { sampler, n, seed, engine, signal }, options.source);
   const quality = judgeSamples(generated.points, config.dataset);
   console.log(`quality: ${formatQuality(quality)}`);
   writePicture(join(options.out, 'samples.png'), samplesPicture(generated.points, config, options.sampler, quality));

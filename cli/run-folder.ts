@@ -33,6 +33,10 @@ export const commandLine = (argv: readonly string[]): string => ['ddpm', 'train'
 /** A new run's id, written into both files of each of its checkpoints. */
 export const newRunId = (): string => randomUUID();
 
+/** A checkpoint in words for messages: its path, and the epoch it was saved at when it says. */
+export const describeCheckpoint = (path: string, epoch: number | undefined): string =>
+  `${path}${epoch !== undefined ? ` (saved at epoch ${epoch})` : ''}`;
+
 /** A --checkpoint argument as a file: a run folder means its model.safetensors. */
 export function modelFileOf(path: string): string {
   return existsSync(path) && statSync(path).isDirectory() ? join(path, MODEL_FILE) : path;

@@ -12,7 +12,7 @@ import type { Generated } from '../ddpm/generate.js';
 import { formatQuality, judgeSamples } from '../ddpm/quality.js';
 import { flags, helpText, parseFlags, peekFlag, SEED_FLAG, UsageError, type FlagValues } from './args.js';
 import { imageSampleCommand, isImageCheckpoint } from './image/sample-command.js';
-import { modelFileOf } from './run-folder.js';
+import { describeCheckpoint, modelFileOf } from './run-folder.js';
 import { refuseRenamedSamplerFlags, SAMPLER_FLAGS, samplerFromFlags } from './sampler-flags.js';
 import { withStopSignals, type StopRequest } from './stop.js';
 import { prepareOutputFile, readSafetensorsOrFail } from './files.js';
@@ -77,7 +77,7 @@ async function samplePoints(f: FlagValues<typeof FLAGS>, stop: StopRequest): Pro
   let generated: Omit<Generated, 'points'>;
   try {
     generated = await generateBatchesWithProgress(model, config, device, { ...choice, n, seed: f.seed ?? 0, engine, signal: stop.signal },
-      (points, first) => {
+      describeCheckpoint(checkpoint, epoch), (points, first) => {
         file.append(points);
         kept?.set(points, first * 2);
       });

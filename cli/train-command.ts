@@ -240,6 +240,8 @@ async function drawClosingSamples(r: TrainRun, loop: LoopResult, stop: StopReque
   const { run, out, evalPoints } = r.settings;
   const drawn = await sampleAfterTraining(runSummary(r, null), loop, r.trainer.epoch,
     `draw the samples with: ddpm sample --checkpoint ${out} --out points.npy --png samples.png`,
-    () => drawSamples(r.model, run.config, r.device, { sampler: run.config.sampler, n: evalPoints, seed: run.seed, out, engine: r.engine, signal: stop.signal }));
+    () => drawSamples(r.model, run.config, r.device, {
+      sampler: run.config.sampler, n: evalPoints, seed: run.seed, out, engine: r.engine, signal: stop.signal, source: `the model of epoch ${r.trainer.epoch}`,
+    }));
   return { quality: drawn.quality, seconds: drawn.seconds };
 }

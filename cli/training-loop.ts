@@ -18,7 +18,7 @@ import type { NoisePredictor } from '../ddpm/model.js';
 import type { Raster } from '../ddpm/plot/raster.js';
 import { TrainingDiverged, type Trainer } from '../ddpm/train.js';
 import { writeFileAtomic } from './files.js';
-import { writePicture } from './pictures.js';
+import { NonFiniteSamples, writePicture } from './pictures.js';
 import { Progress } from './progress.js';
 import { METRICS_FILE, MODEL_FILE, writeCheckpoint, type MetricsLog, type RunFolder } from './run-folder.js';
 import { Interrupted, type StopRequest } from './stop.js';
@@ -82,13 +82,19 @@ export function writeRunSummary(options: Pick<LoopOptions, 'dir' | 'metrics' | '
 
 /**
  * A finished run's closing samples, drawn by `draw`: a stop while they are drawn marks the run
- * stopped (its training is complete, the checkpoint saved) and says how to draw them later.
+ * stopped (its training is complete, the checkpoint saved) and says how to draw them later;
+ * samples that are not finite mark it "failed", with why.
  */
 export async function sampleAfterTraining<T>(options: Pick<LoopOptions, 'dir' | 'metrics' | 'lossPicture'>, loop: LoopResult,
   epoch: number, later: string, draw: () => Promise<T>): Promise<T> {
   try {
     return await draw();
   } catch (e) {
+    if (e instanceof NonFiniteSamples) {
+      // The checkpoint is kept (its weights are finite); the run is marked as one whose samples are not.
+      writeRunSummary(options, 'failed', { ...loop, failure: e.message });
+      throw new Error(`training ended (${join(options.dir, MODEL_FILE)}, epoch ${epoch}), but ${e.message}`);
+    }
     if (!(e instanceof Interrupted)) throw e;
     writeRunSummary(options, 'stopped', { ...loop, stopped: e });
     throw new Interrupted(e.signal, `stopped by ${e.signal} while sampling: training is complete (${join(options.dir, MODEL_FILE)}, ` +

@@ -16,7 +16,7 @@ import { prepareOutputFile, readSafetensorsOrFail, writeFileAtomic } from '../fi
 import { loadImageDataset } from './files.js';
 import { describeImageRun, describeSampler, imageReversePicture, imageSamplesPicture } from '../../ddpm/image/pictures.js';
 import { generateWithProgress, writePicture } from '../pictures.js';
-import { modelFileOf } from '../run-folder.js';
+import { describeCheckpoint, modelFileOf } from '../run-folder.js';
 import { SAMPLER_FLAGS, samplerFromFlags } from '../sampler-flags.js';
 import { withStopSignals, type StopRequest } from '../stop.js';
 import { chooseWeights, WEIGHTS_FLAG } from '../weights-flag.js';
@@ -90,7 +90,7 @@ async function sampleImages(f: FlagValues<typeof FLAGS>, stop: StopRequest): Pro
   const n = f.n ?? 64;
   const generated = await generateWithProgress(model, samplingConfig(config), device, {
     ...choice, n, seed: f.seed ?? 0, engine: 'eager', signal: stop.signal,
-  });
+  }, describeCheckpoint(checkpoint, epoch));
   model.dispose();
   console.log(`sampled ${n} images (${describeSampler(choice.sampler, steps, choice.eta)}) in ${generated.seconds.toFixed(2)} s`);
 

@@ -198,7 +198,7 @@ async function sampleAndJudge(r: ImageTrainRun, loop: LoopResult, stop: StopRequ
   const { model, device, judge, data } = r;
   const generated = await sampleAfterTraining(runSummary(r, null), loop, r.trainer.epoch,
     `draw and judge samples with: ddpm sample --checkpoint ${out} --n 1000 --out samples.png`,
-    () => generateWithProgress(model, samplingConfig(run.config), device, { ...sampling(r), n, signal: stop.signal }));
+    () => generateWithProgress(model, samplingConfig(run.config), device, { ...sampling(r), n, signal: stop.signal }, `the model of epoch ${r.trainer.epoch}`));
   model.dispose();
   console.log(`sampled ${n} images in ${generated.seconds.toFixed(1)} s`);
   const judgeStart = performance.now();

@@ -145,12 +145,12 @@ test('--seeds: the same command again continues a set that was stopped part-way 
     'the same quality for each seed as the uninterrupted set');
 });
 
-test('sizes from flags are checked before anything is allocated: too many points, a weight too big for a tensor, a CPU step of minutes', () => {
+test('sizes from flags are checked before anything is allocated: too many points, too wide a layer, a CPU step of minutes, too big a model', () => {
   const cases: [string[], RegExp][] = [
     [['--points', '1e9'], /this run needs about 24\.0 GB of memory \(--points: 24\.0 GB\), more than 50 % of this machine's .*: make --points smaller/],
-    [['--hidden', '100000'], /--hidden makes a hidden layer's weight \(hidden²\) of 1\.00e\+10 values, more than one tensor holds on cpu/],
+    [['--hidden', '100000'], /--hidden must be an integer from 1 to 16384, got '100000'/],
     [['--hidden', '8000'], /one training step at --hidden 8000 --batch 128 is about 98 GFLOP: minutes on the CPU, during which Ctrl-C and SIGTERM would wait/],
-    [['--steps', '3000000', '--hidden', '1000'], /this run needs about .* GB of memory \(--hidden and --steps: .*\)/],
+    [['--steps', '100000', '--hidden', '16384'], /this run needs about .* GB of memory \(--hidden and --steps: .*\)/],
   ];
   for (const [flags, message] of cases) {
     const start = Date.now();
@@ -160,6 +160,24 @@ test('sizes from flags are checked before anything is allocated: too many points
     assert.ok(Date.now() - start < 15_000, `${flags.join(' ')}: refused in ${Date.now() - start} ms`);
   }
   assert.not.ok(existsSync(join(dir, 'too-big', 'metrics.jsonl')), 'nothing written');
+});
+
+test('samples that are not finite are an error naming the checkpoint\'s epoch: nothing written as if valid, the run marked "failed"', () => {
+  // At --lr 1e3 the loss stays finite but the weights sample NaN.
+  const run = join(dir, 'nan-samples');
+  const trained = ddpm('train', '--points', '300', '--hidden', '16', '--device', 'cpu', '--eval-points', '50', '--epochs', '60', '--lr', '1e3', '--out', run);
+  assert.is(trained.status, 1, trained.stderr);
+  assert.match(trained.stderr, /training ended \(.*model\.safetensors, epoch 60\), but the model of epoch 60 draws samples that are not finite: 50 of the 50 .* are NaN or infinite/);
+  const metrics = JSON.parse(readFileSync(join(run, 'metrics.json'), 'utf8'));
+  assert.is(metrics.status, 'failed');
+  assert.match(metrics.failure, /not finite/);
+  assert.not.ok(existsSync(join(run, 'samples.png')), 'no picture of samples that are not');
+  for (const out of ['nan.npy', 'nan.csv']) {
+    const sampled = ddpm('sample', '--checkpoint', run, '--n', '100', '--device', 'cpu', '--out', join(dir, out));
+    assert.is(sampled.status, 1, sampled.stderr);
+    assert.match(sampled.stderr, /model\.safetensors \(saved at epoch 60\) draws samples that are not finite: 100 of the 100 .*; no samples are written/);
+    assert.not.ok(existsSync(join(dir, out)), `${out} not written`);
+  }
 });
 
 needs('PyTorch', pytorchMissing())('PyTorch (Debian\'s python3-torch) loads the weight average of a --preset improved run strictly into the tutorial\'s class', () => {
