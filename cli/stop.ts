@@ -54,7 +54,7 @@ export function handleStopSignals(doing: string): StopRequest {
       process.stderr.write(`\n${name} again: quitting now\n`);
       process.exit(EXIT_CODES[name]);
     }
-    process.stderr.write(`\n${name}: ${doing} (${name === 'SIGINT' ? 'Ctrl-C' : 'SIGTERM'} again to quit at once)\n`);
+    process.stderr.write(`\n${name}: ${doing} (${name === 'SIGINT' ? 'Ctrl-C' : 'SIGTERM'} again quits as soon as nothing is left to save)\n`);
     controller.abort(new Interrupted(name));
   };
   const onInt = (): void => handler('SIGINT');
