@@ -14,6 +14,7 @@ import type { SampleOptions } from '../ddpm/sample.js';
 import { generate, generateBatches, type BatchHandler, type Generated, type GenerateOptions, type SamplingConfig } from '../ddpm/generate.js';
 import { writeFileAtomic } from './files.js';
 import { Progress } from './progress.js';
+import { samplingBatch } from './size-limits.js';
 
 /** Progress on stderr for generate's onStep: one bar over every batch's steps. */
 function progressBar(model: NoisePredictor, options: Pick<GenerateOptions, 'sampler' | 'n'>): NonNullable<GenerateOptions['onStep']> {
@@ -75,7 +76,8 @@ export async function generateWithProgress(model: NoisePredictor, config: Sampli
 /** generateWithProgress handing each batch to `onBatch` as it is drawn (and checked), keeping none (ddpm/generate.ts generateBatches). */
 export async function generateBatchesWithProgress(model: NoisePredictor, config: SamplingConfig, device: E.Backend,
   options: Omit<GenerateOptions, 'frames' | 'onFrame' | 'onStep'>, source: string, onBatch: BatchHandler): Promise<Omit<Generated, 'points'>> {
-  return generateBatches(model, config, device, { ...options, onStep: progressBar(model, options) }, finiteBatches(source, model.dataDim, onBatch));
+  return generateBatches(model, config, device, { batch: samplingBatch(model, device), ...options, onStep: progressBar(model, options) },
+    finiteBatches(source, model.dataDim, onBatch));
 }
 
 export function writePicture(path: string, picture: Raster): void {
@@ -129,7 +131,7 @@ export async function previewSamples(model: MLPDiffusion, config: ModelConfig, d
   const { n, seed, engine, signal, epoch } = options;
   let points: Float32Array;
   try {
-    ({ points } = await generate(model, config, device, { sampler: config.sampler, n, seed, engine, signal, frames: 0 }));
+    ({ points } = await generate(model, config, device, { sampler: config.sampler, n, seed, engine, signal, frames: 0, batch: samplingBatch(model, device) }));
   } catch (e) {
     if (signal.aborted) return null;
     throw e;

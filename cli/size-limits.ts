@@ -4,10 +4,13 @@
 //                  largest storage binding on a GPU) — past it allocation fails, less clearly
 //   host memory    at most MEMORY_SHARE of the machine's memory for what the run keeps on the host
 //   a CPU step     at most CPU_STEP_FLOP: the CPU engine sees signals between steps, so one step
-//                  must end within seconds for Ctrl-C and SIGTERM to stop the run promptly
+//                  must end within seconds for Ctrl-C and SIGTERM to stop the run promptly; a
+//                  sampling step on the CPU takes at most cpuSampleBatch samples for the same reason
 
 import { totalmem } from 'node:os';
 import type * as E from '../engine/index.js';
+import { sampleBatch } from '../ddpm/generate.js';
+import type { NoisePredictor } from '../ddpm/model.js';
 import { UsageError } from './args.js';
 
 /** A tensor the run will make, the flags that size it, and how many values it holds. */
@@ -55,4 +58,16 @@ export function checkSizes(command: string, device: E.Backend, plan: SizePlan, m
       `minutes on the CPU, during which Ctrl-C and SIGTERM would wait for it (the CPU engine checks between steps; at most ` +
       `${CPU_STEP_FLOP / 1e9} GFLOP a step). Train on a GPU (--device webgpu), or make ${plan.step.flags} smaller`);
   }
+}
+
+/**
+ * Samples a reverse step takes at once: generate's default (sampleBatch), and on the CPU at most
+ * as many as keep a step's forward pass under 2 × CPU_STEP_FLOP (a forward is a third of a
+ * training step's work a sample; twice the training limit keeps the default S-curve MLP's batch,
+ * 65 536 points at 4.4 GFLOP a step, as it was).
+ */
+export function samplingBatch(model: NoisePredictor, device: E.Backend): number {
+  const batch = sampleBatch(model.dataDim, model.widestPerSample);
+  if (device.name !== 'cpu') return batch;
+  return Math.max(1, Math.min(batch, Math.floor((2 * CPU_STEP_FLOP) / model.flopPerSample)));
 }

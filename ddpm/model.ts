@@ -15,6 +15,12 @@ export interface NoisePredictor {
   readonly dataDim: number;
   /** The most values one sample puts in a single intermediate tensor, when far more than dataDim (a convolution's im2col rows). */
   readonly widestPerSample?: number;
+  /**
+   * FLOP of one forward pass per sample: 2 per multiply-add of its products (linear maps,
+   * convolutions, attention); elementwise work left out. A training step does about 3× this a
+   * sample (forward, and backward's two products).
+   */
+  readonly flopPerSample: number;
   // x: [B, dataDim], t: [B] int32 → ε_θ: [B, dataDim]
   forward(x: Tensor, t: Tensor): Tensor;
 }
@@ -45,6 +51,10 @@ export class MLPDiffusion extends Module implements NoisePredictor {
       ['linears.4.weight', [h, h]], ['linears.4.bias', [h]], ['linears.6.weight', [2, h]], ['linears.6.bias', [2]],
       ...[0, 1, 2].map((i): [string, number[]] => [`step_embeddings.${i}.weight`, [numSteps, h]]),
     ]);
+  }
+
+  get flopPerSample(): number {
+    return this.linears.reduce((s, layer) => s + (layer instanceof Linear ? 2 * layer.weight.size : 0), 0);
   }
 
   // x: [B, 2], t: [B] int32 in [0, numSteps) → predicted noise ε_θ: [B, 2]

@@ -37,7 +37,7 @@ import { imageSamplesPicture } from '../../ddpm/image/pictures.js';
 import { generateWithProgress, writePicture } from '../pictures.js';
 import type { NoisePredictor } from '../../ddpm/model.js';
 import { Progress } from '../progress.js';
-import { checkSizes } from '../size-limits.js';
+import { checkSizes, samplingBatch } from '../size-limits.js';
 import { commandLine, MetricsLog, newRunId, prepareRunFolder, readCheckpoint, runDiverged, RunLocks } from '../run-folder.js';
 import { withStopSignals, type StopRequest } from '../stop.js';
 import { sampleAfterTraining, trainWithCheckpoints, type LoopResult } from '../training-loop.js';
@@ -128,10 +128,14 @@ async function setUpRun(settings: ImageTrainSettings, device: E.Backend, resumed
   if (run.batch > train.labels.length) console.log(`note: --batch ${run.batch} is more than the ${train.labels.length} images: each epoch is one batch`);
   const model = resumed?.model ?? newModel(run, train, device);
   // Before the judge is trained: a batch too big for the device is refused now, not after it.
-  const widest = Math.max(model.dataDim, (model as NoisePredictor).widestPerSample ?? 0);
+  const predictor: NoisePredictor = model;
+  const widest = Math.max(model.dataDim, predictor.widestPerSample ?? 0);
+  const batch = Math.min(run.batch, train.labels.length);
+  const network = config.model === 'UNetDiffusion' ? `--channels ${config.channels.join(',')}` : `--hidden ${config.hidden} --depth ${config.depth}`;
   checkSizes('ddpm train', device, {
-    tensors: [{ what: `a batch's widest activation (${widest} values an image)`, flags: '--batch', values: Math.min(run.batch, train.labels.length) * widest }],
+    tensors: [{ what: `a batch's widest activation (${widest} values an image)`, flags: '--batch', values: batch * widest }],
     host: [],
+    step: { flop: 3 * predictor.flopPerSample * batch, flags: `--batch ${batch} ${network}` },
   });
   // The judge next, so that every checkpoint's preview can be judged.
   const judge = await classifierFor(out, data.train, data.test, device, settings.classifierEpochs, signal);
@@ -174,7 +178,7 @@ async function trainEpochs(r: ImageTrainRun, stop: StopRequest): Promise<{ loop:
       let points: Float32Array;
       try {
         ({ points } = await trainer.withSamplingWeights(() =>
-          generate(model, samplingConfig(config), device, { ...sampling(r), n: PREVIEW_IMAGES, frames: 0, signal })));
+          generate(model, samplingConfig(config), device, { ...sampling(r), n: PREVIEW_IMAGES, frames: 0, signal, batch: samplingBatch(model, device) })));
       } catch (e) {
         if (signal.aborted) return null;
         throw e;

@@ -146,6 +146,10 @@ export class MLPImageDiffusion extends Module implements NoisePredictor {
 
   get numSteps(): number { return this.shape.numSteps; }
   get dataDim(): number { return this.shape.dataDim; }
+  /** Every Linear once a sample: the time MLP, the layers, their time projections and the output. */
+  get flopPerSample(): number {
+    return [this.time_mlp[0], this.time_mlp[2], ...this.layers, ...this.time_proj, this.out].reduce((s, layer) => s + 2 * layer.weight.size, 0);
+  }
 
   // x: [B, D], t: [B] int32 in [0, T) → ε_θ: [B, D]
   forward(x: Tensor, t: Tensor): Tensor {

@@ -193,6 +193,27 @@ export class UNetDiffusion extends Module implements NoisePredictor {
     return Math.max(...this.down.map((b, l) => rows(b, l)), ...this.up.map((b, i) => rows(b, levels - 1 - i)), rows(this.mid_block, levels - 1));
   }
 
+  /**
+   * A convolution does one multiply-add per weight per output position (positions at level l:
+   * H·W/4^l; a stride-2 one outputs at the next level); the attention adds its two products over
+   * the lowest level's p positions, 2·p²·C each; the time MLP and projections one per weight.
+   */
+  get flopPerSample(): number {
+    const { height, width, channels } = this.shape;
+    const lowest = channels.length - 1;
+    const positions = (level: number): number => (height * width) / 4 ** level;
+    const conv = (c: Conv2d, level: number): number => 2 * c.weight.size * positions(level);
+    const block = (b: ResBlock, level: number): number =>
+      conv(b.conv1, level) + conv(b.conv2, level) + (b.skip ? conv(b.skip, level) : 0) + 2 * b.time_proj.weight.size;
+    const p = positions(lowest);
+    const attention = 4 * conv(this.mid_attn.q, lowest) + 2 * (2 * p * p * channels[lowest]);
+    return 2 * (this.time_mlp[0].weight.size + this.time_mlp[2].weight.size) + conv(this.conv_in, 0) + conv(this.out_conv, 0)
+      + this.down.reduce((s, b, l) => s + block(b, l), 0)
+      + this.downsample.reduce((s, d, l) => s + conv(d, l + 1), 0)
+      + attention + block(this.mid_block, lowest)
+      + this.up.reduce((s, b, i) => s + block(b, lowest - i), 0);
+  }
+
   // x: [B, H·W], t: [B] int32 in [0, T) → ε_θ: [B, H·W]
   forward(x: Tensor, t: Tensor): Tensor {
     const { height, width } = this.shape;

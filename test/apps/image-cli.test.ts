@@ -163,6 +163,9 @@ test('image runs: bad flags and missing data get a clear message and a non-zero 
     // Checked before the judge is trained: 8 000 images × the widest activation's 677 376 values is past a CPU tensor's 2³².
     [['train', '--dataset', 'mnist', '--model', 'unet', '--batch', '8000', '--device', 'cpu'], 2,
       /--batch makes a batch's widest activation \(677376 values an image\) of 5\.42e\+9 values, more than one tensor holds on cpu/],
+    // The default U-Net's step on the CPU: 128 images × 3 × ~0.2 GFLOP — minutes, deaf to signals.
+    [['train', '--dataset', 'mnist', '--model', 'unet', '--device', 'cpu'], 2,
+      /one training step at --batch 128 --channels 32,64,64 is about 76 GFLOP: minutes on the CPU, during which Ctrl-C and SIGTERM would wait/],
     [['train', '--dataset', 'fashion-mnist', '--device', 'cpu'], 1, /fashion-mnist: no .*empty\/train-images-idx3-ubyte\.gz .*apt-get install dataset-fashion-mnist/, { FASHION_MNIST_DIR: empty }],
     [['sample', '--checkpoint', ckpt, '--out', 'x.csv'], 2, /--out must end in \.png or \.npy for an image model/],
     [['sample', '--checkpoint', ckpt, '--sample-steps', '51', '--out', 'x.png', '--device', 'cpu'], 2, /--sample-steps 51 exceeds the model's T = 50/],

@@ -183,7 +183,7 @@ gpuTest(gpu)('ddpm train (WebGPU): a second signal never loses a completed epoch
 
   // coreutils timeout sends SIGTERM to the command, then to its own process group, the command included.
   const timed = join(dir, 'under-timeout');
-  const child = spawn('timeout', ['-s', 'TERM', '12', process.execPath, join(repoRoot(), 'bin', 'ddpm.mjs'), ...args, '--out', timed],
+  const child = spawn('timeout', ['-s', 'TERM', '8', process.execPath, join(repoRoot(), 'bin', 'ddpm.mjs'), ...args, '--out', timed],
     { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
   let timedErr = '';
   child.stderr.setEncoding('utf8').on('data', (d: string) => { timedErr += d; });

@@ -60,7 +60,7 @@ test('frames: ten by default, evenly spaced from x_T to x_0; every step with Inf
 test('any NoisePredictor: a 5-wide network gets a loss with gradients and samples [n, 5]; fused refuses it', async () => {
   const layer = new E.Linear(5, 5, new E.Rng(2), { device: E.cpu });
   const table = new E.Embedding(10, 5, new E.Rng(3), { device: E.cpu });
-  const net: NoisePredictor = { numSteps: 10, dataDim: 5, forward: (x, t) => E.add(layer.forward(x), table.forward(t)) };
+  const net: NoisePredictor = { numSteps: 10, dataDim: 5, flopPerSample: 2 * 25, forward: (x, t) => E.add(layer.forward(x), table.forward(t)) };
   const schedule = makeSchedule('linear', 10);
   const loss = diffusionLoss(net, new DiffusionTables(schedule, E.cpu), E.randn([6, 5], new E.Rng(4), { device: E.cpu }), new E.Rng(5));
   loss.backward();
