@@ -10,7 +10,7 @@ import { MLPDiffusion } from '../ddpm/model.js';
 import { sample } from '../ddpm/sample.js';
 import { makeSchedule } from '../ddpm/schedules.js';
 import { Trainer } from '../ddpm/train.js';
-import { perStep, profileLines, type ProfilePerStep } from '../cli/profile.js';
+import { perStep, profileLines, type ProfilePerStep } from '../app-support/profile.js';
 import { dependentDispatchSeconds, forwardFlops, limitOf, shapeRate, trainStepFlops } from './limit.js';
 import { MATMUL_CASES } from './matmul.js';
 import type { EngineResult } from './ours.js';

@@ -1,5 +1,5 @@
 // `npm run bench`: the same as `ddpm bench` (see bench-command.ts).
-import { Interrupted } from '../cli/stop.js';
+import { Interrupted } from '../app-support/stop.js';
 import { benchCommand } from './bench-command.js';
 
 try {

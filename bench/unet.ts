@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as E from '../engine/index.js';
-import { loadImageDataset } from '../cli/image/files.js';
+import { loadImageDataset } from '../app-support/image-files.js';
 import { UNET_DEFAULTS } from '../ddpm/image/config.js';
 import { UNetDiffusion } from '../ddpm/image/unet.js';
 import { encodeNpy } from '../ddpm/points-format.js';

@@ -4,7 +4,7 @@
 
 import type * as E from '../engine/index.js';
 import { defaultEngine, ENGINE_NAMES, type EngineName } from '../ddpm/fused/index.js';
-import { flag, UsageError } from './args.js';
+import { flag, UsageError } from '../app-support/args.js';
 
 export const ENGINE_FLAG = flag({
   name: 'engine', kind: 'string', choices: ENGINE_NAMES, default: 'fused on WebGPU, else eager',

@@ -1,13 +1,13 @@
 // The `ddpm` command: `ddpm train …`, `ddpm sample …` and `ddpm bench …` (each with --help). Errors end the
 // process with a message and a non-zero status: 2 for a bad command line, 130 / 143 when Ctrl-C /
-// SIGTERM stopped the work (stop.ts), 1 for anything else.
+// SIGTERM stopped the work (app-support/stop.ts), 1 for anything else.
 
 import { readFileSync } from 'node:fs';
 import { benchCommand } from '../bench/bench-command.js';
-import { UsageError } from './args.js';
-import { errorMessage } from './errors.js';
+import { UsageError } from '../app-support/args.js';
+import { errorMessage } from '../app-support/errors.js';
 import { sampleCommand } from './sample-command.js';
-import { Interrupted } from './stop.js';
+import { Interrupted } from '../app-support/stop.js';
 import { trainCommand } from './train-command.js';
 
 /** package.json's version: two folders up from this file, both bundled (build/cli/) and compiled (dist/cli/). */

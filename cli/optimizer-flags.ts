@@ -4,7 +4,7 @@
 // run's steps then (a resumed run that goes further stays at the floor).
 
 import * as E from '../engine/index.js';
-import { flag, UsageError, type SavedFlags } from './args.js';
+import { flag, UsageError, type SavedFlags } from '../app-support/args.js';
 
 export type LrDecay = E.LrSchedule['decay'];
 

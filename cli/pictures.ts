@@ -12,8 +12,8 @@ import type { Raster } from '../ddpm/plot/raster.js';
 import { formatQuality, judgeSamples, type QualityReport } from '../ddpm/quality.js';
 import type { SampleOptions } from '../ddpm/sample.js';
 import { generate, generateBatches, type BatchHandler, type Generated, type GenerateOptions, type SamplingConfig } from '../ddpm/generate.js';
-import { writeFileAtomic } from './files.js';
-import { Progress } from './progress.js';
+import { writeFileAtomic } from '../app-support/files.js';
+import { Progress } from '../app-support/progress.js';
 import { samplingBatch } from './size-limits.js';
 
 /** Progress on stderr for generate's onStep: one bar over every batch's steps. */

@@ -1,11 +1,11 @@
 // `ddpm sample --out FILE.npy|FILE.csv`, written as the points are drawn: the header first (n is
 // known, so an .npy header can be), then each batch's rows (ddpm/points-format.ts), into a
 // temporary file beside FILE that takes FILE's place only once all n points are in (AtomicFile
-// in files.ts). A failed or stopped run leaves no half file and whatever FILE held before;
+// in app-support/files.ts). A failed or stopped run leaves no half file and whatever FILE held before;
 // memory stays that of one batch however many points are drawn.
 
 import { CSV_HEADER, csvRows, npyHeader, npyRows } from '../ddpm/points-format.js';
-import { AtomicFile } from './files.js';
+import { AtomicFile } from '../app-support/files.js';
 
 /** Whether `path` names an .npy file (else a .csv one). */
 export const isNpyPath = (path: string): boolean => /\.npy$/i.test(path);

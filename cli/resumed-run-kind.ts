@@ -9,8 +9,8 @@ import { DATASETS } from '../ddpm/data.js';
 import { IMAGE_DATASETS } from '../ddpm/image/data.js';
 import { isImageModelName } from '../ddpm/image/config.js';
 import { decodeSafetensors } from '../ddpm/safetensors.js';
-import { peekFlag, UsageError } from './args.js';
-import { readSafetensorsOrFail, resumeFolder } from './files.js';
+import { peekFlag, UsageError } from '../app-support/args.js';
+import { readSafetensorsOrFail, resumeFolder } from '../app-support/files.js';
 import { MODEL_FILE } from './run-folder.js';
 
 export type RunKind = 'points' | 'images';

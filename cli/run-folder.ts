@@ -16,9 +16,9 @@
 import { randomUUID } from 'node:crypto';
 import { closeSync, existsSync, fstatSync, openSync, readSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { UsageError } from './args.js';
-import { errorMessage } from './errors.js';
-import { appendFileOrFail, fileErrorReason, prepareOutputFolder, readFileOrFail, readSafetensorsOrFail, resumeFolder, writeFileAtomic } from './files.js';
+import { UsageError } from '../app-support/args.js';
+import { errorMessage } from '../app-support/errors.js';
+import { appendFileOrFail, fileErrorReason, prepareOutputFolder, readFileOrFail, readSafetensorsOrFail, resumeFolder, writeFileAtomic } from '../app-support/files.js';
 import { lockRunFolder, type RunLock } from './run-lock.js';
 
 export const MODEL_FILE = 'model.safetensors';

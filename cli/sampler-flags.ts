@@ -3,7 +3,7 @@
 // belongs to and the model's T.
 
 import { SAMPLERS, type SampleOptions, type SamplerName } from '../ddpm/sample.js';
-import { flags, UsageError, type FlagValues } from './args.js';
+import { flags, UsageError, type FlagValues } from '../app-support/args.js';
 
 export const SAMPLER_FLAGS = flags([
   { name: 'sampler', kind: 'string', choices: SAMPLERS, default: "the checkpoint's", help: 'tutorial: p_sample_loop; ddpm: Ho et al.; ddim: Song et al.' },

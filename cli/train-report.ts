@@ -14,7 +14,7 @@ import type { Schedule } from '../ddpm/schedules.js';
 import type { Trainer } from '../ddpm/train.js';
 import { describeOptimizer } from './optimizer-flags.js';
 import { lossPicture } from './pictures.js';
-import { perStep, profileLines } from './profile.js';
+import { perStep, profileLines } from '../app-support/profile.js';
 import { METRICS_FILE, METRICS_LOG, MODEL_FILE, STATE_FILE, type MetricsLog, type RunFolder } from './run-folder.js';
 import { checkpointSettings, type TrainCommandSettings } from './train-settings.js';
 import { runProgressMetrics, writeRunSummary, type LoopOptions, type LoopResult, type RunStatus } from './training-loop.js';

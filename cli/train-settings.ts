@@ -11,10 +11,10 @@ import type { EngineName } from '../ddpm/fused/index.js';
 import { IMAGE_DATASETS, type ImageDatasetName } from '../ddpm/image/data.js';
 import { SCHEDULES } from '../ddpm/schedules.js';
 import { TUTORIAL_TRAIN_SETTINGS, type TrainSettings } from '../ddpm/train.js';
-import { flags, OVERWRITE_FLAG, refuseChangedFlags, SEED_FLAG, UsageError, type FlagValues, type SavedFlags } from './args.js';
+import { flags, OVERWRITE_FLAG, refuseChangedFlags, SEED_FLAG, UsageError, type FlagValues, type SavedFlags } from '../app-support/args.js';
 import { ENGINE_FLAG } from './engine.js';
 import { EMA_FLAG, LR_FLOOR_FLAG, LR_SCHEDULE_FLAG, optimizerFlagsOfRun, optimizerSettings, resumedLearningRate, WARMUP_FLAG } from './optimizer-flags.js';
-import { PROFILE_FLAG } from './profile.js';
+import { PROFILE_FLAG } from '../app-support/profile.js';
 
 export const TRAIN_FLAGS = flags([
   { name: 'dataset', kind: 'string', choices: [...DATASETS, ...IMAGE_DATASETS], default: 's-curve', help: 'a 2-D data set, or images (ddpm train --dataset mnist --help lists their flags)' },

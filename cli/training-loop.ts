@@ -3,7 +3,7 @@
 // epochs (then a cheap preview, metrics.json and loss.png refreshed); and the three ways a run
 // ends early, none of which loses the last checkpoint:
 //   stopped   (SIGINT/SIGTERM) the epoch in progress is undone and the last completed one saved
-//             (a second signal waits for that save: stop.ts); metrics.json says "stopped", and
+//             (a second signal waits for that save: app-support/stop.ts); metrics.json says "stopped", and
 //             how to resume is printed
 //   diverged  (a NaN or infinite loss) nothing more is saved: the last checkpoint is good;
 //             metrics.json says "diverged", and the error says which epoch
@@ -17,11 +17,11 @@ import type * as E from '../engine/index.js';
 import type { NoisePredictor } from '../ddpm/model.js';
 import type { Raster } from '../ddpm/plot/raster.js';
 import { TrainingDiverged, type Trainer } from '../ddpm/train.js';
-import { writeFileAtomic } from './files.js';
+import { writeFileAtomic } from '../app-support/files.js';
 import { NonFiniteSamples, writePicture } from './pictures.js';
-import { Progress } from './progress.js';
+import { Progress } from '../app-support/progress.js';
 import { METRICS_FILE, MODEL_FILE, writeCheckpoint, type MetricsLog, type RunFolder } from './run-folder.js';
-import { Interrupted, type StopRequest } from './stop.js';
+import { Interrupted, type StopRequest } from '../app-support/stop.js';
 
 export type RunStatus = 'running' | 'stopped' | 'diverged' | 'failed' | 'finished';
 

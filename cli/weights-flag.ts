@@ -6,8 +6,8 @@
 import { join } from 'node:path';
 import type * as E from '../engine/index.js';
 import { trainedWeights } from '../ddpm/checkpoint.js';
-import { flag } from './args.js';
-import { readSafetensorsOrFail } from './files.js';
+import { flag } from '../app-support/args.js';
+import { readSafetensorsOrFail } from '../app-support/files.js';
 import { STATE_FILE } from './run-folder.js';
 
 export const WEIGHTS_FLAG = flag({

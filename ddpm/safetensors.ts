@@ -7,7 +7,7 @@
 // everything and names what is wrong, so a bad file never yields a half-loaded model; the
 // header's length and its tensors are checked against the file's size before any tensor is read,
 // and the tensors must end where the file does (as the safetensors library itself requires).
-// No file I/O here (the browser uses this too): cli/files.ts reads a file header first with
+// No file I/O here (the browser uses this too): app-support/files.ts reads a file header first with
 // safetensorsHeaderLength and parseSafetensorsHeader; checkpoint.ts turns the bytes into models.
 
 export interface NamedTensor {

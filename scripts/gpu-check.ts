@@ -30,10 +30,10 @@ import { cpus } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isCpuDriver, tryWebGpu } from '../engine/webgpu/index.js';
-import { flags, helpText, parseFlags, UsageError } from '../cli/args.js';
-import { errorMessage } from '../cli/errors.js';
-import { writeFileAtomic } from '../cli/files.js';
-import { handleStopSignals, Interrupted, type StopRequest } from '../cli/stop.js';
+import { flags, helpText, parseFlags, UsageError } from '../app-support/args.js';
+import { errorMessage } from '../app-support/errors.js';
+import { writeFileAtomic } from '../app-support/files.js';
+import { handleStopSignals, Interrupted, type StopRequest } from '../app-support/stop.js';
 
 const FLAGS = flags([
   { name: 'dry-run', kind: 'switch', help: 'every stage at toy sizes, on any adapter (a CPU driver too); the section goes to a scratch file' },

@@ -4,7 +4,7 @@
 // line (an unknown flag, a missing value, a bad port) is refused with exit status 2.
 
 import { existsSync } from 'node:fs';
-import { helpText, parseFlags, type FlagSpec, UsageError } from '../cli/args.js';
+import { helpText, parseFlags, type FlagSpec, UsageError } from '../app-support/args.js';
 import { startStaticServer } from './server.js';
 
 const ROOT = 'build/www';

@@ -11,14 +11,14 @@ import { isImageModelName, samplingConfig } from '../../ddpm/image/config.js';
 import { decodeClassifier, decodeImageModel } from '../../ddpm/image/checkpoint.js';
 import { formatImageQuality, judgeImages, type ImageQuality } from '../../ddpm/image/quality.js';
 import { encodeNpy } from '../../ddpm/points-format.js';
-import { flags, helpText, parseFlags, SEED_FLAG, UsageError, type FlagValues } from '../args.js';
-import { prepareOutputFile, readSafetensorsOrFail, writeFileAtomic } from '../files.js';
-import { loadImageDataset } from './files.js';
+import { flags, helpText, parseFlags, SEED_FLAG, UsageError, type FlagValues } from '../../app-support/args.js';
+import { prepareOutputFile, readSafetensorsOrFail, writeFileAtomic } from '../../app-support/files.js';
+import { loadImageDataset } from '../../app-support/image-files.js';
 import { describeImageRun, describeSampler, imageReversePicture, imageSamplesPicture } from '../../ddpm/image/pictures.js';
 import { generateWithProgress, writePicture } from '../pictures.js';
 import { describeCheckpoint, modelFileOf } from '../run-folder.js';
 import { SAMPLER_FLAGS, samplerFromFlags } from '../sampler-flags.js';
-import { withStopSignals, type StopRequest } from '../stop.js';
+import { withStopSignals, type StopRequest } from '../../app-support/stop.js';
 import { chooseWeights, WEIGHTS_FLAG } from '../weights-flag.js';
 
 const FLAGS = flags([

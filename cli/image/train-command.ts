@@ -28,18 +28,18 @@ import { confidentShare, judgeImages, outsideDataRange } from '../../ddpm/image/
 import { IMAGE_DATASETS, imageStatistics, selectImages, type ImageSet } from '../../ddpm/image/data.js';
 import { makeSchedule } from '../../ddpm/schedules.js';
 import { Trainer } from '../../ddpm/train.js';
-import { helpText, parseFlags, peekFlag, UsageError } from '../args.js';
+import { helpText, parseFlags, peekFlag, UsageError } from '../../app-support/args.js';
 import { optimizerSettings } from '../optimizer-flags.js';
-import { readFileOrFail, resumeFolder, writeFileAtomic } from '../files.js';
-import { loadImageDataset } from './files.js';
+import { readFileOrFail, resumeFolder, writeFileAtomic } from '../../app-support/files.js';
+import { loadImageDataset } from '../../app-support/image-files.js';
 import { resumedRunKind } from '../resumed-run-kind.js';
 import { imageSamplesPicture } from '../../ddpm/image/pictures.js';
 import { generateWithProgress, writePicture } from '../pictures.js';
 import type { NoisePredictor } from '../../ddpm/model.js';
-import { Progress } from '../progress.js';
+import { Progress } from '../../app-support/progress.js';
 import { checkSizes, samplingBatch } from '../size-limits.js';
 import { commandLine, MetricsLog, newRunId, prepareRunFolder, readCheckpoint, runDiverged, RunLocks } from '../run-folder.js';
-import { withStopSignals, type StopRequest } from '../stop.js';
+import { withStopSignals, type StopRequest } from '../../app-support/stop.js';
 import { sampleAfterTraining, trainWithCheckpoints, type LoopResult } from '../training-loop.js';
 import { printStart, printTrained, reportFinished, runSummary, type ClosingImages, type ImageTrainRun, type Judge } from './train-report.js';
 import {

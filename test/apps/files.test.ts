@@ -1,4 +1,4 @@
-// Files (cli/files.ts): a write replaces the file whole; a write that fails says which file
+// Files (app-support/files.ts): a write replaces the file whole; a write that fails says which file
 // and why, leaves what was there untouched and no temporary file behind. prepareOutputFolder
 // checks an output folder before any long work: it creates it, or refuses a file, a folder inside
 // a file and a place that takes no folders (/proc/x, where Node 20's recursive mkdirSync never
@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { AtomicFile, appendFileOrFail, MAX_READ_BYTES, prepareOutputFolder, readFileOrFail, readSafetensorsOrFail, writeFileAtomic } from '../../cli/files.js';
+import { AtomicFile, appendFileOrFail, MAX_READ_BYTES, prepareOutputFolder, readFileOrFail, readSafetensorsOrFail, writeFileAtomic } from '../../app-support/files.js';
 import { encodeSafetensors } from '../../ddpm/safetensors.js';
 
 /** What a child process calls (see inChild). */

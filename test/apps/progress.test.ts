@@ -1,10 +1,10 @@
-// Progress lines (cli/progress.ts): a plain line per update in a log, a redrawn bar on a
+// Progress lines (app-support/progress.ts): a plain line per update in a log, a redrawn bar on a
 // terminal, and no time-left estimate until this run has done some work of its own (a resumed
 // run starts at its saved epoch).
 
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { Progress } from '../../cli/progress.js';
+import { Progress } from '../../app-support/progress.js';
 
 function recorder(isTTY: boolean): { isTTY: boolean; columns: number; written: string[]; write(s: string): void } {
   return { isTTY, columns: 100, written: [], write(s: string) { this.written.push(s); } };

@@ -36,7 +36,7 @@ import {
 } from '../../cli/run-folder.js';
 import { LOCK_FILE, lockRunFolder } from '../../cli/run-lock.js';
 import { trainWithCheckpoints } from '../../cli/training-loop.js';
-import type { StopRequest } from '../../cli/stop.js';
+import type { StopRequest } from '../../app-support/stop.js';
 import { gpuForTests, gpuTest } from '../support/gpu.js';
 import { needs } from '../support/optional.js';
 import { repoRoot, runDdpm } from '../support/helpers.js';

@@ -8,7 +8,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as E from '../../engine/index.js';
-import { loadImageDataset } from '../../cli/image/files.js';
+import { loadImageDataset } from '../../app-support/image-files.js';
 import { accuracy, classify, nearestDistances, trainClassifier, type ImageClassifier } from '../../ddpm/image/classifier.js';
 import { CONFIDENT, FRAME, formatImageQuality, judgeImages, outsideDataRange, PIXEL_LIMIT, strayInk } from '../../ddpm/image/quality.js';
 import { selectImages } from '../../ddpm/image/data.js';

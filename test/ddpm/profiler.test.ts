@@ -18,7 +18,7 @@ import { MLPDiffusion } from '../../ddpm/model.js';
 import { sample } from '../../ddpm/sample.js';
 import { makeSchedule } from '../../ddpm/schedules.js';
 import { Trainer } from '../../ddpm/train.js';
-import { perStep } from '../../cli/profile.js';
+import { perStep } from '../../app-support/profile.js';
 import { gpuForTests, gpuTest } from '../support/gpu.js';
 import { runDdpm } from '../support/helpers.js';
 

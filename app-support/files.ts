@@ -1,4 +1,4 @@
-// File I/O for the CLI (Node only). Writes are atomic: the bytes go to a temporary file in the
+// File I/O for the apps (the CLI, the bench; Node only). Writes are atomic: the bytes go to a temporary file in the
 // same folder, are flushed, and only then renamed over the target, so a failed or interrupted
 // write leaves the previous file intact (AtomicFile does it a piece at a time, for outputs written
 // as they are made). Missing folders are created one level at a time (not with Node's recursive

