@@ -19,7 +19,7 @@ function version(): string {
 const COMMANDS: Record<string, { run: (argv: readonly string[]) => Promise<void>; summary: string }> = {
   train: { run: trainCommand, summary: 'train on a 2-D data set (or --dataset mnist|fashion-mnist); writes a checkpoint, metrics and pictures' },
   sample: { run: sampleCommand, summary: 'draw points (or images) from a checkpoint with the tutorial, DDPM or DDIM sampler' },
-  bench: { run: benchCommand, summary: 'time training and sampling on our engine and its peers (TensorFlow.js, PyTorch)' },
+  bench: { run: benchCommand, summary: 'time training and sampling on our engine and its peers (TensorFlow.js, PyTorch, JAX)' },
 };
 
 const USAGE = `usage: ddpm <command> [flags]\n\ncommands:\n${Object.entries(COMMANDS)

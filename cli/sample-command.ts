@@ -50,7 +50,7 @@ export async function sampleCommand(argv: readonly string[]): Promise<void> {
 async function samplePoints(f: FlagValues<typeof FLAGS>, stop: StopRequest): Promise<void> {
   const checkpoint = f.checkpoint !== undefined ? modelFileOf(f.checkpoint) : undefined;
   const { out, png } = f;
-  if (checkpoint === undefined) throw new UsageError('ddpm sample: --checkpoint FILE is required (a model.safetensors from ddpm train)');
+  if (checkpoint === undefined) throw new UsageError('ddpm sample: --checkpoint DIR|FILE is required (a run folder of ddpm train, or its model.safetensors)');
   if (out === undefined) throw new UsageError('ddpm sample: --out FILE is required (.npy or .csv)');
   if (!/\.(npy|csv)$/i.test(out)) throw new UsageError(`ddpm sample: --out must end in .npy or .csv, got '${out}'`);
   if (png !== undefined && !/\.png$/i.test(png)) throw new UsageError(`ddpm sample: --png must end in .png, got '${png}'`);

@@ -59,7 +59,7 @@ export async function imageSampleCommand(argv: readonly string[]): Promise<void>
 
 async function sampleImages(f: FlagValues<typeof FLAGS>, stop: StopRequest): Promise<void> {
   // Always given here: sampleCommand sends only an image model's --checkpoint to this command.
-  if (f.checkpoint === undefined) throw new UsageError('ddpm sample: --checkpoint FILE is required');
+  if (f.checkpoint === undefined) throw new UsageError('ddpm sample: --checkpoint DIR|FILE is required (a run folder of ddpm train, or its model.safetensors)');
   const checkpoint = modelFileOf(f.checkpoint);
   const { out } = f;
   if (out === undefined) throw new UsageError('ddpm sample: --out FILE is required (.png for a grid, .npy for the images)');

@@ -224,7 +224,7 @@ test('bad flags and impossible values: a clear message and a non-zero status', (
     [['sample', '--checkpoint', ckpt, '--sampler', 'ddpm', '--sample-steps', '10', '--out', 'x.npy', '--device', 'cpu'], 2, /needs --sampler ddim/],
     [['sample', '--checkpoint', join(dir, 'missing.safetensors'), '--out', 'x.npy'], 1, /checkpoint not found: .*missing\.safetensors/],
     [['sample', '--checkpoint', ckpt, '--out', 'x.txt'], 2, /--out must end in \.npy or \.csv/],
-    [['sample', '--out', 'x.npy'], 2, /--checkpoint FILE is required/],
+    [['sample', '--out', 'x.npy'], 2, /--checkpoint DIR\|FILE is required \(a run folder of ddpm train, or its model\.safetensors\)/],
     [['fly'], 2, /unknown command 'fly'/],
   ];
   for (const [args, status, message] of cases) {
@@ -309,6 +309,7 @@ test('ddpm --version prints the version in package.json', () => {
   const { version } = JSON.parse(readFileSync(join(repoRoot(), 'package.json'), 'utf8')) as { version: string };
   assert.is(ok(ddpm('--version')), `ddpm ${version}\n`);
   assert.match(ok(ddpm('--help')), /'ddpm --version' prints the version/);
+  assert.match(ok(ddpm('--help')), /bench +time training and sampling on our engine and its peers \(TensorFlow\.js, PyTorch, JAX\)/);
 });
 
 test.after(() => rmSync(dir, { recursive: true, force: true }));
