@@ -30,7 +30,7 @@ const entryPoints = [
   ...files('test', '.test.ts'),
   'bench/main.ts',
   'examples/tiny-mlp.ts',
-  'cli/main.ts',
+  'commands/ddpm.ts',
   'web/serve.ts',
   'scripts/gpu-check.ts',
 ];

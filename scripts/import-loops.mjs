@@ -15,7 +15,7 @@ import { dirname, join, normalize } from 'node:path';
 const json = process.argv.includes('--json');
 const entries = process.argv.slice(2).filter((a) => a !== '--json');
 const entryPoints = entries.length > 0 ? entries
-  : ['engine/index.ts', 'engine/webgpu/index.ts', 'ddpm/index.ts', 'cli/main.ts', 'bench/main.ts'];
+  : ['engine/index.ts', 'engine/webgpu/index.ts', 'ddpm/index.ts', 'commands/ddpm.ts', 'bench/main.ts'];
 const result = await build({
   entryPoints, bundle: true, write: false, metafile: true, platform: 'node', format: 'esm', outdir: 'out',
   packages: 'external', logLevel: 'error',

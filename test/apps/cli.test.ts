@@ -1,4 +1,4 @@
-// The `ddpm` command end to end (bin/ddpm.mjs → build/cli/main.js, as a user runs it): a tiny
+// The `ddpm` command end to end (bin/ddpm.mjs → build/commands/ddpm.js, as a user runs it): a tiny
 // `ddpm train` writes every file it promises, `--resume` continues it, `ddpm sample` writes .npy
 // (in NumPy's format), .csv and PNGs; bad flags and impossible values fail with a clear message
 // and a non-zero status.

@@ -1,7 +1,8 @@
 // The layers read top-down with no arrow back up, checked on every relative import in the
 // sources (type-only ones too):
-//   apps       cli/ (the ddpm command; cli/main.ts is the command table), bench/, web/, and
-//              app-support/ (flags, stop signals, files, errors, progress) that they share
+//   apps       commands/ (the ddpm command's table) over cli/ (train, sample) and bench/, which
+//              never import each other; web/; and app-support/ (flags, stop signals, files,
+//              errors, progress), which they share
 //   workload   ddpm/ — the engine only through its public entry points
 //   engine     engine/ — nothing above it
 //   shaders    shaders/ — WGSL and its generated modules, importing nothing
@@ -52,12 +53,12 @@ test('ddpm/ uses the engine through its public entry points only, and nothing ab
   assertAllowed('ddpm', (to) => top(to) === 'ddpm' || ENGINE_PUBLIC.includes(to), `only ddpm/ and ${ENGINE_PUBLIC.join(', ')}`);
 });
 
-test('the apps: app-support/ serves cli/, bench/ and the page\'s server; only cli/main.ts (the command table) reaches bench/; nothing imports web/', () => {
+test('the apps: commands/ (the command table) dispatches to cli/ and bench/, which never import each other; app-support/ serves them and the page\'s server', () => {
   const publicOrWorkload = (to: string): boolean => top(to) === 'ddpm' || ENGINE_PUBLIC.includes(to);
   const support = (to: string): boolean => top(to) === 'app-support';
   assertAllowed('app-support', (to) => support(to) || publicOrWorkload(to), 'app-support/ uses ddpm/ and the engine\'s public API, no app');
-  assertAllowed('cli', (to, from) => top(to) === 'cli' || support(to) || publicOrWorkload(to) || (from === 'cli/main.ts' && top(to) === 'bench'),
-    'cli/ uses app-support/, ddpm/ and the engine\'s public API; cli/main.ts also the benchmark');
+  assertAllowed('commands', (to) => ['commands', 'cli', 'bench'].includes(top(to)) || support(to), 'commands/ dispatches to cli/ and bench/');
+  assertAllowed('cli', (to) => top(to) === 'cli' || support(to) || publicOrWorkload(to), 'cli/ uses app-support/, ddpm/ and the engine\'s public API');
   assertAllowed('bench', (to) => top(to) === 'bench' || support(to) || publicOrWorkload(to), 'bench/ uses app-support/, ddpm/ and the engine\'s public API');
   assertAllowed('web', (to, from) => top(to) === 'web' || publicOrWorkload(to) || (from === 'web/serve.ts' && support(to)),
     'the page uses ddpm/ and the engine\'s public API (its Node server, web/serve.ts, also app-support/\'s flags)');

@@ -60,7 +60,7 @@ test('npm pack ships the built package: JavaScript, declarations, the CLI, no so
   assert.ok(existsSync(tarball), `npm pack wrote ${tarball}`);
   const files = run('tar', ['-tzf', tarball], work).split('\n').filter(Boolean);
   for (const f of ['dist/engine/index.js', 'dist/engine/index.d.ts', 'dist/engine/webgpu/index.d.ts', 'dist/ddpm/index.d.ts',
-    'dist/shaders/matmul.wgsl.js', 'dist/cli/main.js', 'bin/ddpm.mjs', 'bench/torch_ddpm.py', 'package.json', 'README.md']) {
+    'dist/shaders/matmul.wgsl.js', 'dist/commands/ddpm.js', 'bin/ddpm.mjs', 'bench/torch_ddpm.py', 'package.json', 'README.md']) {
     assert.ok(files.includes(`package/${f}`), `the tarball holds ${f}`);
   }
   const unwanted = files.filter((f) => /^package\/(test|web|scripts|examples|engine|ddpm|cli)\//.test(f) || /\.test\./.test(f));

@@ -18,7 +18,7 @@ export function repoRoot(): string {
   return dir;
 }
 
-/** Runs the `ddpm` command as a user does (bin/ddpm.mjs → build/cli/main.js) in `cwd`. */
+/** Runs the `ddpm` command as a user does (bin/ddpm.mjs → build/commands/ddpm.js) in `cwd`. */
 export function runDdpm(cwd: string, ...args: string[]): { status: number | null; stdout: string; stderr: string } {
   return runDdpmWith({ cwd }, ...args);
 }

@@ -1,16 +1,17 @@
-// The `ddpm` command: `ddpm train …`, `ddpm sample …` and `ddpm bench …` (each with --help). Errors end the
-// process with a message and a non-zero status: 2 for a bad command line, 130 / 143 when Ctrl-C /
-// SIGTERM stopped the work (app-support/stop.ts), 1 for anything else.
+// The `ddpm` command's table: `ddpm train …` and `ddpm sample …` (cli/), `ddpm bench …` (bench/),
+// each with --help. It sits above the apps it dispatches to, so that neither imports the other.
+// Errors end the process with a message and a non-zero status: 2 for a bad command line, 130 /
+// 143 when Ctrl-C / SIGTERM stopped the work (app-support/stop.ts), 1 for anything else.
 
 import { readFileSync } from 'node:fs';
-import { benchCommand } from '../bench/bench-command.js';
 import { UsageError } from '../app-support/args.js';
 import { errorMessage } from '../app-support/errors.js';
-import { sampleCommand } from './sample-command.js';
 import { Interrupted } from '../app-support/stop.js';
-import { trainCommand } from './train-command.js';
+import { benchCommand } from '../bench/bench-command.js';
+import { sampleCommand } from '../cli/sample-command.js';
+import { trainCommand } from '../cli/train-command.js';
 
-/** package.json's version: two folders up from this file, both bundled (build/cli/) and compiled (dist/cli/). */
+/** package.json's version: two folders up from this file, both bundled (build/commands/) and compiled (dist/commands/). */
 function version(): string {
   const pkg: { version: string } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
   return pkg.version;
