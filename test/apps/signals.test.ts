@@ -166,7 +166,7 @@ gpuTest(gpu)('ddpm train (WebGPU): a second signal never loses a completed epoch
   // No checkpoint before the stop (--save-every 1000000): every completed epoch is unsaved until
   // then. On WebGPU the stop waits on the device (readbacks), so a second signal lands while the
   // last epochs are being saved — where it used to quit and lose them all.
-  const args = ['train', '--points', '128', '--hidden', '512', '--device', 'webgpu', '--save-every', '1000000', '--eval-points', '50', '--epochs', '1000000'];
+  const args = ['train', '--points', '128', '--hidden', '64', '--device', 'webgpu', '--save-every', '1000000', '--eval-points', '50', '--epochs', '1000000'];
   const twice = join(dir, 'term-twice');
   const p = start(...args, '--out', twice);
   await waitFor('three epochs', () => epochLines(twice) >= 3);
