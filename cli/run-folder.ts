@@ -199,24 +199,16 @@ export class MetricsLog {
   append(record: Record<string, unknown>): void {
     const line = `${JSON.stringify(record)}\n`;
     if (this.held) this.held.push(line);
-    else this.write(line);
+    else appendFileOrFail(this.path, line);
   }
 
-  /** Writes the records held back, and every later one as it comes. */
+  /** Writes the records held back (a fresh log replacing the file), and every later one as it comes. */
   open(): void {
     if (this.held === null) return;
     const lines = this.held.join('');
     this.held = null;
-    if (this.fresh) {
-      this.write(lines, true);
-    } else {
-      this.write(endsCut(this.path) ? `\n${lines}` : lines);
-    }
-  }
-
-  private write(text: string, fresh = false): void {
-    if (fresh) writeFileAtomic(this.path, text);
-    else appendFileOrFail(this.path, text);
+    if (this.fresh) writeFileAtomic(this.path, lines);
+    else appendFileOrFail(this.path, endsCut(this.path) ? `\n${lines}` : lines);
   }
 }
 
