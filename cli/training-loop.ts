@@ -14,7 +14,7 @@
 
 import { join } from 'node:path';
 import type * as E from '../engine/index.js';
-import type { NoisePredictor } from '../ddpm/model.js';
+import type { NoisePredictor } from '../ddpm/noise-predictor.js';
 import type { Raster } from '../ddpm/plot/raster.js';
 import { TrainingDiverged, type Trainer } from '../ddpm/train.js';
 import { writeFileAtomic } from '../app-support/files.js';

@@ -9,7 +9,7 @@
 
 import { Rng, type Backend } from '../engine/index.js';
 import type { ModelConfig } from './config.js';
-import type { NoisePredictor } from './model.js';
+import type { NoisePredictor } from './noise-predictor.js';
 import { sample, type SampleOptions } from './sample.js';
 import { makeSchedule } from './schedules.js';
 

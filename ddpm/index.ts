@@ -6,7 +6,8 @@
 // data, schedules, the model and its loss
 export { DATASETS, makeDataset, type DatasetName } from './data.js';
 export { makeSchedule, SCHEDULES, type Schedule, type ScheduleName } from './schedules.js';
-export { MLPDiffusion, type NoisePredictor } from './model.js';
+export { MLPDiffusion } from './model.js';
+export type { NoisePredictor } from './noise-predictor.js';
 export { antitheticTimesteps, diffusionLoss, diffusionLossWith, qSample, type DiffusionTables } from './loss.js';
 export { configFromShapes, modelConfigJson, parseModelConfig, PRESET_NAMES, PRESETS, type ModelConfig, type Preset, type PresetName } from './config.js';
 

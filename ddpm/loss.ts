@@ -7,7 +7,7 @@
 // drawn on the tensors' device.
 
 import * as E from '../engine/index.js';
-import type { NoisePredictor } from './model.js';
+import type { NoisePredictor } from './noise-predictor.js';
 import type { Schedule } from './schedules.js';
 
 /** The schedule's per-step coefficients as [T, 1] tables on a device (gathered by timestep). */

@@ -6,24 +6,7 @@
 // Parameter names: linears.0.weight … linears.6.bias, step_embeddings.0.weight … (the state_dict keys).
 
 import { Embedding, Linear, linear, Module, ReLU, type Backend, type Rng, type Tensor } from '../engine/index.js';
-
-/** What the loss and the samplers need of a noise-predicting network: ε_θ(x_t, t) for [B, dataDim] x. */
-export interface NoisePredictor {
-  /** T: timesteps run from 0 to numSteps − 1. */
-  readonly numSteps: number;
-  /** The width of a data point (2 for the S-curve, 784 for a 28×28 image). */
-  readonly dataDim: number;
-  /** The most values one sample puts in a single intermediate tensor, when far more than dataDim (a convolution's im2col rows). */
-  readonly widestPerSample?: number;
-  /**
-   * FLOP of one forward pass per sample: 2 per multiply-add of its products (linear maps,
-   * convolutions, attention); elementwise work left out. A training step does about 3× this a
-   * sample (forward, and backward's two products).
-   */
-  readonly flopPerSample: number;
-  // x: [B, dataDim], t: [B] int32 → ε_θ: [B, dataDim]
-  forward(x: Tensor, t: Tensor): Tensor;
-}
+import type { NoisePredictor } from './noise-predictor.js';
 
 export class MLPDiffusion extends Module implements NoisePredictor {
   readonly dataDim = 2;

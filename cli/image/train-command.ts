@@ -35,7 +35,7 @@ import { loadImageDataset } from '../../app-support/image-files.js';
 import { resumedRunKind } from '../resumed-run-kind.js';
 import { imageSamplesPicture } from '../../ddpm/image/pictures.js';
 import { generateWithProgress, writePicture } from '../pictures.js';
-import type { NoisePredictor } from '../../ddpm/model.js';
+import type { NoisePredictor } from '../../ddpm/noise-predictor.js';
 import { Progress } from '../../app-support/progress.js';
 import { checkSizes, samplingBatch } from '../size-limits.js';
 import { commandLine, MetricsLog, newRunId, prepareRunFolder, readCheckpoint, runDiverged, RunLocks } from '../run-folder.js';

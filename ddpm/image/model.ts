@@ -22,7 +22,7 @@
 import {
   add, embedding, keep, Linear, Module, mul, relu, ReLU, tensor, type Backend, type Rng, type Tensor,
 } from '../../engine/index.js';
-import type { NoisePredictor } from '../model.js';
+import type { NoisePredictor } from '../noise-predictor.js';
 
 export interface ImageModelShape {
   /** Values per image (784 for 28×28). */

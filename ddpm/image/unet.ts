@@ -20,7 +20,7 @@ import {
   add, attention, concat, Conv2d, defaultDevice, embedding, GroupNorm, keep, linear, Linear, Module, permute, reshape, silu, SiLU, tensor, upsample2x,
   type Backend, type Rng, type Tensor,
 } from '../../engine/index.js';
-import type { NoisePredictor } from '../model.js';
+import type { NoisePredictor } from '../noise-predictor.js';
 import { timestepEmbedding } from './model.js';
 
 export interface UNetShape {

@@ -11,7 +11,8 @@ import * as E from '../../engine/index.js';
 import type { ModelConfig } from '../../ddpm/config.js';
 import { generate, type Frame } from '../../ddpm/generate.js';
 import { DiffusionTables, diffusionLoss } from '../../ddpm/loss.js';
-import { MLPDiffusion, type NoisePredictor } from '../../ddpm/model.js';
+import { MLPDiffusion } from '../../ddpm/model.js';
+import type { NoisePredictor } from '../../ddpm/noise-predictor.js';
 import { sample } from '../../ddpm/sample.js';
 import { makeSchedule } from '../../ddpm/schedules.js';
 
