@@ -15,7 +15,7 @@
 //   the same less the first layer's), so ≈ 3× the forward.
 
 import * as E from '../engine/index.js';
-import { KernelProfiler, Program, profilingUnavailable, uniformStruct, type WebGpuBackend } from '../engine/webgpu/index.js';
+import { KernelProfiler, Program, profilingUnavailable, storageBindings, uniformStruct, type WebGpuBackend } from '../engine/webgpu/index.js';
 import { median, type MatmulCase } from './matmul.js';
 
 /** Multiply-adds ×2 of one forward pass of MLPDiffusion on `rows` rows. */
@@ -45,7 +45,7 @@ export async function dependentDispatchSeconds(gpu: WebGpuBackend, steps = 500):
     label: 'dependent dispatch', code: DEPENDENT_WGSL,
     constants: uniformStruct('Consts', { words: 'u32' }), constantValues: { words: 4 },
     step: uniformStruct('Step', { index: 'u32' }),
-    storages: [{ storage: word.storage, write: true }], kernels: { bump: [1, 1] },
+    bindings: storageBindings(2, { B: 'read_write' }), storages: { B: word.storage }, kernels: { bump: [1, 1] },
   });
   const run = async (): Promise<number> => {
     const t0 = performance.now();

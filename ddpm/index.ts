@@ -18,7 +18,7 @@ export { applyReverseStep, ddimCoefficients, ddimTimesteps, ddpmCoefficients, sa
   type SampleOptions, type SamplerName } from './sample.js';
 export type { ReverseStep } from './reverse-step.js';
 export { generate, generateBatches, sampleBatch, type BatchHandler, type Frame, type Generated, type GenerateOptions, type SamplingConfig } from './generate.js';
-export { defaultEngine, ENGINE_NAMES, epochDraws, FusedSampler, fusedBackend, fusedSplit, FusedTraining, FUSED_UNIFORMS,
+export { defaultEngine, ENGINE_NAMES, epochDraws, FusedSampler, fusedBackend, fusedSplit, FusedTraining, FUSED_CONTRACT,
   type EngineName, type FusedSplit, type FusedTrainingSetup, type StepDraws } from './fused/index.js';
 
 // files and quality

@@ -3,7 +3,8 @@
 // One thread per output element; 256 threads per workgroup; the grid may be 2-D when there
 // are more than 65 535 workgroups, so the flat index is rebuilt from workgroup_id.
 // Shapes are uniforms (one pipeline per entry point serves every shape); the op is a uniform
-// code, identical for every thread, so the switch does not diverge.
+// code, identical for every thread, so the switch does not diverge. The codes are named below
+// and in engine/webgpu/kernel-contracts.ts, whose tables are checked against these constants.
 // NaN follows PyTorch (see the helpers below): relu, min, max and clamp keep a NaN, and the
 // ReLU/clamp masks treat a NaN input as PyTorch's backward does.
 
@@ -16,6 +17,27 @@ struct Params {
   aStrides: vec4<u32>,
   bStrides: vec4<u32>,
 }
+
+// Op codes (u.op) of unary_main, scalar_main and binary_main; clamp_backward_main's bound bits.
+const UNARY_NEG: u32 = 0u;
+const UNARY_SQUARE: u32 = 1u;
+const UNARY_SQRT: u32 = 2u;
+const UNARY_RELU: u32 = 3u;
+const UNARY_EXP: u32 = 4u;
+const UNARY_SILU: u32 = 5u;
+const SCALAR_ADD: u32 = 0u;
+const SCALAR_RSUB: u32 = 1u;
+const SCALAR_MUL: u32 = 2u;
+const SCALAR_DIV: u32 = 3u;
+const SCALAR_RDIV: u32 = 4u;
+const SCALAR_MIN: u32 = 5u;
+const SCALAR_MAX: u32 = 6u;
+const BINARY_ADD: u32 = 0u;
+const BINARY_SUB: u32 = 1u;
+const BINARY_MUL: u32 = 2u;
+const BINARY_DIV: u32 = 3u;
+const CLAMP_LO: u32 = 1u;
+const CLAMP_HI: u32 = 2u;
 
 @group(0) @binding(0) var<uniform> u: Params;
 @group(0) @binding(1) var<storage, read_write> out: array<f32>;
@@ -50,8 +72,8 @@ fn stridedOffset(i: u32, strides: vec4<u32>) -> u32 {
   return offset;
 }
 
-// op: 0 neg, 1 square, 2 sqrt, 3 relu, 4 exp, 5 silu (x / (1 + e^(−x)): e^(−x) overflowing to
-// +Inf gives −0, and −Inf gives NaN, as PyTorch).   a: [n] → out: [n]
+// op: UNARY_* (silu: x / (1 + e^(−x)); e^(−x) overflowing to +Inf gives −0, and −Inf gives NaN,
+// as PyTorch).   a: [n] → out: [n]
 @compute @workgroup_size(256)
 fn unary_main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
               @builtin(local_invocation_index) lid: u32) {
@@ -59,16 +81,16 @@ fn unary_main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nw
   if (i >= u.n) { return; }
   let x = a[i];
   switch u.op {
-    case 0u: { out[i] = -x; }
-    case 1u: { out[i] = x * x; }
-    case 2u: { out[i] = sqrt_nan(x); }
-    case 3u: { out[i] = relu(x); }
-    case 4u: { out[i] = exp(x); }
-    default: { out[i] = x / (1.0 + exp(-x)); }
+    case UNARY_NEG: { out[i] = -x; }
+    case UNARY_SQUARE: { out[i] = x * x; }
+    case UNARY_SQRT: { out[i] = sqrt_nan(x); }
+    case UNARY_RELU: { out[i] = relu(x); }
+    case UNARY_EXP: { out[i] = exp(x); }
+    case UNARY_SILU, default: { out[i] = x / (1.0 + exp(-x)); }
   }
 }
 
-// op: 0 x+c, 1 c−x, 2 x·c, 3 x/c, 4 c/x, 5 min(x,c), 6 max(x,c).   a: [n] → out: [n]
+// op: SCALAR_* (add x+c, rsub c−x, mul x·c, div x/c, rdiv c/x, min, max).   a: [n] → out: [n]
 @compute @workgroup_size(256)
 fn scalar_main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
                @builtin(local_invocation_index) lid: u32) {
@@ -77,17 +99,17 @@ fn scalar_main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) n
   let x = a[i];
   let c = u.c0;
   switch u.op {
-    case 0u: { out[i] = x + c; }
-    case 1u: { out[i] = c - x; }
-    case 2u: { out[i] = x * c; }
-    case 3u: { out[i] = x / c; }
-    case 4u: { out[i] = c / x; }
-    case 5u: { out[i] = min_nan(x, c); }
-    default: { out[i] = max_nan(x, c); }
+    case SCALAR_ADD: { out[i] = x + c; }
+    case SCALAR_RSUB: { out[i] = c - x; }
+    case SCALAR_MUL: { out[i] = x * c; }
+    case SCALAR_DIV: { out[i] = x / c; }
+    case SCALAR_RDIV: { out[i] = c / x; }
+    case SCALAR_MIN: { out[i] = min_nan(x, c); }
+    case SCALAR_MAX, default: { out[i] = max_nan(x, c); }
   }
 }
 
-// op: 0 add, 1 sub, 2 mul, 3 div.   a, b broadcast (strides 0 on broadcast axes) → out: shape
+// op: BINARY_*.   a, b broadcast (strides 0 on broadcast axes) → out: shape
 @compute @workgroup_size(256)
 fn binary_main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
                @builtin(local_invocation_index) lid: u32) {
@@ -96,10 +118,10 @@ fn binary_main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) n
   let x = a[stridedOffset(i, u.aStrides)];
   let y = b[stridedOffset(i, u.bStrides)];
   switch u.op {
-    case 0u: { out[i] = x + y; }
-    case 1u: { out[i] = x - y; }
-    case 2u: { out[i] = x * y; }
-    default: { out[i] = x / y; }
+    case BINARY_ADD: { out[i] = x + y; }
+    case BINARY_SUB: { out[i] = x - y; }
+    case BINARY_MUL: { out[i] = x * y; }
+    case BINARY_DIV, default: { out[i] = x / y; }
   }
 }
 
@@ -133,16 +155,16 @@ fn silu_backward_main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgr
   out[i] = a[i] * s * (1.0 + x * (1.0 - s));
 }
 
-// a = dy, b = x: out = dy where c0 ≤ x ≤ c1, each bound only if op has its bit (1: c0, 2: c1;
-// a missing bound passes ±Inf); 0 where x is NaN, as PyTorch's clamp backward
+// a = dy, b = x: out = dy where c0 ≤ x ≤ c1, each bound only if op has its bit (CLAMP_LO: c0,
+// CLAMP_HI: c1; a missing bound passes ±Inf); 0 where x is NaN, as PyTorch's clamp backward
 @compute @workgroup_size(256)
 fn clamp_backward_main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
                        @builtin(local_invocation_index) lid: u32) {
   let i = flatIndex(wid, nwg, lid);
   if (i >= u.n) { return; }
   let x = b[i];
-  let aboveLo = (u.op & 1u) == 0u || x >= u.c0;
-  let belowHi = (u.op & 2u) == 0u || x <= u.c1;
+  let aboveLo = (u.op & CLAMP_LO) == 0u || x >= u.c0;
+  let belowHi = (u.op & CLAMP_HI) == 0u || x <= u.c1;
   out[i] = select(0.0, a[i], aboveLo && belowHi && !is_nan(x));
 }
 

@@ -456,6 +456,10 @@ fn train_adam(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgr
 //   ddpm      x̂0 = k1·x − k2·ε (clamped if clipOn); x ← k3·x̂0 + k4·x + k5·z
 //   ddim      x̂0 = (x − k1·ε) / k2;                  x ← k3·x̂0 + k4·ε + k5·z
 // b: this invocation's row (rows past the end repeat the last one and are not written).
+// The form is the row's \`kind\` (ddpm/fused/program.ts REVERSE_STEP_KINDS, checked against these):
+const KIND_TUTORIAL: u32 = 0u;
+const KIND_DDPM: u32 = 1u;
+const KIND_DDIM: u32 = 2u;
 fn reverseStep(step: u32, noise: u32, r0: u32, b: u32, lid: u32) {
   let at = c.wSteps + REVERSE_STEP_FLOATS * step;
   if (lid < ROWS) { rowT[lid] = u32(W[at + RS_T]); }
@@ -474,13 +478,13 @@ fn reverseStep(step: u32, noise: u32, r0: u32, b: u32, lid: u32) {
     let k4 = W[at + RS_K4];
     let k5 = W[at + RS_K5];
     var out: vec2<f32>;
-    if (kind == 0u) {
+    if (kind == KIND_TUTORIAL) {
       out = (x - eps * k1) / k2 + z * k3;
-    } else if (kind == 1u) {
+    } else if (kind == KIND_DDPM) {
       var x0 = x * k1 - eps * k2;
       if (W[at + RS_CLIPON] == 1.0) { x0 = clamp_nan2(x0, vec2<f32>(-W[at + RS_CLIPX0]), vec2<f32>(W[at + RS_CLIPX0])); }
       out = x0 * k3 + x * k4 + z * k5;
-    } else {
+    } else {  // KIND_DDIM
       let x0 = (x - eps * k1) / k2;
       out = x0 * k3 + eps * k4 + z * k5;
     }

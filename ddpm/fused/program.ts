@@ -1,16 +1,18 @@
 // The fused program's side of the TypeScript ↔ WGSL contract (mlp-diffusion.wgsl beside it):
-// its uniform structs, the sampling table's row, how the kernels split the work on an adapter,
-// the module's prepended constants, and where the model's parameters and the work arrays live
-// in its buffers. training.ts and sampling.ts build their Programs from these.
+// its uniform structs and storages (by name, checked against the WGSL), the sampling table's row
+// and its kinds, how the kernels split the work on an adapter, the module's prepended constants,
+// and where the model's parameters and the work arrays live in its buffers. training.ts and
+// sampling.ts build their Programs from these.
 
 import mlpDiffusionWgsl from './mlp-diffusion.wgsl.js';
 import * as E from '../../engine/index.js';
-import { isCpuDriver, philoxWgsl, uniformStruct, type WebGpuBackend, type UniformValues } from '../../engine/webgpu/index.js';
+import { checkOpCodes, isCpuDriver, opCodes, philoxWgsl, storageBindings, uniformStruct, type WebGpuBackend, type StorageName,
+  type UniformValues } from '../../engine/webgpu/index.js';
 import type { MLPDiffusion } from '../model.js';
 import type { ReverseStep } from '../reverse-step.js';
 import type { Schedule } from '../schedules.js';
 
-// ---- the kernels' uniform blocks, declared once (checked against the WGSL structs) ---------
+// ---- the kernels' uniform blocks and storages, declared once (checked against the WGSL) ----
 
 export const CONSTS = uniformStruct('Consts', {
   n: 'u32', batch: 'u32', seed: 'u32', stream: 'u32', total: 'u32', partials: 'u32', lossBase: 'u32',
@@ -24,13 +26,28 @@ export const STEP = uniformStruct('Step', {
   rows: 'u32', first: 'u32', permOffset: 'u32', tOffset: 'u32', tExtraOffset: 'u32', noiseOffset: 'u32',
   lossSlot: 'u32', stepSize: 'f32', bc2Sqrt: 'f32', emaDecay: 'f32', emaShare: 'f32', stepFirst: 'u32', stepCount: 'u32',
 });
+/** The storages, bindings 2 … 9 by their WGSL names (sampling binds P, X and W only). */
+export const BINDINGS = storageBindings(2, {
+  P: 'read_write', // packed parameters
+  X: 'read_write', // points [n, 2]: training's data, or the samples being denoised
+  W: 'read_write', // work buffer (Consts.w*)
+  S: 'read_write', // norm partials, clipping coefficient, loss log
+  G: 'read_write', // packed gradients
+  M: 'read_write', // Adam's first moments
+  V: 'read_write', // Adam's second moments
+  A: 'read_write', // EMA: the weight average (else a dummy)
+});
+export type FusedStorage = StorageName<typeof BINDINGS>;
 type Consts = Required<UniformValues<typeof CONSTS.fields>>;
-/** The module's two uniform structs (binding 0: Consts, binding 1: Step), for tests. */
-export const FUSED_UNIFORMS = { constants: CONSTS, step: STEP, code: mlpDiffusionWgsl } as const;
 
 /** A row of the sampling table (a reverse step, as floats); WGSL reads field f at RS_<F>. */
 const REVERSE_STEP_FIELDS = ['t', 'kind', 'k1', 'k2', 'k3', 'k4', 'k5', 'clipX0', 'clipOn'] as const;
 export const REVERSE_STEP_FLOATS = REVERSE_STEP_FIELDS.length;
+/** The row's `kind`: which form reverseStep applies (WGSL: KIND_TUTORIAL, …). */
+export const REVERSE_STEP_KINDS = opCodes<ReverseStep['kind']>('KIND', { tutorial: 0, ddpm: 1, ddim: 2 });
+
+/** The module's contract, for tests: Consts (binding 0), Step (1), the storages, the kinds. */
+export const FUSED_CONTRACT = { constants: CONSTS, step: STEP, bindings: BINDINGS, kinds: REVERSE_STEP_KINDS, code: mlpDiffusionWgsl } as const;
 
 /**
  * A reverse step's named coefficients (ddpm/sample.ts) packed into the kernel's row: the form's
@@ -38,13 +55,14 @@ export const REVERSE_STEP_FLOATS = REVERSE_STEP_FIELDS.length;
  */
 export function reverseStepRow(step: ReverseStep): number[] {
   const none = { clipX0: 0, clipOn: 0 };
+  const kind = REVERSE_STEP_KINDS.codes[step.kind];
   const row: Record<(typeof REVERSE_STEP_FIELDS)[number], number> =
-    step.kind === 'tutorial' ? { t: step.t, kind: 0, k1: step.epsScale, k2: step.divisor, k3: step.noiseScale, k4: 0, k5: 0, ...none }
+    step.kind === 'tutorial' ? { t: step.t, kind, k1: step.epsScale, k2: step.divisor, k3: step.noiseScale, k4: 0, k5: 0, ...none }
       : step.kind === 'ddpm' ? {
-        t: step.t, kind: 1, k1: step.x0FromX, k2: step.x0FromEps, k3: step.meanFromX0, k4: step.meanFromX, k5: step.noiseScale,
+        t: step.t, kind, k1: step.x0FromX, k2: step.x0FromEps, k3: step.meanFromX0, k4: step.meanFromX, k5: step.noiseScale,
         clipX0: step.clipX0 ?? 0, clipOn: step.clipX0 === undefined ? 0 : 1,
       }
-      : { t: step.t, kind: 2, k1: step.epsScale, k2: step.divisor, k3: step.x0Scale, k4: step.epsNext, k5: step.noiseScale, ...none };
+      : { t: step.t, kind, k1: step.epsScale, k2: step.divisor, k3: step.x0Scale, k4: step.epsNext, k5: step.noiseScale, ...none };
   return REVERSE_STEP_FIELDS.map((f) => row[f]);
 }
 
@@ -105,8 +123,10 @@ export function rowsPerWorkgroup(backend: WebGpuBackend, hidden: number, wanted:
   return Math.min(wanted, rows);
 }
 
-/** The module's code; `ema`: train_adam keeps a weight average in binding 9. */
+/** The module's code; `ema`: train_adam keeps a weight average in A. */
 export function moduleCode(hidden: number, rows: number, steps: number, split: FusedSplit, ema = false): string {
+  // The Program checks the uniform blocks and storages against the code; the table's kinds are checked here.
+  checkOpCodes(mlpDiffusionWgsl, REVERSE_STEP_KINDS, 'ddpm/fused/mlp-diffusion.wgsl');
   return `const EMA: bool = ${ema};\nconst H: u32 = ${hidden}u;\nconst ROWS: u32 = ${rows}u;\nconst T: u32 = ${steps}u;\nconst GB: u32 = ${split.gradBlock}u;\n` +
     `alias GVec = vec${split.gradBlock}<f32>;\n` +
     `const NORM_KERNEL: bool = ${split.normKernel};\nconst REVERSE_STEP_FLOATS: u32 = ${REVERSE_STEP_FLOATS}u;\n` +

@@ -6,8 +6,8 @@ import { Program, type KernelProfiler, type WebGpuBackend } from '../../engine/w
 import type { MLPDiffusion } from '../model.js';
 import type { ReverseStep } from '../reverse-step.js';
 import type { Schedule } from '../schedules.js';
-import { checkModel, CONSTS, fusedSplit, moduleCode, parameterOffsets, REVERSE_STEP_FLOATS, reverseStepRow, rowsPerWorkgroup, STEP, workLayout,
-  type FusedSplit } from './program.js';
+import { BINDINGS, checkModel, CONSTS, fusedSplit, moduleCode, parameterOffsets, REVERSE_STEP_FLOATS, reverseStepRow, rowsPerWorkgroup, STEP,
+  workLayout, type FusedSplit, type FusedStorage } from './program.js';
 
 /**
  * The reverse process on x [n, 2], in place: a run of consecutive steps is one dispatch
@@ -18,7 +18,7 @@ import { checkModel, CONSTS, fusedSplit, moduleCode, parameterOffsets, REVERSE_S
  * are copied once into one buffer (a model loaded from a file is not packed).
  */
 export class FusedSampler {
-  private readonly program: Program<typeof CONSTS.fields, typeof STEP.fields>;
+  private readonly program: Program<typeof CONSTS.fields, typeof STEP.fields, FusedStorage>;
   private readonly weights: E.Tensor;
   private readonly work: E.Tensor;
   private readonly noiseBase: number;
@@ -47,9 +47,9 @@ export class FusedSampler {
     const maxX = backend.device.limits.maxComputeWorkgroupsPerDimension;
     this.program = new Program(backend, {
       label: 'mlp-diffusion sampling', code: moduleCode(hidden, rows, schedule.steps, split),
-      constants: CONSTS, step: STEP,
+      constants: CONSTS, step: STEP, bindings: BINDINGS,
       constantValues: { n, seed: rng.seed, stream: rng.stream, total, ...parameterOffsets(model, params, offsets), ...workOffsets },
-      storages: [this.weights, x, this.work].map((t) => ({ storage: t.storage, write: true })),
+      storages: { P: this.weights.storage, X: x.storage, W: this.work.storage },
       kernels: {
         transpose_weights: [Math.ceil((hidden * hidden) / 128), 1],
         sample_steps: [Math.min(groups, maxX), Math.ceil(groups / maxX)],

@@ -10,7 +10,8 @@ import * as E from '../../engine/index.js';
 import { Program, type KernelProfiler, type WebGpuBackend } from '../../engine/webgpu/index.js';
 import type { MLPDiffusion } from '../model.js';
 import type { Schedule } from '../schedules.js';
-import { checkModel, CONSTS, fusedSplit, moduleCode, parameterOffsets, rowsPerWorkgroup, STEP, workLayout, type FusedSplit } from './program.js';
+import { BINDINGS, checkModel, CONSTS, fusedSplit, moduleCode, parameterOffsets, rowsPerWorkgroup, STEP, workLayout, type FusedSplit,
+  type FusedStorage } from './program.js';
 
 /** What the fused training step needs from a Trainer: the packed model, optimizer and data. */
 export interface FusedTrainingSetup {
@@ -54,11 +55,11 @@ export function epochDraws(n: number, batch: number, rng: E.Rng): StepDraws[] {
 }
 
 export class FusedTraining {
-  private readonly program: Program<typeof CONSTS.fields, typeof STEP.fields>;
+  private readonly program: Program<typeof CONSTS.fields, typeof STEP.fields, FusedStorage>;
   private readonly work: E.Tensor;
   private readonly stats: E.Tensor;
   private readonly points: E.Tensor;
-  /** Binding 9 when no weight average is kept (the kernel does not touch it). */
+  /** A when no weight average is kept (the kernel does not touch it). */
   private readonly noAverage: E.Tensor | null;
   /** Loss-log slots per half (the log is double-buffered: one half is read while the other fills). */
   readonly logSteps: number;
@@ -92,13 +93,16 @@ export class FusedTraining {
     if (adam.weightDecay !== 0) throw new Error('fused training: Adam with weight decay is not supported; use the eager engine');
     this.program = new Program(backend, {
       label: 'mlp-diffusion training', code: moduleCode(hidden, rows, schedule.steps, split, average !== null),
-      constants: CONSTS, step: STEP,
+      constants: CONSTS, step: STEP, bindings: BINDINGS,
       constantValues: {
         n, batch, seed: setup.seed, stream: setup.stream, total: packed.total, partials, lossBase: partials + 1,
         clip: setup.clip, beta1: adam.beta1, beta2: adam.beta2, oneMinusBeta1: 1 - adam.beta1, oneMinusBeta2: 1 - adam.beta2,
         eps: adam.eps, ...parameterOffsets(model, packed.params, packed.offsets), ...workOffsets,
       },
-      storages: [packed.weights, this.points, this.work, this.stats, packed.grads, m, v, average?.average ?? this.noAverage!].map((t) => ({ storage: t.storage, write: true })),
+      storages: {
+        P: packed.weights.storage, X: this.points.storage, W: this.work.storage, S: this.stats.storage, G: packed.grads.storage,
+        M: m.storage, V: v.storage, A: (average?.average ?? this.noAverage!).storage,
+      },
       kernels: {
         transpose_weights: [Math.ceil((hidden * hidden) / 128), 1],
         train_rows: [Math.ceil(batch / rows), 1],

@@ -1,7 +1,9 @@
 // The WebGPU backend: every Backend kernel as a WGSL dispatch (shaders/*.wgsl), recorded into
 // one command stream by the Recorder and submitted only when data is read. Pipelines are built
-// once per (kernel, override constants) and cached; shapes travel as uniforms. Storage buffers
-// are pooled by size, so a training loop reuses the same buffers step after step.
+// once per (kernel, override constants) and cached; shapes travel as uniforms. Each kernel's
+// uniform block, storages and op codes are given by name, as its shader file's contract says
+// (kernel-contracts.ts). Storage buffers are pooled by size, so a training loop reuses the same
+// buffers step after step.
 
 import adamWgsl from '../../shaders/adam.wgsl.js';
 import concatWgsl from '../../shaders/concat.wgsl.js';
@@ -21,10 +23,11 @@ import type {
   RandomDraw, RandomKey, ScalarOp, Storage, UnaryOp,
 } from '../backend.js';
 import { EngineError } from '../errors.js';
-import { KERNEL_PARAMS } from './kernel-params.js';
+import { bindStorages, type BoundStorage, type StorageName } from './bindings.js';
+import { checkKernelContract, KERNELS } from './kernel-contracts.js';
 import { matmulKernel, MatmulTuner, type MatmulKernel } from './matmul-kernels.js';
 import { Recorder, type Binding } from './recorder.js';
-import { checkUniformStruct, uniformBlock, type UniformValues } from './uniforms.js';
+import { uniformBlock, type UniformValues } from './uniforms.js';
 
 export const SHADERS = {
   adam: adamWgsl, concat: concatWgsl, conv: convWgsl, elementwise: elementwiseWgsl, embedding: embeddingWgsl, 'int-fill': intFillWgsl,
@@ -32,9 +35,7 @@ export const SHADERS = {
 } as const;
 type ShaderName = keyof typeof SHADERS;
 
-const UNARY_CODES: Record<UnaryOp, number> = { neg: 0, square: 1, sqrt: 2, relu: 3, exp: 4, silu: 5 };
-const SCALAR_CODES: Record<ScalarOp, number> = { add: 0, rsub: 1, mul: 2, div: 3, rdiv: 4, min: 5, max: 6 };
-const BINARY_CODES: Record<BinaryOp, number> = { add: 0, sub: 1, mul: 2, div: 3 };
+const OPS = KERNELS.elementwise.ops;
 /** Released buffers kept for reuse, at most this many bytes; beyond it the pool is freed. */
 const MAX_POOLED_BYTES = 256 * 1024 * 1024;
 
@@ -46,9 +47,17 @@ class GpuStorage implements Storage {
     readonly offset = 0, readonly base: GpuStorage | null = null) {}
 }
 
-/** A shader's uniform block holding `values`, by field name (engine/webgpu/kernel-params.ts). */
-function params<S extends ShaderName>(shader: S, values: UniformValues<(typeof KERNEL_PARAMS)[S]['fields']>): ArrayBuffer {
-  return uniformBlock(KERNEL_PARAMS[shader], values);
+/** A shader's uniform block holding `values`, by field name (engine/webgpu/kernel-contracts.ts). */
+function params<S extends ShaderName>(shader: S, values: UniformValues<(typeof KERNELS)[S]['params']['fields']>): ArrayBuffer {
+  return uniformBlock(KERNELS[shader].params, values);
+}
+
+/** Buffers for some of a shader's storages, by WGSL name. */
+type ShaderBuffers<S extends ShaderName> = Partial<Record<StorageName<(typeof KERNELS)[S]['bindings']>, Binding>>;
+
+/** A shader's storages named in `buffers`, at their bindings (the rest are not bound). */
+function bind<S extends ShaderName>(shader: S, buffers: ShaderBuffers<S>): BoundStorage<Binding>[] {
+  return bindStorages<string, Binding>(KERNELS[shader].bindings, buffers, `shaders/${shader}.wgsl`);
 }
 
 /**
@@ -64,7 +73,7 @@ function matmulGroups(kernel: MatmulKernel, plan: Pick<MatmulPlan, 'm' | 'n'>): 
   return [Math.ceil(plan.n / kernel.tile[1]), Math.ceil(plan.m / kernel.tile[0])];
 }
 
-type ElementwiseParams = UniformValues<(typeof KERNEL_PARAMS)['elementwise']['fields']>;
+type ElementwiseParams = UniformValues<(typeof KERNELS)['elementwise']['params']['fields']>;
 
 /** What the adapter says of itself (GPUAdapterInfo's fields), kept for choices and reports. */
 export interface AdapterDescription {
@@ -106,7 +115,7 @@ export class WebGpuBackend implements Backend {
     if (p === undefined) {
       let module = this.modules.get(shader);
       if (module === undefined) {
-        checkUniformStruct(SHADERS[shader], KERNEL_PARAMS[shader], `shaders/${shader}.wgsl`);
+        checkKernelContract(SHADERS[shader], KERNELS[shader], `shaders/${shader}.wgsl`);
         module = this.device.createShaderModule({ label: `shaders/${shader}.wgsl`, code: SHADERS[shader] });
         void module.getCompilationInfo().then((info) => {
           const errors = info.messages.filter((m) => m.type === 'error');
@@ -260,16 +269,18 @@ export class WebGpuBackend implements Backend {
   }
 
   // ---- kernels -----------------------------------------------------------------------------
-  private elementwise(entry: string, n: number, values: ElementwiseParams, out: Binding, a: Binding | null = null, b: Binding | null = null): void {
-    this.recorder.dispatch(this.pipeline('elementwise', entry), params('elementwise', { ...values, n }), [out, a, b], this.elementGrid(n));
+  private elementwise(entry: string, n: number, values: ElementwiseParams, buffers: ShaderBuffers<'elementwise'>): void {
+    this.recorder.dispatch(this.pipeline('elementwise', entry), params('elementwise', { ...values, n }), bind('elementwise', buffers),
+      this.elementGrid(n));
   }
 
   full(length: number, value: number, dtype: DType): Storage {
     const out = this.alloc(length, dtype);
     if (dtype === 'int32') {
-      this.recorder.dispatch(this.pipeline('int-fill', 'main'), params('int-fill', { n: length, value }), [out.buffer], this.elementGrid(length));
+      this.recorder.dispatch(this.pipeline('int-fill', 'main'), params('int-fill', { n: length, value }), bind('int-fill', { out: out.buffer }),
+        this.elementGrid(length));
     } else {
-      this.elementwise('fill_main', length, { c0: value }, out.buffer);
+      this.elementwise('fill_main', length, { c0: value }, { out: out.buffer });
     }
     return out;
   }
@@ -281,20 +292,20 @@ export class WebGpuBackend implements Backend {
       ...(draw.kind === 'randint' ? { ilow: draw.low, irange: draw.high - draw.low }
         : draw.kind === 'uniform' ? { p0: draw.low, p1: draw.high } : { p0: draw.mean, p1: draw.std }),
     });
-    const buffers = draw.kind === 'randint' ? [null, out.buffer] : [out.buffer];
+    const buffers = bind('random', draw.kind === 'randint' ? { outI: out.buffer } : { outF: out.buffer });
     this.recorder.dispatch(this.pipeline('random', `${draw.kind}_main`), block, buffers, this.elementGrid(length));
     return out;
   }
 
   unary(op: UnaryOp, x: Storage): Storage {
     const out = this.alloc(x.length, 'float32');
-    this.elementwise('unary_main', x.length, { op: UNARY_CODES[op] }, out.buffer, this.buf(x));
+    this.elementwise('unary_main', x.length, { op: OPS.unary.codes[op] }, { out: out.buffer, a: this.buf(x) });
     return out;
   }
 
   scalar(op: ScalarOp, x: Storage, c: number): Storage {
     const out = this.alloc(x.length, 'float32');
-    this.elementwise('scalar_main', x.length, { op: SCALAR_CODES[op], c0: c }, out.buffer, this.buf(x));
+    this.elementwise('scalar_main', x.length, { op: OPS.scalar.codes[op], c0: c }, { out: out.buffer, a: this.buf(x) });
     return out;
   }
 
@@ -312,7 +323,8 @@ export class WebGpuBackend implements Backend {
     const n = plan.outShape.reduce((p, d) => p * d, 1);
     const out = this.alloc(n, 'float32');
     const { shape, strides: [as, bs] } = this.rank4(plan.outShape, plan.aStrides, plan.bStrides);
-    this.elementwise('binary_main', n, { op: BINARY_CODES[op], shape, aStrides: as, bStrides: bs }, out.buffer, this.buf(a), this.buf(b));
+    this.elementwise('binary_main', n, { op: OPS.binary.codes[op], shape, aStrides: as, bStrides: bs },
+      { out: out.buffer, a: this.buf(a), b: this.buf(b) });
     return out;
   }
 
@@ -320,7 +332,7 @@ export class WebGpuBackend implements Backend {
     const n = outShape.reduce((p, d) => p * d, 1);
     const out = this.alloc(n, 'float32');
     const { shape, strides: [xs] } = this.rank4(outShape, xStrides);
-    this.elementwise('expand_main', n, { shape, aStrides: xs }, out.buffer, this.buf(x));
+    this.elementwise('expand_main', n, { shape, aStrides: xs }, { out: out.buffer, a: this.buf(x) });
     return out;
   }
 
@@ -330,7 +342,7 @@ export class WebGpuBackend implements Backend {
     const serial = len <= 1024 || outer * inner >= 4096;
     const pipeline = this.pipeline('reduce', serial ? 'sum_axis_serial' : 'sum_axis_main', { SQUARE: square ? 1 : 0 });
     const groups = serial ? this.grid(Math.ceil((outer * inner) / 64)) : this.grid(outer * inner);
-    this.recorder.dispatch(pipeline, params('reduce', { outer, len, inner }), [out.buffer, this.buf(x)], groups);
+    this.recorder.dispatch(pipeline, params('reduce', { outer, len, inner }), bind('reduce', { out: out.buffer, x: this.buf(x) }), groups);
     return out;
   }
 
@@ -351,7 +363,7 @@ export class WebGpuBackend implements Backend {
     const table = plan.rowAdd ? this.buf(plan.rowAdd.table) : this.dummy;
     const idx = plan.rowAdd ? this.buf(plan.rowAdd.idx) : this.dummy;
     this.recorder.dispatch(this.matmulPipeline(kernel, plan), params(kernel.shader, { m: plan.m, n: plan.n, k: plan.k }),
-      [out.buffer, this.buf(a), this.buf(b), bias, table, idx], [...matmulGroups(kernel, plan), batch]);
+      bind(kernel.shader, { c: out.buffer, a: this.buf(a), b: this.buf(b), bias, table, idx }), [...matmulGroups(kernel, plan), batch]);
     return out;
   }
 
@@ -383,8 +395,10 @@ export class WebGpuBackend implements Backend {
     try {
       for (const kernel of kernels) {
         const pipeline = this.matmulPipeline(kernel, shape);
-        const bindGroup = device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries: [uniforms, c, a, b, this.dummy, this.dummy, this.dummy]
-          .map((buffer, binding) => ({ binding, resource: { buffer } })) });
+        const storages = bindStorages(KERNELS[kernel.shader].bindings, { c, a, b, bias: this.dummy, table: this.dummy, idx: this.dummy }, kernel.name)
+          .map(({ binding, resource }) => ({ binding, resource: { buffer: resource } }));
+        const bindGroup = device.createBindGroup({ layout: pipeline.getBindGroupLayout(0),
+          entries: [{ binding: 0, resource: { buffer: uniforms } }, ...storages] });
         const pass = async (runs: number, timed: boolean): Promise<number> => {
           const encoder = device.createCommandEncoder({ label: `matmul timing ${kernel.name}` });
           const p = encoder.beginComputePass(timed && clock ? { timestampWrites: { querySet: clock.queries, beginningOfPassWriteIndex: 0, endOfPassWriteIndex: 1 } } : {});
@@ -423,7 +437,7 @@ export class WebGpuBackend implements Backend {
 
   reluBackward(dy: Storage, y: Storage): Storage {
     const out = this.alloc(dy.length, 'float32');
-    this.elementwise('relu_backward_main', dy.length, {}, out.buffer, this.buf(dy), this.buf(y));
+    this.elementwise('relu_backward_main', dy.length, {}, { out: out.buffer, a: this.buf(dy), b: this.buf(y) });
     return out;
   }
 
@@ -438,37 +452,40 @@ export class WebGpuBackend implements Backend {
   /** A softmax.wgsl kernel: one thread per row of [rows, cols]. */
   private rowwise(entry: string, rows: number, cols: number, a: Storage, b: Storage | null): Storage {
     const out = this.alloc(rows * cols, 'float32');
-    const inputs = b ? [this.buf(a), this.buf(b)] : [this.buf(a)]; // the pipeline's layout has only the bindings its entry uses
-    this.recorder.dispatch(this.pipeline('softmax', entry), params('softmax', { rows, cols }), [out.buffer, ...inputs], this.grid(Math.ceil(rows / 64)));
+    // b only where the entry reads it: the pipeline's layout has only the bindings its entry uses
+    const buffers = bind('softmax', b ? { out: out.buffer, a: this.buf(a), b: this.buf(b) } : { out: out.buffer, a: this.buf(a) });
+    this.recorder.dispatch(this.pipeline('softmax', entry), params('softmax', { rows, cols }), buffers, this.grid(Math.ceil(rows / 64)));
     return out;
   }
 
   siluBackward(dy: Storage, x: Storage): Storage {
     const out = this.alloc(dy.length, 'float32');
-    this.elementwise('silu_backward_main', dy.length, {}, out.buffer, this.buf(dy), this.buf(x));
+    this.elementwise('silu_backward_main', dy.length, {}, { out: out.buffer, a: this.buf(dy), b: this.buf(x) });
     return out;
   }
 
   clampBackward(dy: Storage, x: Storage, lo: number, hi: number): Storage {
     const out = this.alloc(dy.length, 'float32');
-    // An infinite bound is no bound (op bit 1: lo, bit 2: hi), so ±Inf inputs pass it as on the CPU.
-    const bounds = (lo > -Infinity ? 1 : 0) | (hi < Infinity ? 2 : 0);
+    // An infinite bound is no bound (its bit of op unset), so ±Inf inputs pass it as on the CPU.
+    const bounds = (lo > -Infinity ? OPS.clampBounds.codes.lo : 0) | (hi < Infinity ? OPS.clampBounds.codes.hi : 0);
     const values = { op: bounds, c0: lo > -Infinity ? lo : 0, c1: hi < Infinity ? hi : 0 };
-    this.elementwise('clamp_backward_main', dy.length, values, out.buffer, this.buf(dy), this.buf(x));
+    this.elementwise('clamp_backward_main', dy.length, values, { out: out.buffer, a: this.buf(dy), b: this.buf(x) });
     return out;
   }
 
   gather(table: Storage, idx: Storage, rows: number, dim: number): Storage {
     const out = this.alloc(idx.length * dim, 'float32');
     const pipeline = this.pipeline('embedding', 'gather_main');
-    this.recorder.dispatch(pipeline, params('embedding', { n: idx.length, rows, dim }), [out.buffer, this.buf(table), this.buf(idx)], this.elementGrid(idx.length * dim));
+    const buffers = bind('embedding', { out: out.buffer, src: this.buf(table), idx: this.buf(idx) });
+    this.recorder.dispatch(pipeline, params('embedding', { n: idx.length, rows, dim }), buffers, this.elementGrid(idx.length * dim));
     return out;
   }
 
   scatterAdd(dy: Storage, idx: Storage, rows: number, dim: number): Storage {
     const out = this.alloc(rows * dim, 'float32');
     const pipeline = this.pipeline('embedding', 'scatter_add_main');
-    this.recorder.dispatch(pipeline, params('embedding', { n: idx.length, rows, dim }), [out.buffer, this.buf(dy), this.buf(idx)], this.grid(Math.ceil(dim / 64)));
+    const buffers = bind('embedding', { out: out.buffer, src: this.buf(dy), idx: this.buf(idx) });
+    this.recorder.dispatch(pipeline, params('embedding', { n: idx.length, rows, dim }), buffers, this.grid(Math.ceil(dim / 64)));
     return out;
   }
 
@@ -476,14 +493,15 @@ export class WebGpuBackend implements Backend {
     const n = outer * (aWidth + bWidth);
     const out = this.alloc(n, 'float32');
     this.recorder.dispatch(this.pipeline('concat', 'concat_main'), params('concat', { n, width: aWidth + bWidth, start: aWidth, count: 0 }),
-      [out.buffer, this.buf(a), this.buf(b)], this.elementGrid(n));
+      bind('concat', { out: out.buffer, a: this.buf(a), b: this.buf(b) }), this.elementGrid(n));
     return out;
   }
 
   sliceRows(x: Storage, outer: number, width: number, start: number, count: number): Storage {
     const n = outer * count;
     const out = this.alloc(n, 'float32');
-    this.recorder.dispatch(this.pipeline('concat', 'slice_main'), params('concat', { n, width, start, count }), [out.buffer, this.buf(x)], this.elementGrid(n));
+    this.recorder.dispatch(this.pipeline('concat', 'slice_main'), params('concat', { n, width, start, count }),
+      bind('concat', { out: out.buffer, a: this.buf(x) }), this.elementGrid(n));
     return out;
   }
 
@@ -498,26 +516,27 @@ export class WebGpuBackend implements Backend {
   /** A conv.wgsl kernel: one thread per output element. */
   private convMove(entry: string, input: Storage, plan: Conv2dPlan, n: number): Storage {
     const out = this.alloc(n, 'float32');
-    this.recorder.dispatch(this.pipeline('conv', entry), params('conv', { ...plan, n }), [out.buffer, this.buf(input)], this.elementGrid(n));
+    this.recorder.dispatch(this.pipeline('conv', entry), params('conv', { ...plan, n }), bind('conv', { out: out.buffer, a: this.buf(input) }),
+      this.elementGrid(n));
     return out;
   }
 
   // ---- in place ----------------------------------------------------------------------------
   fill(dst: Storage, value: number): void {
     if (dst.dtype === 'int32') throw new Error('webgpu backend: fill of an int32 storage in place is not supported');
-    this.elementwise('fill_main', dst.length, { c0: value }, this.buf(dst));
+    this.elementwise('fill_main', dst.length, { c0: value }, { out: this.buf(dst) });
   }
 
   addInPlace(dst: Storage, src: Storage): void {
-    this.elementwise('add_inplace_main', dst.length, {}, this.buf(dst), this.buf(src));
+    this.elementwise('add_inplace_main', dst.length, {}, { out: this.buf(dst), a: this.buf(src) });
   }
 
   scaleInPlace(dst: Storage, coef: Storage): void {
-    this.elementwise('scale_inplace_main', dst.length, {}, this.buf(dst), this.buf(coef));
+    this.elementwise('scale_inplace_main', dst.length, {}, { out: this.buf(dst), a: this.buf(coef) });
   }
 
   averageInPlace(avg: Storage, x: Storage, decay: number): void {
-    this.elementwise('average_inplace_main', avg.length, { c0: decay, c1: 1 - decay }, this.buf(avg), this.buf(x));
+    this.elementwise('average_inplace_main', avg.length, { c0: decay, c1: 1 - decay }, { out: this.buf(avg), a: this.buf(x) });
   }
 
   adamStep(p: Storage, g: Storage, m: Storage, v: Storage, h: AdamHyper): void {
@@ -526,7 +545,7 @@ export class WebGpuBackend implements Backend {
       n: p.length, stepSize, bc2Sqrt, beta1: h.beta1, beta2: h.beta2, oneMinusBeta1: 1 - h.beta1, oneMinusBeta2: 1 - h.beta2,
       eps: h.eps, weightDecay: h.weightDecay,
     });
-    const buffers = [this.buf(p), this.buf(g), this.buf(m), this.buf(v)];
+    const buffers = bind('adam', { p: this.buf(p), g: this.buf(g), m: this.buf(m), v: this.buf(v) });
     this.recorder.dispatch(this.pipeline('adam', 'main'), block, buffers, this.elementGrid(p.length));
   }
 }

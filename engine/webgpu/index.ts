@@ -15,6 +15,9 @@ export { default as philoxWgsl } from '../../shaders/philox.wgsl.js';
 export { KernelProfiler, profilingUnavailable, type KernelTime, type ProfileReport } from './profiler.js';
 export { checkUniformStruct, uniformBlock, uniformStruct, wgslStructFields, writeUniform, type ScalarType, type StructFields, type UniformStruct,
   type UniformValues } from './uniforms.js';
+export { bindStorages, checkStorageBindings, storageBindings, wgslStorageBindings, type Access, type BoundStorage, type StorageBindings,
+  type StorageName } from './bindings.js';
+export { checkOpCodes, opCodeName, opCodes, wgslConstants, type OpCodes } from './op-codes.js';
 
 /**
  * The backend for a choice, and a line saying what was chosen and why; with 'auto' and no

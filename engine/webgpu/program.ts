@@ -6,9 +6,11 @@
 // Every kernel sees the same bindings:
 //   @binding(0) var<uniform> constants   — the program's constants, written once
 //   @binding(1) var<uniform> step        — this step's block (a dynamic offset into a table)
-//   @binding(2…) var<storage, …>          — the storages given, in order
-// Both uniform blocks are declared once, by name and type (engine/webgpu/uniforms.ts), checked
-// against the module's WGSL structs when it is compiled, and written from named values.
+//   @binding(2…) var<storage, …>          — the storages, by name
+// Both uniform blocks are declared once, by name and type (engine/webgpu/uniforms.ts), and so
+// are the storages, by WGSL name and access (engine/webgpu/bindings.ts): all are checked against
+// the module's WGSL when it is compiled, the blocks written from named values and the storages
+// bound by name (a program may bind only some of them: those its kernels use).
 // The host writes one block per step into the table (one writeBuffer per submit), so per-step
 // numbers (counters, random offsets, bias corrections) are computed on the host in float64 and
 // the GPU never waits for the host. Queue order makes reusing the table safe: a write issued
@@ -18,9 +20,10 @@
 import type { Storage } from '../backend.js';
 import type { WebGpuBackend } from './backend.js';
 import type { KernelProfiler } from './profiler.js';
+import { bindStorages, checkStorageBindings, type BoundStorage, type StorageBindings } from './bindings.js';
 import { checkUniformStruct, uniformBlock, writeUniform, type StructFields, type UniformStruct, type UniformValues } from './uniforms.js';
 
-export interface ProgramSpec<C extends StructFields = StructFields, S extends StructFields = StructFields> {
+export interface ProgramSpec<C extends StructFields = StructFields, S extends StructFields = StructFields, B extends string = string> {
   label: string;
   /** The whole WGSL module. */
   code: string;
@@ -29,8 +32,10 @@ export interface ProgramSpec<C extends StructFields = StructFields, S extends St
   constantValues: UniformValues<C>;
   /** Binding 1: the struct of one step's block. */
   step: UniformStruct<S>;
-  /** Bindings 2, 3, …: a storage and whether kernels write it. */
-  storages: readonly { storage: Storage; write: boolean }[];
+  /** Bindings 2, 3, …: the module's storages, declared by name and access (storageBindings(2, …)). */
+  bindings: StorageBindings<B>;
+  /** The storages bound, by name (a storage no kernel of the program uses may be left out). */
+  storages: Partial<Record<B, Storage>>;
   /** Entry points and the workgroups each is dispatched with. */
   kernels: Readonly<Record<string, readonly [number, number]>>;
 }
@@ -53,23 +58,26 @@ interface Compiled {
 /** Compiled programs per device, by code and binding layout: a second Program with the same code (another sampling run) reuses them. */
 const compiledCache = new WeakMap<GPUDevice, Map<string, Compiled>>();
 
-function compile(backend: WebGpuBackend, spec: ProgramSpec): Compiled {
+function compile(backend: WebGpuBackend, spec: Omit<ProgramSpec, 'constantValues' | 'storages'>,
+  storages: readonly BoundStorage<Storage>[]): Compiled {
   const { device, recorder } = backend;
-  const key = `${spec.constants.name}|${spec.step.name}|${spec.storages.map((s) => (s.write ? 'w' : 'r')).join('')}|${Object.keys(spec.kernels).join(',')}|${spec.code}`;
+  const bound = storages.map((s) => `${s.binding}${s.access}`).join(',');
+  const key = `${spec.constants.name}|${spec.step.name}|${bound}|${Object.keys(spec.kernels).join(',')}|${spec.code}`;
   let perDevice = compiledCache.get(device);
   if (perDevice === undefined) compiledCache.set(device, (perDevice = new Map()));
   const cached = perDevice.get(key);
   if (cached) return cached;
   checkUniformStruct(spec.code, spec.constants, spec.label);
   checkUniformStruct(spec.code, spec.step, spec.label);
+  checkStorageBindings(spec.code, spec.bindings, spec.label);
   const layout = recorder.guard(`the layout of ${spec.label}`, () => device.createBindGroupLayout({
     label: spec.label,
     entries: [
       { binding: 0, visibility: GPUShaderStage.COMPUTE, buffer: { type: 'uniform' } },
       { binding: 1, visibility: GPUShaderStage.COMPUTE, buffer: { type: 'uniform', hasDynamicOffset: true, minBindingSize: spec.step.bytes } },
-      ...spec.storages.map((s, i) => ({
-        binding: i + 2, visibility: GPUShaderStage.COMPUTE,
-        buffer: { type: (s.write ? 'storage' : 'read-only-storage') as GPUBufferBindingType },
+      ...storages.map(({ binding, access }) => ({
+        binding, visibility: GPUShaderStage.COMPUTE,
+        buffer: { type: (access === 'read_write' ? 'storage' : 'read-only-storage') as GPUBufferBindingType },
       })),
     ],
   }));
@@ -94,7 +102,7 @@ function compile(backend: WebGpuBackend, spec: ProgramSpec): Compiled {
   return compiled;
 }
 
-export class Program<C extends StructFields = StructFields, S extends StructFields = StructFields> {
+export class Program<C extends StructFields = StructFields, S extends StructFields = StructFields, B extends string = string> {
   private readonly pipelines: Map<string, GPUComputePipeline>;
   private readonly bindGroup: GPUBindGroup;
   private readonly constants: GPUBuffer;
@@ -103,12 +111,16 @@ export class Program<C extends StructFields = StructFields, S extends StructFiel
   private readonly stride: number;
   private readonly block: ArrayBuffer;
 
-  constructor(private readonly backend: WebGpuBackend, readonly spec: ProgramSpec<C, S>) {
+  constructor(private readonly backend: WebGpuBackend, readonly spec: ProgramSpec<C, S, B>) {
     const { device, recorder } = backend;
+    if (spec.bindings.first !== 2) {
+      throw new Error(`${spec.label}: storages bind from 2 (0 and 1 are the uniform blocks), the declaration starts at ${spec.bindings.first}`);
+    }
+    const storages = bindStorages<string, Storage>(spec.bindings, spec.storages, spec.label);
     const align = device.limits.minUniformBufferOffsetAlignment;
     this.stride = Math.ceil(spec.step.bytes / align) * align;
     this.block = new ArrayBuffer(this.stride * STEPS_PER_SUBMIT);
-    const { layout, pipelines } = compile(backend, spec);
+    const { layout, pipelines } = compile(backend, spec, storages);
     this.pipelines = pipelines;
     const constants = uniformBlock(spec.constants, spec.constantValues);
     this.constants = device.createBuffer({ label: `${spec.label} constants`, size: constants.byteLength, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
@@ -119,7 +131,7 @@ export class Program<C extends StructFields = StructFields, S extends StructFiel
       entries: [
         { binding: 0, resource: { buffer: this.constants } },
         { binding: 1, resource: { buffer: this.table, offset: 0, size: spec.step.bytes } },
-        ...spec.storages.map((s, i) => ({ binding: i + 2, resource: backend.binding(s.storage) })),
+        ...storages.map(({ binding, resource }) => ({ binding, resource: backend.binding(resource) })),
       ],
     }));
   }

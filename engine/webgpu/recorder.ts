@@ -22,6 +22,12 @@ const MAX_CACHED = 8192;
 /** What a kernel binds: a whole buffer, or a range of one (a view; offsets are in bytes). */
 export type Binding = GPUBuffer | { readonly buffer: GPUBuffer; readonly offset: number; readonly size: number };
 
+/** A storage of a dispatch, at its binding index. */
+export interface StorageEntry {
+  readonly binding: number;
+  readonly resource: Binding;
+}
+
 function isRange(b: Binding): b is Exclude<Binding, GPUBuffer> {
   return 'buffer' in b;
 }
@@ -138,18 +144,21 @@ export class Recorder {
     return buffer;
   }
 
-  /** Records one dispatch: binding 0 holds `params`, bindings 1… are `buffers` (null: unused). */
-  dispatch(pipeline: GPUComputePipeline, params: ArrayBuffer, buffers: (Binding | null)[], groups: readonly [number, number, number?]): void {
+  /**
+   * Records one dispatch: binding 0 holds `params`, and each storage its binding (the kernel's
+   * contract gives the indices: bindings.ts bindStorages).
+   */
+  dispatch(pipeline: GPUComputePipeline, params: ArrayBuffer, storages: readonly StorageEntry[], groups: readonly [number, number, number?]): void {
     this.check();
     const uniforms = this.uniform(params);
-    const ranged = (b: Binding | null): string => (b === null ? '0' : isRange(b) ? `${this.id(b.buffer)}@${b.offset}+${b.size}` : `${this.id(b)}`);
-    const key = `${this.id(pipeline)},${this.id(uniforms)},${buffers.map(ranged).join(',')}`;
+    const ranged = (b: Binding): string => (isRange(b) ? `${this.id(b.buffer)}@${b.offset}+${b.size}` : `${this.id(b)}`);
+    const key = `${this.id(pipeline)},${this.id(uniforms)},${storages.map((s) => `${s.binding}:${ranged(s.resource)}`).join(',')}`;
     let bindGroup = this.bindGroups.get(key);
     if (bindGroup === undefined) {
       const entries: GPUBindGroupEntry[] = [{ binding: 0, resource: { buffer: uniforms } }];
-      buffers.forEach((b, i) => {
-        if (b) entries.push({ binding: i + 1, resource: isRange(b) ? { buffer: b.buffer, offset: b.offset, size: b.size } : { buffer: b } });
-      });
+      for (const { binding, resource: b } of storages) {
+        entries.push({ binding, resource: isRange(b) ? { buffer: b.buffer, offset: b.offset, size: b.size } : { buffer: b } });
+      }
       bindGroup = this.device.createBindGroup({ label: pipeline.label, layout: pipeline.getBindGroupLayout(0), entries });
       this.bindGroups.set(key, bindGroup);
       this.stats.bindGroupsCreated++;

@@ -7,9 +7,9 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { checkUniformStruct, uniformBlock, uniformStruct, wgslStructFields } from '../../engine/webgpu/uniforms.js';
-import { FUSED_UNIFORMS } from '../../ddpm/fused/index.js';
+import { FUSED_CONTRACT } from '../../ddpm/fused/index.js';
 import { SHADERS } from '../../engine/webgpu/backend.js';
-import { KERNEL_PARAMS } from '../../engine/webgpu/kernel-params.js';
+import { KERNELS } from '../../engine/webgpu/kernel-contracts.js';
 
 const struct = uniformStruct('Params', { n: 'u32', scale: 'f32', shift: 'i32' });
 const wgsl = `
@@ -34,7 +34,7 @@ test('offsets follow WGSL: a scalar at a multiple of 4, a vec4<u32> at a multipl
   const mixed = uniformStruct('Mixed', { n: 'u32', v: 'vec4<u32>', x: 'f32', w: 'vec4<u32>' });
   assert.equal(mixed.offsets, { n: 0, v: 16, x: 32, w: 48 });
   assert.is(mixed.bytes, 64);
-  assert.equal(KERNEL_PARAMS.elementwise.offsets, { n: 0, op: 4, c0: 8, c1: 12, shape: 16, aStrides: 32, bStrides: 48 });
+  assert.equal(KERNELS.elementwise.params.offsets, { n: 0, op: 4, c0: 8, c1: 12, shape: 16, aStrides: 32, bStrides: 48 });
   const view = new DataView(uniformBlock(mixed, { n: 3, v: [1, 2, 3, 4], x: 0.25 }));
   assert.equal([0, 16, 20, 24, 28].map((o) => view.getUint32(o, true)), [3, 1, 2, 3, 4]);
   assert.is(view.getFloat32(32, true), 0.25);
@@ -72,16 +72,16 @@ test('every struct in the backend\'s WGSL sources is declared, and matches its d
   for (const [shader, code] of Object.entries(SHADERS)) {
     const structs = [...code.replace(/\/\/[^\n]*/g, '').matchAll(/\bstruct\s+(\w+)/g)].map((m) => m[1]);
     assert.equal(structs, ['Params'], `shaders/${shader}.wgsl declares one struct, its Params`);
-    checkUniformStruct(code, KERNEL_PARAMS[shader as keyof typeof KERNEL_PARAMS], `shaders/${shader}.wgsl`);
+    checkUniformStruct(code, KERNELS[shader as keyof typeof KERNELS].params, `shaders/${shader}.wgsl`);
   }
-  const fused = [...FUSED_UNIFORMS.code.replace(/\/\/[^\n]*/g, '').matchAll(/\bstruct\s+(\w+)/g)].map((m) => m[1]);
+  const fused = [...FUSED_CONTRACT.code.replace(/\/\/[^\n]*/g, '').matchAll(/\bstruct\s+(\w+)/g)].map((m) => m[1]);
   assert.equal(fused, ['Consts', 'Step'], 'mlp-diffusion.wgsl declares Consts and Step');
 });
 
 test('the fused engine\'s Consts and Step match ddpm/fused/mlp-diffusion.wgsl', () => {
-  checkUniformStruct(FUSED_UNIFORMS.code, FUSED_UNIFORMS.constants, 'mlp-diffusion');
-  checkUniformStruct(FUSED_UNIFORMS.code, FUSED_UNIFORMS.step, 'mlp-diffusion');
-  assert.ok(Object.keys(FUSED_UNIFORMS.constants.fields).length > 30, 'the check saw the whole Consts struct');
+  checkUniformStruct(FUSED_CONTRACT.code, FUSED_CONTRACT.constants, 'mlp-diffusion');
+  checkUniformStruct(FUSED_CONTRACT.code, FUSED_CONTRACT.step, 'mlp-diffusion');
+  assert.ok(Object.keys(FUSED_CONTRACT.constants.fields).length > 30, 'the check saw the whole Consts struct');
 });
 
 test.run();
