@@ -20,6 +20,11 @@ export class DiffusionTables {
     this.sqrtAlphasBar = E.keep(E.tensor(schedule.sqrtAlphasBar, [T, 1], { device }));
     this.sqrtOneMinusAlphasBar = E.keep(E.tensor(schedule.sqrtOneMinusAlphasBar, [T, 1], { device }));
   }
+
+  dispose(): void {
+    this.sqrtAlphasBar.dispose();
+    this.sqrtOneMinusAlphasBar.dispose();
+  }
 }
 
 /** B//2 timesteps in [0, T) and their mirrors T−1−t, plus one more if B is odd. */

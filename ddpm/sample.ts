@@ -5,22 +5,21 @@
 //             'fixedlarge' (β_t) or 'fixedsmall' (β̃_t), no noise at t = 0
 //   ddim      Song et al.'s generalized_steps over a sub-sequence τ ('uniform' or 'quad') of S ≤ T
 //             steps, stochasticity η (0: deterministic; 1: DDPM's fixedsmall variance)
-// Per-step coefficients are host numbers (float64 from the schedule). Eager: each step is a few
-// tensor ops in a tidy scope, so nothing accumulates and nothing is read back until the end.
-// Fused (WebGPU, the default there): a run of steps is one kernel (ddpm/fused/), the whole
-// loop one dispatch unless onStep looks at x on the way or a signal asks for a stop point.
+// Per-step coefficients are host numbers (float64 from the schedule). An engine takes x through
+// the steps (runner.ts): eager (eager.ts: each step a few tensor ops, nothing read back until
+// the end) or fused (fused/runner.ts, the default on WebGPU for MLPDiffusion: the steps between
+// two that onStep looks at as one dispatch, in runs of about a quarter second with a signal).
 // Every sampler draws z at every step (even where it is unused), so a seed fixes the noise
 // sequence independently of the sampler's settings.
 
 import * as E from '../engine/index.js';
-import type { KernelProfiler } from '../engine/webgpu/index.js';
-import { defaultEngine, FusedSampler, fusedBackend, type EngineName, type FusedSplit } from './fused/index.js';
-import { MLPDiffusion } from './model.js';
+import { engineFor } from './engines.js';
 import type { NoisePredictor } from './noise-predictor.js';
-import type { ReverseStep } from './reverse-step.js';
+import { applyReverseStep, type ReverseStep } from './reverse-step.js';
+import type { EngineName, EngineOptions, ReverseRunner } from './runner.js';
 import type { Schedule } from './schedules.js';
 
-export type { ReverseStep } from './reverse-step.js';
+export { applyReverseStep, type ReverseStep } from './reverse-step.js';
 
 export type SamplerName = 'tutorial' | 'ddpm' | 'ddim';
 export const SAMPLERS: readonly SamplerName[] = ['tutorial', 'ddpm', 'ddim'];
@@ -48,9 +47,9 @@ export interface SampleOptions {
   /** After which steps i (1 … count) onStep is called; the fused engine runs the steps between two of them as one dispatch. */
   visit?: (i: number, count: number) => boolean;
   /** Fused: how the kernel splits the work (default: fusedSplit of the adapter). */
-  split?: FusedSplit;
+  split?: EngineOptions['split'];
   /** Fused: times each dispatch on the GPU. */
-  profiler?: KernelProfiler;
+  profiler?: EngineOptions['profiler'];
   /** fused (WebGPU: a run of steps one kernel, the default there) or eager (one kernel per op). */
   engine?: EngineName;
   /** Stops between steps (eager) or runs of about a quarter second (fused), throwing the signal's reason. */
@@ -101,25 +100,6 @@ export function ddimCoefficients(schedule: Schedule, t: number, tNext: number, e
   return { t, kind: 'ddim', epsScale: Math.sqrt(1 - ab), divisor: Math.sqrt(ab), x0Scale: Math.sqrt(abNext), epsNext: c2, noiseScale: c1 };
 }
 
-/** Applies a reverse step with tensor ops (the eager path). */
-export function applyReverseStep(step: ReverseStep, x: E.Tensor, eps: E.Tensor, z: E.Tensor): E.Tensor {
-  switch (step.kind) {
-    case 'tutorial':
-      return E.add(E.div(E.sub(x, E.mul(eps, step.epsScale)), step.divisor), E.mul(z, step.noiseScale));
-    case 'ddpm': {
-      let x0 = E.sub(E.mul(x, step.x0FromX), E.mul(eps, step.x0FromEps));
-      if (step.clipX0 !== undefined) x0 = E.clamp(x0, { min: -step.clipX0, max: step.clipX0 });
-      const mean = E.add(E.mul(x0, step.meanFromX0), E.mul(x, step.meanFromX));
-      return step.noiseScale === 0 ? mean : E.add(mean, E.mul(z, step.noiseScale));
-    }
-    case 'ddim': {
-      const x0 = E.div(E.sub(x, E.mul(eps, step.epsScale)), step.divisor);
-      const out = E.add(E.mul(x0, step.x0Scale), E.mul(eps, step.epsNext));
-      return step.noiseScale > 0 ? E.add(out, E.mul(z, step.noiseScale)) : out;
-    }
-  }
-}
-
 export function tutorialStep(schedule: Schedule, t: number, x: E.Tensor, eps: E.Tensor, z: E.Tensor): E.Tensor {
   return applyReverseStep(tutorialCoefficients(schedule, t), x, eps, z);
 }
@@ -135,16 +115,41 @@ export function ddimStep(schedule: Schedule, t: number, tNext: number, eta: numb
 
 // ---- the loop ---------------------------------------------------------------------------------
 
-/** Fused, with a signal: the GPU time one dispatch of steps should take (a stop waits for about one). */
-const CHUNK_SECONDS = 0.25;
-
 /**
  * n samples [n, model.dataDim] on `device` (in the model's units: divide by a data scale
  * outside). The fused engine runs MLPDiffusion only; other networks sample eagerly.
  */
 export async function sample(model: NoisePredictor, schedule: Schedule, device: E.Backend, options: SampleOptions): Promise<E.Tensor> {
-  const { n, rng } = options;
+  const { n, rng, signal, onStep } = options;
   if (!Number.isInteger(n) || n < 1) throw new Error(`sample: n must be a positive integer, got ${n}`);
+  const steps = reverseSteps(schedule, options);
+  const engine = engineFor(options.engine, model, device, 'sample');
+  const count = steps.length;
+  const visited = (i: number): boolean => onStep !== undefined && (options.visit?.(i, count) ?? true);
+  signal?.throwIfAborted();
+  const x = E.keep(E.randn([n, model.dataDim], rng, { device }));
+  let runner: ReverseRunner | null = null;
+  try {
+    await onStep?.(x, { i: 0, count, t: schedule.steps });
+    runner = engine.reverse({ model, schedule, device, x, rng, steps, signal, options });
+    for (let done = 0; done < count;) {
+      let end = done + 1;
+      while (end < count && !visited(end)) end++;
+      await runner.advance(end);
+      done = end;
+      if (visited(done)) await onStep!(runner.x, { i: done, count, t: steps[done - 1].t });
+    }
+    return runner.x;
+  } catch (e) {
+    (runner?.x ?? x).dispose();
+    throw e;
+  } finally {
+    runner?.dispose();
+  }
+}
+
+/** The sampler's reverse steps, in the order they are taken (from t = T − 1, or τ's last, down). */
+function reverseSteps(schedule: Schedule, options: SampleOptions): ReverseStep[] {
   if (!SAMPLERS.includes(options.sampler)) {
     throw new Error(`sample: unknown sampler '${options.sampler as string}' (expected ${SAMPLERS.join(', ')})`);
   }
@@ -153,7 +158,7 @@ export async function sample(model: NoisePredictor, schedule: Schedule, device: 
     ? ddimTimesteps(T, options.steps ?? T, options.skip ?? 'uniform')
     : Array.from({ length: T }, (_, t) => t);
   // Step i of the loop goes from seq[count − 1 − i] down.
-  const steps = seq.map((_, j) => {
+  return seq.map((_, j) => {
     const i = seq.length - 1 - j;
     const t = seq[i];
     switch (options.sampler) {
@@ -162,73 +167,4 @@ export async function sample(model: NoisePredictor, schedule: Schedule, device: 
       case 'ddim': return ddimCoefficients(schedule, t, i > 0 ? seq[i - 1] : -1, options.eta ?? 0);
     }
   });
-  const engine = options.engine ?? (model instanceof MLPDiffusion ? defaultEngine(device) : 'eager');
-  let fusedModel: MLPDiffusion | null = null;
-  if (engine === 'fused') {
-    if (!(model instanceof MLPDiffusion)) throw new Error('sample: the fused engine runs MLPDiffusion only; use the eager engine');
-    fusedModel = model;
-  }
-  const { signal, onStep } = options;
-  const count = steps.length;
-  const visited = (i: number): boolean => onStep !== undefined && (options.visit?.(i, count) ?? true);
-  const pacer = signal ? new E.Pacer(device) : null;
-  /** After each step: with a signal, wait for the step before and stop if asked. */
-  const paced = async (): Promise<void> => {
-    if (pacer === null) return;
-    await pacer.step();
-    signal!.throwIfAborted();
-  };
-  signal?.throwIfAborted();
-  let x = E.keep(E.randn([n, model.dataDim], rng, { device }));
-  try {
-    await onStep?.(x, { i: 0, count, t: T });
-    if (fusedModel) {
-      // Runs of steps as single dispatches: up to the next step onStep visits and, with a
-      // signal, sized to about CHUNK_SECONDS of the GPU's pace, measured on the run before
-      // (from 1 step, at most ×4 a run). With a signal one run stays in flight while the next
-      // is recorded, so the GPU never waits for the host's check.
-      const noise = steps.map(() => rng.next().offset);
-      const fused = new FusedSampler(fusedModel, schedule, fusedBackend(device, 'sample'), x, rng, steps, noise, options.split);
-      try {
-        let chunk = 1;
-        let inFlight: { done: Promise<void>; recorded: number; steps: number } | null = null;
-        for (let done = 0; done < count;) {
-          let end = signal ? Math.min(count, done + chunk) : count;
-          for (let i = done + 1; i < end; i++) if (visited(i)) { end = i; break; }
-          fused.run(done, end - done, options.profiler);
-          if (signal) {
-            const run = { done: device.sync(), recorded: performance.now(), steps: end - done };
-            if (inFlight) {
-              await inFlight.done;
-              const perStep = (performance.now() - inFlight.recorded) / 1000 / inFlight.steps;
-              chunk = Math.max(1, Math.min(4 * chunk, Math.round(CHUNK_SECONDS / perStep)));
-            }
-            signal.throwIfAborted();
-            inFlight = run;
-          }
-          done = end;
-          if (visited(done)) await onStep!(x, { i: done, count, t: steps[done - 1].t });
-        }
-        await inFlight?.done;
-      } finally {
-        fused.dispose();
-      }
-      return x;
-    }
-    for (const [i, step] of steps.entries()) {
-      const next = E.noGrad(() => E.tidy(() => {
-        const eps = model.forward(x, E.full([n], step.t, { dtype: 'int32', device }));
-        const z = E.randn([n, model.dataDim], rng, { device });
-        return applyReverseStep(step, x, eps, z);
-      }));
-      x.dispose();
-      x = E.keep(next);
-      await paced();
-      if (visited(i + 1)) await onStep!(x, { i: i + 1, count, t: step.t });
-    }
-    return x;
-  } catch (e) {
-    x.dispose();
-    throw e;
-  }
 }

@@ -85,6 +85,11 @@ export class WeightAverage {
     }
   }
 
+  /** Puts the average into the packed weights for good (the end of training: the model samples with it from then on). */
+  adopt(): void {
+    this.packed.weights.device.copy(this.packed.weights.storage, this.average.storage);
+  }
+
   async exportState(): Promise<WeightAverageState> {
     const flat = (await this.average.toArray()) as Float32Array;
     const { params, offsets } = this.packed;

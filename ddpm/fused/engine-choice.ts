@@ -3,9 +3,9 @@
 
 import type * as E from '../../engine/index.js';
 import { WebGpuBackend } from '../../engine/webgpu/index.js';
+import type { EngineName } from '../runner.js';
 
-export type EngineName = 'fused' | 'eager';
-export const ENGINE_NAMES: readonly EngineName[] = ['fused', 'eager'];
+export { ENGINE_NAMES, type EngineName } from '../runner.js';
 
 /**
  * The engine a device gets unless told otherwise: fused on WebGPU, eager elsewhere — and on

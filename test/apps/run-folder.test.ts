@@ -50,10 +50,10 @@ const settings = { ...TUTORIAL_TRAIN_SETTINGS, batch: 128, lr: 1e-3, clip: 1, se
 const schedule = makeSchedule('sigmoid', 100);
 const data = makeDataset('s-curve', 300, 0);
 
-const newTrainer = (): Trainer => new Trainer(new MLPDiffusion(100, new E.Rng(1), { hidden: 16, device: E.cpu }), schedule, data, settings, E.cpu);
+const newTrainer = (): Trainer<MLPDiffusion> => new Trainer(new MLPDiffusion(100, new E.Rng(1), { hidden: 16, device: E.cpu }), schedule, data, settings, E.cpu);
 
 /** The checkpoint files of `trainer` as it stands, stamped with `runId`. */
-async function files(trainer: Trainer, runId: string | undefined, cfg = config): Promise<{ model: Uint8Array; state: Uint8Array }> {
+async function files(trainer: Trainer<MLPDiffusion>, runId: string | undefined, cfg = config): Promise<{ model: Uint8Array; state: Uint8Array }> {
   return {
     model: await encodeModel(trainer.model, cfg, { epoch: trainer.epoch, runId }),
     state: await encodeTrainState(trainer.model, { ...(await trainer.exportState()), settings, config: cfg, runId }),

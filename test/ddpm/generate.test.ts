@@ -3,17 +3,20 @@
 // by default, every step on request, none when asked for none — each equal to the points the
 // sampler had at that step; many samples come in batches of one stream, and a signal stops
 // sampling between steps. The loss and the samplers take any NoisePredictor: a network over
-// 5-wide points trains and samples [n, 5]; the fused engine refuses it.
+// 5-wide points trains and samples [n, 5]; the fused engine refuses it, and engineFor says which
+// engine a run gets.
 
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as E from '../../engine/index.js';
 import type { ModelConfig } from '../../ddpm/config.js';
 import { generate, type Frame } from '../../ddpm/generate.js';
+import { engineFor, ENGINES } from '../../ddpm/engines.js';
 import { DiffusionTables, diffusionLoss } from '../../ddpm/loss.js';
 import { MLPDiffusion } from '../../ddpm/model.js';
 import type { NoisePredictor } from '../../ddpm/noise-predictor.js';
 import { sample } from '../../ddpm/sample.js';
+import { ENGINE_NAMES } from '../../ddpm/runner.js';
 import { makeSchedule } from '../../ddpm/schedules.js';
 
 const config: ModelConfig = {
@@ -74,6 +77,16 @@ test('any NoisePredictor: a 5-wide network gets a loss with gradients and sample
   let message = '';
   await sample(net, schedule, E.cpu, { sampler: 'ddpm', n: 3, rng: new E.Rng(6), engine: 'fused' }).catch((e: Error) => { message = e.message; });
   assert.match(message, 'the fused engine runs MLPDiffusion only');
+});
+
+test('engineFor: eager on the CPU and for a network the fused engine refuses; fused refused for it by name; an unknown engine refused', () => {
+  const net: NoisePredictor = { numSteps: 10, dataDim: 5, flopPerSample: 50, forward: (x) => x };
+  assert.is(engineFor(undefined, model, E.cpu, 'sample').name, 'eager');
+  assert.is(engineFor(undefined, net, E.cpu, 'sample').name, 'eager');
+  assert.is(engineFor('eager', net, E.cpu, 'sample').name, 'eager');
+  assert.throws(() => engineFor('fused', net, E.cpu, 'train'), /^train: the fused engine runs MLPDiffusion only; use the eager engine$/);
+  assert.throws(() => engineFor('turbo' as never, model, E.cpu, 'sample'), /sample: unknown engine 'turbo' \(expected fused or eager\)/);
+  assert.equal(Object.keys(ENGINES).sort(), [...ENGINE_NAMES].sort());
 });
 
 test('many samples come in batches from one stream: the first batch is what a run of that many gives', async () => {
