@@ -15,7 +15,8 @@
 //   the same less the first layer's), so ≈ 3× the forward.
 
 import * as E from '../engine/index.js';
-import { KernelProfiler, Program, profilingUnavailable, storageBindings, uniformStruct, type WebGpuBackend } from '../engine/webgpu/index.js';
+import { KernelProfiler, profilingUnavailable, type WebGpuBackend } from '../engine/webgpu/index.js';
+import { Program, storageBindings, uniformStruct } from '../engine/webgpu/internal.js';
 import { median, type MatmulCase } from './matmul.js';
 
 /** Multiply-adds ×2 of one forward pass of MLPDiffusion on `rows` rows. */

@@ -4,7 +4,8 @@
 // matmul-kernels.ts) before the timed samples, and the kernel it chose is reported.
 
 import * as E from '../engine/index.js';
-import { MATMUL_KERNELS, WebGpuBackend, type MatmulKernel } from '../engine/webgpu/index.js';
+import { WebGpuBackend } from '../engine/webgpu/index.js';
+import { MATMUL_KERNELS, type MatmulKernel } from '../engine/webgpu/internal.js';
 
 export interface MatmulCase {
   label: string;

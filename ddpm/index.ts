@@ -1,6 +1,7 @@
 // The diffusion workload's public API (the package's 'wgpu-diffusion/ddpm'): the S-curve
 // tutorial's DDPM (docs/workload.md) and its samplers, the image workload, checkpoints PyTorch
-// loads, the quality measures and the pictures. Built on the engine's public exports only; free
+// loads, the quality measures and the pictures. Built on the engine's public exports (the fused
+// programs, ddpm/fused/, also on its internal entries: they are internal to the package too); free
 // of Node imports (the PNG encoder, which needs node:zlib, is 'wgpu-diffusion/ddpm/png').
 
 // data, schedules, the model and its loss
@@ -18,8 +19,10 @@ export { applyReverseStep, ddimCoefficients, ddimTimesteps, ddpmCoefficients, sa
   type SampleOptions, type SamplerName } from './sample.js';
 export type { ReverseStep } from './reverse-step.js';
 export { generate, generateBatches, sampleBatch, type BatchHandler, type Frame, type Generated, type GenerateOptions, type SamplingConfig } from './generate.js';
-export { defaultEngine, ENGINE_NAMES, epochDraws, FusedSampler, fusedBackend, fusedSplit, FusedTraining, FUSED_CONTRACT,
-  type EngineName, type FusedSplit, type FusedTrainingSetup, type StepDraws } from './fused/index.js';
+// which engine runs a step: eager (one kernel per op) or fused (compiled programs, ddpm/fused/,
+// whose parts are internal to the package)
+export { ENGINE_NAMES, type EngineName } from './runner.js';
+export { defaultEngine } from './fused/engine-choice.js';
 
 // files and quality
 export { CheckpointError, checkpointModel, decodeModel, decodeTrainState, encodeModel, encodeTrainState,

@@ -1,7 +1,8 @@
-// The engine's public API: tensors, ops, autograd, layers, optimisers, random numbers, devices.
+// The engine's public API ('wgpu-diffusion'): tensors, ops, autograd, layers, optimisers, random
+// numbers, devices. What the engine's tests, the benchmark and fused programs use besides is
+// internal.ts.
 
-export type { AdamHyper, Backend, Conv2dPlan, DType, HostArray, MemoryInfo, Storage } from './backend.js';
-export { adamBiasCorrection } from './backend.js';
+export type { Backend, Conv2dPlan, DType, HostArray, MemoryInfo, Storage } from './backend.js';
 export { cpu, CpuBackend } from './cpu/backend.js';
 export { defaultDevice, setDefaultDevice } from './device.js';
 export { Tensor, type IntRange } from './tensor.js';
@@ -15,7 +16,7 @@ export { mean } from './ops/mean.js';
 export { concat, permute, reshape } from './ops/shape.js';
 export { upsample2x } from './ops/resample.js';
 export { groupNorm, type GroupNormOptions } from './ops/norm.js';
-export { conv2d, im2col, type Conv2dOptions } from './ops/conv.js';
+export { conv2d, type Conv2dOptions } from './ops/conv.js';
 export { matmul, bmm, linear, type MatmulOptions, type LinearEpilogue } from './ops/matmul.js';
 export { embedding } from './ops/embedding.js';
 export { mseLoss, crossEntropy } from './ops/loss.js';
@@ -23,8 +24,8 @@ export { logSoftmax } from './ops/softmax.js';
 export { attention } from './ops/attention.js';
 export { Module, Linear, Conv2d, GroupNorm, Embedding, ReLU, SiLU, type TensorData } from './nn.js';
 export { Adam, AdamSnapshot, clipGradNorm, type AdamOptions, type AdamSlot } from './optim.js';
-export { CONSTANT_LR, checkLrSchedule, lrFactor, type LrSchedule } from './lr-schedule.js';
+export { CONSTANT_LR, type LrSchedule } from './lr-schedule.js';
 export { WeightAverage, type WeightAverageOptions, type WeightAverageState } from './weight-average.js';
-export { packedCopy, packedOffsets, packParameters, PackedParameters } from './packing.js';
+export { packParameters, PackedParameters } from './packing.js';
 export { Pacer } from './pacer.js';
-export { Rng, philox4x32, permutationIndex, randomPermutation } from './random.js';
+export { Rng } from './random.js';

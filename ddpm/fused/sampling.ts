@@ -2,7 +2,9 @@
 // (or one per step where the split says so), the steps' coefficients in a table on the device.
 
 import * as E from '../../engine/index.js';
-import { Program, type KernelProfiler, type WebGpuBackend } from '../../engine/webgpu/index.js';
+import type { KernelProfiler, WebGpuBackend } from '../../engine/webgpu/index.js';
+import { Program } from '../../engine/webgpu/internal.js';
+import { packedCopy } from '../../engine/internal.js';
 import type { MLPDiffusion } from '../model.js';
 import type { ReverseStep } from '../reverse-step.js';
 import type { Schedule } from '../schedules.js';
@@ -36,7 +38,7 @@ export class FusedSampler {
     const rows = rowsPerWorkgroup(backend, hidden, split.sampleRows);
     const n = x.shape[0];
     const params = model.parameters();
-    const { weights, offsets, total } = E.packedCopy(params);
+    const { weights, offsets, total } = packedCopy(params);
     this.weights = weights;
     const layout = workLayout(0, rows, hidden, schedule.steps, steps.length);
     const work = new Float32Array(layout.size);

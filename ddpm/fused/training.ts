@@ -7,7 +7,9 @@
 // the model's own packed buffers, so the eager path and this one can take turns on one model.
 
 import * as E from '../../engine/index.js';
-import { Program, type KernelProfiler, type WebGpuBackend } from '../../engine/webgpu/index.js';
+import type { KernelProfiler, WebGpuBackend } from '../../engine/webgpu/index.js';
+import { Program } from '../../engine/webgpu/internal.js';
+import { adamBiasCorrection } from '../../engine/internal.js';
 import type { MLPDiffusion } from '../model.js';
 import type { Schedule } from '../schedules.js';
 import { BINDINGS, checkModel, CONSTS, fusedSplit, moduleCode, parameterOffsets, rowsPerWorkgroup, STEP, workLayout, type FusedSplit,
@@ -125,7 +127,7 @@ export class FusedTraining {
     const decays = this.setup.average?.takeUpdates(steps.length) ?? [];
     const kernels = this.split.normKernel ? ['train_rows', 'train_grads', 'train_norm', 'train_adam'] : ['train_rows', 'train_grads', 'train_adam'];
     this.program.run(steps.length, kernels, (i) => {
-      const { stepSize, bc2Sqrt } = E.adamBiasCorrection(hypers[i]);
+      const { stepSize, bc2Sqrt } = adamBiasCorrection(hypers[i]);
       const emaDecay = decays[i] ?? 0;
       return { ...steps[i], lossSlot: base + i, stepSize, bc2Sqrt, emaDecay, emaShare: 1 - emaDecay };
     }, ['transpose_weights'], profiler);

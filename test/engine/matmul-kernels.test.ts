@@ -12,7 +12,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as E from '../../engine/index.js';
-import { DEFAULT_GPU_KERNEL, isCpuDriver, MATMUL_KERNELS, MatmulTuner, shapeClass, type MatmulKernel } from '../../engine/webgpu/index.js';
+import { isCpuDriver } from '../../engine/webgpu/index.js';
+import { DEFAULT_GPU_KERNEL, MATMUL_KERNELS, MatmulTuner, shapeClass, type MatmulKernel } from '../../engine/webgpu/internal.js';
 import { gpuForTests, gpuTest } from '../support/gpu.js';
 import { assertClose } from '../support/helpers.js';
 

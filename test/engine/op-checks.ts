@@ -5,6 +5,7 @@
 
 import * as assert from 'uvu/assert';
 import * as E from '../../engine/index.js';
+import { im2col } from '../../engine/internal.js';
 import type { WebGpuBackend } from '../../engine/webgpu/backend.js';
 import { assertClose, fromFixture, values, type FixtureTensor } from '../support/helpers.js';
 import { torchCases } from './op-fixtures.js';
@@ -118,7 +119,7 @@ export const im2colBitForBit: Check = {
     for (const [shape, k, options] of cases) {
       const host = await E.randn([...shape], rng).toArray();
       const onGpu = E.tensor(host, [...shape], { device: gpu!, requiresGrad: true }), onCpu = E.tensor(host, [...shape], { requiresGrad: true });
-      const cols = [E.im2col(onGpu, k, k, options), E.im2col(onCpu, k, k, options)];
+      const cols = [im2col(onGpu, k, k, options), im2col(onCpu, k, k, options)];
       assert.equal(await values(cols[0]), await values(cols[1]), `im2col [${shape}], ${k}×${k}, GPU vs CPU`);
       const g = await E.randn([...cols[1].shape], rng).toArray();
       cols[0].backward(E.tensor(g, [...cols[1].shape], { device: gpu! }));

@@ -12,6 +12,7 @@
 // lists its own. ops.test.ts fails while an op engine/index.ts exports from engine/ops/ has no row.
 
 import * as E from '../../engine/index.js';
+import { im2col } from '../../engine/internal.js';
 import type { Tolerance } from '../support/helpers.js';
 import {
   convMatchesDefinition, convNonFiniteReachesItsWindows, embeddingSumsDuplicates, expNonFiniteAsTorch, fusedEpilogueEqualsOps,
@@ -343,13 +344,13 @@ export const opTable: OpRow[] = [
     checks: [convMatchesDefinition, convNonFiniteReachesItsWindows],
   }),
   row<{ kernelH: number; kernelW: number; stride?: number; padding?: number }>({
-    op: 'im2col', call: (t, p) => E.im2col(t.x, p.kernelH, p.kernelW, { stride: p.stride, padding: p.padding }),
+    op: 'im2col', call: (t, p) => im2col(t.x, p.kernelH, p.kernelW, { stride: p.stride, padding: p.padding }),
     withoutTorch: "PyTorch's unfold gives [B, C·KH·KW, OH·OW], the transpose of these rows; conv2d's PyTorch cases run through it",
     gradcheck: [{
       name: 'x [2,3,5,4], 3×2 window, stride 2, padding 1', draws: [5, 0], params: { kernelH: 3, kernelW: 2, stride: 2, padding: 1 },
       inputs: (d) => ({ x: d.normal(2, 3, 5, 4) }),
     }],
-    errors: [{ what: 'a window of height 0', call: () => E.im2col(IMAGES(), 0, 3), says: ['im2col', 'kernelH must be a positive integer, got 0'] }],
+    errors: [{ what: 'a window of height 0', call: () => im2col(IMAGES(), 0, 3), says: ['im2col', 'kernelH must be a positive integer, got 0'] }],
     checks: [im2colBitForBit],
   }),
   row<{ dims: number[] }>({

@@ -13,6 +13,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as E from '../../engine/index.js';
+import { checkLrSchedule, lrFactor } from '../../engine/internal.js';
 import { gpuForTests, gpuTest } from '../support/gpu.js';
 import { assertClose, assertThrowsWith, values } from '../support/helpers.js';
 
@@ -20,18 +21,18 @@ const gpu = await gpuForTests();
 
 test('lrFactor: linear warm-up, then constant or a cosine to the floor (PyTorch CosineAnnealingLR)', () => {
   const warm: E.LrSchedule = { warmupSteps: 4, decay: 'constant', totalSteps: 0, floor: 1 };
-  assert.equal([1, 2, 3, 4, 5, 100].map((s) => E.lrFactor(warm, s)), [0.25, 0.5, 0.75, 1, 1, 1]);
+  assert.equal([1, 2, 3, 4, 5, 100].map((s) => lrFactor(warm, s)), [0.25, 0.5, 0.75, 1, 1, 1]);
   const cos: E.LrSchedule = { warmupSteps: 10, decay: 'cosine', totalSteps: 110, floor: 0.1 };
   for (const step of [11, 35, 60, 85, 110]) {
     const tCur = step - 10, tMax = 100; // CosineAnnealingLR: eta_min + (1 − eta_min)·(1 + cos(π·T_cur/T_max))/2
-    assert.ok(Math.abs(E.lrFactor(cos, step) - (0.1 + 0.9 * (1 + Math.cos((Math.PI * tCur) / tMax)) / 2)) < 1e-15, `step ${step}`);
+    assert.ok(Math.abs(lrFactor(cos, step) - (0.1 + 0.9 * (1 + Math.cos((Math.PI * tCur) / tMax)) / 2)) < 1e-15, `step ${step}`);
   }
-  assert.is(E.lrFactor(cos, 60), 0.55, 'half way: the mean of 1 and the floor');
-  assert.is(E.lrFactor(cos, 110), 0.1);
-  assert.is(E.lrFactor(cos, 500), 0.1, 'past the end: the floor');
-  assert.is(E.lrFactor(E.CONSTANT_LR, 7), 1);
-  assertThrowsWith(() => E.checkLrSchedule({ ...cos, totalSteps: 10 }), ['totalSteps must be an integer above warmupSteps (10)', '10']);
-  assertThrowsWith(() => E.checkLrSchedule({ ...cos, floor: 1.5 }), ['floor must be in [0, 1]', '1.5']);
+  assert.is(lrFactor(cos, 60), 0.55, 'half way: the mean of 1 and the floor');
+  assert.is(lrFactor(cos, 110), 0.1);
+  assert.is(lrFactor(cos, 500), 0.1, 'past the end: the floor');
+  assert.is(lrFactor(E.CONSTANT_LR, 7), 1);
+  assertThrowsWith(() => checkLrSchedule({ ...cos, totalSteps: 10 }), ['totalSteps must be an integer above warmupSteps (10)', '10']);
+  assertThrowsWith(() => checkLrSchedule({ ...cos, floor: 1.5 }), ['floor must be in [0, 1]', '1.5']);
   assertThrowsWith(() => new E.Adam([E.keep(E.zeros([2], { requiresGrad: true }))], { schedule: { ...warm, warmupSteps: -1 } }),
     ['Adam: warmupSteps must be a non-negative integer', '-1']);
 });
@@ -61,7 +62,7 @@ test('Adam with a schedule takes the step an Adam with that step\'s learning rat
   for (let step = 1; step <= 6; step++) {
     a.step(scheduled);
     // Adam's bias correction uses the step count, so the reference keeps its own count and only its lr moves.
-    const reference = new E.Adam(b.packed, { lr: 0.05 * E.lrFactor(schedule, step) });
+    const reference = new E.Adam(b.packed, { lr: 0.05 * lrFactor(schedule, step) });
     if (step > 1) reference.importState(await previous!.exportState());
     b.step(reference);
     previous = reference;

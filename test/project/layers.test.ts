@@ -3,7 +3,9 @@
 //   apps       commands/ (the ddpm command's table) over cli/ (train, sample) and bench/, which
 //              never import each other; web/; and app-support/ (flags, stop signals, files,
 //              errors, progress), which they share
-//   workload   ddpm/ — the engine only through its public entry points
+//   workload   ddpm/ — the engine only through its public entry points (its fused programs,
+//              ddpm/fused/, and the bench also through the internal ones: engine/internal.ts,
+//              engine/webgpu/internal.ts)
 //   engine     engine/ — nothing above it
 //   shaders    shaders/ — WGSL and its generated modules, importing nothing
 // and the import graph (scripts/import-loops.mjs) has one loop, tensor ⇄ autograd, inherent as
@@ -37,6 +39,8 @@ function importsOf(dir: string): [string, string][] {
 }
 
 const ENGINE_PUBLIC = ['engine/index.ts', 'engine/webgpu/index.ts'];
+/** What the engine's tests, the benchmark and fused programs use besides (not in package.json's exports). */
+const ENGINE_INTERNAL = ['engine/internal.ts', 'engine/webgpu/internal.ts'];
 const top = (path: string): string => path.split('/')[0];
 
 function assertAllowed(dir: string, allowed: (imported: string, importer: string) => boolean, rule: string): void {
@@ -49,8 +53,9 @@ test('shaders/ imports nothing; engine/ imports only engine/ and shaders/', () =
   assertAllowed('engine', (to) => ['engine', 'shaders'].includes(top(to)), 'nothing in the engine knows about what uses it');
 });
 
-test('ddpm/ uses the engine through its public entry points only, and nothing above it', () => {
-  assertAllowed('ddpm', (to) => top(to) === 'ddpm' || ENGINE_PUBLIC.includes(to), `only ddpm/ and ${ENGINE_PUBLIC.join(', ')}`);
+test('ddpm/ uses the engine through its public entry points (its fused programs also the internal ones), and nothing above it', () => {
+  assertAllowed('ddpm', (to, from) => top(to) === 'ddpm' || ENGINE_PUBLIC.includes(to) || (from.startsWith('ddpm/fused/') && ENGINE_INTERNAL.includes(to)),
+    `only ddpm/ and ${ENGINE_PUBLIC.join(', ')} (ddpm/fused/ also ${ENGINE_INTERNAL.join(', ')})`);
 });
 
 test('the apps: commands/ (the command table) dispatches to cli/ and bench/, which never import each other; app-support/ serves them and the page\'s server', () => {
@@ -59,7 +64,8 @@ test('the apps: commands/ (the command table) dispatches to cli/ and bench/, whi
   assertAllowed('app-support', (to) => support(to) || publicOrWorkload(to), 'app-support/ uses ddpm/ and the engine\'s public API, no app');
   assertAllowed('commands', (to) => ['commands', 'cli', 'bench'].includes(top(to)) || support(to), 'commands/ dispatches to cli/ and bench/');
   assertAllowed('cli', (to) => top(to) === 'cli' || support(to) || publicOrWorkload(to), 'cli/ uses app-support/, ddpm/ and the engine\'s public API');
-  assertAllowed('bench', (to) => top(to) === 'bench' || support(to) || publicOrWorkload(to), 'bench/ uses app-support/, ddpm/ and the engine\'s public API');
+  assertAllowed('bench', (to) => top(to) === 'bench' || support(to) || publicOrWorkload(to) || ENGINE_INTERNAL.includes(to),
+    'bench/ uses app-support/, ddpm/ and the engine\'s public API (and its internal entries: the matmul kernels, Program)');
   assertAllowed('web', (to, from) => top(to) === 'web' || publicOrWorkload(to) || (from === 'web/serve.ts' && support(to)),
     'the page uses ddpm/ and the engine\'s public API (its Node server, web/serve.ts, also app-support/\'s flags)');
 });

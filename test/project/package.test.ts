@@ -2,7 +2,9 @@
 // bundler, and README's examples ("Using the engine", "CPU or GPU", read from README itself so
 // they cannot drift) run by plain Node and type-checked by tsc against the emitted declarations.
 // Installed twice: without optional dependencies (no `webgpu`: the CPU path must load and `auto`
-// must fall back) and with them (WebGPU where an adapter exists; under CI one must).
+// must fall back) and with them (WebGPU where an adapter exists; under CI one must). The public
+// entries hold what users need; the internal ones (engine/internal.ts, engine/webgpu/internal.ts,
+// ddpm/fused/) ship, since the package uses them, but are not exported.
 // npm installs with --prefer-offline: the packages come from npm's cache where `npm ci` put them.
 
 import { spawnSync } from 'node:child_process';
@@ -95,6 +97,25 @@ test('with webgpu: the examples run (on WebGPU where an adapter exists) and tsc 
     files: ['main.ts'],
   }));
   run(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', dir], dir);
+});
+
+test('the public entries hold what users need; the internal ones are shipped (the package uses them) but not exported', () => {
+  const dir = join(work, 'full');
+  const script = `
+    const names = async (m) => Object.keys(await import(m));
+    const out = { engine: await names('wgpu-diffusion'), webgpu: await names('wgpu-diffusion/webgpu'), ddpm: await names('wgpu-diffusion/ddpm'), refused: [] };
+    for (const m of ['wgpu-diffusion/dist/engine/internal.js', 'wgpu-diffusion/dist/engine/webgpu/internal.js', 'wgpu-diffusion/dist/ddpm/fused/index.js']) {
+      try { await import(m); } catch (e) { out.refused.push(e.code); }
+    }
+    console.log(JSON.stringify(out));`;
+  const got = JSON.parse(run(process.execPath, ['--input-type=module', '-e', script], dir)) as Record<'engine' | 'webgpu' | 'ddpm' | 'refused', string[]>;
+  for (const name of ['tensor', 'matmul', 'Adam', 'Linear', 'Rng', 'tidy', 'packParameters']) assert.ok(got.engine.includes(name), `wgpu-diffusion exports ${name}`);
+  for (const name of ['im2col', 'philox4x32', 'adamBiasCorrection', 'packedCopy']) assert.not.ok(got.engine.includes(name), `${name} is internal`);
+  for (const name of ['selectDevice', 'WebGpuBackend', 'KernelProfiler']) assert.ok(got.webgpu.includes(name), `wgpu-diffusion/webgpu exports ${name}`);
+  for (const name of ['Program', 'MatmulTuner', 'MATMUL_KERNELS', 'uniformStruct', 'storageBindings']) assert.not.ok(got.webgpu.includes(name), `${name} is internal`);
+  for (const name of ['Trainer', 'sample', 'MLPDiffusion', 'ENGINE_NAMES']) assert.ok(got.ddpm.includes(name), `wgpu-diffusion/ddpm exports ${name}`);
+  for (const name of ['FusedTraining', 'FusedSampler', 'epochDraws', 'FUSED_CONTRACT']) assert.not.ok(got.ddpm.includes(name), `${name} is internal`);
+  assert.equal(got.refused, Array(3).fill('ERR_PACKAGE_PATH_NOT_EXPORTED'), 'the internal entries are not in the package\'s exports');
 });
 
 test('the installed ddpm command runs from dist/', () => {
