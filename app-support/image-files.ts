@@ -12,7 +12,7 @@ import { Rng } from '../engine/index.js';
 import {
   FASHION_CLASSES, describeClasses, imageCount, imageSetFromDigitArrays, imageSetFromIdx, selectImages,
   type ImageDatasetName, type ImageSet,
-} from '../ddpm/image/data.js';
+} from '../ddpm/images/data.js';
 import { errorMessage } from './errors.js';
 import { readFileOrFail } from './files.js';
 

@@ -1,18 +1,12 @@
-// Sampling for the CLI, with progress and the frames of the reverse process, and the pictures
-// made from the results (ddpm/plot draws them; this file writes PNGs, atomically).
+// Sampling for the CLI, with progress and the frames of the reverse process, refusing samples
+// that are not finite; and the pictures made from them written as PNGs, atomically (each
+// workload draws its own: ddpm/points/pictures.ts, ddpm/images/pictures.ts).
 
-import { join } from 'node:path';
 import type * as E from '../engine/index.js';
-import type { ModelConfig } from '../ddpm/config.js';
-import { makeDataset } from '../ddpm/data.js';
-import type { MLPDiffusion } from '../ddpm/model.js';
 import type { NoisePredictor } from '../ddpm/noise-predictor.js';
 import { encodePng } from '../ddpm/plot/png.js';
-import { lossFigure, reverseFigure, samplesFigure } from '../ddpm/plot/figures.js';
 import type { Raster } from '../ddpm/plot/raster.js';
-import { formatQuality, judgeSamples, type QualityReport } from '../ddpm/quality.js';
-import type { SampleOptions } from '../ddpm/sample.js';
-import { generate, generateBatches, type BatchHandler, type Generated, type GenerateOptions, type SamplingConfig } from '../ddpm/generate.js';
+import { generateBatches, type BatchHandler, type Generated, type GenerateOptions, type SamplingConfig } from '../ddpm/generate.js';
 import { writeFileAtomic } from '../app-support/files.js';
 import { Progress } from '../app-support/progress.js';
 import { samplingBatch } from './size-limits.js';
@@ -83,61 +77,4 @@ export async function generateBatchesWithProgress(model: NoisePredictor, config:
 
 export function writePicture(path: string, picture: Raster): void {
   writeFileAtomic(path, encodePng(picture.width, picture.height, picture.rgba));
-}
-
-const describeRun = (c: ModelConfig): string => `${c.dataset}, preset ${c.preset}, ${c.schedule} schedule, T = ${c.numSteps}`;
-
-/** `epoch`: a preview drawn during training, titled with its epoch. */
-export function samplesPicture(points: Float32Array, config: ModelConfig, sampler: string, quality: QualityReport, epoch?: number): Raster {
-  const data = makeDataset(config.dataset, points.length / 2, 1_000_001);
-  return samplesFigure(points, data, {
-    title: `${points.length / 2} samples (${sampler} sampler) vs data · ${epoch !== undefined ? `epoch ${epoch} · ` : ''}${describeRun(config)}`,
-    generatedLabel: 'generated', dataLabel: 'data', footer: formatQuality(quality),
-  });
-}
-
-export function reversePicture(frames: Generated['frames'], config: ModelConfig, sampler: string): Raster {
-  return reverseFigure(frames, { title: `reverse process x_T … x_0 (${sampler} sampler) · ${describeRun(config)}` });
-}
-
-export function lossPicture(losses: number[], config: ModelConfig): Raster {
-  return lossFigure(losses, { title: `training loss per epoch · ${describeRun(config)}`, xlabel: 'epoch', ylabel: 'loss', logY: true });
-}
-
-/** Train's closing step: samples, their quality, samples.png and reverse.png in `out`. */
-export async function drawSamples(model: MLPDiffusion, config: ModelConfig, device: E.Backend, options: {
-  sampler: SampleOptions['sampler']; n: number; seed: number; out: string; engine: SampleOptions['engine']; signal?: AbortSignal;
-  /** The model, in words, for errors. */
-  source: string;
-}): Promise<Generated & { quality: QualityReport }> {
-  const { sampler, n, seed, engine, signal } = options;
-  const generated = await generateWithProgress(model, config, device, { sampler, n, seed, engine, signal }, options.source);
-  const quality = judgeSamples(generated.points, config.dataset);
-  console.log(`quality: ${formatQuality(quality)}`);
-  writePicture(join(options.out, 'samples.png'), samplesPicture(generated.points, config, options.sampler, quality));
-  writePicture(join(options.out, 'reverse.png'), reversePicture(generated.frames, config, options.sampler));
-  return { ...generated, quality };
-}
-
-/** Points drawn at each checkpoint for a quick samples.png (about 10 s on the CPU path, 2 cores). */
-export const PREVIEW_POINTS = 1000;
-
-/**
- * A checkpoint's quick look: n points with the run's sampler, no frames and no progress line,
- * drawn into samples.png with their quality; null when `signal` stopped it.
- */
-export async function previewSamples(model: MLPDiffusion, config: ModelConfig, device: E.Backend, options: {
-  n: number; seed: number; out: string; engine: SampleOptions['engine']; signal: AbortSignal; epoch: number;
-}): Promise<QualityReport | null> {
-  const { n, seed, engine, signal, epoch } = options;
-  let points: Float32Array;
-  try {
-    ({ points } = await generate(model, config, device, { sampler: config.sampler, n, seed, engine, signal, frames: 0, batch: samplingBatch(model, device) }));
-  } catch (e) {
-    if (signal.aborted) return null;
-    throw e;
-  }
-  const quality = judgeSamples(points, config.dataset);
-  writePicture(join(options.out, 'samples.png'), samplesPicture(points, config, config.sampler, quality, epoch));
-  return quality;
 }

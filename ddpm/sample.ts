@@ -15,7 +15,7 @@
 import * as E from '../engine/index.js';
 import type { KernelProfiler } from '../engine/webgpu/index.js';
 import { defaultEngine, FusedSampler, fusedBackend, type EngineName, type FusedSplit } from './fused/index.js';
-import { MLPDiffusion } from './model.js';
+import { MLPDiffusion } from './points/model.js';
 import type { NoisePredictor } from './noise-predictor.js';
 import type { ReverseStep } from './reverse-step.js';
 import type { Schedule } from './schedules.js';

@@ -21,7 +21,7 @@ import * as E from '../engine/index.js';
 import type { KernelProfiler } from '../engine/webgpu/index.js';
 import { defaultEngine, epochDraws, FusedTraining, fusedBackend, type EngineName, type FusedSplit, type StepDraws } from './fused/index.js';
 import { DiffusionTables, diffusionLoss } from './loss.js';
-import { MLPDiffusion } from './model.js';
+import { MLPDiffusion } from './points/model.js';
 import type { NoisePredictor } from './noise-predictor.js';
 import type { Schedule } from './schedules.js';
 

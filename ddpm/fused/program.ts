@@ -6,7 +6,7 @@
 import mlpDiffusionWgsl from './mlp-diffusion.wgsl.js';
 import * as E from '../../engine/index.js';
 import { isCpuDriver, philoxWgsl, uniformStruct, type WebGpuBackend, type UniformValues } from '../../engine/webgpu/index.js';
-import type { MLPDiffusion } from '../model.js';
+import type { MLPDiffusion } from '../points/model.js';
 import type { ReverseStep } from '../reverse-step.js';
 import type { Schedule } from '../schedules.js';
 

@@ -3,7 +3,7 @@
 
 import * as E from '../../engine/index.js';
 import { Program, type KernelProfiler, type WebGpuBackend } from '../../engine/webgpu/index.js';
-import type { MLPDiffusion } from '../model.js';
+import type { MLPDiffusion } from '../points/model.js';
 import type { ReverseStep } from '../reverse-step.js';
 import type { Schedule } from '../schedules.js';
 import { checkModel, CONSTS, fusedSplit, moduleCode, parameterOffsets, REVERSE_STEP_FLOATS, reverseStepRow, rowsPerWorkgroup, STEP, workLayout,

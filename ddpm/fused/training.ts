@@ -8,7 +8,7 @@
 
 import * as E from '../../engine/index.js';
 import { Program, type KernelProfiler, type WebGpuBackend } from '../../engine/webgpu/index.js';
-import type { MLPDiffusion } from '../model.js';
+import type { MLPDiffusion } from '../points/model.js';
 import type { Schedule } from '../schedules.js';
 import { checkModel, CONSTS, fusedSplit, moduleCode, parameterOffsets, rowsPerWorkgroup, STEP, workLayout, type FusedSplit } from './program.js';
 

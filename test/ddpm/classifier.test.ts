@@ -9,9 +9,9 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as E from '../../engine/index.js';
 import { loadImageDataset } from '../../app-support/image-files.js';
-import { accuracy, classify, nearestDistances, trainClassifier, type ImageClassifier } from '../../ddpm/image/classifier.js';
-import { CONFIDENT, FRAME, formatImageQuality, judgeImages, outsideDataRange, PIXEL_LIMIT, strayInk } from '../../ddpm/image/quality.js';
-import { selectImages } from '../../ddpm/image/data.js';
+import { accuracy, classify, nearestDistances, trainClassifier, type ImageClassifier } from '../../ddpm/images/classifier.js';
+import { CONFIDENT, FRAME, formatImageQuality, judgeImages, outsideDataRange, PIXEL_LIMIT, strayInk } from '../../ddpm/images/quality.js';
+import { selectImages } from '../../ddpm/images/data.js';
 
 const { train, test: held } = loadImageDataset('mnist');
 const subset = selectImages(train, Array.from({ length: 3000 }, (_, i) => i));

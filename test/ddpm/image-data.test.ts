@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { FASHION_MNIST_DIR, loadFashionMnist, loadImageDataset } from '../../app-support/image-files.js';
-import { FASHION_CLASSES, imageSetFromDigitArrays, imageSetFromIdx, parseIdx } from '../../ddpm/image/data.js';
+import { FASHION_CLASSES, imageSetFromDigitArrays, imageSetFromIdx, parseIdx } from '../../ddpm/images/data.js';
 import { needs } from '../support/optional.js';
 
 /** An IDX file of unsigned bytes with the given dimensions. */

@@ -10,7 +10,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as E from '../../engine/index.js';
-import { MLPImageDiffusion, timestepEmbedding, wienerCoefficients, type ImageModelShape } from '../../ddpm/image/model.js';
+import { MLPImageDiffusion, timestepEmbedding, wienerCoefficients, type ImageModelShape } from '../../ddpm/images/model.js';
 import { DiffusionTables, diffusionLossWith } from '../../ddpm/loss.js';
 import { makeSchedule } from '../../ddpm/schedules.js';
 import { Trainer } from '../../ddpm/train.js';

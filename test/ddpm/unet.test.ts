@@ -8,7 +8,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as E from '../../engine/index.js';
-import { UNetDiffusion, type UNetShape } from '../../ddpm/image/unet.js';
+import { UNetDiffusion, type UNetShape } from '../../ddpm/images/unet.js';
 import { gpuForTests, gpuTest } from '../support/gpu.js';
 import { assertClose, fromFixture, loadFixture, values, type FixtureTensor } from '../support/helpers.js';
 

@@ -36,7 +36,7 @@ export type ImageModel = MLPImageDiffusion | UNetDiffusion;
 
 /** A new network for `config` (the statistics are needed when the config has a data variance). */
 export function buildImageModel(config: ImageModelConfig, rng: Rng, device: Backend, stats: ImageStatistics | null): ImageModel {
-  const { width, height, timeDim, numSteps, dataVariance } = config;
+  const { width, height, timeDim, timesteps: numSteps, dataVariance } = config;
   if (config.model === 'UNetDiffusion') {
     if (stats !== null) throw new Error('a UNetDiffusion predicts ε itself: it takes no data statistics');
     return new UNetDiffusion({ height, width, channels: config.channels, groups: config.groups, timeDim, numSteps }, rng, { device });
@@ -73,7 +73,7 @@ export async function encodeImageModel(model: ImageModel, config: ImageModelConf
 
 /** The network's state_dict keys and shapes for `config`, known without building it. */
 export function imageModelShapes(config: ImageModelConfig): Map<string, number[]> {
-  const { width, height, timeDim, numSteps } = config;
+  const { width, height, timeDim, timesteps: numSteps } = config;
   return config.model === 'UNetDiffusion'
     ? UNetDiffusion.parameterShapes({ height, width, channels: config.channels, groups: config.groups, timeDim, numSteps })
     : MLPImageDiffusion.parameterShapes({ dataDim: width * height, hidden: config.hidden, depth: config.depth, timeDim, numSteps });

@@ -4,7 +4,7 @@
 // so numbers from different runs compare. Printed beside two anchors: two independent data draws
 // (the floor) and data vs N(0, I) (what an untrained model would give).
 
-import { Rng } from '../engine/index.js';
+import { Rng } from '../../engine/index.js';
 import { makeDataset, type DatasetName } from './data.js';
 
 /** Sliced W1 between point sets a and b ([n, 2] each, same n), over `directions` directions. */
