@@ -1,4 +1,4 @@
-// `ddpm bench --unet`: a U-Net training step (ddpm/image/unet.ts at 28×28, channels 32/64/64,
+// `ddpm bench --unet`: a U-Net training step (ddpm/images/unet.ts at 28×28, channels 32/64/64,
 // batch --unet-batch of MNIST's training digits, Ho et al.'s linear schedule, Adam 3e-3 with
 // clipping, the eager engine) on ours-webgpu, beside PyTorch eager on the same machine
 // (bench/torch_unet.py, the same network: on CUDA when torch has it, else its CPU). Steps/s after

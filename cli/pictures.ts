@@ -1,15 +1,16 @@
 // Sampling for the CLI, with progress and the frames of the reverse process, refusing samples
-// that are not finite; and the pictures made from them written as PNGs, atomically (each
+// that are not finite (ddpm/finite-samples.ts); and the pictures made from them written as PNGs, atomically (each
 // workload draws its own: ddpm/points/pictures.ts, ddpm/images/pictures.ts).
 
 import type * as E from '../engine/index.js';
 import type { NoisePredictor } from '../ddpm/noise-predictor.js';
 import { encodePng } from '../ddpm/plot/png.js';
 import type { Raster } from '../ddpm/plot/raster.js';
+import { finiteBatches } from '../ddpm/finite-samples.js';
 import { generateBatches, type BatchHandler, type Generated, type GenerateOptions, type SamplingConfig } from '../ddpm/generate.js';
 import { writeFileAtomic } from '../app-support/files.js';
 import { Progress } from '../app-support/progress.js';
-import { samplingBatch } from './size-limits.js';
+import { samplingBatch } from '../app-support/size-limits.js';
 
 /** Progress on stderr for generate's onStep: one bar over every batch's steps. */
 function progressBar(model: NoisePredictor, options: Pick<GenerateOptions, 'sampler' | 'n'>): NonNullable<GenerateOptions['onStep']> {
@@ -19,41 +20,6 @@ function progressBar(model: NoisePredictor, options: Pick<GenerateOptions, 'samp
     progress ??= new Progress(`sample (${options.sampler})`, count * batches, 'step');
     progress.update((batch - 1) * count + i, batches > 1 ? `batch ${batch}/${batches} of ${options.n} ${what}` : `${options.n} ${what}`);
   };
-}
-
-/**
- * Samples that are NaN or infinite: the model does not sample numbers at all (its run diverged,
- * or is about to). An error, so that nothing is written or judged as if they were samples.
- */
-export class NonFiniteSamples extends Error {
-  constructor(source: string, readonly count: number, rows: number, first: number) {
-    super(`${source} draws samples that are not finite: ${count} of the ${rows} in the batch from sample ${first} are NaN or ` +
-      'infinite (did its run diverge? a checkpoint from earlier, or a lower --lr, may sample); no samples are written');
-    this.name = 'NonFiniteSamples';
-  }
-}
-
-/** `onBatch`, after each batch is checked to be finite (else NonFiniteSamples naming `source`, the model sampled). */
-function finiteBatches(source: string, width: number, onBatch: BatchHandler): BatchHandler {
-  return (points, first) => {
-    const bad = countRows(points, width);
-    if (bad > 0) throw new NonFiniteSamples(source, bad, points.length / width, first);
-    return onBatch(points, first);
-  };
-}
-
-/** Rows of `points` [rows, width] holding a value that is not finite. */
-function countRows(points: Float32Array, width: number): number {
-  let rows = 0;
-  for (let r = 0; r < points.length; r += width) {
-    for (let j = r; j < r + width; j++) {
-      if (!Number.isFinite(points[j])) {
-        rows++;
-        break;
-      }
-    }
-  }
-  return rows;
 }
 
 /**

@@ -3,7 +3,7 @@
 // or .csv (with --png, a picture of them beside the data and of the reverse process), images as
 // .npy or as a grid .png (judged by the run's classifier when there is one). Its flags are the
 // checkpoint's workload's (cli/workloads/). Many samples are drawn in batches, with progress
-// from the first, and an .npy or .csv is written as each batch is drawn (points-file.ts: memory
+// from the first, and an .npy or .csv is written as each batch is drawn (app-support/points-file.ts: memory
 // stays that of a batch unless the workload keeps them all to judge and draw); Ctrl-C or SIGTERM
 // stops within a step and writes nothing.
 
@@ -13,8 +13,8 @@ import { helpText, UsageError } from '../app-support/args.js';
 import { prepareOutputFile, readSafetensorsOrFail } from '../app-support/files.js';
 import { withStopSignals, type StopRequest } from '../app-support/stop.js';
 import { generateBatchesWithProgress } from './pictures.js';
-import { PointsFile } from './points-file.js';
-import { describeCheckpoint, modelFileOf } from './run-folder.js';
+import { PointsFile } from '../app-support/points-file.js';
+import { describeCheckpoint, modelFileOf } from '../app-support/run-folder.js';
 import { refuseRenamedSamplerFlags, samplerFromFlags } from './sampler-flags.js';
 import { chooseWeights } from './weights-flag.js';
 import type { AnyWorkload, SampleFlags } from './workload.js';
@@ -36,7 +36,6 @@ async function sample(w: AnyWorkload, f: SampleFlags, stop: StopRequest): Promis
   const { out, png } = f;
   if (checkpoint === undefined) throw new UsageError('ddpm sample: --checkpoint DIR|FILE is required (a run folder of ddpm train, or its model.safetensors)');
   w.sample.checkFiles(out, png);
-  if (out === undefined) return; // checkFiles refused it
   prepareOutputFile('ddpm sample', '--out', out);
   if (png !== undefined) prepareOutputFile('ddpm sample', '--png', png);
   const bytes = readSafetensorsOrFail(checkpoint, 'checkpoint');

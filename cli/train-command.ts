@@ -11,7 +11,7 @@
 // and what its workload adds (images: the judging classifier). Checkpoints are written every
 // --save-every epochs (refreshing metrics.json, loss.png and a preview samples.png) and at the
 // end; Ctrl-C or SIGTERM saves the last completed epoch and exits 130 / 143 (training-loop.ts,
-// run-folder.ts). With --seeds N the run is made N times (seeds s … s+N−1, each in
+// app-support/run-folder.ts). With --seeds N the run is made N times (seeds s … s+N−1, each in
 // DIR/seed-<s>) and their quality summed up in DIR/seeds.json.
 // The flags become settings in train-settings.ts; this file sets the run up and runs it; what
 // it prints and writes about the run is train-report.ts.
@@ -21,27 +21,22 @@ import { join } from 'node:path';
 import * as E from '../engine/index.js';
 import { selectDevice, type ProfileReport } from '../engine/webgpu/index.js';
 import { decodeTrainState, encodeTrainState, weightsNote, type SavedTrainState } from '../ddpm/checkpoint.js';
+import { seedsTable } from '../ddpm/points/quality.js';
 import { makeSchedule } from '../ddpm/schedules.js';
 import { Trainer } from '../ddpm/train.js';
+import type { WorkloadConfig } from '../ddpm/workload.js';
 import { helpText, UsageError } from '../app-support/args.js';
 import { resumeFolder, writeFileAtomic } from '../app-support/files.js';
 import { Interrupted, withStopSignals, type StopRequest } from '../app-support/stop.js';
-import { commandLine, MetricsLog, MODEL_FILE, newRunId, prepareRunFolder, readCheckpoint, runDiverged, RunLocks } from './run-folder.js';
+import { commandLine, MetricsLog, MODEL_FILE, newRunId, prepareRunFolder, readCheckpoint, runDiverged, RunLocks } from '../app-support/run-folder.js';
 import { printStart, printTrained, reportFinished, runSummary, type TrainRun } from './train-report.js';
-import { applyOptimizer, newRunSettings, trainSettings, type TrainCommandSettings } from './train-settings.js';
+import { applyOptimizer, newRunSettings, trainSettings, type ResumedSettings, type TrainCommandSettings } from './train-settings.js';
 import { sampleAfterTraining, trainWithCheckpoints, type LoopResult } from './training-loop.js';
-import type { WorkloadConfig } from '../ddpm/workload.js';
 import type { AnyWorkload, ClosingSamples, TrainFlags } from './workload.js';
 import { trainWorkload } from './workloads/index.js';
 
 /** A checkpoint read for --resume: its model, its train state and the folder it is in. */
-interface ResumedRun {
-  model: unknown;
-  state: SavedTrainState<WorkloadConfig>;
-  dir: string;
-  /** Its metrics.json says it diverged. */
-  diverged: boolean;
-}
+type ResumedRun = ResumedSettings<WorkloadConfig> & { model: unknown; state: SavedTrainState<WorkloadConfig> };
 
 export async function trainCommand(argv: readonly string[]): Promise<void> {
   const w = trainWorkload(argv);
@@ -102,20 +97,6 @@ async function trainSeeds(w: AnyWorkload, f: TrainFlags, seeds: number, argv: re
     seed: r.seed, continued: r.continued, steps: r.steps, train_s: r.trainSeconds, sliced_w1: r.quality.slicedW1, data_vs_data_floor: r.quality.floor, n: r.quality.n,
   })), sliced_w1: table.summary }, null, 2)}\n`);
   console.log(`wrote ${join(base, 'seeds.json')}`);
-}
-
-/** The runs' table, and the mean and sample standard deviation of sliced W1 (and its ratio to the floor). */
-export function seedsTable(results: readonly SeedResult[]): { lines: string[]; summary: { mean: number; sd: number; floor: number; mean_over_floor: number } } {
-  const w1 = results.map((r) => r.quality.slicedW1);
-  const mean = w1.reduce((a, b) => a + b, 0) / w1.length;
-  const sd = w1.length > 1 ? Math.sqrt(w1.reduce((a, b) => a + (b - mean) ** 2, 0) / (w1.length - 1)) : 0;
-  const floor = results.reduce((a, r) => a + r.quality.floor, 0) / results.length;
-  const lines = [
-    'seed   steps   train s   sliced W1   floor',
-    ...results.map((r) => `${String(r.seed).padEnd(6)} ${String(r.steps).padStart(6)}  ${r.trainSeconds.toFixed(1).padStart(8)}   ${r.quality.slicedW1.toFixed(5)}     ${r.quality.floor.toFixed(5)}`),
-    `sliced W1 over ${results.length} seeds: mean ${mean.toFixed(5)}, sd ${sd.toFixed(5)} (${(mean / floor).toFixed(2)}× the data-vs-data floor ${floor.toFixed(5)})`,
-  ];
-  return { lines, summary: { mean, sd, floor, mean_over_floor: mean / floor } };
 }
 
 /** The settings, the run set up and trained, its closing samples, and the report on each step. */

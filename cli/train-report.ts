@@ -10,22 +10,22 @@ import type { Schedule } from '../ddpm/schedules.js';
 import type { Trainer } from '../ddpm/train.js';
 import { perStep, profileLines } from '../app-support/profile.js';
 import { describeOptimizer } from './optimizer-flags.js';
-import { METRICS_FILE, METRICS_LOG, MODEL_FILE, STATE_FILE, type MetricsLog, type RunFolder } from './run-folder.js';
+import { METRICS_FILE, METRICS_LOG, MODEL_FILE, STATE_FILE, type MetricsLog, type RunFolder } from '../app-support/run-folder.js';
 import type { TrainCommandSettings } from './train-settings.js';
 import { runProgressMetrics, writeRunSummary, type LoopOptions, type LoopResult, type RunStatus } from './training-loop.js';
 import type { AnyWorkload, ClosingSamples, PreparedRun } from './workload.js';
 
 /** A run set up to train: its workload, settings, model and trainer, and what its reports name. */
 export interface TrainRun {
+  /** The workload, and its settings, set-up and trainer (of its config and model, whichever they are). */
   workload: AnyWorkload;
-  // The workload's config and model, behind its interface.
-  settings: TrainCommandSettings<any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  settings: TrainCommandSettings<any>;
   /** `ddpm train …` as typed. */
   command: string;
   device: E.Backend;
   schedule: Schedule;
-  prepared: PreparedRun<any>; // eslint-disable-line @typescript-eslint/no-explicit-any
-  trainer: Trainer<any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  prepared: PreparedRun<any>;
+  trainer: Trainer<any>;
   runId: string;
   resumed: boolean;
   /** The run's folder, locked. */

@@ -7,8 +7,10 @@ import { SIZE_LIMITS } from '../ddpm/config.js';
 import type { SavedTrainState } from '../ddpm/checkpoint.js';
 import { SCHEDULES } from '../ddpm/schedules.js';
 import { TUTORIAL_TRAIN_SETTINGS } from '../ddpm/train.js';
-import { flag, refuseChangedFlags, UsageError, type SavedFlags } from '../app-support/args.js';
-import { optimizerFlagsOfRun, optimizerSettings, resumedLearningRate, type OptimizerDefaults } from './optimizer-flags.js';
+import { flag, flags, OVERWRITE_FLAG, refuseChangedFlags, UsageError, type SavedFlags } from '../app-support/args.js';
+import {
+  EMA_FLAG, LR_FLOOR_FLAG, LR_SCHEDULE_FLAG, optimizerFlagsOfRun, optimizerSettings, resumedLearningRate, WARMUP_FLAG, type OptimizerDefaults,
+} from './optimizer-flags.js';
 import type { AnyWorkload, RunSettings, TrainFlags } from './workload.js';
 
 export const EPOCHS_FLAG = flag({ name: 'epochs', kind: 'int', min: 0, help: "total epochs (with --resume: the total to reach; default the run's own)" });
@@ -23,6 +25,20 @@ export const OUT_FLAG = flag({ name: 'out', kind: 'string', value: 'DIR', help: 
 export const RESUME_FLAG = flag({ name: 'resume', kind: 'string', value: 'DIR|FILE', help: 'continue a run from its folder (or its model.safetensors)' });
 export const SAVE_EVERY_FLAG = flag({ name: 'save-every', kind: 'int', min: 0, help: 'write checkpoints every N epochs (0: only at the end)' });
 export const SAMPLES_FLAG = flag({ name: 'samples', kind: 'int', min: 1, help: 'samples drawn' });
+
+/** The flags that shape the training, batch to T, with a workload's defaults as its --help shows them. */
+export function trainingFlags(d: { lr: string; decay: string; warmup: string; floor: string; ema: string; schedule: string; timesteps: string; minTimesteps: number }) {
+  return flags([
+    BATCH_FLAG, { ...LR_FLAG, default: d.lr }, CLIP_FLAG, { ...LR_SCHEDULE_FLAG, default: d.decay }, { ...WARMUP_FLAG, default: d.warmup },
+    { ...LR_FLOOR_FLAG, default: d.floor }, { ...EMA_FLAG, default: d.ema }, { ...SCHEDULE_FLAG, default: d.schedule },
+    { ...TIMESTEPS_FLAG, min: d.minTimesteps, default: d.timesteps },
+  ]);
+}
+
+/** --out, --resume, --overwrite and --save-every, with a workload's defaults. */
+export function runFolderFlags(out: string, saveEvery: string) {
+  return flags([{ ...OUT_FLAG, default: out }, RESUME_FLAG, OVERWRITE_FLAG, { ...SAVE_EVERY_FLAG, default: saveEvery }]);
+}
 
 /** Everything `ddpm train` runs with, defaults applied. */
 export interface TrainCommandSettings<C> {
@@ -75,8 +91,7 @@ export function trainSettings<F extends TrainFlags, C>(w: AnyWorkload, f: F, res
     const { settings, config, epoch } = resumed.state;
     const { batch, clip, seed, ema, lrSchedule } = settings;
     const lr = resumedLearningRate('ddpm train', resumed.dir, settings.lr, f.lr, resumed.diverged);
-    const saved = settings.points ?? settings.images;
-    const dataSize = saved ?? w.train.defaults.dataSize;
+    const dataSize = settings.points ?? settings.images ?? w.train.defaults.dataSize;
     run = { batch, lr, clip, seed, ema, lrSchedule, config, dataSize, epochs: f.epochs ?? settings.epochs ?? w.train.defaultEpochs(config) };
     const flagsOfRun: SavedFlags<F> = {
       ...w.train.flagsOfConfig(config, f), batch, lr, clip, seed, ...optimizerFlagsOfRun(run), ...(dataSize !== null ? { 'data-size': dataSize } : {}),

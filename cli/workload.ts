@@ -35,14 +35,6 @@ export interface RunSettings<C> extends TrainSettings {
   dataSize: number | null;
 }
 
-/** A new run's config and the defaults its flags fall back on. */
-export interface NewRun<C> {
-  config: C;
-  epochs: number;
-  lr: number;
-  optimizer: OptimizerDefaults;
-}
-
 /** A command's usage line, description, flags and old spellings. */
 export interface CommandFlags<F> {
   usage: string;
@@ -94,8 +86,8 @@ export interface CliWorkload<F extends TrainFlags, S extends SampleFlags, C exte
   readonly train: CommandFlags<F> & {
     /** --save-every's and --samples' defaults; --data-size's (null: all the data). */
     defaults: { saveEvery: number; samples: number; dataSize: number | null };
-    /** A new run's config and defaults from the flags; bad values are UsageErrors. */
-    newRun(f: F): NewRun<C>;
+    /** A new run's config, and the defaults its flags fall back on; bad values are UsageErrors. */
+    newRun(f: F): { config: C; epochs: number; lr: number; optimizer: OptimizerDefaults };
     /** A resumed run's epochs when it saved none. */
     defaultEpochs(config: C): number;
     /** The flags that set `config`, to compare with those given beside --resume (which may be refused outright). */
@@ -109,7 +101,7 @@ export interface CliWorkload<F extends TrainFlags, S extends SampleFlags, C exte
   readonly sample: CommandFlags<S> & {
     defaultSamples: number;
     /** Refuses an --out missing, or --out and --png that are not this workload's files. */
-    checkFiles(out: string | undefined, png: string | undefined): void;
+    checkFiles(out: string | undefined, png: string | undefined): asserts out is string;
     engine(f: S, device: E.Backend): EngineName;
     /** The model in words for its line: "MLPDiffusion, T = 100, …". */
     describe(config: C, epoch: number | undefined): string;
@@ -124,5 +116,4 @@ export interface CliWorkload<F extends TrainFlags, S extends SampleFlags, C exte
 }
 
 /** Any workload, whatever its flags, config and model (each implementation is checked against CliWorkload with its own). */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type AnyWorkload = CliWorkload<any, any, any, any>;

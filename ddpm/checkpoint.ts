@@ -117,19 +117,23 @@ export function assertAllFinite(tensors: ReadonlyMap<string, NamedTensor>): void
 }
 
 /**
- * Which model a checkpoint holds, from its __metadata__.config (a file without one is taken as a
- * PyTorch MLPDiffusion state_dict); null when the bytes are not readable safetensors or JSON.
+ * Which model a checkpoint holds and on which data set, from its __metadata__.config (a file
+ * without one is taken as a PyTorch MLPDiffusion state_dict); null when the bytes are not
+ * readable safetensors or JSON, or name no model.
  */
-export function checkpointModel(bytes: Uint8Array): string | null {
+export function checkpointFacts(bytes: Uint8Array): { model: string; dataset?: string } | null {
   try {
     const { metadata } = decodeSafetensors(bytes);
-    if (metadata.config === undefined) return 'MLPDiffusion';
-    const model = (JSON.parse(metadata.config) as { model?: unknown }).model;
-    return typeof model === 'string' ? model : null;
+    if (metadata.config === undefined) return { model: 'MLPDiffusion' };
+    const { model, dataset } = JSON.parse(metadata.config) as { model?: unknown; dataset?: unknown };
+    return typeof model === 'string' ? { model, ...(typeof dataset === 'string' ? { dataset } : {}) } : null;
   } catch {
     return null;
   }
 }
+
+/** Which model a checkpoint holds (checkpointFacts), or null. */
+export const checkpointModel = (bytes: Uint8Array): string | null => checkpointFacts(bytes)?.model ?? null;
 
 export interface SavedTrainState<C> extends TrainState {
   /** The run's settings; a CLI run adds its data size (points or images) and target epochs. */

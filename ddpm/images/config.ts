@@ -1,7 +1,7 @@
 // What an image model is (the config its checkpoint carries) and the image workload's defaults:
 // Ho et al.'s linear schedule (β from 1e-4 to 0.02) over T = 1000 steps, DDIM with 50 steps as
-// the sampler when none is asked for. Two networks: MLPImageDiffusion (ddpm/image/model.ts) and
-// UNetDiffusion (ddpm/image/unet.ts). In __metadata__.config the keys are snake_case:
+// the sampler when none is asked for. Two networks: MLPImageDiffusion (ddpm/images/model.ts) and
+// UNetDiffusion (ddpm/images/unet.ts). In __metadata__.config the keys are snake_case:
 // {"model":"MLPImageDiffusion","dataset":"mnist","image_size":[28,28],"n_steps":1000,…}, a
 // U-Net's with "channels":[32,64,64],"groups":8 in place of "num_units" and "depth".
 
@@ -28,7 +28,7 @@ interface ImageConfigBase {
   dataVariance: number | null;
   /**
    * The preconditioning takes a variance per pixel (the checkpoint's `data_pixel_variance`
-   * tensor) rather than dataVariance alone: a diagonal Wiener filter (ddpm/image/model.ts).
+   * tensor) rather than dataVariance alone: a diagonal Wiener filter (ddpm/images/model.ts).
    */
   pixelVariance: boolean;
   /** The sampler used when none is asked for, and DDIM's number of steps. */

@@ -1,4 +1,4 @@
-// A run's folder (cli/run-folder.ts) and the training loop's endings (training-loop.ts):
+// A run's folder (app-support/run-folder.ts) and the training loop's endings (cli/training-loop.ts):
 //   - every state a save cut short can leave (after each of its four steps) resumes, from the
 //     newest complete pair; random SIGKILLs of a real `ddpm train` never leave a folder that
 //     cannot be resumed;
@@ -34,8 +34,8 @@ import { Trainer, TUTORIAL_TRAIN_SETTINGS } from '../../ddpm/train.js';
 import { lossFigure } from '../../ddpm/plot/figures.js';
 import {
   MetricsLog, MODEL_FILE, PREVIOUS_STATE_FILE, prepareRunFolder, readCheckpoint, STATE_FILE, writeCheckpoint,
-} from '../../cli/run-folder.js';
-import { LOCK_FILE, lockRunFolder } from '../../cli/run-lock.js';
+} from '../../app-support/run-folder.js';
+import { LOCK_FILE, lockRunFolder } from '../../app-support/run-lock.js';
 import { trainWithCheckpoints } from '../../cli/training-loop.js';
 import type { StopRequest } from '../../app-support/stop.js';
 import { gpuForTests, gpuTest } from '../support/gpu.js';

@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { decodeSafetensors } from '../../ddpm/safetensors.js';
-import { METRICS_LOG } from '../../cli/run-folder.js';
+import { METRICS_LOG } from '../../app-support/run-folder.js';
 import { gpuForTests, gpuTest } from '../support/gpu.js';
 import { repoRoot, runDdpm } from '../support/helpers.js';
 import { withMnistClassifier } from '../support/mnist-classifier.js';

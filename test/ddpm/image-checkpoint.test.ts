@@ -1,4 +1,4 @@
-// Image checkpoints (ddpm/image/checkpoint.ts, ddpm/image/config.ts): a saved and reloaded model
+// Image checkpoints (ddpm/images/checkpoint.ts, ddpm/images/config.ts): a saved and reloaded model
 // predicts the same ε bit for bit (with and without the preconditioning's mean image), a
 // classifier comes back with its facts, and every malformed file is refused with the file and
 // the field named. Also the statistics and the spread measure behind the quality report.

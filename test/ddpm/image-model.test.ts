@@ -1,4 +1,4 @@
-// MLPImageDiffusion (ddpm/image/model.ts), the image workload's time-conditioned MLP, against
+// MLPImageDiffusion (ddpm/images/model.ts), the image workload's time-conditioned MLP, against
 // PyTorch (test/fixtures/torch_image_model.json: the same class in PyTorch, from the same
 // weights, plain and with the Wiener preconditioning): its timestep embedding, ε_θ, the
 // diffusion loss and every parameter's gradient, within 1e-6 + 1e-5·|torch|; the

@@ -5,7 +5,7 @@
 // memory stays that of one batch however many points are drawn.
 
 import { CSV_HEADER, csvRows, npyHeader, npyRows } from '../ddpm/points-format.js';
-import { AtomicFile } from '../app-support/files.js';
+import { AtomicFile } from './files.js';
 
 /** Whether `path` names an .npy file (else a .csv one). */
 export const isNpyPath = (path: string): boolean => /\.npy$/i.test(path);
