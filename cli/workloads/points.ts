@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import * as E from '../../engine/index.js';
 import { defaultEngine, ENGINE_NAMES, type EngineName } from '../../ddpm/fused/index.js';
 import { generate, sampleBatch } from '../../ddpm/generate.js';
-import { PRESET_NAMES, PRESETS, type ModelConfig } from '../../ddpm/points/config.js';
+import { PRESET_NAMES, PRESETS, type ModelConfig, type PresetName } from '../../ddpm/points/config.js';
+import { IMAGE_DATASETS } from '../../ddpm/images/data.js';
 import { DATASETS, makeDataset } from '../../ddpm/points/data.js';
 import { MLPDiffusion } from '../../ddpm/points/model.js';
 import { reversePicture, samplesPicture } from '../../ddpm/points/pictures.js';
@@ -29,20 +30,20 @@ import type { CliWorkload, RunSettings } from '../workload.js';
 const PREVIEW_POINTS = 1000;
 
 const TIMES = 'on 2 CPU cores with a software WebGPU adapter';
-const PRESET_TIMES: Record<string, string> = {
+const PRESET_TIMES: Record<PresetName, string> = {
   seed: `${PRESETS.seed.epochs} epochs: about 75 minutes ${TIMES}`,
   improved: `${PRESETS.improved.epochs} epochs: 28.6 s of training and ~10 s of closing samples ${TIMES}`,
 };
 
-// --engine, in train and sample: fused (compiled GPU kernels) or eager (one kernel per op); the
+// --engine, in train and sample (the points workload alone has a fused engine): fused (compiled GPU kernels) or eager (one kernel per op); the
 // default is fused on WebGPU and eager on the CPU (ddpm/fused/, defaultEngine).
-export const ENGINE_FLAG = flag({
+const ENGINE_FLAG = flag({
   name: 'engine', kind: 'string', choices: ENGINE_NAMES, default: 'fused on WebGPU, else eager',
   help: 'fused: whole steps as a few compiled GPU kernels; eager: one kernel per op (the reference)',
 });
 
 /** --engine as given (`f.engine`), else the device's default; fused needs WebGPU. */
-export function chooseEngine(command: string, f: { readonly engine?: EngineName }, device: E.Backend): EngineName {
+function chooseEngine(command: string, f: { readonly engine?: EngineName }, device: E.Backend): EngineName {
   const engine = f.engine ?? defaultEngine(device);
   if (engine === 'fused' && device.name !== 'webgpu') {
     throw new UsageError(`${command}: --engine fused needs WebGPU (the device is '${device.name}'); use --engine eager or --device webgpu`);
@@ -52,7 +53,7 @@ export function chooseEngine(command: string, f: { readonly engine?: EngineName 
 
 const PRESET = "the preset's";
 const TRAIN_FLAGS = flags([
-  { name: 'dataset', kind: 'string', choices: [...DATASETS, 'mnist', 'fashion-mnist'], default: 's-curve', help: 'a 2-D data set, or images (ddpm train --dataset mnist --help lists their flags)' },
+  { name: 'dataset', kind: 'string', choices: [...DATASETS, ...IMAGE_DATASETS], default: 's-curve', help: 'a 2-D data set, or images (ddpm train --dataset mnist --help lists their flags)' },
   { name: 'preset', kind: 'string', choices: PRESET_NAMES, default: 'improved', help: PRESET_NAMES.map((p) => `${p}: ${PRESETS[p].summary} (${PRESET_TIMES[p]})`).join(';\n' + ' '.repeat(28)) },
   { ...EPOCHS_FLAG, default: `the preset's: ${PRESET_NAMES.map((p) => `${PRESETS[p].epochs} for ${p}`).join(', ')}` },
   ...trainingFlags({ lr: PRESET, decay: PRESET, warmup: PRESET, floor: PRESET, ema: PRESET, schedule: PRESET, timesteps: PRESET, minTimesteps: 1 }),

@@ -2,8 +2,9 @@
 // sources (type-only ones too):
 //   apps       commands/ (the ddpm command's table) over cli/ (train, sample) and bench/, which
 //              never import each other; web/; and app-support/ (flags, stop signals, files,
-//              errors, progress), which they share
-//   workload   ddpm/ — the engine only through its public entry points
+//              run folders, size limits, errors, progress), which they share
+//   workload   ddpm/ — the shared core and one folder per workload (points/, images/) — the
+//              engine only through its public entry points
 //   engine     engine/ — nothing above it
 //   shaders    shaders/ — WGSL and its generated modules, importing nothing
 // and the import graph (scripts/import-loops.mjs) has one loop, tensor ⇄ autograd, inherent as
