@@ -4,6 +4,8 @@
 // keeps each flag's name, kind and choices as literal types, so parseFlags's result is typed
 // from it: `FlagValues<typeof FLAGS>` (int and number → number, string → string or the union of
 // its choices, each undefined when not given; a switch → boolean, false when not given).
+// A command's old spellings are declared beside its flags (RenamedFlags): each still works for a
+// release, is read as its new name, and prints a one-line note saying what it is now.
 
 export class UsageError extends Error {
   constructor(message: string) {
@@ -49,8 +51,21 @@ export type FlagValues<S extends readonly FlagSpec[]> = { readonly [P in S[numbe
 /** Any command's parsed flags. */
 export type AnyFlagValues = { readonly [name: string]: string | number | boolean | undefined };
 
-/** Parses argv against specs; `--help` returns null. */
-export function parseFlags<const S extends readonly FlagSpec[]>(command: string, argv: readonly string[], specs: S): FlagValues<S> | null {
+/**
+ * A command's old flag names, each with the flag it is now; `value`: an old switch that is now
+ * that value of the flag (--unet: --model mlp,unet).
+ */
+export type RenamedFlags = Readonly<Record<string, { readonly to: string; readonly value?: string }>>;
+
+/** The note an old spelling prints: "note: --n is now --samples". */
+export const renamedNote = (old: string, r: RenamedFlags[string]): string => `note: --${old} is now --${r.to}${r.value !== undefined ? ` ${r.value}` : ''}`;
+
+/**
+ * Parses argv against specs; `--help` returns null. An old spelling in `renamed` is read as the
+ * flag it is now, and `note` (stderr by default) is told so.
+ */
+export function parseFlags<const S extends readonly FlagSpec[]>(command: string, argv: readonly string[], specs: S, renamed: RenamedFlags = {},
+  note: (line: string) => void = (line) => console.error(line)): FlagValues<S> | null {
   // Every flag has its key: a switch false until given, any other flag undefined.
   const out: Record<string, string | number | boolean | undefined> = {};
   for (const s of specs) out[s.name] = s.kind === 'switch' ? false : undefined;
@@ -61,11 +76,19 @@ export function parseFlags<const S extends readonly FlagSpec[]>(command: string,
     if (arg === '--help' || arg === '-h') return null;
     if (!arg.startsWith('--')) throw new UsageError(`${command}: unexpected argument '${arg}' (flags start with --; see ${command} --help)`);
     const eq = arg.indexOf('=');
-    const name = arg.slice(2, eq < 0 ? undefined : eq);
+    const written = arg.slice(2, eq < 0 ? undefined : eq);
+    const old = Object.hasOwn(renamed, written) && !byName.has(written) ? renamed[written] : undefined;
+    if (old) note(renamedNote(written, old));
+    const name = old?.to ?? written;
     const spec = byName.get(name);
     if (spec === undefined) throw new UsageError(`${command}: unknown flag --${name} (see ${command} --help)`);
     if (given.has(name)) throw new UsageError(`${command}: --${name} is given twice`);
     given.add(name);
+    if (old?.value !== undefined) {
+      if (eq >= 0) throw new UsageError(`${command}: --${written} takes no value`);
+      out[name] = parseValue(command, spec, old.value);
+      continue;
+    }
     if (spec.kind === 'switch') {
       if (eq >= 0) throw new UsageError(`${command}: --${name} takes no value`);
       out[name] = true;
@@ -107,8 +130,8 @@ export const OVERWRITE_FLAG = flag({
   name: 'overwrite', kind: 'switch', help: 'start a new run in an --out folder that holds one (its checkpoint and metrics are removed)',
 });
 
-/** The --help text: a usage line, a description, and one line per flag. */
-export function helpText(command: string, description: string, specs: readonly FlagSpec[]): string {
+/** The --help text: a usage line, a description, one line per flag, and a line naming the old spellings still read. */
+export function helpText(command: string, description: string, specs: readonly FlagSpec[], renamed: RenamedFlags = {}): string {
   const left = (s: FlagSpec): string => {
     if (s.kind === 'switch') return `--${s.name}`;
     const value = s.value ?? (s.choices ? s.choices.join('|') : s.kind === 'int' ? 'N' : s.kind === 'number' ? 'X' : 'VALUE');
@@ -121,7 +144,9 @@ export function helpText(command: string, description: string, specs: readonly F
     const flag = left(s);
     return flag.length < width ? `  ${flag.padEnd(width)}${help}` : `  ${flag}\n  ${' '.repeat(width)}${help}`;
   });
-  return `usage: ${command} [flags]\n\n${description}\n\nflags:\n${lines.join('\n')}\n  ${'--help'.padEnd(width)}this text\n`;
+  const old = Object.entries(renamed).map(([name, r]) => `--${name} (--${r.to}${r.value !== undefined ? ` ${r.value}` : ''})`);
+  const oldLine = old.length > 0 ? `\nold spellings still read, with a note: ${old.join(', ')}\n` : '';
+  return `usage: ${command} [flags]\n\n${description}\n\nflags:\n${lines.join('\n')}\n  ${'--help'.padEnd(width)}this text\n${oldLine}`;
 }
 
 /**

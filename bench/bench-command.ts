@@ -7,7 +7,8 @@
 // this run and, with --json FILE, writes
 //   { device, train_steps_per_s, sample_s, loss, matmul_gflops, webgpu_per_step, limit_model,
 //     profile, skipped, unet }.
-// --unet adds a U-Net training step, ours-webgpu beside PyTorch eager (bench/unet.ts).
+// --model names what is timed: mlp, the S-curve's MLPDiffusion on --engines (the default), and
+// unet, a U-Net training step, ours-webgpu beside PyTorch eager (bench/unet.ts).
 // After the table: the limit model (bench/gpu-report.ts) and, with --profile, the fused engine's
 // GPU time per kernel.
 // An engine that cannot run is left out with its reason; when none of the engines asked for
@@ -41,15 +42,17 @@ type Engine = (typeof ENGINES)[number];
 const FLAGS = flags([
   { name: 'quick', kind: 'switch', help: '2 timed blocks of 79 steps per engine instead of 5, one sampling run (noisier)' },
   { name: 'json', kind: 'string', value: 'FILE', help: 'also write the results as JSON' },
-  { name: 'engines', kind: 'string', value: 'LIST', default: ENGINES.join(','), help: 'comma-separated engines to run, or none (e.g. with --unet)' },
+  { name: 'model', kind: 'string', value: 'LIST', default: 'mlp', help: 'comma-separated models to time: mlp (the S-curve\'s MLPDiffusion on --engines), unet (a U-Net training step, 28×28 MNIST, channels 32/64/64, on ours-webgpu beside PyTorch eager)' },
+  { name: 'engines', kind: 'string', value: 'LIST', default: ENGINES.join(','), help: 'comma-separated engines to run the mlp on, or none' },
   { name: 'no-matmul', kind: 'switch', help: 'skip the matmul GFLOP/s table' },
   { name: 'matmul-kernels', kind: 'switch', help: 'the matmul table also times each WebGPU matmul kernel forced in turn' },
-  { name: 'sample-points', kind: 'int', min: 1, default: '10000', help: 'points sampled over 100 steps (fewer: a smoke test, not the workload)' },
+  { name: 'samples', kind: 'int', min: 1, default: '10000', help: 'points sampled over 100 steps (fewer: a smoke test, not the workload)' },
   { name: 'profile', kind: 'switch', help: "ours-webgpu's GPU time per kernel (timestamp-query) in a profiled training and sampling run" },
-  { name: 'unet', kind: 'switch', help: 'also time a U-Net training step (28×28 MNIST, channels 32/64/64) on ours-webgpu beside PyTorch eager' },
   { name: 'unet-batch', kind: 'int', min: 1, default: '128', help: 'the U-Net step\'s batch' },
   { name: 'unet-steps', kind: 'int', min: 1, default: '10 (3 with --quick)', help: 'timed U-Net steps after two warm-up steps' },
 ]);
+const MODELS = ['mlp', 'unet'];
+const RENAMED = { 'sample-points': { to: 'samples' }, unet: { to: 'model', value: 'mlp,unet' } };
 
 const DESCRIPTION = 'Benchmarks the S-curve workload (batch 128, MLPDiffusion, Adam, clipping; sampling 10 000 points ×\n' +
   '100 steps) on our engine and its peers in one run, and matmul GFLOP/s on our backends.\n\n' +
@@ -95,7 +98,7 @@ interface BenchSettings {
   /** The matmul table also times every WebGPU kernel forced in turn. */
   matmulKernels: boolean;
   profile: boolean;
-  /** --unet: the U-Net step's batch and timed steps; null: not asked for. */
+  /** --model unet: the U-Net step's batch and timed steps; null: not asked for. */
   unet: { batch: number; steps: number } | null;
   /** --json FILE, if given. */
   json: string | undefined;
@@ -119,14 +122,14 @@ interface BenchResults {
   results: Map<Engine, EngineResult>;
   skipped: Map<Engine, string>;
   matmul: MatmulTable;
-  /** --unet's steps by engine, and why one was not measured. */
+  /** --model unet's steps by engine, and why one was not measured. */
   unet: { results: Map<string, UNetStep>; skipped: Map<string, string> } | null;
 }
 
 export async function benchCommand(argv: readonly string[]): Promise<void> {
-  const f = parseFlags('ddpm bench', argv, FLAGS);
+  const f = parseFlags('ddpm bench', argv, FLAGS, RENAMED);
   if (f === null) {
-    process.stdout.write(helpText('ddpm bench', DESCRIPTION, FLAGS));
+    process.stdout.write(helpText('ddpm bench', DESCRIPTION, FLAGS, RENAMED));
     return;
   }
   const settings = benchSettings(f);
@@ -137,13 +140,15 @@ export async function benchCommand(argv: readonly string[]): Promise<void> {
   });
 }
 
-/** The flags with their defaults; an engine --engines does not know is a UsageError. */
+/** The flags with their defaults; a model --model or an engine --engines does not know is a UsageError. */
 function benchSettings(f: FlagValues<typeof FLAGS>): BenchSettings {
+  const models = new Set((f.model ?? 'mlp').split(',').map((s) => s.trim()));
+  for (const m of models) if (!MODELS.includes(m)) throw new UsageError(`ddpm bench: --model takes ${MODELS.join(', ')} (comma-separated), got '${m}'`);
   const list = f.engines ?? ENGINES.join(',');
-  const engines = new Set(list === 'none' ? [] : list.split(',').map((s) => s.trim()));
+  const engines = new Set(list === 'none' || !models.has('mlp') ? [] : list.split(',').map((s) => s.trim()));
   for (const e of engines) if (!ENGINES.some((name) => name === e)) throw new UsageError(`ddpm bench: unknown engine '${e}' (expected ${ENGINES.join(', ')})`);
-  const unet = f.unet ? { batch: f['unet-batch'] ?? 128, steps: f['unet-steps'] ?? (f.quick ? 3 : 10) } : null;
-  return { engines, quick: f.quick, sampleN: f['sample-points'] ?? 10_000, matmul: !f['no-matmul'], matmulKernels: f['matmul-kernels'], profile: f.profile, unet, json: f.json };
+  const unet = models.has('unet') ? { batch: f['unet-batch'] ?? 128, steps: f['unet-steps'] ?? (f.quick ? 3 : 10) } : null;
+  return { engines, quick: f.quick, sampleN: f.samples ?? 10_000, matmul: !f['no-matmul'], matmulKernels: f['matmul-kernels'], profile: f.profile, unet, json: f.json };
 }
 
 /** Every engine asked for, one after the other (each one's progress on stderr), then matmul GFLOP/s on our backends. */
@@ -261,7 +266,7 @@ async function runBench(settings: BenchSettings, stop: StopRequest): Promise<Ben
   return { device, gpu, results, skipped, matmul, unet };
 }
 
-/** --unet: our step on WebGPU, then PyTorch eager's; one that cannot run is skipped with why. */
+/** --model unet: our step on WebGPU, then PyTorch eager's; one that cannot run is skipped with why. */
 async function runUNet(options: { batch: number; steps: number }, gpu: WebGpuBackend | null, noGpu: string, torch: TorchPeer | string,
   signal: AbortSignal): Promise<NonNullable<BenchResults['unet']>> {
   const results = new Map<string, UNetStep>(), skipped = new Map<string, string>();

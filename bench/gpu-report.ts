@@ -5,8 +5,8 @@
 
 import * as E from '../engine/index.js';
 import { KernelProfiler, profilingUnavailable, type WebGpuBackend } from '../engine/webgpu/index.js';
-import { makeDataset } from '../ddpm/data.js';
-import { MLPDiffusion } from '../ddpm/model.js';
+import { makeDataset } from '../ddpm/points/data.js';
+import { MLPDiffusion } from '../ddpm/points/model.js';
 import { sample } from '../ddpm/sample.js';
 import { makeSchedule } from '../ddpm/schedules.js';
 import { Trainer } from '../ddpm/train.js';

@@ -6,8 +6,8 @@
 
 import * as E from '../engine/index.js';
 import { WebGpuBackend } from '../engine/webgpu/index.js';
-import { makeDataset } from '../ddpm/data.js';
-import { MLPDiffusion } from '../ddpm/model.js';
+import { makeDataset } from '../ddpm/points/data.js';
+import { MLPDiffusion } from '../ddpm/points/model.js';
 import { sample } from '../ddpm/sample.js';
 import { makeSchedule } from '../ddpm/schedules.js';
 import type { EngineName } from '../ddpm/fused/index.js';

@@ -10,7 +10,7 @@
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { makeDataset } from '../ddpm/data.js';
+import { makeDataset } from '../ddpm/points/data.js';
 import { makeSchedule } from '../ddpm/schedules.js';
 import { matmulRate, median, type MatmulCase } from './matmul.js';
 import type { EngineResult } from './ours.js';

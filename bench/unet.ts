@@ -1,4 +1,4 @@
-// `ddpm bench --unet`: a U-Net training step (ddpm/image/unet.ts at 28×28, channels 32/64/64,
+// `ddpm bench --unet`: a U-Net training step (ddpm/images/unet.ts at 28×28, channels 32/64/64,
 // batch --unet-batch of MNIST's training digits, Ho et al.'s linear schedule, Adam 3e-3 with
 // clipping, the eager engine) on ours-webgpu, beside PyTorch eager on the same machine
 // (bench/torch_unet.py, the same network: on CUDA when torch has it, else its CPU). Steps/s after
@@ -10,8 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as E from '../engine/index.js';
 import { loadImageDataset } from '../app-support/image-files.js';
-import { UNET_DEFAULTS } from '../ddpm/image/config.js';
-import { UNetDiffusion } from '../ddpm/image/unet.js';
+import { UNET_DEFAULTS } from '../ddpm/images/config.js';
+import { UNetDiffusion } from '../ddpm/images/unet.js';
 import { encodeNpy } from '../ddpm/points-format.js';
 import { makeSchedule } from '../ddpm/schedules.js';
 import { Trainer } from '../ddpm/train.js';

@@ -1,9 +1,15 @@
-// The sampler flags shared by `ddpm sample` for 2-D points and for images: which sampler, DDIM's
-// steps, η and spacing, DDPM's variance and x̂0 clipping — each checked against the sampler it
-// belongs to and the model's T.
+// The flags every workload's `ddpm sample` shares: the checkpoint, the seed, the device, the old
+// spellings, and the sampler's: which sampler, DDIM's steps, η and spacing, DDPM's variance and
+// x̂0 clipping — each checked against the sampler it belongs to and the model's T.
 
 import { SAMPLERS, type SampleOptions, type SamplerName } from '../ddpm/sample.js';
-import { flags, UsageError, type FlagValues } from '../app-support/args.js';
+import { flag, flags, SEED_FLAG, UsageError, type FlagValues, type RenamedFlags } from '../app-support/args.js';
+
+export const CHECKPOINT_FLAG = flag({ name: 'checkpoint', kind: 'string', value: 'DIR|FILE', help: 'a run folder of ddpm train, or its model.safetensors' });
+export const SAMPLE_SEED_FLAG = flag({ ...SEED_FLAG, help: 'seeds x_T and the noise of every step' });
+export const SAMPLE_DEVICE_FLAG = flag({ name: 'device', kind: 'string', choices: ['auto', 'cpu', 'webgpu'], default: 'auto', help: 'where to sample' });
+/** `ddpm sample`'s old spellings. */
+export const SAMPLE_RENAMED: RenamedFlags = { n: { to: 'samples' } };
 
 export const SAMPLER_FLAGS = flags([
   { name: 'sampler', kind: 'string', choices: SAMPLERS, default: "the checkpoint's", help: 'tutorial: p_sample_loop; ddpm: Ho et al.; ddim: Song et al.' },
@@ -18,12 +24,12 @@ export const SAMPLER_FLAGS = flags([
 export type SamplerFlags = FlagValues<typeof SAMPLER_FLAGS>;
 
 /**
- * `ddpm sample --steps` was the number of DDIM steps; --steps is T in `ddpm train`, so sampling
- * steps are --sample-steps in both commands.
+ * `ddpm sample --steps` was the number of DDIM steps; T is --timesteps in `ddpm train`, sampling
+ * steps are --sample-steps in both commands, and "steps" alone are optimizer steps.
  */
 export function refuseRenamedSamplerFlags(command: string, argv: readonly string[]): void {
   if (argv.some((a) => a === '--steps' || a.startsWith('--steps='))) {
-    throw new UsageError(`${command}: the number of sampling steps is --sample-steps (as in ddpm train, where --steps is T)`);
+    throw new UsageError(`${command}: the number of sampling steps is --sample-steps (as in ddpm train, where --timesteps is T)`);
   }
 }
 

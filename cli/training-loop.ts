@@ -1,4 +1,4 @@
-// The CLI's training loop, shared by the S-curve and the image workload: epochs up to the target
+// The CLI's training loop, shared by every workload: epochs up to the target
 // with a progress line; a line per epoch in metrics.jsonl; a checkpoint every `saveEvery`
 // epochs (then a cheap preview, metrics.json and loss.png refreshed); and the three ways a run
 // ends early, none of which loses the last checkpoint:
@@ -18,9 +18,10 @@ import type { NoisePredictor } from '../ddpm/noise-predictor.js';
 import type { Raster } from '../ddpm/plot/raster.js';
 import { TrainingDiverged, type Trainer } from '../ddpm/train.js';
 import { writeFileAtomic } from '../app-support/files.js';
-import { NonFiniteSamples, writePicture } from './pictures.js';
+import { NonFiniteSamples } from '../ddpm/finite-samples.js';
+import { writePicture } from './pictures.js';
 import { Progress } from '../app-support/progress.js';
-import { METRICS_FILE, MODEL_FILE, writeCheckpoint, type MetricsLog, type RunFolder } from './run-folder.js';
+import { METRICS_FILE, MODEL_FILE, writeCheckpoint, type MetricsLog, type RunFolder } from '../app-support/run-folder.js';
 import { Interrupted, type StopRequest } from '../app-support/stop.js';
 
 export type RunStatus = 'running' | 'stopped' | 'diverged' | 'failed' | 'finished';

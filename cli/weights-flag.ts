@@ -5,21 +5,18 @@
 
 import { join } from 'node:path';
 import type * as E from '../engine/index.js';
-import { trainedWeights } from '../ddpm/checkpoint.js';
+import { trainedWeights, type CheckpointStamp } from '../ddpm/checkpoint.js';
 import { flag } from '../app-support/args.js';
 import { readSafetensorsOrFail } from '../app-support/files.js';
-import { STATE_FILE } from './run-folder.js';
+import { STATE_FILE } from '../app-support/run-folder.js';
 
 export const WEIGHTS_FLAG = flag({
   name: 'weights', kind: 'string', choices: ['saved', 'trained'], default: 'saved',
   help: "saved: model.safetensors' (the weight average of a run that keeps one); trained: the trained weights from train-state.safetensors beside it",
 });
 
-/** Which run and epoch a checkpoint file is (its __metadata__ run_id and epoch). */
-export interface CheckpointStamp {
-  epoch?: number;
-  runId?: string;
-}
+/** Which run and epoch a checkpoint file is (its __metadata__ run_id and epoch, either perhaps absent). */
+type Stamp = Partial<Pick<CheckpointStamp, 'epoch' | 'runId'>>;
 
 /**
  * With --weights trained, loads the trained weights of `checkpoint`'s run into `model` from the
@@ -28,12 +25,12 @@ export interface CheckpointStamp {
  * the model file's __metadata__.weights).
  */
 export function chooseWeights(f: { readonly weights?: 'saved' | 'trained' }, model: E.Module, checkpoint: string, saved: string | undefined,
-  stamp: CheckpointStamp): string {
+  stamp: Stamp): string {
   if (f.weights !== 'trained') return `weights: ${saved ?? 'as saved'}`;
   const file = join(checkpoint, '..', STATE_FILE);
   const trained = trainedWeights(readSafetensorsOrFail(file, 'train state'), file);
   if (trained.runId !== stamp.runId || trained.epoch !== stamp.epoch) {
-    const describe = (s: CheckpointStamp): string => `epoch ${s.epoch ?? '(none)'} of run ${s.runId ?? '(none)'}`;
+    const describe = (s: Stamp): string => `epoch ${s.epoch ?? '(none)'} of run ${s.runId ?? '(none)'}`;
     throw new Error(`--weights trained: ${file} is ${describe(trained)} but ${checkpoint} is ${describe(stamp)}: ` +
       'they are not one checkpoint, so its trained weights are not this model\'s');
   }

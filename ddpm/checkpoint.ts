@@ -1,11 +1,11 @@
-// Checkpoints as safetensors bytes (no file I/O here: the CLI writes them atomically, a browser
-// downloads them).
-//   model.safetensors        the weights to sample with, as the model's state_dict — PyTorch's
-//                            keys and layouts, so `MLPDiffusion.load_state_dict(load_file(path))`
-//                            works unchanged — and the model config as JSON in __metadata__.config.
-//                            A run that keeps a weight average (--ema) saves the average here, and
-//                            says so in __metadata__.weights ("ema 0.999, 4740 updates"; else
-//                            "trained").
+// Checkpoints as safetensors bytes, what every workload's share (no file I/O here: the CLI writes
+// them atomically, a browser downloads them).
+//   model.safetensors        the weights to sample with, as the model's state_dict with PyTorch's
+//                            keys and layouts, and the model config as JSON in __metadata__.config:
+//                            each workload writes its own (points/checkpoint.ts, images/checkpoint.ts)
+//                            with the stamp and checks here. A run that keeps a weight average
+//                            (--ema) saves the average there, and says so in __metadata__.weights
+//                            ("ema 0.999, 4740 updates"; else "trained").
 //   train-state.safetensors  what resuming needs: Adam's moments as adam.exp_avg.<key> and
 //                            adam.exp_avg_sq.<key> (PyTorch's names); with a weight average, the
 //                            trained weights as raw.<key> (a state_dict of its own once the prefix
@@ -15,9 +15,7 @@
 // Decoding checks everything before a single parameter changes, and says which file is wrong
 // and how.
 
-import { CONSTANT_LR, Rng, type Backend, type Module } from '../engine/index.js';
-import { configFromShapes, modelConfigJson, parseModelConfig, type ModelConfig } from './config.js';
-import { MLPDiffusion } from './model.js';
+import { CONSTANT_LR, type Module } from '../engine/index.js';
 import { decodeSafetensors, encodeSafetensors, type NamedTensor } from './safetensors.js';
 import type { TrainSettings, TrainState } from './train.js';
 
@@ -118,58 +116,26 @@ export function assertAllFinite(tensors: ReadonlyMap<string, NamedTensor>): void
   for (const [name, t] of tensors) assertFinite(name, t.data);
 }
 
-/** `stamp`, when given, is recorded so a resumed run can check that its two files belong together. */
-export async function encodeModel(model: MLPDiffusion, config: ModelConfig, stamp?: CheckpointStamp): Promise<Uint8Array> {
-  const metadata: Record<string, string> = { format: 'pt', config: modelConfigJson(config), ...stampMetadata(stamp) };
-  return encodeSafetensors(await hostStateDict(model), metadata);
-}
-
 /**
- * A model on `device` from model.safetensors bytes. A file without our config (one saved from
- * PyTorch) gets one inferred from its shapes, with `note` saying what was assumed.
+ * Which model a checkpoint holds and on which data set, from its __metadata__.config (a file
+ * without one is taken as a PyTorch MLPDiffusion state_dict); null when the bytes are not
+ * readable safetensors or JSON, or name no model.
  */
-export function decodeModel(bytes: Uint8Array, device: Backend, file = 'model.safetensors'):
-  { model: MLPDiffusion; config: ModelConfig; epoch?: number; runId?: string; weights?: string; note?: string } {
-  return about(file, () => {
-    const { tensors, metadata } = decodeSafetensors(bytes);
-    assertAllFinite(tensors);
-    let config: ModelConfig;
-    let note: string | undefined;
-    if (metadata.config !== undefined) {
-      config = parseModelConfig(metadata.config);
-    } else {
-      ({ config, note } = configFromShapes(tensors));
-    }
-    checkTensorShapes(tensors, MLPDiffusion.parameterShapes(config.numSteps, config.hidden),
-      `an MLPDiffusion of T = ${config.numSteps} (n_steps) and ${config.hidden} hidden units (num_units)`);
-    // The initial weights are overwritten; a fixed seed just fills them.
-    const model = new MLPDiffusion(config.numSteps, new Rng(0), { hidden: config.hidden, device });
-    try {
-      model.loadStateDict(tensors);
-    } catch (e) {
-      for (const p of model.parameters()) p.dispose();
-      throw e;
-    }
-    return { model, config, ...readStamp(metadata), note };
-  });
-}
-
-/**
- * Which model a checkpoint holds, from its __metadata__.config (a file without one is taken as a
- * PyTorch MLPDiffusion state_dict); null when the bytes are not readable safetensors or JSON.
- */
-export function checkpointModel(bytes: Uint8Array): string | null {
+export function checkpointFacts(bytes: Uint8Array): { model: string; dataset?: string } | null {
   try {
     const { metadata } = decodeSafetensors(bytes);
-    if (metadata.config === undefined) return 'MLPDiffusion';
-    const model = (JSON.parse(metadata.config) as { model?: unknown }).model;
-    return typeof model === 'string' ? model : null;
+    if (metadata.config === undefined) return { model: 'MLPDiffusion' };
+    const { model, dataset } = JSON.parse(metadata.config) as { model?: unknown; dataset?: unknown };
+    return typeof model === 'string' ? { model, ...(typeof dataset === 'string' ? { dataset } : {}) } : null;
   } catch {
     return null;
   }
 }
 
-export interface SavedTrainState<C = ModelConfig> extends TrainState {
+/** Which model a checkpoint holds (checkpointFacts), or null. */
+export const checkpointModel = (bytes: Uint8Array): string | null => checkpointFacts(bytes)?.model ?? null;
+
+export interface SavedTrainState<C> extends TrainState {
   /** The run's settings; a CLI run adds its data size (points or images) and target epochs. */
   settings: TrainSettings & { points?: number; images?: number; epochs?: number };
   config: C;
@@ -179,10 +145,9 @@ export interface SavedTrainState<C = ModelConfig> extends TrainState {
 
 /**
  * Train state for any model (its trained weights are read from it when a weight average is kept);
- * `configJson` writes the model's config (the S-curve's by default).
+ * `configJson` writes the model's config (its workload's).
  */
-export async function encodeTrainState<C = ModelConfig>(model: Module, state: SavedTrainState<C>,
-  configJson: (c: C) => string = modelConfigJson as unknown as (c: C) => string): Promise<Uint8Array> {
+export async function encodeTrainState<C>(model: Module, state: SavedTrainState<C>, configJson: (c: C) => string): Promise<Uint8Array> {
   const tensors = new Map<string, NamedTensor>();
   const steps: Record<string, number | null> = {};
   model.namedParameters().forEach(([name, p], i) => {
@@ -253,12 +218,11 @@ export function trainedWeights(bytes: Uint8Array, file = 'train-state.safetensor
 
 /**
  * A train state for `model` from train-state.safetensors bytes, every field checked;
- * `parseConfig` reads the model's config (the S-curve's by default). With a weight average, the
+ * `parseConfig` reads the model's config (its workload's). With a weight average, the
  * model (loaded from model.safetensors, which then holds the average) gets its trained weights
  * back from raw.<key>, once everything else has been checked.
  */
-export function decodeTrainState<C = ModelConfig>(bytes: Uint8Array, model: Module, file = 'train-state.safetensors',
-  parseConfig: (json: string) => C = parseModelConfig as unknown as (json: string) => C): SavedTrainState<C> {
+export function decodeTrainState<C>(bytes: Uint8Array, model: Module, file: string, parseConfig: (json: string) => C): SavedTrainState<C> {
   return about(file, () => {
     const { tensors, metadata } = decodeSafetensors(bytes);
     if (metadata.format !== 'wgpu-diffusion train state') {

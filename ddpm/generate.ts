@@ -8,7 +8,7 @@
 // written as the samples come, in the memory of one batch); generate keeps them all.
 
 import { Rng, type Backend } from '../engine/index.js';
-import type { ModelConfig } from './config.js';
+import type { SamplingFields as ModelConfig } from './config.js'; // what sampling reads of any config
 import type { NoisePredictor } from './noise-predictor.js';
 import { sample, type SampleOptions } from './sample.js';
 import { makeSchedule } from './schedules.js';

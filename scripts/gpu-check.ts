@@ -10,7 +10,7 @@
 //           the GPU time per kernel and the limit model
 //   matmul  the matmul table up to 8192³: the tuner's choice, every kernel forced in turn,
 //           PyTorch's BLAS and cuBLAS (exact f32 and TF32)
-//   unet    ddpm bench --unet at batch 128: our U-Net step beside PyTorch's on the same machine
+//   unet    ddpm bench --model unet at batch 128: our U-Net step beside PyTorch's on the same machine
 //   train   ddpm train --preset seed --epochs 4000 on the default engine (fused, WebGPU)
 // Every stage's JSON report (and the training run's folder) is kept in --reports DIR.
 //
@@ -89,14 +89,14 @@ function stages(dry: boolean, reports: string): Stage[] {
   return [
     { name: 'parity', title: 'the GPU-vs-CPU suites', weight: 0.2, args: [UVU, join(ROOT, 'build', 'test'), pattern], env: { CI: 'true' } },
     { name: 'bench', title: 'ddpm bench --profile with every peer', weight: 0.3, json: json('bench'),
-      args: [DDPM, 'bench', '--quick', '--profile', '--no-matmul', ...toy([], ['--sample-points', '200']), '--json', json('bench')] },
+      args: [DDPM, 'bench', '--quick', '--profile', '--no-matmul', ...toy([], ['--samples', '200']), '--json', json('bench')] },
     { name: 'matmul', title: 'the matmul table: the tuner\'s choice, every kernel, PyTorch\'s BLAS and cuBLAS f32/TF32', weight: 0.2, json: json('matmul'),
-      args: [DDPM, 'bench', ...toy([], ['--quick']), '--engines', 'torch-cpu,torch-cuda', '--sample-points', '100', '--matmul-kernels', '--json', json('matmul')] },
-    { name: 'unet', title: 'ddpm bench --unet: the U-Net step, ours beside PyTorch', weight: 0.1, json: json('unet'),
-      args: [DDPM, 'bench', '--engines', 'none', '--no-matmul', '--unet', ...toy(['--unet-batch', '128'], ['--unet-batch', '2', '--unet-steps', '1']),
+      args: [DDPM, 'bench', ...toy([], ['--quick']), '--engines', 'torch-cpu,torch-cuda', '--samples', '100', '--matmul-kernels', '--json', json('matmul')] },
+    { name: 'unet', title: 'ddpm bench --model unet: the U-Net step, ours beside PyTorch', weight: 0.1, json: json('unet'),
+      args: [DDPM, 'bench', '--model', 'unet', '--no-matmul', ...toy(['--unet-batch', '128'], ['--unet-batch', '2', '--unet-steps', '1']),
         '--json', json('unet')] },
     { name: 'train', title: 'ddpm train --preset seed', weight: 0.2,
-      args: [DDPM, 'train', '--preset', 'seed', ...toy(['--epochs', '4000'], ['--epochs', '2', '--points', '1000', '--eval-points', '200']),
+      args: [DDPM, 'train', '--preset', 'seed', ...toy(['--epochs', '4000'], ['--epochs', '2', '--data-size', '1000', '--samples', '200']),
         '--overwrite', '--out', join(reports, 'seed-run')] },
   ];
 }

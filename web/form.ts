@@ -3,8 +3,8 @@
 // error that names the field and what it accepts, never a silent default).
 
 import type * as E from '../engine/index.js';
-import { PRESET_NAMES, PRESETS, type ModelConfig, type PresetName } from '../ddpm/config.js';
-import { DATASETS, type DatasetName } from '../ddpm/data.js';
+import { PRESET_NAMES, PRESETS, type ModelConfig, type PresetName } from '../ddpm/points/config.js';
+import { DATASETS, type DatasetName } from '../ddpm/points/data.js';
 import { SAMPLERS, type SamplerName } from '../ddpm/sample.js';
 import { SCHEDULES, type ScheduleName } from '../ddpm/schedules.js';
 import { TUTORIAL_TRAIN_SETTINGS } from '../ddpm/train.js';
@@ -103,7 +103,7 @@ function applyAddress(params: URLSearchParams): string[] {
 function applyPreset(name: PresetName): void {
   const p = PRESETS[name];
   select('schedule').value = p.schedule;
-  input('steps').value = String(p.numSteps);
+  input('steps').value = String(p.timesteps);
   input('data-scale').value = String(p.dataScale);
   select('sampler').value = p.sampler;
   input('lr').value = String(p.lr);
@@ -132,7 +132,7 @@ export function showConfig(c: PageModelConfig): void {
     select('dataset').value = c.dataset;
     select('preset').value = c.preset;
     select('schedule').value = c.schedule;
-    input('steps').value = String(c.numSteps);
+    input('steps').value = String(c.timesteps);
     input('data-scale').value = String(c.dataScale);
     input('hidden').value = String(c.hidden);
   }
@@ -174,7 +174,7 @@ export function readRun(): RunSettings {
   const preset = select('preset').value as PresetName | 'custom';
   const config: ModelConfig = {
     model: 'MLPDiffusion',
-    numSteps: integer('steps', 'steps T', 2, 1000),
+    timesteps: integer('steps', 'steps T', 2, 1000),
     hidden: integer('hidden', 'hidden units', 1, 1024),
     schedule: select('schedule').value as ScheduleName,
     dataset: select('dataset').value as DatasetName,

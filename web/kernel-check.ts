@@ -12,8 +12,8 @@
 // that into parameter differences near lr. Both GPU engines draw the same numbers.
 
 import * as E from '../engine/index.js';
-import { makeDataset } from '../ddpm/data.js';
-import { MLPDiffusion } from '../ddpm/model.js';
+import { makeDataset } from '../ddpm/points/data.js';
+import { MLPDiffusion } from '../ddpm/points/model.js';
 import { sample } from '../ddpm/sample.js';
 import { makeSchedule } from '../ddpm/schedules.js';
 import { Trainer } from '../ddpm/train.js';

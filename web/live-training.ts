@@ -4,11 +4,11 @@
 // Stop lands between slices. Previews take at most about a quarter of the time.
 
 import * as E from '../engine/index.js';
-import type { ModelConfig } from '../ddpm/config.js';
-import { makeDataset } from '../ddpm/data.js';
+import { samplingConfig, type ModelConfig } from '../ddpm/points/config.js';
+import { makeDataset } from '../ddpm/points/data.js';
 import { generate } from '../ddpm/generate.js';
-import { MLPDiffusion } from '../ddpm/model.js';
-import { judgeSamples } from '../ddpm/quality.js';
+import { MLPDiffusion } from '../ddpm/points/model.js';
+import { judgeSamples } from '../ddpm/points/quality.js';
 import { makeSchedule } from '../ddpm/schedules.js';
 import { Trainer } from '../ddpm/train.js';
 import type { RunSettings, WorkerEvent } from './protocol.js';
@@ -27,9 +27,9 @@ export interface LiveRun {
 /** A new model and its trainer on `device` (the data, weights and batches from run.seed, as the CLI's). */
 export function startRun(run: RunSettings, device: E.Backend): LiveRun {
   const { config } = run;
-  const schedule = makeSchedule(config.schedule, config.numSteps);
+  const schedule = makeSchedule(config.schedule, config.timesteps);
   const data = makeDataset(config.dataset, run.points, run.seed).map((v) => v * config.dataScale);
-  const model = new MLPDiffusion(config.numSteps, new E.Rng(run.seed), { hidden: config.hidden, device });
+  const model = new MLPDiffusion(config.timesteps, new E.Rng(run.seed), { hidden: config.hidden, device });
   // Losses read back every epoch (lossEvery is rounded to whole epochs): the chart moves with the training.
   const trainer = new Trainer(model, schedule, data, run, device, { lossEvery: 1 });
   return { model, config, trainer };
@@ -37,7 +37,7 @@ export function startRun(run: RunSettings, device: E.Backend): LiveRun {
 
 /** Sampled points of the model as it is, judged against its data set. */
 export async function preview(live: LiveRun, device: E.Backend): Promise<Extract<WorkerEvent, { kind: 'preview' }>> {
-  const { points } = await live.trainer.withSamplingWeights(() => generate(live.model, live.config, device, {
+  const { points } = await live.trainer.withSamplingWeights(() => generate(live.model, samplingConfig(live.config), device, {
     sampler: live.config.sampler, n: PREVIEW_POINTS, seed: PREVIEW_SEED, frames: 0,
   }));
   return { kind: 'preview', epoch: live.trainer.epoch, points, quality: judgeSamples(points, live.config.dataset) };

@@ -7,12 +7,12 @@
 // check results, errors), for the browser test and for anyone curious in the console.
 
 import type { DeviceChoice } from '../engine/webgpu/index.js';
-import { makeDataset, type DatasetName } from '../ddpm/data.js';
+import { makeDataset, type DatasetName } from '../ddpm/points/data.js';
 import { clock } from '../ddpm/duration.js';
 import type { Frame } from '../ddpm/generate.js';
-import { describeImageRun, describeSampler, imageReversePicture, imageSamplesPicture } from '../ddpm/image/pictures.js';
+import { describeImageRun, describeSampler, imageReversePicture, imageSamplesPicture } from '../ddpm/images/pictures.js';
 import { imageGrid } from '../ddpm/plot/image-grid.js';
-import { formatQuality, type QualityReport } from '../ddpm/quality.js';
+import { formatQuality, type QualityReport } from '../ddpm/points/quality.js';
 import { EngineClient } from './client.js';
 import { historyCsv, sampleColumns, samplesCsv, type HistoryPoint } from './exports.js';
 import { element, readRun, readSampling, setUpForm, showConfig } from './form.js';
@@ -108,7 +108,7 @@ function showModel(): void {
   const c = m?.config;
   element('model-caption').textContent = !m || !c ? 'no model yet'
     : (isImageConfig(c) ? `MLPImageDiffusion · ${describeImageRun(c)}`
-      : `MLPDiffusion · ${c.dataset} · preset ${c.preset} · ${c.schedule} schedule, T = ${c.numSteps} · ${c.hidden} hidden units`) +
+      : `MLPDiffusion · ${c.dataset} · preset ${c.preset} · ${c.schedule} schedule, T = ${c.timesteps} · ${c.hidden} hidden units`) +
       (m.parameters > 0 ? `, ${m.parameters.toLocaleString('en')} parameters` : '') +
       (m.epoch !== undefined ? ` · ${m.epoch} epochs` : '');
   showStats();
@@ -164,7 +164,7 @@ function drawImages(images: Float32Array, title: string, caption: string, final:
   const shown = Math.min(GRID_IMAGES, images.length / d);
   const s = state.lastSample?.settings;
   const raster = final && s
-    ? imageSamplesPicture(images, config, { sampler: s.sampler, steps: s.steps ?? config.numSteps, eta: s.eta, epoch: m.epoch, count: shown })
+    ? imageSamplesPicture(images, config, { sampler: s.sampler, steps: s.steps ?? config.timesteps, eta: s.eta, epoch: m.epoch, count: shown })
     : imageGrid(images.subarray(0, shown * d), { width: config.width, height: config.height, columns: 8, title });
   const target = canvas('points-canvas');
   target.classList.add('images');
@@ -179,7 +179,7 @@ function drawStrip(frames: readonly Frame[], settings: SampleSettings): void {
   const figure = element('strip-figure');
   figure.hidden = !config || !isImageConfig(config) || frames.length === 0;
   if (figure.hidden || !config || !isImageConfig(config)) return;
-  drawRaster(canvas('strip-canvas'), imageReversePicture(frames, config, { sampler: settings.sampler, steps: settings.steps ?? config.numSteps, eta: settings.eta }));
+  drawRaster(canvas('strip-canvas'), imageReversePicture(frames, config, { sampler: settings.sampler, steps: settings.steps ?? config.timesteps, eta: settings.eta }));
   canvas('strip-canvas').setAttribute('aria-label', `the reverse process of ${Math.min(8, frames[0].points.length / (config.width * config.height))} samples, ${frames.length} frames from x_T to x_0`);
 }
 
@@ -194,7 +194,7 @@ function drawFrame(frame: Frame, index: number): void {
   const final = s !== null && index === player.count - 1;
   const config = state.model?.config;
   const sampler = s?.settings ?? pendingSettings;
-  const how = sampler && config ? describeSettings(sampler, config.numSteps) : '';
+  const how = sampler && config ? describeSettings(sampler, config.timesteps) : '';
   if (config && isImageConfig(config)) {
     drawImages(frame.points, `reverse process (${how}): ${frameLabel(frame)}`,
       final ? `${s.points.length / (config.width * config.height)} images, seed ${s.settings.seed} · ${s.seconds.toFixed(2)} s` : frameLabel(frame), final);
@@ -305,7 +305,7 @@ async function train(fresh: boolean): Promise<void> {
 async function sample(): Promise<void> {
   await task('sampling', async () => {
     const config = state.model!.config;
-    const settings = readSampling(config.numSteps);
+    const settings = readSampling(config.timesteps);
     state.lastSample = null;
     pendingSettings = settings;
     player.start();
@@ -314,10 +314,10 @@ async function sample(): Promise<void> {
       player.push(event.frame);
       drawStrip(player.all, settings);
     });
-    const how = describeSettings(settings, config.numSteps);
+    const how = describeSettings(settings, config.timesteps);
     if (result.stopped || result.points === null) {
       player.end();
-      const total = settings.sampler === 'ddim' ? settings.steps : config.numSteps;
+      const total = settings.sampler === 'ddim' ? settings.steps : config.timesteps;
       log(`sampling stopped after ${Math.max(0, player.count - 1)} of ${total} steps: nothing kept but the frames shown`);
       return;
     }

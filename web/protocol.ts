@@ -7,11 +7,11 @@
 
 import type { LrSchedule } from '../engine/index.js';
 import type { DeviceChoice } from '../engine/webgpu/index.js';
-import type { ModelConfig } from '../ddpm/config.js';
-import type { ImageModelConfig } from '../ddpm/image/config.js';
+import type { ModelConfig } from '../ddpm/points/config.js';
+import type { ImageModelConfig } from '../ddpm/images/config.js';
 import type { EngineName } from '../ddpm/fused/index.js';
 import type { Frame } from '../ddpm/generate.js';
-import type { QualityReport } from '../ddpm/quality.js';
+import type { QualityReport } from '../ddpm/points/quality.js';
 import type { SamplerName } from '../ddpm/sample.js';
 
 /** Everything a training run is made from: the model's config and the training settings. */

@@ -5,14 +5,16 @@
 
 import * as E from '../engine/index.js';
 import { selectDevice } from '../engine/webgpu/index.js';
-import { checkpointModel, decodeModel, encodeModel } from '../ddpm/checkpoint.js';
+import { checkpointModel } from '../ddpm/checkpoint.js';
 import { defaultEngine } from '../ddpm/fused/index.js';
 import { generate } from '../ddpm/generate.js';
-import { decodeImageModel, encodeImageModel } from '../ddpm/image/checkpoint.js';
-import { isImageModelName, samplingConfig } from '../ddpm/image/config.js';
-import type { ImageModel } from '../ddpm/image/checkpoint.js';
-import type { MLPDiffusion } from '../ddpm/model.js';
-import { judgeSamples } from '../ddpm/quality.js';
+import { decodeImageModel, encodeImageModel } from '../ddpm/images/checkpoint.js';
+import { isImageModelName, samplingConfig as imageSamplingConfig } from '../ddpm/images/config.js';
+import { samplingConfig as pointsSamplingConfig } from '../ddpm/points/config.js';
+import { decodeModel, encodeModel } from '../ddpm/points/checkpoint.js';
+import type { ImageModel } from '../ddpm/images/checkpoint.js';
+import type { MLPDiffusion } from '../ddpm/points/model.js';
+import { judgeSamples } from '../ddpm/points/quality.js';
 import { kernelCheck } from './kernel-check.js';
 import { preview, startRun, trainLive, type LiveRun } from './live-training.js';
 import { isImageConfig, type CallName, type Calls, type ModelInfo, type PageModelConfig, type Reply, type Request, type WorkerEvent } from './protocol.js';
@@ -104,7 +106,7 @@ const handlers: { [K in CallName]: Handler<K> } = {
     sampling = controller;
     const start = performance.now();
     try {
-      const generated = await withWeights(() => generate(model, images ? samplingConfig(config) : config, device, {
+      const generated = await withWeights(() => generate(model, images ? imageSamplingConfig(config) : pointsSamplingConfig(config), device, {
         sampler: settings.sampler, n: settings.n, seed: settings.seed,
         steps: settings.sampler === 'ddim' ? settings.steps : undefined,
         eta: settings.sampler === 'ddim' ? settings.eta : undefined,

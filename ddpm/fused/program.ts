@@ -8,7 +8,7 @@ import mlpDiffusionWgsl from './mlp-diffusion.wgsl.js';
 import * as E from '../../engine/index.js';
 import { isCpuDriver, type WebGpuBackend } from '../../engine/webgpu/index.js';
 import { checkOpCodes, opCodes, philoxWgsl, storageBindings, uniformStruct, type StorageName, type UniformValues } from '../../engine/webgpu/internal.js';
-import type { MLPDiffusion } from '../model.js';
+import type { MLPDiffusion } from '../points/model.js';
 import type { ReverseStep } from '../reverse-step.js';
 import type { Schedule } from '../schedules.js';
 

@@ -9,7 +9,7 @@
 //             about CHUNK_SECONDS each, one in flight while the next is recorded
 
 import type { KernelProfiler } from '../../engine/webgpu/index.js';
-import { MLPDiffusion } from '../model.js';
+import { MLPDiffusion } from '../points/model.js';
 import type { NoisePredictor } from '../noise-predictor.js';
 import type { DiffusionEngine, EngineOptions, EpochOptions, EpochRunner, ReverseRun, ReverseRunner, Snapshot, TrainingRun } from '../runner.js';
 import { fusedBackend } from './engine-choice.js';

@@ -5,7 +5,7 @@ import * as E from '../../engine/index.js';
 import type { KernelProfiler, WebGpuBackend } from '../../engine/webgpu/index.js';
 import { Program } from '../../engine/webgpu/internal.js';
 import { packedCopy } from '../../engine/internal.js';
-import type { MLPDiffusion } from '../model.js';
+import type { MLPDiffusion } from '../points/model.js';
 import type { ReverseStep } from '../reverse-step.js';
 import type { Schedule } from '../schedules.js';
 import { BINDINGS, checkModel, CONSTS, fusedSplit, moduleCode, parameterOffsets, REVERSE_STEP_FLOATS, reverseStepRow, rowsPerWorkgroup, STEP,

@@ -10,7 +10,7 @@ import * as E from '../../engine/index.js';
 import type { KernelProfiler, WebGpuBackend } from '../../engine/webgpu/index.js';
 import { Program } from '../../engine/webgpu/internal.js';
 import { adamBiasCorrection } from '../../engine/internal.js';
-import type { MLPDiffusion } from '../model.js';
+import type { MLPDiffusion } from '../points/model.js';
 import type { Schedule } from '../schedules.js';
 import { BINDINGS, checkModel, CONSTS, fusedSplit, moduleCode, parameterOffsets, rowsPerWorkgroup, STEP, workLayout, type FusedSplit,
   type FusedStorage } from './program.js';

@@ -1,11 +1,12 @@
 // The flag parser (app-support/args.ts): values typed from the declaration (checked by tsc: int and
 // number → number, string → its choices, switch → boolean), every declared flag present in the
 // result, shared flags composed into a command's, the usage errors for bad command lines, and
-// refuseChangedFlags for a resumed run.
+// refuseChangedFlags for a resumed run, and old spellings (RenamedFlags) read as their new names
+// with a one-line note.
 
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { flag, flags, OVERWRITE_FLAG, parseFlags, refuseChangedFlags, SEED_FLAG, UsageError, type FlagValues, type SavedFlags } from '../../app-support/args.js';
+import { flag, flags, helpText, OVERWRITE_FLAG, parseFlags, refuseChangedFlags, SEED_FLAG, UsageError, type FlagValues, type RenamedFlags, type SavedFlags } from '../../app-support/args.js';
 
 const MODE_FLAG = flag({ name: 'mode', kind: 'string', choices: ['fast', 'exact'], help: 'how' });
 
@@ -92,6 +93,45 @@ test('refuseChangedFlags: a flag left out or given the saved value passes, a dif
   refuseChangedFlags('cmd', parse('--epochs', '3', '--mode', 'fast', '--lr', '0.1'), saved);
   assert.throws(() => refuseChangedFlags('cmd', parse('--mode', 'exact'), saved),
     (e: unknown) => e instanceof UsageError && e.message === "cmd: --mode exact differs from the resumed run's fast; a resumed run keeps its settings (leave the flag out)");
+});
+
+const RENAMED: RenamedFlags = { n: { to: 'epochs' }, rate: { to: 'lr' }, fast: { to: 'mode', value: 'fast' } };
+
+/** parseFlags with RENAMED, and the notes it printed. */
+function parseRenamed(...argv: string[]): { f: Flags; notes: string[] } {
+  const notes: string[] = [];
+  const f = parseFlags('cmd', argv, FLAGS, RENAMED, (line) => notes.push(line));
+  if (f === null) throw new Error('--help was not given');
+  return { f, notes };
+}
+
+test('an old spelling is read as its new name, in both forms, with a one-line note each; the new name prints none', () => {
+  const { f, notes } = parseRenamed('--n', '7', '--rate=0.5', '--fast');
+  assert.equal([f.epochs, f.lr, f.mode], [7, 0.5, 'fast']);
+  assert.equal(notes, ['note: --n is now --epochs', 'note: --rate is now --lr', 'note: --fast is now --mode fast']);
+  assert.equal(parseRenamed('--epochs', '7', '--mode', 'exact').notes, []);
+});
+
+test('an old spelling is checked as its new name: its values, and given twice with the new one', () => {
+  const error = (...argv: string[]): string => {
+    try {
+      parseRenamed(...argv);
+    } catch (e) {
+      if (e instanceof UsageError) return e.message;
+    }
+    return 'no UsageError';
+  };
+  assert.is(error('--n', '-1'), "cmd: --epochs must be an integer ≥ 0, got '-1'");
+  assert.is(error('--n', '3', '--epochs', '4'), 'cmd: --epochs is given twice');
+  assert.is(error('--fast=1'), 'cmd: --fast takes no value');
+  assert.is(error('--rates', '1'), 'cmd: unknown flag --rates (see cmd --help)');
+});
+
+test('--help lists the old spellings on one line, after the flags, and nowhere else', () => {
+  const text = helpText('cmd', 'Does it.', FLAGS, RENAMED);
+  const lines = text.split('\n').filter((l) => l.includes('--n ') || l.includes('--rate') || l.includes('--fast'));
+  assert.equal(lines, ['old spellings still read, with a note: --n (--epochs), --rate (--lr), --fast (--mode fast)']);
+  assert.not.match(helpText('cmd', 'Does it.', FLAGS), /old spellings/);
 });
 
 test.run();

@@ -32,7 +32,7 @@ test('an unwritable --json is refused before any work, naming --json', () => {
 
 test('bench exits 1 when none of the engines asked for could be measured, naming each and why', () => {
   const json = join(dir, 'failed.json');
-  const r = runDdpm(dir, 'bench', '--engines', 'torch-cuda,torch-cuda-graphs', '--no-matmul', '--quick', '--sample-points', '10', '--json', json);
+  const r = runDdpm(dir, 'bench', '--engines', 'torch-cuda,torch-cuda-graphs', '--no-matmul', '--quick', '--samples', '10', '--json', json);
   const report = JSON.parse(readFileSync(json, 'utf8')) as { train_steps_per_s: Record<string, number>; skipped: Record<string, string> };
   if (Object.keys(report.train_steps_per_s).length > 0) { // a CUDA PyTorch: measured, a success
     assert.is(r.status, 0, r.stderr);

@@ -10,7 +10,7 @@
 //     --profile's per-kernel GPU times and the limit model from measured parts;
 //   - matmul: the table with our backends, the kernel the tuner chose, each kernel forced in
 //     turn, and PyTorch's column where its engine ran;
-//   - unet: --unet's step on ours-webgpu and PyTorch (each measured, or skipped with why) with
+//   - unet: --model unet's step on ours-webgpu and PyTorch (each measured, or skipped with why) with
 //     --engines none;
 // and an unknown engine is refused.
 
@@ -139,7 +139,7 @@ test('matmul table: our backends, the kernel the tuner chose, each kernel forced
   assert.equal(Object.keys(r.train_steps_per_s).filter((e) => !['torch-cpu', 'torch-cuda'].includes(e)), [], 'only the engines asked for');
 });
 
-test('bench --unet --engines none: the U-Net step on ours-webgpu beside PyTorch, each measured or skipped with why', () => {
+test('bench --model unet: the U-Net step on ours-webgpu beside PyTorch, each measured or skipped with why', () => {
   const text = readFileSync(scratch, 'utf8');
   assert.match(text, /U-Net training step \(28×28 MNIST, channels 32\/64\/64, batch 2/);
   const { unet, train_steps_per_s } = report('unet');

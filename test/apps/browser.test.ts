@@ -30,7 +30,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import * as E from '../../engine/index.js';
-import { decodeModel } from '../../ddpm/checkpoint.js';
+import { decodeModel } from '../../ddpm/points/checkpoint.js';
 import { startStaticServer, type StaticServer } from '../../web/server.js';
 import { repoRoot, runDdpm } from '../support/helpers.js';
 import { withMnistClassifier } from '../support/mnist-classifier.js';
@@ -251,11 +251,11 @@ it('Download: the checkpoint is the CLI\'s format (decodeModel reads it)', async
 
 it('a checkpoint trained by `ddpm train` samples what `ddpm sample` gives for the same seed', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'ddpm-cli-'));
-  const trained = runDdpm(dir, 'train', '--device', 'cpu', '--preset', 'improved', '--epochs', '3', '--points', '1000',
-    '--eval-points', '100', '--save-every', '0', '--out', 'run');
+  const trained = runDdpm(dir, 'train', '--device', 'cpu', '--preset', 'improved', '--epochs', '3', '--data-size', '1000',
+    '--samples', '100', '--save-every', '0', '--out', 'run');
   assert.is(trained.status, 0, trained.stderr);
   const sampled = runDdpm(dir, 'sample', '--checkpoint', 'run/model.safetensors', '--device', 'cpu', '--sampler', 'ddim',
-    '--sample-steps', '10', '--n', '300', '--seed', '5', '--out', 'points.npy');
+    '--sample-steps', '10', '--samples', '300', '--seed', '5', '--out', 'points.npy');
   assert.is(sampled.status, 0, sampled.stderr);
   const cli = readNpy(join(dir, 'points.npy'));
 
@@ -404,12 +404,12 @@ it('at 400 px: no sideways scrolling, settings folded above the pictures, every 
 it('at 400 px: an image model from `ddpm train --dataset mnist` draws the images `ddpm sample` writes, with its reverse strip', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'ddpm-mnist-'));
   withMnistClassifier(join(dir, 'run')); // its judge is not what is tested here
-  const trained = runDdpm(dir, 'train', '--dataset', 'mnist', '--images', '256', '--hidden', '32', '--depth', '1', '--time-dim', '16',
-    '--steps', '50', '--sample-steps', '10', '--epochs', '2', '--eval-images', '8', '--classifier-epochs', '1', '--device', 'cpu',
+  const trained = runDdpm(dir, 'train', '--dataset', 'mnist', '--data-size', '256', '--hidden', '32', '--depth', '1', '--time-dim', '16',
+    '--timesteps', '50', '--sample-steps', '10', '--epochs', '2', '--samples', '8', '--classifier-epochs', '1', '--device', 'cpu',
     '--save-every', '0', '--seed', '3', '--out', 'run');
   assert.is(trained.status, 0, trained.stderr);
   const cliSampled = runDdpm(dir, 'sample', '--checkpoint', 'run', '--device', 'cpu', '--sampler', 'ddim', '--sample-steps', '10',
-    '--n', '16', '--seed', '4', '--out', 'images.npy');
+    '--samples', '16', '--seed', '4', '--out', 'images.npy');
   assert.is(cliSampled.status, 0, cliSampled.stderr);
   const cli = readNpy(join(dir, 'images.npy'));
   mnist = { dir, cli };

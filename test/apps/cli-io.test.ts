@@ -18,12 +18,12 @@ import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as E from '../../engine/index.js';
-import { decodeModel, encodeModel } from '../../ddpm/checkpoint.js';
-import type { ModelConfig } from '../../ddpm/config.js';
+import { decodeModel, encodeModel } from '../../ddpm/points/checkpoint.js';
+import { samplingConfig, type ModelConfig } from '../../ddpm/points/config.js';
 import { generate } from '../../ddpm/generate.js';
-import { buildImageModel, encodeImageModel } from '../../ddpm/image/checkpoint.js';
-import type { MLPImageConfig } from '../../ddpm/image/config.js';
-import { MLPDiffusion } from '../../ddpm/model.js';
+import { buildImageModel, encodeImageModel } from '../../ddpm/images/checkpoint.js';
+import type { MLPImageConfig } from '../../ddpm/images/config.js';
+import { MLPDiffusion } from '../../ddpm/points/model.js';
 import { encodeCsv, encodeNpy } from '../../ddpm/points-format.js';
 import { decodeSafetensors, encodeSafetensors } from '../../ddpm/safetensors.js';
 import { repoRoot, runDdpm, runDdpmWith } from '../support/helpers.js';
@@ -51,9 +51,9 @@ function refused(args: string[], status: number, message: RegExp, seconds = 20):
 
 // A tiny trained run (for --resume) and a tiny model file (T = 2, 2 hidden units: millions of points in seconds).
 const run = join(dir, 'run');
-ok(ddpm('train', '--points', '300', '--hidden', '16', '--eval-points', '100', '--device', 'cpu', '--seed', '1', '--epochs', '1', '--out', run));
+ok(ddpm('train', '--preset', 'seed', '--data-size', '300', '--hidden', '16', '--samples', '100', '--device', 'cpu', '--seed', '1', '--epochs', '1', '--out', run));
 const tinyConfig: ModelConfig = {
-  model: 'MLPDiffusion', numSteps: 2, hidden: 2, schedule: 'cosine', dataset: 's-curve', dataScale: 1, sampler: 'ddpm', preset: 'custom',
+  model: 'MLPDiffusion', timesteps: 2, hidden: 2, schedule: 'cosine', dataset: 's-curve', dataScale: 1, sampler: 'ddpm', preset: 'custom',
 };
 const tinyModel = new MLPDiffusion(2, new E.Rng(5), { hidden: 2, device: E.cpu });
 const tiny = join(dir, 'tiny.safetensors');
@@ -74,7 +74,7 @@ let images: string | null = null;
 async function imageRun(): Promise<string> {
   if (images !== null) return images;
   const config: MLPImageConfig = {
-    model: 'MLPImageDiffusion', dataset: 'mnist', width: 28, height: 28, numSteps: 10, schedule: 'linear', hidden: 4, depth: 1, timeDim: 8,
+    model: 'MLPImageDiffusion', dataset: 'mnist', width: 28, height: 28, timesteps: 10, schedule: 'linear', hidden: 4, depth: 1, timeDim: 8,
     dataVariance: null, pixelVariance: false, sampler: 'ddim', samplingSteps: 2,
   };
   images = join(dir, 'images');
@@ -89,7 +89,7 @@ test('only regular files are read: FIFOs in a run folder, /dev/urandom and a sym
   if (!linux) return;
   refused(['train', '--resume', runWithFifo('train-state.safetensors'), '--epochs', '2', '--device', 'cpu'], 1,
     /error: train state .*fifo-in-place-of-train-state\/train-state\.safetensors is a FIFO \(named pipe\), not a regular file/);
-  refused(['train', '--resume', runWithFifo('metrics.jsonl'), '--epochs', '2', '--device', 'cpu', '--eval-points', '100'], 1,
+  refused(['train', '--resume', runWithFifo('metrics.jsonl'), '--epochs', '2', '--device', 'cpu', '--samples', '100'], 1,
     /error: could not append to .*fifo-in-place-of-metrics\/metrics\.jsonl: it is a FIFO \(named pipe\), not a regular file/);
   refused(['sample', '--checkpoint', '/dev/urandom', '--device', 'cpu', '--out', 'u.npy'], 1,
     /error: checkpoint \/dev\/urandom is a character device, not a regular file/);
@@ -117,9 +117,9 @@ test('ddpm sample streams --out: byte for byte what generate() and the encoders 
   // 100 000 points: two batches (65 536, then the rest).
   const n = 100_000;
   const { model, config } = decodeModel(readFileSync(tiny), E.cpu);
-  const { points } = await generate(model, config, E.cpu, { sampler: 'ddpm', n, seed: 7, engine: 'eager' });
-  ok(ddpm('sample', '--checkpoint', tiny, '--n', String(n), '--seed', '7', '--device', 'cpu', '--out', 'p.csv'));
-  ok(ddpm('sample', '--checkpoint', tiny, '--n', String(n), '--seed', '7', '--device', 'cpu', '--out', 'p.npy'));
+  const { points } = await generate(model, samplingConfig(config), E.cpu, { sampler: 'ddpm', n, seed: 7, engine: 'eager' });
+  ok(ddpm('sample', '--checkpoint', tiny, '--samples', String(n), '--seed', '7', '--device', 'cpu', '--out', 'p.csv'));
+  ok(ddpm('sample', '--checkpoint', tiny, '--samples', String(n), '--seed', '7', '--device', 'cpu', '--out', 'p.npy'));
   assert.ok(readFileSync(join(dir, 'p.csv'), 'utf8') === encodeCsv(points), 'the .csv is encodeCsv of the points');
   assert.ok(Buffer.from(encodeNpy(points, [n, 2])).equals(readFileSync(join(dir, 'p.npy'))), 'the .npy is encodeNpy of the points');
   assert.equal(readdirSync(dir).filter((f) => f.endsWith('.tmp')), [], 'no temporary file left');
@@ -128,7 +128,7 @@ test('ddpm sample streams --out: byte for byte what generate() and the encoders 
 test('ddpm sample writes batch by batch: a CSV that would not fit a 40 MB heap is written in one', () => {
   // 400 000 points are ~15 MB of CSV; built whole as a string (as before) they took over 64 MB of heap.
   const r = runDdpmWith({ cwd: dir, nodeFlags: ['--max-old-space-size=40'], seconds: 60 },
-    'sample', '--checkpoint', tiny, '--n', '400000', '--device', 'cpu', '--out', 'streamed.csv');
+    'sample', '--checkpoint', tiny, '--samples', '400000', '--device', 'cpu', '--out', 'streamed.csv');
   assert.is(r.status, 0, `stderr:\n${r.stderr.slice(-2000)}`);
   const text = readFileSync(join(dir, 'streamed.csv'), 'utf8');
   assert.is(text.length > 0 && text.split('\n').length, 400_002, 'x,y, 400 000 points and the final newline');
@@ -137,7 +137,7 @@ test('ddpm sample writes batch by batch: a CSV that would not fit a 40 MB heap i
 test('a stopped ddpm sample leaves the previous --out whole and no temporary file', async () => {
   const out = join(dir, 'kept.csv');
   writeFileSync(out, 'x,y\n1,2\n');
-  const child = spawn(process.execPath, [join(repoRoot(), 'bin', 'ddpm.mjs'), 'sample', '--checkpoint', tiny, '--n', '5000000', '--device', 'cpu',
+  const child = spawn(process.execPath, [join(repoRoot(), 'bin', 'ddpm.mjs'), 'sample', '--checkpoint', tiny, '--samples', '5000000', '--device', 'cpu',
     '--out', out], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr.setEncoding('utf8').on('data', (d: string) => { stderr += d; });
@@ -158,7 +158,7 @@ test('ddpm sample --png works for an image checkpoint, as ddpm sample --help lis
   const images = await imageRun();
   assert.match(ok(ddpm('sample', '--help')), /--png FILE .*an image model: its grid/);
   assert.match(ok(ddpm('sample', '--checkpoint', images, '--help')), /--png FILE +with --out FILE\.npy: also draw the grid/);
-  ok(ddpm('sample', '--checkpoint', images, '--n', '4', '--device', 'cpu', '--out', 'digits.npy', '--png', 'digits.png'));
+  ok(ddpm('sample', '--checkpoint', images, '--samples', '4', '--device', 'cpu', '--out', 'digits.npy', '--png', 'digits.png'));
   for (const name of ['digits.npy', 'digits.png', 'digits-reverse.png']) assert.ok(statSync(join(dir, name)).size > 0, `${name} written`);
   assert.is(readFileSync(join(dir, 'digits.png')).subarray(1, 4).toString('latin1'), 'PNG');
   refused(['sample', '--checkpoint', images, '--device', 'cpu', '--out', 'grid.png', '--png', 'other.png'], 2,

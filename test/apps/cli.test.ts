@@ -15,7 +15,9 @@ import { needs, pytorchMissing } from '../support/optional.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ddpm-cli-'));
 const run = join(dir, 'run');
-const tiny = ['--points', '300', '--hidden', '16', '--eval-points', '200', '--device', 'cpu', '--seed', '1'];
+const small = ['--data-size', '300', '--hidden', '16', '--samples', '200', '--device', 'cpu', '--seed', '1'];
+/** The tutorial's preset (the default is README's quick start, --preset improved). */
+const tiny = [...small, '--preset', 'seed'];
 
 const ddpm = (...args: string[]): ReturnType<typeof runDdpm> => runDdpm(dir, ...args);
 
@@ -55,7 +57,7 @@ test('ddpm train writes the checkpoint, train state, metrics and three pictures'
 });
 
 test('ddpm train --resume continues the run to the new total of epochs', () => {
-  const stdout = ok(ddpm('train', '--resume', run, '--epochs', '3', '--device', 'cpu', '--eval-points', '200'));
+  const stdout = ok(ddpm('train', '--resume', run, '--epochs', '3', '--device', 'cpu', '--samples', '200'));
   assert.match(stdout, /epochs 3…3/);
   const metrics = JSON.parse(readFileSync(join(run, 'metrics.json'), 'utf8'));
   assert.is(metrics.epochs, 3);
@@ -71,14 +73,14 @@ test('ddpm train --resume continues the run to the new total of epochs', () => {
   const mismatched = ddpm('train', '--resume', run, '--device', 'cpu');
   assert.is(mismatched.status, 1);
   assert.match(mismatched.stderr, /model\.safetensors is epoch 1 of run [\w-]+ but .*train-state\.safetensors is epoch 3 of run [\w-]+: they are not one checkpoint/);
-  ok(ddpm('train', '--resume', other, '--device', 'cpu', '--eval-points', '100'));
+  ok(ddpm('train', '--resume', other, '--device', 'cpu', '--samples', '100'));
   assert.is(JSON.parse(readFileSync(join(other, 'metrics.json'), 'utf8')).epochs, 1, 'without --epochs, a resumed run keeps its own target');
 });
 
 test('--preset improved keeps a weight average: model.safetensors holds it (PyTorch loads it), the train state the trained weights; --seeds 2 reports both runs', () => {
   const base = join(dir, 'improved');
   // 300 points in batches of 128: 3 steps an epoch, 4 epochs; warm-up 3 steps, cosine over 12.
-  const stdout = ok(ddpm('train', ...tiny, '--preset', 'improved', '--epochs', '4', '--warmup', '3', '--seeds', '2', '--out', base));
+  const stdout = ok(ddpm('train', ...small, '--preset', 'improved', '--epochs', '4', '--warmup', '3', '--seeds', '2', '--out', base));
   assert.match(stdout, /== seed 1 \(1 of 2\) ==/);
   assert.match(stdout, /lr 0\.005 cosine to ×0\.1 over 12 steps, 3 steps of warm-up; weight average 0\.999/);
   const seeds = JSON.parse(readFileSync(join(base, 'seeds.json'), 'utf8'));
@@ -103,15 +105,15 @@ test('--preset improved keeps a weight average: model.safetensors holds it (PyTo
   const clash = ddpm('train', '--resume', one, '--epochs', '5', '--ema', '0.99', '--device', 'cpu');
   assert.is(clash.status, 2);
   assert.match(clash.stderr, /--ema 0\.99 differs from the resumed run's 0\.999/);
-  ok(ddpm('train', '--resume', one, '--epochs', '5', '--device', 'cpu', '--eval-points', '200'));
+  ok(ddpm('train', '--resume', one, '--epochs', '5', '--device', 'cpu', '--samples', '200'));
   assert.is(decodeSafetensors(readFileSync(join(one, 'model.safetensors'))).metadata.weights, 'ema 0.999, 15 updates');
   // ddpm sample takes the saved average by default, the trained weights when asked.
-  const saved = ok(ddpm('sample', '--checkpoint', one, '--n', '50', '--device', 'cpu', '--out', join(dir, 'avg.npy')));
+  const saved = ok(ddpm('sample', '--checkpoint', one, '--samples', '50', '--device', 'cpu', '--out', join(dir, 'avg.npy')));
   assert.match(saved, /weights: ema 0\.999, 15 updates/);
-  const trained = ok(ddpm('sample', '--checkpoint', one, '--n', '50', '--device', 'cpu', '--weights', 'trained', '--out', join(dir, 'raw.npy')));
+  const trained = ok(ddpm('sample', '--checkpoint', one, '--samples', '50', '--device', 'cpu', '--weights', 'trained', '--out', join(dir, 'raw.npy')));
   assert.match(trained, /weights: trained \(from .*train-state\.safetensors; the model file holds ema 0\.999, 15 updates\)/);
   assert.not.equal(readFileSync(join(dir, 'avg.npy')), readFileSync(join(dir, 'raw.npy')), 'other weights, other points');
-  const none = ddpm('sample', '--checkpoint', run, '--n', '50', '--device', 'cpu', '--weights', 'trained', '--out', join(dir, 'x.npy'));
+  const none = ddpm('sample', '--checkpoint', run, '--samples', '50', '--device', 'cpu', '--weights', 'trained', '--out', join(dir, 'x.npy'));
   assert.is(none.status, 1);
   assert.match(none.stderr, /train-state\.safetensors: the run kept no weight average: its model file holds the trained weights/);
   // Another run's train state copied beside the model: its trained weights are not this model's.
@@ -119,7 +121,7 @@ test('--preset improved keeps a weight average: model.safetensors holds it (PyTo
   mkdirSync(mixed);
   copyFileSync(join(one, 'model.safetensors'), join(mixed, 'model.safetensors'));
   copyFileSync(join(base, 'seed-2', 'train-state.safetensors'), join(mixed, 'train-state.safetensors'));
-  const other = ddpm('sample', '--checkpoint', mixed, '--n', '50', '--device', 'cpu', '--weights', 'trained', '--out', join(dir, 'mixed.npy'));
+  const other = ddpm('sample', '--checkpoint', mixed, '--samples', '50', '--device', 'cpu', '--weights', 'trained', '--out', join(dir, 'mixed.npy'));
   assert.is(other.status, 1, other.stderr);
   assert.match(other.stderr, /--weights trained: .*mixed-pair.train-state\.safetensors is epoch \d+ of run [\w-]+ but .*model\.safetensors is epoch 5 of run [\w-]+: they are not one checkpoint/);
   assert.not.ok(existsSync(join(dir, 'mixed.npy')));
@@ -147,10 +149,10 @@ test('--seeds: the same command again continues a set that was stopped part-way 
 
 test('sizes from flags are checked before anything is allocated: too many points, too wide a layer, a CPU step of minutes, too big a model', () => {
   const cases: [string[], RegExp][] = [
-    [['--points', '1e9'], /this run needs about 24\.0 GB of memory \(--points: 24\.0 GB\), more than 50 % of this machine's .*: make --points smaller/],
+    [['--data-size', '1e9'], /this run needs about 24\.0 GB of memory \(--data-size: 24\.0 GB\), more than 50 % of this machine's .*: make --data-size smaller/],
     [['--hidden', '100000'], /--hidden must be an integer from 1 to 16384, got '100000'/],
     [['--hidden', '8000'], /one training step at --hidden 8000 --batch 128 is about 98 GFLOP: minutes on the CPU, during which Ctrl-C and SIGTERM would wait/],
-    [['--steps', '100000', '--hidden', '16384'], /this run needs about .* GB of memory \(--hidden and --steps: .*\)/],
+    [['--timesteps', '100000', '--hidden', '16384'], /this run needs about .* GB of memory \(--hidden and --timesteps: .*\)/],
   ];
   for (const [flags, message] of cases) {
     const start = Date.now();
@@ -165,7 +167,7 @@ test('sizes from flags are checked before anything is allocated: too many points
 test('samples that are not finite are an error naming the checkpoint\'s epoch: nothing written as if valid, the run marked "failed"', () => {
   // At --lr 1e3 the loss stays finite but the weights sample NaN.
   const run = join(dir, 'nan-samples');
-  const trained = ddpm('train', '--points', '300', '--hidden', '16', '--device', 'cpu', '--eval-points', '50', '--epochs', '60', '--lr', '1e3', '--out', run);
+  const trained = ddpm('train', '--preset', 'seed', '--data-size', '300', '--hidden', '16', '--device', 'cpu', '--samples', '50', '--epochs', '60', '--lr', '1e3', '--out', run);
   assert.is(trained.status, 1, trained.stderr);
   assert.match(trained.stderr, /training ended \(.*model\.safetensors, epoch 60\), but the model of epoch 60 draws samples that are not finite: 50 of the 50 .* are NaN or infinite/);
   const metrics = JSON.parse(readFileSync(join(run, 'metrics.json'), 'utf8'));
@@ -173,7 +175,7 @@ test('samples that are not finite are an error naming the checkpoint\'s epoch: n
   assert.match(metrics.failure, /not finite/);
   assert.not.ok(existsSync(join(run, 'samples.png')), 'no picture of samples that are not');
   for (const out of ['nan.npy', 'nan.csv']) {
-    const sampled = ddpm('sample', '--checkpoint', run, '--n', '100', '--device', 'cpu', '--out', join(dir, out));
+    const sampled = ddpm('sample', '--checkpoint', run, '--samples', '100', '--device', 'cpu', '--out', join(dir, out));
     assert.is(sampled.status, 1, sampled.stderr);
     assert.match(sampled.stderr, /model\.safetensors \(saved at epoch 60\) draws samples that are not finite: 100 of the 100 .*; no samples are written/);
     assert.not.ok(existsSync(join(dir, out)), `${out} not written`);
@@ -191,9 +193,31 @@ needs('PyTorch', pytorchMissing())('PyTorch (Debian\'s python3-torch) loads the 
   assert.is(loaded.weights, 'ema 0.999, 15 updates');
 });
 
+test('the old spellings still work for a release, each with a one-line note naming the new flag; the run is the one the new flags make', () => {
+  const old = join(dir, 'old-spellings');
+  const trained = ddpm('train', '--preset', 'seed', '--points', '300', '--hidden', '16', '--eval-points', '50', '--steps', '20', '--device', 'cpu',
+    '--epochs', '1', '--save-every', '0', '--out', old);
+  assert.is(trained.status, 0, trained.stderr);
+  const notes = trained.stderr.split('\n').filter((l) => l.startsWith('note: '));
+  assert.equal(notes, ['note: --points is now --data-size', 'note: --eval-points is now --samples', 'note: --steps is now --timesteps']);
+  const metrics = JSON.parse(readFileSync(join(old, 'metrics.json'), 'utf8'));
+  assert.equal([metrics.settings.points, metrics.config.n_steps, metrics.quality.n], [300, 20, 50]);
+  const renamed = join(dir, 'new-spellings');
+  const again = ddpm('train', '--preset', 'seed', '--data-size', '300', '--hidden', '16', '--samples', '50', '--timesteps', '20', '--device', 'cpu',
+    '--epochs', '1', '--save-every', '0', '--out', renamed);
+  assert.not.match(again.stderr, /note: /);
+  const tensors = (path: string): Map<string, number[]> => new Map([...decodeSafetensors(readFileSync(path)).tensors].map(([k, t]) => [k, [...t.data]]));
+  assert.equal(tensors(join(renamed, 'model.safetensors')), tensors(join(old, 'model.safetensors')), 'the same weights');
+  const sampled = ddpm('sample', '--checkpoint', old, '--n', '10', '--device', 'cpu', '--out', join(dir, 'old-n.npy'));
+  assert.is(sampled.status, 0, sampled.stderr);
+  assert.match(sampled.stderr, /^note: --n is now --samples$/m);
+  assert.is(readFileSync(join(dir, 'old-n.npy')).length, 128 + 10 * 2 * 4);
+  assert.match(ok(ddpm('train', '--help')), /old spellings still read, with a note: --points \(--data-size\), --steps \(--timesteps\), --eval-points \(--samples\)/);
+});
+
 test('ddpm sample writes .npy that NumPy reads, .csv and PNGs', () => {
   const npy = join(dir, 'points.npy');
-  ok(ddpm('sample', '--checkpoint', join(run, 'model.safetensors'), '--n', '50', '--device', 'cpu', '--out', npy, '--png', join(dir, 'points.png')));
+  ok(ddpm('sample', '--checkpoint', join(run, 'model.safetensors'), '--samples', '50', '--device', 'cpu', '--out', npy, '--png', join(dir, 'points.png')));
   const bytes = readFileSync(npy);
   assert.is(bytes.subarray(0, 6).toString('latin1'), '\x93NUMPY');
   const headerLength = bytes.readUInt16LE(8);
@@ -203,7 +227,7 @@ test('ddpm sample writes .npy that NumPy reads, .csv and PNGs', () => {
 
   const csv = join(dir, 'points.csv');
   ok(ddpm('sample', '--checkpoint', join(run, 'model.safetensors'), '--sampler', 'ddim', '--sample-steps', '10', '--eta', '0.5',
-    '--n', '20', '--device', 'cpu', '--out', csv));
+    '--samples', '20', '--device', 'cpu', '--out', csv));
   const lines = readFileSync(csv, 'utf8').trim().split('\n');
   assert.is(lines[0], 'x,y');
   assert.is(lines.length, 21);
@@ -267,7 +291,7 @@ test('the probe\'s inputs: each refused before any work, with a message that say
     [['train', '--seed', '4294967296'], 2, /--seed must be an integer from 0 to 4294967295/],
     [['train', ...tiny, '--data-scale', '1e40', '--out', join(dir, 'huge')], 2, /the data × --data-scale 1e\+40 is not finite in float32/],
     [['sample', '--checkpoint', ckpt, '--sampler', 'ddim', '--eta', '1e308', '--out', 'x.npy'], 2, /--eta must be a number from 0 to 1, got '1e308'/],
-    [['sample', '--checkpoint', ckpt, '--sampler', 'ddim', '--steps', '10', '--out', 'x.npy'], 2, /the number of sampling steps is --sample-steps \(as in ddpm train, where --steps is T\)/],
+    [['sample', '--checkpoint', ckpt, '--sampler', 'ddim', '--steps', '10', '--out', 'x.npy'], 2, /the number of sampling steps is --sample-steps \(as in ddpm train, where --timesteps is T\)/],
     [['sample', '--checkpoint', ckpt, '--out', join(file, 'x.npy')], 2, /ddpm sample: --out's folder names a file \(.*a-file\), expected a folder/],
   ];
   for (const [args, status, message] of cases) {
@@ -282,7 +306,7 @@ test('the probe\'s inputs: each refused before any work, with a message that say
   assert.match(ok(ddpm('train', ...tiny, '--batch', '500', '--epochs', '1', '--out', join(dir, 'big-batch'))),
     /note: --batch 500 is more than the 300 points: each epoch is one batch of 300/);
   // A run folder works as --checkpoint.
-  ok(ddpm('sample', '--checkpoint', run, '--n', '10', '--device', 'cpu', '--out', join(dir, 'from-folder.npy')));
+  ok(ddpm('sample', '--checkpoint', run, '--samples', '10', '--device', 'cpu', '--out', join(dir, 'from-folder.npy')));
   assert.ok(existsSync(join(dir, 'from-folder.npy')));
 });
 

@@ -12,17 +12,17 @@ import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as E from '../../engine/index.js';
-import { ImageClassifier } from '../../ddpm/image/classifier.js';
-import { encodeClassifier } from '../../ddpm/image/checkpoint.js';
-import { FASHION_CLASSES } from '../../ddpm/image/data.js';
+import { ImageClassifier } from '../../ddpm/images/classifier.js';
+import { encodeClassifier } from '../../ddpm/images/checkpoint.js';
+import { FASHION_CLASSES } from '../../ddpm/images/data.js';
 import { decodeSafetensors } from '../../ddpm/safetensors.js';
 import { runDdpm, runDdpmWith } from '../support/helpers.js';
 import { decodePng } from '../support/png-reader.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ddpm-image-cli-'));
 const run = join(dir, 'run');
-const tiny = ['--images', '256', '--hidden', '32', '--depth', '1', '--time-dim', '16', '--steps', '50', '--sample-steps', '10',
-  '--eval-images', '40', '--classifier-epochs', '1', '--seed', '3'];
+const tiny = ['--data-size', '256', '--hidden', '32', '--depth', '1', '--time-dim', '16', '--timesteps', '50', '--sample-steps', '10',
+  '--samples', '40', '--classifier-epochs', '1', '--seed', '3'];
 
 const ddpm = (...args: string[]): ReturnType<typeof runDdpm> => runDdpm(dir, ...args);
 
@@ -77,7 +77,7 @@ test('ddpm train --dataset mnist writes the checkpoint, classifier, metrics and 
 });
 
 test('ddpm train --resume continues an image run and reuses its classifier', () => {
-  const stdout = ok(ddpm('train', '--resume', run, '--epochs', '3', '--eval-images', '40'));
+  const stdout = ok(ddpm('train', '--resume', run, '--epochs', '3', '--samples', '40'));
   assert.match(stdout, /epochs 3…3/);
   assert.match(stdout, /classifier: .*classifier\.safetensors \([\d.]+ % right on held-out images\)/);
   const metrics = JSON.parse(readFileSync(join(run, 'metrics.json'), 'utf8'));
@@ -92,7 +92,7 @@ test('ddpm train --resume continues an image run and reuses its classifier', () 
 test('ddpm sample on an image checkpoint: a captioned grid, the reverse strip and .npy images', () => {
   const ckpt = join(run, 'model.safetensors');
   const png = join(dir, 'digits.png');
-  const stdout = ok(ddpm('sample', '--checkpoint', ckpt, '--n', '12', '--columns', '4', '--out', png));
+  const stdout = ok(ddpm('sample', '--checkpoint', ckpt, '--samples', '12', '--columns', '4', '--out', png));
   assert.match(stdout, /sampled 12 images \(DDIM, 10 steps\)/);
   assert.match(stdout, /confident \(p ≥ 0\.9\): [\d.]+ % of 12 samples/);
   const grid = decodePng(readFileSync(png));
@@ -100,7 +100,7 @@ test('ddpm sample on an image checkpoint: a captioned grid, the reverse strip an
   assert.ok(existsSync(join(dir, 'digits-reverse.png')));
 
   const npy = join(dir, 'digits.npy');
-  ok(ddpm('sample', '--checkpoint', ckpt, '--sampler', 'ddpm', '--n', '3', '--out', npy));
+  ok(ddpm('sample', '--checkpoint', ckpt, '--sampler', 'ddpm', '--samples', '3', '--out', npy));
   const bytes = readFileSync(npy);
   const headerLength = bytes.readUInt16LE(8);
   assert.match(bytes.subarray(10, 10 + headerLength).toString('latin1'), /'shape': \(3, 28, 28\)/);
@@ -113,8 +113,8 @@ test('ddpm train --model unet: a tiny U-Net trains, resumes and samples end to e
   const unet = join(dir, 'unet');
   mkdirSync(unet);
   copyFileSync(join(run, 'classifier.safetensors'), join(unet, 'classifier.safetensors')); // the judge is the same
-  const tinyUnet = ['--model', 'unet', '--channels', '4,8,8', '--groups', '2', '--time-dim', '16', '--images', '16', '--batch', '8',
-    '--steps', '20', '--sample-steps', '5', '--eval-images', '8', '--seed', '3'];
+  const tinyUnet = ['--model', 'unet', '--channels', '4,8,8', '--groups', '2', '--time-dim', '16', '--data-size', '16', '--batch', '8',
+    '--timesteps', '20', '--sample-steps', '5', '--samples', '8', '--seed', '3'];
   const stdout = ok(ddpm('train', '--dataset', 'mnist', ...tinyUnet, '--epochs', '2', '--out', unet));
   assert.match(stdout, /model: UNetDiffusion, 28×28 images, channels 4\/8\/8 \(3 levels\), 2 norm groups, time embedding 16, \d+ parameters, predicts ε/);
   assert.match(stdout, /confident \(p ≥ 0\.9\): [\d.]+ % of 8 samples/);
@@ -127,14 +127,14 @@ test('ddpm train --model unet: a tiny U-Net trains, resumes and samples end to e
   assert.not.ok(tensors.has('data_mean'), 'no preconditioning: no mean image');
   assert.match(metadata.config!, /"channels":\[4,8,8\],"groups":2/);
 
-  const resumed = ok(ddpm('train', '--resume', unet, '--epochs', '3', '--eval-images', '8'));
+  const resumed = ok(ddpm('train', '--resume', unet, '--epochs', '3', '--samples', '8'));
   assert.match(resumed, /epochs 3…3/);
   const clash = ddpm('train', '--resume', unet, '--epochs', '4', '--hidden', '64', '--device', 'cpu');
   assert.is(clash.status, 2);
   assert.match(clash.stderr, /--hidden is the MLP's; a U-Net \(--model unet\) has --channels and --groups/);
 
   const npy = join(dir, 'unet.npy');
-  const sampled = ok(ddpm('sample', '--checkpoint', unet, '--n', '5', '--out', npy));
+  const sampled = ok(ddpm('sample', '--checkpoint', unet, '--samples', '5', '--out', npy));
   assert.match(sampled, /\(UNetDiffusion, mnist, U-Net, channels 4\/8\/8, linear schedule, T = 20, epoch 3\)/);
   const bytes = readFileSync(npy);
   assert.is(bytes.length, 10 + bytes.readUInt16LE(8) + 5 * 784 * 4);
@@ -149,8 +149,8 @@ test('image runs: bad flags and missing data get a clear message and a non-zero 
     { dataset: 'fashion-mnist', classes: FASHION_CLASSES, hidden: 8, testAccuracy: 0.5, epochs: 1 }));
   const cases: [string[], number, RegExp, Record<string, string>?][] = [
     [['train', '--dataset', 'mnist', '--time-dim', '7'], 2, /--time-dim must be even, got 7/],
-    [['train', '--dataset', 'mnist', '--images', '9000', '--device', 'cpu'], 2, /--images 9000 exceeds the 8000 training images of mnist/],
-    [['train', '--dataset', 'mnist', '--steps', '20', '--sample-steps', '30'], 2, /--sample-steps 30 exceeds T = 20/],
+    [['train', '--dataset', 'mnist', '--data-size', '9000', '--device', 'cpu'], 2, /--data-size 9000 exceeds the 8000 training images of mnist/],
+    [['train', '--dataset', 'mnist', '--timesteps', '20', '--sample-steps', '30'], 2, /--sample-steps 30 exceeds T = 20/],
     [['train', '--dataset', 'mnist', '--sampler', 'ddpm', '--sample-steps', '30'], 2, /--sample-steps applies to --sampler ddim/],
     [['train', '--dataset', 'mnist', '--preconditioning', 'edm'], 2, /--preconditioning must be one of pixelwise, wiener, none, got 'edm'/],
     [['train', '--dataset', 'cifar'], 2, /--dataset must be one of s-curve.*, mnist, fashion-mnist, got 'cifar'/],
@@ -180,7 +180,7 @@ test('image runs: bad flags and missing data get a clear message and a non-zero 
   }
   // Refused after the data is read: the run in --out stays as it was, --overwrite or not.
   const before = readFileSync(ckpt);
-  const refused = ddpm('train', '--dataset', 'mnist', '--images', '9000', '--device', 'cpu', '--out', run, '--overwrite');
+  const refused = ddpm('train', '--dataset', 'mnist', '--data-size', '9000', '--device', 'cpu', '--out', run, '--overwrite');
   assert.is(refused.status, 2, refused.stderr);
   assert.equal(readFileSync(ckpt), before, 'the old run\'s model is kept');
   assert.match(ok(ddpm('train', '--dataset', 'mnist', '--help')), /--preconditioning pixelwise\|wiener\|none/);

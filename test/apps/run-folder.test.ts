@@ -1,4 +1,4 @@
-// A run's folder (cli/run-folder.ts) and the training loop's endings (training-loop.ts):
+// A run's folder (app-support/run-folder.ts) and the training loop's endings (cli/training-loop.ts):
 //   - every state a save cut short can leave (after each of its four steps) resumes, from the
 //     newest complete pair; random SIGKILLs of a real `ddpm train` never leave a folder that
 //     cannot be resumed;
@@ -24,17 +24,18 @@ import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as E from '../../engine/index.js';
-import { decodeModel, decodeTrainState, encodeModel, encodeTrainState } from '../../ddpm/checkpoint.js';
-import type { ModelConfig } from '../../ddpm/config.js';
-import { makeDataset } from '../../ddpm/data.js';
-import { MLPDiffusion } from '../../ddpm/model.js';
+import { decodeTrainState, encodeTrainState } from '../../ddpm/checkpoint.js';
+import { decodeModel, encodeModel } from '../../ddpm/points/checkpoint.js';
+import { modelConfigJson, parseModelConfig, type ModelConfig } from '../../ddpm/points/config.js';
+import { makeDataset } from '../../ddpm/points/data.js';
+import { MLPDiffusion } from '../../ddpm/points/model.js';
 import { makeSchedule } from '../../ddpm/schedules.js';
 import { Trainer, TUTORIAL_TRAIN_SETTINGS } from '../../ddpm/train.js';
 import { lossFigure } from '../../ddpm/plot/figures.js';
 import {
   MetricsLog, MODEL_FILE, PREVIOUS_STATE_FILE, prepareRunFolder, readCheckpoint, STATE_FILE, writeCheckpoint,
-} from '../../cli/run-folder.js';
-import { LOCK_FILE, lockRunFolder } from '../../cli/run-lock.js';
+} from '../../app-support/run-folder.js';
+import { LOCK_FILE, lockRunFolder } from '../../app-support/run-lock.js';
 import { trainWithCheckpoints } from '../../cli/training-loop.js';
 import type { StopRequest } from '../../app-support/stop.js';
 import { gpuForTests, gpuTest } from '../support/gpu.js';
@@ -44,7 +45,7 @@ import { repoRoot, runDdpm } from '../support/helpers.js';
 const gpu = await gpuForTests();
 const root = mkdtempSync(join(tmpdir(), 'ddpm-run-folder-'));
 const config: ModelConfig = {
-  model: 'MLPDiffusion', numSteps: 100, hidden: 16, schedule: 'sigmoid', dataset: 's-curve', dataScale: 1, sampler: 'tutorial', preset: 'seed',
+  model: 'MLPDiffusion', timesteps: 100, hidden: 16, schedule: 'sigmoid', dataset: 's-curve', dataScale: 1, sampler: 'tutorial', preset: 'seed',
 };
 const settings = { ...TUTORIAL_TRAIN_SETTINGS, batch: 128, lr: 1e-3, clip: 1, seed: 3 };
 const schedule = makeSchedule('sigmoid', 100);
@@ -56,12 +57,12 @@ const newTrainer = (): Trainer<MLPDiffusion> => new Trainer(new MLPDiffusion(100
 async function files(trainer: Trainer<MLPDiffusion>, runId: string | undefined, cfg = config): Promise<{ model: Uint8Array; state: Uint8Array }> {
   return {
     model: await encodeModel(trainer.model, cfg, { epoch: trainer.epoch, runId }),
-    state: await encodeTrainState(trainer.model, { ...(await trainer.exportState()), settings, config: cfg, runId }),
+    state: await encodeTrainState(trainer.model, { ...(await trainer.exportState()), settings, config: cfg, runId }, modelConfigJson),
   };
 }
 
 const read = (dir: string): ReturnType<typeof readCheckpoint<MLPDiffusion, ReturnType<typeof decodeTrainState>>> =>
-  readCheckpoint(dir, (bytes, file) => decodeModel(bytes, E.cpu, file), (bytes, model, file) => decodeTrainState(bytes, model, file));
+  readCheckpoint(dir, (bytes, file) => decodeModel(bytes, E.cpu, file), (bytes, model, file) => decodeTrainState(bytes, model, file, parseModelConfig));
 
 test('every state a save cut short can leave resumes from the newest complete pair', async () => {
   const trainer = newTrainer();
@@ -246,7 +247,7 @@ test('a save that fails (a full disk) ends the run with metrics.json marked "fai
 
 test('SIGKILLs of a real ddpm train, at random and inside saves, never leave a folder that cannot be resumed', async () => {
   // Wide layers, one tiny step an epoch and a checkpoint every epoch: saves come every ~0.5 s.
-  const args = ['train', '--hidden', '512', '--steps', '10', '--points', '2', '--batch', '2', '--save-every', '1', '--eval-points', '16',
+  const args = ['train', '--preset', 'seed', '--hidden', '512', '--timesteps', '10', '--data-size', '2', '--batch', '2', '--save-every', '1', '--samples', '16',
     '--epochs', '100000', '--device', 'cpu', '--seed', '2'];
   let cutShort = 0;
   for (let i = 0; i < 12; i++) {
@@ -276,7 +277,7 @@ test('SIGKILLs of a real ddpm train, at random and inside saves, never leave a f
   const killed = join(root, 'kill-0');
   assert.ok(existsSync(join(killed, LOCK_FILE)), 'a SIGKILL leaves its lock');
   const epoch = read(killed).state.epoch;
-  const resumed = runDdpm(root, 'train', '--resume', killed, '--epochs', String(epoch), '--eval-points', '16', '--device', 'cpu');
+  const resumed = runDdpm(root, 'train', '--resume', killed, '--epochs', String(epoch), '--samples', '16', '--device', 'cpu');
   assert.is(resumed.status, 0, resumed.stderr);
   assert.match(resumed.stdout, /note: .*run\.lock was left by process \d+ .*which is gone: taking it over/);
   assert.not.ok(existsSync(join(killed, LOCK_FILE)), 'released at the end');
@@ -301,7 +302,7 @@ async function waitUntil(what: string, ready: () => boolean, seconds = 60): Prom
 
 test('two writers, one folder: a second ddpm train --out, or --resume, of a folder in training is refused naming the first', async () => {
   const dir = join(root, 'two-writers');
-  const args = ['train', '--points', '300', '--hidden', '16', '--eval-points', '50', '--device', 'cpu', '--save-every', '1', '--epochs', '1000000', '--out', dir];
+  const args = ['train', '--preset', 'seed', '--data-size', '300', '--hidden', '16', '--samples', '50', '--device', 'cpu', '--save-every', '1', '--epochs', '1000000', '--out', dir];
   const first = startDdpm(...args);
   await waitUntil('a checkpoint of the first run', () => existsSync(join(dir, MODEL_FILE)));
   const inUse = new RegExp(`two-writers is in use by another run: process ${first.pid} on ${hostname()} \\(ddpm train`);
@@ -320,7 +321,7 @@ test('two writers, one folder: a second ddpm train --out, or --resume, of a fold
 test('a diverged run is resumed only with a lower --lr, asked for; as it was, it is refused and stays "diverged"', () => {
   const dir = join(root, 'diverged');
   // A warm-up to a rate of 1e5: fine for a few epochs, then the loss overflows (epoch 6 here).
-  const run = runDdpm(root, 'train', '--points', '300', '--hidden', '16', '--device', 'cpu', '--save-every', '1', '--eval-points', '50',
+  const run = runDdpm(root, 'train', '--preset', 'seed', '--data-size', '300', '--hidden', '16', '--device', 'cpu', '--save-every', '1', '--samples', '50',
     '--epochs', '2000', '--lr', '1e5', '--warmup', '300', '--out', dir);
   assert.match(run.stderr, /training diverged .*; the last good checkpoint \(epoch \d+\) is kept/);
   const status = (): string => JSON.parse(readFileSync(join(dir, 'metrics.json'), 'utf8')).status;
@@ -334,7 +335,7 @@ test('a diverged run is resumed only with a lower --lr, asked for; as it was, it
     assert.is(status(), 'diverged', 'refused: the run is as it was');
     assert.is(read(dir).state.epoch, epoch);
   }
-  const lower = runDdpm(root, 'train', '--resume', dir, '--epochs', String(epoch), '--device', 'cpu', '--lr', '1e-6', '--eval-points', '50');
+  const lower = runDdpm(root, 'train', '--resume', dir, '--epochs', String(epoch), '--device', 'cpu', '--lr', '1e-6', '--samples', '50');
   assert.match(lower.stdout, /note: resuming the diverged run in .* at --lr 0\.000001 \(it ran at 100000\)/);
 });
 
@@ -351,12 +352,12 @@ needs('a read-only file system (a tmpfs mounted as root)', 'why' in tmpfs ? tmpf
   const mount = (tmpfs as { path: string }).path;
   const dir = join(mount, 'run');
   try {
-    const old = runDdpm(root, 'train', '--points', '300', '--hidden', '16', '--epochs', '1', '--eval-points', '50', '--device', 'cpu', '--out', dir);
+    const old = runDdpm(root, 'train', '--preset', 'seed', '--data-size', '300', '--hidden', '16', '--epochs', '1', '--samples', '50', '--device', 'cpu', '--out', dir);
     assert.is(old.status, 0, old.stderr);
     const before = readFileSync(join(dir, MODEL_FILE));
     const remount = spawnSync('mount', ['-o', 'remount,ro', mount], { encoding: 'utf8' });
     assert.is(remount.status, 0, remount.stderr);
-    const r = runDdpm(root, 'train', '--overwrite', '--out', dir, '--points', '300', '--hidden', '16', '--epochs', '1', '--device', 'cpu');
+    const r = runDdpm(root, 'train', '--preset', 'seed', '--overwrite', '--out', dir, '--data-size', '300', '--hidden', '16', '--epochs', '1', '--device', 'cpu');
     assert.is(r.status, 2, r.stderr);
     assert.match(r.stderr, /ddpm train: --out .*run is not writable: read-only file system \(EROFS\)/);
     assert.not.match(r.stderr, /EROFS: /, 'no raw system error');
@@ -368,12 +369,12 @@ needs('a read-only file system (a tmpfs mounted as root)', 'why' in tmpfs ? tmpf
 
 gpuTest(gpu)('--overwrite keeps the old run until the new one has taken a step: a run too big for the adapter leaves it as it was', async () => {
   const dir = join(root, 'overwrite-too-big');
-  const old = runDdpm(root, 'train', '--points', '300', '--hidden', '16', '--epochs', '2', '--eval-points', '50', '--device', 'cpu', '--out', dir);
+  const old = runDdpm(root, 'train', '--preset', 'seed', '--data-size', '300', '--hidden', '16', '--epochs', '2', '--samples', '50', '--device', 'cpu', '--out', dir);
   assert.is(old.status, 0, old.stderr);
   const names = [MODEL_FILE, STATE_FILE, 'metrics.json', 'metrics.jsonl'];
   const before = names.map((n) => readFileSync(join(dir, n)));
   // 8000² float32 weights are 244 MiB: over lavapipe's (and many GPUs') largest storage binding.
-  const big = runDdpm(root, 'train', '--overwrite', '--out', dir, '--hidden', '8000', '--device', 'webgpu', '--epochs', '1');
+  const big = runDdpm(root, 'train', '--preset', 'seed', '--overwrite', '--out', dir, '--hidden', '8000', '--device', 'webgpu', '--epochs', '1');
   assert.is.not(big.status, 0, 'the big run fails');
   assert.match(big.stderr, /--hidden makes a hidden layer's weight \(hidden²\) of 6\.40e\+7 values, more than one tensor holds on webgpu/);
   names.forEach((n, i) => assert.ok(readFileSync(join(dir, n)).equals(before[i]), `${n} is as it was`));

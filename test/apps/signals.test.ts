@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { decodeSafetensors } from '../../ddpm/safetensors.js';
-import { METRICS_LOG } from '../../cli/run-folder.js';
+import { METRICS_LOG } from '../../app-support/run-folder.js';
 import { gpuForTests, gpuTest } from '../support/gpu.js';
 import { repoRoot, runDdpm } from '../support/helpers.js';
 import { withMnistClassifier } from '../support/mnist-classifier.js';
@@ -76,20 +76,20 @@ const SCHEDULE_FREE = ['--lr-schedule', 'constant', '--warmup', '0'];
 
 const scenarios: { name: string; gpu: boolean; signal: NodeJS.Signals; args: string[]; judged?: boolean }[] = [
   { name: 'S-curve, CPU', gpu: false, signal: 'SIGINT',
-    args: ['--points', '300', '--hidden', '16', '--eval-points', '100', '--device', 'cpu', '--seed', '1', '--save-every', '1000'] },
+    args: ['--preset', 'seed', '--data-size', '300', '--hidden', '16', '--samples', '100', '--device', 'cpu', '--seed', '1', '--save-every', '1000'] },
   { name: 'S-curve, WebGPU fused', gpu: true, signal: 'SIGTERM',
-    args: ['--points', '300', '--hidden', '16', '--eval-points', '100', '--device', 'webgpu', '--seed', '1', '--save-every', '1000'] },
+    args: ['--preset', 'seed', '--data-size', '300', '--hidden', '16', '--samples', '100', '--device', 'webgpu', '--seed', '1', '--save-every', '1000'] },
   { name: 'MNIST, CPU', gpu: false, signal: 'SIGTERM', judged: true,
-    args: ['--dataset', 'mnist', '--images', '128', '--hidden', '16', '--depth', '1', '--time-dim', '8', '--steps', '20', '--sample-steps', '5',
-      '--eval-images', '16', '--classifier-epochs', '1', '--device', 'cpu', '--seed', '3', '--save-every', '1000', ...SCHEDULE_FREE] },
+    args: ['--dataset', 'mnist', '--data-size', '128', '--hidden', '16', '--depth', '1', '--time-dim', '8', '--timesteps', '20', '--sample-steps', '5',
+      '--samples', '16', '--classifier-epochs', '1', '--device', 'cpu', '--seed', '3', '--save-every', '1000', ...SCHEDULE_FREE] },
   { name: 'MNIST, WebGPU', gpu: true, signal: 'SIGINT', judged: true,
-    args: ['--dataset', 'mnist', '--images', '128', '--hidden', '16', '--depth', '1', '--time-dim', '8', '--steps', '20', '--sample-steps', '5',
-      '--eval-images', '16', '--classifier-epochs', '1', '--device', 'webgpu', '--seed', '3', '--save-every', '1000', ...SCHEDULE_FREE] },
+    args: ['--dataset', 'mnist', '--data-size', '128', '--hidden', '16', '--depth', '1', '--time-dim', '8', '--timesteps', '20', '--sample-steps', '5',
+      '--samples', '16', '--classifier-epochs', '1', '--device', 'webgpu', '--seed', '3', '--save-every', '1000', ...SCHEDULE_FREE] },
   ...(['cpu', 'webgpu'] as const).map((device) => ({
     name: `MNIST U-Net, ${device === 'cpu' ? 'CPU' : 'WebGPU'}`, gpu: device === 'webgpu', signal: (device === 'cpu' ? 'SIGINT' : 'SIGTERM') as NodeJS.Signals,
     judged: true,
-    args: ['--dataset', 'mnist', '--model', 'unet', '--channels', '4,8,8', '--groups', '2', '--images', '8', '--batch', '4', '--time-dim', '8',
-      '--steps', '20', '--sample-steps', '5', '--eval-images', '8', '--classifier-epochs', '1', '--device', device, '--seed', '3', '--save-every', '1000',
+    args: ['--dataset', 'mnist', '--model', 'unet', '--channels', '4,8,8', '--groups', '2', '--data-size', '8', '--batch', '4', '--time-dim', '8',
+      '--timesteps', '20', '--sample-steps', '5', '--samples', '8', '--classifier-epochs', '1', '--device', device, '--seed', '3', '--save-every', '1000',
       ...SCHEDULE_FREE],
   })),
 ];
@@ -120,7 +120,7 @@ for (const s of scenarios) {
     // One epoch further, resumed and uninterrupted: the same losses and weights, bit for bit.
     const device = s.args[s.args.indexOf('--device') + 1];
     // Evaluation settings are the command's, not the run's: the resumed run samples as many as the others.
-    const at = s.args.findIndex((a) => a.startsWith('--eval-'));
+    const at = s.args.findIndex((a) => a === '--samples');
     const evaluation = s.args.slice(at, at + 2);
     const resumed = runDdpm(dir, 'train', '--resume', run, '--epochs', String(k + 1), '--device', device, ...evaluation);
     assert.is(resumed.status, 0, resumed.stderr);
@@ -139,7 +139,7 @@ for (const s of scenarios) {
 
 test('ddpm train: metrics and pictures while it runs; a second SIGINT leaves a folder that resumes', async () => {
   const run = join(dir, 'twice');
-  const p = start('train', '--points', '300', '--hidden', '16', '--device', 'cpu', '--save-every', '1', '--eval-points', '50', '--epochs', '1000000', '--out', run);
+  const p = start('train', '--preset', 'seed', '--data-size', '300', '--hidden', '16', '--device', 'cpu', '--save-every', '1', '--samples', '50', '--epochs', '1000000', '--out', run);
   await waitFor('two epochs', () => epochLines(run) >= 2);
   // Every checkpoint refreshes metrics.json (running), loss.png and a preview samples.png.
   await waitFor('metrics.json', () => existsSync(join(run, 'metrics.json')));
@@ -150,7 +150,7 @@ test('ddpm train: metrics and pictures while it runs; a second SIGINT leaves a f
   p.signal('SIGINT');
   const { status } = await p.exited;
   assert.is(status, 130);
-  const resumed = runDdpm(dir, 'train', '--resume', run, '--epochs', '0', '--eval-points', '50', '--device', 'cpu');
+  const resumed = runDdpm(dir, 'train', '--resume', run, '--epochs', '0', '--samples', '50', '--device', 'cpu');
   // --epochs 0 is below the epochs done: refused only after the checkpoint was read and matched.
   assert.match(resumed.stderr, /--epochs 0 is below the \d+ epochs the run already has/);
 });
@@ -166,7 +166,7 @@ gpuTest(gpu)('ddpm train (WebGPU): a second signal never loses a completed epoch
   // No checkpoint before the stop (--save-every 1000000): every completed epoch is unsaved until
   // then. On WebGPU the stop waits on the device (readbacks), so a second signal lands while the
   // last epochs are being saved — where it used to quit and lose them all.
-  const args = ['train', '--points', '128', '--hidden', '64', '--device', 'webgpu', '--save-every', '1000000', '--eval-points', '50', '--epochs', '1000000'];
+  const args = ['train', '--preset', 'seed', '--data-size', '128', '--hidden', '64', '--device', 'webgpu', '--save-every', '1000000', '--samples', '50', '--epochs', '1000000'];
   const twice = join(dir, 'term-twice');
   const p = start(...args, '--out', twice);
   await waitFor('three epochs', () => epochLines(twice) >= 3);
@@ -202,7 +202,7 @@ gpuTest(gpu)('ddpm train (WebGPU): a second signal never loses a completed epoch
 test('ddpm train: a long first epoch shows progress within it, and stops part-way through it', async () => {
   const run = join(dir, 'long-epoch');
   // 20 000 steps an epoch (batch 1): minutes before the first epoch ends.
-  const p = start('train', '--points', '20000', '--batch', '1', '--hidden', '16', '--device', 'cpu', '--epochs', '1', '--out', run);
+  const p = start('train', '--preset', 'seed', '--data-size', '20000', '--batch', '1', '--hidden', '16', '--device', 'cpu', '--epochs', '1', '--out', run);
   await waitFor('a progress line inside epoch 1', () => /train: epoch 0\/1  step \d+\/20000/.test(p.output().stderr));
   p.signal('SIGINT');
   const { status, seconds } = await p.exited;
@@ -214,9 +214,9 @@ test('ddpm train: a long first epoch shows progress within it, and stops part-wa
 
 test('ddpm sample: SIGINT stops it within seconds and writes nothing', async () => {
   const run = join(dir, 'for-sample');
-  const trained = runDdpm(dir, 'train', '--points', '300', '--hidden', '16', '--device', 'cpu', '--epochs', '1', '--eval-points', '50', '--out', run);
+  const trained = runDdpm(dir, 'train', '--preset', 'seed', '--data-size', '300', '--hidden', '16', '--device', 'cpu', '--epochs', '1', '--samples', '50', '--out', run);
   assert.is(trained.status, 0, trained.stderr);
-  const p = start('sample', '--checkpoint', run, '--n', '2000000', '--device', 'cpu', '--out', 'big.npy');
+  const p = start('sample', '--checkpoint', run, '--samples', '2000000', '--device', 'cpu', '--out', 'big.npy');
   await waitFor('the first progress line', () => /sample \(tutorial\): step/.test(p.output().stderr));
   p.signal('SIGINT');
   const { status, seconds } = await p.exited;

@@ -1,4 +1,4 @@
-// Sizes checked before allocation (cli/size-limits.ts), on their own: a tensor past what the
+// Sizes checked before allocation (app-support/size-limits.ts), on their own: a tensor past what the
 // device holds, a run past half the machine's memory, a CPU training step past CPU_STEP_FLOP,
 // each refused naming its flags; the FLOP a network's forward pass takes a sample
 // (NoisePredictor.flopPerSample) counted from its weights; and the CPU's sampling batch capped
@@ -9,20 +9,20 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as E from '../../engine/index.js';
 import { sampleBatch } from '../../ddpm/generate.js';
-import { MLPDiffusion } from '../../ddpm/model.js';
-import { UNetDiffusion } from '../../ddpm/image/unet.js';
-import { CPU_STEP_FLOP, checkSizes, MEMORY_SHARE, samplingBatch } from '../../cli/size-limits.js';
+import { MLPDiffusion } from '../../ddpm/points/model.js';
+import { UNetDiffusion } from '../../ddpm/images/unet.js';
+import { CPU_STEP_FLOP, checkSizes, MEMORY_SHARE, samplingBatch } from '../../app-support/size-limits.js';
 
 const GB = 1e9;
 const fakeGpu = { ...E.cpu, name: 'webgpu', maxTensorValues: 2 ** 25 } as unknown as E.Backend;
 
 test('checkSizes: a tensor past the device, memory past the share, a CPU step past the limit — each named by its flags', () => {
-  const ok = { tensors: [{ what: 'the data', flags: '--points', values: 1000 }], host: [{ flags: '--points', bytes: 8000 }], step: { flop: 1e6, flags: '--hidden 16' } };
+  const ok = { tensors: [{ what: 'the data', flags: '--data-size', values: 1000 }], host: [{ flags: '--data-size', bytes: 8000 }], step: { flop: 1e6, flags: '--hidden 16' } };
   checkSizes('ddpm train', E.cpu, ok, 16 * GB);
   assert.throws(() => checkSizes('ddpm train', fakeGpu, { ...ok, tensors: [{ what: 'a weight', flags: '--hidden', values: 2 ** 25 + 1 }] }, 16 * GB),
     /ddpm train: --hidden makes a weight of 3\.36e\+7 values, more than one tensor holds on webgpu \(3\.36e\+7\): make it smaller/);
-  assert.throws(() => checkSizes('ddpm train', E.cpu, { ...ok, host: [{ flags: '--points', bytes: 9 * GB }] }, 16 * GB),
-    new RegExp(`needs about 9\\.0 GB of memory \\(--points: 9\\.0 GB\\), more than ${MEMORY_SHARE * 100} % of this machine's 16\\.0 GB`));
+  assert.throws(() => checkSizes('ddpm train', E.cpu, { ...ok, host: [{ flags: '--data-size', bytes: 9 * GB }] }, 16 * GB),
+    new RegExp(`needs about 9\\.0 GB of memory \\(--data-size: 9\\.0 GB\\), more than ${MEMORY_SHARE * 100} % of this machine's 16\\.0 GB`));
   const step = { ...ok, step: { flop: CPU_STEP_FLOP + 1, flags: '--hidden 2000' } };
   assert.throws(() => checkSizes('ddpm train', E.cpu, step, 16 * GB), /one training step at --hidden 2000 is about 4 GFLOP: minutes on the CPU/);
   checkSizes('ddpm train', fakeGpu, step, 16 * GB); // a GPU step does not hold up the host's signals

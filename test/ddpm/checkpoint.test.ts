@@ -9,17 +9,18 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as E from '../../engine/index.js';
-import { decodeModel, decodeTrainState, encodeModel, encodeTrainState } from '../../ddpm/checkpoint.js';
-import { PRESETS, type ModelConfig } from '../../ddpm/config.js';
-import { makeDataset } from '../../ddpm/data.js';
-import { MLPDiffusion } from '../../ddpm/model.js';
+import { decodeTrainState, encodeTrainState } from '../../ddpm/checkpoint.js';
+import { decodeModel, encodeModel } from '../../ddpm/points/checkpoint.js';
+import { modelConfigJson, parseModelConfig, PRESETS, type ModelConfig } from '../../ddpm/points/config.js';
+import { makeDataset } from '../../ddpm/points/data.js';
+import { MLPDiffusion } from '../../ddpm/points/model.js';
 import { decodeSafetensors, encodeSafetensors, type NamedTensor } from '../../ddpm/safetensors.js';
 import { makeSchedule } from '../../ddpm/schedules.js';
 import { Trainer, TUTORIAL_TRAIN_SETTINGS } from '../../ddpm/train.js';
 import { assertClose, fromFixture, loadFixture, loadFixtureBytes, values, type FixtureTensor } from '../support/helpers.js';
 
 const config: ModelConfig = {
-  model: 'MLPDiffusion', numSteps: 100, hidden: 16, schedule: 'sigmoid', dataset: 's-curve',
+  model: 'MLPDiffusion', timesteps: 100, hidden: 16, schedule: 'sigmoid', dataset: 's-curve',
   dataScale: 1, sampler: 'tutorial', preset: 'seed',
 };
 const schedule = makeSchedule('sigmoid', 100);
@@ -51,10 +52,10 @@ test('resuming after epoch 2 continues the uninterrupted trajectory exactly', as
   const first = new Trainer(new MLPDiffusion(100, new E.Rng(1), { hidden: 16, device: E.cpu }), schedule, data, settings, E.cpu);
   for (let i = 0; i < 2; i++) await first.runEpoch();
   const modelBytes = await encodeModel(first.model, config);
-  const stateBytes = await encodeTrainState(first.model, { ...(await first.exportState()), settings, config });
+  const stateBytes = await encodeTrainState(first.model, { ...(await first.exportState()), settings, config }, modelConfigJson);
 
   const { model } = decodeModel(modelBytes, E.cpu);
-  const state = decodeTrainState(stateBytes, model);
+  const state = decodeTrainState(stateBytes, model, 'train-state.safetensors', parseModelConfig);
   assert.equal(state.settings, settings);
   const resumed = new Trainer(model, schedule, data, state.settings, E.cpu);
   resumed.importState(state);
@@ -75,7 +76,7 @@ interface TorchModelFixture {
 test('a state_dict saved by PyTorch as safetensors loads and predicts what PyTorch predicts', async () => {
   const fx = loadFixture<TorchModelFixture>('torch_mlp_diffusion.json');
   const { model, config: inferred, note } = decodeModel(loadFixtureBytes('torch_mlp_diffusion.safetensors'), E.cpu);
-  assert.is(inferred.numSteps, fx.n_steps);
+  assert.is(inferred.timesteps, fx.n_steps);
   assert.is(inferred.hidden, fx.num_units);
   assert.match(note ?? '', /no config in the file/);
   const eps = model.forward(fromFixture(fx.x), E.tensor(fx.t.data, fx.t.shape, { dtype: 'int32' }));
@@ -123,7 +124,7 @@ test('corrupt and mismatched checkpoints: each error names the file and the prob
 
   const trainer = new Trainer(model, schedule, data, settings, E.cpu);
   await trainer.runEpoch();
-  const stateVariant = edited(await encodeTrainState(model, { ...(await trainer.exportState()), settings, config }));
+  const stateVariant = edited(await encodeTrainState(model, { ...(await trainer.exportState()), settings, config }, modelConfigJson));
   const stateCases: [Uint8Array, RegExp][] = [
     [await encodeModel(model, config), /^s\.safetensors: not a train state/],
     [stateVariant((t) => t.delete('adam.exp_avg_sq.linears.0.weight')), /missing tensor 'adam\.exp_avg_sq\.linears\.0\.weight'/],
@@ -132,7 +133,7 @@ test('corrupt and mismatched checkpoints: each error names the file and the prob
     [stateVariant((_, m) => { m.losses = '[1, 2]'; }), /__metadata__\.losses has 2 entries for 1 epochs/],
     [stateVariant((t) => poison(t, 'adam.exp_avg_sq.linears.2.weight', (d) => { d[0] = Infinity; })), /tensor 'adam\.exp_avg_sq\.linears\.2\.weight' is not finite: element 0 is Infinity/],
   ];
-  for (const [bytes, expected] of stateCases) assert.throws(() => decodeTrainState(bytes, model, 's.safetensors'), expected);
+  for (const [bytes, expected] of stateCases) assert.throws(() => decodeTrainState(bytes, model, 's.safetensors', parseModelConfig), expected);
   // Nor is a non-finite weight ever written: the good file on disk stays as it was.
   const w = model.linears[2].weight;
   w.device.write(w.storage, new Float32Array(w.size).fill(NaN));
@@ -183,7 +184,7 @@ test('MLPDiffusion.parameterShapes is the built model\'s state_dict', () => {
 });
 
 test('the presets: seed is the tutorial\'s settings; improved starts its reverse process near unit variance', () => {
-  const seed = makeSchedule(PRESETS.seed.schedule, PRESETS.seed.numSteps);
+  const seed = makeSchedule(PRESETS.seed.schedule, PRESETS.seed.timesteps);
   assert.ok(Math.abs(seed.alphasBar[99] - 0.778) < 0.002 && PRESETS.seed.sampler === 'tutorial' && PRESETS.seed.dataScale === 1);
   // Var(x_T) per coordinate = ᾱ_T·Var(scale·x_0) + 1 − ᾱ_T: within 40 % of N(0, I)'s 1 for improved.
   const data = makeDataset('s-curve', 10_000, 0);
@@ -192,8 +193,8 @@ test('the presets: seed is the tutorial\'s settings; improved starts its reverse
     for (let i = axis; i < data.length; i += 2) { sum += scale * data[i]; sq += (scale * data[i]) ** 2; }
     return alphaBar * (sq / 10_000 - (sum / 10_000) ** 2) + 1 - alphaBar;
   });
-  const improved = makeSchedule(PRESETS.improved.schedule, PRESETS.improved.numSteps);
-  const vImproved = variance(PRESETS.improved.dataScale, improved.alphasBar[PRESETS.improved.numSteps - 1]);
+  const improved = makeSchedule(PRESETS.improved.schedule, PRESETS.improved.timesteps);
+  const vImproved = variance(PRESETS.improved.dataScale, improved.alphasBar[PRESETS.improved.timesteps - 1]);
   assert.ok(vImproved.every((v) => Math.abs(v - 1) < 0.4), `improved: Var(x_T) = ${vImproved}`);
   const vSeed = variance(1, seed.alphasBar[99]);
   assert.ok(vSeed.every((v) => v < 0.3), `seed: Var(x_T) = ${vSeed}, far below the 1 that sampling starts from`);

@@ -1,17 +1,17 @@
-// The classifier that judges generated images (ddpm/image/classifier.ts): trained with the engine on
+// The classifier that judges generated images (ddpm/images/classifier.ts): trained with the engine on
 // 3 000 of the npm package's digits (CPU, 6 epochs at lr 2e-3, 64 hidden units), it classifies
 // the 2 000 held-out digits at least 85 % right (asserted; measured 88.6 %) and its confidences
 // are probabilities; the nearest-image distance is 0 for a training image and large for noise;
-// the quality report (ddpm/image/quality.ts) on real images adds up, and samples outside the
+// the quality report (ddpm/images/quality.ts) on real images adds up, and samples outside the
 // data's range (noise, NaN) are never graded confident.
 
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as E from '../../engine/index.js';
 import { loadImageDataset } from '../../app-support/image-files.js';
-import { accuracy, classify, nearestDistances, trainClassifier, type ImageClassifier } from '../../ddpm/image/classifier.js';
-import { CONFIDENT, FRAME, formatImageQuality, judgeImages, outsideDataRange, PIXEL_LIMIT, strayInk } from '../../ddpm/image/quality.js';
-import { selectImages } from '../../ddpm/image/data.js';
+import { accuracy, classify, nearestDistances, trainClassifier, type ImageClassifier } from '../../ddpm/images/classifier.js';
+import { CONFIDENT, FRAME, formatImageQuality, judgeImages, outsideDataRange, PIXEL_LIMIT, strayInk } from '../../ddpm/images/quality.js';
+import { selectImages } from '../../ddpm/images/data.js';
 
 const { train, test: held } = loadImageDataset('mnist');
 const subset = selectImages(train, Array.from({ length: 3000 }, (_, i) => i));

@@ -3,7 +3,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as E from '../../engine/index.js';
-import { MLPDiffusion } from '../../ddpm/model.js';
+import { MLPDiffusion } from '../../ddpm/points/model.js';
 
 test('parameter names and shapes are the PyTorch state_dict of MLPDiffusion(num_steps=100)', () => {
   const model = new MLPDiffusion(100, new E.Rng(0));

@@ -7,9 +7,9 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as E from '../../engine/index.js';
-import { makeDataset } from '../../ddpm/data.js';
-import { MLPDiffusion } from '../../ddpm/model.js';
-import { slicedWasserstein } from '../../ddpm/quality.js';
+import { makeDataset } from '../../ddpm/points/data.js';
+import { MLPDiffusion } from '../../ddpm/points/model.js';
+import { slicedWasserstein } from '../../ddpm/points/quality.js';
 import { sample } from '../../ddpm/sample.js';
 import { makeSchedule } from '../../ddpm/schedules.js';
 import { train } from '../../ddpm/train.js';

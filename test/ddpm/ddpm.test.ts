@@ -7,9 +7,9 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as E from '../../engine/index.js';
-import { DATASETS, makeDataset } from '../../ddpm/data.js';
+import { DATASETS, makeDataset } from '../../ddpm/points/data.js';
 import { antitheticTimesteps, DiffusionTables, diffusionLossWith, qSample } from '../../ddpm/loss.js';
-import { MLPDiffusion } from '../../ddpm/model.js';
+import { MLPDiffusion } from '../../ddpm/points/model.js';
 import { ddimStep, ddimTimesteps, ddpmStep, tutorialStep } from '../../ddpm/sample.js';
 import { makeSchedule, type ScheduleName } from '../../ddpm/schedules.js';
 import { assertClose, fromFixture, loadFixture, stateDictFromFixture, values, type FixtureTensor } from '../support/helpers.js';

@@ -16,8 +16,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as E from '../../engine/index.js';
-import { makeDataset } from '../../ddpm/data.js';
-import { MLPDiffusion } from '../../ddpm/model.js';
+import { makeDataset } from '../../ddpm/points/data.js';
+import { MLPDiffusion } from '../../ddpm/points/model.js';
 import { sample, type SampleOptions } from '../../ddpm/sample.js';
 import { makeSchedule } from '../../ddpm/schedules.js';
 import { Trainer, TrainingDiverged, type TrainSettings } from '../../ddpm/train.js';

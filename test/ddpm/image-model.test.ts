@@ -1,4 +1,4 @@
-// MLPImageDiffusion (ddpm/image/model.ts), the image workload's time-conditioned MLP, against
+// MLPImageDiffusion (ddpm/images/model.ts), the image workload's time-conditioned MLP, against
 // PyTorch (test/fixtures/torch_image_model.json: the same class in PyTorch, from the same
 // weights, plain and with the Wiener preconditioning): its timestep embedding, ε_θ, the
 // diffusion loss and every parameter's gradient, within 1e-6 + 1e-5·|torch|; the
@@ -10,7 +10,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as E from '../../engine/index.js';
-import { MLPImageDiffusion, timestepEmbedding, wienerCoefficients, type ImageModelShape } from '../../ddpm/image/model.js';
+import { MLPImageDiffusion, timestepEmbedding, wienerCoefficients, type ImageModelShape } from '../../ddpm/images/model.js';
 import { DiffusionTables, diffusionLossWith } from '../../ddpm/loss.js';
 import { makeSchedule } from '../../ddpm/schedules.js';
 import { Trainer } from '../../ddpm/train.js';

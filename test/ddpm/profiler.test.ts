@@ -12,9 +12,9 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as E from '../../engine/index.js';
 import { KernelProfiler, profilingUnavailable } from '../../engine/webgpu/index.js';
-import { makeDataset } from '../../ddpm/data.js';
+import { makeDataset } from '../../ddpm/points/data.js';
 import { fusedSplit } from '../../ddpm/fused/index.js';
-import { MLPDiffusion } from '../../ddpm/model.js';
+import { MLPDiffusion } from '../../ddpm/points/model.js';
 import { sample } from '../../ddpm/sample.js';
 import { makeSchedule } from '../../ddpm/schedules.js';
 import { Trainer } from '../../ddpm/train.js';
@@ -82,7 +82,7 @@ gpuTest(gpu)('a profiled fused sampling run times its dispatches', async () => {
 gpuTest(gpu)('ddpm train --profile prints each kernel\'s time per step; it refuses the CPU and the eager engine', () => {
   const dir = mkdtempSync(join(tmpdir(), 'ddpm-profile-'));
   try {
-    const common = ['train', '--epochs', '2', '--points', '300', '--hidden', '32', '--eval-points', '50', '--save-every', '0', '--profile'];
+    const common = ['train', '--preset', 'seed', '--epochs', '2', '--data-size', '300', '--hidden', '32', '--samples', '50', '--save-every', '0', '--profile'];
     const r = runDdpm(dir, ...common, '--device', 'webgpu', '--out', 'run');
     assert.is(r.status, 0, r.stderr);
     for (const line of [/fused training step \(GPU timestamps, per step\)/, /train_rows\s+[\d.]+ µs/, /train_grads/, /train_adam/,

@@ -13,13 +13,14 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as E from '../../engine/index.js';
-import { decodeModel, decodeTrainState, encodeModel, encodeTrainState, weightsNote } from '../../ddpm/checkpoint.js';
-import type { ModelConfig } from '../../ddpm/config.js';
-import { makeDataset } from '../../ddpm/data.js';
-import type { ImageModelConfig } from '../../ddpm/image/config.js';
-import { imageConfigJson, parseImageConfig } from '../../ddpm/image/config.js';
-import { buildImageModel, decodeImageModel, encodeImageModel } from '../../ddpm/image/checkpoint.js';
-import { MLPDiffusion } from '../../ddpm/model.js';
+import { decodeTrainState, encodeTrainState, weightsNote } from '../../ddpm/checkpoint.js';
+import { decodeModel, encodeModel } from '../../ddpm/points/checkpoint.js';
+import { modelConfigJson, parseModelConfig, type ModelConfig } from '../../ddpm/points/config.js';
+import { makeDataset } from '../../ddpm/points/data.js';
+import type { ImageModelConfig } from '../../ddpm/images/config.js';
+import { imageConfigJson, parseImageConfig } from '../../ddpm/images/config.js';
+import { buildImageModel, decodeImageModel, encodeImageModel } from '../../ddpm/images/checkpoint.js';
+import { MLPDiffusion } from '../../ddpm/points/model.js';
 import type { NoisePredictor } from '../../ddpm/noise-predictor.js';
 import { makeSchedule } from '../../ddpm/schedules.js';
 import { Trainer, TrainingDiverged, TUTORIAL_TRAIN_SETTINGS, type TrainerOptions, type TrainSettings } from '../../ddpm/train.js';
@@ -40,7 +41,7 @@ interface Workload {
 }
 
 const pointsConfig: ModelConfig = {
-  model: 'MLPDiffusion', numSteps: 100, hidden: 24, schedule: 'linear', dataset: 's-curve', dataScale: 10, sampler: 'ddpm', preset: 'custom',
+  model: 'MLPDiffusion', timesteps: 100, hidden: 24, schedule: 'linear', dataset: 's-curve', dataScale: 10, sampler: 'ddpm', preset: 'custom',
 };
 const points: Workload = {
   name: 'MLPDiffusion',
@@ -52,14 +53,14 @@ const points: Workload = {
     const state = await trainer.exportState();
     const stamp = { epoch: trainer.epoch, runId: 'run-1', weights: weightsNote(state, settings.ema) };
     const modelBytes = await trainer.withSamplingWeights(() => encodeModel(trainer.model as MLPDiffusion, pointsConfig, stamp));
-    const stateBytes = await encodeTrainState(trainer.model, { ...state, settings, config: pointsConfig, runId: 'run-1' });
+    const stateBytes = await encodeTrainState(trainer.model, { ...state, settings, config: pointsConfig, runId: 'run-1' }, modelConfigJson);
     const { model } = decodeModel(modelBytes, device);
-    return { model, state: decodeTrainState(stateBytes, model) };
+    return { model, state: decodeTrainState(stateBytes, model, 'train-state.safetensors', parseModelConfig) };
   },
 };
 
 const imageConfig: ImageModelConfig = {
-  model: 'MLPImageDiffusion', dataset: 'mnist', width: 4, height: 4, numSteps: 50, schedule: 'linear', hidden: 32, depth: 2,
+  model: 'MLPImageDiffusion', dataset: 'mnist', width: 4, height: 4, timesteps: 50, schedule: 'linear', hidden: 32, depth: 2,
   timeDim: 8, dataVariance: null, pixelVariance: false, sampler: 'ddim', samplingSteps: 10,
 };
 const images: Workload = {
@@ -74,7 +75,7 @@ const images: Workload = {
       encodeImageModel(trainer.model as ReturnType<typeof buildImageModel>, imageConfig, { epoch: trainer.epoch, runId: 'run-1' }));
     const stateBytes = await encodeTrainState(trainer.model, { ...state, settings, config: imageConfig, runId: 'run-1' }, imageConfigJson);
     const { model } = decodeImageModel(modelBytes, device);
-    return { model, state: decodeTrainState(stateBytes, model, 'train-state.safetensors', parseImageConfig) as unknown as ReturnType<typeof decodeTrainState> };
+    return { model, state: decodeTrainState(stateBytes, model, 'train-state.safetensors', parseImageConfig) };
   },
 };
 

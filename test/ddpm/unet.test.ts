@@ -1,4 +1,4 @@
-// UNetDiffusion (ddpm/image/unet.ts) against its PyTorch twin (test/fixtures/torch_unet.json:
+// UNetDiffusion (ddpm/images/unet.ts) against its PyTorch twin (test/fixtures/torch_unet.json:
 // 8×8 images, channels [4, 8, 8] — three levels, 1×1 skips, attention at 2×2 — with PyTorch's
 // initial weights and perturbed norms): the state_dict's keys and shapes, ε for fixed inputs
 // and timesteps, the MSE and every parameter's gradient within 1e-6 + 1e-5·|torch|; the same
@@ -8,7 +8,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as E from '../../engine/index.js';
-import { UNetDiffusion, type UNetShape } from '../../ddpm/image/unet.js';
+import { UNetDiffusion, type UNetShape } from '../../ddpm/images/unet.js';
 import { gpuForTests, gpuTest } from '../support/gpu.js';
 import { assertClose, fromFixture, loadFixture, values, type FixtureTensor } from '../support/helpers.js';
 

@@ -15,7 +15,7 @@
 import * as assert from 'uvu/assert';
 import { test } from 'uvu';
 import * as E from '../../engine/index.js';
-import { MLPDiffusion } from '../../ddpm/model.js';
+import { MLPDiffusion } from '../../ddpm/points/model.js';
 import { TinyMLP } from '../../examples/tiny-mlp-model.js';
 import { gpuForTests, gpuTest } from '../support/gpu.js';
 import { assertClose } from '../support/helpers.js';

@@ -2,9 +2,10 @@
 // sources (type-only ones too):
 //   apps       commands/ (the ddpm command's table) over cli/ (train, sample) and bench/, which
 //              never import each other; web/; and app-support/ (flags, stop signals, files,
-//              errors, progress), which they share
-//   workload   ddpm/ — the engine only through its public entry points (its fused programs,
-//              ddpm/fused/, and the bench also through the internal ones: engine/internal.ts,
+//              run folders, size limits, errors, progress), which they share
+//   workload   ddpm/ — the shared core and one folder per workload (points/, images/) — the
+//              engine only through its public entry points (its fused programs, ddpm/fused/,
+//              and the bench also through the internal ones: engine/internal.ts,
 //              engine/webgpu/internal.ts)
 //   engine     engine/ — nothing above it
 //   shaders    shaders/ — WGSL and its generated modules, importing nothing

@@ -4,7 +4,7 @@
 // so numbers from different runs compare. Printed beside two anchors: two independent data draws
 // (the floor) and data vs N(0, I) (what an untrained model would give).
 
-import { Rng } from '../engine/index.js';
+import { Rng } from '../../engine/index.js';
 import { makeDataset, type DatasetName } from './data.js';
 
 /** Sliced W1 between point sets a and b ([n, 2] each, same n), over `directions` directions. */
@@ -63,4 +63,26 @@ export function judgeSamples(generated: Float32Array, dataset: DatasetName, dire
 export function formatQuality(q: QualityReport): string {
   const f = (v: number): string => v.toPrecision(3);
   return `sliced W1 ${f(q.slicedW1)} (data-vs-data floor ${f(q.floor)}, N(0,I)-vs-data ${f(q.gaussian)}; n = ${q.n})`;
+}
+
+/** One of --seeds' runs: its seed, its steps and seconds, and its quality. */
+export interface SeedRun {
+  seed: number;
+  steps: number;
+  trainSeconds: number;
+  quality: Pick<QualityReport, 'slicedW1' | 'floor'>;
+}
+
+/** The runs' table, and the mean and sample standard deviation of sliced W1 (and its ratio to the floor). */
+export function seedsTable(results: readonly SeedRun[]): { lines: string[]; summary: { mean: number; sd: number; floor: number; mean_over_floor: number } } {
+  const w1 = results.map((r) => r.quality.slicedW1);
+  const mean = w1.reduce((a, b) => a + b, 0) / w1.length;
+  const sd = w1.length > 1 ? Math.sqrt(w1.reduce((a, b) => a + (b - mean) ** 2, 0) / (w1.length - 1)) : 0;
+  const floor = results.reduce((a, r) => a + r.quality.floor, 0) / results.length;
+  const lines = [
+    'seed   steps   train s   sliced W1   floor',
+    ...results.map((r) => `${String(r.seed).padEnd(6)} ${String(r.steps).padStart(6)}  ${r.trainSeconds.toFixed(1).padStart(8)}   ${r.quality.slicedW1.toFixed(5)}     ${r.quality.floor.toFixed(5)}`),
+    `sliced W1 over ${results.length} seeds: mean ${mean.toFixed(5)}, sd ${sd.toFixed(5)} (${(mean / floor).toFixed(2)}× the data-vs-data floor ${floor.toFixed(5)})`,
+  ];
+  return { lines, summary: { mean, sd, floor, mean_over_floor: mean / floor } };
 }

@@ -11,7 +11,7 @@ import { lossFigure } from '../plot/figures.js';
 import type { Raster } from '../plot/raster.js';
 
 export const describeImageRun = (c: ImageModelConfig): string =>
-  `${c.dataset}, ${describeNetwork(c)}, ${c.schedule} schedule, T = ${c.numSteps}`;
+  `${c.dataset}, ${describeNetwork(c)}, ${c.schedule} schedule, T = ${c.timesteps}`;
 
 export const describeSampler = (sampler: string, steps: number, eta?: number): string =>
   `${sampler === 'tutorial' ? 'tutorial' : sampler.toUpperCase()}, ${steps} steps${sampler === 'ddim' && eta ? `, η = ${eta}` : ''}`;

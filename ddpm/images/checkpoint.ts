@@ -4,7 +4,7 @@
 //                           down.0.conv1.weight, …, out_conv.bias) and, with the MLP's Wiener preconditioning, the training images'
 //                           mean as `data_mean` [H·W] (a buffer, as PyTorch's register_buffer
 //                           would store it) and, per pixel, their variance as
-//                           `data_pixel_variance` [H·W]; the config (ddpm/image/config.ts) and
+//                           `data_pixel_variance` [H·W]; the config (ddpm/images/config.ts) and
 //                           the epoch in __metadata__
 //   classifier.safetensors  the ImageClassifier that judges samples, with its data set, classes,
 //                           width and held-out accuracy in __metadata__
@@ -24,7 +24,7 @@ import { makeSchedule } from '../schedules.js';
 const MEAN_KEY = 'data_mean';
 const PIXEL_VARIANCE_KEY = 'data_pixel_variance';
 
-/** What the Wiener preconditioning takes from the training images (ddpm/image/data.ts imageStatistics). */
+/** What the Wiener preconditioning takes from the training images (ddpm/images/data.ts imageStatistics). */
 export interface ImageStatistics {
   mean: Float32Array;
   /** [D]; needed when the config has pixelVariance. */
@@ -36,7 +36,7 @@ export type ImageModel = MLPImageDiffusion | UNetDiffusion;
 
 /** A new network for `config` (the statistics are needed when the config has a data variance). */
 export function buildImageModel(config: ImageModelConfig, rng: Rng, device: Backend, stats: ImageStatistics | null): ImageModel {
-  const { width, height, timeDim, numSteps, dataVariance } = config;
+  const { width, height, timeDim, timesteps: numSteps, dataVariance } = config;
   if (config.model === 'UNetDiffusion') {
     if (stats !== null) throw new Error('a UNetDiffusion predicts ε itself: it takes no data statistics');
     return new UNetDiffusion({ height, width, channels: config.channels, groups: config.groups, timeDim, numSteps }, rng, { device });
@@ -73,7 +73,7 @@ export async function encodeImageModel(model: ImageModel, config: ImageModelConf
 
 /** The network's state_dict keys and shapes for `config`, known without building it. */
 export function imageModelShapes(config: ImageModelConfig): Map<string, number[]> {
-  const { width, height, timeDim, numSteps } = config;
+  const { width, height, timeDim, timesteps: numSteps } = config;
   return config.model === 'UNetDiffusion'
     ? UNetDiffusion.parameterShapes({ height, width, channels: config.channels, groups: config.groups, timeDim, numSteps })
     : MLPImageDiffusion.parameterShapes({ dataDim: width * height, hidden: config.hidden, depth: config.depth, timeDim, numSteps });

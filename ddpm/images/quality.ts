@@ -1,6 +1,6 @@
 // The quality of generated images, judged without a person and always beside what real images
 // score (held-out ones the models never saw):
-//   confident  the share the classifier (ddpm/image/classifier.ts) gives one class with p ≥ 0.9
+//   confident  the share the classifier (ddpm/images/classifier.ts) gives one class with p ≥ 0.9
 //   classes    how the samples spread over the classes (counts, and their entropy / log C:
 //              1 when even, 0 when all are one class)
 //   nearest    the Euclidean distance (in [−1, 1] pixel units) from each image to its nearest

@@ -5,8 +5,8 @@
 //   forward(x, t): for i in 0..2: x = relu(linears[2i](x) + step_embeddings[i](t)); return linears[6](x)
 // Parameter names: linears.0.weight … linears.6.bias, step_embeddings.0.weight … (the state_dict keys).
 
-import { Embedding, Linear, linear, Module, ReLU, type Backend, type Rng, type Tensor } from '../engine/index.js';
-import type { NoisePredictor } from './noise-predictor.js';
+import { Embedding, Linear, linear, Module, ReLU, type Backend, type Rng, type Tensor } from '../../engine/index.js';
+import type { NoisePredictor } from '../noise-predictor.js';
 
 export class MLPDiffusion extends Module implements NoisePredictor {
   readonly dataDim = 2;

@@ -9,8 +9,8 @@
 import { linkSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { UsageError } from '../app-support/args.js';
-import { errorCode, errorMessage } from '../app-support/errors.js';
+import { UsageError } from './args.js';
+import { errorCode, errorMessage } from './errors.js';
 
 export const LOCK_FILE = 'run.lock';
 

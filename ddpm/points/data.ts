@@ -8,7 +8,7 @@
 //   checkerboard  uniform points on the dark squares of a 4×4 board of side 8, divided by 40
 // The toys beside the S-curve are scaled to about the same extent, so one schedule suits all.
 
-import { Rng } from '../engine/index.js';
+import { Rng } from '../../engine/index.js';
 
 export type DatasetName = 's-curve' | 'swiss-roll' | 'moons' | '8-gaussians' | 'checkerboard';
 export const DATASETS: readonly DatasetName[] = ['s-curve', 'swiss-roll', 'moons', '8-gaussians', 'checkerboard'];

@@ -11,7 +11,7 @@ import { totalmem } from 'node:os';
 import type * as E from '../engine/index.js';
 import { sampleBatch } from '../ddpm/generate.js';
 import type { NoisePredictor } from '../ddpm/noise-predictor.js';
-import { UsageError } from '../app-support/args.js';
+import { UsageError } from './args.js';
 
 /** A tensor the run will make, the flags that size it, and how many values it holds. */
 export interface PlannedTensor {

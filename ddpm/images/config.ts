@@ -1,11 +1,11 @@
 // What an image model is (the config its checkpoint carries) and the image workload's defaults:
 // Ho et al.'s linear schedule (β from 1e-4 to 0.02) over T = 1000 steps, DDIM with 50 steps as
-// the sampler when none is asked for. Two networks: MLPImageDiffusion (ddpm/image/model.ts) and
-// UNetDiffusion (ddpm/image/unet.ts). In __metadata__.config the keys are snake_case:
+// the sampler when none is asked for. Two networks: MLPImageDiffusion (ddpm/images/model.ts) and
+// UNetDiffusion (ddpm/images/unet.ts). In __metadata__.config the keys are snake_case:
 // {"model":"MLPImageDiffusion","dataset":"mnist","image_size":[28,28],"n_steps":1000,…}, a
 // U-Net's with "channels":[32,64,64],"groups":8 in place of "num_units" and "depth".
 
-import { configFields, oneOf, positiveInt, positiveIntUpTo, SIZE_LIMITS } from '../config.js';
+import { configFields, oneOf, positiveInt, positiveIntUpTo, SIZE_LIMITS, type SamplingFields } from '../config.js';
 import { IMAGE_DATASETS, type ImageDatasetName } from './data.js';
 import { SAMPLERS, type SamplerName } from '../sample.js';
 import { SCHEDULES, type ScheduleName } from '../schedules.js';
@@ -16,8 +16,8 @@ interface ImageConfigBase {
   /** Pixels per row and per column. */
   width: number;
   height: number;
-  /** T. */
-  numSteps: number;
+  /** T (n_steps in the file). */
+  timesteps: number;
   schedule: ScheduleName;
   /** Width of the sinusoidal timestep embedding. */
   timeDim: number;
@@ -28,7 +28,7 @@ interface ImageConfigBase {
   dataVariance: number | null;
   /**
    * The preconditioning takes a variance per pixel (the checkpoint's `data_pixel_variance`
-   * tensor) rather than dataVariance alone: a diagonal Wiener filter (ddpm/image/model.ts).
+   * tensor) rather than dataVariance alone: a diagonal Wiener filter (ddpm/images/model.ts).
    */
   pixelVariance: boolean;
   /** The sampler used when none is asked for, and DDIM's number of steps. */
@@ -58,7 +58,7 @@ export const IMAGE_MODELS: readonly ImageModelName[] = ['MLPImageDiffusion', 'UN
 export const isImageModelName = (name: string | null): name is ImageModelName => IMAGE_MODELS.some((m) => m === name);
 
 export const IMAGE_DEFAULTS = {
-  numSteps: 1000, schedule: 'linear', hidden: 256, depth: 3, timeDim: 128, sampler: 'ddim', samplingSteps: 50,
+  timesteps: 1000, schedule: 'linear', hidden: 256, depth: 3, timeDim: 128, sampler: 'ddim', samplingSteps: 50,
 } as const satisfies Partial<MLPImageConfig>;
 
 /** The U-Net for 28×28 (levels at 28, 14 and 7; 649 761 parameters). */
@@ -72,17 +72,19 @@ export const UNET_DEFAULTS = { channels: [32, 64, 64], groups: 8 } as const;
 export const IMAGE_OPTIMIZER_DEFAULTS = { lr: 3e-3, ema: 0.999, decay: 'cosine', warmupSteps: 100, floor: 0.1 } as const;
 
 /** The network sees images as they are (in [−1, 1]): what sampling needs of the config. */
-export const samplingConfig = (c: ImageModelConfig): { schedule: ScheduleName; numSteps: number; dataScale: number } =>
-  ({ schedule: c.schedule, numSteps: c.numSteps, dataScale: 1 });
+export const samplingConfig = (c: ImageModelConfig): SamplingFields => ({ schedule: c.schedule, numSteps: c.timesteps, dataScale: 1 });
 
 export function imageConfigJson(c: ImageModelConfig): string {
   const network = c.model === 'UNetDiffusion' ? { channels: c.channels, groups: c.groups } : { num_units: c.hidden, depth: c.depth };
   return JSON.stringify({
-    model: c.model, dataset: c.dataset, image_size: [c.height, c.width], n_steps: c.numSteps, schedule: c.schedule,
+    model: c.model, dataset: c.dataset, image_size: [c.height, c.width], n_steps: c.timesteps, schedule: c.schedule,
     ...network, time_dim: c.timeDim, data_variance: c.dataVariance, pixel_variance: c.pixelVariance,
     sampler: c.sampler, sampling_steps: c.samplingSteps,
   });
 }
+
+/** The steps the run's sampler walks: DDIM's K, else all T. */
+export const samplerSteps = (c: ImageModelConfig): number => (c.sampler === 'ddim' ? c.samplingSteps : c.timesteps);
 
 /** "256×3 hidden" or "channels 32/64/64": the network in a few words. */
 export const describeNetwork = (c: ImageModelConfig): string =>
@@ -99,7 +101,7 @@ export function parseImageConfig(json: string): ImageModelConfig {
   const base: ImageConfigBase = {
     dataset: field('dataset', oneOf(IMAGE_DATASETS), `one of ${IMAGE_DATASETS.join(', ')}`),
     height: size[0], width: size[1],
-    numSteps: field('n_steps', ...positiveIntUpTo(SIZE_LIMITS.numSteps)),
+    timesteps: field('n_steps', ...positiveIntUpTo(SIZE_LIMITS.timesteps)),
     schedule: field('schedule', oneOf(SCHEDULES), `one of ${SCHEDULES.join(', ')}`),
     timeDim,
     dataVariance: field('data_variance', (v) => v === null || (typeof v === 'number' && v > 0 && Number.isFinite(v)), 'a positive number or null'),
@@ -121,8 +123,8 @@ export function parseImageConfig(json: string): ImageModelConfig {
   if (config.model === 'UNetDiffusion' && (config.dataVariance !== null || config.pixelVariance)) {
     throw new Error('__metadata__.config: a UNetDiffusion predicts ε itself; data_variance must be null and pixel_variance false');
   }
-  if (config.samplingSteps > config.numSteps) {
-    throw new Error(`__metadata__.config.sampling_steps ${config.samplingSteps} exceeds n_steps ${config.numSteps}`);
+  if (config.samplingSteps > config.timesteps) {
+    throw new Error(`__metadata__.config.sampling_steps ${config.samplingSteps} exceeds n_steps ${config.timesteps}`);
   }
   const tooLarge = stepTableProblem(config);
   if (tooLarge !== null) throw new Error(`__metadata__.config: ${tooLarge}`);
@@ -136,12 +138,12 @@ export function parseImageConfig(json: string): ImageModelConfig {
  */
 export function stepTableProblem(c: ImageModelConfig): string | null {
   const limit = SIZE_LIMITS.stepTable;
-  if (c.numSteps * c.timeDim > limit) {
-    return `n_steps ${c.numSteps} × time_dim ${c.timeDim} = ${c.numSteps * c.timeDim} values in the timestep table, more than the ${limit} allowed`;
+  if (c.timesteps * c.timeDim > limit) {
+    return `n_steps ${c.timesteps} × time_dim ${c.timeDim} = ${c.timesteps * c.timeDim} values in the timestep table, more than the ${limit} allowed`;
   }
   const pixels = c.width * c.height;
-  if (c.pixelVariance && c.numSteps * pixels > limit) {
-    return `n_steps ${c.numSteps} × ${pixels} pixels = ${c.numSteps * pixels} values in each table of the per-pixel preconditioning, more than the ${limit} allowed`;
+  if (c.pixelVariance && c.timesteps * pixels > limit) {
+    return `n_steps ${c.timesteps} × ${pixels} pixels = ${c.timesteps * pixels} values in each table of the per-pixel preconditioning, more than the ${limit} allowed`;
   }
   return null;
 }

@@ -1,4 +1,4 @@
-// A training run's folder (--out DIR), as both train commands keep it (Node only):
+// A training run's folder (--out DIR), as `ddpm train` keeps it for every workload (Node only):
 //   model.safetensors, train-state.safetensors   the checkpoint, written so that a kill at any
 //                                                instant leaves a pair --resume accepts (below)
 //   metrics.jsonl                                a line per epoch (loss, steps/s, elapsed) and per
@@ -16,9 +16,9 @@
 import { randomUUID } from 'node:crypto';
 import { closeSync, existsSync, fstatSync, openSync, readSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { UsageError } from '../app-support/args.js';
-import { errorMessage } from '../app-support/errors.js';
-import { appendFileOrFail, fileErrorReason, prepareOutputFolder, readFileOrFail, readSafetensorsOrFail, resumeFolder, writeFileAtomic } from '../app-support/files.js';
+import { UsageError } from './args.js';
+import { errorMessage } from './errors.js';
+import { appendFileOrFail, fileErrorReason, prepareOutputFolder, readFileOrFail, readSafetensorsOrFail, resumeFolder, writeFileAtomic } from './files.js';
 import { lockRunFolder, type RunLock } from './run-lock.js';
 
 export const MODEL_FILE = 'model.safetensors';
