@@ -39,7 +39,7 @@ function benchImages(batch: number, steps: number): Float32Array {
 /** Our U-Net step on `device`: warm-up, then `steps` timed steps as one epoch. */
 export async function benchUNetOurs(device: E.Backend, batch: number, steps: number, signal?: AbortSignal): Promise<UNetStep> {
   const images = benchImages(batch, steps);
-  const model = new UNetDiffusion({ height: 28, width: 28, ...UNET_DEFAULTS, timeDim: 128, numSteps: 1000 }, new E.Rng(0), { device });
+  const model = new UNetDiffusion({ height: 28, width: 28, ...UNET_DEFAULTS, timeDim: 128, timesteps: 1000 }, new E.Rng(0), { device });
   const schedule = makeSchedule('linear', 1000);
   const run = async (count: number): Promise<{ seconds: number; loss: number }> => {
     const trainer = new Trainer(model, schedule, images.subarray(0, count * batch * 784), { batch, lr: 3e-3, clip: 1, seed: 0 }, device, { engine: 'eager' });

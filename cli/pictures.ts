@@ -7,7 +7,8 @@ import type { NoisePredictor } from '../ddpm/noise-predictor.js';
 import { encodePng } from '../ddpm/plot/png.js';
 import type { Raster } from '../ddpm/plot/raster.js';
 import { finiteBatches } from '../ddpm/finite-samples.js';
-import { generateBatches, type BatchHandler, type Generated, type GenerateOptions, type SamplingConfig } from '../ddpm/generate.js';
+import { generateBatches, type BatchHandler, type Generated, type GenerateOptions } from '../ddpm/generate.js';
+import type { SamplingFields } from '../ddpm/config.js';
 import { writeFileAtomic } from '../app-support/files.js';
 import { Progress } from '../app-support/progress.js';
 import { samplingBatch } from '../app-support/size-limits.js';
@@ -26,7 +27,7 @@ function progressBar(model: NoisePredictor, options: Pick<GenerateOptions, 'samp
  * Samples n points (or images) with progress on stderr, keeping ten frames for the reverse
  * process; `source` names the model in the error if its samples are not finite.
  */
-export async function generateWithProgress(model: NoisePredictor, config: SamplingConfig, device: E.Backend,
+export async function generateWithProgress(model: NoisePredictor, config: SamplingFields, device: E.Backend,
   options: Omit<GenerateOptions, 'frames' | 'onFrame' | 'onStep'>, source: string): Promise<Generated> {
   const points = new Float32Array(options.n * model.dataDim);
   const { frames, seconds } = await generateBatchesWithProgress(model, config, device, options, source,
@@ -35,7 +36,7 @@ export async function generateWithProgress(model: NoisePredictor, config: Sampli
 }
 
 /** generateWithProgress handing each batch to `onBatch` as it is drawn (and checked), keeping none (ddpm/generate.ts generateBatches). */
-export async function generateBatchesWithProgress(model: NoisePredictor, config: SamplingConfig, device: E.Backend,
+export async function generateBatchesWithProgress(model: NoisePredictor, config: SamplingFields, device: E.Backend,
   options: Omit<GenerateOptions, 'frames' | 'onFrame' | 'onStep'>, source: string, onBatch: BatchHandler): Promise<Omit<Generated, 'points'>> {
   return generateBatches(model, config, device, { batch: samplingBatch(model, device), ...options, onStep: progressBar(model, options) },
     finiteBatches(source, model.dataDim, onBatch));

@@ -33,13 +33,13 @@ export function refuseRenamedSamplerFlags(command: string, argv: readonly string
   }
 }
 
-export type SamplerChoice = Pick<SampleOptions, 'sampler' | 'steps' | 'eta' | 'skip' | 'variance' | 'clipX0'>;
+export type SamplerChoice = Pick<SampleOptions, 'sampler' | 'sampleSteps' | 'eta' | 'skip' | 'variance' | 'clipX0'>;
 
 /**
  * The sampler and its options from the flags, for a model with T steps; `defaults` are the
  * checkpoint's sampler and (for DDIM) its number of steps.
  */
-export function samplerFromFlags(command: string, f: SamplerFlags, T: number, defaults: { sampler: SamplerName; steps?: number }): SamplerChoice {
+export function samplerFromFlags(command: string, f: SamplerFlags, T: number, defaults: { sampler: SamplerName; sampleSteps?: number }): SamplerChoice {
   const sampler = f.sampler ?? defaults.sampler;
   const given = f['sample-steps'];
   if (given !== undefined && given > T) throw new UsageError(`${command}: --sample-steps ${given} exceeds the model's T = ${T}`);
@@ -54,7 +54,7 @@ export function samplerFromFlags(command: string, f: SamplerFlags, T: number, de
   }
   return {
     sampler,
-    steps: given ?? (sampler === 'ddim' ? Math.min(defaults.steps ?? T, T) : undefined),
+    sampleSteps: given ?? (sampler === 'ddim' ? Math.min(defaults.sampleSteps ?? T, T) : undefined),
     eta: f.eta, skip: f.skip, variance: f.variance, clipX0: f['clip-x0'],
   };
 }

@@ -5,13 +5,12 @@
 import type { ScheduleName } from './schedules.js';
 
 /**
- * What sampling reads of a workload's config (generate.ts's SamplingConfig): the noise schedule,
- * T (under its older name, numSteps, which generate.ts still uses) and the scale the network sees
- * data at. Each workload makes one from its config (samplingConfig).
+ * What sampling reads of a workload's config (generate.ts): the noise schedule, T and the scale
+ * the network sees data at. Each workload makes one from its config (samplingConfig).
  */
 export interface SamplingFields {
   schedule: ScheduleName;
-  numSteps: number;
+  timesteps: number;
   dataScale: number;
 }
 

@@ -8,7 +8,7 @@
 // written as the samples come, in the memory of one batch); generate keeps them all.
 
 import { Rng, type Backend } from '../engine/index.js';
-import type { SamplingFields as ModelConfig } from './config.js'; // what sampling reads of any config
+import type { SamplingFields } from './config.js';
 import type { NoisePredictor } from './noise-predictor.js';
 import { sample, type SampleOptions } from './sample.js';
 import { makeSchedule } from './schedules.js';
@@ -56,9 +56,6 @@ export interface Generated {
 /** Progress reports per batch (onStep): at every twentieth of its steps. */
 const PROGRESS_POINTS = 20;
 
-/** What sampling needs of a model's config: its schedule, T and the scale the network sees data at. */
-export type SamplingConfig = Pick<ModelConfig, 'schedule' | 'numSteps' | 'dataScale'>;
-
 /** A batch of samples as it is drawn: [rows, dataDim] in data units, rows first … first + rows − 1 of the n. */
 export type BatchHandler = (points: Float32Array, first: number) => void | Promise<void>;
 
@@ -67,11 +64,11 @@ export type BatchHandler = (points: Float32Array, first: number) => void | Promi
  * keeping none of them (so a writer can stream millions of samples in the memory of one batch);
  * keeps `frames` frames of the reverse process (of the first batch).
  */
-export async function generateBatches(model: NoisePredictor, config: SamplingConfig, device: Backend, options: GenerateOptions,
+export async function generateBatches(model: NoisePredictor, config: SamplingFields, device: Backend, options: GenerateOptions,
   onBatch: BatchHandler): Promise<Omit<Generated, 'points'>> {
   const { seed, frames: wanted = 10, onFrame, onStep, batch = sampleBatch(model.dataDim, model.widestPerSample), n, ...sampleOptions } = options;
   if (!Number.isInteger(batch) || batch < 1) throw new Error(`generate: batch must be a positive integer, got ${batch}`);
-  const schedule = makeSchedule(config.schedule, config.numSteps);
+  const schedule = makeSchedule(config.schedule, config.timesteps);
   const frames: Frame[] = [];
   const toData = (a: Float32Array): Float32Array => a.map((v) => v / config.dataScale);
   const start = performance.now();
@@ -111,7 +108,7 @@ export async function generateBatches(model: NoisePredictor, config: SamplingCon
 }
 
 /** Samples n points (all of them kept, [n, dataDim]); keeps `frames` frames of the reverse process (of the first batch). */
-export async function generate(model: NoisePredictor, config: SamplingConfig, device: Backend, options: GenerateOptions): Promise<Generated> {
+export async function generate(model: NoisePredictor, config: SamplingFields, device: Backend, options: GenerateOptions): Promise<Generated> {
   const points = new Float32Array(options.n * model.dataDim);
   const { frames, seconds } = await generateBatches(model, config, device, options, (drawn, first) => points.set(drawn, first * model.dataDim));
   return { points, frames, seconds };

@@ -24,7 +24,7 @@ export { train, Trainer, TrainingDiverged, TUTORIAL_TRAIN_SETTINGS, type RunOpti
 export { applyReverseStep, ddimCoefficients, ddimTimesteps, ddpmCoefficients, sample, SAMPLERS, tutorialCoefficients,
   type SampleOptions, type SamplerName } from './sample.js';
 export type { ReverseStep } from './reverse-step.js';
-export { generate, generateBatches, sampleBatch, type BatchHandler, type Frame, type Generated, type GenerateOptions, type SamplingConfig } from './generate.js';
+export { generate, generateBatches, sampleBatch, type BatchHandler, type Frame, type Generated, type GenerateOptions } from './generate.js';
 // which engine runs a step: eager (one kernel per op) or fused (compiled programs, ddpm/fused/,
 // whose parts are internal to the package)
 export { ENGINE_NAMES, type EngineName } from './runner.js';

@@ -16,7 +16,7 @@ export class DiffusionTables {
   readonly sqrtOneMinusAlphasBar: E.Tensor;
 
   constructor(readonly schedule: Schedule, device: E.Backend) {
-    const T = schedule.steps;
+    const T = schedule.timesteps;
     this.sqrtAlphasBar = E.keep(E.tensor(schedule.sqrtAlphasBar, [T, 1], { device }));
     this.sqrtOneMinusAlphasBar = E.keep(E.tensor(schedule.sqrtOneMinusAlphasBar, [T, 1], { device }));
   }
@@ -56,7 +56,7 @@ export function diffusionLoss(model: NoisePredictor, tables: DiffusionTables, x0
   if (x0.shape.length !== 2 || dim !== model.dataDim) {
     throw new Error(`diffusionLoss: expected x0 [B, ${model.dataDim}] for the model, got [${x0.shape.join(', ')}]`);
   }
-  const t = E.tensor(antitheticTimesteps(batch, tables.schedule.steps, rng), [batch], { device: x0.device });
+  const t = E.tensor(antitheticTimesteps(batch, tables.schedule.timesteps, rng), [batch], { device: x0.device });
   const noise = E.randn([batch, dim], rng, { device: x0.device });
   return diffusionLossWith(model, tables, x0, t, noise);
 }

@@ -7,8 +7,8 @@ import type { Tensor } from '../engine/index.js';
 
 /** What the loss and the samplers need of a noise-predicting network: ε_θ(x_t, t) for [B, dataDim] x. */
 export interface NoisePredictor {
-  /** T: timesteps run from 0 to numSteps − 1. */
-  readonly numSteps: number;
+  /** T, the diffusion timesteps: t runs from 0 to T − 1. */
+  readonly timesteps: number;
   /** The width of a data point (2 for the S-curve, 784 for a 28×28 image). */
   readonly dataDim: number;
   /** The most values one sample puts in a single intermediate tensor, when far more than dataDim (e.g. a convolution's im2col rows): it bounds a sampling batch. */

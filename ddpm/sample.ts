@@ -28,8 +28,8 @@ export interface SampleOptions {
   sampler: SamplerName;
   n: number;
   rng: E.Rng;
-  /** ddim: number of steps S ≤ T (default T). */
-  steps?: number;
+  /** ddim: the sampling steps S ≤ T (default T); T itself is the schedule's timesteps. */
+  sampleSteps?: number;
   /** ddim: η (default 0). */
   eta?: number;
   /** ddim: 'uniform' or 'quad' spacing of τ (default uniform). */
@@ -130,7 +130,7 @@ export async function sample(model: NoisePredictor, schedule: Schedule, device: 
   const x = E.keep(E.randn([n, model.dataDim], rng, { device }));
   let runner: ReverseRunner | null = null;
   try {
-    await onStep?.(x, { i: 0, count, t: schedule.steps });
+    await onStep?.(x, { i: 0, count, t: schedule.timesteps });
     runner = engine.reverse({ model, schedule, device, x, rng, steps, signal, options });
     for (let done = 0; done < count;) {
       let end = done + 1;
@@ -153,9 +153,9 @@ function reverseSteps(schedule: Schedule, options: SampleOptions): ReverseStep[]
   if (!SAMPLERS.includes(options.sampler)) {
     throw new Error(`sample: unknown sampler '${options.sampler as string}' (expected ${SAMPLERS.join(', ')})`);
   }
-  const T = schedule.steps;
+  const T = schedule.timesteps;
   const seq = options.sampler === 'ddim'
-    ? ddimTimesteps(T, options.steps ?? T, options.skip ?? 'uniform')
+    ? ddimTimesteps(T, options.sampleSteps ?? T, options.skip ?? 'uniform')
     : Array.from({ length: T }, (_, t) => t);
   // Step i of the loop goes from seq[count − 1 − i] down.
   return seq.map((_, j) => {

@@ -11,7 +11,7 @@ export const SCHEDULES: readonly ScheduleName[] = ['sigmoid', 'linear', 'cosine'
 
 export interface Schedule {
   readonly name: ScheduleName;
-  readonly steps: number;
+  readonly timesteps: number;
   readonly betas: Float32Array;
   readonly alphas: Float32Array;
   readonly alphasBar: Float32Array;
@@ -33,34 +33,34 @@ function linspace(start: number, end: number, n: number): Float64Array {
   return out;
 }
 
-function betasFor(name: ScheduleName, steps: number): Float64Array {
+function betasFor(name: ScheduleName, timesteps: number): Float64Array {
   switch (name) {
     case 'sigmoid':
-      return linspace(-6, 6, steps).map((x) => (1 / (1 + Math.exp(-x))) * (0.5e-2 - 1e-5) + 1e-5);
+      return linspace(-6, 6, timesteps).map((x) => (1 / (1 + Math.exp(-x))) * (0.5e-2 - 1e-5) + 1e-5);
     case 'linear':
-      return linspace(1e-4, 0.02, steps);
+      return linspace(1e-4, 0.02, timesteps);
     case 'cosine': {
       const s = 0.008;
-      const alphaBar = (t: number): number => Math.cos(((t / steps + s) / (1 + s)) * (Math.PI / 2)) ** 2;
-      return Float64Array.from({ length: steps }, (_, t) => Math.min(1 - alphaBar(t + 1) / alphaBar(t), 0.999));
+      const alphaBar = (t: number): number => Math.cos(((t / timesteps + s) / (1 + s)) * (Math.PI / 2)) ** 2;
+      return Float64Array.from({ length: timesteps }, (_, t) => Math.min(1 - alphaBar(t + 1) / alphaBar(t), 0.999));
     }
   }
 }
 
-export function makeSchedule(name: ScheduleName, steps: number): Schedule {
+export function makeSchedule(name: ScheduleName, timesteps: number): Schedule {
   if (!SCHEDULES.includes(name)) throw new Error(`schedule: unknown schedule '${name}' (expected ${SCHEDULES.join(', ')})`);
-  if (!Number.isInteger(steps) || steps < 1) throw new Error(`schedule: steps must be a positive integer, got ${steps}`);
-  const betas = betasFor(name, steps);
+  if (!Number.isInteger(timesteps) || timesteps < 1) throw new Error(`schedule: timesteps must be a positive integer, got ${timesteps}`);
+  const betas = betasFor(name, timesteps);
   const alphas = betas.map((b) => 1 - b);
-  const alphasBar = new Float64Array(steps);
+  const alphasBar = new Float64Array(timesteps);
   let prod = 1;
-  for (let t = 0; t < steps; t++) alphasBar[t] = prod *= alphas[t];
-  const alphasBarPrev = Float64Array.from({ length: steps }, (_, t) => (t === 0 ? 1 : alphasBar[t - 1]));
+  for (let t = 0; t < timesteps; t++) alphasBar[t] = prod *= alphas[t];
+  const alphasBarPrev = Float64Array.from({ length: timesteps }, (_, t) => (t === 0 ? 1 : alphasBar[t - 1]));
   const posterior = betas.map((b, t) => (b * (1 - alphasBarPrev[t])) / (1 - alphasBar[t]));
   const f32 = (a: Float64Array): Float32Array => Float32Array.from(a);
   return {
     name,
-    steps,
+    timesteps,
     betas: f32(betas),
     alphas: f32(alphas),
     alphasBar: f32(alphasBar),

@@ -49,7 +49,7 @@ export interface Workload<C extends WorkloadConfig, M extends NoisePredictor & M
   /** What sampling reads of the config (generate.ts). */
   samplingConfig(config: C): SamplingFields;
   /** The checkpoint's sampler, and DDIM's steps where the config keeps them. */
-  samplerDefaults(config: C): { sampler: SamplerName; steps?: number };
+  samplerDefaults(config: C): { sampler: SamplerName; sampleSteps?: number };
   encodeModel(model: M, config: C, stamp?: CheckpointStamp): Promise<Uint8Array>;
   decodeModel(bytes: Uint8Array, device: Backend, file: string): DecodedModel<C, M>;
   /** Frees the model's tensors. */

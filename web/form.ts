@@ -196,11 +196,11 @@ export function readRun(): RunSettings {
   };
 }
 
-export function readSampling(numSteps: number): SampleSettings {
+export function readSampling(timesteps: number): SampleSettings {
   const sampler = select('sampler').value as SamplerName;
   const settings: SampleSettings = { sampler, n: integer('sample-n', 'points', 1, 100_000), seed: integer('sample-seed', 'seed', 0, 2 ** 32 - 1) };
   if (sampler === 'ddim') {
-    settings.steps = integer('ddim-steps', 'DDIM steps', 1, numSteps);
+    settings.steps = integer('ddim-steps', 'DDIM steps', 1, timesteps);
     const eta = Number(input('eta').value);
     if (input('eta').value.trim() === '' || !(eta >= 0) || !Number.isFinite(eta)) throw new Error(`η must be a number ≥ 0, got '${input('eta').value}'`);
     settings.eta = eta;

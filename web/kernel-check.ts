@@ -120,7 +120,7 @@ async function fusedEngineCheck(gpu: E.Backend): Promise<CheckResult[]> {
     const parts = await Promise.all(model.parameters().map(async (p) => (await p.toArray()) as Float32Array));
     const weights = new Float32Array(parts.reduce((n, a) => n + a.length, 0));
     parts.reduce((at, a) => { weights.set(a, at); return at + a.length; }, 0);
-    const x = await sample(model, schedule, device, { sampler: 'ddim', steps: 10, n: 257, rng: new E.Rng(9), engine });
+    const x = await sample(model, schedule, device, { sampler: 'ddim', sampleSteps: 10, n: 257, rng: new E.Rng(9), engine });
     runs.push({ loss, weights, samples: (await x.toArray()) as Float32Array });
     x.dispose();
     for (const p of model.parameters()) p.dispose();

@@ -184,7 +184,7 @@ function drawStrip(frames: readonly Frame[], settings: SampleSettings): void {
 }
 
 /** "DDIM, 20 steps, η = 0.5", as the CLI says it. */
-const describeSettings = (s: SampleSettings, numSteps: number): string => describeSampler(s.sampler, s.steps ?? numSteps, s.eta);
+const describeSettings = (s: SampleSettings, timesteps: number): string => describeSampler(s.sampler, s.steps ?? timesteps, s.eta);
 
 const frameLabel = (frame: Frame): string => (frame.i === 0 ? `x_T (step 0 of ${frame.count})` : `step ${frame.i} of ${frame.count}, t = ${frame.t}`);
 

@@ -108,7 +108,7 @@ const handlers: { [K in CallName]: Handler<K> } = {
     try {
       const generated = await withWeights(() => generate(model, images ? imageSamplingConfig(config) : pointsSamplingConfig(config), device, {
         sampler: settings.sampler, n: settings.n, seed: settings.seed,
-        steps: settings.sampler === 'ddim' ? settings.steps : undefined,
+        sampleSteps: settings.sampler === 'ddim' ? settings.steps : undefined,
         eta: settings.sampler === 'ddim' ? settings.eta : undefined,
         // points: every step that fits, the page animates x_T → x_0; images: a strip, as `ddpm sample` draws it
         frames: images ? IMAGE_FRAMES : Math.max(2, Math.floor(FRAME_BYTES / (4 * settings.n * model.dataDim))),

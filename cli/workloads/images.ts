@@ -181,7 +181,7 @@ export const IMAGES_CLI: CliWorkload<Flags, FlagValues<typeof SAMPLE_FLAGS>, Ima
         step: { flop: 3 * model.flopPerSample * batch, flags: `--batch ${batch} ${network}` },
       });
       const parameters = model.parameters().reduce((s, p) => s + p.size, 0);
-      const sampling = { sampler: config.sampler, steps: config.sampler === 'ddim' ? samplerSteps(config) : undefined, seed: run.seed, engine: 'eager' as const };
+      const sampling = { sampler: config.sampler, sampleSteps: config.sampler === 'ddim' ? samplerSteps(config) : undefined, seed: run.seed, engine: 'eager' as const };
       const pictureOptions = { sampler: config.sampler, steps: samplerSteps(config) };
       let judge: Judge | null = null;
       const judged = (): Judge => {
@@ -274,13 +274,13 @@ export const IMAGES_CLI: CliWorkload<Flags, FlagValues<typeof SAMPLE_FLAGS>, Ima
     keeps: () => true,
     rowShape: (c) => [c.height, c.width],
     sampledLine: (n, seconds, choice, c) =>
-      `sampled ${n} images (${describeSampler(choice.sampler, choice.steps ?? c.timesteps, choice.eta)}) in ${seconds.toFixed(2)} s`,
+      `sampled ${n} images (${describeSampler(choice.sampler, choice.sampleSteps ?? c.timesteps, choice.eta)}) in ${seconds.toFixed(2)} s`,
     async before(checkpoint, config, f, device) {
       // The classifier is checked before the sampling it would judge.
       const { judge, file } = classifierBeside(checkpoint, f.classifier, config.dataset, device);
       return async (drawn, choice, epoch) => {
         const n = drawn.points.length / (config.width * config.height);
-        const steps = choice.steps ?? config.timesteps;
+        const steps = choice.sampleSteps ?? config.timesteps;
         let labels;
         if (judge) {
           const data = loadImageDataset(config.dataset);

@@ -174,7 +174,7 @@ export function workLayout(batch: number, rows: number, hidden: number, steps: n
 }
 
 export function checkModel(model: MLPDiffusion, schedule: Schedule, what: string): void {
-  if (model.numSteps !== schedule.steps) {
-    throw new Error(`${what}: the model has ${model.numSteps} timestep embeddings, the schedule ${schedule.steps} steps`);
+  if (model.timesteps !== schedule.timesteps) {
+    throw new Error(`${what}: the model has ${model.timesteps} timestep embeddings, the schedule ${schedule.timesteps} steps`);
   }
 }

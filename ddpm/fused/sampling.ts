@@ -40,7 +40,7 @@ export class FusedSampler {
     const params = model.parameters();
     const { weights, offsets, total } = packedCopy(params);
     this.weights = weights;
-    const layout = workLayout(0, rows, hidden, schedule.steps, steps.length);
+    const layout = workLayout(0, rows, hidden, schedule.timesteps, steps.length);
     const work = new Float32Array(layout.size);
     steps.forEach((step, i) => work.set(reverseStepRow(step), layout.wSteps + REVERSE_STEP_FLOATS * i));
     this.work = E.keep(E.tensor(work, [layout.size], { device: backend }));
@@ -48,7 +48,7 @@ export class FusedSampler {
     const groups = Math.ceil(n / rows);
     const maxX = backend.device.limits.maxComputeWorkgroupsPerDimension;
     this.program = new Program(backend, {
-      label: 'mlp-diffusion sampling', code: moduleCode(hidden, rows, schedule.steps, split),
+      label: 'mlp-diffusion sampling', code: moduleCode(hidden, rows, schedule.timesteps, split),
       constants: CONSTS, step: STEP, bindings: BINDINGS,
       constantValues: { n, seed: rng.seed, stream: rng.stream, total, ...parameterOffsets(model, params, offsets), ...workOffsets },
       storages: { P: this.weights.storage, X: x.storage, W: this.work.storage },

@@ -75,7 +75,7 @@ export class FusedTraining {
     const rows = rowsPerWorkgroup(backend, hidden, split.trainRows);
     this.split = { ...split, trainRows: rows };
     const n = data.length / 2;
-    const layout = workLayout(batch, rows, hidden, schedule.steps);
+    const layout = workLayout(batch, rows, hidden, schedule.timesteps);
     // train_grads' workgroups (see the kernel): the blocks of dW2 and dW3, three column jobs
     // per ⌈H / 128⌉ columns, one for the output layer and the loss
     const dwGroups = Math.ceil(Math.ceil(hidden / split.gradBlock) ** 2 / 128);
@@ -94,7 +94,7 @@ export class FusedTraining {
     const { size: _size, ...workOffsets } = layout;
     if (adam.weightDecay !== 0) throw new Error('fused training: Adam with weight decay is not supported; use the eager engine');
     this.program = new Program(backend, {
-      label: 'mlp-diffusion training', code: moduleCode(hidden, rows, schedule.steps, split, average !== null),
+      label: 'mlp-diffusion training', code: moduleCode(hidden, rows, schedule.timesteps, split, average !== null),
       constants: CONSTS, step: STEP, bindings: BINDINGS,
       constantValues: {
         n, batch, seed: setup.seed, stream: setup.stream, total: packed.total, partials, lossBase: partials + 1,

@@ -36,10 +36,10 @@ export type ImageModel = MLPImageDiffusion | UNetDiffusion;
 
 /** A new network for `config` (the statistics are needed when the config has a data variance). */
 export function buildImageModel(config: ImageModelConfig, rng: Rng, device: Backend, stats: ImageStatistics | null): ImageModel {
-  const { width, height, timeDim, timesteps: numSteps, dataVariance } = config;
+  const { width, height, timeDim, timesteps, dataVariance } = config;
   if (config.model === 'UNetDiffusion') {
     if (stats !== null) throw new Error('a UNetDiffusion predicts ε itself: it takes no data statistics');
-    return new UNetDiffusion({ height, width, channels: config.channels, groups: config.groups, timeDim, numSteps }, rng, { device });
+    return new UNetDiffusion({ height, width, channels: config.channels, groups: config.groups, timeDim, timesteps }, rng, { device });
   }
   const { hidden, depth } = config;
   if ((dataVariance === null) !== (stats === null)) {
@@ -48,10 +48,10 @@ export function buildImageModel(config: ImageModelConfig, rng: Rng, device: Back
   }
   if (stats && config.pixelVariance && stats.pixelVariance === null) throw new Error('the config has pixel_variance but no variance per pixel was given');
   const preconditioning = dataVariance !== null && stats !== null ? {
-    alphasBar: makeSchedule(config.schedule, numSteps).alphasBar, mean: stats.mean,
+    alphasBar: makeSchedule(config.schedule, timesteps).alphasBar, mean: stats.mean,
     variance: config.pixelVariance ? stats.pixelVariance! : dataVariance,
   } : undefined;
-  return new MLPImageDiffusion({ dataDim: width * height, hidden, depth, timeDim, numSteps }, rng, { device, preconditioning });
+  return new MLPImageDiffusion({ dataDim: width * height, hidden, depth, timeDim, timesteps }, rng, { device, preconditioning });
 }
 
 export async function encodeImageModel(model: ImageModel, config: ImageModelConfig, stamp?: CheckpointStamp): Promise<Uint8Array> {
@@ -73,10 +73,10 @@ export async function encodeImageModel(model: ImageModel, config: ImageModelConf
 
 /** The network's state_dict keys and shapes for `config`, known without building it. */
 export function imageModelShapes(config: ImageModelConfig): Map<string, number[]> {
-  const { width, height, timeDim, timesteps: numSteps } = config;
+  const { width, height, timeDim, timesteps } = config;
   return config.model === 'UNetDiffusion'
-    ? UNetDiffusion.parameterShapes({ height, width, channels: config.channels, groups: config.groups, timeDim, numSteps })
-    : MLPImageDiffusion.parameterShapes({ dataDim: width * height, hidden: config.hidden, depth: config.depth, timeDim, numSteps });
+    ? UNetDiffusion.parameterShapes({ height, width, channels: config.channels, groups: config.groups, timeDim, timesteps })
+    : MLPImageDiffusion.parameterShapes({ dataDim: width * height, hidden: config.hidden, depth: config.depth, timeDim, timesteps });
 }
 
 /** An image model on `device` from model.safetensors bytes, every key and shape checked before it is built. */

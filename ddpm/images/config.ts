@@ -72,7 +72,7 @@ export const UNET_DEFAULTS = { channels: [32, 64, 64], groups: 8 } as const;
 export const IMAGE_OPTIMIZER_DEFAULTS = { lr: 3e-3, ema: 0.999, decay: 'cosine', warmupSteps: 100, floor: 0.1 } as const;
 
 /** The network sees images as they are (in [−1, 1]): what sampling needs of the config. */
-export const samplingConfig = (c: ImageModelConfig): SamplingFields => ({ schedule: c.schedule, numSteps: c.timesteps, dataScale: 1 });
+export const samplingConfig = (c: ImageModelConfig): SamplingFields => ({ schedule: c.schedule, timesteps: c.timesteps, dataScale: 1 });
 
 export function imageConfigJson(c: ImageModelConfig): string {
   const network = c.model === 'UNetDiffusion' ? { channels: c.channels, groups: c.groups } : { num_units: c.hidden, depth: c.depth };

@@ -34,18 +34,18 @@ export interface ImageModelShape {
   /** Width of the sinusoidal timestep embedding (even). */
   timeDim: number;
   /** T. */
-  numSteps: number;
+  timesteps: number;
 }
 
 /**
  * DDPM's timestep embedding (get_timestep_embedding): for t in [0, T) and i < E/2,
  * [sin(t·ωᵢ), cos(t·ωᵢ)] with ωᵢ = 10000^(−i/(E/2 − 1)). [T, E], computed in float64.
  */
-export function timestepEmbedding(numSteps: number, dim: number): Float32Array {
+export function timestepEmbedding(timesteps: number, dim: number): Float32Array {
   if (!Number.isInteger(dim) || dim < 4 || dim % 2 !== 0) throw new Error(`timestepEmbedding: the width must be an even number ≥ 4, got ${dim}`);
   const half = dim / 2;
-  const out = new Float32Array(numSteps * dim);
-  for (let t = 0; t < numSteps; t++) {
+  const out = new Float32Array(timesteps * dim);
+  for (let t = 0; t < timesteps; t++) {
     for (let i = 0; i < half; i++) {
       const angle = t * Math.exp((-Math.log(10000) * i) / (half - 1));
       out[t * dim + i] = Math.sin(angle);
@@ -107,7 +107,7 @@ export class MLPImageDiffusion extends Module implements NoisePredictor {
 
   constructor(readonly shape: ImageModelShape, rng: Rng, options: { device?: Backend; preconditioning?: Preconditioning } = {}) {
     super();
-    const { dataDim, hidden, depth, timeDim, numSteps } = shape;
+    const { dataDim, hidden, depth, timeDim, timesteps } = shape;
     for (const [key, v] of Object.entries(shape)) {
       if (!Number.isInteger(v) || v < 1) throw new Error(`MLPImageDiffusion: ${key} must be a positive integer, got ${v}`);
     }
@@ -116,17 +116,17 @@ export class MLPImageDiffusion extends Module implements NoisePredictor {
     this.layers = Array.from({ length: depth }, (_, l) => new Linear(l === 0 ? dataDim : hidden, hidden, rng, o));
     this.time_proj = Array.from({ length: depth }, () => new Linear(hidden, hidden, rng, { ...o, bias: false }));
     this.out = new Linear(hidden, dataDim, rng, o);
-    this.sinusoids = keep(tensor(timestepEmbedding(numSteps, timeDim), [numSteps, timeDim], o));
+    this.sinusoids = keep(tensor(timestepEmbedding(timesteps, timeDim), [timesteps, timeDim], o));
     const pre = options.preconditioning ?? null;
     this.preconditioning = pre;
     if (pre) {
       const variances = typeof pre.variance === 'number' ? 1 : pre.variance.length;
-      if (pre.alphasBar.length !== numSteps || pre.mean.length !== dataDim || (variances !== 1 && variances !== dataDim)) {
-        throw new Error(`MLPImageDiffusion: preconditioning needs ᾱ for ${numSteps} steps, a mean of ${dataDim} values and 1 or ${dataDim} ` +
+      if (pre.alphasBar.length !== timesteps || pre.mean.length !== dataDim || (variances !== 1 && variances !== dataDim)) {
+        throw new Error(`MLPImageDiffusion: preconditioning needs ᾱ for ${timesteps} steps, a mean of ${dataDim} values and 1 or ${dataDim} ` +
           `variances, got ${pre.alphasBar.length}, ${pre.mean.length} and ${variances}`);
       }
       const { a, b, c } = wienerCoefficients(pre.alphasBar, pre.variance);
-      const table = (v: Float32Array): Tensor => keep(tensor(v, [numSteps, variances], o));
+      const table = (v: Float32Array): Tensor => keep(tensor(v, [timesteps, variances], o));
       this.wiener = { a: table(a), b: table(b), c: table(c), mean: keep(tensor(pre.mean, [1, dataDim], o)) };
     }
   }
@@ -144,7 +144,7 @@ export class MLPImageDiffusion extends Module implements NoisePredictor {
     ]);
   }
 
-  get numSteps(): number { return this.shape.numSteps; }
+  get timesteps(): number { return this.shape.timesteps; }
   get dataDim(): number { return this.shape.dataDim; }
   /** Every Linear once a sample: the time MLP, the layers, their time projections and the output. */
   get flopPerSample(): number {

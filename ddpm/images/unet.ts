@@ -34,7 +34,7 @@ export interface UNetShape {
   /** Width of the sinusoidal timestep embedding (even). */
   timeDim: number;
   /** T. */
-  numSteps: number;
+  timesteps: number;
 }
 
 interface Layer { device: Backend; rng: Rng }
@@ -130,7 +130,7 @@ export class UNetDiffusion extends Module implements NoisePredictor {
 
   constructor(readonly shape: UNetShape, rng: Rng, options: { device?: Backend } = {}) {
     super();
-    const { height, width, channels, groups, timeDim, numSteps } = shape;
+    const { height, width, channels, groups, timeDim, timesteps } = shape;
     const levels = channels.length;
     const scale = 2 ** (levels - 1);
     if (levels < 1 || !channels.every((c) => Number.isInteger(c) && c > 0 && c % groups === 0)) {
@@ -156,7 +156,7 @@ export class UNetDiffusion extends Module implements NoisePredictor {
     });
     this.out_norm = new GroupNorm(groups, c0, { device });
     this.out_conv = new Conv2d(c0, 1, 3, rng, { device, padding: 1 });
-    this.sinusoids = keep(tensor(timestepEmbedding(numSteps, timeDim), [numSteps, timeDim], { device }));
+    this.sinusoids = keep(tensor(timestepEmbedding(timesteps, timeDim), [timesteps, timeDim], { device }));
   }
 
   /** The state_dict's keys and shapes for `shape`, known without building the network (the constructor's order). */
@@ -179,7 +179,7 @@ export class UNetDiffusion extends Module implements NoisePredictor {
     ]);
   }
 
-  get numSteps(): number { return this.shape.numSteps; }
+  get timesteps(): number { return this.shape.timesteps; }
   get dataDim(): number { return this.shape.height * this.shape.width; }
 
   /**

@@ -17,7 +17,7 @@ export const IMAGES: Workload<ImageModelConfig, ImageModel> = {
   parseConfig: parseImageConfig,
   samplingConfig,
   // DDIM with the checkpoint's steps unless told otherwise.
-  samplerDefaults: (c) => ({ sampler: c.sampler, steps: c.samplingSteps }),
+  samplerDefaults: (c) => ({ sampler: c.sampler, sampleSteps: c.samplingSteps }),
   encodeModel: encodeImageModel,
   decodeModel: decodeImageModel,
   dispose: (model) => model.dispose(),

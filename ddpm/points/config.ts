@@ -77,7 +77,7 @@ function serialize(c: ModelConfig): Record<string, unknown> {
 }
 
 /** What sampling reads of the config (generate.ts). */
-export const samplingConfig = (c: ModelConfig): SamplingFields => ({ schedule: c.schedule, numSteps: c.timesteps, dataScale: c.dataScale });
+export const samplingConfig = (c: ModelConfig): SamplingFields => ({ schedule: c.schedule, timesteps: c.timesteps, dataScale: c.dataScale });
 
 export function modelConfigJson(c: ModelConfig): string {
   return JSON.stringify(serialize(c));

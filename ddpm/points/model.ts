@@ -13,7 +13,7 @@ export class MLPDiffusion extends Module implements NoisePredictor {
   readonly linears: [Linear, ReLU, Linear, ReLU, Linear, ReLU, Linear];
   readonly step_embeddings: [Embedding, Embedding, Embedding];
 
-  constructor(readonly numSteps: number, rng: Rng, options: { hidden?: number; device?: Backend } = {}) {
+  constructor(readonly timesteps: number, rng: Rng, options: { hidden?: number; device?: Backend } = {}) {
     super();
     const h = options.hidden ?? 128;
     const o = { device: options.device };
@@ -23,16 +23,16 @@ export class MLPDiffusion extends Module implements NoisePredictor {
       new Linear(h, h, rng, o), new ReLU(),
       new Linear(h, 2, rng, o),
     ];
-    this.step_embeddings = [new Embedding(numSteps, h, rng, o), new Embedding(numSteps, h, rng, o), new Embedding(numSteps, h, rng, o)];
+    this.step_embeddings = [new Embedding(timesteps, h, rng, o), new Embedding(timesteps, h, rng, o), new Embedding(timesteps, h, rng, o)];
   }
 
-  /** The state_dict's keys and shapes for T = numSteps and `hidden` units, known without building the model. */
-  static parameterShapes(numSteps: number, hidden: number): Map<string, number[]> {
+  /** The state_dict's keys and shapes for T = timesteps and `hidden` units, known without building the model. */
+  static parameterShapes(timesteps: number, hidden: number): Map<string, number[]> {
     const h = hidden;
     return new Map<string, number[]>([
       ['linears.0.weight', [h, 2]], ['linears.0.bias', [h]], ['linears.2.weight', [h, h]], ['linears.2.bias', [h]],
       ['linears.4.weight', [h, h]], ['linears.4.bias', [h]], ['linears.6.weight', [2, h]], ['linears.6.bias', [2]],
-      ...[0, 1, 2].map((i): [string, number[]] => [`step_embeddings.${i}.weight`, [numSteps, h]]),
+      ...[0, 1, 2].map((i): [string, number[]] => [`step_embeddings.${i}.weight`, [timesteps, h]]),
     ]);
   }
 
@@ -40,7 +40,7 @@ export class MLPDiffusion extends Module implements NoisePredictor {
     return this.linears.reduce((s, layer) => s + (layer instanceof Linear ? 2 * layer.weight.size : 0), 0);
   }
 
-  // x: [B, 2], t: [B] int32 in [0, numSteps) → predicted noise ε_θ: [B, 2]
+  // x: [B, 2], t: [B] int32 in [0, timesteps) → predicted noise ε_θ: [B, 2]
   forward(x: Tensor, t: Tensor): Tensor {
     let h = x;
     for (let i = 0; i < 3; i++) {

@@ -32,7 +32,7 @@ test('flopPerSample: the S-curve MLP counts its Linear weights twice; the U-Net 
   const rng = new E.Rng(0);
   const mlp = new MLPDiffusion(100, rng, { hidden: 128, device: E.cpu });
   assert.is(mlp.flopPerSample, 2 * (2 * 128 + 128 * 128 + 128 * 128 + 128 * 2));
-  const unet = (c: number): UNetDiffusion => new UNetDiffusion({ height: 28, width: 28, channels: [c, c, c], groups: 2, timeDim: 8, numSteps: 10 }, rng, { device: E.cpu });
+  const unet = (c: number): UNetDiffusion => new UNetDiffusion({ height: 28, width: 28, channels: [c, c, c], groups: 2, timeDim: 8, timesteps: 10 }, rng, { device: E.cpu });
   const [small, big] = [unet(4), unet(16)];
   // conv_in alone: a 3×3 kernel into 4 channels at 784 positions.
   assert.ok(small.flopPerSample > 2 * 9 * 4 * 784);

@@ -56,7 +56,7 @@ gpuTest(gpu)('sampling on the GPU follows the CPU: tutorial, DDPM and DDIM, same
   const cases: Omit<Parameters<typeof sample>[3], 'rng'>[] = [
     { sampler: 'tutorial', n: 257 },
     { sampler: 'ddpm', n: 257, variance: 'fixedsmall', clipX0: 1 },
-    { sampler: 'ddim', n: 257, steps: 20, eta: 0.5, skip: 'quad' },
+    { sampler: 'ddim', n: 257, sampleSteps: 20, eta: 0.5, skip: 'quad' },
   ];
   for (const c of cases) {
     const draw = async (model: MLPDiffusion, device: E.Backend): Promise<number[]> => {

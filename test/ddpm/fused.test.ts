@@ -108,7 +108,7 @@ gpuTest(gpu)('fused sampling follows the eager CPU samplers', async () => {
   const cases: Omit<SampleOptions, 'rng'>[] = [
     { sampler: 'tutorial', n: 1001 },
     { sampler: 'ddpm', n: 1001, variance: 'fixedsmall', clipX0: 1 },
-    { sampler: 'ddim', n: 1001, steps: 20, eta: 0.5, skip: 'quad' },
+    { sampler: 'ddim', n: 1001, sampleSteps: 20, eta: 0.5, skip: 'quad' },
   ];
   for (const c of cases) {
     const draw = async (model: MLPDiffusion, device: E.Backend, engine: 'eager' | 'fused'): Promise<number[]> => {
@@ -140,7 +140,7 @@ gpuTest(gpu)('fused sampling with either split follows the eager CPU sampler on 
 
 gpuTest(gpu)('fused sampling: one dispatch, one per step, and runs cut at visited steps or by a signal give the same points', async () => {
   const model = new MLPDiffusion(100, new E.Rng(7), { hidden: 128, device: gpu! });
-  const c: Omit<SampleOptions, 'rng'> = { sampler: 'ddim', n: 300, steps: 50, eta: 1, engine: 'fused' };
+  const c: Omit<SampleOptions, 'rng'> = { sampler: 'ddim', n: 300, sampleSteps: 50, eta: 1, engine: 'fused' };
   /** The points and the dispatches recorded for them. */
   const draw = async (extra: Partial<SampleOptions>): Promise<[number[], number]> => {
     const before = gpu!.recorder.stats.dispatches;
@@ -200,7 +200,7 @@ gpuTest(gpu)('fused sampling with a NaN weight: NaN exactly where the eager CPU 
     ['linears.0.weight', 2 * 7, [
       { sampler: 'tutorial', n: 101 },
       { sampler: 'ddpm', n: 101, variance: 'fixedsmall', clipX0: 1 },
-      { sampler: 'ddim', n: 101, steps: 20, eta: 0.5, skip: 'quad' },
+      { sampler: 'ddim', n: 101, sampleSteps: 20, eta: 0.5, skip: 'quad' },
     ]],
     ['linears.6.weight', 5, [{ sampler: 'ddpm', n: 101, clipX0: 1 }]],
   ];

@@ -57,7 +57,7 @@ test('frames: ten by default, evenly spaced from x_T to x_0; every step with Inf
   assert.ok(Math.max(...gaps) - Math.min(...gaps) <= 1, `evenly spaced: ${gaps.join(', ')}`);
   for (const f of ten.frames) assert.equal(Array.from(f.points), Array.from(steps[f.i]), `frame at step ${f.i}`);
 
-  const all = await generate(model, sampling, E.cpu, { sampler: 'ddim', steps: 6, n: 7, seed: 5, frames: Infinity });
+  const all = await generate(model, sampling, E.cpu, { sampler: 'ddim', sampleSteps: 6, n: 7, seed: 5, frames: Infinity });
   assert.equal(all.frames.map((f) => f.i), [0, 1, 2, 3, 4, 5, 6]);
   assert.ok(all.frames.every((f) => f.count === 6));
 });
@@ -65,7 +65,7 @@ test('frames: ten by default, evenly spaced from x_T to x_0; every step with Inf
 test('any NoisePredictor: a 5-wide network gets a loss with gradients and samples [n, 5]; fused refuses it', async () => {
   const layer = new E.Linear(5, 5, new E.Rng(2), { device: E.cpu });
   const table = new E.Embedding(10, 5, new E.Rng(3), { device: E.cpu });
-  const net: NoisePredictor = { numSteps: 10, dataDim: 5, flopPerSample: 2 * 25, forward: (x, t) => E.add(layer.forward(x), table.forward(t)) };
+  const net: NoisePredictor = { timesteps: 10, dataDim: 5, flopPerSample: 2 * 25, forward: (x, t) => E.add(layer.forward(x), table.forward(t)) };
   const schedule = makeSchedule('linear', 10);
   const loss = diffusionLoss(net, new DiffusionTables(schedule, E.cpu), E.randn([6, 5], new E.Rng(4), { device: E.cpu }), new E.Rng(5));
   loss.backward();
@@ -73,7 +73,7 @@ test('any NoisePredictor: a 5-wide network gets a loss with gradients and sample
   assert.ok((await layer.weight.grad!.toArray()).some((g) => g !== 0), 'gradients reach the network');
   assert.throws(() => diffusionLoss(net, new DiffusionTables(schedule, E.cpu), E.zeros([6, 2], { device: E.cpu }), new E.Rng(5)),
     /expected x0 \[B, 5\] for the model, got \[6, 2\]/);
-  const x = await sample(net, schedule, E.cpu, { sampler: 'ddim', steps: 4, n: 3, rng: new E.Rng(6) });
+  const x = await sample(net, schedule, E.cpu, { sampler: 'ddim', sampleSteps: 4, n: 3, rng: new E.Rng(6) });
   assert.equal(x.shape, [3, 5]);
   let message = '';
   await sample(net, schedule, E.cpu, { sampler: 'ddpm', n: 3, rng: new E.Rng(6), engine: 'fused' }).catch((e: Error) => { message = e.message; });
@@ -81,7 +81,7 @@ test('any NoisePredictor: a 5-wide network gets a loss with gradients and sample
 });
 
 test('engineFor: eager on the CPU and for a network the fused engine refuses; fused refused for it by name; an unknown engine refused', () => {
-  const net: NoisePredictor = { numSteps: 10, dataDim: 5, flopPerSample: 50, forward: (x) => x };
+  const net: NoisePredictor = { timesteps: 10, dataDim: 5, flopPerSample: 50, forward: (x) => x };
   assert.is(engineFor(undefined, model, E.cpu, 'sample').name, 'eager');
   assert.is(engineFor(undefined, net, E.cpu, 'sample').name, 'eager');
   assert.is(engineFor('eager', net, E.cpu, 'sample').name, 'eager');
@@ -93,17 +93,17 @@ test('engineFor: eager on the CPU and for a network the fused engine refuses; fu
 test('many samples come in batches from one stream: the first batch is what a run of that many gives', async () => {
   const seen: string[] = [];
   const batched = await generate(model, sampling, E.cpu, {
-    sampler: 'ddim', steps: 3, n: 10, seed: 5, batch: 4, onStep: (i, count, batch, batches) => seen.push(`${batch}/${batches}:${i}/${count}`),
+    sampler: 'ddim', sampleSteps: 3, n: 10, seed: 5, batch: 4, onStep: (i, count, batch, batches) => seen.push(`${batch}/${batches}:${i}/${count}`),
   });
   assert.is(batched.points.length, 20);
   assert.equal(seen.filter((s) => s.endsWith(':3/3')), ['1/3:3/3', '2/3:3/3', '3/3:3/3'], 'progress through every batch');
   assert.is(seen[0], '1/3:0/3', 'progress from the first batch on');
-  const four = await generate(model, sampling, E.cpu, { sampler: 'ddim', steps: 3, n: 4, seed: 5 });
+  const four = await generate(model, sampling, E.cpu, { sampler: 'ddim', sampleSteps: 3, n: 4, seed: 5 });
   assert.equal(Array.from(batched.points.subarray(0, 8)), Array.from(four.points), 'batch 1 = the first 4 points alone');
   assert.ok(batched.frames.every((f) => f.points.length === 8), 'frames are the first batch\'s');
   assert.not.equal(Array.from(batched.points.subarray(8, 16)), Array.from(four.points), 'later batches draw on');
   assert.ok(batched.points.every(Number.isFinite));
-  const whole = await generate(model, sampling, E.cpu, { sampler: 'ddim', steps: 3, n: 10, seed: 5, batch: 4 });
+  const whole = await generate(model, sampling, E.cpu, { sampler: 'ddim', sampleSteps: 3, n: 10, seed: 5, batch: 4 });
   assert.equal(Array.from(whole.points), Array.from(batched.points), 'the same points every time');
 });
 

@@ -18,7 +18,8 @@ import { gpuForTests, gpuTest } from '../support/gpu.js';
 import { assertClose, fromFixture, loadFixture, stateDictFromFixture, values, type FixtureTensor } from '../support/helpers.js';
 
 interface ImageModelFixture {
-  shape: ImageModelShape;
+  /** The fixture's shape calls T numSteps (the name PyTorch's twin takes); the model's is timesteps. */
+  shape: Omit<ImageModelShape, 'timesteps'> & { numSteps: number; timesteps: number };
   sinusoids: FixtureTensor;
   init: Record<string, FixtureTensor>;
   x: FixtureTensor;
@@ -31,6 +32,7 @@ interface ImageModelFixture {
 }
 
 const fx = loadFixture<ImageModelFixture>('torch_image_model.json');
+fx.shape.timesteps = fx.shape.numSteps;
 const gpu = await gpuForTests();
 
 /** The fixture's model on `device` (plain or preconditioned): ε_θ, the loss and every gradient. */
@@ -39,14 +41,14 @@ async function run(device: E.Backend, preconditioned = false): Promise<{ out: nu
   const preconditioning = preconditioned ? { alphasBar: p.alphasBar, mean: Float32Array.from(p.mean.data), variance: p.variance } : undefined;
   const model = new MLPImageDiffusion(fx.shape, new E.Rng(0), { device, preconditioning });
   model.loadStateDict(stateDictFromFixture(fx.init));
-  const tables = new DiffusionTables(makeSchedule('linear', fx.shape.numSteps), device);
+  const tables = new DiffusionTables(makeSchedule('linear', fx.shape.timesteps), device);
   const x = fromFixture(fx.x, { device });
   const t = E.tensor(fx.t.data, fx.t.shape, { dtype: 'int32', device });
   const out = await values(E.noGrad(() => model.forward(x, t)));
   // diffusionLossWith noises x first; the fixture's loss is on x as given, so undo q_sample:
   // with ᾱ-tables of ones and zeros q_sample is the identity.
-  tables.sqrtAlphasBar.device.write(tables.sqrtAlphasBar.storage, new Float32Array(fx.shape.numSteps).fill(1));
-  tables.sqrtOneMinusAlphasBar.device.write(tables.sqrtOneMinusAlphasBar.storage, new Float32Array(fx.shape.numSteps));
+  tables.sqrtAlphasBar.device.write(tables.sqrtAlphasBar.storage, new Float32Array(fx.shape.timesteps).fill(1));
+  tables.sqrtOneMinusAlphasBar.device.write(tables.sqrtOneMinusAlphasBar.storage, new Float32Array(fx.shape.timesteps));
   const loss = diffusionLossWith(model, tables, x, t, fromFixture(fx.noise, { device }));
   loss.backward();
   const grads = new Map<string, number[]>();
@@ -57,7 +59,7 @@ async function run(device: E.Backend, preconditioned = false): Promise<{ out: nu
 }
 
 test('timestepEmbedding: DDPM\'s sin/cos table, as PyTorch computes it', () => {
-  assertClose(timestepEmbedding(fx.shape.numSteps, fx.shape.timeDim), fx.sinusoids.data, { atol: 1e-7, rtol: 0 }, 'sinusoids');
+  assertClose(timestepEmbedding(fx.shape.timesteps, fx.shape.timeDim), fx.sinusoids.data, { atol: 1e-7, rtol: 0 }, 'sinusoids');
   const e = timestepEmbedding(3, 8);
   assert.equal(Array.from(e.subarray(0, 8)), [0, 0, 0, 0, 1, 1, 1, 1], 't = 0: sines 0, cosines 1');
   assert.is(e[8], Math.fround(Math.sin(1)), 't = 1, the fastest frequency is 1');
@@ -127,7 +129,7 @@ test('wienerCoefficients per pixel: each column is the one-variance table of its
 });
 
 test('the Trainer trains it eagerly on images of any width, and refuses the fused engine for it', async () => {
-  const shape: ImageModelShape = { dataDim: 16, hidden: 32, depth: 2, timeDim: 8, numSteps: 50 };
+  const shape: ImageModelShape = { dataDim: 16, hidden: 32, depth: 2, timeDim: 8, timesteps: 50 };
   // 256 "images": two bright halves, one or the other.
   const rng = new E.Rng(1);
   const data = new Float32Array(256 * 16);

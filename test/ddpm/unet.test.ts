@@ -28,7 +28,7 @@ const fx = loadFixture<UNetFixture>('torch_unet.json');
 const gpu = await gpuForTests();
 const shape: UNetShape = {
   height: fx.shape.height, width: fx.shape.width, channels: fx.shape.channels, groups: fx.shape.groups,
-  timeDim: fx.shape.time_dim, numSteps: fx.shape.n_steps,
+  timeDim: fx.shape.time_dim, timesteps: fx.shape.n_steps,
 };
 const TORCH = { atol: 1e-6, rtol: 1e-5 };
 
@@ -71,7 +71,7 @@ gpuTest(gpu)('UNetDiffusion: GPU vs CPU, ε, the loss and every gradient', async
 });
 
 test('the 28×28 U-Net (channels 32/64/64): as many parameters as PyTorch counts', () => {
-  const model = new UNetDiffusion({ height: 28, width: 28, channels: [32, 64, 64], groups: 8, timeDim: 128, numSteps: 1000 }, new E.Rng(0));
+  const model = new UNetDiffusion({ height: 28, width: 28, channels: [32, 64, 64], groups: 8, timeDim: 128, timesteps: 1000 }, new E.Rng(0));
   assert.is(model.parameters().reduce((s, p) => s + p.size, 0), fx.mnist_parameters);
   assert.is(model.dataDim, 784);
   model.dispose();
