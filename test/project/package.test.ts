@@ -129,7 +129,7 @@ test('the installed ddpm bench says how to add the TensorFlow.js peer it lacks (
   const dir = join(work, 'full');
   const json = join(dir, 'bench.json');
   const r = spawnSync(process.execPath, [join(dir, 'node_modules', 'wgpu-diffusion', 'bin', 'ddpm.mjs'), 'bench', '--quick', '--engines', 'tfjs-cpu',
-    '--no-matmul', '--sample-points', '100', '--json', json], { cwd: dir, encoding: 'utf8' });
+    '--no-matmul', '--samples', '100', '--json', json], { cwd: dir, encoding: 'utf8' });
   assert.is(r.status, 1, `${r.stdout}\n${r.stderr}`);
   const report = JSON.parse(readFileSync(json, 'utf8')) as { skipped: Record<string, string> };
   assert.match(report.skipped['tfjs-cpu'] ?? '', /not in the default install.*npm run bench:peers.*npm install @tensorflow\/tfjs/);

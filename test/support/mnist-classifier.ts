@@ -17,8 +17,8 @@ export function mnistClassifier(): string {
   if (existsSync(path)) return path;
   const run = join(cache, `mnist-run-${process.pid}`);
   mkdirSync(cache, { recursive: true });
-  const r = runDdpm(cache, 'train', '--dataset', 'mnist', '--images', '16', '--hidden', '8', '--depth', '1', '--time-dim', '4',
-    '--steps', '2', '--sample-steps', '1', '--epochs', '1', '--eval-images', '1', '--classifier-epochs', '1', '--out', run);
+  const r = runDdpm(cache, 'train', '--dataset', 'mnist', '--data-size', '16', '--hidden', '8', '--depth', '1', '--time-dim', '4',
+    '--timesteps', '2', '--sample-steps', '1', '--epochs', '1', '--samples', '1', '--classifier-epochs', '1', '--out', run);
   if (r.status !== 0) throw new Error(`training the tests' MNIST classifier failed:\n${r.stderr}`);
   renameSync(join(run, FILE), path);
   rmSync(run, { recursive: true, force: true });
