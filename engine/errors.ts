@@ -32,12 +32,33 @@ export function describe(t: CheckedTensor, role?: string): string {
   return `${label} ${formatShape(t.shape)} ${t.dtype}`;
 }
 
+/** What a value is, for an error about an argument of the wrong kind: "an Array [1,2]", "undefined", "the string 'x'". */
+export function kindOf(v: unknown): string {
+  if (v === undefined || v === null) return String(v);
+  if (Array.isArray(v)) return `an Array ${JSON.stringify(v).slice(0, 40)}`;
+  if (ArrayBuffer.isView(v)) return `a ${v.constructor.name}`;
+  if (typeof v === 'string') return `the string ${JSON.stringify(v.slice(0, 40))}`;
+  if (typeof v === 'object') return `${v.constructor === Object ? 'an object' : `a ${v.constructor.name}`} { ${Object.keys(v).slice(0, 6).join(', ')} }`;
+  return `the ${typeof v} ${String(v)}`;
+}
+
+/**
+ * A Tensor where one is expected: from plain JavaScript an array or a number in its place would
+ * otherwise fail deep inside with "t.assertAlive is not a function". Says how to make one.
+ */
+export function expectTensor(op: string, t: unknown, role: string): asserts t is CheckedTensor {
+  if (typeof t === 'object' && t !== null && typeof (t as CheckedTensor).assertAlive === 'function') return;
+  const make = Array.isArray(t) || ArrayBuffer.isView(t) ? ` (make one with E.tensor(${Array.isArray(t) ? JSON.stringify(t).slice(0, 40) : 'data'}))` : '';
+  fail(op, `expected ${role} to be a Tensor, got ${kindOf(t)}${make}`);
+}
+
 /** Throws `op: message`. */
 export function fail(op: string, message: string): never {
   throw new EngineError(`${op}: ${message}`);
 }
 
 export function expectFloat(op: string, t: CheckedTensor, role: string): void {
+  expectTensor(op, t, role);
   t.assertAlive(op, role);
   if (t.dtype !== 'float32') fail(op, `expected ${role} to be float32, got ${describe(t, role)}`);
 }

@@ -6,9 +6,11 @@ export type { Backend, Conv2dPlan, DType, HostArray, MemoryInfo, Storage } from 
 export { cpu, CpuBackend } from './cpu/backend.js';
 export { defaultDevice, setDefaultDevice } from './device.js';
 export { Tensor, type IntRange } from './tensor.js';
+import './tensor-methods.js'; // x.add(y).relu() …: the ops as Tensor methods, PyTorch's names
 export { tensor, full, zeros, ones, randn, rand, randint, type CreateOptions } from './creation.js';
 export { backward, noGrad, isGradEnabled } from './autograd.js';
 export { tidy, keep } from './scope.js';
+export { memory, type DeviceMemory, type Memory } from './memory.js';
 export { EngineError } from './errors.js';
 export { add, sub, mul, div, neg, square, sqrt, relu, exp, silu, clamp } from './ops/elementwise.js';
 export { sum, expand } from './ops/reduce.js';
@@ -22,7 +24,7 @@ export { embedding } from './ops/embedding.js';
 export { mseLoss, crossEntropy } from './ops/loss.js';
 export { logSoftmax } from './ops/softmax.js';
 export { attention } from './ops/attention.js';
-export { Module, Linear, Conv2d, GroupNorm, Embedding, ReLU, SiLU, type TensorData } from './nn.js';
+export { Module, Linear, Conv2d, GroupNorm, Embedding, ReLU, SiLU, Sequential, type Layer, type TensorData } from './nn.js';
 export { Adam, AdamSnapshot, clipGradNorm, type AdamOptions, type AdamSlot } from './optim.js';
 export { CONSTANT_LR, type LrSchedule } from './lr-schedule.js';
 export { WeightAverage, type WeightAverageOptions, type WeightAverageState } from './weight-average.js';

@@ -8,7 +8,7 @@
 
 import { full, rand, randn, type CreateOptions } from './creation.js';
 import { defaultDevice } from './device.js';
-import { EngineError, expectKnownOptions, formatShape } from './errors.js';
+import { EngineError, expectKnownOptions, fail, formatShape, kindOf } from './errors.js';
 import { conv2d } from './ops/conv.js';
 import { embedding } from './ops/embedding.js';
 import { groupNorm } from './ops/norm.js';
@@ -87,6 +87,13 @@ function parameter(t: Tensor, name: string): Tensor {
   return keep(t);
 }
 
+/** A layer's initial weights come from an Rng: from plain JavaScript a missing one would fail deep in the draw. */
+function expectRng(layer: string, rng: unknown, usage: string): void {
+  if (typeof (rng as Partial<Rng> | undefined)?.next !== 'function') {
+    fail(layer, `the initial weights are drawn from an Rng, the argument after the sizes: ${usage}; got ${kindOf(rng)}`);
+  }
+}
+
 /** y = x·Wᵀ + b, weight [out, in]; PyTorch's init: W, b ~ U(−1/√in, 1/√in). */
 export class Linear extends Module {
   readonly weight: Tensor;
@@ -94,6 +101,7 @@ export class Linear extends Module {
 
   constructor(readonly inFeatures: number, readonly outFeatures: number, rng: Rng, options: LayerOptions & { bias?: boolean } = {}) {
     super();
+    expectRng('Linear', rng, `new E.Linear(${inFeatures}, ${outFeatures}, new E.Rng(seed))`);
     expectKnownOptions('Linear', options, ['device', 'bias']);
     const bound = 1 / Math.sqrt(inFeatures);
     const init = { device: options.device ?? defaultDevice(), low: -bound, high: bound };
@@ -119,6 +127,7 @@ export class Conv2d extends Module {
   constructor(readonly inChannels: number, readonly outChannels: number, readonly kernelSize: number, rng: Rng,
     readonly options: LayerOptions & { stride?: number; padding?: number; bias?: boolean } = {}) {
     super();
+    expectRng('Conv2d', rng, `new E.Conv2d(${inChannels}, ${outChannels}, ${kernelSize}, new E.Rng(seed))`);
     expectKnownOptions('Conv2d', options, ['device', 'stride', 'padding', 'bias']);
     const bound = 1 / Math.sqrt(inChannels * kernelSize * kernelSize);
     const init = { device: options.device ?? defaultDevice(), low: -bound, high: bound };
@@ -160,6 +169,7 @@ export class Embedding extends Module {
 
   constructor(readonly num: number, readonly dim: number, rng: Rng, options: LayerOptions = {}) {
     super();
+    expectRng('Embedding', rng, `new E.Embedding(${num}, ${dim}, new E.Rng(seed))`);
     expectKnownOptions('Embedding', options, ['device']);
     this.weight = parameter(randn([num, dim], rng, { device: options.device ?? defaultDevice() }), 'weight');
   }
@@ -180,5 +190,36 @@ export class ReLU extends Module {
 export class SiLU extends Module {
   forward(x: Tensor): Tensor {
     return silu(x);
+  }
+}
+
+/** A module with a forward of one tensor: what Sequential chains. */
+export type Layer = Module & { forward(x: Tensor): Tensor };
+
+/**
+ * Modules applied in order, as torch.nn.Sequential: `new Sequential(new Linear(2, 64, rng),
+ * new ReLU(), new Linear(64, 1, rng))`. Its children are named 0, 1, …, so the state_dict keys
+ * are PyTorch's ('0.weight', '0.bias', '2.weight', …).
+ */
+export class Sequential extends Module {
+  [index: number]: Layer;
+  readonly length: number;
+
+  constructor(...layers: Layer[]) {
+    super();
+    layers.forEach((layer, i) => {
+      if (!(layer instanceof Module) || typeof (layer as Partial<Layer>).forward !== 'function') {
+        fail('Sequential', `layer ${i} must be a Module with a forward(x), got ${kindOf(layer)}`);
+      }
+      this[i] = layer;
+    });
+    this.length = layers.length;
+  }
+
+  // x → layer 0 → layer 1 → … → out
+  forward(x: Tensor): Tensor {
+    let h = x;
+    for (let i = 0; i < this.length; i++) h = this[i].forward(h);
+    return h;
   }
 }

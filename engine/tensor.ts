@@ -30,6 +30,14 @@ export interface Disposal {
   readonly by: 'tidy' | 'dispose()';
 }
 
+/** Tensors made and not yet disposed (E.memory(): a loop that leaks shows here). */
+let liveTensors = 0;
+
+/** How many tensors are alive: made and not disposed (whether or not still referenced). */
+export function liveTensorCount(): number {
+  return liveTensors;
+}
+
 export interface TensorOptions {
   requiresGrad?: boolean;
   name?: string;
@@ -58,6 +66,7 @@ export class Tensor {
     this.name = options.name;
     this.intRange = options.intRange;
     this.requiresGrad = options.requiresGrad ?? false;
+    liveTensors++;
     track(this);
   }
 
@@ -136,6 +145,7 @@ export class Tensor {
    */
   dispose(by?: 'tidy'): void {
     if (this.isDisposed) return;
+    liveTensors--;
     this.disposal = { op: this.node?.op ?? null, by: by ?? 'dispose()' };
     this.node = null;
     if (--this.storage.refs === 0) this.device.release(this.storage);

@@ -4,7 +4,7 @@
 
 import { record } from '../autograd.js';
 import type { BinaryOp, ScalarOp, UnaryOp } from '../backend.js';
-import { expectFloat, expectSameDevice, fail } from '../errors.js';
+import { expectFloat, expectSameDevice, expectTensor, fail } from '../errors.js';
 import { broadcastShapes, broadcastStrides } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { sumTo } from './reduce.js';
@@ -53,6 +53,7 @@ function scalarOp(op: ScalarOp, x: Tensor, c: number): Tensor {
 }
 
 function operands(op: string, a: Operand, b: Operand): void {
+  for (const [role, v] of [['a', a], ['b', b]] as const) if (typeof v !== 'number') expectTensor(op, v, `${role} (a Tensor or a number)`);
   if (!(a instanceof Tensor) && !(b instanceof Tensor)) fail(op, 'at least one operand must be a Tensor');
 }
 

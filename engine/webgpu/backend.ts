@@ -23,6 +23,7 @@ import type {
   RandomDraw, RandomKey, ScalarOp, Storage, UnaryOp,
 } from '../backend.js';
 import { EngineError } from '../errors.js';
+import { registerDevice } from '../memory.js';
 import { bindStorages, type BoundStorage, type StorageName } from './bindings.js';
 import { checkKernelContract, KERNELS } from './kernel-contracts.js';
 import { matmulKernel, MatmulTuner, type MatmulKernel } from './matmul-kernels.js';
@@ -101,6 +102,7 @@ export class WebGpuBackend implements Backend {
     this.recorder = new Recorder(device);
     this.matmulTuner = new MatmulTuner(isCpuDriver(adapter), (kernels, shape) => this.timeMatmulKernels(kernels, shape));
     this.dummy = device.createBuffer({ label: 'unused binding', size: 16, usage: GPUBufferUsage.STORAGE });
+    registerDevice(this);
   }
 
   describe(): string {

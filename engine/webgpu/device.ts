@@ -36,7 +36,8 @@ async function gpuEntryPoint(): Promise<{ gpu: GPU; keepAlive: unknown; noAdapte
   try {
     dawn = await import('webgpu');
   } catch (e) {
-    throw new EngineError(`WebGPU: no navigator.gpu and the 'webgpu' package could not be loaded (${(e as Error).message})`);
+    throw new EngineError(`WebGPU: no navigator.gpu and the 'webgpu' package could not be loaded (${(e as Error).message}); ` +
+      'in Node, npm install webgpu (Dawn\'s bindings, an optional dependency) adds it');
   }
   Object.assign(globalThis, dawn.globals); // GPUBufferUsage, GPUMapMode, … as in a browser
   const gpu = dawn.create([...DAWN_OPTIONS]);

@@ -28,6 +28,18 @@ test('a dtype the engine does not have is refused, naming the option, the value 
   assert.is(E.randint([2], 0, 3, rng, { dtype: 'int32' }).dtype, 'int32');
 });
 
+test('plain-JavaScript mistakes name the fix: a missing Rng, an array where a tensor goes', () => {
+  const js = E as unknown as Record<string, (...args: unknown[]) => unknown> & { Linear: new (...args: unknown[]) => unknown; Embedding: new (...args: unknown[]) => unknown };
+  assertThrowsWith(() => new js.Linear(2, 3), ['Linear: the initial weights are drawn from an Rng', 'new E.Linear(2, 3, new E.Rng(seed))', 'got undefined']);
+  assertThrowsWith(() => new js.Embedding(10, 4, { device: E.cpu }), ['Embedding:', 'new E.Embedding(10, 4, new E.Rng(seed))', 'got an object { device }']);
+  assertThrowsWith(() => js.randn([2]), ['randn: expected an Rng to draw from (e.g. new E.Rng(0)), got undefined']);
+  const t = E.tensor([1, 2]);
+  assertThrowsWith(() => js.add([1, 2], t), ['add: expected a (a Tensor or a number) to be a Tensor, got an Array [1,2] (make one with E.tensor([1,2]))']);
+  assertThrowsWith(() => js.mul(t, 'x'), ["mul: expected b (a Tensor or a number) to be a Tensor, got the string \"x\""]);
+  assertThrowsWith(() => js.relu([1, -1]), ['relu:', 'to be a Tensor, got an Array [1,-1]', 'E.tensor([1,-1])']);
+  assertThrowsWith(() => js.matmul(t, new Float32Array(2)), ['matmul:', 'to be a Tensor, got a Float32Array', 'E.tensor(data)']);
+});
+
 test('options in the place of the shape, and options nobody takes, are refused by name', () => {
   assertThrowsWith(() => E.tensor([1, 2], { dtype: 'float64' } as unknown as number[]),
     ['tensor: the second argument is the shape, got { dtype }', 'options come third: tensor(data, undefined, { dtype, device, requiresGrad, name })']);

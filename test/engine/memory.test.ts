@@ -1,11 +1,13 @@
 // Deterministic release: tidy frees every intermediate, so a training loop keeps the number of
-// live storages and their bytes flat. (The same property is what keeps GPU memory flat.) A
+// live storages and their bytes flat (the same property is what keeps GPU memory flat), and
+// E.memory() shows it: live tensors, and each device's buffers and bytes. A
 // backward() whose graph reaches a disposed tensor is an error that names it, not null gradients.
 
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as E from '../../engine/index.js';
 import { TinyMLP } from '../../examples/tiny-mlp-model.js';
+import { gpuForTests } from '../support/gpu.js';
 
 test('tidy disposes what it created, except what it returns', () => {
   const before = E.cpu.memory().live;
@@ -52,6 +54,40 @@ test('a training loop in tidy keeps live memory flat', async () => {
   for (let i = 0; i < 100; i++) step().dispose();
   const after100 = E.cpu.memory();
   assert.equal(after100, after1);
+});
+
+/** What is alive (a GPU's pool of freed buffers may grow as it likes: it is reuse, not a leak). */
+const alive = (m: E.Memory): unknown => ({ ...m, devices: m.devices.map(({ pooledBytes: _, ...d }) => d) });
+
+test('E.memory(): live tensors and each device\'s buffers; a loop that frees what it makes stays put, one that keeps its loss grows by one a turn', async () => {
+  const gpu = await gpuForTests();
+  for (const device of [E.cpu, ...(gpu ? [gpu] : [])]) {
+    const rng = new E.Rng(6);
+    const layer = new E.Linear(2, 8, rng, { device });
+    const opt = new E.Adam(layer.parameters(), { lr: 1e-2 });
+    const x = E.randn([16, 2], rng, { device });
+    const y = E.randn([16, 8], rng, { device });
+    const step = (): E.Tensor => E.tidy(() => {
+      const loss = E.mseLoss(layer.forward(x), y);
+      opt.zeroGrad();
+      loss.backward();
+      opt.step();
+      return loss;
+    });
+    step().dispose(); // the first step makes the gradients and Adam's moments
+    const start = E.memory();
+    const own = start.devices.find((d) => d.device === device.describe())!;
+    assert.ok(own !== undefined, `memory() lists ${device.describe()}`);
+    for (let i = 0; i < 100; i++) step().dispose();
+    assert.equal(alive(E.memory()), alive(start), `${device.name}: 100 steps that free their loss leave memory() as it was`);
+    const kept = Array.from({ length: 100 }, step);
+    const leaked = E.memory();
+    assert.is(leaked.tensors, start.tensors + 100, `${device.name}: 100 losses kept are 100 tensors`);
+    assert.is(leaked.buffers, start.buffers + 100);
+    assert.is(leaked.devices.find((d) => d.device === device.describe())!.bytes, own.bytes + 100 * 4, 'each a float32 scalar');
+    for (const t of kept) t.dispose();
+    assert.equal(alive(E.memory()), alive(start));
+  }
 });
 
 test('using a disposed tensor is an error, not garbage', () => {

@@ -77,7 +77,9 @@ test('without optional dependencies (no webgpu): README\'s examples run on the C
   const out = run(process.execPath, ['main.mjs'], dir);
   const loss = Number(/^loss (\S+)$/m.exec(out)?.[1]);
   assert.ok(Number.isFinite(loss) && loss > 0, `a finite loss printed: ${out}`);
-  assert.match(out, /device \(auto\): CPU.*no WebGPU: .*'webgpu' package could not be loaded/, 'auto falls back to the CPU and says why');
+  const [, first, last] = /^live tensors (\d+) → (\d+)$/m.exec(out) ?? [];
+  assert.ok(first !== undefined && first === last, `README's training loop leaks no tensor over 100 steps: ${out}`);
+  assert.match(out, /device \(auto\): CPU.*no WebGPU: .*'webgpu' package could not be loaded.*npm install webgpu/, 'auto falls back to the CPU, says why and what to install');
   assert.match(out, /x·xᵀ Float32Array\(4\) \[ 5, 11, 11, 25 \]/);
 });
 
