@@ -20,7 +20,7 @@ function files(dir, suffix) {
   try { entries = readdirSync(dir, { withFileTypes: true }); } catch { return out; }
   for (const e of entries) {
     const p = join(dir, e.name);
-    if (e.isDirectory()) out = out.concat(files(p, suffix));
+    if (e.isDirectory()) { if (e.name !== 'node_modules') out = out.concat(files(p, suffix)); }
     else if (e.name.endsWith(suffix)) out.push(p);
   }
   return out;

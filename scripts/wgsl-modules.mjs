@@ -23,11 +23,14 @@ function wgslFiles(dir) {
   return out.sort();
 }
 
-/** The module for a WGSL source: its text as a template literal (\, ` and ${ escaped). */
+/**
+ * The module for a WGSL source: its text as a template literal (\, ` and ${ escaped), typed
+ * `string` so that the declarations tsc writes say `string`, not the whole source as a literal type.
+ */
 export function moduleText(wgslPath, source) {
   const escaped = source.replace(/\\/g, '\\\\').replace(/`/g, '\\`').replace(/\$\{/g, '\\${');
   return `// Generated from ${basename(wgslPath)} by scripts/wgsl-modules.mjs (npm run wgsl): edit the .wgsl file.\n` +
-    `export default \`${escaped}\`;\n`;
+    `const source: string = \`${escaped}\`;\nexport default source;\n`;
 }
 
 /** Every WGSL source with its module's path and whether the checked-in module is current. */

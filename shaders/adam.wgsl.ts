@@ -1,5 +1,5 @@
 // Generated from adam.wgsl by scripts/wgsl-modules.mjs (npm run wgsl): edit the .wgsl file.
-export default `// One Adam step per element, in the order of PyTorch's single-tensor Adam:
+const source: string = `// One Adam step per element, in the order of PyTorch's single-tensor Adam:
 //   g ← g + wd·p;  m ← β1·m + (1−β1)·g;  v ← β2·v + (1−β2)·g²;
 //   p ← p − stepSize · m / (√v / √(1−β2^t) + ε),   stepSize = lr / (1−β1^t)
 // The bias corrections depend only on the step count and are computed on the host (the step
@@ -39,3 +39,4 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   p[i] = p[i] + (-u.stepSize * m[i]) / denom;
 }
 `;
+export default source;

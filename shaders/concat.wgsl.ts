@@ -1,5 +1,5 @@
 // Generated from concat.wgsl by scripts/wgsl-modules.mjs (npm run wgsl): edit the .wgsl file.
-export default `// Joining two tensors along an axis, and the slice that undoes it (engine/ops/shape.ts concat):
+const source: string = `// Joining two tensors along an axis, and the slice that undoes it (engine/ops/shape.ts concat):
 // both tensors viewed as rows — [outer, wa] and [outer, wb], the axis and everything after it
 // flattened — so concatenation is per row:
 //   concat_main  a [outer, start], b [outer, width − start] → out [outer, width]:
@@ -47,3 +47,4 @@ fn slice_main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nw
   out[e] = a[o * u.width + u.start + e % u.count];
 }
 `;
+export default source;

@@ -1,5 +1,5 @@
 // Generated from conv.wgsl by scripts/wgsl-modules.mjs (npm run wgsl): edit the .wgsl file.
-export default `// 2-D convolution's data movement (engine/ops/conv.ts makes conv2d from these and a matmul):
+const source: string = `// 2-D convolution's data movement (engine/ops/conv.ts makes conv2d from these and a matmul):
 //   im2col_main  x [B, C, H, W] → cols [B·OH·OW, C·KH·KW]:
 //                cols[(b·OH + oh)·OW + ow, (c·KH + i)·KW + j] = x[b, c, oh·S − P + i, ow·S − P + j]
 //                (0 where that falls in the padding)
@@ -83,3 +83,4 @@ fn col2im_main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) n
   out[e] = total;
 }
 `;
+export default source;

@@ -1,5 +1,5 @@
 // Generated from elementwise.wgsl by scripts/wgsl-modules.mjs (npm run wgsl): edit the .wgsl file.
-export default `// Elementwise kernels: unary maps, ops with a scalar, broadcasting binary ops, strided expand,
+const source: string = `// Elementwise kernels: unary maps, ops with a scalar, broadcasting binary ops, strided expand,
 // the ReLU/clamp gradient masks, and the in-place updates used for persistent buffers.
 // One thread per output element; 256 threads per workgroup; the grid may be 2-D when there
 // are more than 65 535 workgroups, so the flat index is rebuilt from workgroup_id.
@@ -205,3 +205,4 @@ fn scale_inplace_main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgr
   out[i] = out[i] * a[0];
 }
 `;
+export default source;

@@ -1,5 +1,5 @@
 // Generated from embedding.wgsl by scripts/wgsl-modules.mjs (npm run wgsl): edit the .wgsl file.
-export default `// Embedding lookup and its backward. Indices were checked on the host (engine/ops/embedding.ts).
+const source: string = `// Embedding lookup and its backward. Indices were checked on the host (engine/ops/embedding.ts).
 //   gather:      table [rows, dim], idx [n] → out [n, dim]; one thread per output element
 //   scatter_add: dy [n, dim], idx [n] → out [rows, dim]; one thread per column d, which zeroes
 //                its column and then walks the n indices in order, adding dy[j, d] to
@@ -44,3 +44,4 @@ fn scatter_add_main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgrou
   }
 }
 `;
+export default source;

@@ -1,5 +1,5 @@
 // Generated from int-fill.wgsl by scripts/wgsl-modules.mjs (npm run wgsl): edit the .wgsl file.
-export default `// Fills an int32 buffer with one value (int tensors created on the device, e.g. full()).
+const source: string = `// Fills an int32 buffer with one value (int tensors created on the device, e.g. full()).
 // One thread per element, 256 per workgroup, 2-D grid for large buffers.
 
 struct Params {
@@ -18,3 +18,4 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   out[i] = u.value;
 }
 `;
+export default source;

@@ -1,5 +1,5 @@
 // Generated from matmul-tiled.wgsl by scripts/wgsl-modules.mjs (npm run wgsl): edit the .wgsl file.
-export default `// C[m,n] = epilogue(op(A)[m,k] · op(B)[k,n]) tiled in workgroup memory: the same product,
+const source: string = `// C[m,n] = epilogue(op(A)[m,k] · op(B)[k,n]) tiled in workgroup memory: the same product,
 // transposes and epilogue as matmul.wgsl (+ bias[n], + table[idx[m], n], ReLU), for GPUs, where
 // reading each element of A and B from memory once per tile instead of once per thread pays.
 //   A plain [m,k] or transposed (stored [k,m]); B plain [k,n] or transposed (stored [n,k]).
@@ -125,3 +125,4 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
   }
 }
 `;
+export default source;

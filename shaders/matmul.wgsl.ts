@@ -1,5 +1,5 @@
 // Generated from matmul.wgsl by scripts/wgsl-modules.mjs (npm run wgsl): edit the .wgsl file.
-export default `// C[m,n] = epilogue(op(A)[m,k] · op(B)[k,n]), op transposing when TRANS_A / TRANS_B, the
+const source: string = `// C[m,n] = epilogue(op(A)[m,k] · op(B)[k,n]), op transposing when TRANS_A / TRANS_B, the
 // epilogue fusing a linear layer's tail into the output step: + bias[n] (HAS_BIAS), then
 // + table[idx[m], n] (HAS_ROW_ADD: the per-row timestep embedding), then ReLU (RELU; NaN stays
 // NaN, as in PyTorch).
@@ -108,3 +108,4 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   }
 }
 `;
+export default source;

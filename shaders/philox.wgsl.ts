@@ -1,5 +1,5 @@
 // Generated from philox.wgsl by scripts/wgsl-modules.mjs (npm run wgsl): edit the .wgsl file.
-export default `// Philox-4x32-10, the counter-based generator of engine/random.ts, as WGSL functions, and the
+const source: string = `// Philox-4x32-10, the counter-based generator of engine/random.ts, as WGSL functions, and the
 // random permutation built on it. Not a kernel: prepended to the kernels that draw random
 // numbers (random.wgsl, mlp-diffusion.wgsl) by the WebGPU backend.
 //   philox(counter, key) → 4 words; element j of a draw at \`offset\` with key (seed, stream) is
@@ -62,3 +62,4 @@ fn permutationIndex(i: u32, n: u32, seed: u32, stream: u32, offset: u32) -> u32 
   }
 }
 `;
+export default source;

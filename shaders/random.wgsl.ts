@@ -1,5 +1,5 @@
 // Generated from random.wgsl by scripts/wgsl-modules.mjs (npm run wgsl): edit the .wgsl file.
-export default `// Counter-based random numbers on the GPU: Philox-4x32-10, the same function as
+const source: string = `// Counter-based random numbers on the GPU: Philox-4x32-10, the same function as
 // engine/random.ts, so a (seed, stream, offset) key gives the same words on every backend.
 // Element j: words = philox([j >> 2, offset, 0, 0], [seed, stream]), value from words[j & 3]
 // (normal: Box–Muller on the pair words[2p], words[2p+1], cos for even lanes, sin for odd).
@@ -57,3 +57,4 @@ fn randint_main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) 
   outI[j] = u.ilow + i32(wordsFor(j)[j & 3u] % u.irange);
 }
 `;
+export default source;

@@ -1,5 +1,5 @@
 // Generated from reduce.wgsl by scripts/wgsl-modules.mjs (npm run wgsl): edit the .wgsl file.
-export default `// Reductions: x viewed as [outer, len, inner] → Σ over len → [outer, inner], and Σ x² over all
+const source: string = `// Reductions: x viewed as [outer, len, inner] → Σ over len → [outer, inner], and Σ x² over all
 // elements (SQUARE = true). Two strategies, chosen on the host by the shape:
 //   sum_axis_main    a long axis and few outputs (Σ of 10 000 rows, a gradient's Σx²): one
 //                    workgroup of 256 threads per output; each thread sums a strided slice of the
@@ -63,3 +63,4 @@ fn sum_axis_serial(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroup
   out[o] = acc;
 }
 `;
+export default source;

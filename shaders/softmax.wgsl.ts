@@ -1,5 +1,5 @@
 // Generated from softmax.wgsl by scripts/wgsl-modules.mjs (npm run wgsl): edit the .wgsl file.
-export default `// Log-softmax over the rows of a [rows, cols] matrix, and its gradient. One thread per row,
+const source: string = `// Log-softmax over the rows of a [rows, cols] matrix, and its gradient. One thread per row,
 // walking its columns in order (rows are short: class scores), so no barriers.
 //   log_softmax_main           out[r, c] = x[r, c] − (m + log Σ_k exp(x[r, k] − m)), m = max_k x[r, k]
 //   log_softmax_backward_main  out[r, c] = dy[r, c] − exp(y[r, c]) · Σ_k dy[r, k]   (y = log-softmax)
@@ -61,3 +61,4 @@ fn log_softmax_backward_main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num
   for (var c = 0u; c < u.cols; c++) { out[first + c] = a[first + c] - exp(b[first + c]) * total; }
 }
 `;
+export default source;

@@ -1,5 +1,5 @@
 // Generated from mlp-diffusion.wgsl by scripts/wgsl-modules.mjs (npm run wgsl): edit the .wgsl file.
-export default `// The S-curve tutorial's MLPDiffusion (ddpm/model.ts) as fused kernels: a whole training step
+const source: string = `// The S-curve tutorial's MLPDiffusion (ddpm/model.ts) as fused kernels: a whole training step
 // in three dispatches and any run of reverse-process steps in one. Used by ddpm/fused/ through
 // engine/webgpu/program.ts; the eager path (one kernel per op) is the reference it is tested
 // against. The host prepends \`const H\`, \`const ROWS\`, \`const T\`, \`const GB\` (with \`alias GVec\`,
@@ -533,3 +533,4 @@ fn sample_step(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) n
   storeRows(r0, b, lid);
 }
 `;
+export default source;

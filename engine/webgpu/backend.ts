@@ -84,9 +84,14 @@ export interface AdapterDescription {
   isFallback: boolean;
 }
 
+// Members typed with WebGPU's own types (GPUDevice, …) are marked internal: the package's declarations
+// leave them out (tsconfig.build.json, stripInternal), so that they check under any lib setting.
 export class WebGpuBackend implements Backend {
   readonly name = 'webgpu';
+  /** @internal The GPU work recorded and not yet submitted. */
   readonly recorder: Recorder;
+  /** @internal WebGPU's device. */
+  readonly device: GPUDevice;
   /** Which matmul kernel runs each shape (engine/webgpu/matmul-kernels.ts). */
   readonly matmulTuner: MatmulTuner;
   private readonly modules = new Map<ShaderName, GPUShaderModule>();
@@ -97,8 +102,12 @@ export class WebGpuBackend implements Backend {
   private liveBytes = 0;
   private pooledBytes = 0;
 
-  /** `keepAlive` holds Dawn's GPU object for the device's life: if it were collected, Dawn would abort. */
-  constructor(readonly device: GPUDevice, readonly adapter: AdapterDescription, readonly keepAlive: unknown) {
+  /**
+   * @internal (requestWebGpu and selectDevice make one.) `keepAlive` holds Dawn's GPU object for
+   * the device's life: if it were collected, Dawn would abort.
+   */
+  constructor(device: GPUDevice, readonly adapter: AdapterDescription, readonly keepAlive: unknown) {
+    this.device = device;
     this.recorder = new Recorder(device);
     this.matmulTuner = new MatmulTuner(isCpuDriver(adapter), (kernels, shape) => this.timeMatmulKernels(kernels, shape));
     this.dummy = device.createBuffer({ label: 'unused binding', size: 16, usage: GPUBufferUsage.STORAGE });
@@ -182,7 +191,7 @@ export class WebGpuBackend implements Backend {
     return s;
   }
 
-  /** What a kernel binds for s: its buffer, or for a view the range it covers. */
+  /** @internal What a kernel binds for s: its buffer, or for a view the range it covers. */
   binding(s: Storage): GPUBufferBinding {
     const own = this.own(s);
     return { buffer: own.buffer, offset: own.offset, size: own.length * 4 };

@@ -9,6 +9,7 @@
 
 /** What the profiler needs of a WebGPU backend (WebGPUBackend is one): its device and a name. */
 export interface ProfiledDevice {
+  /** @internal (WebGPU's own type: not in the package's declarations.) */
   readonly device: GPUDevice;
   describe(): string;
 }
@@ -59,7 +60,7 @@ export class KernelProfiler {
     return PROFILE_QUERIES / 2;
   }
 
-  /** The timestamp writes for the next dispatch of the command buffer being recorded. */
+  /** @internal The timestamp writes for the next dispatch of the command buffer being recorded. */
   passTimestamps(kernel: string): GPUComputePassTimestampWrites {
     if (this.labels.length >= this.capacity) throw new Error(`GPU profiling: more than ${this.capacity} dispatches in one command buffer`);
     const i = this.labels.length;
@@ -67,7 +68,7 @@ export class KernelProfiler {
     return { querySet: this.querySet, beginningOfPassWriteIndex: 2 * i, endOfPassWriteIndex: 2 * i + 1 };
   }
 
-  /** Records the resolve of this command buffer's stamps into `encoder` (call before finish); `afterSubmit` then reads them. */
+  /** @internal Records the resolve of this command buffer's stamps into `encoder` (call before finish); `afterSubmit` then reads them. */
   resolve(encoder: GPUCommandEncoder): () => void {
     const labels = this.labels;
     this.labels = [];

@@ -4,7 +4,9 @@
 // Installed twice: without optional dependencies (no `webgpu`: the CPU path must load and `auto`
 // must fall back) and with them (WebGPU where an adapter exists; under CI one must). The public
 // entries hold what users need; the internal ones (engine/internal.ts, engine/webgpu/internal.ts,
-// ddpm/fused/) ship, since the package uses them, but are not exported.
+// ddpm/fused/) ship, since the package uses them, but are not exported. The declarations
+// type-check a consumer of every entry point under TypeScript 5.9 and the current TypeScript,
+// with each module setting a project may have.
 // npm installs with --prefer-offline: the packages come from npm's cache where `npm ci` put them.
 
 import { spawnSync } from 'node:child_process';
@@ -99,6 +101,51 @@ test('with webgpu: the examples run (on WebGPU where an adapter exists) and tsc 
     files: ['main.ts'],
   }));
   run(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', dir], dir);
+});
+
+/** A consumer of every entry point, for the type checks: no top-level await, so CommonJS settings can check it too. */
+const CONSUMER = `import * as E from 'wgpu-diffusion';
+import { selectDevice, type DeviceChoice } from 'wgpu-diffusion/webgpu';
+import { MLPDiffusion, Trainer } from 'wgpu-diffusion/ddpm';
+import { encodePng } from 'wgpu-diffusion/ddpm/png';
+
+export async function main(choice: DeviceChoice): Promise<number> {
+  const { device } = await selectDevice(choice);
+  const rng = new E.Rng(0);
+  const model = new E.Sequential(new E.Linear(1, 8, rng, { device }), new E.ReLU(), new E.Linear(8, 1, rng, { device }));
+  const loss = model.forward(E.randn([4, 1], rng, { device })).square().mean();
+  const ddpm = new MLPDiffusion(10, rng, { hidden: 8, device });
+  const png: Uint8Array = encodePng(1, 1, new Uint8Array(4));
+  const live: number = E.memory().tensors;
+  return (await loss.item()) + ddpm.timesteps + png.length + live + (typeof Trainer === 'function' ? 1 : 0);
+}
+`;
+
+test('the declarations type-check a consumer of every entry point: TypeScript 5.9 and the current one, each module setting, library files included', () => {
+  const dir = join(work, 'full');
+  writeFileSync(join(dir, 'consumer.ts'), CONSUMER);
+  const strict = { strict: true, noEmit: true, skipLibCheck: false, types: [] };
+  const settings: Record<string, object> = {
+    nodenext: { target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext' },
+    bundler: { target: 'ES2022', module: 'ESNext', moduleResolution: 'Bundler' },
+    // no DOM: Node's own types only (AbortSignal and the like), as a Node program has them
+    'nodenext, lib es2022 (no DOM)': {
+      target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', lib: ['es2022'], types: ['node'], typeRoots: [join(root, 'node_modules', '@types')],
+    },
+  };
+  const compilers = { 'TypeScript 5.9': join(root, 'test', 'typescript-5.9', 'node_modules', 'typescript', 'bin', 'tsc'), 'TypeScript 7': join(root, 'node_modules', 'typescript', 'bin', 'tsc') };
+  for (const [compiler, tsc] of Object.entries(compilers)) {
+    // CommonJS with TypeScript 5.9's resolution for it, node10, which reads typesVersions, not exports (TypeScript 7 has no node10).
+    const all = compiler === 'TypeScript 5.9' ? { ...settings, 'commonjs (node10 resolution)': { target: 'ES2022', module: 'CommonJS' } } : settings;
+    for (const [name, options] of Object.entries(all)) {
+      writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({ compilerOptions: { ...strict, ...options }, files: ['consumer.ts'] }));
+      const r = spawnSync(process.execPath, [tsc, '-p', dir], { cwd: dir, encoding: 'utf8' });
+      assert.is(r.status, 0, `${compiler}, ${name}:\n${r.stdout}${r.stderr}`);
+    }
+  }
+  const declarations = run('tar', ['-tzvf', tarball], work).split('\n').filter((l) => l.endsWith('.d.ts'));
+  const largest = Math.max(...declarations.map((l) => Number(l.split(/\s+/)[2])));
+  assert.ok(largest < 20_000, `no declaration file carries the WGSL sources as types (largest: ${largest} bytes)`);
 });
 
 test('the public entries hold what users need; the internal ones are shipped (the package uses them) but not exported', () => {
