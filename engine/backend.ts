@@ -18,15 +18,28 @@ export interface Storage {
   refs: number;
 }
 
-/** silu(x) = x·σ(x) = x / (1 + e^(−x)). */
-export type UnaryOp = 'neg' | 'square' | 'sqrt' | 'relu' | 'exp' | 'silu';
-/** `x op c` for a host number c; `rsub` is c − x and `rdiv` is c / x. */
-export type ScalarOp = 'add' | 'rsub' | 'mul' | 'div' | 'rdiv' | 'min' | 'max';
-export type BinaryOp = 'add' | 'sub' | 'mul' | 'div';
+/**
+ * silu(x) = x·σ(x) = x / (1 + e^(−x)); sigmoid(x) = σ(x); sign(x) is −1, 0 or 1 (0 for NaN, as
+ * PyTorch 1.13: the gradient of abs).
+ */
+export type UnaryOp = 'neg' | 'square' | 'sqrt' | 'relu' | 'exp' | 'silu' | 'log' | 'abs' | 'sigmoid' | 'tanh' | 'sin' | 'cos' | 'sign';
+/** A comparison, 1 where it holds and 0 where not; a NaN operand makes all but `ne` false (IEEE). */
+export type CompareOp = 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge';
+/** `x op c` for a host number c; `rsub` is c − x, `rdiv` is c / x and `pow` is x^c. */
+export type ScalarOp = 'add' | 'rsub' | 'mul' | 'div' | 'rdiv' | 'min' | 'max' | 'pow' | CompareOp;
+export type BinaryOp = 'add' | 'sub' | 'mul' | 'div' | CompareOp;
 
 /** How two operands map onto an output of rank R: strides in elements, 0 on broadcast axes. */
 export interface BroadcastPlan {
   readonly outShape: readonly number[];
+  readonly aStrides: readonly number[];
+  readonly bStrides: readonly number[];
+}
+
+/** How cond, a and b map onto where's output of rank R: strides in elements, 0 on broadcast axes. */
+export interface WherePlan {
+  readonly outShape: readonly number[];
+  readonly condStrides: readonly number[];
   readonly aStrides: readonly number[];
   readonly bStrides: readonly number[];
 }
@@ -148,6 +161,8 @@ export interface Backend {
   unary(op: UnaryOp, x: Storage): Storage;
   scalar(op: ScalarOp, x: Storage, c: number): Storage;
   binary(op: BinaryOp, a: Storage, b: Storage, plan: BroadcastPlan): Storage;
+  /** a where cond ≠ 0 (NaN included), else b, each read with its strides: a select, so the other side's NaN/±Inf never leaks in. */
+  where(cond: Storage, a: Storage, b: Storage, plan: WherePlan): Storage;
   /** Copies x (with strides, 0 on broadcast axes) into a contiguous tensor of outShape. */
   expand(x: Storage, outShape: readonly number[], xStrides: readonly number[]): Storage;
   /** x viewed as [outer, len, inner] → Σ over the middle axis → [outer, inner]. */

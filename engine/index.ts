@@ -12,7 +12,10 @@ export { backward, noGrad, isGradEnabled } from './autograd.js';
 export { tidy, keep } from './scope.js';
 export { memory, type DeviceMemory, type Memory } from './memory.js';
 export { EngineError } from './errors.js';
-export { add, sub, mul, div, neg, square, sqrt, relu, exp, silu, clamp } from './ops/elementwise.js';
+export {
+  add, sub, mul, div, neg, square, sqrt, relu, exp, silu, clamp, log, abs, sigmoid, tanh, sin, cos, pow,
+  eq, ne, lt, le, gt, ge, where,
+} from './ops/elementwise.js';
 export { sum, expand } from './ops/reduce.js';
 export { mean } from './ops/mean.js';
 export { concat, permute, reshape } from './ops/shape.js';

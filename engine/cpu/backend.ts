@@ -4,7 +4,7 @@
 
 import type {
   AdamHyper, Backend, BinaryOp, BroadcastPlan, Conv2dPlan, DType, HostArray, MatmulPlan, MemoryInfo,
-  RandomDraw, RandomKey, ScalarOp, Storage, UnaryOp,
+  RandomDraw, RandomKey, ScalarOp, Storage, UnaryOp, WherePlan,
 } from '../backend.js';
 import { fillRandom } from '../random.js';
 import { adamStep } from './adam.js';
@@ -135,6 +135,10 @@ export class CpuBackend implements Backend {
 
   binary(op: BinaryOp, a: Storage, b: Storage, plan: BroadcastPlan): Storage {
     return this.wrap(elementwise.binary(op, this.f32(a), this.f32(b), plan));
+  }
+
+  where(cond: Storage, a: Storage, b: Storage, plan: WherePlan): Storage {
+    return this.wrap(elementwise.where(this.f32(cond), this.f32(a), this.f32(b), plan));
   }
 
   expand(x: Storage, outShape: readonly number[], xStrides: readonly number[]): Storage {

@@ -1,11 +1,13 @@
 // CPU reference kernels for elementwise work: unary maps, ops with a host scalar, binary ops
-// with broadcasting, strided expansion, and the masks the ReLU/clamp backwards need (and SiLU's).
+// (arithmetic and comparisons) with broadcasting, where's select, strided expansion, and the
+// masks the ReLU/clamp backwards need (and SiLU's).
 // Plain loops over typed arrays; each result is rounded to float32 when stored.
 // NaN follows PyTorch: relu(NaN) = NaN, min/max/clamp with a NaN operand give NaN (Math.min and
 // Math.max do), ReLU's gradient passes where its output is NaN (threshold_backward zeroes only
-// y ≤ 0), clamp's is 0 where x is NaN. The WGSL kernels match this on purpose (shaders/*.wgsl).
+// y ≤ 0), clamp's is 0 where x is NaN, comparisons with a NaN are false (ne: true), sign(NaN) is 0
+// (PyTorch 1.13), x^p of a negative x and a non-integer p is NaN (Math.pow, as C's pow). The WGSL kernels match this on purpose (shaders/*.wgsl).
 
-import type { BinaryOp, BroadcastPlan, ScalarOp, UnaryOp } from '../backend.js';
+import type { BinaryOp, BroadcastPlan, CompareOp, ScalarOp, UnaryOp, WherePlan } from '../backend.js';
 
 /** PyTorch's ReLU of one value: only values below 0 become 0, so NaN stays NaN. */
 export const reluOf = (v: number): number => (v < 0 ? 0 : v);
@@ -22,6 +24,13 @@ export function unary(op: UnaryOp, x: Float32Array): Float32Array {
       case 'relu': out[i] = reluOf(v); break;
       case 'exp': out[i] = Math.exp(v); break;
       case 'silu': out[i] = v / (1 + Math.exp(-v)); break;
+      case 'log': out[i] = Math.log(v); break;
+      case 'abs': out[i] = Math.abs(v); break;
+      case 'sigmoid': out[i] = 1 / (1 + Math.exp(-v)); break;
+      case 'tanh': out[i] = Math.tanh(v); break;
+      case 'sin': out[i] = Math.sin(v); break;
+      case 'cos': out[i] = Math.cos(v); break;
+      case 'sign': out[i] = v > 0 ? 1 : v < 0 ? -1 : 0; break;
     }
   }
   return out;
@@ -41,9 +50,26 @@ export function scalar(op: ScalarOp, x: Float32Array, c: number): Float32Array {
       case 'rdiv': out[i] = cf / v; break;
       case 'min': out[i] = Math.min(v, cf); break;
       case 'max': out[i] = Math.max(v, cf); break;
+      case 'pow': out[i] = powTorch(v, cf); break;
+      default: out[i] = compare(op, v, cf);
     }
   }
   return out;
+}
+
+/** x^p as PyTorch: √x and 1/√x for p = ±0.5 (NaN at −Inf, −Inf at −0 for −0.5), else C's pow (Math.pow). */
+const powTorch = (x: number, p: number): number => (p === 0.5 ? Math.sqrt(x) : p === -0.5 ? 1 / Math.sqrt(x) : Math.pow(x, p));
+
+/** 1 where `a op b` holds, else 0; JavaScript's comparisons are IEEE's (NaN: false, ≠: true). */
+function compare(op: CompareOp, a: number, b: number): number {
+  switch (op) {
+    case 'eq': return a === b ? 1 : 0;
+    case 'ne': return a !== b ? 1 : 0;
+    case 'lt': return a < b ? 1 : 0;
+    case 'le': return a <= b ? 1 : 0;
+    case 'gt': return a > b ? 1 : 0;
+    case 'ge': return a >= b ? 1 : 0;
+  }
 }
 
 function apply(op: BinaryOp, a: number, b: number): number {
@@ -52,6 +78,7 @@ function apply(op: BinaryOp, a: number, b: number): number {
     case 'sub': return a - b;
     case 'mul': return a * b;
     case 'div': return a / b;
+    default: return compare(op, a, b);
   }
 }
 
@@ -86,6 +113,15 @@ export function binary(op: BinaryOp, a: Float32Array, b: Float32Array, plan: Bro
   const out = new Float32Array(plan.outShape.reduce((p, d) => p * d, 1));
   forEachBroadcastIndex(plan.outShape, [plan.aStrides, plan.bStrides], (o, [ia, ib]) => {
     out[o] = apply(op, a[ia], b[ib]);
+  });
+  return out;
+}
+
+// cond, a, b broadcast to plan.outShape → out: outShape, a where cond ≠ 0 (NaN is nonzero), else b
+export function where(cond: Float32Array, a: Float32Array, b: Float32Array, plan: WherePlan): Float32Array {
+  const out = new Float32Array(plan.outShape.reduce((p, d) => p * d, 1));
+  forEachBroadcastIndex(plan.outShape, [plan.condStrides, plan.aStrides, plan.bStrides], (o, [ic, ia, ib]) => {
+    out[o] = cond[ic] !== 0 ? a[ia] : b[ib];
   });
   return out;
 }

@@ -20,7 +20,7 @@ import softmaxWgsl from '../../shaders/softmax.wgsl.js';
 import { adamBiasCorrection } from '../backend.js';
 import type {
   AdamHyper, Backend, BinaryOp, BroadcastPlan, Conv2dPlan, DType, HostArray, MatmulPlan, MemoryInfo,
-  RandomDraw, RandomKey, ScalarOp, Storage, UnaryOp,
+  RandomDraw, RandomKey, ScalarOp, Storage, UnaryOp, WherePlan,
 } from '../backend.js';
 import { EngineError } from '../errors.js';
 import { registerDevice } from '../memory.js';
@@ -336,6 +336,15 @@ export class WebGpuBackend implements Backend {
     const { shape, strides: [as, bs] } = this.rank4(plan.outShape, plan.aStrides, plan.bStrides);
     this.elementwise('binary_main', n, { op: OPS.binary.codes[op], shape, aStrides: as, bStrides: bs },
       { out: out.buffer, a: this.buf(a), b: this.buf(b) });
+    return out;
+  }
+
+  /** out = b broadcast (expand_main), then where_main puts a over it where cond holds. */
+  where(cond: Storage, a: Storage, b: Storage, plan: WherePlan): Storage {
+    const n = plan.outShape.reduce((p, d) => p * d, 1);
+    const out = this.expand(b, plan.outShape, plan.bStrides) as GpuStorage;
+    const { shape, strides: [as, cs] } = this.rank4(plan.outShape, plan.aStrides, plan.condStrides);
+    this.elementwise('where_main', n, { shape, aStrides: as, bStrides: cs }, { out: out.buffer, a: this.buf(a), b: this.buf(cond) });
     return out;
   }
 

@@ -40,9 +40,13 @@ export const KERNELS = {
   elementwise: kernel({
     n: 'u32', op: 'u32', c0: 'f32', c1: 'f32', shape: 'vec4<u32>', aStrides: 'vec4<u32>', bStrides: 'vec4<u32>',
   }, { out: 'read_write', a: 'read', b: 'read' }, {
-    unary: opCodes<UnaryOp>('UNARY', { neg: 0, square: 1, sqrt: 2, relu: 3, exp: 4, silu: 5 }),
-    scalar: opCodes<ScalarOp>('SCALAR', { add: 0, rsub: 1, mul: 2, div: 3, rdiv: 4, min: 5, max: 6 }),
-    binary: opCodes<BinaryOp>('BINARY', { add: 0, sub: 1, mul: 2, div: 3 }),
+    unary: opCodes<UnaryOp>('UNARY', {
+      neg: 0, square: 1, sqrt: 2, relu: 3, exp: 4, silu: 5, log: 6, abs: 7, sigmoid: 8, tanh: 9, sin: 10, cos: 11, sign: 12,
+    }),
+    scalar: opCodes<ScalarOp>('SCALAR', {
+      add: 0, rsub: 1, mul: 2, div: 3, rdiv: 4, min: 5, max: 6, pow: 7, eq: 8, ne: 9, lt: 10, le: 11, gt: 12, ge: 13,
+    }),
+    binary: opCodes<BinaryOp>('BINARY', { add: 0, sub: 1, mul: 2, div: 3, eq: 4, ne: 5, lt: 6, le: 7, gt: 8, ge: 9 }),
     /** clamp_backward's bounds, bits of `op`: a bound without its bit is none (±Inf). */
     clampBounds: opCodes('CLAMP', { lo: 1, hi: 2 }),
   }),

@@ -8,12 +8,15 @@
 //                         tensors int32 inputs (labels), y the output, grad_out the upstream
 //                         gradient (none: a scalar loss, seeded with 1), numbers and booleans
 //                         (and a `params` object) the call's parameters; a null field is absent;
-//                         NaN and ±Inf are written as the strings "NaN", "Infinity", "-Infinity".
+//                         NaN and ±Inf are written as the strings "NaN", "Infinity", "-Infinity";
+//   torch_ops_math.json   the same per-op arrays, but every tensor is a float input (comparisons and
+//                         where's cond have no grad_ partner: they take no gradient).
+// A case is a NaN/±Inf case when its file is torch_nonfinite.json or an input holds NaN or ±Inf.
 
 import { loadFixture, type FixtureTensor } from '../support/helpers.js';
 import { floats, ints, type HostTensor } from './op-inputs.js';
 
-export type FixtureFile = 'torch_ops.json' | 'torch_unet_ops.json' | 'torch_softmax.json' | 'torch_nonfinite.json';
+export type FixtureFile = 'torch_ops.json' | 'torch_unet_ops.json' | 'torch_softmax.json' | 'torch_nonfinite.json' | 'torch_ops_math.json';
 export type Param = number | boolean | number[];
 export type Params = Readonly<Record<string, Param>>;
 
@@ -36,6 +39,8 @@ export interface TorchCase {
   /** null: the output is a scalar loss, backward() seeds it with 1. */
   gradOut: FixtureTensor | null;
   grads: Record<string, FixtureTensor>;
+  /** NaN or ±Inf in the inputs (every case of torch_nonfinite.json). */
+  nonfinite: boolean;
 }
 
 type Encoded = { shape: number[]; data: (number | string)[] };
@@ -60,7 +65,7 @@ function fromOps(c: OpsCase): TorchCase {
   const inputs: Record<string, HostTensor> = {};
   for (const [k, v] of Object.entries(c.inputs)) inputs[k] = floats(v.shape, v.data);
   for (const [k, v] of Object.entries(c.intInputs)) inputs[k] = ints(v.shape, v.data);
-  return { name: c.name, file: 'torch_ops.json', inputs, params: c.params, output: c.output, gradOut: c.gradOut, grads: c.grads };
+  return { name: c.name, file: 'torch_ops.json', inputs, params: c.params, output: c.output, gradOut: c.gradOut, grads: c.grads, nonfinite: false };
 }
 
 /** A per-op array entry as a case, named by its `name` field or by its inputs and parameters. */
@@ -78,7 +83,8 @@ function fromFields(file: FixtureFile, entry: Record<string, Field>, rename: Rea
     else if (k.startsWith('grad_') && isTensor(v)) grads[k.slice('grad_'.length)] = decoded(v);
     else if (isTensor(v)) {
       const t = decoded(v);
-      inputs[k] = isTensor(fields[`grad_${k}`]) ? floats(t.shape, t.data) : ints(t.shape, t.data);
+      const float = file === 'torch_ops_math.json' || isTensor(fields[`grad_${k}`]);
+      inputs[k] = float ? floats(t.shape, t.data) : ints(t.shape, t.data);
     } else if (k === 'params' && typeof v === 'object') Object.assign(params, v);
     else if (typeof v === 'number' || typeof v === 'boolean') params[k] = v;
     else throw new Error(`${file}: no rule for the field '${k}'`);
@@ -88,8 +94,9 @@ function fromFields(file: FixtureFile, entry: Record<string, Field>, rename: Rea
     ...Object.entries(inputs).map(([k, t]) => `${k} ${shapeText(t.shape)}`),
     ...Object.entries(params).map(([k, v]) => (v === true ? k : v === false ? null : `${k} ${Array.isArray(v) ? shapeText(v) : v}`)),
   ].filter((s) => s !== null).join(', ');
-  const nonfinite = file === 'torch_nonfinite.json' ? ' with NaN/±Inf' : '';
-  return { name: `${name ?? described}${nonfinite}`, file, inputs, params, output, gradOut, grads };
+  const nonfinite = file === 'torch_nonfinite.json' ||
+    Object.values(inputs).some((t) => Array.from(t.data).some((v) => !Number.isFinite(v)));
+  return { name: `${name ?? described}${nonfinite ? ' with NaN/±Inf' : ''}`, file, inputs, params, output, gradOut, grads, nonfinite };
 }
 
 const files = new Map<FixtureFile, Record<string, unknown>>();

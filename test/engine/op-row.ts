@@ -53,6 +53,12 @@ export interface OpRow<P extends object = Params> {
   op: string;
   /** How to call it on a case's tensors. */
   call(t: Tensors, p: P): E.Tensor;
+  /**
+   * Float inputs that take no gradient (where's cond; a comparison's operands): made without
+   * requiresGrad and held fixed in the central differences. Where every float input is one, the
+   * runners check that the output requires no grad, and compare the forward only.
+   */
+  constants?: readonly string[];
   /** PyTorch's cases: forward and every input gradient (on the CPU; NaN/±Inf cases on WebGPU too). */
   torch?: FixtureRef[];
   /** Why a row has no PyTorch cases (then the other runners carry it). */

@@ -6,7 +6,7 @@
 // (1) PyTorch's numbers: forward and every input gradient for the fixture's upstream gradient,
 //     on the CPU (the NaN/±Inf fixture on WebGPU too). Per fixture file (TORCH_TOL):
 //       torch_ops.json, torch_unet_ops.json   atol 1e-5, rtol 1e-5
-//       torch_softmax.json, torch_nonfinite.json   atol 1e-6, rtol 1e-5
+//       torch_softmax.json, torch_nonfinite.json, torch_ops_math.json   atol 1e-6, rtol 1e-5
 //     Elementwise ops agree to the last bit or one rounding; matmul and reductions differ in
 //     summation order and in precision (we accumulate in float64, PyTorch in float32), which
 //     stays far below this bound. A row states its own rule where it must, with the reason.
@@ -41,6 +41,7 @@ export const TORCH_TOL: Readonly<Record<FixtureFile, Tolerance>> = {
   'torch_unet_ops.json': { atol: 1e-5, rtol: 1e-5 },
   'torch_softmax.json': { atol: 1e-6, rtol: 1e-5 },
   'torch_nonfinite.json': { atol: 1e-6, rtol: 1e-5 },
+  'torch_ops_math.json': { atol: 1e-6, rtol: 1e-5 },
 };
 
 /** GPU vs CPU for sums over K terms (K = 0: elementwise). */
@@ -64,7 +65,7 @@ interface Prepared {
   gradOut?: FixtureTensor | null;
 }
 
-export const isNonFinite = (c: TorchCase): boolean => c.file === 'torch_nonfinite.json';
+export const isNonFinite = (c: TorchCase): boolean => c.nonfinite;
 
 export const torchCasesOf = (row: OpRow): TorchCase[] => (row.torch ?? []).flatMap(torchCases);
 
@@ -75,25 +76,39 @@ export function prepared(c: OpCase): Prepared {
 
 export const fromTorch = (c: TorchCase): Prepared => ({ name: c.name, inputs: c.inputs, params: c.params, gradOut: c.gradOut });
 
-/** The cases of runner (2): the row's own, or its finite PyTorch cases. */
-export const gradcheckCases = (row: OpRow): Prepared[] =>
-  row.gradcheck ? row.gradcheck.map(prepared) : torchCasesOf(row).filter((c) => !isNonFinite(c)).map(fromTorch);
+/** The cases of runner (2): the row's own, or its finite PyTorch cases (none where no input takes a gradient). */
+export function gradcheckCases(row: OpRow): Prepared[] {
+  if (row.gradcheck) return row.gradcheck.map(prepared);
+  const takesGradient = (c: Prepared): boolean => Object.entries(c.inputs).some(([k, t]) => differentiable(row, k, t));
+  return torchCasesOf(row).filter((c) => !isNonFinite(c)).map(fromTorch).filter(takesGradient);
+}
 
 const isFloat = (t: HostTensor): boolean => t.data instanceof Float32Array;
 
-function tensorsOn(inputs: Record<string, HostTensor>, device: E.Backend, requiresGrad: boolean): Tensors {
+/** A float input the row does not list among its constants. */
+const differentiable = (row: OpRow, name: string, t: HostTensor): boolean => isFloat(t) && !(row.constants ?? []).includes(name);
+
+function tensorsOn(row: OpRow, inputs: Record<string, HostTensor>, device: E.Backend, requiresGrad: boolean): Tensors {
   return Object.fromEntries(Object.entries(inputs).map(([k, t]) =>
-    [k, E.tensor(t.data, t.shape, { device, requiresGrad: requiresGrad && isFloat(t) })]));
+    [k, E.tensor(t.data, t.shape, { device, requiresGrad: requiresGrad && differentiable(row, k, t) })]));
+}
+
+/** Whether any input of the case takes a gradient; if none does, the output must not require one. */
+function checkGradientFlow(row: OpRow, t: Tensors, out: E.Tensor, what: string): boolean {
+  const flows = Object.values(t).some((x) => x.requiresGrad);
+  if (!flows) assert.not.ok(out.requiresGrad, `${what}: no gradient flows through ${row.op}`);
+  return flows;
 }
 
 /** (1) Forward and every input gradient against PyTorch's, on `device`. */
 export async function matchesTorch(row: OpRow, c: TorchCase, device: E.Backend): Promise<void> {
   const what = title(row, c.name);
   const tol = row.torchTol ?? TORCH_TOL[c.file];
-  const t = tensorsOn(c.inputs, device, true);
+  const t = tensorsOn(row, c.inputs, device, true);
   const out = row.call(t, c.params);
   assert.equal([...out.shape], c.output.shape, `${what}: output shape`);
   assertClose(await values(out), c.output.data, tol, `${what} forward`);
+  if (!checkGradientFlow(row, t, out, what)) return;
   if (c.gradOut) out.backward(fromFixture(c.gradOut, { device }));
   else out.backward();
   for (const [name, want] of Object.entries(c.grads)) {
@@ -106,9 +121,10 @@ export async function matchesTorch(row: OpRow, c: TorchCase, device: E.Backend):
 
 /** (2) Autograd's gradients against central differences. */
 export async function matchesCentralDifferences(row: OpRow, c: Prepared): Promise<void> {
-  const names = Object.keys(c.inputs);
-  const record = (ts: E.Tensor[]): Tensors => Object.fromEntries(names.map((n, i) => [n, ts[i]]));
-  await gradcheck((...ts) => row.call(record(ts), c.params), Object.values(tensorsOn(c.inputs, E.cpu, false)), { what: title(row, c.name) });
+  const all = tensorsOn(row, c.inputs, E.cpu, false);
+  const names = Object.keys(c.inputs).filter((k) => differentiable(row, k, c.inputs[k]));
+  const record = (ts: E.Tensor[]): Tensors => ({ ...all, ...Object.fromEntries(names.map((n, i) => [n, ts[i]])) });
+  await gradcheck((...ts) => row.call(record(ts), c.params), names.map((n) => all[n]), { what: title(row, c.name) });
 }
 
 /** (3), (4) Forward and every float input's gradient on WebGPU against the CPU reference. */
@@ -117,11 +133,12 @@ export async function gpuMatchesCpu(gpu: WebGpuBackend, row: OpRow, c: Prepared)
   const results: { name: string; values: Float32Array }[][] = [];
   let seed: HostTensor | null | undefined = c.gradOut === null ? null : c.gradOut && toHost(c.gradOut);
   for (const device of [E.cpu, gpu]) {
-    const t = tensorsOn(c.inputs, device, true);
+    const t = tensorsOn(row, c.inputs, device, true);
     const out = row.call(t, c.params);
     if (seed === undefined) seed = upstream([...out.shape], c.nonFiniteSeed);
-    if (seed === null) out.backward();
-    else out.backward(E.tensor(seed.data, seed.shape, { device }));
+    const flows = checkGradientFlow(row, t, out, what); // if not, the forward only
+    if (flows && seed === null) out.backward();
+    else if (flows) out.backward(E.tensor(seed!.data, seed!.shape, { device }));
     const outputs = [
       { name: 'forward', tensor: out },
       ...Object.entries(t).filter(([, x]) => x.requiresGrad).map(([name, x]) => ({ name: `∂/∂${name}`, tensor: x.grad! })),

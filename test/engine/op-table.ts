@@ -71,6 +71,19 @@ function scalarRow(op: string, c: number, call: (x: E.Tensor, c: number) => E.Te
   });
 }
 
+/** Where the math ops' awkward-shape draws live: log and pow need x > 0, abs stays off its kink. */
+const MATH_DOMAIN: Readonly<Record<string, (x: HostTensor) => HostTensor>> = {
+  log: positive, abs: awayFromZero, sigmoid: (x) => x, tanh: (x) => x, sin: (x) => x, cos: (x) => x,
+};
+
+/** A normal draw rounded to halves, so comparisons meet ties (equal values) often. */
+const ties = (x: HostTensor): HostTensor => ({ shape: x.shape, data: x.data.map((v) => Math.round(v * 2) / 2) as Float32Array });
+
+/** where's cond, a and b shapes: all three broadcasting, the workload's sizes, a prime, rank 4. */
+const WHERE_SHAPES: [number[], number[], number[]][] = [
+  [[128, 1], [128, 128], [128]], [[10000, 2], [2], [10000, 1]], [[7], [7], [7]], [[1], [37, 3], [3]], [[2, 1, 4, 5], [3, 1, 5], [2, 3, 4, 1]],
+];
+
 const REDUCTIONS: [number[], number | undefined][] = [
   [[10000, 128], 0], [[10000, 128], 1], [[10000, 128], undefined], [[128, 128], 0], [[1], undefined], [[3, 257, 5], 1], [[13], 0],
 ];
@@ -192,6 +205,64 @@ export const opTable: OpRow[] = [
       ...nonFiniteElementwise({ min: -0.3, max: 0.7 }, '[-0.3, 0.7] '),
       ...nonFiniteElementwise({ min: -0.3 }, 'min -0.3 '),
       ...nonFiniteElementwise({ max: 0.7 }, 'max 0.7 '),
+    ],
+  }),
+  ...(['log', 'abs', 'sigmoid', 'tanh', 'sin', 'cos'] as const).map((op) => row({
+    op, call: (t) => E[op](t.x), torch: [{ file: 'torch_ops_math.json', key: op }],
+    // Elementwise, no sums, also the gradients. Lavapipe's log/sin/cos/tanh agree with the CPU to
+    // 1 ulp; WGSL promises less (sin, cos: 2⁻¹¹ absolute in [−π, π]; log: 3 ulp): an adapter
+    // that fails this row on sin/cos is within the spec, and the row would then state the spec's bound.
+    gpuTol: () => terms(0),
+    gpu: elementwiseCases({}, MATH_DOMAIN[op]), nonfinite: nonFiniteElementwise({}),
+    errors: [{ what: 'an int32 input', call: () => E[op](indices([1, 2])), says: [`${op}: expected x to be float32`, 'int32'] }],
+  })),
+  row<{ p: number }>({
+    op: 'pow', call: (t, p) => E.pow(t.x, p.p), torch: [{ file: 'torch_ops_math.json', key: 'pow' }],
+    gpuTol: () => terms(0), // WGSL's pow is exp2(p·log2 x): lavapipe is within 3e-6 relative here
+    gpu: [2, 3, 0.5, -1, 1 / 3, 0, -2.5].flatMap((p) => elementwiseCases({ p }, p === Math.trunc(p) ? awayFromZero : positive, `p = ${p.toPrecision(3)}: `)),
+    nonfinite: [2, 3, 0.5, -1, 1 / 3, 0].flatMap((p) => nonFiniteElementwise({ p }, `p = ${p.toPrecision(3)}: `)),
+    errors: [
+      { what: 'an exponent that is not finite', call: () => E.pow(zeros([2]), Infinity), says: ['pow: the exponent p must be finite, got Infinity'] },
+      { what: 'a tensor exponent', call: () => E.pow(zeros([2]), zeros([2]) as unknown as number), says: ['pow: expected the exponent p to be a number', 'a tensor [2]'] },
+      { what: 'an int32 input', call: () => E.pow(indices([1, 2]), 2), says: ['pow: expected x to be float32', 'int32'] },
+    ],
+  }),
+  ...(['eq', 'ne', 'lt', 'le', 'gt', 'ge'] as const).map((op) => row<{ c?: number; reversed?: boolean }>({
+    op, constants: ['a', 'b'],
+    call: (t, p) => (p.c === undefined ? E[op](t.a, t.b) : p.reversed ? E[op](p.c, t.a) : E[op](t.a, p.c)),
+    torch: [{ file: 'torch_ops_math.json', key: op }],
+    gpuTol: () => EXACT, // 0 or 1
+    gpu: BROADCAST_PAIRS.map(([sa, sb]) => ({ name: `[${sa}] ⋚ [${sb}]`, inputs: (d) => ({ a: ties(d.normal(...sa)), b: ties(d.normal(...sb)) }) })),
+    nonfinite: [
+      ...BROADCAST_PAIRS.filter(([sa]) => sa[0] !== 10000).map(([sa, sb]) => ({
+        name: `[${sa}] ⋚ [${sb}]`, inputs: (d: Draws) => ({ a: sprinkled(ties(d.normal(...sa)), 5, 0), b: sprinkled(ties(d.normal(...sb)), 7, 3) }),
+      })),
+      ...[Infinity, -Infinity, NaN].map((c) => ({ name: `[13,3] ⋚ ${c}`, params: { c }, inputs: (d: Draws) => ({ a: sprinkled(d.normal(13, 3)) }) })),
+    ],
+    errors: [
+      { what: 'shapes that do not broadcast', call: () => E[op](zeros([3, 4]), zeros([3])), says: [`${op}:`, '[3,4]', '[3]', 'do not broadcast'] },
+      { what: 'an int32 operand', call: () => E[op](1, indices([1, 2])), says: [`${op}: expected b to be float32`, 'int32'] },
+      { what: 'two numbers', call: () => E[op](1 as unknown as E.Tensor, 2), says: [`${op}: at least one operand must be a Tensor`] },
+    ],
+  })),
+  row<{ a?: number; b?: number }>({
+    op: 'where', constants: ['cond'],
+    call: (t, p) => E.where(t.cond, optional(t, 'a') ?? p.a!, optional(t, 'b') ?? p.b!),
+    torch: [{ file: 'torch_ops_math.json', key: 'where' }],
+    gpu: WHERE_SHAPES.map(([sc, sa, sb]) => ({
+      name: `cond [${sc}], a [${sa}], b [${sb}]`, k: Math.max(...sc, ...sa, ...sb) ** 2,
+      inputs: (d) => ({ cond: ties(d.normal(...sc)), a: d.normal(...sa), b: d.normal(...sb) }),
+    })),
+    // specials in cond (NaN holds), in a and b (kept out where not taken), in the upstream gradient
+    nonfinite: WHERE_SHAPES.filter(([sc]) => sc[0] !== 10000).flatMap(([sc, sa, sb]) => [false, true].map((nonFiniteSeed) => ({
+      name: `cond [${sc}], a [${sa}], b [${sb}]${nonFiniteSeed ? ' + NaN/Inf seed' : ''}`, k: Math.max(...sc, ...sa, ...sb) ** 2, nonFiniteSeed,
+      inputs: (d: Draws) => ({ cond: sprinkled(ties(d.normal(...sc)), 7, 2), a: sprinkled(d.normal(...sa), 3, 0), b: sprinkled(d.normal(...sb), 5, 1) }),
+    }))),
+    errors: [
+      { what: 'a cond that is not a tensor', call: () => E.where(1 as unknown as E.Tensor, zeros([2]), 0), says: ['where: expected cond to be a tensor', 'number 1'] },
+      { what: 'an int32 cond', call: () => E.where(indices([1, 0]), zeros([2]), 0), says: ['where: expected cond to be float32', 'int32'] },
+      { what: 'shapes that do not broadcast', call: () => E.where(zeros([3, 4]), zeros([3]), 0), says: ['where:', '[3,4]', '[3]', 'do not broadcast'] },
+      { what: 'an operand that is neither', call: () => E.where(zeros([2]), 'x' as unknown as number, 0), says: ['where: expected a to be a tensor or a number', 'string x'] },
     ],
   }),
   row<{ axis?: number; keepdim?: boolean }>({
