@@ -9,11 +9,14 @@
 //                         gradient (none: a scalar loss, seeded with 1), numbers and booleans
 //                         (and a `params` object) the call's parameters; a null field is absent;
 //                         NaN and ±Inf are written as the strings "NaN", "Infinity", "-Infinity".
+//   torch_ops_dims.json   the same form: ops over a dim and indexing ops; its cases named
+//                         '… with NaN/±Inf' hold specials (max's `indices` field: PyTorch's
+//                         positions, read by the rows' checks, not passed to the op).
 
 import { loadFixture, type FixtureTensor } from '../support/helpers.js';
 import { floats, ints, type HostTensor } from './op-inputs.js';
 
-export type FixtureFile = 'torch_ops.json' | 'torch_unet_ops.json' | 'torch_softmax.json' | 'torch_nonfinite.json';
+export type FixtureFile = 'torch_ops.json' | 'torch_unet_ops.json' | 'torch_softmax.json' | 'torch_nonfinite.json' | 'torch_ops_dims.json';
 export type Param = number | boolean | number[];
 export type Params = Readonly<Record<string, Param>>;
 
