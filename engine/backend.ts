@@ -28,6 +28,21 @@ export type CompareOp = 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge';
 /** `x op c` for a host number c; `rsub` is c − x, `rdiv` is c / x and `pow` is x^c. */
 export type ScalarOp = 'add' | 'rsub' | 'mul' | 'div' | 'rdiv' | 'min' | 'max' | 'pow' | CompareOp;
 export type BinaryOp = 'add' | 'sub' | 'mul' | 'div' | CompareOp;
+/** Which extreme argReduce finds. */
+export type ArgOp = 'max' | 'min';
+
+/**
+ * Indexing along one axis: x viewed as [outer, len, inner], the index as [outer, count, inner]
+ * (one index per output element, torch.gather) or, when `shared`, as [count] (one list for
+ * every (outer, inner) column, torch.index_select). Indices lie in [0, len), checked by the caller.
+ */
+export interface AxisIndexPlan {
+  readonly outer: number;
+  readonly len: number;
+  readonly inner: number;
+  readonly count: number;
+  readonly shared: boolean;
+}
 
 /** How two operands map onto an output of rank R: strides in elements, 0 on broadcast axes. */
 export interface BroadcastPlan {
@@ -167,6 +182,15 @@ export interface Backend {
   expand(x: Storage, outShape: readonly number[], xStrides: readonly number[]): Storage;
   /** x viewed as [outer, len, inner] → Σ over the middle axis → [outer, inner]. */
   sumAxis(x: Storage, outer: number, len: number, inner: number): Storage;
+  /**
+   * x viewed as [outer, len, inner] → the position along len of each column's max (min): an int32
+   * [outer, inner]. Ties give the first position; a NaN is the extreme (the first NaN), as PyTorch.
+   */
+  argReduce(op: ArgOp, x: Storage, outer: number, len: number, inner: number): Storage;
+  /** x [outer, len, inner] → out [outer, count, inner], out[o, j, i] = x[o, index(o, j, i), i] (see AxisIndexPlan). */
+  gatherAxis(x: Storage, idx: Storage, plan: AxisIndexPlan): Storage;
+  /** gatherAxis's adjoint: dy [outer, count, inner] → [outer, len, inner], positions picked several times summed. */
+  scatterAddAxis(dy: Storage, idx: Storage, plan: AxisIndexPlan): Storage;
   /** Σ x² over all elements → one element. */
   sumSquares(x: Storage): Storage;
   matmul(a: Storage, b: Storage, plan: MatmulPlan): Storage;

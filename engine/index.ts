@@ -2,7 +2,7 @@
 // numbers, devices. What the engine's tests, the benchmark and fused programs use besides is
 // internal.ts.
 
-export type { Backend, Conv2dPlan, DType, HostArray, MemoryInfo, Storage } from './backend.js';
+export type { ArgOp, AxisIndexPlan, Backend, Conv2dPlan, DType, HostArray, MemoryInfo, Storage } from './backend.js';
 export { cpu, CpuBackend } from './cpu/backend.js';
 export { defaultDevice, setDefaultDevice } from './device.js';
 export { Tensor, type IntRange } from './tensor.js';
@@ -19,13 +19,15 @@ export {
 export { sum, expand } from './ops/reduce.js';
 export { mean } from './ops/mean.js';
 export { concat, permute, reshape } from './ops/shape.js';
+export { gather, indexSelect, narrow, slice, stack } from './ops/indexing.js';
+export { max, min, argmax, argmin, type ValuesAndIndices } from './ops/extrema.js';
 export { upsample2x } from './ops/resample.js';
 export { groupNorm, type GroupNormOptions } from './ops/norm.js';
 export { conv2d, type Conv2dOptions } from './ops/conv.js';
 export { matmul, bmm, linear, type MatmulOptions, type LinearEpilogue } from './ops/matmul.js';
 export { embedding } from './ops/embedding.js';
 export { mseLoss, crossEntropy } from './ops/loss.js';
-export { logSoftmax } from './ops/softmax.js';
+export { logSoftmax, softmax } from './ops/softmax.js';
 export { attention } from './ops/attention.js';
 export { Module, Linear, Conv2d, GroupNorm, Embedding, ReLU, SiLU, Sequential, type Layer, type TensorData } from './nn.js';
 export { Adam, AdamSnapshot, clipGradNorm, type AdamOptions, type AdamSlot } from './optim.js';

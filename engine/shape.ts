@@ -1,6 +1,6 @@
 // Shape arithmetic shared by the ops: sizes, row-major strides, and NumPy-style broadcasting.
 
-import { fail, formatShape } from './errors.js';
+import { describe, fail, formatShape, type CheckedTensor } from './errors.js';
 
 export function sizeOf(shape: readonly number[]): number {
   return shape.reduce((p, d) => p * d, 1);
@@ -52,6 +52,24 @@ export function broadcastStrides(shape: readonly number[], outShape: readonly nu
 }
 
 /** Resolves a possibly negative axis against a rank. */
+/**
+ * `dim` of tensor x (PyTorch's: −rank ≤ dim < rank, negative counting from the end) as an index
+ * in [0, rank), or an error naming the op, the tensor and the dims it has. `extra` widens the
+ * range by that many (stack's dim may name the new axis after the last).
+ */
+export function normalizeDim(op: string, x: CheckedTensor, role: string, dim: number, extra = 0): number {
+  const rank = x.shape.length + extra;
+  if (!Number.isInteger(dim) || dim < -rank || dim >= rank) {
+    fail(op, `dim ${dim} is out of range for ${describe(x, role)} (expected a dim in [${-rank}, ${rank - 1}])`);
+  }
+  return dim < 0 ? dim + rank : dim;
+}
+
+/** x's shape around `dim` as [outer, len, inner]: the axes before it, it, and the axes after it. */
+export function aroundDim(shape: readonly number[], dim: number): [outer: number, len: number, inner: number] {
+  return [sizeOf(shape.slice(0, dim)), shape[dim], sizeOf(shape.slice(dim + 1))];
+}
+
 export function normalizeAxis(op: string, axis: number, rank: number): number {
   if (!Number.isInteger(axis) || axis < -rank || axis >= rank) {
     fail(op, `axis ${axis} is out of range for a tensor of rank ${rank}`);

@@ -3,11 +3,12 @@
 // accumulates sums in float64, and shares no code with the WGSL shaders.
 
 import type {
-  AdamHyper, Backend, BinaryOp, BroadcastPlan, Conv2dPlan, DType, HostArray, MatmulPlan, MemoryInfo,
+  AdamHyper, ArgOp, AxisIndexPlan, Backend, BinaryOp, BroadcastPlan, Conv2dPlan, DType, HostArray, MatmulPlan, MemoryInfo,
   RandomDraw, RandomKey, ScalarOp, Storage, UnaryOp, WherePlan,
 } from '../backend.js';
 import { fillRandom } from '../random.js';
 import { adamStep } from './adam.js';
+import * as axisIndex from './axis-index.js';
 import { col2im, im2col } from './conv.js';
 import * as elementwise from './elementwise.js';
 import { gather, scatterAdd } from './embedding.js';
@@ -151,6 +152,18 @@ export class CpuBackend implements Backend {
 
   sumSquares(x: Storage): Storage {
     return this.wrap(sumSquares(this.f32(x)));
+  }
+
+  argReduce(op: ArgOp, x: Storage, outer: number, len: number, inner: number): Storage {
+    return this.wrap(axisIndex.argReduce(op, this.f32(x), outer, len, inner));
+  }
+
+  gatherAxis(x: Storage, idx: Storage, plan: AxisIndexPlan): Storage {
+    return this.wrap(axisIndex.gatherAxis(this.f32(x), this.i32(idx), plan));
+  }
+
+  scatterAddAxis(dy: Storage, idx: Storage, plan: AxisIndexPlan): Storage {
+    return this.wrap(axisIndex.scatterAddAxis(this.f32(dy), this.i32(idx), plan));
   }
 
   matmul(a: Storage, b: Storage, plan: MatmulPlan): Storage {

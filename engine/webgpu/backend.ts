@@ -6,6 +6,7 @@
 // buffers step after step.
 
 import adamWgsl from '../../shaders/adam.wgsl.js';
+import axisIndexWgsl from '../../shaders/axis-index.wgsl.js';
 import concatWgsl from '../../shaders/concat.wgsl.js';
 import convWgsl from '../../shaders/conv.wgsl.js';
 import elementwiseWgsl from '../../shaders/elementwise.wgsl.js';
@@ -19,7 +20,7 @@ import reduceWgsl from '../../shaders/reduce.wgsl.js';
 import softmaxWgsl from '../../shaders/softmax.wgsl.js';
 import { adamBiasCorrection } from '../backend.js';
 import type {
-  AdamHyper, Backend, BinaryOp, BroadcastPlan, Conv2dPlan, DType, HostArray, MatmulPlan, MemoryInfo,
+  AdamHyper, ArgOp, AxisIndexPlan, Backend, BinaryOp, BroadcastPlan, Conv2dPlan, DType, HostArray, MatmulPlan, MemoryInfo,
   RandomDraw, RandomKey, ScalarOp, Storage, UnaryOp, WherePlan,
 } from '../backend.js';
 import { EngineError } from '../errors.js';
@@ -31,7 +32,7 @@ import { Recorder, type Binding } from './recorder.js';
 import { uniformBlock, type UniformValues } from './uniforms.js';
 
 export const SHADERS = {
-  adam: adamWgsl, concat: concatWgsl, conv: convWgsl, elementwise: elementwiseWgsl, embedding: embeddingWgsl, 'int-fill': intFillWgsl,
+  adam: adamWgsl, 'axis-index': axisIndexWgsl, concat: concatWgsl, conv: convWgsl, elementwise: elementwiseWgsl, embedding: embeddingWgsl, 'int-fill': intFillWgsl,
   matmul: matmulWgsl, 'matmul-tiled': matmulTiledWgsl, random: philoxWgsl + randomWgsl, reduce: reduceWgsl, softmax: softmaxWgsl,
 } as const;
 type ShaderName = keyof typeof SHADERS;
@@ -372,6 +373,31 @@ export class WebGpuBackend implements Backend {
 
   sumSquares(x: Storage): Storage {
     return this.reduce(x, 1, x.length, 1, true);
+  }
+
+  argReduce(op: ArgOp, x: Storage, outer: number, len: number, inner: number): Storage {
+    const out = this.alloc(outer * inner, 'int32');
+    const values = { outer, len, inner, count: 0, op: KERNELS['axis-index'].ops.arg.codes[op], oneList: 0 };
+    this.recorder.dispatch(this.pipeline('axis-index', 'arg_reduce_main'), params('axis-index', values),
+      bind('axis-index', { pos: out.buffer, src: this.buf(x) }), this.elementGrid(outer * inner));
+    return out;
+  }
+
+  gatherAxis(x: Storage, idx: Storage, plan: AxisIndexPlan): Storage {
+    return this.axisIndex('gather_main', x, idx, plan, plan.outer * plan.count * plan.inner);
+  }
+
+  scatterAddAxis(dy: Storage, idx: Storage, plan: AxisIndexPlan): Storage {
+    return this.axisIndex('scatter_add_main', dy, idx, plan, plan.outer * plan.len * plan.inner);
+  }
+
+  /** An axis-index.wgsl kernel writing a float32 output of n elements, one thread each. */
+  private axisIndex(entry: string, src: Storage, idx: Storage, plan: AxisIndexPlan, n: number): Storage {
+    const out = this.alloc(n, 'float32');
+    const { outer, len, inner, count } = plan;
+    this.recorder.dispatch(this.pipeline('axis-index', entry), params('axis-index', { outer, len, inner, count, op: 0, oneList: plan.shared ? 1 : 0 }),
+      bind('axis-index', { out: out.buffer, src: this.buf(src), idx: this.buf(idx) }), this.elementGrid(n));
+    return out;
   }
 
   matmul(a: Storage, b: Storage, plan: MatmulPlan): Storage {

@@ -6,7 +6,7 @@
 // WGSL when the shader module is made (and in test/engine/uniforms.test.ts, bindings.test.ts,
 // op-codes.test.ts). Padding fields are the WGSL struct's own, kept so the two read alike.
 
-import type { BinaryOp, ScalarOp, UnaryOp } from '../backend.js';
+import type { ArgOp, BinaryOp, ScalarOp, UnaryOp } from '../backend.js';
 import { checkStorageBindings, storageBindings, type Access, type StorageBindings } from './bindings.js';
 import { checkOpCodes, opCodes, type OpCodes } from './op-codes.js';
 import { checkUniformStruct, uniformStruct, type StructFields, type UniformStruct } from './uniforms.js';
@@ -32,6 +32,9 @@ export const KERNELS = {
     n: 'u32', stepSize: 'f32', bc2Sqrt: 'f32', beta1: 'f32', beta2: 'f32', oneMinusBeta1: 'f32', oneMinusBeta2: 'f32',
     eps: 'f32', weightDecay: 'f32', _pad0: 'u32', _pad1: 'u32', _pad2: 'u32',
   }, { p: 'read_write', g: 'read', m: 'read_write', v: 'read_write' }),
+  'axis-index': kernel({
+    outer: 'u32', len: 'u32', inner: 'u32', count: 'u32', op: 'u32', oneList: 'u32', _pad0: 'u32', _pad1: 'u32',
+  }, { out: 'read_write', pos: 'read_write', src: 'read', idx: 'read' }, { arg: opCodes<ArgOp>('ARG', { max: 0, min: 1 }) }),
   concat: kernel({ n: 'u32', width: 'u32', start: 'u32', count: 'u32' }, { out: 'read_write', a: 'read', b: 'read' }),
   conv: kernel({
     batch: 'u32', channels: 'u32', height: 'u32', width: 'u32', kernelH: 'u32', kernelW: 'u32', stride: 'u32', padding: 'u32',

@@ -192,3 +192,38 @@ export const groupNormNaNStaysInItsGroup: Check = {
     }
   },
 };
+
+/**
+ * The positions `positions(x, dim, keepdim)` picks equal PyTorch's torch.max/min(x, dim).indices
+ * on every case of torch_ops_dims.json's `key` (ties: the first; a NaN: the first NaN), exactly.
+ */
+export const positionsMatchTorch = (key: 'max' | 'min', positions: (x: E.Tensor, dim: number, keepdim: boolean) => E.Tensor): Check => ({
+  name: `positions equal torch.${key}(x, dim).indices, ties and NaN included, on every device`,
+  gpu: 'also',
+  run: async (gpu) => {
+    for (const device of devicesWith(gpu)) {
+      for (const c of torchCases({ file: 'torch_ops_dims.json', key })) {
+        const { x, indices } = c.inputs;
+        const got = positions(E.tensor(x.data, x.shape, { device }), c.params.dim as number, c.params.keepdim as boolean);
+        assert.equal(got.dtype, 'int32', `${c.name}: int32 positions`);
+        assert.equal([...got.shape], [...indices.shape], `${c.name}: shape`);
+        assert.equal(await values(got), Array.from(indices.data), `${c.name} on ${device.name}`);
+      }
+    }
+  },
+});
+
+/** max's gradient reaches only the returned position of a tie, and a NaN's position (PyTorch's rule). */
+export const maxGradientGoesToTheReturnedPosition: Check = {
+  name: 'the gradient reaches only the position returned, of ties and of NaN',
+  gpu: 'also',
+  run: async (gpu) => {
+    for (const device of devicesWith(gpu)) {
+      const x = E.tensor([[2, 5, 5, 1], [NaN, 3, NaN, 9]], undefined, { device, requiresGrad: true });
+      const { values: top, indices } = E.max(x, 1);
+      assert.equal(await values(indices), [1, 0]);
+      E.sum(E.mul(top, E.tensor([10, 100], undefined, { device }))).backward();
+      assert.equal(await values(x.grad!), [0, 10, 0, 0, 100, 0, 0, 0], `on ${device.name}`);
+    }
+  },
+};

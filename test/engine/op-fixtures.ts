@@ -11,12 +11,14 @@
 //                         NaN and ±Inf are written as the strings "NaN", "Infinity", "-Infinity";
 //   torch_ops_math.json   the same per-op arrays, but every tensor is a float input (comparisons and
 //                         where's cond have no grad_ partner: they take no gradient).
+//   torch_ops_dims.json   the same form: ops over a dim and indexing ops (max's `indices` field:
+//                         PyTorch's positions, read by the rows' checks, not passed to the op).
 // A case is a NaN/±Inf case when its file is torch_nonfinite.json or an input holds NaN or ±Inf.
 
 import { loadFixture, type FixtureTensor } from '../support/helpers.js';
 import { floats, ints, type HostTensor } from './op-inputs.js';
 
-export type FixtureFile = 'torch_ops.json' | 'torch_unet_ops.json' | 'torch_softmax.json' | 'torch_nonfinite.json' | 'torch_ops_math.json';
+export type FixtureFile = 'torch_ops.json' | 'torch_unet_ops.json' | 'torch_softmax.json' | 'torch_nonfinite.json' | 'torch_ops_math.json' | 'torch_ops_dims.json';
 export type Param = number | boolean | number[];
 export type Params = Readonly<Record<string, Param>>;
 
@@ -96,7 +98,8 @@ function fromFields(file: FixtureFile, entry: Record<string, Field>, rename: Rea
   ].filter((s) => s !== null).join(', ');
   const nonfinite = file === 'torch_nonfinite.json' ||
     Object.values(inputs).some((t) => Array.from(t.data).some((v) => !Number.isFinite(v)));
-  return { name: `${name ?? described}${nonfinite ? ' with NaN/±Inf' : ''}`, file, inputs, params, output, gradOut, grads, nonfinite };
+  const said = (name ?? described).endsWith('with NaN/±Inf'); // torch_ops_dims.json names its own
+  return { name: `${name ?? described}${nonfinite && !said ? ' with NaN/±Inf' : ''}`, file, inputs, params, output, gradOut, grads, nonfinite };
 }
 
 const files = new Map<FixtureFile, Record<string, unknown>>();

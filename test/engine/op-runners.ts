@@ -6,7 +6,7 @@
 // (1) PyTorch's numbers: forward and every input gradient for the fixture's upstream gradient,
 //     on the CPU (the NaN/±Inf fixture on WebGPU too). Per fixture file (TORCH_TOL):
 //       torch_ops.json, torch_unet_ops.json   atol 1e-5, rtol 1e-5
-//       torch_softmax.json, torch_nonfinite.json, torch_ops_math.json   atol 1e-6, rtol 1e-5
+//       torch_softmax.json, torch_nonfinite.json, torch_ops_math.json, torch_ops_dims.json   atol 1e-6, rtol 1e-5
 //     Elementwise ops agree to the last bit or one rounding; matmul and reductions differ in
 //     summation order and in precision (we accumulate in float64, PyTorch in float32), which
 //     stays far below this bound. A row states its own rule where it must, with the reason.
@@ -42,6 +42,7 @@ export const TORCH_TOL: Readonly<Record<FixtureFile, Tolerance>> = {
   'torch_softmax.json': { atol: 1e-6, rtol: 1e-5 },
   'torch_nonfinite.json': { atol: 1e-6, rtol: 1e-5 },
   'torch_ops_math.json': { atol: 1e-6, rtol: 1e-5 },
+  'torch_ops_dims.json': { atol: 1e-6, rtol: 1e-5 },
 };
 
 /** GPU vs CPU for sums over K terms (K = 0: elementwise). */

@@ -16,7 +16,8 @@ import { im2col } from '../../engine/internal.js';
 import type { Tolerance } from '../support/helpers.js';
 import {
   convMatchesDefinition, convNonFiniteReachesItsWindows, embeddingSumsDuplicates, expNonFiniteAsTorch, fusedEpilogueEqualsOps,
-  groupNormNaNStaysInItsGroup, groupNormWithoutWeightOrBias, im2colBitForBit, permuteIsTorchPermute, siluNonFiniteAsTorch,
+  groupNormNaNStaysInItsGroup, groupNormWithoutWeightOrBias, im2colBitForBit, maxGradientGoesToTheReturnedPosition, permuteIsTorchPermute,
+  positionsMatchTorch, siluNonFiniteAsTorch,
 } from './op-checks.js';
 import {
   awayFromZero, floats, ints, positive, sizeOf, spiked, spread, sprinkled, type Draws, type HostTensor,
@@ -159,6 +160,106 @@ const named = (shape: number[], name: string): E.Tensor => E.tensor(new Float32A
 const indices = (values: number[]): E.Tensor => E.tensor(values, [values.length], { dtype: 'int32' });
 const IMAGES = (): E.Tensor => named([2, 3, 4, 4], 'images');
 const SCORES = (): E.Tensor => named([4, 3], 'scores');
+
+// ---- ops over a dim and indexing ops (torch_ops_dims.json) -------------------------------------
+
+const DIMS = 'torch_ops_dims.json';
+const intsOf = (shape: number[], high: number, d: Draws): HostTensor => ({ shape, data: d.ints(sizeOf(shape), high).data });
+
+/** max or min: the values' row ({ values, indices }'s indices are its check's). */
+const extremaRow = (op: 'max' | 'min'): OpRow => row<{ dim: number; keepdim?: boolean }>({
+  op, call: (t, p) => E[op](t.x, p.dim, p.keepdim).values,
+  torch: [{ file: DIMS, key: op }],
+  // Central differences need no ties within h: normal draws, not the fixture's ties.
+  gradcheck: [{ name: 'x [4,6] dim 1', draws: [3, 2], params: { dim: 1 }, inputs: (d) => ({ x: d.normal(4, 6) }) },
+    { name: 'x [3,5,2] dim 0, keepdim', draws: [3, 3], params: { dim: 0, keepdim: true }, inputs: (d) => ({ x: d.normal(3, 5, 2) }) }],
+  gpuTol: () => EXACT, // a pick and a scatter of single values: bit for bit
+  gpu: [[[10000, 128], 0], [[10000, 128], 1], [[3, 257, 5], 1], [[13], 0], [[2, 3, 1, 7], 3]].map(([shape, dim]) => ({
+    name: `[${shape}] dim ${dim}`, params: { dim: dim as number }, inputs: (d: Draws) => ({ x: d.normal(...(shape as number[])) }),
+  })),
+  nonfinite: [[[13, 3], 0], [[13, 3], 1], [[3, 257, 5], 1]].map(([shape, dim]) => ({
+    name: `[${shape}] dim ${dim} + NaN/Inf seed`, params: { dim: dim as number }, k: 0, nonFiniteSeed: true,
+    inputs: (d: Draws) => ({ x: sprinkled(d.normal(...(shape as number[])), 5) }),
+  })),
+  errors: [
+    { what: 'a dim out of range', call: () => E[op](SCORES(), -3), says: [`${op}: dim -3 is out of range`, "'scores' [4,3] float32", 'expected a dim in [-2, 1]'] },
+    { what: 'int32 input', call: () => E[op](indices([1, 2]), 0), says: [op, 'float32'] },
+  ],
+  checks: [positionsMatchTorch(op, (x, dim, keepdim) => E[op](x, dim, keepdim).indices), ...(op === 'max' ? [maxGradientGoesToTheReturnedPosition] : [])],
+});
+
+/** argmax or argmin: int32 positions, no gradient; checked against PyTorch's max/min indices. */
+const argRow = (op: 'argmax' | 'argmin', key: 'max' | 'min'): OpRow => row({
+  op, call: (t) => E[op](t.x, 0),
+  withoutTorch: `int32 positions without a gradient: its check holds them to torch.${key}(x, dim).indices`,
+  errors: [{ what: 'a dim out of range', call: () => E[op](SCORES(), 5), says: [`${op}: dim 5 is out of range`, "'scores' [4,3] float32"] }],
+  checks: [positionsMatchTorch(key, (x, dim, keepdim) => E[op](x, dim, keepdim))],
+});
+
+const DIM_ROWS: OpRow[] = [
+  row<{ dim: number }>({
+    op: 'softmax', call: (t, p) => E.softmax(t.x, p.dim),
+    torch: [{ file: DIMS, key: 'softmax' }],
+    gpuTol: (c) => terms(Math.max(...c.inputs.x)),
+    gpu: [{ name: '[3,257,5] dim 1', k: 257, params: { dim: 1 }, inputs: (d) => ({ x: d.normal(3, 257, 5) }) }],
+    nonfinite: LOGITS_WITH_SPECIALS.map(({ name, shape, make }) => ({ name: `${name} dim 0`, k: shape[0], params: { dim: 0 }, inputs: (d: Draws) => ({ x: make(d) }) })),
+    errors: [{ what: 'a dim out of range', call: () => E.softmax(SCORES(), 2), says: ['softmax', 'dim 2 is out of range', "'scores' [4,3]"] }],
+  }),
+  extremaRow('max'), extremaRow('min'), argRow('argmax', 'max'), argRow('argmin', 'min'),
+  row<{ dim: number; start: number; length: number }>({
+    op: 'narrow', call: (t, p) => E.narrow(t.x, p.dim, p.start, p.length),
+    torch: [{ file: DIMS, key: 'narrow' }], torchTol: EXACT, gpuTol: () => EXACT, // copies: bit for bit
+    errors: [
+      { what: 'a range past the end', call: () => E.narrow(SCORES(), 1, 2, 2), says: ['narrow: start 2 and length 2 do not fit dim 1', "'scores' [4,3]", 'start + length ≤ 3'] },
+      { what: 'a dim out of range', call: () => E.narrow(SCORES(), 2, 0, 1), says: ['narrow: dim 2 is out of range', "'scores' [4,3]"] },
+    ],
+  }),
+  row<{ dim: number; start: number; end: number; step: number }>({
+    op: 'slice', call: (t, p) => E.slice(t.x, p.dim, p.start, p.end, p.step),
+    torch: [{ file: DIMS, key: 'slice' }], torchTol: EXACT, gpuTol: () => EXACT,
+    errors: [
+      { what: 'a step of 0', call: () => E.slice(SCORES(), 0, 0, 4, 0), says: ['slice', 'a step ≥ 1', '0:4:0', "'scores' [4,3]"] },
+      { what: 'an empty range', call: () => E.slice(SCORES(), 1, 2, 1), says: ['slice: 2:1:1 selects nothing of dim 1', "'scores' [4,3]"] },
+    ],
+  }),
+  row<{ dim: number }>({
+    op: 'indexSelect', call: (t, p) => E.indexSelect(t.x, p.dim, t.index),
+    torch: [{ file: DIMS, key: 'indexSelect' }],
+    gpuTol: () => terms(8), // repeated indices: the gradient sums up to 8 terms in float32 on the GPU
+    gpu: [{ name: '[10000,7] dim 0, 3000 drawn indices', params: { dim: 0 }, k: 8, inputs: (d) => ({ x: d.normal(10000, 7), index: d.ints(3000, 10000) }) },
+      { name: '[3,257,5] dim 1, 300 drawn indices', params: { dim: 1 }, k: 8, inputs: (d) => ({ x: d.normal(3, 257, 5), index: d.ints(300, 257) }) }],
+    errors: [
+      { what: 'an index past the dim', call: () => E.indexSelect(SCORES(), 1, indices([0, 3])), says: ['indexSelect: index values must lie in [0, 2] for dim 1', "'scores' [4,3]", 'from 0 to 3', 'index [2] int32'] },
+      { what: 'a negative index', call: () => E.indexSelect(SCORES(), 0, indices([-1])), says: ['from -1 to -1'] },
+      { what: 'float indices', call: () => E.indexSelect(SCORES(), 0, zeros([2])), says: ['indexSelect: expected an int32 index', 'index [2] float32'] },
+      { what: 'a 2-D index', call: () => E.indexSelect(SCORES(), 0, E.tensor([[0], [1]], undefined, { dtype: 'int32' })), says: ['indexSelect: expected a 1-D index', 'index [2,1] int32'] },
+    ],
+  }),
+  row<{ dim: number }>({
+    op: 'gather', call: (t, p) => E.gather(t.x, p.dim, t.index),
+    torch: [{ file: DIMS, key: 'gather' }],
+    gpuTol: () => terms(16),
+    gpu: [{ name: '[128,128] dim 1, index [128,300]', params: { dim: 1 }, k: 16, inputs: (d) => ({ x: d.normal(128, 128), index: intsOf([128, 300], 128, d) }) },
+      { name: '[7,13,5] dim 0, index [11,13,3]', params: { dim: 0 }, k: 16, inputs: (d) => ({ x: d.normal(7, 13, 5), index: intsOf([11, 13, 3], 7, d) }) }],
+    errors: [
+      { what: 'an index past the dim', call: () => E.gather(SCORES(), 0, E.tensor([[0, 4]], undefined, { dtype: 'int32' })),
+        says: ['gather: index values must lie in [0, 3] for dim 0', "'scores' [4,3]", 'from 0 to 4', 'index [1,2] int32'] },
+      { what: 'an index larger than x outside dim', call: () => E.gather(SCORES(), 0, E.tensor([[0, 1, 2, 0]], undefined, { dtype: 'int32' })),
+        says: ['gather: expected an index of rank 2 no larger than', "'scores' [4,3]", 'outside dim 0', 'index [1,4] int32'] },
+      { what: 'float indices', call: () => E.gather(SCORES(), 1, zeros([4, 1])), says: ['gather: expected an int32 index', 'index [4,1] float32'] },
+    ],
+  }),
+  row<{ dim: number }>({
+    op: 'stack', call: (t, p) => E.stack([t.x, ...['t1', 't2', 't3'].filter((k) => k in t).map((k) => t[k])], p.dim), // the fixture's x, t1, …
+    torch: [{ file: DIMS, key: 'stack' }], torchTol: EXACT, gpuTol: () => EXACT,
+    errors: [
+      { what: 'shapes that differ', call: () => E.stack([SCORES(), named([4, 2], 'narrow')], 0),
+        says: ['stack: expected every tensor of shape [4,3]', "tensors[0] 'scores' [4,3]", "tensors[1] 'narrow' [4,2] float32"] },
+      { what: 'a dim out of range', call: () => E.stack([SCORES()], 3), says: ['stack: dim 3 is out of range', 'expected a dim in [-3, 2]'] },
+      { what: 'no tensors', call: () => E.stack([], 0), says: ['stack: expected a non-empty list'] },
+    ],
+  }),
+];
 
 // ---- the table --------------------------------------------------------------------------------
 
@@ -359,18 +460,24 @@ export const opTable: OpRow[] = [
     op: 'expand', call: (t, p) => E.expand(t.x, p.shape), torch: [{ file: 'torch_ops.json', key: 'expand' }],
     errors: [{ what: 'a shape it cannot expand to', call: () => E.expand(zeros([2, 3]), [3, 3]), says: ['expand:'] }],
   }),
-  row({
-    op: 'logSoftmax', call: (t) => E.logSoftmax(t.x),
-    // Softmax over rows of [7,10], [1,1], [2,257], logits of size 40 (a naive exp would overflow float32), rank 3.
-    torch: [{ file: 'torch_softmax.json', key: 'logSoftmax' }, { file: 'torch_nonfinite.json', key: 'logSoftmax' }],
+  row<{ dim?: number }>({
+    op: 'logSoftmax', call: (t, p) => E.logSoftmax(t.x, p.dim),
+    // Softmax over rows of [7,10], [1,1], [2,257], logits of size 40 (a naive exp would overflow float32), rank 3;
+    // then over every dim of ranks 2 to 4 (the last by a negative dim too), with NaN/±Inf along rows and columns.
+    torch: [{ file: 'torch_softmax.json', key: 'logSoftmax' }, { file: 'torch_nonfinite.json', key: 'logSoftmax' },
+      { file: 'torch_ops_dims.json', key: 'logSoftmax' }],
     gradcheck: [{ name: 'x [4,6]', draws: [3, 0], inputs: (d) => ({ x: d.normal(4, 6) }) }],
     gpuTol: (c) => terms(c.inputs.x.at(-1)!), // K: the row length
     nonfinite: LOGITS_WITH_SPECIALS.flatMap(({ name, shape, make }) => [false, true].map((seeded) => ({
       // A sparse seed (about every other row), so that some rows' gradients stay finite.
       name: `${name}${seeded ? ' + NaN/Inf seed' : ''}`, k: shape[1], nonFiniteSeed: seeded && 2 * shape[1] + 1, inputs: (d: Draws) => ({ x: make(d) }),
     }))),
-    errors: [{ what: 'int32 logits', call: () => E.logSoftmax(E.tensor([1, 2], [2], { dtype: 'int32' })), says: ['logSoftmax', 'float32'] }],
+    errors: [
+      { what: 'int32 logits', call: () => E.logSoftmax(E.tensor([1, 2], [2], { dtype: 'int32' })), says: ['logSoftmax', 'float32'] },
+      { what: 'a dim out of range', call: () => E.logSoftmax(SCORES(), 2), says: ['logSoftmax: dim 2 is out of range', "'scores' [4,3]", 'expected a dim in [-2, 1]'] },
+    ],
   }),
+  ...DIM_ROWS,
   row({
     op: 'crossEntropy', call: (t) => E.crossEntropy(t.logits, t.labels),
     torch: [{ file: 'torch_softmax.json', key: 'crossEntropy', rename: { loss: 'y', grad: 'grad_logits' } }],

@@ -1,13 +1,14 @@
 // Every op of the engine, one row of the op table (op-table.ts) each, through the shared runners
 // (op-runners.ts): forward and every input gradient against PyTorch (test/fixtures/torch_ops.json,
-// torch_unet_ops.json, torch_softmax.json, torch_nonfinite.json, torch_ops_math.json, written by
-// torch 1.13 through test/fixtures/make_fixtures.py), central differences, GPU vs CPU on awkward
-// shapes and with NaN and ±Inf inputs, bad inputs refused by name, and each row's own checks
-// (op-checks.ts).
+// torch_unet_ops.json, torch_softmax.json, torch_nonfinite.json, torch_ops_math.json,
+// torch_ops_dims.json, written by torch 1.13 through test/fixtures/make_fixtures.py), central
+// differences, GPU vs CPU on awkward shapes and with NaN and ±Inf inputs, bad inputs refused by
+// name, and each row's own checks (op-checks.ts).
 //
 // Tolerance rules (op-runners.ts; a row's own, with its reason, in op-table.ts):
 //   against PyTorch           1e-5 + 1e-5·|torch| (torch_ops, torch_unet_ops),
-//                             1e-6 + 1e-5·|torch| (torch_softmax, torch_nonfinite, torch_ops_math)
+//                             1e-6 + 1e-5·|torch| (torch_softmax, torch_nonfinite, torch_ops_math,
+//                             torch_ops_dims)
 //   central differences       2e-3 + 1e-2·|numeric|, h = 1e-3
 //   GPU vs CPU                (2e-6·K + 1e-6) + 1e-5·|cpu|, K the terms of the longest sum
 //                             (0 elementwise); NaN where NaN, the same infinity where infinite.
