@@ -79,7 +79,7 @@ export abstract class Module {
   /**
    * Frees every parameter and its gradient now (an optimizer's state is the optimizer's to free:
    * its dispose()). Idempotent. Afterwards forward throws as any op given a disposed tensor does,
-   * naming the parameter: "linear: parameter 'weight' [4,3] float32 was disposed …".
+   * naming the parameter: "linear: weight 'weight' [4,3] float32 was disposed and cannot be used".
    */
   dispose(): void {
     for (const p of this.parameters()) {
