@@ -114,7 +114,13 @@ export interface AdamHyper {
   readonly beta1: number;
   readonly beta2: number;
   readonly eps: number;
+  /** Adam's L2 penalty, added to the gradient: g ← g + wd·p. */
   readonly weightDecay: number;
+  /**
+   * AdamW's decoupled weight decay (Loshchilov & Hutter): p ← p·(1 − lr·wd) before the update,
+   * the gradient untouched. Absent or 0: none (Adam).
+   */
+  readonly decoupledWeightDecay?: number;
   readonly step: number;
 }
 
@@ -124,6 +130,23 @@ export interface AdamHyper {
  */
 export function adamBiasCorrection(h: AdamHyper): { stepSize: number; bc2Sqrt: number } {
   return { stepSize: h.lr / (1 - h.beta1 ** h.step), bc2Sqrt: Math.sqrt(1 - h.beta2 ** h.step) };
+}
+
+/**
+ * One SGD update, PyTorch semantics (torch.optim.SGD): d ← g + wd·p; with momentum μ, buf ← d at
+ * the buffer's first step, else μ·buf + (1 − dampening)·d, and d ← d + μ·buf (Nesterov) or buf;
+ * p ← p − lr·d.
+ */
+export interface SgdHyper {
+  readonly lr: number;
+  /** μ; 0: no momentum buffer. */
+  readonly momentum: number;
+  readonly dampening: number;
+  /** L2, added to the gradient. */
+  readonly weightDecay: number;
+  readonly nesterov: boolean;
+  /** The momentum buffer's first step: it takes d itself (torch clones the gradient). */
+  readonly firstStep: boolean;
 }
 
 export interface MemoryInfo {
@@ -227,4 +250,6 @@ export interface Backend {
   averageInPlace(avg: Storage, x: Storage, decay: number): void;
   /** One Adam step on param p with gradient g and moments m, v. */
   adamStep(p: Storage, g: Storage, m: Storage, v: Storage, hyper: AdamHyper): void;
+  /** One SGD step on param p with gradient g and momentum buffer buf (null: no momentum). */
+  sgdStep(p: Storage, g: Storage, buf: Storage | null, hyper: SgdHyper): void;
 }

@@ -1,4 +1,4 @@
-// The engine's public API ('wgpu-diffusion'): tensors, ops, autograd, layers, optimisers, random
+// The engine's public API ('wgpu-diffusion'): tensors, ops, autograd, layers, optimisers (Adam, AdamW, SGD), random
 // numbers, devices. What the engine's tests, the benchmark and fused programs use besides is
 // internal.ts.
 
@@ -30,7 +30,8 @@ export { mseLoss, crossEntropy } from './ops/loss.js';
 export { logSoftmax, softmax } from './ops/softmax.js';
 export { attention } from './ops/attention.js';
 export { Module, Linear, Conv2d, GroupNorm, Embedding, ReLU, SiLU, Sequential, type Layer, type TensorData } from './nn.js';
-export { Adam, AdamSnapshot, clipGradNorm, type AdamOptions, type AdamSlot } from './optim.js';
+export { Adam, AdamW, AdamSnapshot, clipGradNorm, type AdamOptions, type AdamSlot } from './optim.js';
+export { SGD, type SgdOptions, type SgdSlot } from './sgd.js';
 export { CONSTANT_LR, type LrSchedule } from './lr-schedule.js';
 export { WeightAverage, type WeightAverageOptions, type WeightAverageState } from './weight-average.js';
 export { packParameters, PackedParameters } from './packing.js';

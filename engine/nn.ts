@@ -75,6 +75,18 @@ export abstract class Module {
   zeroGrad(): void {
     for (const p of this.parameters()) if (p.grad) p.device.fill(p.grad.storage, 0);
   }
+
+  /**
+   * Frees every parameter and its gradient now (an optimizer's state is the optimizer's to free:
+   * its dispose()). Idempotent. Afterwards forward throws as any op given a disposed tensor does,
+   * naming the parameter: "linear: weight 'weight' [4,3] float32 was disposed and cannot be used".
+   */
+  dispose(): void {
+    for (const p of this.parameters()) {
+      p.grad?.dispose();
+      p.dispose();
+    }
+  }
 }
 
 export interface LayerOptions {

@@ -1,5 +1,9 @@
-// Optimisation: Adam and gradient-norm clipping, both with PyTorch's semantics, both run on the
-// parameters' device without reading anything back to the host.
+// Optimisation: Adam, AdamW and gradient-norm clipping, with PyTorch's semantics, run on the
+// parameters' device without reading anything back to the host. (SGD: engine/sgd.ts.)
+//   Adam   g ← g + wd·p (L2, in the gradient), then the Adam update
+//   AdamW  p ← p·(1 − lr·λ) (decoupled weight decay), then the Adam update on the raw gradient
+//   the Adam update: m ← β1·m + (1−β1)·g;  v ← β2·v + (1−β2)·g²;
+//                    p ← p − lr/(1−β1^t) · m / (√v/√(1−β2^t) + ε)
 
 import type { AdamHyper } from './backend.js';
 import { tensor, zeros } from './creation.js';
@@ -15,6 +19,7 @@ export interface AdamOptions {
   lr?: number;
   betas?: readonly [number, number];
   eps?: number;
+  /** Adam: L2 added to the gradient (default 0). AdamW: the decoupled decay λ (default 0.01). */
   weightDecay?: number;
   /** The learning rate of step t is lr · lrFactor(schedule, t) (engine/lr-schedule.ts); default constant. */
   schedule?: LrSchedule;
@@ -39,6 +44,11 @@ export interface AdamSlot {
  * updates every parameter with one kernel.
  */
 export class Adam {
+  /** The name errors give ('AdamW' in the subclass): a prototype getter, so the constructor sees it. */
+  protected get kind(): string {
+    return 'Adam';
+  }
+
   readonly lr: number;
   readonly beta1: number;
   readonly beta2: number;
@@ -50,6 +60,7 @@ export class Adam {
   private readonly state = new Map<Tensor, AdamState>();
   /** Packed: the moments, flat like the weights, and the step count every parameter shares. */
   private flat: AdamState | null = null;
+  private disposed = false;
 
   constructor(params: readonly Tensor[] | PackedParameters, options: AdamOptions = {}) {
     this.packed = params instanceof PackedParameters ? params : null;
@@ -59,15 +70,15 @@ export class Adam {
     this.eps = options.eps ?? 1e-8;
     this.weightDecay = options.weightDecay ?? 0;
     this.schedule = options.schedule ?? CONSTANT_LR;
-    checkLrSchedule(this.schedule, 'Adam');
-    const bad = (what: string, v: number): never => { throw new EngineError(`Adam: invalid ${what} ${v}`); };
+    checkLrSchedule(this.schedule, this.kind);
+    const bad = (what: string, v: number): never => { throw new EngineError(`${this.kind}: invalid ${what} ${v}`); };
     if (!(this.lr >= 0)) bad('learning rate (must be ≥ 0)', this.lr);
     if (!(this.beta1 >= 0 && this.beta1 < 1)) bad('beta1 (must be in [0, 1))', this.beta1);
     if (!(this.beta2 >= 0 && this.beta2 < 1)) bad('beta2 (must be in [0, 1))', this.beta2);
     if (!(this.eps >= 0)) bad('eps (must be ≥ 0)', this.eps);
     if (!(this.weightDecay >= 0)) bad('weight decay (must be ≥ 0)', this.weightDecay);
     for (const p of this.params) {
-      if (!p.requiresGrad) throw new EngineError(`Adam: ${describe(p, 'parameter')} does not require grad`);
+      if (!p.requiresGrad) throw new EngineError(`${this.kind}: ${describe(p, 'parameter')} does not require grad`);
     }
   }
 
@@ -77,8 +88,9 @@ export class Adam {
    * of each of the next `steps` steps, and counts those steps as taken.
    */
   takePackedSteps(steps: number): { m: Tensor; v: Tensor; hypers: AdamHyper[] } {
-    if (this.packed === null) throw new EngineError('Adam.takePackedSteps: the optimizer was not given packed parameters');
-    if (!Number.isInteger(steps) || steps < 0) throw new EngineError(`Adam.takePackedSteps: steps must be a non-negative integer, got ${steps}`);
+    this.assertAlive('takePackedSteps');
+    if (this.packed === null) throw new EngineError(`${this.kind}.takePackedSteps: the optimizer was not given packed parameters`);
+    if (!Number.isInteger(steps) || steps < 0) throw new EngineError(`${this.kind}.takePackedSteps: steps must be a non-negative integer, got ${steps}`);
     const flat = this.flatState(this.packed);
     const first = flat.step;
     flat.step += steps;
@@ -92,14 +104,21 @@ export class Adam {
     return this.flat;
   }
 
-  private hyper(step: number): AdamHyper {
+  /** The update of step `step` (1, 2, …) as the kernels take it. */
+  protected hyper(step: number): AdamHyper {
     return { lr: this.lr * lrFactor(this.schedule, step), beta1: this.beta1, beta2: this.beta2, eps: this.eps, weightDecay: this.weightDecay, step };
+  }
+
+  /** Throws if dispose() was called: the moments are gone. */
+  private assertAlive(method: string): void {
+    if (this.disposed) throw new EngineError(`${this.kind}.${method}: the optimizer was disposed (its moments are freed)`);
   }
 
   /** Updates every parameter that has a gradient (packed: every parameter, one kernel). */
   step(): void {
+    this.assertAlive('step');
     if (this.packed) {
-      this.packed.checkGrads('Adam.step');
+      this.packed.checkGrads(`${this.kind}.step`);
       const { weights, grads } = this.packed;
       const flat = this.flatState(this.packed);
       flat.step++;
@@ -125,6 +144,7 @@ export class Adam {
 
   /** The state of every parameter, in `params` order, copied to the host (to save and resume). */
   async exportState(): Promise<(AdamSlot | null)[]> {
+    this.assertAlive('exportState');
     if (this.packed) {
       const flat = this.flat;
       if (flat === null) return this.params.map(() => null);
@@ -146,14 +166,15 @@ export class Adam {
    * slot is checked before anything changes: a mismatch throws and leaves the optimizer as it was.
    */
   importState(slots: readonly (AdamSlot | null)[]): void {
+    this.assertAlive('importState');
     if (slots.length !== this.params.length) {
-      throw new EngineError(`Adam.importState: ${slots.length} slots for ${this.params.length} parameters`);
+      throw new EngineError(`${this.kind}.importState: ${slots.length} slots for ${this.params.length} parameters`);
     }
     slots.forEach((slot, i) => {
       const p = this.params[i];
       if (slot === null) return;
       if (slot.m.length !== p.size || slot.v.length !== p.size || !(Number.isInteger(slot.step) && slot.step >= 1)) {
-        throw new EngineError(`Adam.importState: slot ${i} (m ${slot.m.length}, v ${slot.v.length} values, step ${slot.step}) ` +
+        throw new EngineError(`${this.kind}.importState: slot ${i} (m ${slot.m.length}, v ${slot.v.length} values, step ${slot.step}) ` +
           `does not fit ${describe(p, 'parameter')}`);
       }
     });
@@ -181,7 +202,7 @@ export class Adam {
   private importPacked(slots: readonly (AdamSlot | null)[], packed: PackedParameters): void {
     const steps = new Set(slots.map((slot) => slot?.step ?? 0));
     if (steps.size > 1) {
-      throw new EngineError(`Adam.importState: packed parameters step together, but the slots have step counts ${[...steps].join(', ')}`);
+      throw new EngineError(`${this.kind}.importState: packed parameters step together, but the slots have step counts ${[...steps].join(', ')}`);
     }
     const step = [...steps][0];
     if (step === 0 && this.flat === null) return;
@@ -203,6 +224,7 @@ export class Adam {
    * part-way through an epoch and must save the epoch before.
    */
   snapshot(): AdamSnapshot {
+    this.assertAlive('snapshot');
     const copies: Tensor[] = [];
     const copyOf = (t: Tensor): Tensor => {
       const out = keep(zeros(t.shape, { device: t.device }));
@@ -251,6 +273,45 @@ export class Adam {
         this.state.set(p, s);
       }
     });
+  }
+
+  /**
+   * Frees the moments. The parameters are not the optimizer's (Module.dispose frees them).
+   * Idempotent; a disposed optimizer throws when used.
+   */
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    for (const s of this.state.values()) {
+      s.m.dispose();
+      s.v.dispose();
+    }
+    this.state.clear();
+    this.flat?.m.dispose();
+    this.flat?.v.dispose();
+    this.flat = null;
+  }
+}
+
+/**
+ * AdamW (Loshchilov & Hutter, "Decoupled Weight Decay Regularization") as torch.optim.AdamW:
+ * each step first shrinks the weights, p ← p·(1 − lr·λ) with the step's learning rate, then
+ * takes Adam's step on the raw gradient — where Adam's weight decay adds λ·p to the gradient,
+ * and so is scaled down by √v̂ with it. Defaults as torch: lr 1e-3, betas (0.9, 0.999), eps 1e-8,
+ * weight decay 0.01. Same state as Adam (exportState, importState, snapshot), and the same
+ * kernel: the decay is its first line (shaders/adam.wgsl, engine/cpu/adam.ts).
+ */
+export class AdamW extends Adam {
+  protected override get kind(): string {
+    return 'AdamW';
+  }
+
+  constructor(params: readonly Tensor[] | PackedParameters, options: AdamOptions = {}) {
+    super(params, { ...options, weightDecay: options.weightDecay ?? 0.01 });
+  }
+
+  protected override hyper(step: number): AdamHyper {
+    return { ...super.hyper(step), weightDecay: 0, decoupledWeightDecay: this.weightDecay };
   }
 }
 

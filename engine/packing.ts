@@ -34,6 +34,15 @@ export class PackedParameters {
     return this.weights.size;
   }
 
+  /**
+   * Frees the flat buffers once the parameters and their gradients are freed too (each is a view
+   * holding a reference on them: Module.dispose). Idempotent.
+   */
+  dispose(): void {
+    this.weights.dispose();
+    this.grads.dispose();
+  }
+
   /** Throws if a parameter's .grad was replaced: the packed kernels would not see it. */
   checkGrads(op: string): void {
     this.params.forEach((p, i) => {

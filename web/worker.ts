@@ -59,9 +59,8 @@ function modelInfo(): ModelInfo {
 function dropModel(): void {
   current?.live?.trainer.dispose();
   const model = current?.model;
-  // An image model also holds fixed tables (its timestep embedding, the preconditioning's).
-  if (model && 'dispose' in model) model.dispose();
-  else for (const p of model?.parameters() ?? []) p.dispose();
+  // An image model's dispose also frees its fixed tables (its timestep embedding, the preconditioning's).
+  model?.dispose();
   current = null;
 }
 

@@ -165,9 +165,9 @@ export class MLPImageDiffusion extends Module implements NoisePredictor {
     return add(add(mul(x, embedding(t, a)), mul(mean, embedding(t, b))), mul(f, embedding(t, c)));
   }
 
-  /** Frees the parameters and the fixed tables. */
-  dispose(): void {
-    for (const p of this.parameters()) p.dispose();
+  /** Frees the parameters (Module.dispose) and the fixed tables. */
+  override dispose(): void {
+    super.dispose();
     this.sinusoids.dispose();
     for (const t of Object.values(this.wiener ?? {})) t.dispose();
   }

@@ -237,9 +237,9 @@ export class UNetDiffusion extends Module implements NoisePredictor {
     return reshape(out, [batch, height * width]);
   }
 
-  /** Frees the parameters and the fixed table. */
-  dispose(): void {
-    for (const p of this.parameters()) p.dispose();
+  /** Frees the parameters (Module.dispose) and the fixed table. */
+  override dispose(): void {
+    super.dispose();
     this.sinusoids.dispose();
   }
 }

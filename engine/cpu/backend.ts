@@ -4,7 +4,7 @@
 
 import type {
   AdamHyper, ArgOp, AxisIndexPlan, Backend, BinaryOp, BroadcastPlan, Conv2dPlan, DType, HostArray, MatmulPlan, MemoryInfo,
-  RandomDraw, RandomKey, ScalarOp, Storage, UnaryOp, WherePlan,
+  RandomDraw, RandomKey, ScalarOp, SgdHyper, Storage, UnaryOp, WherePlan,
 } from '../backend.js';
 import { fillRandom } from '../random.js';
 import { adamStep } from './adam.js';
@@ -14,6 +14,7 @@ import * as elementwise from './elementwise.js';
 import { gather, scatterAdd } from './embedding.js';
 import { matmul } from './matmul.js';
 import { sumAxis, sumSquares } from './reduce.js';
+import { sgdStep } from './sgd.js';
 import * as softmax from './softmax.js';
 
 /** A macrotask: setImmediate where it exists (Node), else a zero timeout (a browser). */
@@ -251,6 +252,10 @@ export class CpuBackend implements Backend {
 
   adamStep(p: Storage, g: Storage, m: Storage, v: Storage, hyper: AdamHyper): void {
     adamStep(this.f32(p), this.f32(g), this.f32(m), this.f32(v), hyper);
+  }
+
+  sgdStep(p: Storage, g: Storage, buf: Storage | null, hyper: SgdHyper): void {
+    sgdStep(this.f32(p), this.f32(g), buf === null ? null : this.f32(buf), hyper);
   }
 }
 

@@ -17,11 +17,12 @@ import matmulTiledWgsl from '../../shaders/matmul-tiled.wgsl.js';
 import philoxWgsl from '../../shaders/philox.wgsl.js';
 import randomWgsl from '../../shaders/random.wgsl.js';
 import reduceWgsl from '../../shaders/reduce.wgsl.js';
+import sgdWgsl from '../../shaders/sgd.wgsl.js';
 import softmaxWgsl from '../../shaders/softmax.wgsl.js';
 import { adamBiasCorrection } from '../backend.js';
 import type {
   AdamHyper, ArgOp, AxisIndexPlan, Backend, BinaryOp, BroadcastPlan, Conv2dPlan, DType, HostArray, MatmulPlan, MemoryInfo,
-  RandomDraw, RandomKey, ScalarOp, Storage, UnaryOp, WherePlan,
+  RandomDraw, RandomKey, ScalarOp, SgdHyper, Storage, UnaryOp, WherePlan,
 } from '../backend.js';
 import { EngineError } from '../errors.js';
 import { registerDevice } from '../memory.js';
@@ -33,7 +34,7 @@ import { uniformBlock, type UniformValues } from './uniforms.js';
 
 export const SHADERS = {
   adam: adamWgsl, 'axis-index': axisIndexWgsl, concat: concatWgsl, conv: convWgsl, elementwise: elementwiseWgsl, embedding: embeddingWgsl, 'int-fill': intFillWgsl,
-  matmul: matmulWgsl, 'matmul-tiled': matmulTiledWgsl, random: philoxWgsl + randomWgsl, reduce: reduceWgsl, softmax: softmaxWgsl,
+  matmul: matmulWgsl, 'matmul-tiled': matmulTiledWgsl, random: philoxWgsl + randomWgsl, reduce: reduceWgsl, sgd: sgdWgsl, softmax: softmaxWgsl,
 } as const;
 type ShaderName = keyof typeof SHADERS;
 
@@ -589,9 +590,19 @@ export class WebGpuBackend implements Backend {
     const { stepSize, bc2Sqrt } = adamBiasCorrection(h);
     const block = params('adam', {
       n: p.length, stepSize, bc2Sqrt, beta1: h.beta1, beta2: h.beta2, oneMinusBeta1: 1 - h.beta1, oneMinusBeta2: 1 - h.beta2,
-      eps: h.eps, weightDecay: h.weightDecay,
+      eps: h.eps, weightDecay: h.weightDecay, weightScale: 1 - h.lr * (h.decoupledWeightDecay ?? 0),
     });
     const buffers = bind('adam', { p: this.buf(p), g: this.buf(g), m: this.buf(m), v: this.buf(v) });
     this.recorder.dispatch(this.pipeline('adam', 'main'), block, buffers, this.elementGrid(p.length));
+  }
+
+  sgdStep(p: Storage, g: Storage, buf: Storage | null, h: SgdHyper): void {
+    const flags = KERNELS.sgd.ops.flags.codes;
+    const op = (buf !== null ? flags.momentum : 0) | (h.firstStep ? flags.firstStep : 0) | (h.nesterov ? flags.nesterov : 0);
+    const block = params('sgd', {
+      n: p.length, op, lr: h.lr, weightDecay: h.weightDecay, momentum: h.momentum, oneMinusDampening: 1 - h.dampening,
+    });
+    const buffers = bind('sgd', { p: this.buf(p), g: this.buf(g), buf: buf === null ? this.dummy : this.buf(buf) });
+    this.recorder.dispatch(this.pipeline('sgd', 'main'), block, buffers, this.elementGrid(p.length));
   }
 }

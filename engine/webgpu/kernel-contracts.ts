@@ -30,7 +30,7 @@ const MATMUL_STORAGES = { c: 'read_write', a: 'read', b: 'read', bias: 'read', t
 export const KERNELS = {
   adam: kernel({
     n: 'u32', stepSize: 'f32', bc2Sqrt: 'f32', beta1: 'f32', beta2: 'f32', oneMinusBeta1: 'f32', oneMinusBeta2: 'f32',
-    eps: 'f32', weightDecay: 'f32', _pad0: 'u32', _pad1: 'u32', _pad2: 'u32',
+    eps: 'f32', weightDecay: 'f32', weightScale: 'f32', _pad1: 'u32', _pad2: 'u32',
   }, { p: 'read_write', g: 'read', m: 'read_write', v: 'read_write' }),
   'axis-index': kernel({
     outer: 'u32', len: 'u32', inner: 'u32', count: 'u32', op: 'u32', oneList: 'u32', _pad0: 'u32', _pad1: 'u32',
@@ -61,6 +61,12 @@ export const KERNELS = {
     n: 'u32', seed: 'u32', stream: 'u32', offset: 'u32', p0: 'f32', p1: 'f32', ilow: 'i32', irange: 'u32',
   }, { outF: 'read_write', outI: 'read_write' }),
   reduce: kernel({ outer: 'u32', len: 'u32', inner: 'u32', _pad: 'u32' }, { out: 'read_write', x: 'read' }),
+  sgd: kernel({
+    n: 'u32', op: 'u32', lr: 'f32', weightDecay: 'f32', momentum: 'f32', oneMinusDampening: 'f32', _pad0: 'u32', _pad1: 'u32',
+  }, { p: 'read_write', g: 'read', buf: 'read_write' }, {
+    /** Bits of `op`: a momentum buffer is kept, this is its first step, Nesterov's look-ahead. */
+    flags: opCodes('SGD', { momentum: 1, firstStep: 2, nesterov: 4 }),
+  }),
   softmax: kernel({ rows: 'u32', cols: 'u32', _pad0: 'u32', _pad1: 'u32' }, { out: 'read_write', a: 'read', b: 'read' }),
 } as const;
 

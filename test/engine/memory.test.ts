@@ -2,12 +2,16 @@
 // live storages and their bytes flat (the same property is what keeps GPU memory flat), and
 // E.memory() shows it: live tensors, and each device's buffers and bytes. A
 // backward() whose graph reaches a disposed tensor is an error that names it, not null gradients.
+// Module.dispose and each optimizer's dispose free what they hold: after create → step →
+// dispose the live storages are back where they started, on the CPU and on WebGPU.
 
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as E from '../../engine/index.js';
 import { TinyMLP } from '../../examples/tiny-mlp-model.js';
-import { gpuForTests } from '../support/gpu.js';
+import { gpuForTests, gpuTest } from '../support/gpu.js';
+
+const gpu = await gpuForTests();
 
 test('tidy disposes what it created, except what it returns', () => {
   const before = E.cpu.memory().live;
@@ -60,7 +64,6 @@ test('a training loop in tidy keeps live memory flat', async () => {
 const alive = (m: E.Memory): unknown => ({ ...m, devices: m.devices.map(({ pooledBytes: _, ...d }) => d) });
 
 test('E.memory(): live tensors and each device\'s buffers; a loop that frees what it makes stays put, one that keeps its loss grows by one a turn', async () => {
-  const gpu = await gpuForTests();
   for (const device of [E.cpu, ...(gpu ? [gpu] : [])]) {
     const rng = new E.Rng(6);
     const layer = new E.Linear(2, 8, rng, { device });
@@ -141,5 +144,67 @@ test('backward refuses a disposed input that needs no gradient (its rule reads i
   E.sum(E.matmul(again, w)).backward(); // the same graph with x alive: dW = xᵀ·1
   assert.equal(await (w.grad as E.Tensor).toArray(), Float32Array.from([3, 3, 3, 3]));
 });
+
+/** Two Linear layers: [B, 3] → [B, 2]. */
+class TwoLayers extends E.Module {
+  readonly first: E.Linear;
+  readonly second: E.Linear;
+
+  constructor(rng: E.Rng, device: E.Backend) {
+    super();
+    this.first = new E.Linear(3, 8, rng, { device });
+    this.second = new E.Linear(8, 2, rng, { device });
+  }
+
+  forward(x: E.Tensor): E.Tensor {
+    return this.second.forward(E.relu(this.first.forward(x)));
+  }
+}
+
+const OPTIMIZERS: [string, (params: E.Tensor[] | E.PackedParameters) => E.Adam | E.SGD][] = [
+  ['Adam', (params) => new E.Adam(params, { lr: 1e-2 })],
+  ['AdamW', (params) => new E.AdamW(params, { lr: 1e-2 })],
+  ['SGD with momentum', (params) => new E.SGD(params, { lr: 1e-2, momentum: 0.9 })],
+  ['SGD', (params) => new E.SGD(params, { lr: 1e-2 })],
+];
+
+/**
+ * Creates a model and an optimizer, takes three steps and disposes both (and the packed buffers):
+ * live storages must come back to where they were. Before disposing they must be above it, so
+ * the check cannot pass by counting nothing.
+ */
+async function disposeFreesEverything(device: E.Backend): Promise<void> {
+  const rng = new E.Rng(11);
+  const x = E.randn([5, 3], rng, { device }), y = E.randn([5, 2], rng, { device });
+  for (const [name, make] of OPTIMIZERS) {
+    for (const packed of [false, true]) {
+      const what = `${name}${packed ? ', packed' : ''} on ${device.name}`;
+      const before = device.memory().live;
+      const model = new TwoLayers(rng, device);
+      const pack = packed ? E.packParameters(model.parameters()) : null;
+      const opt = make(pack ?? model.parameters());
+      for (let i = 0; i < 3; i++) {
+        E.tidy(() => {
+          opt.zeroGrad();
+          E.mseLoss(model.forward(x), y).backward();
+          opt.step();
+        });
+      }
+      await device.sync();
+      assert.ok(device.memory().live > before, `${what}: the model and optimizer hold storages`);
+      opt.dispose();
+      model.dispose();
+      pack?.dispose();
+      assert.is(device.memory().live, before, `${what}: live storages after dispose()`);
+      assert.throws(() => model.forward(x), /linear: .*'first\.weight' \[8,3\] float32 was disposed and cannot be used/, `${what}: forward after dispose()`);
+    }
+  }
+  x.dispose();
+  y.dispose();
+}
+
+test('CPU: Module.dispose and the optimizers\' dispose free every storage they hold', () => disposeFreesEverything(E.cpu));
+
+gpuTest(gpu)('WebGPU: Module.dispose and the optimizers\' dispose free every storage they hold', () => disposeFreesEverything(gpu!));
 
 test.run();
