@@ -45,6 +45,12 @@ test('tensor methods are the free functions: same values, same gradients; transp
   assert.equal(x.transpose(0, 1).shape, [3, 5]);
   assert.equal(await values(x.transpose(-1, 0)), await values(E.permute(x, [1, 0])));
   assert.equal(await values(x.mean(1, true)), await values(E.mean(x, 1, true)));
+  assert.equal(await values(x.tanh().sigmoid().pow(2)), await values(E.pow(E.sigmoid(E.tanh(x)), 2)));
+  assert.equal(await values(x.softmax(0)), await values(E.softmax(x, 0)));
+  assert.equal(await values(x.max(1).indices), await values(E.max(x, 1).indices));
+  assert.equal(await values(x.gt(0).mul(x)), await values(E.mul(E.gt(x, 0), x)));
+  assert.equal(await values(x.where(x.gt(0), 0)), await values(E.where(E.gt(x, 0), x, 0)), "x.where(cond, y) is torch's where(cond, x, y)");
+  assert.equal(await values(x.narrow(1, 1, 2)), await values(E.slice(x, 1, 1, 3)));
 });
 
 test('Sequential: children named 0, 1, … as torch.nn.Sequential; a sine fit with tensor methods, on the CPU and on WebGPU', async () => {

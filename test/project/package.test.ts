@@ -148,6 +148,88 @@ test('the declarations type-check a consumer of every entry point: TypeScript 5.
   assert.ok(largest < 20_000, `no declaration file carries the WGSL sources as types (largest: ${largest} bytes)`);
 });
 
+/**
+ * A program written from README and the declarations alone: a sine fitted by a Sequential body
+ * with tensor methods (softmax over two levels, tanh gated by a sigmoid), once with SGD
+ * (momentum) and once with AdamW, on the device named by its argument; it prints each loss, and
+ * the live tensors before and after (everything disposed: the same).
+ */
+const SINE_FIT = `import * as E from 'wgpu-diffusion';
+import { selectDevice } from 'wgpu-diffusion/webgpu';
+
+const { device } = await selectDevice(process.argv[2] === 'webgpu' ? 'webgpu' : 'cpu');
+const live = E.memory().tensors;
+const xs = Float32Array.from({ length: 64 }, (_, i) => -3 + (6 * i) / 63);
+const x = E.tensor(xs, [64, 1], { device });
+const y = E.tensor(xs.map(Math.sin), [64, 1], { device });
+const levels = E.tensor([-1, 1], [1, 2], { device });
+const optimizers: [string, (p: E.Tensor[]) => E.SGD | E.AdamW][] = [
+  ['SGD', (p) => new E.SGD(p, { lr: 0.05, momentum: 0.9 })],
+  ['AdamW', (p) => new E.AdamW(p, { lr: 1e-2 })],
+];
+for (const [name, make] of optimizers) {
+  const rng = new E.Rng(0);
+  const body = new E.Sequential(new E.Linear(1, 32, rng, { device }), new E.ReLU(), new E.Linear(32, 4, rng, { device }));
+  const predict = (x: E.Tensor): E.Tensor => {
+    const out = body.forward(x);                                         // [64, 4]
+    const mix = out.narrow(1, 0, 2).softmax(1).mul(levels).sum(1, true);  // a softmax over two levels
+    const gated = out.narrow(1, 2, 1).tanh().mul(out.narrow(1, 3, 1).sigmoid());
+    return mix.add(gated).mul(0.5);                                      // [64, 1]
+  };
+  const opt = make(body.parameters());
+  const losses: number[] = [];
+  for (let step = 0; step < 300; step++) {
+    const loss = E.tidy(() => {
+      const loss = predict(x).sub(y).square().mean();
+      opt.zeroGrad();
+      loss.backward();
+      opt.step();
+      return loss;
+    });
+    if (step === 0 || step === 299) losses.push(await loss.item());
+    loss.dispose();
+  }
+  console.log(name, 'loss', losses[0], '→', losses[1]);
+  opt.dispose();
+  body.dispose();
+}
+for (const t of [x, y, levels]) t.dispose();
+console.log('live tensors', live, '→', E.memory().tensors);
+`;
+
+test('a sine fit written from README and the declarations (Sequential, tensor methods, softmax, tanh, sigmoid, SGD, AdamW) runs on the CPU and WebGPU and type-checks with TypeScript 5.9 and 7', async () => {
+  const dir = join(work, 'full');
+  writeFileSync(join(dir, 'sine.ts'), SINE_FIT);
+  writeFileSync(join(dir, 'sine.mts'), SINE_FIT);
+  for (const [compiler, tsc] of [['TypeScript 5.9', join(root, 'test', 'typescript-5.9', 'node_modules', 'typescript', 'bin', 'tsc')],
+    ['TypeScript 7', join(root, 'node_modules', 'typescript', 'bin', 'tsc')]]) {
+    writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({
+      compilerOptions: { target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, noEmit: true, skipLibCheck: false,
+        types: ['node'], typeRoots: [join(root, 'node_modules', '@types')] },
+      files: ['sine.ts'],
+    }));
+    const r = spawnSync(process.execPath, [tsc, '-p', dir], { cwd: dir, encoding: 'utf8' });
+    assert.is(r.status, 0, `${compiler}:\n${r.stdout}${r.stderr}`);
+  }
+  // Run as written: Node 20 strips no types, so tsc (7) writes the JavaScript.
+  writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({
+    compilerOptions: { target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, outDir: 'out', skipLibCheck: true,
+      types: ['node'], typeRoots: [join(root, 'node_modules', '@types')] },
+    files: ['sine.mts'],
+  }));
+  run(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', dir], dir);
+  const gpu = await gpuForTests();
+  for (const device of ['cpu', ...(gpu ? ['webgpu'] : [])]) {
+    const out = run(process.execPath, [join('out', 'sine.mjs'), device], dir);
+    for (const name of ['SGD', 'AdamW']) {
+      const [, first, last] = new RegExp(`^${name} loss (\\S+) → (\\S+)$`, 'm').exec(out) ?? [];
+      assert.ok(Number(last) < Number(first) / 5, `${device}, ${name}: the loss falls fivefold (${first} → ${last})\n${out}`);
+    }
+    const [, before, after] = /^live tensors (\d+) → (\d+)$/m.exec(out) ?? [];
+    assert.ok(before !== undefined && before === after, `${device}: every tensor disposed\n${out}`);
+  }
+});
+
 test('the public entries hold what users need; the internal ones are shipped (the package uses them) but not exported', () => {
   const dir = join(work, 'full');
   const script = `
