@@ -6,17 +6,22 @@
 // entries hold what users need; the internal ones (engine/internal.ts, engine/webgpu/internal.ts,
 // ddpm/fused/) ship, since the package uses them, but are not exported. The declarations
 // type-check a consumer of every entry point under TypeScript 5.9 and the current TypeScript,
-// with each module setting a project may have.
+// with each module setting a project may have; the web-app example (examples/browser/) bundles
+// from it with esbuild and trains on navigator.gpu in Chromium.
 // npm installs with --prefer-offline: the packages come from npm's cache where `npm ci` put them.
 
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { build } from 'esbuild';
+import { chromium } from 'playwright-core';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { gpuForTests } from '../support/gpu.js';
 import { repoRoot } from '../support/helpers.js';
+import { needs } from '../support/optional.js';
+import { startStaticServer } from '../../web/server.js';
 
 const root = repoRoot();
 
@@ -227,6 +232,49 @@ test('a sine fit written from README and the declarations (Sequential, tensor me
     }
     const [, before, after] = /^live tensors (\d+) → (\d+)$/m.exec(out) ?? [];
     assert.ok(before !== undefined && before === after, `${device}: every tensor disposed\n${out}`);
+  }
+});
+
+const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
+const inBrowser = needs('browser', existsSync(CHROMIUM) ? null : `no Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM)`);
+
+inBrowser('the web-app example (examples/browser/) type-checks, bundles with esbuild from the installed package and trains on navigator.gpu in Chromium', async () => {
+  const dir = join(work, 'full', 'web-app');
+  mkdirSync(dir, { recursive: true });
+  for (const f of ['main.ts', 'index.html']) copyFileSync(join(root, 'examples', 'browser', f), join(dir, f));
+  writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({
+    compilerOptions: { target: 'ES2022', module: 'ESNext', moduleResolution: 'Bundler', lib: ['ES2022', 'DOM'], strict: true, noEmit: true, skipLibCheck: false, types: [] },
+    files: ['main.ts'],
+  }));
+  run(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', dir], dir);
+  // As a user would: npx esbuild main.ts --bundle --format=esm --outfile=bundle.js (the package's
+  // "browser" field leaves Dawn's Node bindings out).
+  await build({ entryPoints: [join(dir, 'main.ts')], bundle: true, format: 'esm', platform: 'browser', outfile: join(dir, 'bundle.js'), logLevel: 'error' });
+  const server = await startStaticServer(dir);
+  const profile = mkdtempSync(join(tmpdir(), 'web-app-chromium-'));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM, headless: true,
+    args: ['--headless=new', '--no-sandbox', '--no-first-run', '--disable-background-networking', '--enable-unsafe-webgpu'],
+  });
+  try {
+    const page = await context.newPage();
+    const problems: string[] = [];
+    page.on('pageerror', (e) => problems.push(e.message));
+    await page.goto(server.url);
+    await page.waitForFunction(() => {
+      const s = (globalThis as { example?: { done: boolean; error: string | null } }).example;
+      return s !== undefined && (s.done || s.error !== null);
+    }, null, { timeout: 120_000, polling: 250 });
+    const state = await page.evaluate(() => (globalThis as unknown as { example: { device: string; losses: number[]; error: string | null } }).example);
+    assert.is(state.error, null, `the example ran without error: ${state.error}`);
+    assert.equal(problems, []);
+    assert.match(state.device, /WebGPU/, `it took the browser's GPU: ${state.device}`);
+    assert.ok(state.losses.at(-1)! < state.losses[0] / 5, `the loss falls fivefold: ${state.losses.join(', ')}`);
+    assert.match(await page.textContent('#loss') ?? '', /step 200: loss/);
+  } finally {
+    await context.close();
+    await server.close();
+    rmSync(profile, { recursive: true, force: true });
   }
 });
 
