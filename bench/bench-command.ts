@@ -31,11 +31,12 @@ import { benchJax, findJax } from './jax.js';
 import { limitReport, profileReport } from './gpu-report.js';
 import { measureMatmulTable, type MatmulPeer, type MatmulTable, type WholeMatmulPeer } from './matmul.js';
 import { benchOurs, type EngineResult } from './ours.js';
+import { benchJaxjs, jaxjsMatmul, loadJaxjs } from './jaxjs.js';
 import { benchTfjs, loadTfjs, tfjsMatmul } from './tfjs.js';
 import { benchTorch, findTorch, torchMatmul, type TorchPeer } from './torch.js';
 import { benchUNetOurs, benchUNetTorch, type UNetStep } from './unet.js';
 
-const ENGINES = ['ours-webgpu', 'ours-webgpu-eager', 'ours-cpu', 'tfjs-webgpu', 'tfjs-cpu', 'torch-cpu', 'torch-cuda', 'torch-cuda-graphs',
+const ENGINES = ['ours-webgpu', 'ours-webgpu-eager', 'ours-cpu', 'jax-js-wasm', 'jax-js-webgpu', 'tfjs-webgpu', 'tfjs-cpu', 'torch-cpu', 'torch-cuda', 'torch-cuda-graphs',
   'jax', 'jax-f32'] as const;
 type Engine = (typeof ENGINES)[number];
 
@@ -56,7 +57,8 @@ const RENAMED = { 'sample-points': { to: 'samples' }, unet: { to: 'model', value
 
 const DESCRIPTION = 'Benchmarks the S-curve workload (batch 128, MLPDiffusion, Adam, clipping; sampling 10 000 points ×\n' +
   '100 steps) on our engine and its peers in one run, and matmul GFLOP/s on our backends.\n\n' +
-  'Peers: tfjs-webgpu, tfjs-cpu (TensorFlow.js); torch-cpu, torch-cuda (PyTorch, eager); torch-cuda-graphs\n' +
+  'Peers: jax-js-wasm, jax-js-webgpu (jax-js, each training step one jitted call, synced); tfjs-webgpu,\n' +
+  'tfjs-cpu (TensorFlow.js); torch-cpu, torch-cuda (PyTorch, eager); torch-cuda-graphs\n' +
   '(PyTorch on CUDA, each epoch one CUDA graph replay after the reshuffle, sampling one more); jax, jax-f32\n' +
   '(JAX and optax, each epoch one jitted lax.scan, sampling a jitted lax.fori_loop, on JAX\'s default device;\n' +
   'jax at the default matmul precision, TF32 on a GPU that has it, jax-f32 at \'highest\', exact f32).\n' +
@@ -110,6 +112,8 @@ interface BenchDevice {
   cpu: string;
   node: string;
   tfjs: string | null;
+  /** @jax-js/jax's version, where a jax-js engine loaded. */
+  jaxjs: string | null;
   torch: string | null;
   jax: string | null;
   jax_device: string | null;
@@ -164,6 +168,7 @@ async function runBench(settings: BenchSettings, stop: StopRequest): Promise<Ben
     cpu: `${cpus()[0]?.model ?? 'unknown'} × ${cpus().length}`,
     node: process.version,
     tfjs: null,
+    jaxjs: null,
     torch: typeof torch === 'string' ? null : torch.version,
     jax: null,
     jax_device: null,
@@ -225,6 +230,19 @@ async function runBench(settings: BenchSettings, stop: StopRequest): Promise<Ben
       return r;
     });
   }
+  // jax-js: its Wasm backend, then its WebGPU one on Dawn's GPU (navigator.gpu, as tfjs-webgpu).
+  await run('jax-js-wasm', async () => {
+    const { jax, version } = await loadJaxjs('wasm', repoRoot());
+    device.jaxjs = version;
+    return benchJaxjs(jax, peerOptions);
+  });
+  await run('jax-js-webgpu', async () => {
+    const g: { navigator?: { gpu?: GPU } } = globalThis;
+    if (!gpu || !g.navigator?.gpu) throw new Error(`no WebGPU adapter: ${noGpu}`);
+    const { jax, version } = await loadJaxjs('webgpu', repoRoot());
+    device.jaxjs = version;
+    return benchJaxjs(jax, { ...peerOptions, sampleRepeats: 1 });
+  });
   // tfjs last: it changes globals (its backends register once per process).
   await run('tfjs-webgpu', async () => {
     const g: { navigator?: { gpu?: GPU } } = globalThis;
@@ -248,6 +266,14 @@ async function runBench(settings: BenchSettings, stop: StopRequest): Promise<Ben
   if (settings.matmul && gpu && g.navigator?.gpu && settings.engines.has('tfjs-webgpu') && results.has('tfjs-webgpu')) {
     const { tf } = await loadTfjs('webgpu', repoRoot(), g.navigator.gpu);
     peers.push({ name: 'tfjs-webgpu', measure: (c) => tfjsMatmul(tf, c, repeats) });
+  }
+  // jax-js's matmul (one jitted product) on each backend whose engine ran; the last init'd is the default device.
+  for (const backend of ['wasm', 'webgpu'] as const) {
+    if (!settings.matmul || !results.has(`jax-js-${backend}`)) continue;
+    peers.push({ name: `jax-js-${backend}`, measure: async (c) => {
+      const { jax } = await loadJaxjs(backend, repoRoot());
+      return jaxjsMatmul(jax, c, repeats);
+    } });
   }
   // PyTorch's matmul where its engine ran: torch-cpu's BLAS; on CUDA cuBLAS in exact f32 and with TF32.
   const maxSeconds = quick ? 0.25 : 1;
@@ -297,6 +323,7 @@ async function reportBench(settings: BenchSettings, measured: BenchResults, stop
   const { signal } = stop;
   const notes = device.jax ? [`jax, jax-f32: JAX ${device.jax} on ${device.jax_device}; jax at JAX's default matmul precision ` +
     `(TF32 on a GPU that has it), jax-f32 at 'highest' (exact f32)`] : [];
+  if (device.jaxjs) notes.push(`jax-js-wasm, jax-js-webgpu: @jax-js/jax ${device.jaxjs}, each training step one jit call, synced every step`);
   printReport(results, skipped, matmul, gpu, sampleN, notes);
   if (unet && settings.unet) printUNet(unet, settings.unet.batch);
   const ours = results.get('ours-webgpu');

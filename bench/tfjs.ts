@@ -72,7 +72,7 @@ export const TFJS_INSTALL_HINT = 'TensorFlow.js is not in the default install: a
  * Imports a peer package: from wherever Node finds it (a user's own install), else from
  * bench/peers/node_modules under `root` (npm run bench:peers).
  */
-async function importPeer(name: string, root: string): Promise<unknown> {
+export async function importPeer(name: string, root: string, installHint = TFJS_INSTALL_HINT): Promise<unknown> {
   try {
     return await import(name);
   } catch (e) {
@@ -81,7 +81,7 @@ async function importPeer(name: string, root: string): Promise<unknown> {
     try {
       resolved = createRequire(join(root, 'bench', 'peers', 'package.json')).resolve(name);
     } catch {
-      throw new Error(`${name} is not installed. ${TFJS_INSTALL_HINT}`);
+      throw new Error(`${name} is not installed. ${installHint}`);
     }
     return import(pathToFileURL(resolved).href);
   }

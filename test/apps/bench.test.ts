@@ -6,7 +6,7 @@
 //     naming the adapter and each stage's outcome; without --dry-run a CPU driver is refused;
 //   - bench: every engine of the tutorial's workload, --quick, with the JSON's promised keys;
 //     ours-cpu's whole epochs; the JAX and CUDA-graph peers measured where they can run, else
-//     skipped with a reason naming what is missing; TensorFlow.js from bench/peers; on WebGPU,
+//     skipped with a reason naming what is missing; TensorFlow.js and jax-js from bench/peers; on WebGPU,
 //     --profile's per-kernel GPU times and the limit model from measured parts;
 //   - matmul: the table with our backends, the kernel the tuner chose, each kernel forced in
 //     turn, and PyTorch's column where its engine ran;
@@ -67,7 +67,7 @@ if (gpu && isCpuDriver(gpu.adapter)) test('gpu-check without --dry-run refuses a
 test('bench: every engine measured, or skipped with what it lacks; the JSON has the promised keys', () => {
   const r = report('bench');
   for (const key of ['device', 'train_steps_per_s', 'sample_s', 'loss', 'matmul_gflops', 'skipped']) assert.ok(key in r, `${key} in the report`);
-  const engines = ['ours-webgpu', 'ours-webgpu-eager', 'ours-cpu', 'tfjs-webgpu', 'tfjs-cpu', 'torch-cpu', 'torch-cuda', 'torch-cuda-graphs', 'jax', 'jax-f32'];
+  const engines = ['ours-webgpu', 'ours-webgpu-eager', 'ours-cpu', 'jax-js-wasm', 'jax-js-webgpu', 'tfjs-webgpu', 'tfjs-cpu', 'torch-cpu', 'torch-cuda', 'torch-cuda-graphs', 'jax', 'jax-f32'];
   for (const engine of engines) {
     const why: string | undefined = r.skipped[engine];
     const measured = engine in r.train_steps_per_s;
@@ -97,6 +97,17 @@ test('bench: every engine measured, or skipped with what it lacks; the JSON has 
     assert.match(r.device.tfjs, /^4\./, 'the TensorFlow.js version is reported');
   } else {
     assert.match(r.skipped['tfjs-cpu'], /npm run bench:peers/);
+  }
+  // jax-js from bench/peers: its Wasm engine runs anywhere; its WebGPU one where there is an adapter.
+  if (existsSync(join(repoRoot(), 'bench', 'peers', 'node_modules', '@jax-js', 'jax'))) {
+    for (const engine of ['jax-js-wasm', ...(gpu ? ['jax-js-webgpu'] : [])]) {
+      assert.ok(r.train_steps_per_s[engine] > 0, `${engine} measured: ${r.skipped[engine]}`);
+      assert.ok(r.loss[engine] > 0.2 && r.loss[engine] < 0.9, `${engine}: loss ${r.loss[engine]} after ${r.loss_after_steps[engine]} steps (the tutorial's is ~0.45)`);
+      assert.ok(r.sample_s[engine] > 0, `${engine} sampled`);
+    }
+    assert.match(r.device.jaxjs, /^0\./, 'the jax-js version is reported');
+  } else {
+    assert.match(r.skipped['jax-js-wasm'], /npm run bench:peers/);
   }
   const text = readFileSync(scratch, 'utf8');
   for (const [engine, why] of Object.entries(r.skipped)) assert.ok(text.includes(`${engine}: not measured: ${why}`), `${engine}'s reason is printed`);
