@@ -18,9 +18,9 @@ export XDG_RUNTIME_DIR=${XDG_RUNTIME_DIR:-/tmp}
 
 echo "setup: installing npm packages"
 npm ci --no-audit --no-fund
-# The benchmark's JavaScript peer (TensorFlow.js, ~300 MB) is not in the default install; the
-# tests run `ddpm bench` with it, so set-up adds it (npm run bench:peers does the same).
-echo "setup: installing the benchmark's peers (bench/peers: TensorFlow.js)"
+# The benchmark's JavaScript peers (TensorFlow.js, ~300 MB, and jax-js) are not in the default install;
+# the tests run `ddpm bench` with them, so set-up adds them (npm run bench:peers does the same).
+echo "setup: installing the benchmark's peers (bench/peers: TensorFlow.js, jax-js)"
 npm ci --prefix bench/peers --no-audit --no-fund
 # TypeScript 5.9 beside the current one: the package test type-checks a consumer with both.
 echo "setup: installing TypeScript 5.9 for the package's type checks (test/typescript-5.9)"
