@@ -70,7 +70,8 @@ const T = 100, HIDDEN = 128, BATCH = 128, N_POINTS = 10_000;
 /**
  * Loads jax-js and starts its backend, made the default device. On 'webgpu' it finds the GPU
  * through navigator.gpu (Dawn's, shared with our engine), and its WebGPU module also reads
- * navigator.userAgent, which Node 20 lacks; a bare init() would probe navigator before that.
+ * navigator.userAgent, which Node 20 lacks. Only the backend asked for is started: a bare init()
+ * probes every backend, and on Node 20 its WebGPU probe fails on the missing navigator.
  */
 export async function loadJaxjs(backend: 'wasm' | 'webgpu', root: string): Promise<{ jax: Jax; version: string }> {
   if (backend === 'webgpu') {
@@ -160,6 +161,8 @@ export async function benchJaxjs(jax: Jax,
   });
 
   // The batches: a fresh shuffle whenever fewer than a batch are left, as tfjs's peer does.
+  // Each draw gets a fresh key from a counter (random.key(seed++)): cheaper than splitting a key
+  // outside the jitted step, and independent enough for a benchmark.
   let cursor = N_POINTS, order: Int32Array = new Int32Array(0), count = 0, seed = 1000;
   const shuffle = (): Int32Array => {
     const a = Int32Array.from({ length: N_POINTS }, (_, i) => i);
