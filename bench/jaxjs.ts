@@ -13,7 +13,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeDataset } from '../ddpm/points/data.js';
 import { makeSchedule } from '../ddpm/schedules.js';
-import { matmulRate, median, type MatmulCase } from './matmul.js';
+import { median, type MatmulCase } from './matmul.js';
 import type { EngineResult } from './ours.js';
 import { importPeer } from './tfjs.js';
 
@@ -223,18 +223,27 @@ export async function benchJaxjs(jax: Jax,
   return { trainStepsPerSecond: median(rates), sampleSeconds: times.length > 0 ? median(times) : NaN, loss, lossAfterSteps: options.warmup + options.repeats * options.steps };
 }
 
-/** jax-js's matmul at a case's shape, timed as ours are (matmulRate, bench/matmul.ts): GFLOP/s. */
+/**
+ * jax-js's matmul at a case's shape: GFLOP/s, the median of `repeats` products, each read back
+ * before the next starts. Not matmulRate's back-to-back products (bench/matmul.ts): jax-js's
+ * arrays are lazy, and a product disposed before it is read is never computed, so timing five
+ * and reading one would count four that did not run.
+ */
 export async function jaxjsMatmul(jax: Jax, c: MatmulCase, repeats: number): Promise<number> {
   const np = jax.numpy;
   const a = jax.random.normal(jax.random.key(1), c.transA ? [c.k, c.m] : [c.m, c.k]);
   const b = jax.random.normal(jax.random.key(2), c.transB ? [c.n, c.k] : [c.k, c.n]);
   const product = jax.jit((a: JaxArray, b: JaxArray): JaxArray =>
     np.matmul(c.transA ? np.transpose(a) : a, c.transB ? np.transpose(b) : b));
-  const gflops = await matmulRate(c, repeats, () => {
-    const out = product(a.ref, b.ref);
-    let read = false; // data() consumes the array: dispose only one not read
-    return { dispose: () => { if (!read) out.dispose(); }, read: () => { read = true; return out.data(); } };
-  });
+  const once = async (): Promise<number> => {
+    const t0 = performance.now();
+    await product(a.ref, b.ref).data(); // data() consumes the array
+    return performance.now() - t0;
+  };
+  await once(); // warm-up: compiling the product
+  const times: number[] = [];
+  for (let i = 0; i < repeats; i++) times.push(await once());
+  const gflops = (2 * c.m * c.n * c.k) / (median(times) / 1000) / 1e9;
   product.dispose(); a.dispose(); b.dispose();
   return gflops;
 }
