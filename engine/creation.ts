@@ -2,7 +2,7 @@
 
 import type { Backend, DType, RandomDraw } from './backend.js';
 import { defaultDevice } from './device.js';
-import { EngineError, expectKnownOptions, fail, formatShape, kindOf } from './errors.js';
+import { EngineError, expectKnownOptions, expectRng, fail, formatShape } from './errors.js';
 import type { Rng } from './random.js';
 import { checkShape, sizeOf } from './shape.js';
 import { Tensor, type IntRange } from './tensor.js';
@@ -119,9 +119,7 @@ function filled(op: string, shape: readonly number[], value: number, options: Cr
 }
 
 function draw(op: string, shape: readonly number[], rng: Rng, d: RandomDraw, options: CreateOptions): Tensor {
-  if (typeof (rng as Partial<Rng> | undefined)?.next !== 'function') {
-    fail(op, `expected an Rng to draw from (e.g. new E.Rng(0)), got ${kindOf(rng)}`);
-  }
+  expectRng(op, rng, 'expected an Rng to draw from (e.g. new E.Rng(0))');
   checkShape(op, shape);
   const device = options.device ?? defaultDevice();
   const intRange = d.kind === 'randint' ? { min: d.low, max: d.high - 1 } : undefined;

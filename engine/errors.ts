@@ -52,6 +52,14 @@ export function expectTensor(op: string, t: unknown, role: string): asserts t is
   fail(op, `expected ${role} to be a Tensor, got ${kindOf(t)}${make}`);
 }
 
+/**
+ * An Rng where one is expected (told by its next(): this file sits below random.ts): from plain
+ * JavaScript a missing one would fail deep inside a draw. `expected` says what it is for.
+ */
+export function expectRng(op: string, rng: unknown, expected: string): void {
+  if (typeof (rng as { next?: unknown } | null | undefined)?.next !== 'function') fail(op, `${expected}, got ${kindOf(rng)}`);
+}
+
 /** Throws `op: message`. */
 export function fail(op: string, message: string): never {
   throw new EngineError(`${op}: ${message}`);

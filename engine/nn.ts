@@ -8,7 +8,7 @@
 
 import { full, rand, randn, type CreateOptions } from './creation.js';
 import { defaultDevice } from './device.js';
-import { EngineError, expectKnownOptions, fail, formatShape, kindOf } from './errors.js';
+import { EngineError, expectKnownOptions, expectRng, fail, formatShape, kindOf } from './errors.js';
 import { conv2d } from './ops/conv.js';
 import { embedding } from './ops/embedding.js';
 import { groupNorm } from './ops/norm.js';
@@ -99,12 +99,8 @@ function parameter(t: Tensor, name: string): Tensor {
   return keep(t);
 }
 
-/** A layer's initial weights come from an Rng: from plain JavaScript a missing one would fail deep in the draw. */
-function expectRng(layer: string, rng: unknown, usage: string): void {
-  if (typeof (rng as Partial<Rng> | undefined)?.next !== 'function') {
-    fail(layer, `the initial weights are drawn from an Rng, the argument after the sizes: ${usage}; got ${kindOf(rng)}`);
-  }
-}
+/** What a layer says when its Rng is missing (plain JavaScript): its weights' draw needs one. */
+const FROM_RNG = 'the initial weights are drawn from an Rng, the argument after the sizes';
 
 /** y = x·Wᵀ + b, weight [out, in]; PyTorch's init: W, b ~ U(−1/√in, 1/√in). */
 export class Linear extends Module {
@@ -113,7 +109,7 @@ export class Linear extends Module {
 
   constructor(readonly inFeatures: number, readonly outFeatures: number, rng: Rng, options: LayerOptions & { bias?: boolean } = {}) {
     super();
-    expectRng('Linear', rng, `new E.Linear(${inFeatures}, ${outFeatures}, new E.Rng(seed))`);
+    expectRng('Linear', rng, `${FROM_RNG}: new E.Linear(${inFeatures}, ${outFeatures}, new E.Rng(seed))`);
     expectKnownOptions('Linear', options, ['device', 'bias']);
     const bound = 1 / Math.sqrt(inFeatures);
     const init = { device: options.device ?? defaultDevice(), low: -bound, high: bound };
@@ -139,7 +135,7 @@ export class Conv2d extends Module {
   constructor(readonly inChannels: number, readonly outChannels: number, readonly kernelSize: number, rng: Rng,
     readonly options: LayerOptions & { stride?: number; padding?: number; bias?: boolean } = {}) {
     super();
-    expectRng('Conv2d', rng, `new E.Conv2d(${inChannels}, ${outChannels}, ${kernelSize}, new E.Rng(seed))`);
+    expectRng('Conv2d', rng, `${FROM_RNG}: new E.Conv2d(${inChannels}, ${outChannels}, ${kernelSize}, new E.Rng(seed))`);
     expectKnownOptions('Conv2d', options, ['device', 'stride', 'padding', 'bias']);
     const bound = 1 / Math.sqrt(inChannels * kernelSize * kernelSize);
     const init = { device: options.device ?? defaultDevice(), low: -bound, high: bound };
@@ -181,7 +177,7 @@ export class Embedding extends Module {
 
   constructor(readonly num: number, readonly dim: number, rng: Rng, options: LayerOptions = {}) {
     super();
-    expectRng('Embedding', rng, `new E.Embedding(${num}, ${dim}, new E.Rng(seed))`);
+    expectRng('Embedding', rng, `${FROM_RNG}: new E.Embedding(${num}, ${dim}, new E.Rng(seed))`);
     expectKnownOptions('Embedding', options, ['device']);
     this.weight = parameter(randn([num, dim], rng, { device: options.device ?? defaultDevice() }), 'weight');
   }

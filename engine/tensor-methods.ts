@@ -21,6 +21,7 @@ import { expand, sum } from './ops/reduce.js';
 import { upsample2x } from './ops/resample.js';
 import { permute, reshape } from './ops/shape.js';
 import { logSoftmax, softmax } from './ops/softmax.js';
+import { normalizeDim } from './shape.js';
 import { Tensor } from './tensor.js';
 
 declare module './tensor.js' {
@@ -90,10 +91,10 @@ declare module './tensor.js' {
   }
 }
 
-/** The transposition of two axes as a permutation (negative axes count from the end). */
-function swapped(rank: number, dim0: number, dim1: number): number[] {
-  const dims = Array.from({ length: rank }, (_, i) => i);
-  const [a, b] = [dim0 < 0 ? dim0 + rank : dim0, dim1 < 0 ? dim1 + rank : dim1];
+/** The transposition of two axes of x as a permutation (negative axes count from the end). */
+function swapped(x: Tensor, dim0: number, dim1: number): number[] {
+  const dims = Array.from({ length: x.rank }, (_, i) => i);
+  const [a, b] = [normalizeDim('transpose', x, 'x', dim0), normalizeDim('transpose', x, 'x', dim1)];
   [dims[a], dims[b]] = [dims[b], dims[a]];
   return dims;
 }
@@ -133,7 +134,7 @@ const methods: ThisType<Tensor> & Partial<Record<keyof Tensor, unknown>> = {
   expand(shape: readonly number[]) { return expand(this, shape); },
   reshape(shape: readonly number[]) { return reshape(this, shape); },
   permute(dims: readonly number[]) { return permute(this, dims); },
-  transpose(dim0: number, dim1: number) { return permute(this, swapped(this.rank, dim0, dim1)); },
+  transpose(dim0: number, dim1: number) { return permute(this, swapped(this, dim0, dim1)); },
   matmul(other: Tensor, options?: MatmulOptions) { return matmul(this, other, options); },
   bmm(other: Tensor, options?: MatmulOptions) { return bmm(this, other, options); },
   linear(weight: Tensor, bias?: Tensor, epilogue?: LinearEpilogue) { return linear(this, weight, bias, epilogue); },

@@ -44,6 +44,7 @@ test('tensor methods are the free functions: same values, same gradients; transp
   assert.equal(await values(x.grad!), g, 'the same gradient');
   assert.equal(x.transpose(0, 1).shape, [3, 5]);
   assert.equal(await values(x.transpose(-1, 0)), await values(E.permute(x, [1, 0])));
+  assert.throws(() => x.transpose(0, 2), /transpose: dim 2 is out of range for x \[5,3\] float32 \(expected a dim in \[-2, 1\]\)/);
   assert.equal(await values(x.mean(1, true)), await values(E.mean(x, 1, true)));
   assert.equal(await values(x.tanh().sigmoid().pow(2)), await values(E.pow(E.sigmoid(E.tanh(x)), 2)));
   assert.equal(await values(x.softmax(0)), await values(E.softmax(x, 0)));
