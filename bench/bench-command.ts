@@ -48,7 +48,7 @@ const FLAGS = flags([
   { name: 'no-matmul', kind: 'switch', help: 'skip the matmul GFLOP/s table' },
   { name: 'matmul-kernels', kind: 'switch', help: 'the matmul table also times each WebGPU matmul kernel forced in turn' },
   { name: 'samples', kind: 'int', min: 1, default: '10000', help: 'points sampled over 100 steps (fewer: a smoke test, not the workload)' },
-  { name: 'profile', kind: 'switch', help: "ours-webgpu's GPU time per kernel (timestamp-query) in a profiled training and sampling run" },
+  { name: 'profile', kind: 'switch', help: "ours-webgpu's GPU time per kernel (timestamp-query) in a profiled training and sampling run; with --model unet, the U-Net step's dispatches and time per kernel family too" },
   { name: 'unet-batch', kind: 'int', min: 1, default: '128', help: 'the U-Net step\'s batch' },
   { name: 'unet-steps', kind: 'int', min: 1, default: '10 (3 with --quick)', help: 'timed U-Net steps after two warm-up steps' },
 ]);
@@ -288,12 +288,12 @@ async function runBench(settings: BenchSettings, stop: StopRequest): Promise<Ben
   const matmul: MatmulTable = settings.matmul
     ? await measureMatmulTable(gpu ? [gpu, E.cpu] : [E.cpu], { repeats, maxSeconds, eachKernel: settings.matmulKernels, signal, peers, wholePeers })
     : { gflops: {}, kernels: {}, failed: {} };
-  const unet = settings.unet && !signal.aborted ? await runUNet(settings.unet, gpu, noGpu, torch, signal) : null;
+  const unet = settings.unet && !signal.aborted ? await runUNet({ ...settings.unet, profile: settings.profile }, gpu, noGpu, torch, signal) : null;
   return { device, gpu, results, skipped, matmul, unet };
 }
 
 /** --model unet: our step on WebGPU, then PyTorch eager's; one that cannot run is skipped with why. */
-async function runUNet(options: { batch: number; steps: number }, gpu: WebGpuBackend | null, noGpu: string, torch: TorchPeer | string,
+async function runUNet(options: { batch: number; steps: number; profile: boolean }, gpu: WebGpuBackend | null, noGpu: string, torch: TorchPeer | string,
   signal: AbortSignal): Promise<NonNullable<BenchResults['unet']>> {
   const results = new Map<string, UNetStep>(), skipped = new Map<string, string>();
   const attempt = async (name: string, fn: () => Promise<UNetStep>): Promise<void> => {
@@ -305,7 +305,7 @@ async function runUNet(options: { batch: number; steps: number }, gpu: WebGpuBac
       skipped.set(name, errorMessage(e));
     }
   };
-  if (gpu) await attempt('ours-webgpu', () => benchUNetOurs(gpu, options.batch, options.steps, signal));
+  if (gpu) await attempt('ours-webgpu', () => benchUNetOurs(gpu, options.batch, options.steps, signal, options.profile));
   else skipped.set('ours-webgpu', noGpu);
   if (typeof torch === 'string') skipped.set('torch', torch);
   else if (!signal.aborted) await attempt(`torch-${torch.cuda ? 'cuda' : 'cpu'}`, () => benchUNetTorch(torch, repoRoot(), options.batch, options.steps, signal));
@@ -331,7 +331,7 @@ async function reportBench(settings: BenchSettings, measured: BenchResults, stop
   const profile = settings.profile && gpu && ours && !signal.aborted
     ? await profileReport(gpu, ours, sampleN, signal).catch((e: unknown) => { if (signal.aborted) return null; throw e; })
     : null;
-  if (settings.profile && !ours) console.log('\n--profile: times ours-webgpu, which did not run');
+  if (settings.profile && !ours && settings.engines.size > 0) console.log('\n--profile: times ours-webgpu, which did not run');
   const limit = gpu && !signal.aborted ? await limitReport(gpu, results, sampleN) : null;
   if (json !== undefined) {
     const byEngine = (pick: (r: EngineResult) => number | undefined): Record<string, number> =>
@@ -357,6 +357,8 @@ async function reportBench(settings: BenchSettings, measured: BenchResults, stop
         loss: Object.fromEntries([...unet.results].map(([k, r]) => [k, r.loss])),
         loss_after_steps: Object.fromEntries([...unet.results].map(([k, r]) => [k, r.steps])),
         device: Object.fromEntries([...unet.results].map(([k, r]) => [k, r.device])),
+        peak_device_bytes: unet.results.get('ours-webgpu')?.peakBytes ?? null,
+        profile: unet.results.get('ours-webgpu')?.profile ?? null,
         skipped: Object.fromEntries(unet.skipped),
       } : null,
       ...(stop.reason ? { stopped_by: stop.reason.signal } : {}),
@@ -422,6 +424,16 @@ function printUNet(unet: NonNullable<BenchResults['unet']>, batch: number): void
     name, r.stepsPerSecond.toFixed(3), ours ? `${(ours.stepsPerSecond / r.stepsPerSecond).toFixed(2)}×` : '', r.loss.toFixed(4), String(r.steps), r.device,
   ])]);
   for (const [name, why] of unet.skipped) console.log(`${name}: not measured: ${why}`);
+  if (ours?.peakBytes !== undefined) console.log(`ours-webgpu: peak live device memory during the timed steps ${(ours.peakBytes / 2 ** 20).toFixed(1)} MiB`);
+  const profile = ours?.profile;
+  if (profile && 'unavailable' in profile) console.log(`\n--profile: ${profile.unavailable}`);
+  else if (profile) {
+    console.log(`\nours-webgpu U-Net step by kernel family (GPU timestamps; ${profile.dispatchesPerStep.toFixed(0)} dispatches and ` +
+      `${(profile.gpuUsPerStep / 1000).toFixed(1)} ms of kernels + idle per step)\n`);
+    printTable([['kernel family', 'ms / step', 'share', 'dispatches / step'], ...profile.families.map((f) => [
+      f.family, (f.us / 1000).toFixed(2), `${((100 * f.us) / profile.gpuUsPerStep).toFixed(1)} %`, f.dispatches.toFixed(0),
+    ])]);
+  }
 }
 
 function printTable(rows: string[][]): void {

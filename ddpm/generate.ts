@@ -38,8 +38,8 @@ export interface GenerateOptions extends Omit<SampleOptions, 'rng' | 'onStep'> {
 /**
  * Samples per batch: 2²² over the data's width (at least 64) — 65 536 points of the S-curve,
  * 5 349 images of 28×28 — so a batch's widest activations stay at tens of MB; for a network
- * whose widest tensor holds `widest` values a sample (a U-Net's im2col rows), at most 2²⁵ of
- * them (128 MiB, WebGPU's smallest storage-binding limit): 49 images for the 28×28 U-Net.
+ * whose widest tensor holds `widest` values a sample (a U-Net's widest activation), at most 2²⁵
+ * of them (128 MiB, WebGPU's smallest storage-binding limit): 445 images for the 28×28 U-Net.
  */
 export function sampleBatch(dataDim: number, widest?: number): number {
   const byData = Math.max(1, Math.floor(2 ** 22 / Math.max(dataDim, 64)));

@@ -11,7 +11,7 @@ export interface NoisePredictor {
   readonly timesteps: number;
   /** The width of a data point (2 for the S-curve, 784 for a 28×28 image). */
   readonly dataDim: number;
-  /** The most values one sample puts in a single intermediate tensor, when far more than dataDim (e.g. a convolution's im2col rows): it bounds a sampling batch. */
+  /** The most values one sample puts in a single intermediate tensor, when far more than dataDim (e.g. a U-Net's widest activation): it bounds a sampling batch. */
   readonly widestPerSample?: number;
   /**
    * FLOP of one forward pass per sample: 2 per multiply-add of its products (linear maps,

@@ -79,15 +79,17 @@ export interface MatmulPlan {
 }
 
 /**
- * A 2-D convolution's geometry: input [batch, channels, height, width] (NCHW), a kernelH × kernelW
- * window moved by `stride`, `padding` zeros on every side; outH = ⌊(height + 2·padding − kernelH) / stride⌋ + 1
- * (outW likewise). The op layer checks it (engine/ops/conv.ts).
+ * A 2-D convolution's geometry: input [batch, channels, height, width] (NCHW), weight
+ * [outChannels, channels, kernelH, kernelW] moved by `stride`, `padding` zeros on every side;
+ * outH = ⌊(height + 2·padding − kernelH) / stride⌋ + 1 (outW likewise). The op layer checks it
+ * (engine/ops/conv.ts).
  */
 export interface Conv2dPlan {
   readonly batch: number;
   readonly channels: number;
   readonly height: number;
   readonly width: number;
+  readonly outChannels: number;
   readonly kernelH: number;
   readonly kernelW: number;
   readonly stride: number;
@@ -155,6 +157,8 @@ export interface MemoryInfo {
   readonly bytes: number;
   /** Released memory the backend keeps for reuse (a GPU backend's buffer pool). */
   readonly pooledBytes: number;
+  /** The most live bytes at once since the backend was made or since resetPeakBytes(): what a run's tensors needed. */
+  readonly peakBytes: number;
 }
 
 export interface Backend {
@@ -182,6 +186,8 @@ export interface Backend {
   sync(): Promise<void>;
   release(s: Storage): void;
   memory(): MemoryInfo;
+  /** Starts memory().peakBytes again from the live bytes now (to measure one run's peak). */
+  resetPeakBytes(): void;
   /** The element alignment a view's offset needs (the device's storage-binding alignment). */
   readonly viewAlignment: number;
   /**
@@ -235,10 +241,12 @@ export interface Backend {
   concatRows(a: Storage, b: Storage, outer: number, aWidth: number, bWidth: number): Storage;
   /** x [outer, width] → x[:, start : start + count] ([outer, count]). */
   sliceRows(x: Storage, outer: number, width: number, start: number, count: number): Storage;
-  /** x [B, C, H, W] → the windows as rows: [B·outH·outW, C·kernelH·kernelW] (0 in the padding). */
-  im2col(x: Storage, plan: Conv2dPlan): Storage;
-  /** im2col's adjoint: cols [B·outH·outW, C·kernelH·kernelW] → [B, C, H, W], overlapping windows summed. */
-  col2im(cols: Storage, plan: Conv2dPlan): Storage;
+  /** x [B, C, H, W] ⋆ weight [O, C, KH, KW] + bias [O] (null: none) → y [B, O, OH, OW] (torch's conv2d, cross-correlation). */
+  conv2d(x: Storage, weight: Storage, bias: Storage | null, plan: Conv2dPlan): Storage;
+  /** The convolution's gradient for its input: dy [B, O, OH, OW], weight [O, C, KH, KW] → dx [B, C, H, W]. */
+  conv2dInputGrad(dy: Storage, weight: Storage, plan: Conv2dPlan): Storage;
+  /** The convolution's gradient for its weight: dy [B, O, OH, OW], x [B, C, H, W] → dweight [O, C, KH, KW]. */
+  conv2dWeightGrad(dy: Storage, x: Storage, plan: Conv2dPlan): Storage;
 
   // ---- in place: optimizer state and gradient buffers that persist across steps -----------
   fill(dst: Storage, value: number): void;

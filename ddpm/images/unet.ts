@@ -183,14 +183,18 @@ export class UNetDiffusion extends Module implements NoisePredictor {
   get dataDim(): number { return this.shape.height * this.shape.width; }
 
   /**
-   * The widest intermediate per image: the largest 3×3 convolution's im2col rows, its level's
-   * positions × 9·C_in — an up block's (the path ⧺ the skip): 784·9·96 at 32/64/64.
+   * The widest intermediate per image: the widest block's activation, its level's positions × its
+   * channels — an up block's input (the path ⧺ the skip): 784·96 at 32/64/64. (The convolutions
+   * read their inputs in place, so no wider copy is made; the attention's weights, p² at the
+   * lowest level's p positions, are narrower.)
    */
   get widestPerSample(): number {
     const { height, width, channels } = this.shape;
     const levels = channels.length;
-    const rows = (block: ResBlock, level: number): number => ((height * width) / 4 ** level) * 9 * Math.max(block.inChannels, block.outChannels);
-    return Math.max(...this.down.map((b, l) => rows(b, l)), ...this.up.map((b, i) => rows(b, levels - 1 - i)), rows(this.mid_block, levels - 1));
+    const activation = (block: ResBlock, level: number): number => ((height * width) / 4 ** level) * Math.max(block.inChannels, block.outChannels);
+    const lowest = (height * width) / 4 ** (levels - 1);
+    return Math.max(...this.down.map((b, l) => activation(b, l)), ...this.up.map((b, i) => activation(b, levels - 1 - i)),
+      activation(this.mid_block, levels - 1), lowest * lowest);
   }
 
   /**

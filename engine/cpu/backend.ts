@@ -9,7 +9,7 @@ import type {
 import { fillRandom } from '../random.js';
 import { adamStep } from './adam.js';
 import * as axisIndex from './axis-index.js';
-import { col2im, im2col } from './conv.js';
+import { conv2d, conv2dInputGrad, conv2dWeightGrad } from './conv.js';
 import * as elementwise from './elementwise.js';
 import { gather, scatterAdd } from './embedding.js';
 import { matmul } from './matmul.js';
@@ -37,6 +37,7 @@ export class CpuBackend implements Backend {
   // Counters, not a set of storages: an unreleased storage must stay collectable by the GC.
   private live = 0;
   private liveBytes = 0;
+  private peakBytes = 0;
 
   describe(): string {
     return 'CPU reference (single-threaded JavaScript, float32 storage, float64 sums)';
@@ -46,6 +47,7 @@ export class CpuBackend implements Backend {
   private wrap(data: HostArray): CpuStorage {
     this.live++;
     this.liveBytes += data.byteLength;
+    this.peakBytes = Math.max(this.peakBytes, this.liveBytes);
     return new CpuStorage(this, data);
   }
 
@@ -113,7 +115,11 @@ export class CpuBackend implements Backend {
   }
 
   memory(): MemoryInfo {
-    return { live: this.live, bytes: this.liveBytes, pooledBytes: 0 };
+    return { live: this.live, bytes: this.liveBytes, pooledBytes: 0, peakBytes: this.peakBytes };
+  }
+
+  resetPeakBytes(): void {
+    this.peakBytes = this.liveBytes;
   }
 
   // ---- kernels --------------------------------------------------------------------------
@@ -221,12 +227,16 @@ export class CpuBackend implements Backend {
     return this.wrap(out);
   }
 
-  im2col(x: Storage, plan: Conv2dPlan): Storage {
-    return this.wrap(im2col(this.f32(x), plan));
+  conv2d(x: Storage, weight: Storage, bias: Storage | null, plan: Conv2dPlan): Storage {
+    return this.wrap(conv2d(this.f32(x), this.f32(weight), bias ? this.f32(bias) : null, plan));
   }
 
-  col2im(cols: Storage, plan: Conv2dPlan): Storage {
-    return this.wrap(col2im(this.f32(cols), plan));
+  conv2dInputGrad(dy: Storage, weight: Storage, plan: Conv2dPlan): Storage {
+    return this.wrap(conv2dInputGrad(this.f32(dy), this.f32(weight), plan));
+  }
+
+  conv2dWeightGrad(dy: Storage, x: Storage, plan: Conv2dPlan): Storage {
+    return this.wrap(conv2dWeightGrad(this.f32(dy), this.f32(x), plan));
   }
 
   // ---- in place -------------------------------------------------------------------------

@@ -1,46 +1,94 @@
-// CPU reference for the convolution's data movement (engine/ops/conv.ts): im2col copies each
-// window of the input into a row; col2im is its adjoint, written here as the scatter it is —
-// every column entry added back onto the pixel it came from, in float64 — where the WGSL twin
-// gathers per pixel instead. Both walk the same pairs (column entry, input pixel).
+// CPU reference for the 2-D convolution (engine/ops/conv.ts): the three sums written straight
+// from their definitions, one output element at a time, each summed in float64 — where the WGSL
+// twin (shaders/conv.wgsl) walks them as blocked implicit GEMMs. All three visit the same
+// (output position, tap) pairs: the window of output (oh, ow) at tap (i, j) reads input pixel
+// (oh·S − P + i, ow·S − P + j), and a pixel in the padding contributes nothing.
+//   forward       y[b, o, oh, ow] = bias[o] + Σ_{c,i,j} x[b, c, h, w] · weight[o, c, i, j]
+//   input grad    dx[b, c, h, w]  = Σ over the (o, oh, ow, i, j) whose window reads (h, w) of dy[b, o, oh, ow] · weight[o, c, i, j]
+//   weight grad   dW[o, c, i, j]  = Σ_{b,oh,ow} dy[b, o, oh, ow] · x[b, c, h, w]
 
 import type { Conv2dPlan } from '../backend.js';
 
-/**
- * Calls visit(col, pixel) for every entry of cols [B·OH·OW, C·KH·KW] that copies an input pixel
- * of x [B, C, H, W] (entries in the padding are skipped: they are 0).
- */
-function forEachWindowEntry(p: Conv2dPlan, visit: (col: number, pixel: number) => void): void {
-  const { batch, channels, height, width, kernelH, kernelW, stride, padding, outH, outW } = p;
-  const patch = channels * kernelH * kernelW;
+/** Calls visit(h, w) with the input pixel output (oh, ow) reads at tap (i, j), unless it lies in the padding. */
+function tapPixel(p: Conv2dPlan, oh: number, ow: number, i: number, j: number, visit: (h: number, w: number) => void): void {
+  const h = oh * p.stride - p.padding + i, w = ow * p.stride - p.padding + j;
+  if (h >= 0 && h < p.height && w >= 0 && w < p.width) visit(h, w);
+}
+
+// x: [B, C, H, W], weight: [O, C, KH, KW], bias: [O] or null → y: [B, O, OH, OW]
+export function conv2d(x: Float32Array, weight: Float32Array, bias: Float32Array | null, p: Conv2dPlan): Float32Array {
+  const { batch, channels, height, width, outChannels, kernelH, kernelW, outH, outW } = p;
+  const y = new Float32Array(batch * outChannels * outH * outW);
   for (let b = 0; b < batch; b++) {
-    for (let oh = 0; oh < outH; oh++) {
-      for (let ow = 0; ow < outW; ow++) {
-        const row = ((b * outH + oh) * outW + ow) * patch;
-        for (let c = 0; c < channels; c++) {
-          for (let i = 0; i < kernelH; i++) {
-            const h = oh * stride - padding + i;
-            if (h < 0 || h >= height) continue;
-            for (let j = 0; j < kernelW; j++) {
-              const w = ow * stride - padding + j;
-              if (w >= 0 && w < width) visit(row + (c * kernelH + i) * kernelW + j, ((b * channels + c) * height + h) * width + w);
+    for (let o = 0; o < outChannels; o++) {
+      for (let oh = 0; oh < outH; oh++) {
+        for (let ow = 0; ow < outW; ow++) {
+          let total = bias ? bias[o] : 0;
+          for (let c = 0; c < channels; c++) {
+            for (let i = 0; i < kernelH; i++) {
+              for (let j = 0; j < kernelW; j++) {
+                tapPixel(p, oh, ow, i, j, (h, w) => {
+                  total += x[((b * channels + c) * height + h) * width + w] * weight[((o * channels + c) * kernelH + i) * kernelW + j];
+                });
+              }
+            }
+          }
+          y[((b * outChannels + o) * outH + oh) * outW + ow] = total;
+        }
+      }
+    }
+  }
+  return y;
+}
+
+// dy: [B, O, OH, OW], weight: [O, C, KH, KW] → dx: [B, C, H, W]
+export function conv2dInputGrad(dy: Float32Array, weight: Float32Array, p: Conv2dPlan): Float32Array {
+  const { batch, channels, height, width, outChannels, kernelH, kernelW, outH, outW } = p;
+  // Scattered from each (output, tap) pair onto the pixel it read: the same pairs the gather visits.
+  const dx = new Float64Array(batch * channels * height * width);
+  for (let b = 0; b < batch; b++) {
+    for (let o = 0; o < outChannels; o++) {
+      for (let oh = 0; oh < outH; oh++) {
+        for (let ow = 0; ow < outW; ow++) {
+          const g = dy[((b * outChannels + o) * outH + oh) * outW + ow];
+          for (let c = 0; c < channels; c++) {
+            for (let i = 0; i < kernelH; i++) {
+              for (let j = 0; j < kernelW; j++) {
+                tapPixel(p, oh, ow, i, j, (h, w) => {
+                  dx[((b * channels + c) * height + h) * width + w] += g * weight[((o * channels + c) * kernelH + i) * kernelW + j];
+                });
+              }
             }
           }
         }
       }
     }
   }
+  return Float32Array.from(dx);
 }
 
-// x: [B, C, H, W] → cols: [B·OH·OW, C·KH·KW]
-export function im2col(x: Float32Array, p: Conv2dPlan): Float32Array {
-  const cols = new Float32Array(p.batch * p.outH * p.outW * p.channels * p.kernelH * p.kernelW); // zeros: the padding
-  forEachWindowEntry(p, (col, pixel) => { cols[col] = x[pixel]; });
-  return cols;
-}
-
-// cols: [B·OH·OW, C·KH·KW] → dx: [B, C, H, W]
-export function col2im(cols: Float32Array, p: Conv2dPlan): Float32Array {
-  const acc = new Float64Array(p.batch * p.channels * p.height * p.width);
-  forEachWindowEntry(p, (col, pixel) => { acc[pixel] += cols[col]; });
-  return Float32Array.from(acc);
+// dy: [B, O, OH, OW], x: [B, C, H, W] → dW: [O, C, KH, KW]
+export function conv2dWeightGrad(dy: Float32Array, x: Float32Array, p: Conv2dPlan): Float32Array {
+  const { batch, channels, height, width, outChannels, kernelH, kernelW, outH, outW } = p;
+  const dw = new Float32Array(outChannels * channels * kernelH * kernelW);
+  for (let o = 0; o < outChannels; o++) {
+    for (let c = 0; c < channels; c++) {
+      for (let i = 0; i < kernelH; i++) {
+        for (let j = 0; j < kernelW; j++) {
+          let total = 0;
+          for (let b = 0; b < batch; b++) {
+            for (let oh = 0; oh < outH; oh++) {
+              for (let ow = 0; ow < outW; ow++) {
+                tapPixel(p, oh, ow, i, j, (h, w) => {
+                  total += dy[((b * outChannels + o) * outH + oh) * outW + ow] * x[((b * channels + c) * height + h) * width + w];
+                });
+              }
+            }
+          }
+          dw[((o * channels + c) * kernelH + i) * kernelW + j] = total;
+        }
+      }
+    }
+  }
+  return dw;
 }

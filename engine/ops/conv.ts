@@ -1,20 +1,19 @@
-// 2-D convolution (NCHW, as torch.nn.functional.conv2d with groups = 1), made of three ops the
-// engine has: the input's windows copied into rows (im2col), one matmul with the weight, and a
-// permute back to channels-first. im2col on the matmul kernels, rather than a direct or an
-// implicit-GEMM kernel: the product — all the arithmetic — runs on the tuned matmul (and its
-// fused bias epilogue) as it is, and the backward needs no new kernel but im2col's adjoint:
-//   cols = im2col(x)                       [B·OH·OW, C·KH·KW]
-//   y2   = cols · W2ᵀ + b                  [B·OH·OW, O]        W2 = W viewed [O, C·KH·KW]
-//   y    = permute(y2 as [B, OH·OW, O])    [B, O, OH, OW]
-// ∂L/∂x = col2im(∂L/∂cols), ∂L/∂W and ∂L/∂b come from the matmul's rule (engine/ops/matmul.ts).
-// The price is the cols buffer: KH·KW times the input (9× for 3 × 3).
+// 2-D convolution (NCHW, as torch.nn.functional.conv2d with groups = 1): one kernel forward and
+// one per gradient, each an implicit GEMM that reads the image where it lies (shaders/conv.wgsl;
+// the CPU twin, engine/cpu/conv.ts, sums the definitions):
+//   y   = conv2d(x, W) + b               [B, O, OH, OW]
+//   ∂L/∂x = conv2dInputGrad(∂L/∂y, W)    [B, C, H, W]     (computed only when x needs it)
+//   ∂L/∂W = conv2dWeightGrad(∂L/∂y, x)   [O, C, KH, KW]
+//   ∂L/∂b = Σ_{b,oh,ow} ∂L/∂y            [O]
+// No rows buffer: an im2col lowering would copy the input KH·KW times (9× for 3 × 3) for every
+// convolution, forward and backward.
 
 import { record } from '../autograd.js';
 import type { Conv2dPlan } from '../backend.js';
 import { describe, expectFloat, expectSameDevice, fail } from '../errors.js';
 import { Tensor } from '../tensor.js';
-import { linear } from './matmul.js';
-import { permute, reshape } from './shape.js';
+import { sum } from './reduce.js';
+import { reshape } from './shape.js';
 
 export interface Conv2dOptions {
   /** The window's step, the same along both axes (default 1). */
@@ -23,8 +22,8 @@ export interface Conv2dOptions {
   padding?: number;
 }
 
-/** The plan of a convolution of x [B, C, H, W] by a KH × KW window, checked. */
-function conv2dPlan(op: string, x: Tensor, kernelH: number, kernelW: number, options: Conv2dOptions): Conv2dPlan {
+/** The plan of a convolution of x [B, C, H, W] by O windows of KH × KW, checked. */
+function conv2dPlan(op: string, x: Tensor, outChannels: number, kernelH: number, kernelW: number, options: Conv2dOptions): Conv2dPlan {
   const stride = options.stride ?? 1, padding = options.padding ?? 0;
   if (!Number.isInteger(stride) || stride < 1) fail(op, `stride must be a positive integer, got ${stride}`);
   if (!Number.isInteger(padding) || padding < 0) fail(op, `padding must be a non-negative integer, got ${padding}`);
@@ -35,19 +34,7 @@ function conv2dPlan(op: string, x: Tensor, kernelH: number, kernelW: number, opt
   if (outH < 1 || outW < 1) {
     fail(op, `a ${kernelH}×${kernelW} window does not fit in ${describe(x, 'x')} with padding ${padding}`);
   }
-  return { batch, channels, height, width, kernelH, kernelW, stride, padding, outH, outW };
-}
-
-// x: [B, C, H, W] → [B·OH·OW, C·KH·KW]; row (b, oh, ow) holds the window at (oh·S − P, ow·S − P), zeros outside x
-export function im2col(x: Tensor, kernelH: number, kernelW: number, options: Conv2dOptions = {}): Tensor {
-  expectFloat('im2col', x, 'x');
-  for (const [name, k] of [['kernelH', kernelH], ['kernelW', kernelW]] as const) {
-    if (!Number.isInteger(k) || k < 1) fail('im2col', `${name} must be a positive integer, got ${k}`);
-  }
-  const plan = conv2dPlan('im2col', x, kernelH, kernelW, options);
-  const { batch, channels, outH, outW } = plan;
-  const out = new Tensor(x.device.im2col(x.storage, plan), [batch * outH * outW, channels * kernelH * kernelW]);
-  return record(out, 'im2col', [x], (g) => [new Tensor(x.device.col2im(g.storage, plan), x.shape)]);
+  return { batch, channels, height, width, outChannels, kernelH, kernelW, stride, padding, outH, outW };
 }
 
 // x: [B, C, H, W], weight: [O, C, KH, KW], bias: [O] → [B, O, OH, OW]
@@ -63,9 +50,13 @@ export function conv2d(x: Tensor, weight: Tensor, bias?: Tensor, options: Conv2d
   if (bias && (bias.rank !== 1 || bias.shape[0] !== outChannels)) {
     fail('conv2d', `expected a bias [${outChannels}] for ${describe(weight, 'weight')}, got ${describe(bias, 'bias')}`);
   }
-  const plan = conv2dPlan('conv2d', x, kernelH, kernelW, options);
+  const plan = conv2dPlan('conv2d', x, outChannels, kernelH, kernelW, options);
   const { batch, outH, outW } = plan;
-  const cols = im2col(x, kernelH, kernelW, options);
-  const rows = linear(cols, reshape(weight, [outChannels, inChannels * kernelH * kernelW]), bias); // [B·OH·OW, O]
-  return reshape(permute(reshape(rows, [batch, outH * outW, outChannels]), [0, 2, 1]), [batch, outChannels, outH, outW]);
+  const device = x.device;
+  const out = new Tensor(device.conv2d(x.storage, weight.storage, bias ? bias.storage : null, plan), [batch, outChannels, outH, outW]);
+  return record(out, 'conv2d', bias ? [x, weight, bias] : [x, weight], (g) => [
+    x.requiresGrad ? new Tensor(device.conv2dInputGrad(g.storage, weight.storage, plan), x.shape) : null,
+    weight.requiresGrad ? new Tensor(device.conv2dWeightGrad(g.storage, x.storage, plan), weight.shape) : null,
+    ...(bias ? [bias.requiresGrad ? sum(sum(reshape(g, [batch, outChannels, outH * outW]), 2), 0) : null] : []),
+  ]);
 }

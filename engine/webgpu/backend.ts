@@ -76,6 +76,26 @@ function matmulGroups(kernel: MatmulKernel, plan: Pick<MatmulPlan, 'm' | 'n'>): 
   return [Math.ceil(plan.n / kernel.tile[1]), Math.ceil(plan.m / kernel.tile[0])];
 }
 
+/** The side of the tile of a GEMM's output one conv.wgsl workgroup computes (8 × 8 threads, 8 × 8 each). */
+const CONV_TILE = 64;
+
+/** conv.wgsl's uniforms for a plan (sliceLen: weight_grad_main's, set there). */
+function convParams(plan: Conv2dPlan): UniformValues<(typeof KERNELS)['conv']['params']['fields']> {
+  const { batch, channels, height, width, outChannels, kernelH, kernelW, stride, padding, outH, outW } = plan;
+  return { batch, channels, height, width, outChannels, kernelH, kernelW, stride, padding, outH, outW };
+}
+
+/**
+ * How many slices the weight gradient's sum over output rows (b, oh) is cut into (a split K,
+ * summed after): enough workgroups to fill the device — a GPU's many cores (256 groups), a CPU
+ * driver's few (8) — but each slice at least 256 positions long, so that its 64 × 64 tile's
+ * accumulators are reused enough to pay for writing them out and summing.
+ */
+export function weightGradSlices(tiles: number, outputRows: number, outW: number, cpuDriver: boolean): number {
+  const wanted = Math.ceil((cpuDriver ? 8 : 256) / tiles);
+  return Math.max(1, Math.min(wanted, Math.floor((outputRows * outW) / 256)));
+}
+
 type ElementwiseParams = UniformValues<(typeof KERNELS)['elementwise']['params']['fields']>;
 
 /** What the adapter says of itself (GPUAdapterInfo's fields), kept for choices and reports. */
@@ -102,6 +122,7 @@ export class WebGpuBackend implements Backend {
   private readonly dummy: GPUBuffer;
   private live = 0;
   private liveBytes = 0;
+  private peakBytes = 0;
   private pooledBytes = 0;
 
   /**
@@ -182,6 +203,7 @@ export class WebGpuBackend implements Backend {
     });
     this.live++;
     this.liveBytes += bytes;
+    this.peakBytes = Math.max(this.peakBytes, this.liveBytes);
     return new GpuStorage(this, dtype, length, buffer);
   }
 
@@ -271,7 +293,11 @@ export class WebGpuBackend implements Backend {
   }
 
   memory(): MemoryInfo {
-    return { live: this.live, bytes: this.liveBytes, pooledBytes: this.pooledBytes };
+    return { live: this.live, bytes: this.liveBytes, pooledBytes: this.pooledBytes, peakBytes: this.peakBytes };
+  }
+
+  resetPeakBytes(): void {
+    this.peakBytes = this.liveBytes;
   }
 
   /** Submits the work recorded so far and waits for the GPU to finish it. */
@@ -552,20 +578,38 @@ export class WebGpuBackend implements Backend {
     return out;
   }
 
-  im2col(x: Storage, plan: Conv2dPlan): Storage {
-    return this.convMove('im2col_main', x, plan, plan.batch * plan.outH * plan.outW * plan.channels * plan.kernelH * plan.kernelW);
-  }
-
-  col2im(cols: Storage, plan: Conv2dPlan): Storage {
-    return this.convMove('col2im_main', cols, plan, plan.batch * plan.channels * plan.height * plan.width);
-  }
-
-  /** A conv.wgsl kernel: one thread per output element. */
-  private convMove(entry: string, input: Storage, plan: Conv2dPlan, n: number): Storage {
-    const out = this.alloc(n, 'float32');
-    this.recorder.dispatch(this.pipeline('conv', entry), params('conv', { ...plan, n }), bind('conv', { out: out.buffer, a: this.buf(input) }),
-      this.elementGrid(n));
+  conv2d(x: Storage, weight: Storage, bias: Storage | null, plan: Conv2dPlan): Storage {
+    const rows = plan.batch * plan.outH * plan.outW;
+    const out = this.alloc(rows * plan.outChannels, 'float32');
+    this.recorder.dispatch(this.pipeline('conv', 'forward_main', { HAS_BIAS: bias ? 1 : 0 }), params('conv', convParams(plan)),
+      bind('conv', { out: out.buffer, x: this.buf(x), weight: this.buf(weight), bias: bias ? this.buf(bias) : this.dummy }),
+      [Math.ceil(plan.outChannels / CONV_TILE), Math.ceil(rows / CONV_TILE)]);
     return out;
+  }
+
+  conv2dInputGrad(dy: Storage, weight: Storage, plan: Conv2dPlan): Storage {
+    const rows = plan.batch * plan.height * plan.width;
+    const out = this.alloc(rows * plan.channels, 'float32');
+    this.recorder.dispatch(this.pipeline('conv', 'input_grad_main'), params('conv', convParams(plan)),
+      bind('conv', { out: out.buffer, dy: this.buf(dy), weight: this.buf(weight) }),
+      [Math.ceil(plan.channels / CONV_TILE), Math.ceil(rows / CONV_TILE)]);
+    return out;
+  }
+
+  conv2dWeightGrad(dy: Storage, x: Storage, plan: Conv2dPlan): Storage {
+    const columns = plan.channels * plan.kernelH * plan.kernelW;
+    const outputRows = plan.batch * plan.outH;
+    const tiles = Math.ceil(columns / CONV_TILE) * Math.ceil(plan.outChannels / CONV_TILE);
+    const slices = weightGradSlices(tiles, outputRows, plan.outW, isCpuDriver(this.adapter));
+    const sliceLen = Math.ceil(outputRows / slices);
+    const part = this.alloc(slices * plan.outChannels * columns, 'float32');
+    this.recorder.dispatch(this.pipeline('conv', 'weight_grad_main'), params('conv', { ...convParams(plan), sliceLen }),
+      bind('conv', { out: part.buffer, dy: this.buf(dy), x: this.buf(x) }),
+      [Math.ceil(columns / CONV_TILE), Math.ceil(plan.outChannels / CONV_TILE), slices]);
+    if (slices === 1) return part;
+    const summed = this.sumAxis(part, 1, slices, plan.outChannels * columns);
+    this.release(part);
+    return summed;
   }
 
   // ---- in place ----------------------------------------------------------------------------

@@ -37,9 +37,9 @@ export const KERNELS = {
   }, { out: 'read_write', pos: 'read_write', src: 'read', idx: 'read' }, { arg: opCodes<ArgOp>('ARG', { max: 0, min: 1 }) }),
   concat: kernel({ n: 'u32', width: 'u32', start: 'u32', count: 'u32' }, { out: 'read_write', a: 'read', b: 'read' }),
   conv: kernel({
-    batch: 'u32', channels: 'u32', height: 'u32', width: 'u32', kernelH: 'u32', kernelW: 'u32', stride: 'u32', padding: 'u32',
-    outH: 'u32', outW: 'u32', n: 'u32', _pad: 'u32',
-  }, { out: 'read_write', a: 'read' }),
+    batch: 'u32', channels: 'u32', height: 'u32', width: 'u32', outChannels: 'u32', kernelH: 'u32', kernelW: 'u32', stride: 'u32',
+    padding: 'u32', outH: 'u32', outW: 'u32', sliceLen: 'u32',
+  }, { out: 'read_write', x: 'read', dy: 'read', weight: 'read', bias: 'read' }),
   elementwise: kernel({
     n: 'u32', op: 'u32', c0: 'f32', c1: 'f32', shape: 'vec4<u32>', aStrides: 'vec4<u32>', bStrides: 'vec4<u32>',
   }, { out: 'read_write', a: 'read', b: 'read' }, {

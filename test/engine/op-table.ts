@@ -12,11 +12,10 @@
 // lists its own. ops.test.ts fails while an op engine/index.ts exports from engine/ops/ has no row.
 
 import * as E from '../../engine/index.js';
-import { im2col } from '../../engine/internal.js';
 import type { Tolerance } from '../support/helpers.js';
 import {
-  convMatchesDefinition, convNonFiniteReachesItsWindows, embeddingSumsDuplicates, expNonFiniteAsTorch, fusedEpilogueEqualsOps,
-  groupNormNaNStaysInItsGroup, groupNormWithoutWeightOrBias, im2colBitForBit, maxGradientGoesToTheReturnedPosition, permuteIsTorchPermute,
+  convGpuMatchesCpuAcrossTiles, convMatchesDefinition, convNonFiniteReachesItsWindows, embeddingSumsDuplicates, expNonFiniteAsTorch, fusedEpilogueEqualsOps,
+  groupNormNaNStaysInItsGroup, groupNormWithoutWeightOrBias, maxGradientGoesToTheReturnedPosition, permuteIsTorchPermute,
   positionsMatchTorch, siluNonFiniteAsTorch,
 } from './op-checks.js';
 import {
@@ -519,17 +518,7 @@ export const opTable: OpRow[] = [
       { what: 'a bias of the wrong length', call: () => E.conv2d(IMAGES(), zeros([5, 3, 3, 3]), E.tensor([1, 2, 3], [3], { name: 'b' })),
         says: ['conv2d', 'expected a bias [5]', "'b' [3]"] },
     ],
-    checks: [convMatchesDefinition, convNonFiniteReachesItsWindows],
-  }),
-  row<{ kernelH: number; kernelW: number; stride?: number; padding?: number }>({
-    op: 'im2col', call: (t, p) => im2col(t.x, p.kernelH, p.kernelW, { stride: p.stride, padding: p.padding }),
-    withoutTorch: "PyTorch's unfold gives [B, C·KH·KW, OH·OW], the transpose of these rows; conv2d's PyTorch cases run through it",
-    gradcheck: [{
-      name: 'x [2,3,5,4], 3×2 window, stride 2, padding 1', draws: [5, 0], params: { kernelH: 3, kernelW: 2, stride: 2, padding: 1 },
-      inputs: (d) => ({ x: d.normal(2, 3, 5, 4) }),
-    }],
-    errors: [{ what: 'a window of height 0', call: () => im2col(IMAGES(), 0, 3), says: ['im2col', 'kernelH must be a positive integer, got 0'] }],
-    checks: [im2colBitForBit],
+    checks: [convMatchesDefinition, convNonFiniteReachesItsWindows, convGpuMatchesCpuAcrossTiles],
   }),
   row<{ dims: number[] }>({
     op: 'permute', call: (t, p) => E.permute(t.x, p.dims),
