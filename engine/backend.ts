@@ -98,6 +98,39 @@ export interface Conv2dPlan {
   readonly outW: number;
 }
 
+/**
+ * A fused group normalization's geometry: x [batch, channels, spatial] (NCHW, spatial = H·W),
+ * the channels split into `groups` groups of channels / groups (checked by the op layer,
+ * engine/ops/norm.ts); `eps` is added to each group's biased variance; `silu` applies a SiLU
+ * after the scale and bias.
+ */
+export interface GroupNormPlan {
+  readonly batch: number;
+  readonly channels: number;
+  readonly groups: number;
+  readonly spatial: number;
+  readonly eps: number;
+  readonly silu: boolean;
+}
+
+/** The operands of a fused group normalization beside x (each optional; null where absent). */
+export interface GroupNormOperands {
+  /** [batch, channels], added to every pixel of its (image, channel) before the statistics. */
+  readonly shift: Storage | null;
+  /** γ [channels]. */
+  readonly weight: Storage | null;
+  /** β [channels]. */
+  readonly bias: Storage | null;
+}
+
+/** The gradients of a fused group normalization: of x, and of each operand it was given (else null). */
+export interface GroupNormGrads {
+  readonly dx: Storage;
+  readonly dshift: Storage | null;
+  readonly dweight: Storage | null;
+  readonly dbias: Storage | null;
+}
+
 /** Where a counter-based random draw starts: see engine/random.ts. */
 export interface RandomKey {
   readonly seed: number;
@@ -229,6 +262,19 @@ export interface Backend {
   logSoftmax(x: Storage, rows: number, cols: number): Storage;
   /** dy − exp(y) · (Σ of dy over the row), y the log-softmax's output: its gradient. */
   logSoftmaxBackward(dy: Storage, y: Storage, rows: number, cols: number): Storage;
+  /**
+   * x [B, C, HW] → y [B, C, HW] = act((x + shift[b, c] − μ[b, g])·rstd[b, g]·γ[c] + β[c]) with
+   * act SiLU where plan.silu, else none; μ and rstd = 1/√(σ² + ε) (biased σ²) over each (image,
+   * group) of x + shift. stats [B, G, 2] = (μ, rstd), kept for the backward. A group holding a
+   * NaN or ±Inf is NaN throughout (stats too), as PyTorch's group_norm.
+   */
+  groupNorm(x: Storage, operands: GroupNormOperands, plan: GroupNormPlan): { y: Storage; stats: Storage };
+  /**
+   * groupNorm's gradient from dy [B, C, HW], its inputs and its stats [B, G, 2]: x̂ and the
+   * pre-activation are recomputed. dx [B, C, HW]; dshift [B, C] = Σ_hw dx; dweight [C] = Σ_{b,hw} dz·x̂;
+   * dbias [C] = Σ_{b,hw} dz (dz the gradient before the SiLU), each only for an operand given.
+   */
+  groupNormBackward(dy: Storage, x: Storage, operands: GroupNormOperands, stats: Storage, plan: GroupNormPlan): GroupNormGrads;
   /** dy · σ(x)·(1 + x·(1 − σ(x))), x the SiLU's input: its gradient (PyTorch's silu_backward). */
   siluBackward(dy: Storage, x: Storage): Storage;
   /** dy where lo ≤ x ≤ hi, else 0 (the gradient of clamp). */

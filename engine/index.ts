@@ -2,7 +2,9 @@
 // numbers, devices. What the engine's tests, the benchmark and fused programs use besides is
 // internal.ts.
 
-export type { ArgOp, AxisIndexPlan, Backend, Conv2dPlan, DType, HostArray, MemoryInfo, Storage } from './backend.js';
+export type {
+  ArgOp, AxisIndexPlan, Backend, Conv2dPlan, DType, GroupNormGrads, GroupNormOperands, GroupNormPlan, HostArray, MemoryInfo, Storage,
+} from './backend.js';
 export { cpu, CpuBackend } from './cpu/backend.js';
 export { defaultDevice, setDefaultDevice } from './device.js';
 export { Tensor, type IntRange } from './tensor.js';

@@ -165,9 +165,13 @@ export class GroupNorm extends Module {
     this.eps = options.eps ?? 1e-5;
   }
 
-  // x: [B, C, H, W] → [B, C, H, W]
-  forward(x: Tensor): Tensor {
-    return groupNorm(x, this.groups, this.weight, this.bias, { eps: this.eps });
+  /**
+   * x: [B, C, H, W] → [B, C, H, W]; `shift` [B, C] is added to x before the statistics and
+   * `silu` applies a SiLU after: silu(norm(x + shift)) as one kernel (see groupNorm).
+   */
+  forward(x: Tensor, options: { shift?: Tensor | null; silu?: boolean } = {}): Tensor {
+    expectKnownOptions('GroupNorm.forward', options, ['shift', 'silu']);
+    return groupNorm(x, this.groups, this.weight, this.bias, { eps: this.eps, shift: options.shift, silu: options.silu });
   }
 }
 

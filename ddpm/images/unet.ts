@@ -13,6 +13,9 @@
 //   h = conv2(silu(norm2(h))); out = skip(x) + h (skip a 1×1 convolution when the width changes).
 // AttentionBlock(x): q, k, v = 1×1 convolutions of norm(x), attention over the H·W positions,
 //   out = x + proj(·). The network predicts ε itself (no preconditioning), as Ho et al.'s.
+// Each silu(norm(·)) is one fused group-norm kernel (engine/ops/norm.ts), and the block's
+// time_proj(tact) enters norm2 as its per-channel shift, the sum h + temb never stored (norm2 is
+// its only reader): the same numbers as the composition above.
 // Names are the PyTorch twin's state_dict keys (test/fixtures/make_fixtures.py): time_mlp.0.weight,
 // down.1.conv1.weight, down.1.skip.weight, mid_attn.q.weight, up.0.norm1.weight, out_conv.bias, …
 
@@ -75,11 +78,13 @@ class ResBlock extends Module {
   }
 
   // x: [B, C_in, H, W], tact = silu(temb): [B, T] → [B, C_out, H, W]
+  // h + temb is read only by norm2 (the residual adds conv2's output to x), so the embedding
+  // enters as norm2's shift: silu(norm2(h + temb)) in one kernel, the sum never stored.
   forward(x: Tensor, tact: Tensor): Tensor {
-    let h = this.conv1.forward(silu(this.norm1.forward(x)));
-    h = add(h, reshape(this.time_proj.forward(tact), [x.shape[0], this.outChannels, 1, 1]));
-    h = this.conv2.forward(silu(this.norm2.forward(h)));
-    return add(this.skip ? this.skip.forward(x) : x, h);
+    const h = this.conv1.forward(this.norm1.forward(x, { silu: true }));
+    const temb = this.time_proj.forward(tact); // [B, C_out]
+    const out = this.conv2.forward(this.norm2.forward(h, { shift: temb, silu: true }));
+    return add(this.skip ? this.skip.forward(x) : x, out);
   }
 }
 
@@ -237,7 +242,7 @@ export class UNetDiffusion extends Module implements NoisePredictor {
       h = block.forward(concat(h, skips[l], 1), tact);
       if (l > 0) h = upsample2x(h);
     });
-    const out = this.out_conv.forward(silu(this.out_norm.forward(h)));
+    const out = this.out_conv.forward(this.out_norm.forward(h, { silu: true }));
     return reshape(out, [batch, height * width]);
   }
 

@@ -3,8 +3,8 @@
 // accumulates sums in float64, and shares no code with the WGSL shaders.
 
 import type {
-  AdamHyper, ArgOp, AxisIndexPlan, Backend, BinaryOp, BroadcastPlan, Conv2dPlan, DType, HostArray, MatmulPlan, MemoryInfo,
-  RandomDraw, RandomKey, ScalarOp, SgdHyper, Storage, UnaryOp, WherePlan,
+  AdamHyper, ArgOp, AxisIndexPlan, Backend, BinaryOp, BroadcastPlan, Conv2dPlan, DType, GroupNormGrads, GroupNormOperands, GroupNormPlan,
+  HostArray, MatmulPlan, MemoryInfo, RandomDraw, RandomKey, ScalarOp, SgdHyper, Storage, UnaryOp, WherePlan,
 } from '../backend.js';
 import { fillRandom } from '../random.js';
 import { adamStep } from './adam.js';
@@ -12,6 +12,7 @@ import * as axisIndex from './axis-index.js';
 import { conv2d, conv2dInputGrad, conv2dWeightGrad } from './conv.js';
 import * as elementwise from './elementwise.js';
 import { gather, scatterAdd } from './embedding.js';
+import * as groupNorm from './group-norm.js';
 import { matmul } from './matmul.js';
 import { sumAxis, sumSquares } from './reduce.js';
 import { sgdStep } from './sgd.js';
@@ -192,6 +193,22 @@ export class CpuBackend implements Backend {
 
   logSoftmaxBackward(dy: Storage, y: Storage, rows: number, cols: number): Storage {
     return this.wrap(softmax.logSoftmaxBackward(this.f32(dy), this.f32(y), rows, cols));
+  }
+
+  groupNorm(x: Storage, operands: GroupNormOperands, plan: GroupNormPlan): { y: Storage; stats: Storage } {
+    const { y, stats } = groupNorm.groupNorm(this.f32(x), this.groupNormArrays(operands), plan);
+    return { y: this.wrap(y), stats: this.wrap(stats) };
+  }
+
+  groupNormBackward(dy: Storage, x: Storage, operands: GroupNormOperands, stats: Storage, plan: GroupNormPlan): GroupNormGrads {
+    const g = groupNorm.groupNormBackward(this.f32(dy), this.f32(x), this.groupNormArrays(operands), this.f32(stats), plan);
+    const wrapOrNull = (a: Float32Array | null): Storage | null => (a ? this.wrap(a) : null);
+    return { dx: this.wrap(g.dx), dshift: wrapOrNull(g.dshift), dweight: wrapOrNull(g.dweight), dbias: wrapOrNull(g.dbias) };
+  }
+
+  private groupNormArrays(o: GroupNormOperands): groupNorm.GroupNormArrays {
+    const f32OrNull = (s: Storage | null): Float32Array | null => (s ? this.f32(s) : null);
+    return { shift: f32OrNull(o.shift), weight: f32OrNull(o.weight), bias: f32OrNull(o.bias) };
   }
 
   siluBackward(dy: Storage, x: Storage): Storage {

@@ -3,22 +3,31 @@
 // PyTorch), then scaled and shifted per channel:
 //   y[b, c, h, w] = (x − μ[b, g]) / √(σ²[b, g] + ε) · γ[c] + β[c],   g = ⌊c / (C/G)⌋
 // γ and β are optional, as in PyTorch (weight=None, bias=None): without γ no scale, without β no shift.
-// Made of the engine's reductions and broadcasting ops, so its gradient is theirs (autograd
-// composes it) and both backends run it as they are; x is viewed [B, G, (C/G)·H·W] for the
-// statistics. A fused kernel would save passes over x; the composition is the reference.
+// Two fusions the U-Net wants ride along as options: `shift` [B, C] is added to every pixel of
+// its (image, channel) *before* the statistics (the timestep embedding: norm(h + temb)), and
+// `silu` applies a SiLU to the result (silu(norm(x))). One kernel forward (Backend.groupNorm,
+// which keeps each group's μ and rstd) and one backward (Backend.groupNormBackward, which
+// recomputes x̂ from them):
+//   ∂L/∂x = rstd·(dx̂ − mean(dx̂) − x̂·mean(dx̂·x̂)),  dx̂ = dz·γ,  dz = ∂L/∂z (through the SiLU)
+//   ∂L/∂shift[b, c] = Σ_hw ∂L/∂x,  ∂L/∂γ = Σ_{b,hw} dz·x̂,  ∂L/∂β = Σ_{b,hw} dz
+// (the means over each group: μ and σ² depend on every value of it). The kernels: shaders/group-norm.wgsl,
+// engine/cpu/group-norm.ts.
 
-import { describe, expectFloat, expectSameDevice, fail } from '../errors.js';
+import { isGradEnabled, record } from '../autograd.js';
+import type { GroupNormGrads, GroupNormOperands, GroupNormPlan, Storage } from '../backend.js';
+import { describe, expectFloat, expectKnownOptions, expectSameDevice, fail, kindOf } from '../errors.js';
 import { Tensor } from '../tensor.js';
-import { add, div, mul, sqrt, square, sub } from './elementwise.js';
-import { mean } from './mean.js';
-import { reshape } from './shape.js';
 
 export interface GroupNormOptions {
   /** Added to the variance (PyTorch's default 1e-5). */
   eps?: number;
+  /** [B, C], added to every pixel of its image and channel before the statistics: groupNorm(x + shift[:, :, None, None]). */
+  shift?: Tensor | null;
+  /** A SiLU after the scale and bias: silu(groupNorm(x)). Default false. */
+  silu?: boolean;
 }
 
-// x: [B, C, H, W], weight (γ), bias (β): [C] or null/undefined → [B, C, H, W]
+// x: [B, C, H, W], weight (γ), bias (β): [C] or null/undefined, options.shift: [B, C] → [B, C, H, W]
 export function groupNorm(x: Tensor, groups: number, weight?: Tensor | null, bias?: Tensor | null, options: GroupNormOptions = {}): Tensor {
   expectFloat('groupNorm', x, 'x');
   if (x.rank !== 4) fail('groupNorm', `expected an input [B, C, H, W], got ${describe(x, 'x')}`);
@@ -26,7 +35,7 @@ export function groupNorm(x: Tensor, groups: number, weight?: Tensor | null, bia
   if (!Number.isInteger(groups) || groups < 1 || c % groups !== 0) {
     fail('groupNorm', `${groups} groups do not divide the ${c} channels of ${describe(x, 'x')}`);
   }
-  const affine: Record<string, Tensor> = {};
+  const given: Record<string, Tensor> = {};
   for (const [role, t] of [['weight', weight], ['bias', bias]] as const) {
     if (t === undefined || t === null) continue;
     if (!(t instanceof Tensor)) {
@@ -35,14 +44,40 @@ export function groupNorm(x: Tensor, groups: number, weight?: Tensor | null, bia
     }
     expectFloat('groupNorm', t, role);
     if (t.rank !== 1 || t.shape[0] !== c) fail('groupNorm', `expected ${role} [${c}] for ${describe(x, 'x')}, got ${describe(t, role)}`);
-    affine[role] = t;
+    given[role] = t;
   }
-  expectSameDevice('groupNorm', { x, ...affine });
-  const eps = options.eps ?? 1e-5;
-  const grouped = reshape(x, [b, groups, (c / groups) * h * w]);
-  const centred = sub(grouped, mean(grouped, 2, true)); // [B, G, n]
-  const variance = mean(square(centred), 2, true); // [B, G, 1], biased
-  const normalized = reshape(div(centred, sqrt(add(variance, eps))), [b, c, h, w]);
-  const scaled = weight ? mul(normalized, reshape(weight, [1, c, 1, 1])) : normalized;
-  return bias ? add(scaled, reshape(bias, [1, c, 1, 1])) : scaled;
+  expectKnownOptions('groupNorm', options, ['eps', 'shift', 'silu']);
+  const shift = options.shift ?? null;
+  if (shift !== null) {
+    if (!(shift instanceof Tensor)) fail('groupNorm', `expected shift to be a tensor [${b}, ${c}], null or undefined, got ${kindOf(shift)}`);
+    expectFloat('groupNorm', shift, 'shift');
+    if (shift.rank !== 2 || shift.shape[0] !== b || shift.shape[1] !== c) {
+      fail('groupNorm', `expected shift [${b}, ${c}] (one value per image and channel) for ${describe(x, 'x')}, got ${describe(shift, 'shift')}`);
+    }
+    given.shift = shift;
+  }
+  expectSameDevice('groupNorm', { x, ...given });
+  const plan: GroupNormPlan = { batch: b, channels: c, groups, spatial: h * w, eps: options.eps ?? 1e-5, silu: options.silu ?? false };
+  const operands: GroupNormOperands = { shift: shift?.storage ?? null, weight: weight?.storage ?? null, bias: bias?.storage ?? null };
+  const { y, stats } = x.device.groupNorm(x.storage, operands, plan);
+  const out = new Tensor(y, x.shape);
+  // The differentiable inputs, each with the backward's gradient for it.
+  const inputs: [Tensor, (grads: GroupNormGrads) => Storage | null][] = [[x, (d) => d.dx]];
+  if (weight) inputs.push([weight, (d) => d.dweight]);
+  if (bias) inputs.push([bias, (d) => d.dbias]);
+  if (shift) inputs.push([shift, (d) => d.dshift]);
+  if (!isGradEnabled() || !inputs.some(([t]) => t.requiresGrad)) {
+    x.device.release(stats); // no backward will read μ and rstd
+    return out;
+  }
+  // μ and rstd [B, G, 2] travel with the graph as an input that takes no gradient, so that
+  // backward() finds them alive (or says which op's were disposed).
+  const saved = new Tensor(stats, [b, groups, 2]);
+  return record(out, 'groupNorm', [...inputs.map(([t]) => t), saved], (g) => {
+    const grads = x.device.groupNormBackward(g.storage, x.storage, operands, saved.storage, plan);
+    return [...inputs.map(([t, pick]) => {
+      const s = pick(grads);
+      return s === null ? null : new Tensor(s, t.shape);
+    }), null];
+  });
 }

@@ -11,6 +11,7 @@ import concatWgsl from '../../shaders/concat.wgsl.js';
 import convWgsl from '../../shaders/conv.wgsl.js';
 import elementwiseWgsl from '../../shaders/elementwise.wgsl.js';
 import embeddingWgsl from '../../shaders/embedding.wgsl.js';
+import groupNormWgsl from '../../shaders/group-norm.wgsl.js';
 import intFillWgsl from '../../shaders/int-fill.wgsl.js';
 import matmulWgsl from '../../shaders/matmul.wgsl.js';
 import matmulTiledWgsl from '../../shaders/matmul-tiled.wgsl.js';
@@ -21,8 +22,8 @@ import sgdWgsl from '../../shaders/sgd.wgsl.js';
 import softmaxWgsl from '../../shaders/softmax.wgsl.js';
 import { adamBiasCorrection } from '../backend.js';
 import type {
-  AdamHyper, ArgOp, AxisIndexPlan, Backend, BinaryOp, BroadcastPlan, Conv2dPlan, DType, HostArray, MatmulPlan, MemoryInfo,
-  RandomDraw, RandomKey, ScalarOp, SgdHyper, Storage, UnaryOp, WherePlan,
+  AdamHyper, ArgOp, AxisIndexPlan, Backend, BinaryOp, BroadcastPlan, Conv2dPlan, DType, GroupNormGrads, GroupNormOperands, GroupNormPlan,
+  HostArray, MatmulPlan, MemoryInfo, RandomDraw, RandomKey, ScalarOp, SgdHyper, Storage, UnaryOp, WherePlan,
 } from '../backend.js';
 import { EngineError } from '../errors.js';
 import { registerDevice } from '../memory.js';
@@ -33,7 +34,8 @@ import { Recorder, type Binding } from './recorder.js';
 import { uniformBlock, type UniformValues } from './uniforms.js';
 
 export const SHADERS = {
-  adam: adamWgsl, 'axis-index': axisIndexWgsl, concat: concatWgsl, conv: convWgsl, elementwise: elementwiseWgsl, embedding: embeddingWgsl, 'int-fill': intFillWgsl,
+  adam: adamWgsl, 'axis-index': axisIndexWgsl, concat: concatWgsl, conv: convWgsl, elementwise: elementwiseWgsl, embedding: embeddingWgsl, 'group-norm': groupNormWgsl,
+  'int-fill': intFillWgsl,
   matmul: matmulWgsl, 'matmul-tiled': matmulTiledWgsl, random: philoxWgsl + randomWgsl, reduce: reduceWgsl, sgd: sgdWgsl, softmax: softmaxWgsl,
 } as const;
 type ShaderName = keyof typeof SHADERS;
@@ -529,6 +531,53 @@ export class WebGpuBackend implements Backend {
     const buffers = bind('softmax', b ? { out: out.buffer, a: this.buf(a), b: this.buf(b) } : { out: out.buffer, a: this.buf(a) });
     this.recorder.dispatch(this.pipeline('softmax', entry), params('softmax', { rows, cols }), buffers, this.grid(Math.ceil(rows / 64)));
     return out;
+  }
+
+  groupNorm(x: Storage, operands: GroupNormOperands, plan: GroupNormPlan): { y: Storage; stats: Storage } {
+    const y = this.alloc(x.length, 'float32');
+    const stats = this.alloc(plan.batch * plan.groups * 2, 'float32');
+    this.recorder.dispatch(this.pipeline('group-norm', 'group_norm_main'), this.groupNormParams(operands, plan),
+      bind('group-norm', { out: y.buffer, stats: stats.buffer, x: this.buf(x), ...this.groupNormOperands(operands) }),
+      this.grid(plan.batch * plan.groups));
+    return { y, stats };
+  }
+
+  groupNormBackward(dy: Storage, x: Storage, operands: GroupNormOperands, stats: Storage, plan: GroupNormPlan): GroupNormGrads {
+    const { batch, channels } = plan;
+    const dx = this.alloc(x.length, 'float32');
+    const uniforms = this.groupNormParams(operands, plan);
+    const inputs = { stats: this.buf(stats), x: this.buf(x), dy: this.buf(dy), ...this.groupNormOperands(operands) };
+    this.recorder.dispatch(this.pipeline('group-norm', 'group_norm_backward_main'), uniforms,
+      bind('group-norm', { out: dx.buffer, ...inputs }), this.grid(batch * plan.groups));
+    if (!operands.shift && !operands.weight && !operands.bias) return { dx, dshift: null, dweight: null, dbias: null };
+    // [B, 3, C]: (Σ_p dz·x̂, Σ_p dz, Σ_p dx) per image and channel
+    const sums = this.alloc(batch * 3 * channels, 'float32');
+    this.recorder.dispatch(this.pipeline('group-norm', 'group_norm_channel_sums_main'), uniforms,
+      bind('group-norm', { sums: sums.buffer, out: dx.buffer, ...inputs }), this.grid(Math.ceil((batch * channels) / 64)));
+    const dshift = operands.shift ? this.sliceRows(sums, batch, 3 * channels, 2 * channels, channels) : null;
+    let dweight: Storage | null = null, dbias: Storage | null = null;
+    if (operands.weight || operands.bias) {
+      const overImages = this.sumAxis(sums, 1, batch, 3 * channels); // [3, C]
+      if (operands.weight) dweight = this.sliceRows(overImages, 1, 3 * channels, 0, channels);
+      if (operands.bias) dbias = this.sliceRows(overImages, 1, 3 * channels, channels, channels);
+      this.release(overImages);
+    }
+    this.release(sums);
+    return { dx, dshift, dweight, dbias };
+  }
+
+  private groupNormParams(o: GroupNormOperands, plan: GroupNormPlan): ArrayBuffer {
+    const { batch, channels, groups, spatial, eps } = plan;
+    return params('group-norm', {
+      batch, channels, groups, spatial, eps, silu: plan.silu ? 1 : 0,
+      hasShift: o.shift ? 1 : 0, hasWeight: o.weight ? 1 : 0, hasBias: o.bias ? 1 : 0,
+    });
+  }
+
+  /** The operands' bindings: the dummy buffer where one is absent (its flag keeps it unread). */
+  private groupNormOperands(o: GroupNormOperands): { shift: Binding; weight: Binding; bias: Binding } {
+    const or = (s: Storage | null): Binding => (s ? this.buf(s) : this.dummy);
+    return { shift: or(o.shift), weight: or(o.weight), bias: or(o.bias) };
   }
 
   siluBackward(dy: Storage, x: Storage): Storage {

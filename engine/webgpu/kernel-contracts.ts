@@ -54,6 +54,12 @@ export const KERNELS = {
     clampBounds: opCodes('CLAMP', { lo: 1, hi: 2 }),
   }),
   embedding: kernel({ n: 'u32', rows: 'u32', dim: 'u32', _pad: 'u32' }, { out: 'read_write', src: 'read', idx: 'read' }),
+  'group-norm': kernel({
+    batch: 'u32', channels: 'u32', groups: 'u32', spatial: 'u32', eps: 'f32', silu: 'u32', hasShift: 'u32', hasWeight: 'u32',
+    hasBias: 'u32', _pad0: 'u32', _pad1: 'u32', _pad2: 'u32',
+  }, {
+    out: 'read_write', stats: 'read_write', sums: 'read_write', x: 'read', shift: 'read', weight: 'read', bias: 'read', dy: 'read',
+  }),
   'int-fill': kernel({ n: 'u32', value: 'i32' }, { out: 'read_write' }),
   matmul: kernel({ m: 'u32', n: 'u32', k: 'u32', _pad: 'u32' }, MATMUL_STORAGES),
   'matmul-tiled': kernel({ m: 'u32', n: 'u32', k: 'u32', _pad: 'u32' }, MATMUL_STORAGES),

@@ -195,7 +195,7 @@ export const groupNormWithoutWeightOrBias: Check = {
 };
 
 export const groupNormNaNStaysInItsGroup: Check = {
-  name: 'a NaN spreads over its group only',
+  name: 'a NaN spreads over its group only (in x, or in the shift of one image and channel; with the SiLU too)',
   gpu: 'also',
   run: async (gpu) => {
     for (const device of devicesWith(gpu)) {
@@ -203,6 +203,38 @@ export const groupNormNaNStaysInItsGroup: Check = {
       pixels[5] = NaN; // image 0, channel 1: group 0 of two
       const y = await values(E.groupNorm(E.tensor(pixels, [2, 4, 2, 2], { device }), 2, E.full([4], 1, { device }), E.full([4], 0, { device })));
       y.forEach((v, i) => assert.is(Number.isNaN(v), i < 8, `${device.name}: groupNorm element ${i} is ${v}`));
+      const shift = E.tensor([0, 1, 2, 3, 4, 5, 6, NaN], [2, 4], { device }); // image 1, channel 3: group 1 of image 1
+      const finite = E.tensor(Float32Array.from({ length: 32 }, (_, i) => Math.cos(i)), [2, 4, 2, 2], { device });
+      const shifted = await values(E.groupNorm(finite, 2, null, null, { shift, silu: true }));
+      shifted.forEach((v, i) => assert.is(Number.isNaN(v), i >= 24, `${device.name}: groupNorm with a NaN shift, element ${i} is ${v}`));
+    }
+  },
+};
+
+/**
+ * The fused options are the ops they fuse: groupNorm(x, G, γ, β, { shift, silu }) against
+ * silu(groupNorm(x + shift[:, :, None, None], G, γ, β)) composed of the engine's other ops,
+ * forward and every gradient, on each device. The two differ in rounding only (x + shift stored
+ * in float32, the SiLU's own kernel): 1e-5 + 1e-5·|composed|.
+ */
+export const groupNormFusedEqualsComposition: Check = {
+  name: 'the shift and the SiLU equal silu(groupNorm(x + shift)) composed, forward and gradients (1e-5 + 1e-5·|composed|)',
+  gpu: 'also',
+  run: async (gpu) => {
+    for (const device of devicesWith(gpu)) {
+      const rng = new E.Rng(12);
+      const leaves = (): E.Tensor[] => [[2, 6, 3, 4], [2, 6], [6], [6]].map((shape, i) => E.randn(shape, new E.Rng(12, 100 + i), { device, requiresGrad: true }));
+      const seed = E.randn([2, 6, 3, 4], rng, { device });
+      const gradients = async (fn: (x: E.Tensor, shift: E.Tensor, w: E.Tensor, b: E.Tensor) => E.Tensor): Promise<number[][]> => {
+        const inputs = leaves();
+        const y = fn(inputs[0], inputs[1], inputs[2], inputs[3]);
+        E.sum(E.mul(y, seed)).backward();
+        return [await values(y), ...(await Promise.all(inputs.map((t) => values(t.grad!))))];
+      };
+      const fused = await gradients((x, shift, w, b) => E.groupNorm(x, 3, w, b, { shift, silu: true }));
+      const composed = await gradients((x, shift, w, b) => E.silu(E.groupNorm(E.add(x, E.reshape(shift, [2, 6, 1, 1])), 3, w, b)));
+      ['forward', '∂/∂x', '∂/∂shift', '∂/∂weight', '∂/∂bias'].forEach((what, i) =>
+        assertClose(fused[i], composed[i], { atol: 1e-5, rtol: 1e-5 }, `${device.name}: ${what}, fused vs composed`));
     }
   },
 };

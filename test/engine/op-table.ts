@@ -15,7 +15,7 @@ import * as E from '../../engine/index.js';
 import type { Tolerance } from '../support/helpers.js';
 import {
   convGpuMatchesCpuAcrossTiles, convMatchesDefinition, convNonFiniteReachesItsWindows, embeddingSumsDuplicates, expNonFiniteAsTorch, fusedEpilogueEqualsOps,
-  groupNormNaNStaysInItsGroup, groupNormWithoutWeightOrBias, maxGradientGoesToTheReturnedPosition, permuteIsTorchPermute,
+  groupNormFusedEqualsComposition, groupNormNaNStaysInItsGroup, groupNormWithoutWeightOrBias, maxGradientGoesToTheReturnedPosition, permuteIsTorchPermute,
   positionsMatchTorch, siluNonFiniteAsTorch,
 } from './op-checks.js';
 import {
@@ -544,8 +544,12 @@ export const opTable: OpRow[] = [
     gpuTol: () => ({ atol: 1e-6, rtol: 2e-5 }),
     checks: [siluNonFiniteAsTorch],
   }),
-  row<{ groups: number }>({
-    op: 'groupNorm', call: (t, p) => E.groupNorm(t.x, p.groups, t.weight, t.bias),
+  row<{ groups: number; silu?: boolean }>({
+    op: 'groupNorm',
+    // shift (an input of the case, [B, C]) and silu: the fused options. PyTorch's cases have neither
+    // (the fixtures were not regenerated for them); groupNormFusedEqualsComposition checks them
+    // against silu(groupNorm(x + shift)) composed, whose parts PyTorch's cases cover.
+    call: (t, p) => E.groupNorm(t.x, p.groups, t.weight, t.bias, { shift: optional(t, 'shift'), silu: p.silu }),
     // 1 group, a group per channel, a near-constant group.
     torch: [{ file: 'torch_unet_ops.json', key: 'groupNorm' }],
     // The near-constant group divides x − μ, rounded to float32 op by op here, by √(σ² + ε) ≈ 3e-3:
@@ -554,9 +558,29 @@ export const opTable: OpRow[] = [
     gradcheck: [{
       name: 'x [2,4,3,3], weight [4], bias [4], groups 2', draws: [7, 2], params: { groups: 2 },
       inputs: (d) => ({ x: d.normal(2, 4, 3, 3), weight: d.normal(4), bias: d.normal(4) }),
+    }, {
+      name: 'x [2,4,3,3], shift [2,4], weight [4], bias [4], groups 2, silu', draws: [7, 12], params: { groups: 2, silu: true },
+      inputs: (d) => ({ x: d.normal(2, 4, 3, 3), shift: d.normal(2, 4), weight: d.normal(4), bias: d.normal(4) }),
+    }, {
+      name: 'x [1,6,2,3], shift [1,6], groups 3, silu', draws: [7, 13], params: { groups: 3, silu: true },
+      inputs: (d) => ({ x: d.normal(1, 6, 2, 3), shift: d.normal(1, 6) }),
     }],
-    // K: a group's elements; rtol as against PyTorch (the near-constant group).
-    gpuTol: ({ inputs: { x }, params: { groups } }): Tolerance => ({ atol: 2e-6 * (sizeOf(x) / (x[0] * groups)) + 1e-5, rtol: 1e-4 }),
+    // Awkward shapes with the fused options: groups of 2 values, of 35, and of 512 (more than a workgroup's 256 threads).
+    gpu: [
+      { name: 'x [1,4,1,1], shift [1,4], groups 2', params: { groups: 2 }, inputs: (d) => ({ x: d.normal(1, 4, 1, 1), shift: d.normal(1, 4) }) },
+      { name: 'x [3,6,5,7], shift [3,6], weight [6], bias [6], groups 6, silu', params: { groups: 6, silu: true },
+        inputs: (d) => ({ x: d.normal(3, 6, 5, 7), shift: d.normal(3, 6), weight: d.normal(6), bias: d.normal(6) }) },
+      { name: 'x [2,8,8,16], shift [2,8], weight [8], groups 2, silu', params: { groups: 2, silu: true },
+        inputs: (d) => ({ x: d.normal(2, 8, 8, 16), shift: d.normal(2, 8), weight: d.normal(8) }) },
+    ],
+    // K: a group's elements, or the images × pixels of a channel (γ's and β's sums); rtol as against PyTorch (the near-constant group).
+    gpuTol: ({ inputs: { x }, params: { groups } }): Tolerance =>
+      ({ atol: 2e-6 * Math.max(sizeOf(x) / (x[0] * groups), sizeOf(x) / x[1]) + 1e-5, rtol: 1e-4 }),
+    // A NaN, +Inf or −Inf in x at every 23rd element, and in shift at every 5th: those groups NaN, the others not.
+    nonfinite: [{
+      name: 'x [3,4,3,3] and shift [3,4] with NaN/±Inf, groups 4, silu', params: { groups: 4, silu: true },
+      inputs: (d) => ({ x: sprinkled(d.normal(3, 4, 3, 3), 23, 3), shift: sprinkled(d.normal(3, 4), 5, 2), weight: d.normal(4), bias: d.normal(4) }),
+    }],
     errors: [
       { what: 'groups that do not divide the channels', call: () => E.groupNorm(IMAGES(), 2, E.ones([3]), zeros([3])),
         says: ['groupNorm', '2 groups do not divide the 3 channels', "'images' [2,3,4,4]"] },
@@ -564,8 +588,18 @@ export const opTable: OpRow[] = [
         says: ['groupNorm', 'expected weight [3]', "'g' [2]"] },
       { what: 'options where the weight goes', call: () => E.groupNorm(IMAGES(), 3, { eps: 1e-6 } as never),
         says: ['groupNorm', 'expected weight to be a tensor [3], null or undefined, got { eps }', 'groupNorm(x, groups, weight, bias, { eps })'] },
+      { what: 'a shift per channel only', call: () => E.groupNorm(IMAGES(), 3, null, null, { shift: named([3], 'temb') }),
+        says: ['groupNorm', 'expected shift [2, 3]', "'images' [2,3,4,4]", "'temb' [3]"] },
+      { what: 'a shift of another batch', call: () => E.groupNorm(IMAGES(), 3, null, null, { shift: named([4, 3], 'temb') }),
+        says: ['groupNorm', 'expected shift [2, 3]', "'temb' [4,3]"] },
+      { what: 'a shift that is not a tensor', call: () => E.groupNorm(IMAGES(), 3, null, null, { shift: [1, 2, 3] as never }),
+        says: ['groupNorm', 'expected shift to be a tensor [2, 3]', 'an Array [1,2,3]'] },
+      { what: 'an int32 shift', call: () => E.groupNorm(IMAGES(), 3, null, null, { shift: E.tensor([1, 2, 3, 4, 5, 6], [2, 3], { dtype: 'int32', name: 'steps' }) }),
+        says: ['groupNorm', "'steps'"] },
+      { what: 'a misspelt option', call: () => E.groupNorm(IMAGES(), 3, null, null, { silu: true, shfit: zeros([2, 3]) } as never),
+        says: ['groupNorm', "unknown option 'shfit'", 'eps, shift, silu'] },
     ],
-    checks: [groupNormNaNStaysInItsGroup, groupNormWithoutWeightOrBias],
+    checks: [groupNormNaNStaysInItsGroup, groupNormWithoutWeightOrBias, groupNormFusedEqualsComposition],
   }),
   row({
     op: 'upsample2x', call: (t) => E.upsample2x(t.x), torch: [{ file: 'torch_unet_ops.json', key: 'upsample2x' }],
