@@ -496,12 +496,20 @@ export class WebGpuBackend implements Backend {
     return this.rowwise('log_softmax_backward_main', rows, cols, dy, y);
   }
 
-  /** A softmax.wgsl kernel: one thread per row of [rows, cols]. */
-  private rowwise(entry: string, rows: number, cols: number, a: Storage, b: Storage | null): Storage {
+  softmax(x: Storage, rows: number, cols: number, scale: number): Storage {
+    return this.rowwise('softmax_main', rows, cols, x, null, scale);
+  }
+
+  softmaxBackward(dy: Storage, y: Storage, rows: number, cols: number, scale: number): Storage {
+    return this.rowwise('softmax_backward_main', rows, cols, dy, y, scale);
+  }
+
+  /** A softmax.wgsl kernel: one thread per row of [rows, cols]; `scale` is read by the softmax entries only. */
+  private rowwise(entry: string, rows: number, cols: number, a: Storage, b: Storage | null, scale = 1): Storage {
     const out = this.alloc(rows * cols, 'float32');
     // b only where the entry reads it: the pipeline's layout has only the bindings its entry uses
     const buffers = bind('softmax', b ? { out: out.buffer, a: this.buf(a), b: this.buf(b) } : { out: out.buffer, a: this.buf(a) });
-    this.recorder.dispatch(this.pipeline('softmax', entry), params('softmax', { rows, cols }), buffers, this.grid(Math.ceil(rows / 64)));
+    this.recorder.dispatch(this.pipeline('softmax', entry), params('softmax', { rows, cols, scale }), buffers, this.grid(Math.ceil(rows / 64)));
     return out;
   }
 
