@@ -275,6 +275,16 @@ export interface Backend {
    * dbias [C] = Σ_{b,hw} dz (dz the gradient before the SiLU), each only for an operand given.
    */
   groupNormBackward(dy: Storage, x: Storage, operands: GroupNormOperands, stats: Storage, plan: GroupNormPlan): GroupNormGrads;
+  /**
+   * x viewed as [rows, cols] → y = softmax(scale·x) of each row.
+   * A row holding a NaN or +Inf of scale·x, or only −Inf, is NaN throughout (PyTorch's softmax).
+   */
+  softmax(x: Storage, rows: number, cols: number, scale: number): Storage;
+  /**
+   * dy, y [rows, cols] (y the softmax's output) → scale · y·(dy − Σ_row dy·y): its gradient with
+   * respect to x (PyTorch's softmax_backward, times the scale by the chain rule through scale·x).
+   */
+  softmaxBackward(dy: Storage, y: Storage, rows: number, cols: number, scale: number): Storage;
   /** dy · σ(x)·(1 + x·(1 − σ(x))), x the SiLU's input: its gradient (PyTorch's silu_backward). */
   siluBackward(dy: Storage, x: Storage): Storage;
   /** dy where lo ≤ x ≤ hi, else 0 (the gradient of clamp). */

@@ -16,6 +16,9 @@ const source: string = `// C[m,n] = epilogue(op(A)[m,k] · op(B)[k,n]) tiled in 
 // either without changing a result.
 // The tile shape, transposes and epilogue are override constants: one pipeline per
 // combination, every shape served by the same pipeline through the uniforms.
+// Batched (engine/ops/matmul.ts bmm), as matmul.wgsl: the dispatch's z (workgroup_id.z) is the
+// product's index z, and A, B and C are [batch, …] stacks of contiguous matrices, so z only
+// offsets them (z·m·k, z·k·n, z·m·n); the host allows no epilogue then.
 
 override TRANS_A: bool = false;
 override TRANS_B: bool = false;
@@ -57,22 +60,25 @@ fn is_nan(x: f32) -> bool { return (bitcast<u32>(x) & 0x7fffffffu) > 0x7f800000u
 // relu(NaN) = NaN, as in PyTorch (WGSL's max may drop it)
 fn relu(x: f32) -> f32 { return select(max(x, 0.0), x, is_nan(x)); }
 
-// op(A)[i, p], 0 outside [m, k]
-fn loadA(i: u32, p: u32) -> f32 {
+// op(A)[i, p] of product z (0 unbatched), 0 outside [m, k]
+fn loadA(z: u32, i: u32, p: u32) -> f32 {
   if (i >= u.m || p >= u.k) { return 0.0; }
-  if (TRANS_A) { return a[p * u.m + i]; }
-  return a[i * u.k + p];
+  let base = z * u.m * u.k;
+  if (TRANS_A) { return a[base + p * u.m + i]; }
+  return a[base + i * u.k + p];
 }
 
-// op(B)[p, j], 0 outside [k, n]
-fn loadB(p: u32, j: u32) -> f32 {
+// op(B)[p, j] of product z, 0 outside [k, n]
+fn loadB(z: u32, p: u32, j: u32) -> f32 {
   if (p >= u.k || j >= u.n) { return 0.0; }
-  if (TRANS_B) { return b[j * u.k + p]; }
-  return b[p * u.n + j];
+  let base = z * u.k * u.n;
+  if (TRANS_B) { return b[base + j * u.k + p]; }
+  return b[base + p * u.n + j];
 }
 
 @compute @workgroup_size(WG_X, WG_Y)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
+  let z = wid.z;
   let row0 = wid.y * BM;
   let col0 = wid.x * BN;
   let t = lid.y * WG_X + lid.x;
@@ -90,13 +96,13 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
       var i: u32;
       var p: u32;
       if (TRANS_A) { i = e % BM; p = e / BM; } else { p = e % BK; i = e / BK; }
-      tileA[p * BM + i] = loadA(row0 + i, k0 + p);
+      tileA[p * BM + i] = loadA(z, row0 + i, k0 + p);
     }
     for (var e = t; e < BK * BN; e += THREADS) {
       var j: u32;
       var p: u32;
       if (TRANS_B) { p = e % BK; j = e / BK; } else { j = e % BN; p = e / BN; }
-      tileB[p * BN + j] = loadB(k0 + p, col0 + j);
+      tileB[p * BN + j] = loadB(z, k0 + p, col0 + j);
     }
     workgroupBarrier();
     let kEnd = min(BK, u.k - k0);  // the padding past k is never added
@@ -110,6 +116,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
     workgroupBarrier();
   }
 
+  let cBase = z * u.m * u.n;
   for (var r = 0u; r < TM; r++) {
     let row = row0 + r * WG_Y + lid.y;
     if (row >= u.m) { break; }
@@ -120,7 +127,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
       if (HAS_BIAS) { v += bias[col]; }
       if (HAS_ROW_ADD) { v += table[u32(idx[row]) * u.n + col]; }
       if (RELU) { v = relu(v); }
-      c[row * u.n + col] = v;
+      c[cBase + row * u.n + col] = v;
     }
   }
 }

@@ -211,6 +211,14 @@ export class CpuBackend implements Backend {
     return { shift: f32OrNull(o.shift), weight: f32OrNull(o.weight), bias: f32OrNull(o.bias) };
   }
 
+  softmax(x: Storage, rows: number, cols: number, scale: number): Storage {
+    return this.wrap(softmax.softmax(this.f32(x), rows, cols, scale));
+  }
+
+  softmaxBackward(dy: Storage, y: Storage, rows: number, cols: number, scale: number): Storage {
+    return this.wrap(softmax.softmaxBackward(this.f32(dy), this.f32(y), rows, cols, scale));
+  }
+
   siluBackward(dy: Storage, x: Storage): Storage {
     return this.wrap(elementwise.siluBackward(this.f32(dy), this.f32(x)));
   }

@@ -1,16 +1,15 @@
 // Scaled dot-product attention (Vaswani et al. 2017), as the U-Net's self-attention over an
 // image's H·W positions uses it: for each of N independent sequences of T tokens,
 //   out = softmax(q·kᵀ · scale) · v,   scale = 1/√d by default
-// Made of bmm, a scale, logSoftmax and exp (softmax = exp(log_softmax): finite where the scores
-// are, and the same function whose gradient logSoftmax already has), so its backward is theirs.
+// Made of bmm and one scaled softmax kernel (softmax(scale·S) in one pass, its backward
+// scale · W·(g − Σ g·W) in one more: engine/ops/softmax.ts), so its backward is theirs.
 // The T × T weights are kept for the backward: fine at 7×7 = 49 tokens; a fused kernel that
 // never stores them (flash attention) would pay only at many more.
 
 import { describe, expectFloat, fail } from '../errors.js';
 import type { Tensor } from '../tensor.js';
-import { exp, mul } from './elementwise.js';
 import { bmm } from './matmul.js';
-import { logSoftmax } from './softmax.js';
+import { scaledSoftmax } from './softmax.js';
 
 // q, k: [N, T, d], v: [N, T, dv] → [N, T, dv]
 export function attention(q: Tensor, k: Tensor, v: Tensor, options: { scale?: number } = {}): Tensor {
@@ -20,6 +19,6 @@ export function attention(q: Tensor, k: Tensor, v: Tensor, options: { scale?: nu
     fail('attention', `expected q [N, T, d], k [N, S, d] and v [N, S, dv], got ${describe(q, 'q')}, ${describe(k, 'k')} and ${describe(v, 'v')}`);
   }
   const scale = options.scale ?? 1 / Math.sqrt(q.shape[2]);
-  const weights = exp(logSoftmax(mul(bmm(q, k, { transB: true }), scale))); // [N, T, S], rows sum to 1
+  const weights = scaledSoftmax('attention', bmm(q, k, { transB: true }), scale); // [N, T, S], rows sum to 1
   return bmm(weights, v);
 }

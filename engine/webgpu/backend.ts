@@ -29,7 +29,7 @@ import { EngineError } from '../errors.js';
 import { registerDevice } from '../memory.js';
 import { bindStorages, type BoundStorage, type StorageName } from './bindings.js';
 import { checkKernelContract, KERNELS } from './kernel-contracts.js';
-import { matmulKernel, MatmulTuner, type MatmulKernel } from './matmul-kernels.js';
+import { MatmulTuner, type MatmulKernel, type MatmulShape } from './matmul-kernels.js';
 import { Recorder, type Binding } from './recorder.js';
 import { uniformBlock, type UniformValues } from './uniforms.js';
 
@@ -432,8 +432,8 @@ export class WebGpuBackend implements Backend {
   matmul(a: Storage, b: Storage, plan: MatmulPlan): Storage {
     const batch = plan.batch ?? 1;
     const out = this.alloc(batch * plan.m * plan.n, 'float32');
-    // A stack runs the register kernel, which reads its batch index from the dispatch's z.
-    const kernel = batch > 1 ? matmulKernel('register-64') : this.matmulTuner.choose(plan);
+    // Every kernel reads a stack's product index from the dispatch's z.
+    const kernel = this.matmulTuner.choose(plan);
     const bias = plan.bias ? this.buf(plan.bias) : this.dummy;
     const table = plan.rowAdd ? this.buf(plan.rowAdd.table) : this.dummy;
     const idx = plan.rowAdd ? this.buf(plan.rowAdd.idx) : this.dummy;
@@ -450,13 +450,14 @@ export class WebGpuBackend implements Backend {
   }
 
   /**
-   * Seconds per run of each kernel at one shape (no epilogue), on buffers of its own: on the
-   * GPU's clock (timestamp-query) where the adapter has one, so work queued by others does not
-   * count; else from submit to done. One warm-up run, then the best of 3 passes of 3 runs each.
+   * Seconds per run of each kernel at one shape (a stack of `batch` products, no epilogue), on
+   * buffers of its own: on the GPU's clock (timestamp-query) where the adapter has one, so work
+   * queued by others does not count; else from submit to done. One warm-up run, then the best of 3 passes of 3 runs each.
    */
-  private async timeMatmulKernels(kernels: readonly MatmulKernel[], shape: Pick<MatmulPlan, 'm' | 'n' | 'k' | 'transA' | 'transB'>): Promise<number[]> {
+  private async timeMatmulKernels(kernels: readonly MatmulKernel[], shape: MatmulShape): Promise<number[]> {
     const { device } = this;
-    const storage = (floats: number): GPUBuffer => device.createBuffer({ label: 'matmul timing', size: Math.max(16, 4 * floats), usage: GPUBufferUsage.STORAGE });
+    const batch = shape.batch ?? 1;
+    const storage = (floats: number): GPUBuffer => device.createBuffer({ label: 'matmul timing', size: Math.max(16, 4 * batch * floats), usage: GPUBufferUsage.STORAGE });
     const [c, a, b] = [shape.m * shape.n, shape.m * shape.k, shape.k * shape.n].map(storage);
     const uniforms = device.createBuffer({ label: 'matmul timing params', size: 16, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
     device.queue.writeBuffer(uniforms, 0, params('matmul', { m: shape.m, n: shape.n, k: shape.k }));
@@ -480,7 +481,7 @@ export class WebGpuBackend implements Backend {
           p.setPipeline(pipeline);
           p.setBindGroup(0, bindGroup);
           const [gx, gy] = matmulGroups(kernel, shape);
-          for (let i = 0; i < runs; i++) p.dispatchWorkgroups(gx, gy);
+          for (let i = 0; i < runs; i++) p.dispatchWorkgroups(gx, gy, batch);
           p.end();
           if (timed && clock) {
             encoder.resolveQuerySet(clock.queries, 0, 2, clock.resolved, 0);
@@ -524,12 +525,20 @@ export class WebGpuBackend implements Backend {
     return this.rowwise('log_softmax_backward_main', rows, cols, dy, y);
   }
 
-  /** A softmax.wgsl kernel: one thread per row of [rows, cols]. */
-  private rowwise(entry: string, rows: number, cols: number, a: Storage, b: Storage | null): Storage {
+  softmax(x: Storage, rows: number, cols: number, scale: number): Storage {
+    return this.rowwise('softmax_main', rows, cols, x, null, scale);
+  }
+
+  softmaxBackward(dy: Storage, y: Storage, rows: number, cols: number, scale: number): Storage {
+    return this.rowwise('softmax_backward_main', rows, cols, dy, y, scale);
+  }
+
+  /** A softmax.wgsl kernel: one thread per row of [rows, cols]; `scale` is read by the softmax entries only. */
+  private rowwise(entry: string, rows: number, cols: number, a: Storage, b: Storage | null, scale = 1): Storage {
     const out = this.alloc(rows * cols, 'float32');
     // b only where the entry reads it: the pipeline's layout has only the bindings its entry uses
     const buffers = bind('softmax', b ? { out: out.buffer, a: this.buf(a), b: this.buf(b) } : { out: out.buffer, a: this.buf(a) });
-    this.recorder.dispatch(this.pipeline('softmax', entry), params('softmax', { rows, cols }), buffers, this.grid(Math.ceil(rows / 64)));
+    this.recorder.dispatch(this.pipeline('softmax', entry), params('softmax', { rows, cols, scale }), buffers, this.grid(Math.ceil(rows / 64)));
     return out;
   }
 

@@ -73,7 +73,7 @@ export const KERNELS = {
     /** Bits of `op`: a momentum buffer is kept, this is its first step, Nesterov's look-ahead. */
     flags: opCodes('SGD', { momentum: 1, firstStep: 2, nesterov: 4 }),
   }),
-  softmax: kernel({ rows: 'u32', cols: 'u32', _pad0: 'u32', _pad1: 'u32' }, { out: 'read_write', a: 'read', b: 'read' }),
+  softmax: kernel({ rows: 'u32', cols: 'u32', scale: 'f32', _pad: 'u32' }, { out: 'read_write', a: 'read', b: 'read' }),
 } as const;
 
 /** Throws, naming what differs, unless `code` keeps every part of `contract`. */

@@ -9,12 +9,19 @@
 // Workgroup memory per tiled kernel: BK·(BM + BN)·4 bytes, 4 KB / 8 KB / 8 KB (the limit is at
 // least 16 KB); 256 threads at most (the limit is at least 256).
 //
+// Every kernel also runs a stack of products (bmm, MatmulPlan.batch): the dispatch's z is the
+// product's index.
+//
 // Choosing: on a CPU driver (lavapipe, SwiftShader: a workgroup is a coroutine on a core, and
 // workgroup memory is ordinary memory) the register kernel, measured faster there (see
-// CPU_DRIVER_KERNEL). Elsewhere the tuner: the first matmul of a shape class (the transposes and
-// each of m, n, k rounded up to a power of two) starts timing every kernel at that shape on the
-// GPU's own clock, in the background, and the fastest serves the class from then on; until it is
-// known, DEFAULT_GPU_KERNEL does. A result never depends on which kernel ran.
+// CPU_DRIVER_KERNEL). Elsewhere the tuner: the first matmul of a shape class (the transposes,
+// each of m, n, k rounded up to a power of two, and a stack's batch likewise) starts timing every
+// kernel at that shape on the GPU's own clock, in the background, and the fastest serves the
+// class from then on; until it is known, DEFAULT_GPU_KERNEL does. A result never depends on
+// which kernel ran.
+// The batch is part of the class because it changes what is fast: a lone 49×49 product (the
+// U-Net's attention) is one or two workgroups, where a small tile only adds steps, but a stack of
+// 64 of them fills the GPU either way and is timed on throughput, where smaller tiles can win.
 
 import type { MatmulPlan } from '../backend.js';
 
@@ -56,14 +63,21 @@ export const CPU_DRIVER_KERNEL = MATMUL_KERNELS[0];
 /** A GPU's kernel for a shape class until the tuner has timed the candidates. */
 export const DEFAULT_GPU_KERNEL = MATMUL_KERNELS[2];
 
-/** The shape class a plan's timing stands for: the transposes and m, n, k rounded up to powers of two. */
-export function shapeClass(plan: Pick<MatmulPlan, 'm' | 'n' | 'k' | 'transA' | 'transB'>): string {
+/** The shape a kernel is timed at: one product, or a stack of `batch` (default 1), without an epilogue. */
+export type MatmulShape = Pick<MatmulPlan, 'batch' | 'm' | 'n' | 'k' | 'transA' | 'transB'>;
+
+/**
+ * The shape class a plan's timing stands for: the transposes and m, n, k rounded up to powers of
+ * two, and for a stack (batch > 1) its batch likewise ('NT 64×64×8 ×4').
+ */
+export function shapeClass(plan: MatmulShape): string {
   const up = (x: number): number => 2 ** Math.ceil(Math.log2(Math.max(1, x)));
-  return `${plan.transA ? 'T' : 'N'}${plan.transB ? 'T' : 'N'} ${up(plan.m)}×${up(plan.n)}×${up(plan.k)}`;
+  const batch = plan.batch ?? 1;
+  return `${plan.transA ? 'T' : 'N'}${plan.transB ? 'T' : 'N'} ${up(plan.m)}×${up(plan.n)}×${up(plan.k)}${batch > 1 ? ` ×${up(batch)}` : ''}`;
 }
 
 /** How the tuner times kernels: seconds per run of each, at one shape, on the device. */
-export type TimeKernels = (kernels: readonly MatmulKernel[], shape: Pick<MatmulPlan, 'm' | 'n' | 'k' | 'transA' | 'transB'>) => Promise<number[]>;
+export type TimeKernels = (kernels: readonly MatmulKernel[], shape: MatmulShape) => Promise<number[]>;
 
 export class MatmulTuner {
   private readonly winners = new Map<string, MatmulKernel>();
@@ -93,7 +107,7 @@ export class MatmulTuner {
   }
 
   /** Times every kernel at `plan`'s shape now (whatever the driver) and keeps the fastest for its class. */
-  async tune(key: string, plan: Pick<MatmulPlan, 'm' | 'n' | 'k' | 'transA' | 'transB'>): Promise<void> {
+  async tune(key: string, plan: MatmulShape): Promise<void> {
     const seconds = await this.time(MATMUL_KERNELS, plan);
     const best = seconds.reduce((bi, s, i) => (s < seconds[bi] ? i : bi), 0);
     this.winners.set(key, MATMUL_KERNELS[best]);

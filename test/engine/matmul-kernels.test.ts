@@ -1,10 +1,11 @@
 // The WebGPU backend's matmul kernels (engine/webgpu/matmul-kernels.ts), each forced in turn:
 // against the CPU reference on awkward shapes (1, odd, primes, across the 32/64/128 tiles, K = 2)
 // in every transpose form, forward and backward (∂A, ∂B), with the linear epilogue (+ bias, + table[idx], ReLU), and on inputs
-// holding NaN and ±Inf; and all of them bit for bit against each other, which is what lets the
+// holding NaN and ±Inf; stacks of products (bmm, batch 1 and 3, each product its own z) the
+// same way; and all of them bit for bit against each other, which is what lets the
 // tuner switch kernels without changing a result. Then the tuner: its choice on a CPU driver,
-// its timing of every kernel on the device, and (with a stand-in clock) the default until a
-// class is timed, the fastest after, and a failed timing kept to the default with its reason.
+// its timing of every kernel on the device (a stack too), and (with a stand-in clock) the default until a
+// class is timed, the fastest after, a stack's batch in its class, and a failed timing kept to the default with its reason.
 //
 // Tolerance rule (as in op-runners.ts): |gpu − cpu| ≤ (2e-6·K + 1e-6) + 1e-5·|cpu|; NaN where
 // the CPU has NaN, the same infinity where it has one.
@@ -102,6 +103,33 @@ for (const [m, n, k] of SHAPES.filter(([m, n, k]) => m * n * k < 100_000)) {
   });
 }
 
+// Stacks (bmm): batch 1 and 3 on awkward m, n, k, every transpose form, forward and backward.
+// Each product of a stack is drawn apart, so one that read another's offset (z·m·k, z·k·n,
+// z·m·n) would differ from the CPU.
+const STACKS: [number, number, number, number][] = [[1, 7, 13, 5], [3, 1, 1, 1], [3, 5, 1, 9], [3, 33, 17, 31], [3, 65, 3, 2]];
+for (const [batch, m, n, k] of STACKS) {
+  it(`every matmul kernel, a stack (bmm): batch=${batch} m=${m} n=${n} k=${k}, every transpose form, forward, ∂A and ∂B`, async () => {
+    for (const [transA, transB] of FORMS) {
+      const a = host([batch, ...(transA ? [k, m] : [m, k])]);
+      const b = host([batch, ...(transB ? [n, k] : [k, n])]);
+      const seed = host([batch, m, n]);
+      const run = (device: E.Backend): E.Tensor[] => {
+        const ta = E.tensor(a.data, a.shape, { device, requiresGrad: true });
+        const tb = E.tensor(b.data, b.shape, { device, requiresGrad: true });
+        const c = E.bmm(ta, tb, { transA, transB });
+        c.backward(E.tensor(seed.data, seed.shape, { device }));
+        return [c.detach(), ta.grad!, tb.grad!];
+      };
+      const [cpuC, cpuA, cpuB] = await Promise.all(run(E.cpu).map(async (t) => (await t.toArray()) as Float32Array));
+      const results = await withEachKernelAll(() => run(gpu!));
+      const what = `bmm [${batch}][${m},${n},${k}]${transA ? ' Aᵀ' : ''}${transB ? ' Bᵀ' : ''}`;
+      check(new Map([...results].map(([kernel, [c]]) => [kernel, c])), cpuC, k, what);
+      check(new Map([...results].map(([kernel, [, ga]]) => [kernel, ga])), cpuA, n, `${what} ∂A`);
+      check(new Map([...results].map(([kernel, [, , gb]]) => [kernel, gb])), cpuB, m, `${what} ∂B`);
+    }
+  });
+}
+
 it('every matmul kernel: the linear epilogue (+ bias, + table[idx], ReLU) and NaN/±Inf inputs', async () => {
   for (const [batch, inF, outF] of [[1, 1, 1], [37, 5, 11], [130, 33, 65]]) {
     for (const spikes of [false, true]) {
@@ -124,6 +152,9 @@ it('the tuner on this adapter: a CPU driver keeps the register kernel; every ker
   const shape = { m: 70, n: 33, k: 9, transA: true, transB: false };
   await tuner.tune(shapeClass(shape), shape);
   assert.ok(MATMUL_KERNELS.some((k) => k.name === tuner.choices().get(shapeClass(shape))), 'a winner was kept for the class');
+  const stack = { batch: 3, m: 17, n: 17, k: 5, transA: false, transB: true };
+  await tuner.tune(shapeClass(stack), stack);
+  assert.ok(MATMUL_KERNELS.some((k) => k.name === tuner.choices().get(shapeClass(stack))), 'a winner was kept for the stack\'s class');
   assert.is(tuner.failures.size, 0);
 });
 
@@ -141,6 +172,11 @@ test('the tuner: the default until a class is timed, then the fastest; a failed 
   assert.is(tuner.choose(plan(128)).name, 'tiled-128', 'after timing: the fastest for the class (m rounded up to 128)');
   assert.is(tuner.choose(plan(129)), DEFAULT_GPU_KERNEL, 'm = 129 is another class');
   assert.equal([...tuner.choices().keys()], ['NT 128×64×64']);
+  assert.is(tuner.choose({ ...plan(128), batch: 3 }), DEFAULT_GPU_KERNEL, 'a stack is a class of its own');
+  await tuner.settled();
+  assert.is(calls, 3, 'timed: m = 128, m = 129 and the stack');
+  assert.equal(shapeClass({ ...plan(128), batch: 3 }), 'NT 128×64×64 ×4', 'the batch rounded up to a power of two');
+  assert.equal(shapeClass({ ...plan(128), batch: 1 }), 'NT 128×64×64', 'a batch of 1 is a single product');
 
   const failing = new MatmulTuner(false, async () => { throw new Error('device lost'); });
   failing.choose(plan(10));

@@ -628,13 +628,30 @@ export const opTable: OpRow[] = [
         says: ['bmm', 'inner dimensions differ', 'op(a) is [2,3,4]', 'op(b) is [2,5,5]'] },
     ],
   }),
-  row({
-    op: 'attention', call: (t) => E.attention(t.q, t.k, t.v),
+  row<{ scale?: number }>({
+    op: 'attention', call: (t, p) => E.attention(t.q, t.k, t.v, p.scale === undefined ? {} : { scale: p.scale }),
     // 49 tokens, one token, unequal lengths, sharp scores.
     torch: [{ file: 'torch_unet_ops.json', key: 'attention' }],
     gradcheck: [{
       name: 'q [2,4,3], k [2,5,3], v [2,5,2]', draws: [7, 10], inputs: (d) => ({ q: d.normal(2, 4, 3), k: d.normal(2, 5, 3), v: d.normal(2, 5, 2) }),
+    }, {
+      name: 'q [2,4,3], k [2,5,3], v [2,5,2], scale −0.7', draws: [7, 10], params: { scale: -0.7 },
+      inputs: (d) => ({ q: d.normal(2, 4, 3), k: d.normal(2, 5, 3), v: d.normal(2, 5, 2) }),
     }],
+    // The scaled softmax kernel (scale folded into it, forward and backward) at the U-Net's 49
+    // tokens (scale 1/√d) and at odd lengths with scales of its own, one negative.
+    gpu: [
+      { name: 'q, k, v [2,49,8]', k: 49, inputs: (d) => ({ q: d.normal(2, 49, 8), k: d.normal(2, 49, 8), v: d.normal(2, 49, 8) }) },
+      ...[2.5, -0.7].map((scale) => ({
+        name: `q [3,7,5], k [3,13,5], v [3,13,3], scale ${scale}`, k: 13, params: { scale },
+        inputs: (d: Draws) => ({ q: d.normal(3, 7, 5), k: d.normal(3, 13, 5), v: d.normal(3, 13, 3) }),
+      })),
+    ],
+    // NaN/±Inf in q reach whole rows of scores (NaN rows of weights); a NaN/Inf seed reaches the backward.
+    nonfinite: [false, true].map((nonFiniteSeed) => ({
+      name: `q with NaN/±Inf, scale 2.5${nonFiniteSeed ? ' + NaN/Inf seed' : ''}`, k: 13, params: { scale: 2.5 }, nonFiniteSeed: nonFiniteSeed && 7,
+      inputs: (d: Draws) => ({ q: sprinkled(d.normal(3, 7, 5), 11, 2), k: d.normal(3, 13, 5), v: d.normal(3, 13, 3) }),
+    })),
     // Sharp scores (q ×12) make the gradients sums of terms far larger than their results
     // (∂/∂k = scale·Σ_t ∂S·q), so the absolute part also scales with each output's largest value.
     gpuTol: ({ inputs: { q, k } }, cpu) => {
