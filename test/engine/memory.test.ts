@@ -54,10 +54,18 @@ test('a training loop in tidy keeps live memory flat', async () => {
     return loss.detach();
   });
   step().dispose(); // first step allocates gradients and Adam moments
-  const after1 = E.cpu.memory();
+  const { peakBytes: _, ...after1 } = E.cpu.memory();
+  E.cpu.resetPeakBytes();
   for (let i = 0; i < 100; i++) step().dispose();
-  const after100 = E.cpu.memory();
+  const { peakBytes, ...after100 } = E.cpu.memory();
   assert.equal(after100, after1);
+  // The peak: what one step holds at once on top of what stays, the same for every step.
+  assert.ok(peakBytes > after1.bytes, `a step's peak ${peakBytes} B is above the ${after1.bytes} B that stay`);
+  E.cpu.resetPeakBytes();
+  step().dispose();
+  assert.is(E.cpu.memory().peakBytes, peakBytes, 'one step reaches the same peak as a hundred');
+  E.cpu.resetPeakBytes();
+  assert.is(E.cpu.memory().peakBytes, after1.bytes, 'resetPeakBytes starts the peak again from the live bytes');
 });
 
 /** What is alive (a GPU's pool of freed buffers may grow as it likes: it is reuse, not a leak). */
