@@ -5,7 +5,7 @@
 
 import * as E from '../engine/index.js';
 import { WebGpuBackend } from '../engine/webgpu/index.js';
-import { MATMUL_KERNELS, type MatmulKernel } from '../engine/webgpu/internal.js';
+import type { MatmulKernel } from '../engine/webgpu/internal.js';
 
 export interface MatmulCase {
   label: string;
@@ -128,7 +128,7 @@ export async function measureMatmulTable(backends: readonly E.Backend[], options
     ...backends.flatMap((backend) => [
       { name: backend.name, measure: ours(backend, null) },
       ...(options.eachKernel && backend instanceof WebGpuBackend
-        ? MATMUL_KERNELS.map((kernel) => ({ name: `${backend.name} ${kernel.name}`, measure: ours(backend, kernel) })) : []),
+        ? backend.matmulTuner.kernels.map((kernel) => ({ name: `${backend.name} ${kernel.name}`, measure: ours(backend, kernel) })) : []),
     ]),
     ...(options.peers ?? []),
   ];

@@ -14,6 +14,7 @@ import embeddingWgsl from '../../shaders/embedding.wgsl.js';
 import groupNormWgsl from '../../shaders/group-norm.wgsl.js';
 import intFillWgsl from '../../shaders/int-fill.wgsl.js';
 import matmulWgsl from '../../shaders/matmul.wgsl.js';
+import matmulSubgroupWgsl from '../../shaders/matmul-subgroup.wgsl.js';
 import matmulTiledWgsl from '../../shaders/matmul-tiled.wgsl.js';
 import philoxWgsl from '../../shaders/philox.wgsl.js';
 import randomWgsl from '../../shaders/random.wgsl.js';
@@ -29,14 +30,14 @@ import { EngineError } from '../errors.js';
 import { registerDevice } from '../memory.js';
 import { bindStorages, type BoundStorage, type StorageName } from './bindings.js';
 import { checkKernelContract, KERNELS } from './kernel-contracts.js';
-import { MatmulTuner, type MatmulKernel, type MatmulShape } from './matmul-kernels.js';
+import { matmulKernelsFor, MatmulTuner, type MatmulKernel, type MatmulShape } from './matmul-kernels.js';
 import { Recorder, type Binding } from './recorder.js';
 import { uniformBlock, type UniformValues } from './uniforms.js';
 
 export const SHADERS = {
   adam: adamWgsl, 'axis-index': axisIndexWgsl, concat: concatWgsl, conv: convWgsl, elementwise: elementwiseWgsl, embedding: embeddingWgsl, 'group-norm': groupNormWgsl,
   'int-fill': intFillWgsl,
-  matmul: matmulWgsl, 'matmul-tiled': matmulTiledWgsl, random: philoxWgsl + randomWgsl, reduce: reduceWgsl, sgd: sgdWgsl, softmax: softmaxWgsl,
+  matmul: matmulWgsl, 'matmul-subgroup': matmulSubgroupWgsl, 'matmul-tiled': matmulTiledWgsl, random: philoxWgsl + randomWgsl, reduce: reduceWgsl, sgd: sgdWgsl, softmax: softmaxWgsl,
 } as const;
 type ShaderName = keyof typeof SHADERS;
 
@@ -106,6 +107,8 @@ export interface AdapterDescription {
   architecture: string;
   description: string;
   isFallback: boolean;
+  /** The smallest and largest subgroup the adapter may run (GPUAdapterInfo's subgroupMinSize, subgroupMaxSize), where it says. */
+  subgroupSizes?: readonly [number, number];
 }
 
 // Members typed with WebGPU's own types (GPUDevice, …) are marked internal: the package's declarations
@@ -134,7 +137,8 @@ export class WebGpuBackend implements Backend {
   constructor(device: GPUDevice, readonly adapter: AdapterDescription, readonly keepAlive: unknown) {
     this.device = device;
     this.recorder = new Recorder(device);
-    this.matmulTuner = new MatmulTuner(isCpuDriver(adapter), (kernels, shape) => this.timeMatmulKernels(kernels, shape));
+    const subgroupsOf8 = device.features.has('subgroups') && adapter.subgroupSizes?.[0] === 8 && adapter.subgroupSizes[1] === 8;
+    this.matmulTuner = new MatmulTuner(isCpuDriver(adapter), matmulKernelsFor(subgroupsOf8), (kernels, shape) => this.timeMatmulKernels(kernels, shape));
     this.dummy = device.createBuffer({ label: 'unused binding', size: 16, usage: GPUBufferUsage.STORAGE });
     registerDevice(this);
   }

@@ -64,8 +64,9 @@ export async function requestWebGpu(): Promise<WebGpuBackend> {
   if (!adapter) throw new EngineError(noAdapterHelp);
   const requiredLimits: Record<string, number> = {};
   for (const name of WANTED_LIMITS) requiredLimits[name] = adapter.limits[name];
-  // timestamp-query where offered: GPU time per kernel (engine/webgpu/profiler.ts)
-  const requiredFeatures: GPUFeatureName[] = adapter.features.has('timestamp-query') ? ['timestamp-query'] : [];
+  // Where offered: timestamp-query, GPU time per kernel (engine/webgpu/profiler.ts); subgroups,
+  // for the matmul kernel that shares values across a subgroup (matmul-kernels.ts).
+  const requiredFeatures = (['timestamp-query', 'subgroups'] as const).filter((f) => adapter.features.has(f));
   const device = await adapter.requestDevice({ requiredLimits, requiredFeatures });
   const info = adapter.info;
   const description: AdapterDescription = {
@@ -75,6 +76,8 @@ export async function requestWebGpu(): Promise<WebGpuBackend> {
     isFallback: Boolean((info as { isFallbackAdapter?: boolean }).isFallbackAdapter ??
       (adapter as { isFallbackAdapter?: boolean }).isFallbackAdapter),
   };
+  const sizes = info as { subgroupMinSize?: number; subgroupMaxSize?: number };
+  if (sizes.subgroupMinSize !== undefined && sizes.subgroupMaxSize !== undefined) description.subgroupSizes = [sizes.subgroupMinSize, sizes.subgroupMaxSize];
   return new WebGpuBackend(device, description, keepAlive);
 }
 

@@ -4,7 +4,7 @@
 // contract with its WGSL (uniform structs, storage bindings, op codes, all by name). Not in
 // package.json's exports; users have engine/webgpu/index.ts ('wgpu-diffusion/webgpu').
 
-export { CPU_DRIVER_KERNEL, DEFAULT_GPU_KERNEL, MATMUL_KERNELS, matmulKernel, MatmulTuner, shapeClass, type MatmulKernel, type MatmulShape } from './matmul-kernels.js';
+export { cpuDriverKernel, DEFAULT_GPU_KERNEL, MATMUL_KERNELS, matmulKernel, matmulKernelsFor, MatmulTuner, shapeClass, type MatmulKernel, type MatmulShape } from './matmul-kernels.js';
 export { Program, type ProgramSpec } from './program.js';
 /** The Philox-4x32-10 WGSL functions the engine's random kernels use, for a Program's code. */
 export { default as philoxWgsl } from '../../shaders/philox.wgsl.js';

@@ -62,6 +62,7 @@ export const KERNELS = {
   }),
   'int-fill': kernel({ n: 'u32', value: 'i32' }, { out: 'read_write' }),
   matmul: kernel({ m: 'u32', n: 'u32', k: 'u32', _pad: 'u32' }, MATMUL_STORAGES),
+  'matmul-subgroup': kernel({ m: 'u32', n: 'u32', k: 'u32', _pad: 'u32' }, MATMUL_STORAGES),
   'matmul-tiled': kernel({ m: 'u32', n: 'u32', k: 'u32', _pad: 'u32' }, MATMUL_STORAGES),
   random: kernel({
     n: 'u32', seed: 'u32', stream: 'u32', offset: 'u32', p0: 'f32', p1: 'f32', ilow: 'i32', irange: 'u32',

@@ -14,7 +14,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as E from '../../engine/index.js';
 import { isCpuDriver } from '../../engine/webgpu/index.js';
-import { DEFAULT_GPU_KERNEL, MATMUL_KERNELS, MatmulTuner, shapeClass, type MatmulKernel } from '../../engine/webgpu/internal.js';
+import { DEFAULT_GPU_KERNEL, MATMUL_KERNELS, matmulKernelsFor, MatmulTuner, shapeClass, type MatmulKernel } from '../../engine/webgpu/internal.js';
 import { gpuForTests, gpuTest } from '../support/gpu.js';
 import { assertClose } from '../support/helpers.js';
 
@@ -38,7 +38,7 @@ async function withEachKernel(fn: () => E.Tensor): Promise<Map<MatmulKernel, Flo
 async function withEachKernelAll(fn: () => E.Tensor[]): Promise<Map<MatmulKernel, Float32Array[]>> {
   const out = new Map<MatmulKernel, Float32Array[]>();
   try {
-    for (const kernel of MATMUL_KERNELS) {
+    for (const kernel of gpu!.matmulTuner.kernels) {
       gpu!.matmulTuner.forced = kernel;
       const ts = fn();
       out.set(kernel, await Promise.all(ts.map(async (t) => (await t.toArray()) as Float32Array)));
@@ -144,10 +144,12 @@ it('every matmul kernel: the linear epilogue (+ bias, + table[idx], ReLU) and Na
   }
 });
 
-it('the tuner on this adapter: a CPU driver keeps the register kernel; every kernel is timed on the device', async () => {
+it('the tuner on this adapter: a CPU driver keeps the subgroup kernel where its subgroups are 8 lanes, else the register kernel; every kernel is timed on the device', async () => {
   const tuner = gpu!.matmulTuner;
   if (isCpuDriver(gpu!.adapter)) {
-    assert.is(tuner.choose({ m: 512, n: 512, k: 512, transA: false, transB: false }).name, 'register-64');
+    const sizes = gpu!.adapter.subgroupSizes;
+    const expected = gpu!.device.features.has('subgroups') && sizes?.[0] === 8 && sizes[1] === 8 ? 'subgroup-16x64' : 'register-64';
+    assert.is(tuner.choose({ m: 512, n: 512, k: 512, transA: false, transB: false }).name, expected);
   }
   const shape = { m: 70, n: 33, k: 9, transA: true, transB: false };
   await tuner.tune(shapeClass(shape), shape);
@@ -161,7 +163,7 @@ it('the tuner on this adapter: a CPU driver keeps the register kernel; every ker
 test('the tuner: the default until a class is timed, then the fastest; a failed timing keeps the default and says why', async () => {
   const plan = (m: number): { m: number; n: number; k: number; transA: boolean; transB: boolean } => ({ m, n: 64, k: 64, transA: false, transB: true });
   let calls = 0;
-  const tuner = new MatmulTuner(false, async (kernels) => {
+  const tuner = new MatmulTuner(false, matmulKernelsFor(false), async (kernels) => {
     calls++;
     return kernels.map((k) => (k.name === 'tiled-128' ? 1 : 2));
   });
@@ -178,12 +180,14 @@ test('the tuner: the default until a class is timed, then the fastest; a failed 
   assert.equal(shapeClass({ ...plan(128), batch: 3 }), 'NT 128×64×64 ×4', 'the batch rounded up to a power of two');
   assert.equal(shapeClass({ ...plan(128), batch: 1 }), 'NT 128×64×64', 'a batch of 1 is a single product');
 
-  const failing = new MatmulTuner(false, async () => { throw new Error('device lost'); });
+  const failing = new MatmulTuner(false, matmulKernelsFor(false), async () => { throw new Error('device lost'); });
   failing.choose(plan(10));
   await failing.settled();
   assert.is(failing.choose(plan(10)), DEFAULT_GPU_KERNEL);
   assert.equal([...failing.failures.values()], ['device lost']);
-  assert.is(new MatmulTuner(true, async () => [0]).choose(plan(10)).name, 'register-64', 'a CPU driver: the register kernel, no timing');
+  assert.is(new MatmulTuner(true, matmulKernelsFor(false), async () => [0]).choose(plan(10)).name, 'register-64', 'a CPU driver: the register kernel, no timing');
+  assert.is(new MatmulTuner(true, matmulKernelsFor(true), async () => [0]).choose(plan(10)).name, 'subgroup-16x64', 'one with subgroups of 8: the subgroup kernel');
+  assert.not.ok(matmulKernelsFor(false).some((k) => k.needsSubgroupsOf8), 'without subgroups of 8, no kernel that needs them');
 });
 
 test.run();
