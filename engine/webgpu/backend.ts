@@ -8,6 +8,7 @@
 import adamWgsl from '../../shaders/adam.wgsl.js';
 import axisIndexWgsl from '../../shaders/axis-index.wgsl.js';
 import concatWgsl from '../../shaders/concat.wgsl.js';
+import convSubgroupWgsl from '../../shaders/conv-subgroup.wgsl.js';
 import convWgsl from '../../shaders/conv.wgsl.js';
 import elementwiseWgsl from '../../shaders/elementwise.wgsl.js';
 import embeddingWgsl from '../../shaders/embedding.wgsl.js';
@@ -35,7 +36,7 @@ import { Recorder, type Binding } from './recorder.js';
 import { uniformBlock, type UniformValues } from './uniforms.js';
 
 export const SHADERS = {
-  adam: adamWgsl, 'axis-index': axisIndexWgsl, concat: concatWgsl, conv: convWgsl, elementwise: elementwiseWgsl, embedding: embeddingWgsl, 'group-norm': groupNormWgsl,
+  adam: adamWgsl, 'axis-index': axisIndexWgsl, concat: concatWgsl, conv: convWgsl, 'conv-subgroup': convSubgroupWgsl, elementwise: elementwiseWgsl, embedding: embeddingWgsl, 'group-norm': groupNormWgsl,
   'int-fill': intFillWgsl,
   matmul: matmulWgsl, 'matmul-subgroup': matmulSubgroupWgsl, 'matmul-tiled': matmulTiledWgsl, random: philoxWgsl + randomWgsl, reduce: reduceWgsl, sgd: sgdWgsl, softmax: softmaxWgsl,
 } as const;
@@ -121,6 +122,8 @@ export class WebGpuBackend implements Backend {
   readonly device: GPUDevice;
   /** Which matmul kernel runs each shape (engine/webgpu/matmul-kernels.ts). */
   readonly matmulTuner: MatmulTuner;
+  /** The device's subgroups are exactly 8 lanes (with the feature on): the kernels written for that run (matmul, conv). */
+  private readonly subgroupsOf8: boolean;
   private readonly modules = new Map<ShaderName, GPUShaderModule>();
   private readonly pipelines = new Map<string, GPUComputePipeline>();
   private readonly pool = new Map<number, GPUBuffer[]>();
@@ -137,8 +140,8 @@ export class WebGpuBackend implements Backend {
   constructor(device: GPUDevice, readonly adapter: AdapterDescription, readonly keepAlive: unknown) {
     this.device = device;
     this.recorder = new Recorder(device);
-    const subgroupsOf8 = device.features.has('subgroups') && adapter.subgroupSizes?.[0] === 8 && adapter.subgroupSizes[1] === 8;
-    this.matmulTuner = new MatmulTuner(isCpuDriver(adapter), matmulKernelsFor(subgroupsOf8), (kernels, shape) => this.timeMatmulKernels(kernels, shape));
+    this.subgroupsOf8 = device.features.has('subgroups') && adapter.subgroupSizes?.[0] === 8 && adapter.subgroupSizes[1] === 8;
+    this.matmulTuner = new MatmulTuner(isCpuDriver(adapter), matmulKernelsFor(this.subgroupsOf8), (kernels, shape) => this.timeMatmulKernels(kernels, shape));
     this.dummy = device.createBuffer({ label: 'unused binding', size: 16, usage: GPUBufferUsage.STORAGE });
     registerDevice(this);
   }
@@ -643,35 +646,50 @@ export class WebGpuBackend implements Backend {
   conv2d(x: Storage, weight: Storage, bias: Storage | null, plan: Conv2dPlan): Storage {
     const rows = plan.batch * plan.outH * plan.outW;
     const out = this.alloc(rows * plan.outChannels, 'float32');
-    this.recorder.dispatch(this.pipeline('conv', 'forward_main', { HAS_BIAS: bias ? 1 : 0 }), params('conv', convParams(plan)),
-      bind('conv', { out: out.buffer, x: this.buf(x), weight: this.buf(weight), bias: bias ? this.buf(bias) : this.dummy }),
-      [Math.ceil(plan.outChannels / CONV_TILE), Math.ceil(rows / CONV_TILE)]);
+    const kernel = this.convKernel(plan.outChannels);
+    this.recorder.dispatch(this.pipeline(kernel.shader, 'forward_main', { ...kernel.constants, HAS_BIAS: bias ? 1 : 0 }), params('conv', convParams(plan)),
+      bind(kernel.shader, { out: out.buffer, x: this.buf(x), weight: this.buf(weight), bias: bias ? this.buf(bias) : this.dummy }),
+      [Math.ceil(plan.outChannels / kernel.tile[1]), Math.ceil(rows / kernel.tile[0])]);
     return out;
   }
 
   conv2dInputGrad(dy: Storage, weight: Storage, plan: Conv2dPlan): Storage {
     const rows = plan.batch * plan.height * plan.width;
     const out = this.alloc(rows * plan.channels, 'float32');
-    this.recorder.dispatch(this.pipeline('conv', 'input_grad_main'), params('conv', convParams(plan)),
-      bind('conv', { out: out.buffer, dy: this.buf(dy), weight: this.buf(weight) }),
-      [Math.ceil(plan.channels / CONV_TILE), Math.ceil(rows / CONV_TILE)]);
+    const kernel = this.convKernel(plan.channels);
+    this.recorder.dispatch(this.pipeline(kernel.shader, 'input_grad_main', kernel.constants), params('conv', convParams(plan)),
+      bind(kernel.shader, { out: out.buffer, dy: this.buf(dy), weight: this.buf(weight) }),
+      [Math.ceil(plan.channels / kernel.tile[1]), Math.ceil(rows / kernel.tile[0])]);
     return out;
   }
 
   conv2dWeightGrad(dy: Storage, x: Storage, plan: Conv2dPlan): Storage {
-    const columns = plan.channels * plan.kernelH * plan.kernelW;
+    // conv.wgsl's GEMM is [O, C·KH·KW]; conv-subgroup.wgsl's its transpose [C·KH·KW, O] (see their headers).
+    const taps = plan.channels * plan.kernelH * plan.kernelW;
+    const kernel = this.convKernel(this.subgroupsOf8 ? plan.outChannels : taps);
+    const [rows, columns] = this.subgroupsOf8 ? [taps, plan.outChannels] : [plan.outChannels, taps];
     const outputRows = plan.batch * plan.outH;
-    const tiles = Math.ceil(columns / CONV_TILE) * Math.ceil(plan.outChannels / CONV_TILE);
+    const tiles = Math.ceil(columns / kernel.tile[1]) * Math.ceil(rows / kernel.tile[0]);
     const slices = weightGradSlices(tiles, outputRows, plan.outW, isCpuDriver(this.adapter));
     const sliceLen = Math.ceil(outputRows / slices);
-    const part = this.alloc(slices * plan.outChannels * columns, 'float32');
-    this.recorder.dispatch(this.pipeline('conv', 'weight_grad_main'), params('conv', { ...convParams(plan), sliceLen }),
-      bind('conv', { out: part.buffer, dy: this.buf(dy), x: this.buf(x) }),
-      [Math.ceil(columns / CONV_TILE), Math.ceil(plan.outChannels / CONV_TILE), slices]);
+    const part = this.alloc(slices * plan.outChannels * taps, 'float32');
+    this.recorder.dispatch(this.pipeline(kernel.shader, 'weight_grad_main', kernel.constants), params('conv', { ...convParams(plan), sliceLen }),
+      bind(kernel.shader, { out: part.buffer, dy: this.buf(dy), x: this.buf(x) }),
+      [Math.ceil(columns / kernel.tile[1]), Math.ceil(rows / kernel.tile[0]), slices]);
     if (slices === 1) return part;
-    const summed = this.sumAxis(part, 1, slices, plan.outChannels * columns);
+    const summed = this.sumAxis(part, 1, slices, plan.outChannels * taps);
     this.release(part);
     return summed;
+  }
+
+  /**
+   * The convolution kernels this device runs: conv-subgroup.wgsl where subgroups are 8 lanes
+   * (a 16-row tile, 32 or 64 columns wide as `columns` needs), else conv.wgsl (64 × 64).
+   */
+  private convKernel(columns: number): { shader: 'conv' | 'conv-subgroup'; constants: Record<string, number>; tile: readonly [number, number] } {
+    if (!this.subgroupsOf8) return { shader: 'conv', constants: {}, tile: [CONV_TILE, CONV_TILE] };
+    const cols = columns <= 32 ? 4 : 8;
+    return { shader: 'conv-subgroup', constants: { COLS: cols }, tile: [16, 8 * cols] };
   }
 
   // ---- in place ----------------------------------------------------------------------------

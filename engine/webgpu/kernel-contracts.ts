@@ -27,6 +27,13 @@ function kernel<F extends StructFields, N extends string, O extends Readonly<Rec
 /** The matmul kernels' storages (both files): C, A, B and the epilogue's operands (a dummy where unused). */
 const MATMUL_STORAGES = { c: 'read_write', a: 'read', b: 'read', bias: 'read', table: 'read', idx: 'read' } as const;
 
+/** The convolution kernels' uniforms and storages (both files). */
+const CONV_PARAMS = {
+  batch: 'u32', channels: 'u32', height: 'u32', width: 'u32', outChannels: 'u32', kernelH: 'u32', kernelW: 'u32', stride: 'u32',
+  padding: 'u32', outH: 'u32', outW: 'u32', sliceLen: 'u32',
+} as const;
+const CONV_STORAGES = { out: 'read_write', x: 'read', dy: 'read', weight: 'read', bias: 'read' } as const;
+
 export const KERNELS = {
   adam: kernel({
     n: 'u32', stepSize: 'f32', bc2Sqrt: 'f32', beta1: 'f32', beta2: 'f32', oneMinusBeta1: 'f32', oneMinusBeta2: 'f32',
@@ -36,10 +43,8 @@ export const KERNELS = {
     outer: 'u32', len: 'u32', inner: 'u32', count: 'u32', op: 'u32', oneList: 'u32', _pad0: 'u32', _pad1: 'u32',
   }, { out: 'read_write', pos: 'read_write', src: 'read', idx: 'read' }, { arg: opCodes<ArgOp>('ARG', { max: 0, min: 1 }) }),
   concat: kernel({ n: 'u32', width: 'u32', start: 'u32', count: 'u32' }, { out: 'read_write', a: 'read', b: 'read' }),
-  conv: kernel({
-    batch: 'u32', channels: 'u32', height: 'u32', width: 'u32', outChannels: 'u32', kernelH: 'u32', kernelW: 'u32', stride: 'u32',
-    padding: 'u32', outH: 'u32', outW: 'u32', sliceLen: 'u32',
-  }, { out: 'read_write', x: 'read', dy: 'read', weight: 'read', bias: 'read' }),
+  conv: kernel(CONV_PARAMS, CONV_STORAGES),
+  'conv-subgroup': kernel(CONV_PARAMS, CONV_STORAGES),
   elementwise: kernel({
     n: 'u32', op: 'u32', c0: 'f32', c1: 'f32', shape: 'vec4<u32>', aStrides: 'vec4<u32>', bStrides: 'vec4<u32>',
   }, { out: 'read_write', a: 'read', b: 'read' }, {
