@@ -15,7 +15,8 @@
 //   group_norm_channel_sums_main  one thread per (b, c), after the backward: sums [B, 3, C] =
 //                               (Σ_p dz·x̂, Σ_p dz, Σ_p dx) — dγ's, dβ's and dshift's terms of image b;
 //                               the host sums dγ and dβ over B (sumAxis).
-// The workgroup kernels add 256 strided partial sums as a tree in workgroup memory. A group with
+// The workgroup kernels walk a group channel by channel (no index divided per element) and add
+// 256 strided partial sums as a tree in workgroup memory. A group with
 // a NaN or ±Inf has a non-finite μ (or a NaN σ²): its rstd is set NaN, so all its outputs and
 // gradients are NaN, as PyTorch's, and no other group's. Accumulation is float32 (the CPU
 // reference, engine/cpu/group-norm.ts, accumulates in float64).
@@ -59,10 +60,10 @@ fn sigmoid(z: f32) -> f32 { return 1.0 / (1.0 + exp(-z)); }
 
 /** v = x + shift at the flat index `at` of channel c of image b. */
 fn shifted(at: u32, b: u32, c: u32) -> f32 {
-  var v = x[at];
-  if (u.hasShift != 0u) { v += shift[b * u.channels + c]; }
-  return v;
+  return x[at] + channelShift(b, c);
 }
+/** shift[b, c], or 0 without one. */
+fn channelShift(b: u32, c: u32) -> f32 { return select(0.0, shift[b * u.channels + c], u.hasShift != 0u); }
 fn gamma(c: u32) -> f32 { return select(1.0, weight[c], u.hasWeight != 0u); }
 fn beta(c: u32) -> f32 { return select(0.0, bias[c], u.hasBias != 0u); }
 
@@ -92,15 +93,24 @@ fn group_norm_main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroup
   let per = u.channels / u.groups;           // channels a group
   let c0 = (bg % u.groups) * per;            // its first channel
   let n = per * u.spatial;
-  let base = (b * u.channels + c0) * u.spatial;
 
+  // Channels outside, pixels inside: a channel's shift, γ and β are read once per pass, and no
+  // index is divided.
   var s = 0.0;
-  for (var i = lid; i < n; i += WG) { s += shifted(base + i, b, c0 + i / u.spatial); }
+  for (var c = c0; c < c0 + per; c++) {
+    let at = (b * u.channels + c) * u.spatial;
+    let sh = channelShift(b, c);
+    for (var p = lid; p < u.spatial; p += WG) { s += x[at + p] + sh; }
+  }
   let mean = tree_sums(lid, s, 0.0).x / f32(n);
   var q = 0.0;
-  for (var i = lid; i < n; i += WG) {
-    let d = shifted(base + i, b, c0 + i / u.spatial) - mean;
-    q += d * d;
+  for (var c = c0; c < c0 + per; c++) {
+    let at = (b * u.channels + c) * u.spatial;
+    let sh = channelShift(b, c) - mean;
+    for (var p = lid; p < u.spatial; p += WG) {
+      let d = x[at + p] + sh;
+      q += d * d;
+    }
   }
   let variance = tree_sums(lid, q, 0.0).x / f32(n);
   var rstd = 1.0 / sqrt(variance + u.eps);
@@ -109,10 +119,15 @@ fn group_norm_main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroup
     stats[bg * 2u] = mean;
     stats[bg * 2u + 1u] = rstd;
   }
-  for (var i = lid; i < n; i += WG) {
-    let c = c0 + i / u.spatial;
-    let z = (shifted(base + i, b, c) - mean) * rstd * gamma(c) + beta(c);
-    out[base + i] = select(z, z * sigmoid(z), u.silu != 0u);
+  for (var c = c0; c < c0 + per; c++) {
+    let at = (b * u.channels + c) * u.spatial;
+    let sh = channelShift(b, c) - mean;
+    let g = rstd * gamma(c);
+    let be = beta(c);
+    for (var p = lid; p < u.spatial; p += WG) {
+      let z = (x[at + p] + sh) * g + be;
+      out[at + p] = select(z, z * sigmoid(z), u.silu != 0u);
+    }
   }
 }
 
@@ -137,26 +152,31 @@ fn group_norm_backward_main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_
   let per = u.channels / u.groups;
   let c0 = (bg % u.groups) * per;
   let n = per * u.spatial;
-  let base = (b * u.channels + c0) * u.spatial;
   let mean = stats[bg * 2u];
   let rstd = stats[bg * 2u + 1u];
 
   var sumD = 0.0;   // Σ dx̂
   var sumDX = 0.0;  // Σ dx̂·x̂
-  for (var i = lid; i < n; i += WG) {
-    let c = c0 + i / u.spatial;
-    let t = dz_and_xhat(base + i, b, c, mean, rstd);
-    let dxhat = t.x * gamma(c);
-    sumD += dxhat;
-    sumDX += dxhat * t.y;
+  for (var c = c0; c < c0 + per; c++) {
+    let at = (b * u.channels + c) * u.spatial;
+    let g = gamma(c);
+    for (var p = lid; p < u.spatial; p += WG) {
+      let t = dz_and_xhat(at + p, b, c, mean, rstd);
+      let dxhat = t.x * g;
+      sumD += dxhat;
+      sumDX += dxhat * t.y;
+    }
   }
   let totals = tree_sums(lid, sumD, sumDX);
   let meanD = totals.x / f32(n);
   let meanDX = totals.y / f32(n);
-  for (var i = lid; i < n; i += WG) {
-    let c = c0 + i / u.spatial;
-    let t = dz_and_xhat(base + i, b, c, mean, rstd);
-    out[base + i] = rstd * (t.x * gamma(c) - meanD - t.y * meanDX);
+  for (var c = c0; c < c0 + per; c++) {
+    let at = (b * u.channels + c) * u.spatial;
+    let g = gamma(c);
+    for (var p = lid; p < u.spatial; p += WG) {
+      let t = dz_and_xhat(at + p, b, c, mean, rstd);
+      out[at + p] = rstd * (t.x * g - meanD - t.y * meanDX);
+    }
   }
 }
 
