@@ -38,12 +38,14 @@ export interface GenerateOptions extends Omit<SampleOptions, 'rng' | 'onStep'> {
 /**
  * Samples per batch: 2²² over the data's width (at least 64) — 65 536 points of the S-curve,
  * 5 349 images of 28×28 — so a batch's widest activations stay at tens of MB; for a network
- * whose widest tensor holds `widest` values a sample (a U-Net's widest activation), at most 2²⁵
- * of them (128 MiB, WebGPU's smallest storage-binding limit): 445 images for the 28×28 U-Net.
+ * whose widest tensor holds `widest` values a sample (a U-Net's widest activation), at most 2²²
+ * of them (16 MiB: a forward pass holds its activations until the step ends, several times its
+ * widest, so a batch stays at a few hundred MB, well inside WebGPU's smallest storage binding,
+ * 128 MiB, for any one tensor): 55 images for the 28×28 U-Net.
  */
 export function sampleBatch(dataDim: number, widest?: number): number {
   const byData = Math.max(1, Math.floor(2 ** 22 / Math.max(dataDim, 64)));
-  return widest === undefined ? byData : Math.max(1, Math.min(byData, Math.floor(2 ** 25 / widest)));
+  return widest === undefined ? byData : Math.max(1, Math.min(byData, Math.floor(2 ** 22 / widest)));
 }
 
 export interface Generated {
