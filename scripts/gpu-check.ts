@@ -10,7 +10,8 @@
 //           the GPU time per kernel and the limit model
 //   matmul  the matmul table up to 8192³: the tuner's choice, every kernel forced in turn,
 //           PyTorch's BLAS and cuBLAS (exact f32 and TF32)
-//   unet    ddpm bench --model unet at batch 128: our U-Net step beside PyTorch's on the same machine
+//   unet    ddpm bench --model unet --profile at batch 128: our U-Net step beside PyTorch's on the same
+//           machine, its peak device memory and GPU time per kernel family
 //   train   ddpm train --preset seed --epochs 4000 on the default engine (fused, WebGPU)
 // Every stage's JSON report (and the training run's folder) is kept in --reports DIR.
 //
@@ -93,7 +94,7 @@ function stages(dry: boolean, reports: string): Stage[] {
     { name: 'matmul', title: 'the matmul table: the tuner\'s choice, every kernel, PyTorch\'s BLAS and cuBLAS f32/TF32', weight: 0.2, json: json('matmul'),
       args: [DDPM, 'bench', ...toy([], ['--quick']), '--engines', 'torch-cpu,torch-cuda', '--samples', '100', '--matmul-kernels', '--json', json('matmul')] },
     { name: 'unet', title: 'ddpm bench --model unet: the U-Net step, ours beside PyTorch', weight: 0.1, json: json('unet'),
-      args: [DDPM, 'bench', '--model', 'unet', '--no-matmul', ...toy(['--unet-batch', '128'], ['--unet-batch', '2', '--unet-steps', '1']),
+      args: [DDPM, 'bench', '--model', 'unet', '--profile', '--no-matmul', ...toy(['--unet-batch', '128'], ['--unet-batch', '2', '--unet-steps', '1']),
         '--json', json('unet')] },
     { name: 'train', title: 'ddpm train --preset seed', weight: 0.2,
       args: [DDPM, 'train', '--preset', 'seed', ...toy(['--epochs', '4000'], ['--epochs', '2', '--data-size', '1000', '--samples', '200']),

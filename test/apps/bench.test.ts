@@ -163,7 +163,17 @@ test('bench --model unet: the U-Net step on ours-webgpu beside PyTorch, each mea
     assert.ok((rate as number) > 0 && Number.isFinite(unet.loss[engine]), `${engine}: ${rate} steps/s, loss ${unet.loss[engine]}`);
     assert.is(unet.loss_after_steps[engine], 3, 'two warm-up steps and one timed');
   }
-  if (gpu) assert.ok('ours-webgpu' in unet.steps_per_s, `with an adapter ours-webgpu runs: ${JSON.stringify(unet.skipped)}`);
+  if (gpu) {
+    assert.ok('ours-webgpu' in unet.steps_per_s, `with an adapter ours-webgpu runs: ${JSON.stringify(unet.skipped)}`);
+    assert.ok(unet.peak_device_bytes > 0, `ours' peak device memory: ${unet.peak_device_bytes}`);
+    // --profile: the step's dispatches by kernel family, or why the adapter cannot time them.
+    if (!('unavailable' in unet.profile)) {
+      const families = unet.profile.families as { family: string; us: number; dispatches: number }[];
+      assert.ok(families.some((f) => f.family.endsWith('forward_main') && f.family.startsWith('conv')), `a convolution family: ${families.map((f) => f.family)}`);
+      assert.is(Math.round(families.reduce((s, f) => s + f.dispatches, 0)), Math.round(unet.profile.dispatchesPerStep), 'the families\' dispatches add up to the step\'s');
+      assert.match(text, /ours-webgpu U-Net step by kernel family \(GPU timestamps; \d+ dispatches/);
+    }
+  }
 });
 
 test('ddpm bench refuses an unknown engine', () => {
