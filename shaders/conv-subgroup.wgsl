@@ -75,16 +75,12 @@ fn laneColumns(col0: u32, n: u32) -> array<u32, MAX_COLS> {
   return cols;
 }
 
-// Where a window's pixel lies, for one row: its index (clamped into the image) and whether it is inside.
-struct Pixel {
-  at: u32,
-  inside: bool,
-}
+// Whether pixel (h, w) lies in the image rather than the padding.
+fn inImage(h: i32, w: i32) -> bool { return h >= 0 && w >= 0 && h < i32(u.height) && w < i32(u.width); }
 
-// base: b·C·H·W (+ c·H·W); (h, w) may lie in the padding
-fn pixelAt(base: u32, h: i32, w: i32) -> Pixel {
-  let inside = h >= 0 && w >= 0 && h < i32(u.height) && w < i32(u.width);
-  return Pixel(base + u32(clamp(h, 0, i32(u.height) - 1)) * u.width + u32(clamp(w, 0, i32(u.width) - 1)), inside);
+// The index of pixel (h, w) clamped into the image, from base = b·C·H·W (+ c·H·W).
+fn pixelIndex(base: u32, h: i32, w: i32) -> u32 {
+  return base + u32(clamp(h, 0, i32(u.height) - 1)) * u.width + u32(clamp(w, 0, i32(u.width) - 1));
 }
 
 @compute @workgroup_size(LANES)
@@ -112,14 +108,19 @@ fn forward_main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(subgroup_invocat
   var acc: Block;
   for (var i = 0u; i < u.kernelH; i++) {
     for (var j = 0u; j < u.kernelW; j++) {
-      let lo = pixelAt(xBase[0], top[0] + i32(i), left[0] + i32(j));
-      let hi = pixelAt(xBase[1], top[1] + i32(i), left[1] + i32(j));
+      // Each row's pixel at tap (i, j), channel 0; channel c is c planes on.
+      var at: array<u32, 2>;
+      var inside: array<bool, 2>;
+      for (var g = 0u; g < 2u; g++) {
+        at[g] = pixelIndex(xBase[g], top[g] + i32(i), left[g] + i32(j));
+        inside[g] = inImage(top[g] + i32(i), left[g] + i32(j));
+      }
       let tap = i * u.kernelW + j;
       for (var c = 0u; c < u.channels; c++) {
         var bv: array<f32, MAX_COLS>;
         for (var q = 0u; q < COLS; q++) { bv[q] = weight[cols[q] * window + c * taps + tap]; }
-        shareRows(&acc, 0u, select(0.0, x[lo.at + c * plane], lo.inside), bv);
-        shareRows(&acc, 1u, select(0.0, x[hi.at + c * plane], hi.inside), bv);
+        shareRows(&acc, 0u, select(0.0, x[at[0] + c * plane], inside[0]), bv);
+        shareRows(&acc, 1u, select(0.0, x[at[1] + c * plane], inside[1]), bv);
       }
     }
   }
