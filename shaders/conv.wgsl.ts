@@ -12,7 +12,8 @@ const source: string = `// 2-D convolution (NCHW, groups = 1, as torch.nn.functi
 //                      rows o, columns (c, i, j), the sum over positions (b, oh, ow) cut into
 //                      slices of \`sliceLen\` output rows (b, oh), one per dispatch z (a split K:
 //                      few rows and columns, many positions); the host sums the slices (reduce.wgsl)
-// Register blocking as matmul.wgsl's, the kernel measured fastest on CPU drivers: each thread
+// Register blocking as matmul.wgsl's, the kernel measured fastest on CPU drivers (the host runs it
+// on those without subgroups of 8; conv-tiled.wgsl on GPUs, conv-subgroup.wgsl where subgroups are 8 lanes): each thread
 // an 8 × 8 block of its GEMM's output (8 rows × two vec4 of columns), an 8 × 8 workgroup a
 // 64 × 64 tile, no workgroup memory. Rows and columns past the edge are clamped for the loads
 // (their results discarded); a window's pixel in the padding is read clamped and replaced by 0

@@ -1,6 +1,6 @@
 // CPU reference for the 2-D convolution (engine/ops/conv.ts): the three sums written straight
 // from their definitions, one output element at a time, each summed in float64 — where the WGSL
-// twin (shaders/conv.wgsl) walks them as blocked implicit GEMMs. All three visit the same
+// twins (shaders/conv*.wgsl) walk them as blocked implicit GEMMs. All three visit the same
 // (output position, tap) pairs: the window of output (oh, ow) at tap (i, j) reads input pixel
 // (oh·S − P + i, ow·S − P + j), and a pixel in the padding contributes nothing.
 //   forward       y[b, o, oh, ow] = bias[o] + Σ_{c,i,j} x[b, c, h, w] · weight[o, c, i, j]

@@ -1,6 +1,6 @@
 // 2-D convolution (NCHW, as torch.nn.functional.conv2d with groups = 1): one kernel forward and
-// one per gradient, each an implicit GEMM that reads the image where it lies (shaders/conv.wgsl;
-// the CPU twin, engine/cpu/conv.ts, sums the definitions):
+// one per gradient, each an implicit GEMM that reads the image where it lies (shaders/conv.wgsl,
+// conv-tiled.wgsl on GPUs, conv-subgroup.wgsl on CPU drivers with subgroups of 8; the CPU twin, engine/cpu/conv.ts, sums the definitions):
 //   y   = conv2d(x, W) + b               [B, O, OH, OW]
 //   ∂L/∂x = conv2dInputGrad(∂L/∂y, W)    [B, C, H, W]     (computed only when x needs it)
 //   ∂L/∂W = conv2dWeightGrad(∂L/∂y, x)   [O, C, KH, KW]

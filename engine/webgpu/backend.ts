@@ -9,6 +9,7 @@ import adamWgsl from '../../shaders/adam.wgsl.js';
 import axisIndexWgsl from '../../shaders/axis-index.wgsl.js';
 import concatWgsl from '../../shaders/concat.wgsl.js';
 import convSubgroupWgsl from '../../shaders/conv-subgroup.wgsl.js';
+import convTiledWgsl from '../../shaders/conv-tiled.wgsl.js';
 import convWgsl from '../../shaders/conv.wgsl.js';
 import elementwiseWgsl from '../../shaders/elementwise.wgsl.js';
 import embeddingWgsl from '../../shaders/embedding.wgsl.js';
@@ -36,7 +37,7 @@ import { Recorder, type Binding } from './recorder.js';
 import { uniformBlock, type UniformValues } from './uniforms.js';
 
 export const SHADERS = {
-  adam: adamWgsl, 'axis-index': axisIndexWgsl, concat: concatWgsl, conv: convWgsl, 'conv-subgroup': convSubgroupWgsl, elementwise: elementwiseWgsl, embedding: embeddingWgsl, 'group-norm': groupNormWgsl,
+  adam: adamWgsl, 'axis-index': axisIndexWgsl, concat: concatWgsl, conv: convWgsl, 'conv-subgroup': convSubgroupWgsl, 'conv-tiled': convTiledWgsl, elementwise: elementwiseWgsl, embedding: embeddingWgsl, 'group-norm': groupNormWgsl,
   'int-fill': intFillWgsl,
   matmul: matmulWgsl, 'matmul-subgroup': matmulSubgroupWgsl, 'matmul-tiled': matmulTiledWgsl, random: philoxWgsl + randomWgsl, reduce: reduceWgsl, sgd: sgdWgsl, softmax: softmaxWgsl,
 } as const;
@@ -80,8 +81,15 @@ function matmulGroups(kernel: MatmulKernel, plan: Pick<MatmulPlan, 'm' | 'n'>): 
   return [Math.ceil(plan.n / kernel.tile[1]), Math.ceil(plan.m / kernel.tile[0])];
 }
 
-/** The side of the tile of a GEMM's output one conv.wgsl workgroup computes (8 × 8 threads, 8 × 8 each). */
+/**
+ * The side of the tile of a GEMM's output one conv.wgsl workgroup computes (8 × 8 threads, 8 × 8
+ * each), and one conv-tiled.wgsl workgroup with its default sizes (16 × 16 threads, 4 × 4 each).
+ */
 const CONV_TILE = 64;
+
+/** The convolution kernels (shaders/conv*.wgsl), one file each. */
+const CONV_SHADERS = ['conv', 'conv-subgroup', 'conv-tiled'] as const;
+export type ConvShader = (typeof CONV_SHADERS)[number];
 
 /** conv.wgsl's uniforms for a plan (sliceLen: weight_grad_main's, set there). */
 function convParams(plan: Conv2dPlan): UniformValues<(typeof KERNELS)['conv']['params']['fields']> {
@@ -124,6 +132,7 @@ export class WebGpuBackend implements Backend {
   readonly matmulTuner: MatmulTuner;
   /** The device's subgroups are exactly 8 lanes (with the feature on): the kernels written for that run (matmul, conv). */
   private readonly subgroupsOf8: boolean;
+  private forcedConv: ConvShader | null = null;
   private readonly modules = new Map<ShaderName, GPUShaderModule>();
   private readonly pipelines = new Map<string, GPUComputePipeline>();
   private readonly pool = new Map<number, GPUBuffer[]>();
@@ -664,10 +673,12 @@ export class WebGpuBackend implements Backend {
   }
 
   conv2dWeightGrad(dy: Storage, x: Storage, plan: Conv2dPlan): Storage {
-    // conv.wgsl's GEMM is [O, C·KH·KW]; conv-subgroup.wgsl's its transpose [C·KH·KW, O] (see their headers).
+    // conv.wgsl's and conv-tiled.wgsl's GEMM is [O, C·KH·KW]; conv-subgroup.wgsl's its transpose
+    // [C·KH·KW, O] (see their headers).
     const taps = plan.channels * plan.kernelH * plan.kernelW;
-    const kernel = this.convKernel(this.subgroupsOf8 ? plan.outChannels : taps);
-    const [rows, columns] = this.subgroupsOf8 ? [taps, plan.outChannels] : [plan.outChannels, taps];
+    const transposed = this.convShader() === 'conv-subgroup';
+    const kernel = this.convKernel(transposed ? plan.outChannels : taps);
+    const [rows, columns] = transposed ? [taps, plan.outChannels] : [plan.outChannels, taps];
     const outputRows = plan.batch * plan.outH;
     const tiles = Math.ceil(columns / kernel.tile[1]) * Math.ceil(rows / kernel.tile[0]);
     const slices = weightGradSlices(tiles, outputRows, plan.outW, isCpuDriver(this.adapter));
@@ -683,13 +694,47 @@ export class WebGpuBackend implements Backend {
   }
 
   /**
-   * The convolution kernels this device runs: conv-subgroup.wgsl where subgroups are 8 lanes
-   * (a 16-row tile, 32 or 64 columns wide as `columns` needs), else conv.wgsl (64 × 64).
+   * The convolution kernel every conv2d (forward and both gradients) uses, for tests and
+   * benchmarks; null (the default): convShader's choice for the device. 'conv-subgroup' is
+   * refused where the device's subgroups are not exactly 8 lanes.
    */
-  private convKernel(columns: number): { shader: 'conv' | 'conv-subgroup'; constants: Record<string, number>; tile: readonly [number, number] } {
-    if (!this.subgroupsOf8) return { shader: 'conv', constants: {}, tile: [CONV_TILE, CONV_TILE] };
+  get forcedConvKernel(): ConvShader | null {
+    return this.forcedConv;
+  }
+
+  set forcedConvKernel(kernel: ConvShader | null) {
+    if (kernel === 'conv-subgroup' && !this.subgroupsOf8) {
+      throw new Error(`webgpu backend: conv-subgroup needs subgroups of exactly 8 lanes; this device has ${this.adapter.subgroupSizes ? `${this.adapter.subgroupSizes[0]}-${this.adapter.subgroupSizes[1]}` : 'none'}${this.device.features.has('subgroups') ? '' : ' (the feature off)'}`);
+    }
+    if (kernel !== null && !CONV_SHADERS.includes(kernel)) throw new Error(`webgpu backend: no convolution kernel ${String(kernel)} (${CONV_SHADERS.join(', ')})`);
+    this.forcedConv = kernel;
+  }
+
+  /** The convolution kernels this device can run (each may be forced: forcedConvKernel). */
+  get convKernels(): readonly ConvShader[] {
+    return this.subgroupsOf8 ? CONV_SHADERS : CONV_SHADERS.filter((k) => k !== 'conv-subgroup');
+  }
+
+  /**
+   * The convolution file this device runs: conv-subgroup.wgsl where subgroups are 8 lanes, conv.wgsl
+   * (register-blocked) on other CPU drivers, conv-tiled.wgsl (workgroup memory) on a GPU; or the forced one.
+   */
+  private convShader(): ConvShader {
+    if (this.forcedConv) return this.forcedConv;
+    if (this.subgroupsOf8) return 'conv-subgroup';
+    return isCpuDriver(this.adapter) ? 'conv' : 'conv-tiled';
+  }
+
+  /**
+   * The convolution kernel, its constants and its tile of the GEMM's output: conv-subgroup.wgsl a
+   * 16-row tile, 32 or 64 columns wide as `columns` needs; conv.wgsl and conv-tiled.wgsl (its
+   * default tile sizes) 64 × 64.
+   */
+  private convKernel(columns: number): { shader: ConvShader; constants: Record<string, number>; tile: readonly [number, number] } {
+    const shader = this.convShader();
+    if (shader !== 'conv-subgroup') return { shader, constants: {}, tile: [CONV_TILE, CONV_TILE] };
     const cols = columns <= 32 ? 4 : 8;
-    return { shader: 'conv-subgroup', constants: { COLS: cols }, tile: [16, 8 * cols] };
+    return { shader, constants: { COLS: cols }, tile: [16, 8 * cols] };
   }
 
   // ---- in place ----------------------------------------------------------------------------

@@ -27,7 +27,7 @@ function kernel<F extends StructFields, N extends string, O extends Readonly<Rec
 /** The matmul kernels' storages (both files): C, A, B and the epilogue's operands (a dummy where unused). */
 const MATMUL_STORAGES = { c: 'read_write', a: 'read', b: 'read', bias: 'read', table: 'read', idx: 'read' } as const;
 
-/** The convolution kernels' uniforms and storages (both files). */
+/** The convolution kernels' uniforms and storages (all three files). */
 const CONV_PARAMS = {
   batch: 'u32', channels: 'u32', height: 'u32', width: 'u32', outChannels: 'u32', kernelH: 'u32', kernelW: 'u32', stride: 'u32',
   padding: 'u32', outH: 'u32', outW: 'u32', sliceLen: 'u32',
@@ -45,6 +45,7 @@ export const KERNELS = {
   concat: kernel({ n: 'u32', width: 'u32', start: 'u32', count: 'u32' }, { out: 'read_write', a: 'read', b: 'read' }),
   conv: kernel(CONV_PARAMS, CONV_STORAGES),
   'conv-subgroup': kernel(CONV_PARAMS, CONV_STORAGES),
+  'conv-tiled': kernel(CONV_PARAMS, CONV_STORAGES),
   elementwise: kernel({
     n: 'u32', op: 'u32', c0: 'f32', c1: 'f32', shape: 'vec4<u32>', aStrides: 'vec4<u32>', bStrides: 'vec4<u32>',
   }, { out: 'read_write', a: 'read', b: 'read' }, {

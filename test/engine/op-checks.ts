@@ -13,6 +13,29 @@ import type { Check } from './op-row.js';
 /** The CPU, and WebGPU when there is one. */
 const devicesWith = (gpu: WebGpuBackend | null): E.Backend[] => (gpu ? [E.cpu, gpu] : [E.cpu]);
 
+/**
+ * Runs fn once per convolution kernel the GPU can run (shaders/conv*.wgsl), each forced in turn
+ * (the forcing restored after), with the kernel's name for messages; once with '' and no forcing
+ * where there is no GPU.
+ */
+async function eachConvKernel(gpu: WebGpuBackend | null, fn: (kernel: string) => Promise<void>): Promise<void> {
+  if (!gpu) return fn('');
+  const before = gpu.forcedConvKernel;
+  // Where the device cannot run conv-subgroup.wgsl, forcing it is refused, and nothing is forced.
+  if (!gpu.convKernels.includes('conv-subgroup')) {
+    assert.throws(() => { gpu.forcedConvKernel = 'conv-subgroup'; }, /subgroups of exactly 8 lanes/);
+    assert.is(gpu.forcedConvKernel, before);
+  }
+  try {
+    for (const kernel of gpu.convKernels) {
+      gpu.forcedConvKernel = kernel;
+      await fn(kernel);
+    }
+  } finally {
+    gpu.forcedConvKernel = before;
+  }
+}
+
 export const embeddingSumsDuplicates: Check = {
   name: 'backward sums the rows of duplicate indices',
   run: async () => {
@@ -83,9 +106,9 @@ export const convMatchesDefinition: Check = {
 };
 
 export const convNonFiniteReachesItsWindows: Check = {
-  name: 'NaN and ±Inf reach exactly the outputs whose windows hold them (GPU vs CPU within 1e-6 + 1e-6·|cpu|)',
+  name: 'NaN and ±Inf reach exactly the outputs whose windows hold them (GPU, each conv kernel, vs CPU within 1e-6 + 1e-6·|cpu|)',
   gpu: 'also',
-  run: async (gpu) => {
+  run: async (gpu) => eachConvKernel(gpu, async (kernel) => {
     // One channel 5×5, a NaN at (1, 1) and +Inf at (3, 4); 3×3 window, padding 1: outputs within one pixel of each.
     const pixels = new Float32Array(25).fill(0.5);
     pixels[1 * 5 + 1] = NaN;
@@ -98,22 +121,22 @@ export const convNonFiniteReachesItsWindows: Check = {
       for (let o = 0; o < 2; o++) for (let h = 0; h < 5; h++) for (let w = 0; w < 5; w++) {
         const v = y[(o * 5 + h) * 5 + w];
         const nearNaN = Math.abs(h - 1) <= 1 && Math.abs(w - 1) <= 1, nearInf = Math.abs(h - 3) <= 1 && Math.abs(w - 4) <= 1;
-        const where = `${device.name}: output ${o} at (${h}, ${w}) is ${v}`;
+        const where = `${device.name}${device === gpu ? ` (${kernel})` : ''}: output ${o} at (${h}, ${w}) is ${v}`;
         if (nearNaN) assert.ok(Number.isNaN(v), where);
         else if (nearInf) assert.ok(v === Infinity || v === -Infinity, where);
         else assert.ok(Number.isFinite(v), where);
       }
       results.push(y);
     }
-    if (results.length === 2) assertClose(results[1], results[0], { atol: 1e-6, rtol: 1e-6 }, 'conv2d with NaN and Inf, GPU vs CPU');
-  },
+    if (results.length === 2) assertClose(results[1], results[0], { atol: 1e-6, rtol: 1e-6 }, `conv2d with NaN and Inf, GPU (${kernel}) vs CPU`);
+  }),
 };
 
 export const convGpuMatchesCpuAcrossTiles: Check = {
-  name: 'forward and both gradients, GPU vs CPU within 1e-6·K + 1e-5·|cpu| (K: the terms of a sum), on grids and channel counts past the kernel\'s 64 × 64 tiles, ' +
-    'and the weight gradient\'s sum cut into slices',
+  name: 'forward and both gradients, GPU (each conv kernel the device runs, forced in turn) vs CPU within 1e-6·K + 1e-5·|cpu| (K: the terms of a sum), ' +
+    'on grids and channel counts past the kernels\' 64 × 64 tiles, and the weight gradient\'s sum cut into slices',
   gpu: 'needs',
-  run: async (gpu) => {
+  run: async (gpu) => eachConvKernel(gpu, async (kernel) => {
     const rng = new E.Rng(9);
     // [x shape], [weight shape], options: 3200 positions (the weight gradient in slices), 70 outputs and 67 inputs
     // (two tiles of columns, one partial), stride 2 with and without padding, a 1×1 image, a 2×1 window.
@@ -139,9 +162,9 @@ export const convGpuMatchesCpuAcrossTiles: Check = {
       const positions = xShape[0] * outShape[2] * outShape[3];
       const terms = [C * KH * KW, O * KH * KW, positions, positions];
       ['y', 'dx', 'dweight', 'dbias'].forEach((what, t) => assertClose(grads[0][t], grads[1][t], { atol: 1e-6 * terms[t], rtol: 1e-5 },
-        `conv2d x [${xShape}], weight [${wShape}] ${JSON.stringify(options)}: ${what}, GPU vs CPU`));
+        `conv2d x [${xShape}], weight [${wShape}] ${JSON.stringify(options)}: ${what}, GPU (${kernel}) vs CPU`));
     }
-  },
+  }),
 };
 
 const SPECIAL_INPUTS = [NaN, Infinity, -Infinity, 0, -100];
