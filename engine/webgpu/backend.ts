@@ -121,6 +121,12 @@ export class WebGpuBackend implements Backend {
   readonly device: GPUDevice;
   /** Which matmul kernel runs each shape (engine/webgpu/matmul-kernels.ts). */
   readonly matmulTuner: MatmulTuner;
+  /**
+   * The device has the subgroups feature and the adapter's subgroups are exactly 8 lanes (CPU
+   * drivers on AVX2): kernels written for one subgroup of 8 (shaders/matmul-subgroup.wgsl,
+   * ddpm/fused/mlp-sample-subgroup.wgsl) may run.
+   */
+  readonly subgroupsOf8: boolean;
   private readonly modules = new Map<ShaderName, GPUShaderModule>();
   private readonly pipelines = new Map<string, GPUComputePipeline>();
   private readonly pool = new Map<number, GPUBuffer[]>();
@@ -137,8 +143,8 @@ export class WebGpuBackend implements Backend {
   constructor(device: GPUDevice, readonly adapter: AdapterDescription, readonly keepAlive: unknown) {
     this.device = device;
     this.recorder = new Recorder(device);
-    const subgroupsOf8 = device.features.has('subgroups') && adapter.subgroupSizes?.[0] === 8 && adapter.subgroupSizes[1] === 8;
-    this.matmulTuner = new MatmulTuner(isCpuDriver(adapter), matmulKernelsFor(subgroupsOf8), (kernels, shape) => this.timeMatmulKernels(kernels, shape));
+    this.subgroupsOf8 = device.features.has('subgroups') && adapter.subgroupSizes?.[0] === 8 && adapter.subgroupSizes[1] === 8;
+    this.matmulTuner = new MatmulTuner(isCpuDriver(adapter), matmulKernelsFor(this.subgroupsOf8), (kernels, shape) => this.timeMatmulKernels(kernels, shape));
     this.dummy = device.createBuffer({ label: 'unused binding', size: 16, usage: GPUBufferUsage.STORAGE });
     registerDevice(this);
   }
