@@ -11,10 +11,17 @@
 // the weight and four vec4 loads of the rows' activations (the same address in every lane) for
 // 16 multiply-adds. Here the workgroup's 8 lanes own SG_ROWS = 16 rows, and a pass covers 64
 // output columns, lane l the 8 columns j0 + l + 8q (as shaders/matmul-subgroup.wgsl): per step of
-// k each lane loads its 8 weights and the activations of two rows (l and 8 + l), and
+// k each lane loads its 8 weights and the activations of SG_RPL = 2 rows (l and 8 + l), and
 // subgroupBroadcast hands each row's value to every lane: 10 gathers for 128 multiply-adds.
 // The rows' x_t stay in the lanes' registers from the first step of a run to the last (lane l:
 // rows l and 8 + l), and all rows of a step share its t, so the embedding is one load a column.
+//
+// On lavapipe (Mesa 25.0.7, 2 cores shared with other work) 10 000 points × 100 steps took
+// 2.5–3.5× less time than with sample_step, alternating in one process (5.3 s against 13.4 s in
+// the quietest round; 4.1 s at best alone); 16 columns a lane measured the same within noise,
+// 32 rows a workgroup (256 accumulators a lane) far slower (32 s for 1 000 points against 0.6 s).
+// Compiling it takes lavapipe about 10 s more than sample_step (Mesa's shader cache keeps it).
+// SG_ROWS is also the host's (ddpm/fused/sampling.ts SUBGROUP_ROWS).
 //
 // Every element is summed over k = 0, 1, …, H−1 in order, one multiply-add at a time, and the
 // bias and embedding added after, as in hiddenLayer and outputLayer, so both kernels give the
@@ -22,7 +29,8 @@
 // rows past n repeat the last point and are not written.
 
 const SG_LANES: u32 = 8u;   // the subgroup, and the workgroup
-const SG_ROWS: u32 = 16u;   // rows a workgroup takes through the steps: two per lane
+const SG_RPL: u32 = 2u;     // rows per lane
+const SG_ROWS: u32 = SG_LANES * SG_RPL;  // rows a workgroup takes through the steps
 const SG_COLS: u32 = 8u;    // columns per lane in a pass: a pass covers SG_LANES·SG_COLS = 64
 
 // Activation tiles: element (r, k) of the workgroup's rows at [k·SG_ROWS + r].
@@ -50,25 +58,18 @@ fn sgHiddenLayer(src: ptr<workgroup, array<f32, H * SG_ROWS>>, dst: ptr<workgrou
     for (var k = 0u; k < H; k++) {
       var wv: array<f32, SG_COLS>;
       for (var q = 0u; q < SG_COLS; q++) { wv[q] = W[wT + k * H + cols[q]]; }
-      let lo = (*src)[k * SG_ROWS + lane];
-      let hi = (*src)[k * SG_ROWS + SG_LANES + lane];
-      // Row r's activation is lane (r mod 8)'s lo or hi: broadcast lane ids must be constants.
-      sgAccumulate(&acc, 0u, subgroupBroadcast(lo, 0u), wv);
-      sgAccumulate(&acc, 1u, subgroupBroadcast(lo, 1u), wv);
-      sgAccumulate(&acc, 2u, subgroupBroadcast(lo, 2u), wv);
-      sgAccumulate(&acc, 3u, subgroupBroadcast(lo, 3u), wv);
-      sgAccumulate(&acc, 4u, subgroupBroadcast(lo, 4u), wv);
-      sgAccumulate(&acc, 5u, subgroupBroadcast(lo, 5u), wv);
-      sgAccumulate(&acc, 6u, subgroupBroadcast(lo, 6u), wv);
-      sgAccumulate(&acc, 7u, subgroupBroadcast(lo, 7u), wv);
-      sgAccumulate(&acc, 8u, subgroupBroadcast(hi, 0u), wv);
-      sgAccumulate(&acc, 9u, subgroupBroadcast(hi, 1u), wv);
-      sgAccumulate(&acc, 10u, subgroupBroadcast(hi, 2u), wv);
-      sgAccumulate(&acc, 11u, subgroupBroadcast(hi, 3u), wv);
-      sgAccumulate(&acc, 12u, subgroupBroadcast(hi, 4u), wv);
-      sgAccumulate(&acc, 13u, subgroupBroadcast(hi, 5u), wv);
-      sgAccumulate(&acc, 14u, subgroupBroadcast(hi, 6u), wv);
-      sgAccumulate(&acc, 15u, subgroupBroadcast(hi, 7u), wv);
+      // Row 8i + l's activation is lane l's a[i]: broadcast lane ids must be constants.
+      for (var i = 0u; i < SG_RPL; i++) {
+        let a = (*src)[k * SG_ROWS + SG_LANES * i + lane];
+        sgAccumulate(&acc, SG_LANES * i, subgroupBroadcast(a, 0u), wv);
+        sgAccumulate(&acc, SG_LANES * i + 1u, subgroupBroadcast(a, 1u), wv);
+        sgAccumulate(&acc, SG_LANES * i + 2u, subgroupBroadcast(a, 2u), wv);
+        sgAccumulate(&acc, SG_LANES * i + 3u, subgroupBroadcast(a, 3u), wv);
+        sgAccumulate(&acc, SG_LANES * i + 4u, subgroupBroadcast(a, 4u), wv);
+        sgAccumulate(&acc, SG_LANES * i + 5u, subgroupBroadcast(a, 5u), wv);
+        sgAccumulate(&acc, SG_LANES * i + 6u, subgroupBroadcast(a, 6u), wv);
+        sgAccumulate(&acc, SG_LANES * i + 7u, subgroupBroadcast(a, 7u), wv);
+      }
     }
     for (var q = 0u; q < SG_COLS; q++) {
       let j = j0 + lane + SG_LANES * q;
@@ -103,14 +104,13 @@ fn sgUpdate(at: u32, x: vec2<f32>, eps: vec2<f32>, z: vec2<f32>) -> vec2<f32> {
   return out;
 }
 
-// Reverse step `step` (noise at `noise`) of the workgroup's rows: lane's rows bLo, bHi (their
-// points' indices), x in xs[0] (row lane) and xs[1] (row 8 + lane).
-fn sgReverseStep(step: u32, noise: u32, bLo: u32, bHi: u32, xs: ptr<function, array<vec2<f32>, 2>>, lane: u32) {
+// Reverse step `step` (noise at `noise`) of the workgroup's rows: lane l's rows 8i + l, i < SG_RPL,
+// their points bs[i], x in xs[i].
+fn sgReverseStep(step: u32, noise: u32, bs: array<u32, SG_RPL>, xs: ptr<function, array<vec2<f32>, SG_RPL>>, lane: u32) {
   let at = c.wSteps + REVERSE_STEP_FLOATS * step;
   let t = u32(W[at + RS_T]);
   // Layer 1: h1[r, j] = relu(x[r]·W1[j]ᵀ + b1[j] + E1[t, j]) into sgA.
-  let xLo = (*xs)[0];
-  let xHi = (*xs)[1];
+  let x = *xs;
   for (var j0 = 0u; j0 < H; j0 += SG_LANES) {
     let j = j0 + lane;
     let jc = min(j, H - 1u);
@@ -119,11 +119,11 @@ fn sgReverseStep(step: u32, noise: u32, bLo: u32, bHi: u32, xs: ptr<function, ar
     let bias = P[c.ob1 + jc];
     let e = P[c.oE1 + t * H + jc];
     var h: array<f32, SG_ROWS>;
-    for (var r = 0u; r < SG_LANES; r++) {
-      let lo = subgroupShuffle(xLo, r);
-      let hi = subgroupShuffle(xHi, r);
-      h[r] = sgRelu(lo.x * w0 + lo.y * w1 + bias + e);
-      h[SG_LANES + r] = sgRelu(hi.x * w0 + hi.y * w1 + bias + e);
+    for (var i = 0u; i < SG_RPL; i++) {
+      for (var r = 0u; r < SG_LANES; r++) {
+        let xr = subgroupShuffle(x[i], r);
+        h[SG_LANES * i + r] = sgRelu(xr.x * w0 + xr.y * w1 + bias + e);
+      }
     }
     if (j < H) {
       for (var r = 0u; r < SG_ROWS; r++) { sgA[j * SG_ROWS + r] = h[r]; }
@@ -135,40 +135,40 @@ fn sgReverseStep(step: u32, noise: u32, bLo: u32, bHi: u32, xs: ptr<function, ar
   sgHiddenLayer(&sgB, &sgA, c.wW3T, c.ob3, c.oE3, t, lane);
   workgroupBarrier();
   // ε_θ[r, cc] = Σ_j h3[r, j]·W4[cc, j] + b4[cc] for the lane's rows (as outputLayer).
-  var e0 = vec2<f32>(0.0);  // row lane: (cc 0, cc 1)
-  var e1 = vec2<f32>(0.0);  // row 8 + lane
+  var eps: array<vec2<f32>, SG_RPL>;
+  for (var i = 0u; i < SG_RPL; i++) { eps[i] = vec2<f32>(0.0); }
   for (var j = 0u; j < H; j++) {
-    let hLo = sgA[j * SG_ROWS + lane];
-    let hHi = sgA[j * SG_ROWS + SG_LANES + lane];
     let w = vec2<f32>(P[c.oW4 + j], P[c.oW4 + H + j]);
-    e0.x += hLo * w.x;
-    e0.y += hLo * w.y;
-    e1.x += hHi * w.x;
-    e1.y += hHi * w.y;
+    for (var i = 0u; i < SG_RPL; i++) {
+      let h = sgA[j * SG_ROWS + SG_LANES * i + lane];
+      eps[i].x += h * w.x;
+      eps[i].y += h * w.y;
+    }
   }
   let b4 = vec2<f32>(P[c.ob4], P[c.ob4 + 1u]);
-  e0.x = e0.x + b4.x;
-  e0.y = e0.y + b4.y;
-  e1.x = e1.x + b4.x;
-  e1.y = e1.y + b4.y;
   workgroupBarrier();  // sgA is the next step's layer 1 output
-  (*xs)[0] = sgUpdate(at, xLo, e0, normalRow(noise, bLo));
-  (*xs)[1] = sgUpdate(at, xHi, e1, normalRow(noise, bHi));
+  for (var i = 0u; i < SG_RPL; i++) {
+    (*xs)[i] = sgUpdate(at, x[i], vec2<f32>(eps[i].x + b4.x, eps[i].y + b4.y), normalRow(noise, bs[i]));
+  }
 }
 
-// The lane's rows: r0 + lane and r0 + 8 + lane, past the end the last point.
-fn sgRows(wid: vec3<u32>, nwg: vec3<u32>, lane: u32) -> vec2<u32> {
-  let r0 = (wid.y * nwg.x + wid.x) * SG_ROWS;
-  return vec2<u32>(min(r0 + lane, c.n - 1u), min(r0 + SG_LANES + lane, c.n - 1u));
+// The lane's rows' points: r0 + 8i + lane, past the end the last point.
+fn sgRows(r0: u32, lane: u32) -> array<u32, SG_RPL> {
+  var bs: array<u32, SG_RPL>;
+  for (var i = 0u; i < SG_RPL; i++) { bs[i] = min(r0 + SG_LANES * i + lane, c.n - 1u); }
+  return bs;
 }
 
-fn sgLoad(b: vec2<u32>) -> array<vec2<f32>, 2> {
-  return array<vec2<f32>, 2>(vec2<f32>(X[2u * b.x], X[2u * b.x + 1u]), vec2<f32>(X[2u * b.y], X[2u * b.y + 1u]));
+fn sgLoad(bs: array<u32, SG_RPL>) -> array<vec2<f32>, SG_RPL> {
+  var xs: array<vec2<f32>, SG_RPL>;
+  for (var i = 0u; i < SG_RPL; i++) { xs[i] = vec2<f32>(X[2u * bs[i]], X[2u * bs[i] + 1u]); }
+  return xs;
 }
 
-fn sgStore(r0: u32, lane: u32, b: vec2<u32>, xs: array<vec2<f32>, 2>) {
-  if (r0 + lane < c.n) { X[2u * b.x] = xs[0].x; X[2u * b.x + 1u] = xs[0].y; }
-  if (r0 + SG_LANES + lane < c.n) { X[2u * b.y] = xs[1].x; X[2u * b.y + 1u] = xs[1].y; }
+fn sgStore(r0: u32, lane: u32, bs: array<u32, SG_RPL>, xs: array<vec2<f32>, SG_RPL>) {
+  for (var i = 0u; i < SG_RPL; i++) {
+    if (r0 + SG_LANES * i + lane < c.n) { X[2u * bs[i]] = xs[i].x; X[2u * bs[i] + 1u] = xs[i].y; }
+  }
 }
 
 // As sample_steps (a run of steps in one dispatch). Workgroups: ⌈n / SG_ROWS⌉.
@@ -177,10 +177,10 @@ fn sample_steps_sg(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroup
                    @builtin(subgroup_invocation_id) lane: u32) {
   let r0 = (wid.y * nwg.x + wid.x) * SG_ROWS;
   if (r0 >= c.n) { return; }
-  let b = sgRows(wid, nwg, lane);
-  var xs = sgLoad(b);
-  for (var i = 0u; i < s.stepCount; i++) { sgReverseStep(s.stepFirst + i, s.noiseOffset + i, b.x, b.y, &xs, lane); }
-  sgStore(r0, lane, b, xs);
+  let bs = sgRows(r0, lane);
+  var xs = sgLoad(bs);
+  for (var i = 0u; i < s.stepCount; i++) { sgReverseStep(s.stepFirst + i, s.noiseOffset + i, bs, &xs, lane); }
+  sgStore(r0, lane, bs, xs);
 }
 
 // As sample_step (one step a dispatch). Workgroups: ⌈n / SG_ROWS⌉.
@@ -189,8 +189,8 @@ fn sample_step_sg(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups
                   @builtin(subgroup_invocation_id) lane: u32) {
   let r0 = (wid.y * nwg.x + wid.x) * SG_ROWS;
   if (r0 >= c.n) { return; }
-  let b = sgRows(wid, nwg, lane);
-  var xs = sgLoad(b);
-  sgReverseStep(s.stepFirst, s.noiseOffset, b.x, b.y, &xs, lane);
-  sgStore(r0, lane, b, xs);
+  let bs = sgRows(r0, lane);
+  var xs = sgLoad(bs);
+  sgReverseStep(s.stepFirst, s.noiseOffset, bs, &xs, lane);
+  sgStore(r0, lane, bs, xs);
 }

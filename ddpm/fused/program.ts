@@ -103,7 +103,10 @@ export interface FusedSplit {
  * (128/2)² = 4 096 threads, 32 workgroups (4×4: 8); there a dependent dispatch is what costs,
  * so the norm goes into Adam and sampling is one dispatch. Sampling keeps 16 rows on both:
  * 10 000 points are already 625 workgroups. (The GPU side of this is reasoned, not yet
- * measured: bench --profile on such a GPU says how each choice fares.)
+ * measured: bench --profile on such a GPU says how each choice fares.) Where a CPU driver's
+ * subgroups are exactly 8 lanes (lavapipe), sampling takes the subgroup kernels: 10 000 points ×
+ * 100 steps in 2.5–3.5× less time than sample_step's, alternating in one process, one dispatch a
+ * step still (their looping form took 1.1 s for 1 000 points against 0.6 s).
  */
 export function fusedSplit(backend: WebGpuBackend): FusedSplit {
   return isCpuDriver(backend.adapter)

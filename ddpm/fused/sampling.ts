@@ -11,7 +11,7 @@ import type { Schedule } from '../schedules.js';
 import { BINDINGS, checkModel, CONSTS, fusedSplit, moduleCode, parameterOffsets, REVERSE_STEP_FLOATS, reverseStepRow, rowsPerWorkgroup, STEP,
   subgroupSamplingBytes, workLayout, type FusedSplit, type FusedStorage } from './program.js';
 
-/** Rows a workgroup of the subgroup kernels (sample_steps_sg, sample_step_sg) takes. */
+/** Rows a workgroup of the subgroup kernels (sample_steps_sg, sample_step_sg) takes: their SG_ROWS. */
 const SUBGROUP_ROWS = 16;
 
 /**
