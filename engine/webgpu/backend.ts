@@ -130,8 +130,12 @@ export class WebGpuBackend implements Backend {
   readonly device: GPUDevice;
   /** Which matmul kernel runs each shape (engine/webgpu/matmul-kernels.ts). */
   readonly matmulTuner: MatmulTuner;
-  /** The device's subgroups are exactly 8 lanes (with the feature on): the kernels written for that run (matmul, conv). */
-  private readonly subgroupsOf8: boolean;
+  /**
+   * The device has the subgroups feature and the adapter's subgroups are exactly 8 lanes (CPU
+   * drivers on AVX2): kernels written for one subgroup of 8 (shaders/matmul-subgroup.wgsl,
+   * shaders/conv-subgroup.wgsl, ddpm/fused/mlp-sample-subgroup.wgsl) may run.
+   */
+  readonly subgroupsOf8: boolean;
   private forcedConv: ConvShader | null = null;
   private readonly modules = new Map<ShaderName, GPUShaderModule>();
   private readonly pipelines = new Map<string, GPUComputePipeline>();

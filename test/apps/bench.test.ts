@@ -118,7 +118,7 @@ gpuTest(gpu)('bench --profile: ours-webgpu\'s GPU time per kernel and the limit 
   const text = readFileSync(scratch, 'utf8');
   for (const line of [/ours-webgpu training step \(GPU timestamps, per step\)/, /^\s+train_rows\s+[\d.]+ (µs|ms)\s+[\d.]+ %$/m,
     /^\s+train_grads\s/m, /^\s+train_adam\s/m, /idle train_grads → train_(norm|adam)/, /measured step \(wall, unprofiled\)/,
-    /ours-webgpu sampling 200 × 100 \(GPU timestamps, per run\)/, /^\s+sample_steps?\s+[\d.]+ (µs|ms)/m,
+    /ours-webgpu sampling 200 × 100 \(GPU timestamps, per run\)/, /^\s+sample_steps?(_sg)?\s+[\d.]+ (µs|ms)/m,
     /limit model on this adapter, from measured parts: a dependent dispatch replayed in a program [\d.]+ µs; our matmul at the step's shapes [\d.]+ GFLOP\/s/,
     /training step: 25\.5 MFLOP → [\d.]+ µs, [34]\.\d dispatches/]) {
     assert.match(text, line);
@@ -144,7 +144,7 @@ test('matmul table: our backends, the kernel the tuner chose, each kernel forced
   assert.ok(g.cpu['square 128³'] > 0 && !('square 8192³' in g.cpu), 'the CPU stops where a product would take too long');
   if (gpu) {
     assert.equal(Object.keys(r.matmul_kernels).sort(), Object.keys(g.webgpu).sort(), 'a kernel named for every WebGPU shape');
-    for (const name of Object.values(r.matmul_kernels)) assert.match(String(name), /^(register-64|tiled-(32|64|128))$/);
+    for (const name of Object.values(r.matmul_kernels)) assert.match(String(name), /^(register-64|tiled-(32|64|128)|subgroup-16x64)$/);
   }
   assert.equal(r.matmul_failed, {});
   assert.equal(Object.keys(r.train_steps_per_s).filter((e) => !['torch-cpu', 'torch-cuda'].includes(e)), [], 'only the engines asked for');

@@ -7,7 +7,8 @@
 //   batches of 1, 127 and 129 rows over 259 points (last batches of 1, 5 and 1 rows);
 //   sampling: the tutorial, DDPM (clipped x̂0) and DDIM samplers on 1001 points, both splits on
 //   1 and 17 points, and the same points whether the reverse process is one dispatch, one per
-//   step, or cut where onStep looks and where a signal paces it.
+//   step, or cut where onStep looks and where a signal paces it; where the device has subgroups
+//   of 8, the subgroup sampling kernels give the portable kernels' bits (hidden 128 and 200).
 //   NaN and ±Inf: a NaN weight makes the fused samplers' points NaN exactly where the eager CPU
 //   sampler's are (after every step); a data point with a NaN or an Inf gives a training step
 //   the eager CPU step's NaN/finite pattern in the loss, every parameter and Adam's moments.
@@ -89,8 +90,8 @@ gpuTest(gpu)('fused training with a weight average and a warmed-up cosine learni
 });
 
 const SPLITS: Record<string, FusedSplit> = {
-  'a CPU driver\'s split': { trainRows: 8, gradBlock: 4, normKernel: true, sampleRows: 16, sampleLoop: false },
-  'a discrete GPU\'s split': { trainRows: 4, gradBlock: 2, normKernel: false, sampleRows: 4, sampleLoop: true },
+  'a CPU driver\'s split': { trainRows: 8, gradBlock: 4, normKernel: true, sampleRows: 16, sampleLoop: false, sampleSubgroups: false },
+  'a discrete GPU\'s split': { trainRows: 4, gradBlock: 2, normKernel: false, sampleRows: 4, sampleLoop: true, sampleSubgroups: false },
 };
 for (const [name, split] of Object.entries(SPLITS)) {
   gpuTest(gpu)(`fused training with ${name} follows the eager CPU path (hidden 200; batches 1, 127, 129)`, async () => {
@@ -165,6 +166,33 @@ gpuTest(gpu)('fused sampling: one dispatch, one per step, and runs cut at visite
     points.push(whole);
   }
   assertClose(points[1], points[0], { atol: 1e-5, rtol: 1e-4 }, 'the two splits: the same points within float32 rounding');
+});
+
+gpuTest(gpu)('fused sampling: the subgroup kernels give the portable kernels\' bits (hidden 128 and 200; 1, 17 and 300 points)', async () => {
+  if (!gpu!.subgroupsOf8) return;  // only where the device has subgroups of exactly 8 lanes
+  for (const hidden of [128, 200]) {
+    const model = new MLPDiffusion(100, new E.Rng(5), { hidden, device: gpu! });
+    const cases: Omit<SampleOptions, 'rng'>[] = [
+      { sampler: 'tutorial', n: 300 },
+      { sampler: 'ddpm', n: 17, variance: 'fixedsmall', clipX0: 1 },
+      { sampler: 'ddim', n: 1, sampleSteps: 20, eta: 0.5, skip: 'quad' },
+    ];
+    for (const c of cases) {
+      const draw = async (split: FusedSplit): Promise<Uint32Array> => {
+        const x = await sample(model, schedule, gpu!, { ...c, rng: new E.Rng(11), engine: 'fused', split });
+        const out = new Uint32Array(((await x.toArray()) as Float32Array).slice().buffer);
+        x.dispose();
+        return out;
+      };
+      const cpuSplit = SPLITS['a CPU driver\'s split'];
+      const portable = await draw(cpuSplit);
+      for (const sampleLoop of [false, true]) {
+        assert.equal(await draw({ ...cpuSplit, sampleLoop, sampleSubgroups: true }), portable,
+          `hidden ${hidden}, ${c.sampler}, ${c.n} points, ${sampleLoop ? 'one dispatch' : 'a dispatch per step'}: the same bits`);
+      }
+    }
+    for (const p of model.parameters()) p.dispose();
+  }
 });
 
 // ---- NaN and ±Inf ------------------------------------------------------------------------------
