@@ -6,8 +6,8 @@
 //   μ = Σ v / n,  σ² = Σ (v − μ)² / n (biased, as PyTorch),  rstd = 1 / √(σ² + ε)   per (b, g)
 //   x̂ = (v − μ)·rstd,  z = x̂·γ[c] + β[c],  y = silu(z) = z / (1 + e^(−z)) or z
 //
-//   group_norm_main             one workgroup of 256 per (b, g): y [B, C, HW], stats [B, G, 2] = (μ, rstd)
-//   group_norm_backward_main    one workgroup of 256 per (b, g): dx [B, C, HW] (written to `out`) from
+//   group_norm_main             one workgroup of WG per (b, g): y [B, C, HW], stats [B, G, 2] = (μ, rstd)
+//   group_norm_backward_main    one workgroup of WG per (b, g): dx [B, C, HW] (written to `out`) from
 //                               dy, x, shift, γ, β and the forward's stats. With dz = ∂L/∂z
 //                               (dy·silu'(z) or dy) and dx̂ = dz·γ, x̂ = (v − μ)·rstd gives
 //                                 dv = rstd·(dx̂ − mean(dx̂) − x̂·mean(dx̂·x̂))   (means over the group)
@@ -16,7 +16,7 @@
 //                               (Σ_p dz·x̂, Σ_p dz, Σ_p dx) — dγ's, dβ's and dshift's terms of image b;
 //                               the host sums dγ and dβ over B (sumAxis).
 // The workgroup kernels walk a group channel by channel (no index divided per element) and add
-// 256 strided partial sums as a tree in workgroup memory. A group with
+// WG strided partial sums as a tree in workgroup memory. A group with
 // a NaN or ±Inf has a non-finite μ (or a NaN σ²): its rstd is set NaN, so all its outputs and
 // gradients are NaN, as PyTorch's, and no other group's. Accumulation is float32 (the CPU
 // reference, engine/cpu/group-norm.ts, accumulates in float64).
@@ -46,7 +46,8 @@ struct Params {
 @group(0) @binding(7) var<storage, read> bias: array<f32>;         // β [C] (a dummy without one)
 @group(0) @binding(8) var<storage, read> dy: array<f32>;           // [B, C, HW] (backward)
 
-const WG: u32 = 256u;
+// Threads per workgroup: a power of two, at most 256 (the host's choice: see engine/webgpu/backend.ts).
+override WG: u32 = 256u;
 var<workgroup> partA: array<f32, 256>;
 var<workgroup> partB: array<f32, 256>;
 
@@ -84,7 +85,7 @@ fn tree_sums(lid: u32, a: f32, b: f32) -> vec2<f32> {
   return total;
 }
 
-@compute @workgroup_size(256)
+@compute @workgroup_size(WG)
 fn group_norm_main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
                    @builtin(local_invocation_index) lid: u32) {
   let bg = wid.y * nwg.x + wid.x;            // (b, g), workgroup-uniform
@@ -143,7 +144,7 @@ fn dz_and_xhat(at: u32, b: u32, c: u32, mean: f32, rstd: f32) -> vec2<f32> {
   return vec2<f32>(dz, xhat);
 }
 
-@compute @workgroup_size(256)
+@compute @workgroup_size(WG)
 fn group_norm_backward_main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
                             @builtin(local_invocation_index) lid: u32) {
   let bg = wid.y * nwg.x + wid.x;

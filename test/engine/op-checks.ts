@@ -262,6 +262,37 @@ export const groupNormFusedEqualsComposition: Check = {
   },
 };
 
+export const groupNormWorkgroupsAgree: Check = {
+  name: 'group-norm.wgsl at a GPU\'s 256 threads and a CPU driver\'s 32 against the CPU, forward and gradients, with NaN in one group (1e-5 + 1e-5·|cpu|)',
+  gpu: 'needs',
+  run: async (gpu) => {
+    // Groups of 3·40 = 120 and 6·100 = 600 values: fewer and more than a workgroup's threads.
+    for (const [shape, groups] of [[[2, 9, 5, 8], 3], [[3, 12, 10, 10], 2]] as const) {
+      const host = await E.randn([...shape], new E.Rng(13)).toArray();
+      host[7] = NaN;
+      const run = async (device: E.Backend): Promise<number[][]> => {
+        const [c, b] = [shape[1], shape[0]];
+        const x = E.tensor(host, [...shape], { device, requiresGrad: true });
+        const [shift, w, bias] = [[b, c], [c], [c]].map((s, i) => E.randn(s, new E.Rng(14, i), { device, requiresGrad: true }));
+        const y = E.groupNorm(x, groups, w, bias, { shift, silu: true });
+        E.sum(E.mul(y, E.randn([...shape], new E.Rng(15), { device }))).backward();
+        return [await values(y), ...(await Promise.all([x, shift, w, bias].map((t) => values(t.grad!))))];
+      };
+      const cpu = await run(E.cpu);
+      for (const threads of [256, 32] as const) {
+        gpu!.forcedGroupNormThreads = threads;
+        try {
+          const got = await run(gpu!);
+          ['y', 'dx', 'dshift', 'dweight', 'dbias'].forEach((what, i) =>
+            assertClose(got[i], cpu[i], { atol: 1e-5, rtol: 1e-5 }, `[${shape}], ${groups} groups, ${threads} threads: ${what}, GPU vs CPU`));
+        } finally {
+          gpu!.forcedGroupNormThreads = null;
+        }
+      }
+    }
+  },
+};
+
 /**
  * The positions `positions(x, dim, keepdim)` picks equal PyTorch's torch.max/min(x, dim).indices
  * on every case of torch_ops_dims.json's `key` (ties: the first; a NaN: the first NaN), exactly.

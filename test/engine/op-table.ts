@@ -15,7 +15,7 @@ import * as E from '../../engine/index.js';
 import type { Tolerance } from '../support/helpers.js';
 import {
   convGpuMatchesCpuAcrossTiles, convMatchesDefinition, convNonFiniteReachesItsWindows, embeddingSumsDuplicates, expNonFiniteAsTorch, fusedEpilogueEqualsOps,
-  groupNormFusedEqualsComposition, groupNormNaNStaysInItsGroup, groupNormWithoutWeightOrBias, maxGradientGoesToTheReturnedPosition, permuteIsTorchPermute,
+  groupNormFusedEqualsComposition, groupNormNaNStaysInItsGroup, groupNormWorkgroupsAgree, groupNormWithoutWeightOrBias, maxGradientGoesToTheReturnedPosition, permuteIsTorchPermute,
   positionsMatchTorch, siluNonFiniteAsTorch,
 } from './op-checks.js';
 import {
@@ -599,7 +599,7 @@ export const opTable: OpRow[] = [
       { what: 'a misspelt option', call: () => E.groupNorm(IMAGES(), 3, null, null, { silu: true, shfit: zeros([2, 3]) } as never),
         says: ['groupNorm', "unknown option 'shfit'", 'eps, shift, silu'] },
     ],
-    checks: [groupNormNaNStaysInItsGroup, groupNormWithoutWeightOrBias, groupNormFusedEqualsComposition],
+    checks: [groupNormNaNStaysInItsGroup, groupNormWithoutWeightOrBias, groupNormFusedEqualsComposition, groupNormWorkgroupsAgree],
   }),
   row({
     op: 'upsample2x', call: (t) => E.upsample2x(t.x), torch: [{ file: 'torch_unet_ops.json', key: 'upsample2x' }],
