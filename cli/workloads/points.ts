@@ -32,7 +32,7 @@ const PREVIEW_POINTS = 1000;
 const TIMES = 'on 2 CPU cores with a software WebGPU adapter';
 const PRESET_TIMES: Record<PresetName, string> = {
   seed: `${PRESETS.seed.epochs} epochs: about 75 minutes ${TIMES}`,
-  improved: `${PRESETS.improved.epochs} epochs: 28.6 s of training and ~10 s of closing samples ${TIMES}`,
+  improved: `${PRESETS.improved.epochs} epochs: 28.6 s of training and ~4 s of closing samples ${TIMES}`,
 };
 
 // --engine, in train and sample (the points workload alone has a fused engine): fused (compiled GPU kernels) or eager (one kernel per op); the
