@@ -20,7 +20,8 @@ const source: string = `// The S-curve tutorial's MLPDiffusion (ddpm/model.ts) a
 // average towards them, EMA). Sampling needs no barrier between points: a workgroup takes its points
 // through every step of a run (sample_steps), with the rows in workgroup memory throughout.
 // (Where the device has subgroups of exactly 8 lanes, CPU drivers, sampling runs the kernels of
-// mlp-sample-subgroup.wgsl instead, appended to this module: the same operations and bits.)
+// mlp-sample-subgroup.wgsl instead, and training train_rows_sg of mlp-train-subgroup.wgsl in
+// place of train_rows, appended to this module: the same operations and bits.)
 // The random draws (the epoch's shuffle, timesteps, noise) are those of the eager path: same
 // Philox keys, same elements, so both paths train on the same numbers.
 //
