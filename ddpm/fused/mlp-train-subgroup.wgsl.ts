@@ -1,8 +1,8 @@
 // Generated from mlp-train-subgroup.wgsl by scripts/wgsl-modules.mjs (npm run wgsl): edit the .wgsl file.
-const source: string = `// Training's per-row kernel for CPU drivers whose subgroups are 8 lanes wide (lavapipe on AVX2):
-// mlp-diffusion.wgsl's train_rows (q_sample, forward, loss terms, the gradients at every
-// pre-activation) with the same operations in the same order, as a kernel whose workgroup is one
-// subgroup, laid out as mlp-sample-subgroup.wgsl's sampling kernels (whose constants, tiles sgA,
+const source: string = `// Training's kernels for CPU drivers whose subgroups are 8 lanes wide (lavapipe on AVX2):
+// train_rows_sg, mlp-diffusion.wgsl's train_rows (q_sample, forward, loss terms, the gradients at
+// every pre-activation), and train_dw_sg, train_grads' dW2 and dW3 (below), with the same
+// operations in the same order, as kernels whose workgroup is one subgroup, laid out as mlp-sample-subgroup.wgsl's sampling kernels (whose constants, tiles sgA,
 // sgB and helpers it uses: ddpm/fused/program.ts moduleCode appends both after mlp-diffusion.wgsl,
 // the module then starting with \`enable subgroups;\`). The host picks it only where the device has
 // the subgroups feature and the adapter's subgroups are exactly 8 lanes (ddpm/fused/ FusedSplit
@@ -20,9 +20,11 @@ const source: string = `// Training's per-row kernel for CPU drivers whose subgr
 // forward and back).
 //
 // On lavapipe (Mesa 25.0.7, 2 AMD EPYC cores shared with other work), the S-curve step (batch
-// 128, H 128; bench --engines ours-webgpu,jax-js-webgpu --profile --quick --samples 1000,
-// alternating with the previous build twice): train_rows 4.75 and 4.76 ms a step, this kernel
-// 2.39 and 1.59 ms; the step 107–111 steps/s against 175–205 (jax-js-webgpu 42–50 in the same runs).
+// 128, H 128; bench --engines ours-webgpu,jax-js-webgpu --profile --quick --no-matmul --samples
+// 1000, alternating with the build before these kernels, two rounds each): train_rows 3.4–4.1 ms
+// a step, train_rows_sg 1.7 ms; train_grads 1.7–2.1 ms, train_dw_sg 0.69 ms + train_grads' rest
+// 0.59 ms; the step 127–131 steps/s against 264–285, 2.5–2.8× jax-js-webgpu's against 5.3–6.3×.
+// (Before train_dw_sg, train_rows_sg alone: 175–205 steps/s against 107–111, alternating too.)
 //
 // Every element is summed over k (or j) = 0, 1, …, H−1 in order, one multiply-add at a time, and
 // the epilogue's additions are train_rows' in its order (acc + bias + E[t]; d0·w0 + d1·w1; the
@@ -221,6 +223,71 @@ fn train_rows_sg(@builtin(workgroup_id) wid: vec3<u32>, @builtin(subgroup_invoca
   sgTrainBack(&sgB, &sgA, c.oW3, c.wH2 + hAt, c.wG2 + hAt, lane);
   workgroupBarrier();
   sgTrainBack(&sgA, &sgB, c.oW2, c.wH1 + hAt, c.wG1 + hAt, lane);
+}
+
+// ---- the weight gradients dW2, dW3 (train_grads' first 2·DWG jobs) ---------------------------
+// Workgroup \`job\` < 2·DWG computes exactly train_grads' job: its WG threads' GB×GB blocks, which
+// where the host picks this kernel (ddpm/fused/program.ts subgroupWeightGradients: H/GB divides
+// WG, DWG whole, SGD_J a multiple of SG_ROWS; H 64 and 128 with GB 4) are the SGD_J whole rows
+// j0 … j0+SGD_J−1 of dW. Lanes own columns as in the layers above (8 a lane, 64 a pass) and 16
+// rows j at a time, g[r, j] broadcast: per row r, 8 + 2 loads for 128 multiply-adds (train_grads:
+// 8 for 16). dW[j, k] = Σ_r g[r, j]·h[r, k], r = 0 … rows−1 in order, as train_grads. Then the
+// job's norm partial S[job] in train_grads' order: each of its threads' Σ of its block's squares
+// (q, then e), and reduceWorkgroup's tree over the WG threads. train_grads skips these jobs (DW_SG).
+const SGD_J: u32 = GB * GB * WG / H;   // rows j of dW a job covers
+var<workgroup> sgdTile: array<f32, SGD_J * H>;   // the job's dW rows
+var<workgroup> sgdRed: array<f32, WG>;
+
+@compute @workgroup_size(SG_LANES)
+fn train_dw_sg(@builtin(workgroup_id) wid: vec3<u32>, @builtin(subgroup_invocation_id) lane: u32) {
+  let job = wid.x;
+  let second = job >= DWG;
+  let g = select(c.wG2, c.wG3, second);
+  let h = select(c.wH1, c.wH2, second);
+  let o = select(c.oW2, c.oW3, second);
+  let jBase = (job % DWG) * SGD_J;
+  let rows = s.rows;
+  for (var jc = 0u; jc < SGD_J; jc += SG_ROWS) {
+    for (var k0 = 0u; k0 < H; k0 += SG_LANES * SG_COLS) {
+      let cols = sgCols(k0, lane);
+      var acc: array<array<f32, SG_COLS>, SG_ROWS>;
+      for (var r = 0u; r < SG_ROWS; r++) {
+        for (var q = 0u; q < SG_COLS; q++) { acc[r][q] = 0.0; }
+      }
+      for (var r = 0u; r < rows; r++) {
+        var hv: array<f32, SG_COLS>;
+        for (var q = 0u; q < SG_COLS; q++) { hv[q] = W[h + r * H + cols[q]]; }
+        for (var i = 0u; i < SG_RPL; i++) { sgAccumulate8(&acc, i, W[g + r * H + jBase + jc + SG_LANES * i + lane], hv); }
+      }
+      for (var q = 0u; q < SG_COLS; q++) {
+        let k = k0 + lane + SG_LANES * q;
+        if (k < H) {
+          for (var r = 0u; r < SG_ROWS; r++) {
+            G[o + (jBase + jc + r) * H + k] = acc[r][q];
+            sgdTile[(jc + r) * H + k] = acc[r][q];
+          }
+        }
+      }
+    }
+  }
+  workgroupBarrier();
+  // train_grads' thread t: the block at (j0, k0) of this job
+  for (var t = lane; t < WG; t += SG_LANES) {
+    let block = (job % DWG) * WG + t;
+    let j0 = (block / HB) * GB - jBase;
+    let k0 = (block % HB) * GB;
+    var sq = 0.0;
+    for (var q = 0u; q < GB; q++) {
+      for (var e = 0u; e < GB; e++) { let v = sgdTile[(j0 + q) * H + k0 + e]; sq += v * v; }
+    }
+    sgdRed[t] = sq;
+  }
+  workgroupBarrier();
+  for (var stride = WG / 2u; stride > 0u; stride = stride / 2u) {
+    for (var i = lane; i < stride; i += SG_LANES) { sgdRed[i] = sgdRed[i] + sgdRed[i + stride]; }
+    workgroupBarrier();
+  }
+  if (lane == 0u) { S[job] = sgdRed[0]; }
 }
 `;
 export default source;

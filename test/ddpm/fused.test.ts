@@ -8,7 +8,9 @@
 //   sampling: the tutorial, DDPM (clipped x̂0) and DDIM samplers on 1001 points, both splits on
 //   1 and 17 points, and the same points whether the reverse process is one dispatch, one per
 //   step, or cut where onStep looks and where a signal paces it; where the device has subgroups
-//   of 8, the subgroup sampling kernels give the portable kernels' bits (hidden 128 and 200).
+//   of 8, the subgroup sampling kernels give the portable kernels' bits (hidden 128 and 200), and
+//   so do the subgroup training kernels (train_rows_sg, train_dw_sg), over whole epochs: losses,
+//   parameters, Adam's moments, the weight average (hidden 64, 128, 200; odd batches).
 //   NaN and ±Inf: a NaN weight makes the fused samplers' points NaN exactly where the eager CPU
 //   sampler's are (after every step); a data point with a NaN or an Inf gives a training step
 //   the eager CPU step's NaN/finite pattern in the loss, every parameter and Adam's moments.
@@ -195,13 +197,14 @@ gpuTest(gpu)('fused sampling: the subgroup kernels give the portable kernels\' b
   }
 });
 
-gpuTest(gpu)('fused training: the subgroup kernel gives the portable kernels\' bits (hidden 128 and 200; batches 100, 127, 129)', async () => {
+gpuTest(gpu)('fused training: the subgroup kernels give the portable kernels\' bits (hidden 64, 128 and 200; batches 100, 127, 129)', async () => {
   if (!gpu!.subgroupsOf8) return;  // only where the device has subgroups of exactly 8 lanes
   const points = makeDataset('s-curve', 259, 1).map((v) => v * 10);
   const cpuSplit = SPLITS['a CPU driver\'s split'];
   const cases = [
-    { hidden: 128, batch: 100, epochs: 2, optimizer: { ema: 0.95 } },
-    { hidden: 200, batch: 127, epochs: 1, optimizer: {} },
+    { hidden: 128, batch: 100, epochs: 2, optimizer: { ema: 0.95 } },  // train_rows_sg, train_dw_sg
+    { hidden: 64, batch: 127, epochs: 1, optimizer: {} },                // both
+    { hidden: 200, batch: 127, epochs: 1, optimizer: {} },               // train_rows_sg only
     { hidden: 200, batch: 129, epochs: 1, optimizer: {} },
   ];
   for (const { hidden, batch, epochs, optimizer } of cases) {
