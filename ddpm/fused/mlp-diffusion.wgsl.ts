@@ -3,8 +3,7 @@ const source: string = `// The S-curve tutorial's MLPDiffusion (ddpm/model.ts) a
 // in three dispatches and any run of reverse-process steps in one. Used by ddpm/fused/ through
 // engine/webgpu/program.ts; the eager path (one kernel per op) is the reference it is tested
 // against. The host prepends \`const H\`, \`const ROWS\`, \`const T\`, \`const GB\` (with \`alias GVec\`,
-// vecGB<f32>), \`const NORM_KERNEL\` (ddpm/fused/ FusedSplit), \`const DW_SG\` (dW2, dW3 by
-// train_dw_sg of mlp-train-subgroup.wgsl, train_grads skipping those jobs), \`const EMA\` (a weight average
+// vecGB<f32>), \`const NORM_KERNEL\` (ddpm/fused/ FusedSplit), \`const EMA\` (a weight average
 // is kept: engine/weight-average.ts), the reverse-step table's row
 // layout (\`REVERSE_STEP_FLOATS\` and an \`RS_<FIELD>\` index per field) and philox.wgsl.
 //
@@ -21,8 +20,7 @@ const source: string = `// The S-curve tutorial's MLPDiffusion (ddpm/model.ts) a
 // average towards them, EMA). Sampling needs no barrier between points: a workgroup takes its points
 // through every step of a run (sample_steps), with the rows in workgroup memory throughout.
 // (Where the device has subgroups of exactly 8 lanes, CPU drivers, sampling runs the kernels of
-// mlp-sample-subgroup.wgsl instead, and training train_rows_sg of mlp-train-subgroup.wgsl in
-// place of train_rows, appended to this module: the same operations and bits.)
+// mlp-sample-subgroup.wgsl instead, appended to this module: the same operations and bits.)
 // The random draws (the epoch's shuffle, timesteps, noise) are those of the eager path: same
 // Philox keys, same elements, so both paths train on the same numbers.
 //
@@ -318,7 +316,6 @@ fn train_rows(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_i
 @compute @workgroup_size(WG)
 fn train_grads(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
   let job = wid.x;
-  if (DW_SG && job < 2u * DWG) { return; }  // train_dw_sg's (mlp-train-subgroup.wgsl)
   let rows = s.rows;
   var sq = 0.0;
   if (job < 2u * DWG) {

@@ -6,7 +6,6 @@
 
 import mlpDiffusionWgsl from './mlp-diffusion.wgsl.js';
 import mlpSampleSubgroupWgsl from './mlp-sample-subgroup.wgsl.js';
-import mlpTrainSubgroupWgsl from './mlp-train-subgroup.wgsl.js';
 import * as E from '../../engine/index.js';
 import { isCpuDriver, type WebGpuBackend } from '../../engine/webgpu/index.js';
 import { checkOpCodes, opCodes, philoxWgsl, storageBindings, uniformStruct, type StorageName, type UniformValues } from '../../engine/webgpu/internal.js';
@@ -83,9 +82,6 @@ export function reverseStepRow(step: ReverseStep): number[] {
  *   sampleSubgroups sampling by the kernels for one subgroup of 8 lanes (mlp-sample-subgroup.wgsl:
  *              sample_steps_sg, sample_step_sg; 16 rows a workgroup, sampleRows aside); only where
  *              the device has subgroups of exactly 8 (WebGpuBackend.subgroupsOf8)
- *   trainSubgroups training's per-row kernel for one subgroup of 8 lanes (mlp-train-subgroup.wgsl:
- *              train_rows_sg; 16 rows a workgroup, trainRows aside); as sampleSubgroups, only
- *              where the device has subgroups of exactly 8
  */
 export interface FusedSplit {
   trainRows: number;
@@ -94,7 +90,6 @@ export interface FusedSplit {
   sampleRows: number;
   sampleLoop: boolean;
   sampleSubgroups: boolean;
-  trainSubgroups: boolean;
 }
 
 /**
@@ -111,32 +106,17 @@ export interface FusedSplit {
  * measured: bench --profile on such a GPU says how each choice fares.) Where a CPU driver's
  * subgroups are exactly 8 lanes (lavapipe), sampling takes the subgroup kernels: 10 000 points ×
  * 100 steps in 2.5–3.5× less time than sample_step's, alternating in one process, one dispatch a
- * step still (their looping form took 1.1 s for 1 000 points against 0.6 s); training takes
- * train_rows_sg and train_dw_sg there (bench --quick --profile, alternating: 127–131 steps/s
- * against 264–285; mlp-train-subgroup.wgsl).
+ * step still (their looping form took 1.1 s for 1 000 points against 0.6 s).
  */
 export function fusedSplit(backend: WebGpuBackend): FusedSplit {
   return isCpuDriver(backend.adapter)
-    ? { trainRows: 8, gradBlock: 4, normKernel: true, sampleRows: 16, sampleLoop: false, sampleSubgroups: backend.subgroupsOf8,
-      trainSubgroups: backend.subgroupsOf8 }
-    : { trainRows: 4, gradBlock: 2, normKernel: false, sampleRows: 16, sampleLoop: true, sampleSubgroups: false, trainSubgroups: false };
+    ? { trainRows: 8, gradBlock: 4, normKernel: true, sampleRows: 16, sampleLoop: false, sampleSubgroups: backend.subgroupsOf8 }
+    : { trainRows: 4, gradBlock: 2, normKernel: false, sampleRows: 16, sampleLoop: true, sampleSubgroups: false };
 }
 
-/** Rows a workgroup of the subgroup kernels takes (their SG_ROWS). */
-export const SUBGROUP_ROWS = 16;
-
-/** Workgroup memory of the subgroup sampling and training kernels: two tiles of 16 rows × H floats. */
+/** Workgroup memory of the subgroup sampling kernels: two tiles of 16 rows × H floats. */
 export function subgroupSamplingBytes(hidden: number): number {
   return 2 * 16 * hidden * 4;
-}
-
-/**
- * Whether train_dw_sg (mlp-train-subgroup.wgsl) can take train_grads' dW2, dW3 jobs: each job's
- * 128 blocks of gradBlock² must be whole rows of dW, 16·m of them (hidden 64 or 128 with 4×4 blocks).
- */
-export function subgroupWeightGradients(hidden: number, gradBlock: number): boolean {
-  const hb = hidden / gradBlock;
-  return Number.isInteger(hb) && 128 % hb === 0 && (hb * hb) % 128 === 0 && ((gradBlock * 128) / hb) % 16 === 0;
 }
 
 /**
@@ -158,21 +138,16 @@ export function rowsPerWorkgroup(backend: WebGpuBackend, hidden: number, wanted:
 
 /**
  * The module's code; `ema`: train_adam keeps a weight average in A; `sampleSubgroups`: with the
- * sampling kernels for one subgroup of 8 (mlp-sample-subgroup.wgsl; the device must have subgroups);
- * `trainSubgroups`: with those and training's (mlp-train-subgroup.wgsl, which uses their declarations;
- * train_dw_sg takes dW2, dW3 from train_grads where subgroupWeightGradients says it can).
+ * sampling kernels for one subgroup of 8 (mlp-sample-subgroup.wgsl; the device must have subgroups).
  */
-export function moduleCode(hidden: number, rows: number, steps: number, split: FusedSplit, ema = false, sampleSubgroups = false,
-  trainSubgroups = false): string {
-  const dwSubgroups = trainSubgroups && subgroupWeightGradients(hidden, split.gradBlock);
+export function moduleCode(hidden: number, rows: number, steps: number, split: FusedSplit, ema = false, sampleSubgroups = false): string {
   // The Program checks the uniform blocks and storages against the code; the table's kinds are checked here.
   checkOpCodes(mlpDiffusionWgsl, REVERSE_STEP_KINDS, 'ddpm/fused/mlp-diffusion.wgsl');
-  const subgroups = sampleSubgroups || trainSubgroups;
-  return `${subgroups ? 'enable subgroups;\n' : ''}const EMA: bool = ${ema};\nconst H: u32 = ${hidden}u;\nconst ROWS: u32 = ${rows}u;\nconst T: u32 = ${steps}u;\nconst GB: u32 = ${split.gradBlock}u;\n` +
+  return `${sampleSubgroups ? 'enable subgroups;\n' : ''}const EMA: bool = ${ema};\nconst H: u32 = ${hidden}u;\nconst ROWS: u32 = ${rows}u;\nconst T: u32 = ${steps}u;\nconst GB: u32 = ${split.gradBlock}u;\n` +
     `alias GVec = vec${split.gradBlock}<f32>;\n` +
-    `const NORM_KERNEL: bool = ${split.normKernel};\nconst DW_SG: bool = ${dwSubgroups};\nconst REVERSE_STEP_FLOATS: u32 = ${REVERSE_STEP_FLOATS}u;\n` +
+    `const NORM_KERNEL: bool = ${split.normKernel};\nconst REVERSE_STEP_FLOATS: u32 = ${REVERSE_STEP_FLOATS}u;\n` +
     `${REVERSE_STEP_FIELDS.map((f, i) => `const RS_${f.toUpperCase()}: u32 = ${i}u;\n`).join('')}` +
-    `${philoxWgsl}\n${mlpDiffusionWgsl}${subgroups ? `\n${mlpSampleSubgroupWgsl}` : ''}${trainSubgroups ? `\n${mlpTrainSubgroupWgsl}` : ''}`;
+    `${philoxWgsl}\n${mlpDiffusionWgsl}${sampleSubgroups ? `\n${mlpSampleSubgroupWgsl}` : ''}`;
 }
 
 /** Each parameter's start in a packed buffer holding `params` at `offsets` (elements). */

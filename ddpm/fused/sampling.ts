@@ -9,7 +9,10 @@ import type { MLPDiffusion } from '../points/model.js';
 import type { ReverseStep } from '../reverse-step.js';
 import type { Schedule } from '../schedules.js';
 import { BINDINGS, checkModel, CONSTS, fusedSplit, moduleCode, parameterOffsets, REVERSE_STEP_FLOATS, reverseStepRow, rowsPerWorkgroup, STEP,
-  SUBGROUP_ROWS, subgroupSamplingBytes, workLayout, type FusedSplit, type FusedStorage } from './program.js';
+  subgroupSamplingBytes, workLayout, type FusedSplit, type FusedStorage } from './program.js';
+
+/** Rows a workgroup of the subgroup kernels (sample_steps_sg, sample_step_sg) takes: their SG_ROWS. */
+const SUBGROUP_ROWS = 16;
 
 /**
  * The reverse process on x [n, 2], in place: a run of consecutive steps is one dispatch

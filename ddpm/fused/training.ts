@@ -5,9 +5,6 @@
 // loss of every step is logged on the GPU and read back every `lossEvery` steps. A weight
 // average, if the run keeps one, is updated in the same kernel as Adam. It works on
 // the model's own packed buffers, so the eager path and this one can take turns on one model.
-// Where the device has subgroups of exactly 8 lanes (CPU drivers) the rows kernel is
-// train_rows_sg (mlp-train-subgroup.wgsl: 16 rows a workgroup, the same bits), and at hidden
-// 64 or 128 train_dw_sg takes dW2, dW3 from train_grads, a dispatch before it (5 a step).
 
 import * as E from '../../engine/index.js';
 import type { KernelProfiler, WebGpuBackend } from '../../engine/webgpu/index.js';
@@ -15,8 +12,8 @@ import { Program } from '../../engine/webgpu/internal.js';
 import { adamBiasCorrection } from '../../engine/internal.js';
 import type { MLPDiffusion } from '../points/model.js';
 import type { Schedule } from '../schedules.js';
-import { BINDINGS, checkModel, CONSTS, fusedSplit, moduleCode, parameterOffsets, rowsPerWorkgroup, STEP, SUBGROUP_ROWS, subgroupSamplingBytes,
-  subgroupWeightGradients, workLayout, type FusedSplit, type FusedStorage } from './program.js';
+import { BINDINGS, checkModel, CONSTS, fusedSplit, moduleCode, parameterOffsets, rowsPerWorkgroup, STEP, workLayout, type FusedSplit,
+  type FusedStorage } from './program.js';
 
 /** What the fused training step needs from a Trainer: the packed model, optimizer and data. */
 export interface FusedTrainingSetup {
@@ -69,30 +66,16 @@ export class FusedTraining {
   /** Loss-log slots per half (the log is double-buffered: one half is read while the other fills). */
   readonly logSteps: number;
   readonly split: FusedSplit;
-  /** train_rows, or its subgroup form train_rows_sg (split.trainSubgroups). */
-  private readonly rowsKernel: string;
-  /** train_dw_sg dispatched before train_grads (which then skips dW2, dW3). */
-  private readonly dwKernel: boolean;
   private half = 0;
 
   constructor(readonly setup: FusedTrainingSetup, backend: WebGpuBackend, lossEvery: number, split: FusedSplit = fusedSplit(backend)) {
     const { model, schedule, data, batch, packed, adam, average } = setup;
     checkModel(model, schedule, 'fused training');
     const hidden = model.linears[0].weight.shape[0];
-    if (split.trainSubgroups && !backend.subgroupsOf8) {
-      throw new Error('fused training: the subgroup kernel needs a device with subgroups of exactly 8 lanes; this one has none');
-    }
-    // train_rows_sg (one subgroup of 8 lanes, 16 rows) where the split asks and its tiles fit
-    const subgroups = split.trainSubgroups && subgroupSamplingBytes(hidden) <= backend.device.limits.maxComputeWorkgroupStorageSize;
-    this.rowsKernel = subgroups ? 'train_rows_sg' : 'train_rows';
-    // and dW2, dW3 by train_dw_sg where each of train_grads' jobs is whole rows of them
-    this.dwKernel = subgroups && subgroupWeightGradients(hidden, split.gradBlock);
     const rows = rowsPerWorkgroup(backend, hidden, split.trainRows);
-    this.split = { ...split, trainRows: rows, trainSubgroups: subgroups };
+    this.split = { ...split, trainRows: rows };
     const n = data.length / 2;
-    // the work buffer's rows padded to a multiple of the rows kernel's workgroup
-    const rowsPerGroup = subgroups ? SUBGROUP_ROWS : rows;
-    const layout = workLayout(batch, rowsPerGroup, hidden, schedule.timesteps);
+    const layout = workLayout(batch, rows, hidden, schedule.timesteps);
     // train_grads' workgroups (see the kernel): the blocks of dW2 and dW3, three column jobs
     // per ⌈H / 128⌉ columns, one for the output layer and the loss
     const dwGroups = Math.ceil(Math.ceil(hidden / split.gradBlock) ** 2 / 128);
@@ -111,7 +94,7 @@ export class FusedTraining {
     const { size: _size, ...workOffsets } = layout;
     if (adam.weightDecay !== 0) throw new Error('fused training: Adam with weight decay is not supported; use the eager engine');
     this.program = new Program(backend, {
-      label: 'mlp-diffusion training', code: moduleCode(hidden, rows, schedule.timesteps, split, average !== null, false, subgroups),
+      label: 'mlp-diffusion training', code: moduleCode(hidden, rows, schedule.timesteps, split, average !== null),
       constants: CONSTS, step: STEP, bindings: BINDINGS,
       constantValues: {
         n, batch, seed: setup.seed, stream: setup.stream, total: packed.total, partials, lossBase: partials + 1,
@@ -124,8 +107,7 @@ export class FusedTraining {
       },
       kernels: {
         transpose_weights: [Math.ceil((hidden * hidden) / 128), 1],
-        [this.rowsKernel]: [Math.ceil(batch / rowsPerGroup), 1],
-        ...(this.dwKernel ? { train_dw_sg: [2 * dwGroups, 1] as [number, number] } : {}),
+        train_rows: [Math.ceil(batch / rows), 1],
         train_grads: [partials, 1],
         train_norm: [1, 1],
         train_adam: [Math.ceil(packed.total / (128 * 4)), 1],
@@ -143,7 +125,7 @@ export class FusedTraining {
     this.half ^= 1;
     const { hypers } = this.setup.adam.takePackedSteps(steps.length);
     const decays = this.setup.average?.takeUpdates(steps.length) ?? [];
-    const kernels = [this.rowsKernel, ...(this.dwKernel ? ['train_dw_sg'] : []), 'train_grads', ...(this.split.normKernel ? ['train_norm'] : []), 'train_adam'];
+    const kernels = this.split.normKernel ? ['train_rows', 'train_grads', 'train_norm', 'train_adam'] : ['train_rows', 'train_grads', 'train_adam'];
     this.program.run(steps.length, kernels, (i) => {
       const { stepSize, bc2Sqrt } = adamBiasCorrection(hypers[i]);
       const emaDecay = decays[i] ?? 0;

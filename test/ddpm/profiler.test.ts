@@ -13,7 +13,7 @@ import * as assert from 'uvu/assert';
 import * as E from '../../engine/index.js';
 import { KernelProfiler, profilingUnavailable } from '../../engine/webgpu/index.js';
 import { makeDataset } from '../../ddpm/points/data.js';
-import { fusedSplit, subgroupWeightGradients } from '../../ddpm/fused/index.js';
+import { fusedSplit } from '../../ddpm/fused/index.js';
 import { MLPDiffusion } from '../../ddpm/points/model.js';
 import { sample } from '../../ddpm/sample.js';
 import { makeSchedule } from '../../ddpm/schedules.js';
@@ -47,18 +47,15 @@ gpuTest(gpu)('a profiled fused training run times each of its kernels at every s
   const wallNs = (performance.now() - t0) * 1e6;
   const report = await profiler.read();
   const steps = 2 * trainer.stepsPerEpoch;
-  // The adapter's split: 3 kernels a step, or 4 with the norm apart (CPU drivers); the rows
-  // kernel's subgroup form where the device has subgroups of 8, and there (hidden 64) train_dw_sg.
-  const rowsKernel = fusedSplit(gpu!).trainSubgroups ? 'train_rows_sg' : 'train_rows';
-  const dw = fusedSplit(gpu!).trainSubgroups && subgroupWeightGradients(64, fusedSplit(gpu!).gradBlock);
-  const kernels = [rowsKernel, ...(dw ? ['train_dw_sg'] : []), 'train_grads', ...(fusedSplit(gpu!).normKernel ? ['train_norm'] : []), 'train_adam'];
+  // The adapter's split: 3 kernels a step, or 4 with the norm apart (CPU drivers).
+  const kernels = ['train_rows', 'train_grads', ...(fusedSplit(gpu!).normKernel ? ['train_norm'] : []), 'train_adam'];
   assert.equal([...report.kernels.keys()].sort(), [...kernels, 'transpose_weights'].sort());
   for (const name of kernels) {
     const k = report.kernels.get(name)!;
     assert.is(k.dispatches, steps, `${name}: one dispatch a step`);
     assert.ok(k.nanoseconds > 0, `${name} took GPU time`);
   }
-  assert.is(report.gaps.get(`${rowsKernel} → ${dw ? 'train_dw_sg' : 'train_grads'}`)!.dispatches, steps);
+  assert.is(report.gaps.get('train_rows → train_grads')!.dispatches, steps);
   assert.ok(report.spanNanoseconds > 0 && report.spanNanoseconds <= wallNs, `the GPU's span ${report.spanNanoseconds} ns within the wall time ${wallNs} ns`);
   const p = perStep(report, steps);
   assert.ok(p.gpuUs > 0 && p.gpuUs * steps * 1000 <= wallNs, 'kernels + gaps per step × steps within the wall time');
@@ -89,8 +86,8 @@ gpuTest(gpu)('ddpm train --profile prints each kernel\'s time per step; it refus
     const common = ['train', '--preset', 'seed', '--epochs', '2', '--data-size', '300', '--hidden', '32', '--samples', '50', '--save-every', '0', '--profile'];
     const r = runDdpm(dir, ...common, '--device', 'webgpu', '--out', 'run');
     assert.is(r.status, 0, r.stderr);
-    for (const line of [/fused training step \(GPU timestamps, per step\)/, /train_rows(_sg)?\s+[\d.]+ µs/, /train_grads/, /train_adam/,
-      /idle train_rows(_sg)? → train_(grads|dw_sg)/, /kernels \+ idle/, /measured step \(wall\)\s+[\d.]+ (µs|ms)\s+[\d.]+× the GPU's time/]) {
+    for (const line of [/fused training step \(GPU timestamps, per step\)/, /train_rows\s+[\d.]+ µs/, /train_grads/, /train_adam/,
+      /idle train_rows → train_grads/, /kernels \+ idle/, /measured step \(wall\)\s+[\d.]+ (µs|ms)\s+[\d.]+× the GPU's time/]) {
       assert.match(r.stdout, line);
     }
     const cpu = runDdpm(dir, ...common, '--device', 'cpu', '--out', 'cpu');
