@@ -7,7 +7,7 @@
 import mlpDiffusionWgsl from './mlp-diffusion.wgsl.js';
 import mlpSampleSubgroupWgsl from './mlp-sample-subgroup.wgsl.js';
 import * as E from '../../engine/index.js';
-import { isCpuDriver, type WebGpuBackend } from '../../engine/webgpu/index.js';
+import type { WebGpuBackend } from '../../engine/webgpu/index.js';
 import { checkOpCodes, opCodes, philoxWgsl, storageBindings, uniformStruct, type StorageName, type UniformValues } from '../../engine/webgpu/internal.js';
 import type { MLPDiffusion } from '../points/model.js';
 import type { ReverseStep } from '../reverse-step.js';
@@ -109,7 +109,7 @@ export interface FusedSplit {
  * step still (their looping form took 1.1 s for 1 000 points against 0.6 s).
  */
 export function fusedSplit(backend: WebGpuBackend): FusedSplit {
-  return isCpuDriver(backend.adapter)
+  return backend.cpuDriver
     ? { trainRows: 8, gradBlock: 4, normKernel: true, sampleRows: 16, sampleLoop: false, sampleSubgroups: backend.subgroupsOf8 }
     : { trainRows: 4, gradBlock: 2, normKernel: false, sampleRows: 16, sampleLoop: true, sampleSubgroups: false };
 }

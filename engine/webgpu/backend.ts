@@ -136,6 +136,8 @@ export class WebGpuBackend implements Backend {
    * shaders/conv-subgroup.wgsl, ddpm/fused/mlp-sample-subgroup.wgsl) may run.
    */
   readonly subgroupsOf8: boolean;
+  /** The adapter is a CPU driver (isCpuDriver), worked out once: kernel choices read it on every dispatch. */
+  readonly cpuDriver: boolean;
   private forcedConv: ConvShader | null = null;
   private readonly modules = new Map<ShaderName, GPUShaderModule>();
   private readonly pipelines = new Map<string, GPUComputePipeline>();
@@ -154,7 +156,8 @@ export class WebGpuBackend implements Backend {
     this.device = device;
     this.recorder = new Recorder(device);
     this.subgroupsOf8 = device.features.has('subgroups') && adapter.subgroupSizes?.[0] === 8 && adapter.subgroupSizes[1] === 8;
-    this.matmulTuner = new MatmulTuner(isCpuDriver(adapter), matmulKernelsFor(this.subgroupsOf8), (kernels, shape) => this.timeMatmulKernels(kernels, shape));
+    this.cpuDriver = isCpuDriver(adapter);
+    this.matmulTuner = new MatmulTuner(this.cpuDriver, matmulKernelsFor(this.subgroupsOf8), (kernels, shape) => this.timeMatmulKernels(kernels, shape));
     this.dummy = device.createBuffer({ label: 'unused binding', size: 16, usage: GPUBufferUsage.STORAGE });
     registerDevice(this);
   }
@@ -602,7 +605,7 @@ export class WebGpuBackend implements Backend {
    * threads, 18.1–19.7 at 32, 17.0–17.7 at 8 (one process, alternating).
    */
   private get groupNormThreads(): number {
-    return this.forcedGroupNormThreads ?? (isCpuDriver(this.adapter) ? 32 : 256);
+    return this.forcedGroupNormThreads ?? (this.cpuDriver ? 32 : 256);
   }
 
   /** @internal Tests: the workgroup group-norm.wgsl runs with (a power of two ≤ 256), or null for the device's choice. */
@@ -698,7 +701,7 @@ export class WebGpuBackend implements Backend {
     const [rows, columns] = transposed ? [taps, plan.outChannels] : [plan.outChannels, taps];
     const outputRows = plan.batch * plan.outH;
     const tiles = Math.ceil(columns / kernel.tile[1]) * Math.ceil(rows / kernel.tile[0]);
-    const slices = weightGradSlices(tiles, outputRows, plan.outW, isCpuDriver(this.adapter));
+    const slices = weightGradSlices(tiles, outputRows, plan.outW, this.cpuDriver);
     const sliceLen = Math.ceil(outputRows / slices);
     const part = this.alloc(slices * plan.outChannels * taps, 'float32');
     this.recorder.dispatch(this.pipeline(kernel.shader, 'weight_grad_main', kernel.constants), params('conv', { ...convParams(plan), sliceLen }),
@@ -739,7 +742,7 @@ export class WebGpuBackend implements Backend {
   private convShader(): ConvShader {
     if (this.forcedConv) return this.forcedConv;
     if (this.subgroupsOf8) return 'conv-subgroup';
-    return isCpuDriver(this.adapter) ? 'conv' : 'conv-tiled';
+    return this.cpuDriver ? 'conv' : 'conv-tiled';
   }
 
   /**
