@@ -49,11 +49,18 @@ function showDependentFields(): void {
   for (const el of document.querySelectorAll<HTMLElement>('.cosine-only')) el.hidden = select('lr-schedule').value !== 'cosine';
 }
 
+/** A setting in the address that the page did not take, and the field it names (if any). */
+export interface AddressProblem {
+  message: string;
+  field?: string;
+}
+
 /**
  * Fills the menus and the preset, then the fields the address sets (?epochs=20&device=cpu…);
- * returns what in the address could not be used, for the log.
+ * returns what in the address could not be used or is refused (a value out of its field's
+ * range), for the page to show.
  */
-export function setUpForm(): string[] {
+export function setUpForm(): AddressProblem[] {
   fill('dataset', DATASETS);
   fill('preset', [...PRESET_NAMES, 'custom']);
   fill('schedule', SCHEDULES);
@@ -61,7 +68,11 @@ export function setUpForm(): string[] {
   select('preset').value = 'improved';
   applyPreset('improved');
   defaults = fieldValues();
-  const problems = applyAddress(new URLSearchParams(location.search));
+  const params = new URLSearchParams(location.search);
+  const problems = applyAddress(params);
+  for (const refused of refusedFields()) {
+    if (params.has(refused.field)) problems.push({ message: `the address sets ${refused.field}=${params.get(refused.field)}: ${refused.message}`, field: refused.field });
+  }
   showDependentFields();
   select('preset').addEventListener('change', () => {
     const p = select('preset').value;
@@ -80,22 +91,27 @@ export function setUpForm(): string[] {
  * The address's settings into the fields, without the fields' own reactions (a preset first, so
  * that the fields after it keep the values the address gives them, as they were when it was made).
  */
-function applyAddress(params: URLSearchParams): string[] {
-  const problems: string[] = [];
+function applyAddress(params: URLSearchParams): AddressProblem[] {
+  const problems: AddressProblem[] = [];
   const known = new Map(fields().map((el) => [el.id, el]));
   const preset = params.get('preset');
   if (preset !== null && preset !== 'custom' && (PRESET_NAMES as readonly string[]).includes(preset)) applyPreset(preset as PresetName);
   for (const [key, value] of params) {
     const el = known.get(key);
     if (!el) {
-      problems.push(`the address sets '${key}', which is not a setting here: ignored`);
+      problems.push({ message: `the address sets '${key}', which is not a setting here: ignored` });
       continue;
     }
     if (el instanceof HTMLSelectElement && ![...el.options].some((o) => o.value === value)) {
-      problems.push(`the address sets ${key}=${value}, not one of ${[...el.options].map((o) => o.value).join(', ')}: kept ${el.value}`);
+      problems.push({ message: `the address sets ${key}=${value}, not one of ${[...el.options].map((o) => o.value).join(', ')}: kept ${el.value}`, field: key });
       continue;
     }
+    const before = el.value;
     el.value = value;
+    if (el.value !== value) { // a number field takes no text that is not a number (it would be left empty)
+      el.value = before;
+      problems.push({ message: `the address sets ${key}=${value}, which is not a number: kept ${before}`, field: key });
+    }
   }
   return problems;
 }
@@ -140,70 +156,109 @@ export function showConfig(c: PageModelConfig): void {
   syncAddress();
 }
 
-function integer(id: string, name: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
-  const v = Number(input(id).value);
-  if (input(id).value.trim() === '' || !Number.isInteger(v) || v < min || v > max) {
-    throw new Error(`${name} must be a whole number from ${min}${max < Number.MAX_SAFE_INTEGER ? ` to ${max}` : ' up'}, got '${input(id).value}'`);
+/** A setting the page refuses: which field, and why (the page shows it at the field). */
+export class FieldError extends Error {
+  constructor(readonly field: string, message: string) {
+    super(message);
+    this.name = 'FieldError';
   }
-  return v;
 }
 
-function positive(id: string, name: string): number {
-  const v = Number(input(id).value);
-  if (input(id).value.trim() === '' || !(v > 0) || !Number.isFinite(v)) throw new Error(`${name} must be a number above 0, got '${input(id).value}'`);
-  return v;
+/** A number field's rule: its name in messages and the values it takes (`min` excluded when `above`, `max` when `belowMax`). */
+interface NumberRule { name: string; whole?: boolean; min: number; max?: number; above?: boolean; belowMax?: boolean }
+
+const SEED_RULE: Omit<NumberRule, 'name'> = { whole: true, min: 0, max: 2 ** 32 - 1 };
+
+/** Every number field's rule, by id (DDIM steps ≤ T is checked when sampling, T being the model's). */
+const NUMBER_RULES: Record<string, NumberRule> = {
+  steps: { name: 'steps T', whole: true, min: 2, max: 1000 },
+  'data-scale': { name: 'data scale', min: 0, above: true },
+  hidden: { name: 'hidden units', whole: true, min: 1, max: 1024 },
+  points: { name: 'training points', whole: true, min: 1, max: 1_000_000 },
+  epochs: { name: 'epochs', whole: true, min: 1 },
+  batch: { name: 'batch', whole: true, min: 1, max: 100_000 },
+  lr: { name: 'learning rate', min: 0, above: true },
+  warmup: { name: 'warm-up steps', whole: true, min: 0 },
+  'lr-floor': { name: 'lr floor', min: 0, max: 1 },
+  ema: { name: 'weight average', min: 0, max: 1, belowMax: true },
+  seed: { name: 'seed', ...SEED_RULE },
+  'ddim-steps': { name: 'DDIM steps', whole: true, min: 1 },
+  eta: { name: 'η', min: 0 },
+  'sample-n': { name: 'points', whole: true, min: 1, max: 100_000 },
+  'sample-seed': { name: 'seed', ...SEED_RULE },
+};
+
+/** What a rule takes, in words: "a whole number from 1 to 1024", "a number above 0". */
+function accepted(r: NumberRule): string {
+  const kind = r.whole ? 'a whole number' : 'a number';
+  if (r.above) return `${kind} above ${r.min}`;
+  if (r.max === undefined) return r.whole ? `${kind} from ${r.min} up` : `${kind} ≥ ${r.min}`;
+  return `${kind} from ${r.min} to ${r.belowMax ? 'below ' : ''}${r.max}`;
 }
 
-/** A number in [lo, hi) (or [lo, hi] when `closed`), named in the error. */
-function within(id: string, name: string, lo: number, hi: number, closed: boolean): number {
-  const v = Number(input(id).value);
-  if (input(id).value.trim() === '' || !(v >= lo && (closed ? v <= hi : v < hi))) {
-    throw new Error(`${name} must be a number from ${lo} to ${closed ? '' : 'below '}${hi}, got '${input(id).value}'`);
-  }
-  return v;
+/** Why `text` does not fit `rule` (null: it does). */
+function refusal(rule: NumberRule, text: string): string | null {
+  const v = Number(text);
+  const fits = text.trim() !== '' && Number.isFinite(v) && (!rule.whole || Number.isInteger(v)) &&
+    (rule.above ? v > rule.min : v >= rule.min) && (rule.max === undefined || (rule.belowMax ? v < rule.max : v <= rule.max));
+  return fits ? null : `${rule.name} must be ${accepted(rule)}, got '${text}'`;
+}
+
+/** The number in field `id`, checked against its rule (and `max`, when given); a FieldError names the field. */
+function numberField(id: string, max?: number): number {
+  const rule = max === undefined ? NUMBER_RULES[id] : { ...NUMBER_RULES[id], max };
+  const problem = refusal(rule, input(id).value);
+  if (problem) throw new FieldError(id, problem);
+  return Number(input(id).value);
+}
+
+/** Each number field whose value its rule refuses, with why: the page marks them as it opens. */
+export function refusedFields(): FieldError[] {
+  return Object.entries(NUMBER_RULES).flatMap(([id, rule]) => {
+    const problem = refusal(rule, input(id).value);
+    return problem ? [new FieldError(id, problem)] : [];
+  });
 }
 
 /** The learning-rate schedule over a fresh run of `steps` steps; the warm-up takes at most a tenth of them (as the CLI's default). */
 function readLrSchedule(steps: number): E.LrSchedule {
-  const warmupSteps = Math.min(integer('warmup', 'warm-up steps', 0), Math.floor(steps / 10));
+  const warmupSteps = Math.min(numberField('warmup'), Math.floor(steps / 10));
   if (select('lr-schedule').value !== 'cosine' || steps <= warmupSteps) return { warmupSteps, decay: 'constant', totalSteps: 0, floor: 1 };
-  return { warmupSteps, decay: 'cosine', totalSteps: steps, floor: within('lr-floor', 'lr floor', 0, 1, true) };
+  return { warmupSteps, decay: 'cosine', totalSteps: steps, floor: numberField('lr-floor') };
 }
 
 export function readRun(): RunSettings {
   const preset = select('preset').value as PresetName | 'custom';
   const config: ModelConfig = {
     model: 'MLPDiffusion',
-    timesteps: integer('steps', 'steps T', 2, 1000),
-    hidden: integer('hidden', 'hidden units', 1, 1024),
+    timesteps: numberField('steps'),
+    hidden: numberField('hidden'),
     schedule: select('schedule').value as ScheduleName,
     dataset: select('dataset').value as DatasetName,
-    dataScale: positive('data-scale', 'data scale'),
+    dataScale: numberField('data-scale'),
     sampler: select('sampler').value as SamplerName,
     preset,
   };
-  const points = integer('points', 'training points', 1, 1_000_000);
-  const epochs = integer('epochs', 'epochs', 1);
-  const batch = integer('batch', 'batch', 1, 100_000);
+  const points = numberField('points');
+  const epochs = numberField('epochs');
+  const batch = numberField('batch');
   return {
     config, points, epochs, batch,
-    lr: positive('lr', 'learning rate'),
+    lr: numberField('lr'),
     clip: TUTORIAL_TRAIN_SETTINGS.clip,
-    ema: within('ema', 'weight average', 0, 1, false),
+    ema: numberField('ema'),
     // Fixed when a run starts ("Train more" continues it: past the end, a cosine stays at its floor).
     lrSchedule: readLrSchedule(epochs * Math.ceil(points / batch)),
-    seed: integer('seed', 'seed', 0, 2 ** 32 - 1),
+    seed: numberField('seed'),
   };
 }
 
 export function readSampling(timesteps: number): SampleSettings {
   const sampler = select('sampler').value as SamplerName;
-  const settings: SampleSettings = { sampler, n: integer('sample-n', 'points', 1, 100_000), seed: integer('sample-seed', 'seed', 0, 2 ** 32 - 1) };
+  const settings: SampleSettings = { sampler, n: numberField('sample-n'), seed: numberField('sample-seed') };
   if (sampler === 'ddim') {
-    settings.steps = integer('ddim-steps', 'DDIM steps', 1, timesteps);
-    const eta = Number(input('eta').value);
-    if (input('eta').value.trim() === '' || !(eta >= 0) || !Number.isFinite(eta)) throw new Error(`η must be a number ≥ 0, got '${input('eta').value}'`);
-    settings.eta = eta;
+    settings.steps = numberField('ddim-steps', timesteps);
+    settings.eta = numberField('eta');
   }
   return settings;
 }

@@ -1,7 +1,9 @@
-// Training in the page's worker, in slices: a slice of whole epochs (sized to take about a
-// quarter of a second), then its losses and rate go to the page, now and then a preview (points
-// sampled from the model as it is — its weight average, if it keeps one —, with their quality), then a pause for incoming messages, so a
-// Stop lands between slices. Previews take at most about a quarter of the time.
+// Training in the page's worker, in slices of whole epochs (each about a quarter of a second or
+// one epoch): progress goes to the page as steps complete — the step within the epoch, the rate
+// and the time left — and the losses as epochs do; between slices now and then a preview (points
+// sampled from the model as it is — its weight average, if it keeps one —, with their quality).
+// Previews take at most about a quarter of the time. A Stop (an AbortSignal) lands within a chunk
+// of steps, even inside an epoch, which is then undone: the model stays on its last whole epoch.
 
 import * as E from '../engine/index.js';
 import { samplingConfig, type ModelConfig } from '../ddpm/points/config.js';
@@ -16,7 +18,10 @@ import type { RunSettings, WorkerEvent } from './protocol.js';
 /** Points in a preview, and the seed they are drawn with (the same each time, so previews compare). */
 export const PREVIEW_POINTS = 500;
 const PREVIEW_SEED = 12_345;
+/** A slice of whole epochs between previews lasts about this long. */
 const SLICE_SECONDS = 0.25;
+/** Progress within an epoch goes to the page at most this often. */
+const PROGRESS_SECONDS = 0.2;
 
 export interface LiveRun {
   model: MLPDiffusion;
@@ -35,48 +40,73 @@ export function startRun(run: RunSettings, device: E.Backend): LiveRun {
   return { model, config, trainer };
 }
 
-/** Sampled points of the model as it is, judged against its data set. */
-export async function preview(live: LiveRun, device: E.Backend): Promise<Extract<WorkerEvent, { kind: 'preview' }>> {
-  const { points } = await live.trainer.withSamplingWeights(() => generate(live.model, samplingConfig(live.config), device, {
-    sampler: live.config.sampler, n: PREVIEW_POINTS, seed: PREVIEW_SEED, frames: 0,
-  }));
-  return { kind: 'preview', epoch: live.trainer.epoch, points, quality: judgeSamples(points, live.config.dataset) };
+/**
+ * Sampled points of the model as it is, judged against its data set; null when `signal` stopped
+ * it part-way. `onStep` hears of every twentieth of its steps (it takes seconds on a CPU adapter).
+ */
+export async function preview(live: LiveRun, device: E.Backend, signal?: AbortSignal,
+  onStep?: (i: number, count: number) => void): Promise<Extract<WorkerEvent, { kind: 'preview' }> | null> {
+  try {
+    const { points } = await live.trainer.withSamplingWeights(() => generate(live.model, samplingConfig(live.config), device, {
+      sampler: live.config.sampler, n: PREVIEW_POINTS, seed: PREVIEW_SEED, frames: 0, signal, onStep,
+    }));
+    return { kind: 'preview', epoch: live.trainer.epoch, points, quality: judgeSamples(points, live.config.dataset) };
+  } catch (e) {
+    if (signal?.aborted) return null;
+    throw e;
+  }
 }
 
 /** Lets the worker's event loop deliver messages (a Stop) before the next slice. */
 const pause = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 0));
 
 /**
- * Trains `epochs` more epochs, emitting progress after every slice and previews along the way
- * (and one at the end); returns early when `stopRequested()` turns true.
+ * Trains `epochs` more epochs, emitting progress as steps complete (at most every
+ * PROGRESS_SECONDS, and at every epoch's end) and previews along the way (and one at the end).
+ * `signal` stops it within a chunk of steps: the epoch it cuts short is undone (Trainer.runEpochs),
+ * and no closing preview is drawn.
  */
 export async function trainLive(live: LiveRun, device: E.Backend, epochs: number, emit: (event: WorkerEvent) => void,
-  stopRequested: () => boolean): Promise<{ seconds: number; steps: number; stopped: boolean }> {
+  signal: AbortSignal): Promise<{ seconds: number; steps: number; stopped: boolean }> {
   const { trainer } = live;
-  const target = trainer.epoch + epochs;
+  const perEpoch = trainer.stepsPerEpoch;
+  const first = trainer.epoch, target = first + epochs;
   let slice = 1;
-  let trainSeconds = 0, steps = 0;
+  /** Training time before the slice under way (previews left out), and when that slice began. */
+  let trainSeconds = 0, sliceStart = performance.now();
+  let lastReport = -Infinity;
   let previewDue = performance.now() + 1000;
-  while (trainer.epoch < target && !stopRequested()) {
-    const start = performance.now();
-    const count = Math.min(slice, target - trainer.epoch);
-    const losses = await trainer.runEpochs(count);
-    const seconds = (performance.now() - start) / 1000;
-    trainSeconds += seconds;
-    steps += count * trainer.stepsPerEpoch;
-    const stepsPerSecond = steps / trainSeconds;
+  /** Progress at `done` epochs (a fraction part-way through one), with the epochs' losses that just completed. */
+  const report = (done: number, losses: readonly number[]): void => {
+    const now = performance.now();
+    if (losses.length === 0 && now - lastReport < 1000 * PROGRESS_SECONDS) return;
+    lastReport = now;
+    const epoch = Math.floor(done);
+    const stepsDone = Math.round((done - first) * perEpoch);
+    const seconds = trainSeconds + (now - sliceStart) / 1000;
+    const stepsPerSecond = stepsDone > 0 ? stepsDone / seconds : null;
     // Training time alone: the previews add up to about a quarter more (see previewDue).
-    const secondsLeft = ((target - trainer.epoch) * trainer.stepsPerEpoch) / stepsPerSecond;
-    emit({ kind: 'progress', epoch: trainer.epoch, target, losses, stepsPerSecond, secondsLeft });
-    slice = Math.max(1, Math.min(4 * slice, Math.round((count * SLICE_SECONDS) / Math.max(seconds, 1e-3))));
-    if (performance.now() >= previewDue && trainer.epoch < target) {
+    const secondsLeft = stepsPerSecond ? ((target - done) * perEpoch) / stepsPerSecond : NaN;
+    emit({ kind: 'progress', epoch, step: Math.round((done - epoch) * perEpoch), stepsPerEpoch: perEpoch, target, losses: [...losses], stepsPerSecond, secondsLeft });
+  };
+  while (trainer.epoch < target && !signal.aborted) {
+    sliceStart = performance.now();
+    const count = Math.min(slice, target - trainer.epoch);
+    const done = trainer.epoch;
+    await trainer.runEpochs(count, { signal, onProgress: (e) => { if (!Number.isInteger(e)) report(e, []); }, onLosses: (l) => report(trainer.epoch, l) });
+    const seconds = (performance.now() - sliceStart) / 1000;
+    trainSeconds += seconds;
+    if (trainer.epoch === done) break; // stopped before an epoch completed
+    slice = Math.max(1, Math.min(4 * slice, Math.round(((trainer.epoch - done) * SLICE_SECONDS) / Math.max(seconds, 1e-3))));
+    if (performance.now() >= previewDue && trainer.epoch < target && !signal.aborted) {
       const began = performance.now();
-      emit(await preview(live, device));
-      const took = performance.now() - began;
-      previewDue = performance.now() + Math.max(1000, 3 * took);
+      const shown = await preview(live, device, signal, (i, n) => emit({ kind: 'phase', text: `sampling a preview: step ${i} / ${n}` }));
+      if (shown) emit(shown);
+      previewDue = performance.now() + Math.max(1000, 3 * (performance.now() - began));
     }
     await pause();
   }
-  emit(await preview(live, device));
-  return { seconds: trainSeconds, steps, stopped: trainer.epoch < target };
+  const stopped = trainer.epoch < target;
+  if (!stopped) emit((await preview(live, device))!);
+  return { seconds: trainSeconds, steps: (trainer.epoch - first) * perEpoch, stopped };
 }

@@ -15,7 +15,7 @@ import { imageGrid } from '../ddpm/plot/image-grid.js';
 import { formatQuality, type QualityReport } from '../ddpm/points/quality.js';
 import { EngineClient } from './client.js';
 import { historyCsv, sampleColumns, samplesCsv, type HistoryPoint } from './exports.js';
-import { element, readRun, readSampling, setUpForm, showConfig } from './form.js';
+import { element, FieldError, readRun, readSampling, setUpForm, showConfig, type AddressProblem } from './form.js';
 import { drawLoss, drawPoints, drawQuality, drawRaster, robustBounds, squareView } from './plots.js';
 import { isImageConfig, type CheckResult, type DeviceInfo, type ModelInfo, type SampleSettings, type WorkerEvent } from './protocol.js';
 import { ReversePlayer } from './reverse-player.js';
@@ -33,8 +33,10 @@ const state = {
   model: null as ModelInfo | null,
   losses: [] as number[],
   stepsPerSecond: null as number | null,
-  /** The run under way (or the last): the epoch it goes to and its training time still to go. */
-  progress: null as { target: number; secondsLeft: number } | null,
+  /** The run under way (or the last): the epoch it goes to, the step reached within the current epoch, and its training time still to go. */
+  progress: null as { target: number; step: number; stepsPerEpoch: number; secondsLeft: number } | null,
+  /** What training does between steps (sampling a preview), shown until the next progress. */
+  phase: null as string | null,
   previews: [] as { epoch: number; quality: QualityReport }[],
   lastSample: null as { points: Float32Array; quality: QualityReport | null; seconds: number; frames: number; settings: SampleSettings } | null,
   /** The reverse process as the player holds it: frames kept, the one shown, and the order drawn since the last (re)play. */
@@ -77,13 +79,62 @@ function setBusy(busy: Busy): void {
   document.body.dataset.busy = busy ?? '';
 }
 
-/** Runs a call with the page marked busy; its error (if any) goes to the log. */
+/**
+ * Marks a field the page refuses: its section unfolds, the message sits under the field, and
+ * (with `reveal`) the field is scrolled to the middle of the window and takes the focus. Editing
+ * the field clears the mark.
+ */
+function markField(id: string, message: string, reveal: boolean): void {
+  const field = element<HTMLInputElement | HTMLSelectElement>(id);
+  const box = field.closest<HTMLElement>('.field')!;
+  const group = field.closest('details');
+  if (group) group.open = true;
+  box.hidden = false; // (a DDIM-only field under another sampler)
+  box.classList.add('invalid');
+  field.setAttribute('aria-invalid', 'true');
+  let note = box.querySelector<HTMLElement>('.field-error');
+  if (!note) {
+    note = Object.assign(document.createElement('small'), { className: 'field-error', id: `${id}-error` });
+    note.setAttribute('role', 'alert');
+    box.append(note);
+    field.setAttribute('aria-describedby', `${field.getAttribute('aria-describedby') ?? ''} ${note.id}`.trim());
+  }
+  note.textContent = message;
+  if (reveal) {
+    field.scrollIntoView({ block: 'center' });
+    field.focus({ preventScroll: true });
+  }
+}
+
+/** Takes the mark off a field once it is edited. */
+function unmarkField(field: HTMLElement): void {
+  const box = field.closest('.field');
+  if (!box?.classList.contains('invalid')) return;
+  box.classList.remove('invalid');
+  field.removeAttribute('aria-invalid');
+  box.querySelector('.field-error')?.remove();
+  field.setAttribute('aria-describedby', (field.getAttribute('aria-describedby') ?? '').replace(`${field.id}-error`, '').trim());
+}
+
+/** What the address asked for and the page did not take: listed under the header, each field marked. */
+function showAddressProblems(problems: readonly AddressProblem[]): void {
+  const notice = element('address-notice');
+  notice.hidden = problems.length === 0;
+  element('address-problems').replaceChildren(...problems.map((p) => Object.assign(document.createElement('li'), { textContent: p.message })));
+  for (const p of problems) {
+    log(p.message, true);
+    if (p.field) markField(p.field, p.message, false);
+  }
+}
+
+/** Runs a call with the page marked busy; its error (if any) goes to the log, and to its field when it is a setting's. */
 async function task(busy: Exclude<Busy, null>, work: () => Promise<void>): Promise<void> {
   setBusy(busy);
   try {
     await work();
   } catch (e) {
     log((e as Error).message, true);
+    if (e instanceof FieldError) markField(e.field, e.message, true);
   } finally {
     setBusy(null);
   }
@@ -95,8 +146,11 @@ function showStats(): void {
   const epoch = state.model?.epoch;
   const target = state.progress?.target;
   element('stat-epoch').textContent = epoch === undefined ? '–' : target !== undefined ? `${epoch} / ${target}` : String(epoch);
+  const p = state.progress;
+  element('stat-step').textContent = state.busy !== 'training' || !p ? ''
+    : state.phase ?? (p.stepsPerEpoch > 0 ? `step ${p.step} / ${p.stepsPerEpoch}` : 'starting…');
   element('stat-rate').textContent = state.stepsPerSecond !== null ? state.stepsPerSecond.toFixed(1) : '–';
-  element('stat-left').textContent = state.busy === 'training' && state.progress ? clock(state.progress.secondsLeft) : '–';
+  element('stat-left').textContent = state.busy === 'training' && p && Number.isFinite(p.secondsLeft) ? clock(p.secondsLeft) : '–';
   element('stat-loss').textContent = state.losses.length ? fmt(state.losses.at(-1)!) : '–';
   const q = state.lastSample?.quality ?? state.previews.at(-1)?.quality;
   element('stat-quality').textContent = q ? fmt(q.slicedW1, 3) : '–';
@@ -143,16 +197,33 @@ function dataFor(dataset: DatasetName): { points: Float32Array; view: ReturnType
   return d;
 }
 
-function drawSamples(points: Float32Array | null, title: string, caption: string): void {
+/**
+ * Points over their data set. The view takes in the points too, unless `dataView`: then it keeps
+ * the data's axes (a preview's, so that an untrained model's stragglers do not shrink the data to
+ * a dot) and the caption counts the points outside it.
+ */
+function drawSamples(points: Float32Array | null, title: string, caption: string, dataView = false): void {
   const config = state.model?.config;
   const dataset = config && !isImageConfig(config) ? config.dataset : (element<HTMLSelectElement>('dataset').value as DatasetName);
   const data = dataFor(dataset);
-  const view = points ? squareView(data.view, robustBounds(points)) : squareView(data.view);
+  const view = points && !dataView ? squareView(data.view, robustBounds(points)) : squareView(data.view);
   const target = canvas('points-canvas');
   target.classList.remove('images');
   drawPoints(target, data.points, points, view, title);
-  target.setAttribute('aria-label', points ? `${points.length / 2} samples (blue) over the ${dataset} data (grey): ${title}` : `the ${dataset} data set: ${title}`);
-  element('points-caption').textContent = caption;
+  const outside = points && dataView ? pointsOutside(points, view) : 0;
+  const n = points ? points.length / 2 : 0;
+  target.setAttribute('aria-label', points ? `${n} samples (blue) over the ${dataset} data (grey): ${title}` : `the ${dataset} data set: ${title}`);
+  element('points-caption').textContent = outside > 0 ? `${caption} · ${outside} of ${n} outside the view` : caption;
+}
+
+/** How many of [n, 2] points lie outside `view`. */
+function pointsOutside(points: Float32Array, view: ReturnType<typeof squareView>): number {
+  let outside = 0;
+  for (let i = 0; i < points.length; i += 2) {
+    const [x, y] = [points[i], points[i + 1]];
+    if (!(x >= view.x0 && x <= view.x1 && y >= view.y0 && y <= view.y1)) outside++;
+  }
+  return outside;
 }
 
 /** The first images of a frame or of the final samples, as a grid in the samples' canvas. */
@@ -269,14 +340,19 @@ function onTrainingEvent(event: WorkerEvent): void {
   if (event.kind === 'progress') {
     state.losses.push(...event.losses);
     state.stepsPerSecond = event.stepsPerSecond;
-    state.progress = { target: event.target, secondsLeft: event.secondsLeft };
+    state.progress = { target: event.target, step: event.step, stepsPerEpoch: event.stepsPerEpoch, secondsLeft: event.secondsLeft };
+    state.phase = null;
     if (state.model) state.model.epoch = event.epoch;
     drawCharts();
     showStats();
+  } else if (event.kind === 'phase') {
+    state.phase = event.text;
+    showStats();
   } else if (event.kind === 'preview') {
+    state.phase = null;
     state.previews.push({ epoch: event.epoch, quality: event.quality });
     state.lastSample = null;
-    drawSamples(event.points, `samples after ${event.epoch} epochs`, `${event.points.length / 2} points from the model as it is · ${formatQuality(event.quality)}`);
+    drawSamples(event.points, `samples after ${event.epoch} epochs`, `${event.points.length / 2} points from the model as it is · ${formatQuality(event.quality)}`, true);
     drawCharts();
     showStats();
   }
@@ -290,14 +366,15 @@ async function train(fresh: boolean): Promise<void> {
       state.model = { config: run.config, epoch: 0, parameters: 0, trainable: true };
       showConfig(run.config);
     }
-    state.progress = { target: (state.model?.epoch ?? 0) + run.epochs, secondsLeft: NaN };
+    state.progress = { target: (state.model?.epoch ?? 0) + run.epochs, step: 0, stepsPerEpoch: 0, secondsLeft: NaN };
+    state.phase = null;
     showStats();
     log(fresh ? `training a new model: ${run.config.dataset}, preset ${run.config.preset}, ${run.epochs} epochs of ${run.points} points`
       : `training ${run.epochs} more epochs`);
     const result = await client!.call('train', { run, fresh }, onTrainingEvent);
     state.model = result.model;
     showModel();
-    log(`${result.stopped ? 'stopped' : 'trained'}: ${result.steps} steps in ${result.seconds.toFixed(1)} s ` +
+    log(`${result.stopped ? `stopped at epoch ${result.model.epoch} (an epoch cut short is undone)` : 'trained'}: ${result.steps} steps in ${result.seconds.toFixed(1)} s ` +
       `(${(result.steps / Math.max(result.seconds, 1e-9)).toFixed(1)} steps/s), loss ${fmt(state.losses.at(-1) ?? NaN)}`);
   });
 }
@@ -412,13 +489,14 @@ function exportHistory(): void {
 
 // ---- start ----------------------------------------------------------------------------------------
 
-for (const problem of setUpForm()) log(problem, true);
+showAddressProblems(setUpForm());
+for (const event of ['input', 'change']) element('controls').addEventListener(event, (e) => unmarkField(e.target as HTMLElement));
 if (matchMedia(NARROW).matches) for (const group of document.querySelectorAll<HTMLDetailsElement>('#controls details')) group.open = false;
 button('train').addEventListener('click', () => void train(true));
 button('train-more').addEventListener('click', () => void train(false));
 button('stop').addEventListener('click', () => {
   void client?.call('stop', {});
-  log(state.busy === 'sampling' ? 'stopping the sampler after this step…' : 'stopping after this slice of training…');
+  log(state.busy === 'sampling' ? 'stopping the sampler after this step…' : 'stopping the training…');
 });
 button('sample').addEventListener('click', () => void sample());
 button('download').addEventListener('click', () => void download());

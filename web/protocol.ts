@@ -93,9 +93,15 @@ export interface Calls {
 export type CallName = keyof Calls;
 
 export type WorkerEvent =
-  /** After a slice of training: its epochs' losses, the epoch reached of `target`, and the training time still to go. */
-  | { kind: 'progress'; epoch: number; target: number; losses: number[]; stepsPerSecond: number; secondsLeft: number }
+  /**
+   * As training goes: the epochs completed (`epoch` of `target`) and `step` of `stepsPerEpoch`
+   * into the next, the losses of epochs just completed, the rate (null before a step is done) and
+   * the training time still to go (NaN until there is a rate).
+   */
+  | { kind: 'progress'; epoch: number; step: number; stepsPerEpoch: number; target: number; losses: number[]; stepsPerSecond: number | null; secondsLeft: number }
   | { kind: 'preview'; epoch: number; points: Float32Array; quality: QualityReport }
+  /** What training is doing between steps (a preview being sampled, step i of n), until the next progress. */
+  | { kind: 'phase'; text: string }
   | { kind: 'frame'; frame: Frame };
 
 /** Page → worker. */

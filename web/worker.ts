@@ -41,9 +41,8 @@ const FRAME_BYTES = 64 * 2 ** 20;
 let device: E.Backend = E.cpu;
 /** The model the page sees: trained here (with its trainer) or loaded from a file. */
 let current: { model: MLPDiffusion | ImageModel; config: PageModelConfig; epoch?: number; note?: string; live: LiveRun | null } | null = null;
-let stopRequested = false;
-/** The sampling under way, which a Stop aborts between steps. */
-let sampling: AbortController | null = null;
+/** The training or sampling under way, which a Stop aborts (between chunks of steps). */
+let running: AbortController | null = null;
 
 function modelInfo(): ModelInfo {
   if (!current) throw new Error('no model yet: train one or load a checkpoint');
@@ -80,15 +79,22 @@ const handlers: { [K in CallName]: Handler<K> } = {
   },
 
   async train({ run, fresh }, emit) {
-    if (fresh || !current?.live) {
-      dropModel();
-      const live = startRun(run, device);
-      current = { model: live.model, config: live.config, live };
-      emit(await preview(live, device)); // the untrained model, for comparison
+    const controller = new AbortController();
+    running = controller;
+    try {
+      if (fresh || !current?.live) {
+        dropModel();
+        const live = startRun(run, device);
+        current = { model: live.model, config: live.config, live };
+        // The untrained model, for comparison.
+        const untrained = await preview(live, device, controller.signal, (i, n) => emit({ kind: 'phase', text: `sampling the untrained model: step ${i} / ${n}` }));
+        if (untrained) emit(untrained);
+      }
+      const summary = await trainLive(current.live!, device, run.epochs, emit, controller.signal);
+      return { model: modelInfo(), ...summary };
+    } finally {
+      running = null;
     }
-    stopRequested = false;
-    const summary = await trainLive(current.live!, device, run.epochs, emit, () => stopRequested);
-    return { model: modelInfo(), ...summary };
   },
 
   async stop() {
@@ -102,7 +108,7 @@ const handlers: { [K in CallName]: Handler<K> } = {
     // A model in training samples with its weight average, if it keeps one (as it would be saved).
     const withWeights = <T>(fn: () => Promise<T>): Promise<T> => (live ? live.trainer.withSamplingWeights(fn) : fn());
     const controller = new AbortController();
-    sampling = controller;
+    running = controller;
     const start = performance.now();
     try {
       const generated = await withWeights(() => generate(model, images ? imageSamplingConfig(config) : pointsSamplingConfig(config), device, {
@@ -120,7 +126,7 @@ const handlers: { [K in CallName]: Handler<K> } = {
       if (!controller.signal.aborted) throw e;
       return { points: null, quality: null, seconds: (performance.now() - start) / 1000, stopped: true };
     } finally {
-      sampling = null;
+      running = null;
     }
   },
 
@@ -169,8 +175,7 @@ let queue: Promise<void> = Promise.resolve();
 scope.onmessage = (e) => {
   const request = e.data;
   if (request.call === 'stop') {
-    stopRequested = true;
-    sampling?.abort();
+    running?.abort();
     scope.postMessage({ id: request.id, result: null });
     return;
   }

@@ -13,6 +13,10 @@
 //   - replays the reverse process frame for frame (the slider shows the same pixels after a
 //     replay), exports the samples as CSV (the very float32s) and PNG, and Stop ends a sampling;
 //   - keeps its settings in the address: a copied address opens the same fields;
+//   - at 390 and 1 280 px: each refused setting (from the address, or typed) shows its message in
+//     view beside its field, the section unfolded; with the page's defaults (79 steps an epoch)
+//     progress moves within the first epoch, the untrained preview keeps the data's axes, and
+//     Stop ends training within 1 s (the epoch cut short undone);
 //   - looks like something at 1 280 px (a screenshot, kept at artifacts/web-page.png, is not blank);
 //   - at 400 px: no sideways scrolling, the settings folded above the pictures, every control
 //     reachable with the Tab key; it loads an image model written by `ddpm train --dataset
@@ -45,6 +49,8 @@ const SCREENSHOT = join(repoRoot(), 'artifacts', 'web-page.png');
 const SCREENSHOT_NARROW = join(repoRoot(), 'artifacts', 'web-page-400.png');
 /** The two widths the page is checked at: a laptop's, and a phone's. */
 const WIDE = { width: 1280, height: 900 }, NARROW = { width: 400, height: 860 };
+/** A small phone's window, where a message below the fold is one the visitor never sees. */
+const PHONE = { width: 390, height: 844 };
 
 /** What the page keeps in window.ddpmPage (web/main.ts). */
 interface PageState {
@@ -53,7 +59,7 @@ interface PageState {
   model: { config: Record<string, unknown>; epoch?: number; parameters: number; trainable: boolean } | null;
   losses: number[];
   stepsPerSecond: number | null;
-  progress: { target: number; secondsLeft: number } | null;
+  progress: { target: number; step: number; stepsPerEpoch: number; secondsLeft: number } | null;
   previews: { epoch: number; quality: { slicedW1: number; floor: number; n: number } }[];
   lastSample: { points: Float32Array; quality: { slicedW1: number } | null; seconds: number; frames: number } | null;
   reverse: { count: number; index: number; playing: boolean; drawn: number[] };
@@ -357,6 +363,79 @@ it('the address holds the settings: a copied address opens the same fields', asy
   assert.is(await bad.inputValue('#epochs'), '3', 'the good part still applies');
   await bad.close();
 });
+
+/** Whether element `selector` lies wholly inside the window (after whatever scrolling the page did). */
+const inViewport = (p: Page, selector: string): Promise<boolean> => p.evaluate((sel) => {
+  const el = document.querySelector(sel);
+  if (!el || !(el as HTMLElement).checkVisibility()) return false;
+  const r = el.getBoundingClientRect();
+  return r.height > 0 && r.top >= 0 && r.bottom <= innerHeight && r.left >= 0 && r.right <= innerWidth;
+}, selector);
+
+for (const [width, viewport] of [['390', PHONE], ['1 280', WIDE]] as const) {
+  it(`at ${width} px: each refused setting shows its message in view, at its field`, async () => {
+    const p = await open(page.context(), '?lr=-5&epochs=abc&sampler=nope&bogus=1', viewport);
+    // The address's refusals: listed under the header (in view as the page opens), each field marked.
+    assert.ok(await inViewport(p, '#address-notice'), 'the list of refused address settings is in view');
+    const listed = (await p.textContent('#address-problems'))!;
+    for (const part of ["lr=-5: learning rate must be a number above 0, got '-5'", 'epochs=abc, which is not a number: kept 45', 'sampler=nope', "'bogus'"]) {
+      assert.ok(listed.includes(part), `'${part}' in: ${listed}`);
+    }
+    assert.is(await p.inputValue('#epochs'), '45', 'a value a number field cannot hold leaves the field as it was');
+    assert.is(await p.getAttribute('#lr', 'aria-invalid'), 'true');
+    assert.match((await p.textContent('#lr-error'))!, /learning rate must be a number above 0/);
+    // Train with the refused learning rate: the message is brought into view beside the field, which takes the focus.
+    await p.evaluate(() => scrollTo(0, document.body.scrollHeight)); // wherever the visitor is
+    await p.click('#train');
+    await idle(p, 10_000);
+    assert.ok(await inViewport(p, '#lr-error'), 'the learning rate\'s message is in view');
+    assert.ok(await inViewport(p, '#lr'), 'and so is its field');
+    assert.is(await p.evaluate(() => document.activeElement?.id), 'lr');
+    assert.is((await state(p)).model, null, 'nothing was trained');
+    // Editing the field clears its mark; the next refusal (a field of a folded section on a phone) unfolds its section.
+    await p.fill('#lr', '0.001');
+    assert.is(await p.locator('#lr-error').count(), 0, 'the mark goes once the field is edited');
+    await p.evaluate(() => {
+      for (const group of document.querySelectorAll('details')) group.open = false;
+      (document.getElementById('batch') as HTMLInputElement).value = '0';
+      scrollTo(0, 0);
+    });
+    await p.click('#train');
+    await idle(p, 10_000);
+    assert.ok(await p.evaluate(() => (document.getElementById('group-training') as HTMLDetailsElement).open), 'the section unfolds');
+    assert.ok(await inViewport(p, '#batch-error'), 'the batch\'s message is in view');
+    assert.match((await p.textContent('#batch-error'))!, /^batch must be a whole number from 1 to 100000, got '0'$/);
+    const w = await p.evaluate(() => ({ scroll: document.documentElement.scrollWidth, inner: innerWidth }));
+    assert.ok(w.scroll <= w.inner, `with the messages shown the page is ${w.scroll} px wide in a ${w.inner} px window`);
+    await p.close();
+  });
+
+  it(`at ${width} px: progress moves within the first epoch, and Stop ends training within 1 s`, async () => {
+    const p = await open(page.context(), '', viewport); // the page's defaults: 10 000 points, 79 steps an epoch
+    await p.click('#train');
+    // The untrained model's preview keeps the data's axes, and says how many of its points fall outside them.
+    await p.waitForFunction(() => ddpmPage.previews.length > 0, null, { timeout: 60_000, polling: 50 });
+    assert.match((await p.textContent('#points-caption'))!, /· \d+ of 500 outside the view$/);
+    await p.waitForFunction(() => ddpmPage.progress !== null && ddpmPage.progress.step > 0 && ddpmPage.model?.epoch === 0, null, { timeout: 60_000, polling: 20 });
+    const first = (await state(p)).progress!;
+    assert.is(first.stepsPerEpoch, 79);
+    assert.match((await p.textContent('#stat-step'))!, /^step \d+ \/ 79$/);
+    assert.match((await p.textContent('#stat-left'))!, /\d/, 'time left, from the first steps');
+    await p.waitForFunction((step) => ddpmPage.progress!.step > step || ddpmPage.model!.epoch! > 0, first.step, { timeout: 30_000, polling: 20 });
+    const clicked = await p.evaluate(() => performance.now());
+    await p.click('#stop');
+    await p.waitForFunction(() => ddpmPage.busy === null, null, { timeout: 30_000, polling: 10 });
+    const took = (await p.evaluate(() => performance.now())) - clicked;
+    measured.push(`Stop at ${width} px, step ${first.step}+ of the first epoch: training ended ${took.toFixed(0)} ms after the click`);
+    assert.ok(took <= 1000, `training ended ${took.toFixed(0)} ms after Stop`);
+    const s = await state(p);
+    assert.equal(s.errors, []);
+    assert.ok(Number.isInteger(s.model?.epoch) && s.losses.length === s.model!.epoch, 'the model stays on whole epochs (the one cut short is undone)');
+    assert.match((await p.textContent('#log'))!, /stopped at epoch \d+/);
+    assert.not.ok(await p.isDisabled('#train-more'), 'ready to train more');
+    await p.close();
+  });
+}
 
 it('at 1 280 px: every control reachable; a screenshot of the page is not blank (kept at artifacts/web-page.png)', async () => {
   assert.ok(await assertControlsReachable(page, WIDE.width) >= 25);
