@@ -21,7 +21,8 @@
 //   - at 400 px: no sideways scrolling, the settings folded above the pictures, every control
 //     reachable with the Tab key; it loads an image model written by `ddpm train --dataset
 //     mnist` and draws the images `ddpm sample` writes for the seed (the same rule), with the
-//     reverse process as a strip (artifacts/web-page-400.png);
+//     reverse process as a strip (artifacts/web-page-400.png); a U-Net checkpoint (`--model unet`)
+//     loads and samples the CLI's images the same way;
 //   - without WebGPU, trains on the CPU path and says so (and refuses the WebGPU device, saying why).
 // Without Chromium the tests are skipped with a banner; under CI=true that is a failure
 // (support/optional.ts).
@@ -78,6 +79,8 @@ let page: Page;
 let narrow: Page;
 /** The image run written by `ddpm train --dataset mnist` and the images `ddpm sample` drew from it. */
 let mnist: { dir: string; cli: Float32Array } | null = null;
+/** The same for a U-Net (`--model unet`). */
+let unet: { dir: string; cli: Float32Array } | null = null;
 /** Problems the page reported on its own: uncaught exceptions and console errors. */
 const pageProblems: string[] = [];
 /** Figures printed at the end (nothing is asserted on speed). */
@@ -163,7 +166,7 @@ test.before(async () => {
 });
 
 test.after(async () => {
-  if (mnist) rmSync(mnist.dir, { recursive: true, force: true });
+  for (const run of [mnist, unet]) if (run) rmSync(run.dir, { recursive: true, force: true });
   for (const { context, dir } of contexts) {
     await context.close();
     rmSync(dir, { recursive: true, force: true });
@@ -529,6 +532,34 @@ it('at 400 px: an image model from `ddpm train --dataset mnist` draws the images
   assert.is(decodePng(new Uint8Array(png)).width, NARROW.width);
 });
 
+it('at 400 px: a U-Net checkpoint from `ddpm train --model unet` loads and draws the images `ddpm sample` writes', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ddpm-unet-'));
+  withMnistClassifier(join(dir, 'run'));
+  const trained = runDdpm(dir, 'train', '--dataset', 'mnist', '--model', 'unet', '--channels', '4,8,8', '--groups', '2', '--data-size', '16',
+    '--batch', '8', '--time-dim', '8', '--timesteps', '20', '--sample-steps', '5', '--epochs', '1', '--samples', '8', '--classifier-epochs', '1',
+    '--device', 'cpu', '--save-every', '0', '--seed', '3', '--out', 'run');
+  assert.is(trained.status, 0, trained.stderr);
+  const cliSampled = runDdpm(dir, 'sample', '--checkpoint', 'run', '--device', 'cpu', '--sampler', 'ddim', '--sample-steps', '5',
+    '--samples', '8', '--seed', '4', '--out', 'images.npy');
+  assert.is(cliSampled.status, 0, cliSampled.stderr);
+  unet = { dir, cli: readNpy(join(dir, 'images.npy')) };
+
+  await narrow.setInputFiles('#load-file', join(dir, 'run', 'model.safetensors'));
+  await narrow.waitForFunction(() => ddpmPage.model?.config.model === 'UNetDiffusion', null, { timeout: 30_000 });
+  await idle(narrow, 30_000);
+  assert.match((await narrow.textContent('#model-caption'))!, /U-Net, channels 4\/8\/8/);
+  await narrow.fill('#sample-n', '8');
+  await narrow.fill('#sample-seed', '4');
+  await narrow.fill('#eta', '0');
+  await narrow.click('#sample');
+  await sampled(narrow, 120_000);
+  assert.equal((await state(narrow)).errors, []);
+  // Convolutions summed in another order on the GPU, through five steps: the same rule as the MLP's images.
+  const { worst, tightest } = assertClose(await lastPoints(narrow), unet.cli, 'U-Net pixel', 5e-4);
+  measured.push(`CLI U-Net checkpoint, DDIM 5 steps, 8 images: max |page − CLI| ${worst.toExponential(2)} ` +
+    `(${(100 * tightest).toFixed(0)} % of the tolerance at the tightest pixel)`);
+});
+
 it('without WebGPU the page trains on the CPU path and says so', async () => {
   const plain = await open(await launch(false), '?epochs=2&points=500');
   const s = await state(plain);
@@ -557,6 +588,18 @@ it('without WebGPU the page trains on the CPU path and says so', async () => {
   await sampled(plain, 120_000);
   assert.equal((await state(plain)).errors, []);
   assert.equal(await lastPoints(plain), Array.from(mnist.cli), 'the same CPU code in the page and in Node: the same float32s');
+
+  // And the U-Net's: the same float32s too.
+  assert.ok(unet, 'the U-Net run of the 400 px test');
+  await plain.setInputFiles('#load-file', join(unet.dir, 'run', 'model.safetensors'));
+  await plain.waitForFunction(() => ddpmPage.model?.config.model === 'UNetDiffusion', null, { timeout: 30_000 });
+  await idle(plain, 30_000);
+  await plain.fill('#sample-n', '8');
+  await plain.fill('#ddim-steps', '5');
+  await plain.click('#sample');
+  await sampled(plain, 120_000);
+  assert.equal((await state(plain)).errors, []);
+  assert.equal(await lastPoints(plain), Array.from(unet.cli), 'the U-Net on the page\'s CPU path: the CLI\'s float32s');
 
   // Asking for WebGPU where there is none: the page says why and offers nothing that would run elsewhere.
   await plain.selectOption('#device', 'webgpu');
