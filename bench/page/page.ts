@@ -122,6 +122,8 @@ function draw(r: PageBenchResults): void {
   else if (r.failed) element('adapter-name').textContent = `no WebGPU adapter: ${r.failed}`;
   drawEngines(r);
   drawMatmul(r);
+  const times = Object.entries(r.rowSeconds).map(([row, seconds]) => `${row} ${seconds.toFixed(1)} s`);
+  element('row-times').textContent = times.length > 0 ? `time per row, warm-ups included: ${times.join(', ')}` : '';
   const status = element('status');
   status.textContent = r.running ? `measuring ${r.running} … (${r.seconds.toFixed(0)} s so far)` : `done in ${r.seconds.toFixed(1)} s${r.settings.quick ? ' (quick run)' : ''}`;
   status.className = r.running ? 'status running' : 'status';

@@ -34,6 +34,7 @@ export function benchJson(r: PageBenchResults): Record<string, unknown> {
     matmul_failed: r.matmul.failed,
     webgpu_per_step: ours ? { dispatches: ours.dispatchesPerStep, submits: ours.submitsPerStep, memory_bytes: ours.memoryBytes } : null,
     skipped: r.skipped,
+    row_seconds: r.rowSeconds,
     started: r.started,
     seconds: r.seconds,
     ...(r.failed ? { failed: r.failed } : {}),

@@ -34,7 +34,7 @@ export async function runPageBench(settings: PageBenchSettings, update: (results
   const t0 = performance.now();
   const results: PageBenchResults = {
     settings, started: new Date().toISOString(), seconds: 0, adapter: null, tfjs: null, engines: [], skipped: {},
-    matmul: { gflops: {}, kernels: {}, failed: {} }, running: 'opening the WebGPU adapter', failed: null,
+    matmul: { gflops: {}, kernels: {}, failed: {} }, rowSeconds: {}, running: 'opening the WebGPU adapter', failed: null,
   };
   const post = (running: string | null): void => {
     results.running = running;
@@ -57,11 +57,13 @@ export async function runPageBench(settings: PageBenchSettings, update: (results
 
   const row = async (engine: PageEngine, measure: () => Promise<EngineResult>): Promise<void> => {
     post(`${engine}: training and sampling`);
+    const start = performance.now();
     try {
       results.engines.push([engine, await measure()]);
     } catch (e) {
       results.skipped[engine] = message(e);
     }
+    results.rowSeconds[engine] = (performance.now() - start) / 1000;
   };
   const oursOptions = { blocks: settings.blocks, points: settings.points, sampleN: settings.sampleN, sampleRepeats: settings.sampleRepeats, signal };
   await row('ours-webgpu', () => benchOurs(gpu, 'fused', oursOptions));
@@ -87,6 +89,7 @@ export async function runPageBench(settings: PageBenchSettings, update: (results
   };
   const options = { repeats: settings.matmulRepeats, maxSeconds: settings.maxSeconds, eachKernel: false, signal, onCell };
   const column = async (name: string, measure: () => Promise<MatmulTable>): Promise<void> => {
+    const start = performance.now();
     try {
       const table = await measure();
       Object.assign(results.matmul.gflops, table.gflops);
@@ -95,6 +98,7 @@ export async function runPageBench(settings: PageBenchSettings, update: (results
     } catch (e) {
       results.matmul.failed[name] = message(e);
     }
+    results.rowSeconds[`matmul ${name}`] = (performance.now() - start) / 1000;
   };
   await column('webgpu', () => measureMatmulTable([gpu], options));
   const peer = tf as Tf | null;

@@ -109,7 +109,8 @@ it('?quick runs at once and fills the table: ours fused and eager, tfjs-webgpu, 
     `steps/s ours fused ${fused.trainStepsPerSecond.toFixed(1)}, eager ${eager.trainStepsPerSecond.toFixed(1)}, tfjs-webgpu ${tfjs.trainStepsPerSecond.toFixed(1)}; ` +
     `sampling ${results.settings.sampleN} points ${fused.sampleSeconds.toFixed(2)} / ${eager.sampleSeconds.toFixed(2)} / ${tfjs.sampleSeconds.toFixed(2)} s; matmul GFLOP/s ` +
     Object.entries(results.matmul.gflops).map(([column, byShape]) => `${column} ${Object.values(byShape).map((g) => g.toFixed(2)).join(' ')}`).join('; ') +
-    `; kernels ${[...new Set(Object.values(results.matmul.kernels))].join(', ')}`);
+    `; kernels ${[...new Set(Object.values(results.matmul.kernels))].join(', ')}; ` +
+    `seconds per row: ${Object.entries(results.rowSeconds).map(([row, seconds]) => `${row} ${seconds.toFixed(1)}`).join(', ')}`);
   assert.ok(runSeconds < RUNAWAY_SECONDS, `the quick run took ${runSeconds.toFixed(0)} s`);
 });
 
