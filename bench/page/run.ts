@@ -36,6 +36,7 @@ export async function runPageBench(settings: PageBenchSettings, update: (results
     settings, started: new Date().toISOString(), seconds: 0, adapter: null, tfjs: null, engines: [], skipped: {},
     matmul: { gflops: {}, kernels: {}, failed: {} }, rowSeconds: {}, running: 'opening the WebGPU adapter', failed: null,
   };
+  results.skipped['jax-js-webgpu'] = JAXJS_NOT_MEASURED;
   const post = (running: string | null): void => {
     results.running = running;
     results.seconds = (performance.now() - t0) / 1000;
@@ -68,14 +69,13 @@ export async function runPageBench(settings: PageBenchSettings, update: (results
   const oursOptions = { blocks: settings.blocks, points: settings.points, sampleN: settings.sampleN, sampleRepeats: settings.sampleRepeats, signal };
   await row('ours-webgpu', () => benchOurs(gpu, 'fused', oursOptions));
   await row('ours-webgpu-eager', () => benchOurs(gpu, 'eager', oursOptions));
-  let tf: Tf | null = null;
+  let tf: Tf | null = null; // set by the tfjs row once tfjs has loaded
   await row('tfjs-webgpu', async () => {
     const loaded = await loadTfjsWebGpu();
     tf = loaded.tf;
     results.tfjs = loaded.version;
     return benchTfjs(loaded.tf, 'webgpu', { ...settings.peer, sampleN: settings.sampleN, sampleRepeats: 1, signal });
   });
-  results.skipped['jax-js-webgpu'] = JAXJS_NOT_MEASURED;
 
   // The matmul table: ours, then tfjs's where its engine ran; each column on its own, so that
   // one failing leaves the other. Each cell shows as soon as it is measured.
@@ -101,7 +101,7 @@ export async function runPageBench(settings: PageBenchSettings, update: (results
     results.rowSeconds[`matmul ${name}`] = (performance.now() - start) / 1000;
   };
   await column('webgpu', () => measureMatmulTable([gpu], options));
-  const peer = tf as Tf | null;
+  const peer = tf as Tf | null; // (assigned in a closure, which TypeScript's narrowing does not see)
   if (peer) {
     await column('tfjs-webgpu', () => measureMatmulTable([], { ...options, peers: [{ name: 'tfjs-webgpu', measure: (c) => tfjsMatmul(peer, c, settings.matmulRepeats) }] }));
   } else {
