@@ -1,7 +1,9 @@
 // The bench page's worker: where the benchmark runs (our engine and TensorFlow.js, both on
 // navigator.gpu), so that the page's thread only draws and stays responsive while a row takes
 // seconds. It answers one message, a run's settings, by posting the results so far after every
-// step of the run (bench/page/run.ts) and an error if the run itself breaks.
+// step of the run (bench/page/run.ts) and an error if the run itself breaks. TensorFlow.js's
+// WebGPU backend runs here as on a page: Chromium offers navigator.gpu to workers, and tfjs
+// takes a worker for a browser.
 
 import type { PageBenchResults, StartRun } from './protocol.js';
 import { runPageBench } from './run.js';
