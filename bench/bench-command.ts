@@ -32,7 +32,9 @@ import { limitReport, profileReport } from './gpu-report.js';
 import { measureMatmulTable, type MatmulPeer, type MatmulTable, type WholeMatmulPeer } from './matmul.js';
 import { benchOurs, type EngineResult } from './ours.js';
 import { benchJaxjs, jaxjsMatmul, loadJaxjs } from './jaxjs.js';
-import { benchTfjs, loadTfjs, tfjsMatmul } from './tfjs.js';
+import { benchTfjs, tfjsMatmul } from './tfjs.js';
+import { loadTfjs } from './tfjs-load.js';
+import { engineRows, matmulRows } from './tables.js';
 import { benchTorch, findTorch, torchMatmul, type TorchPeer } from './torch.js';
 import { benchUNetOurs, benchUNetTorch, type UNetStep } from './unet.js';
 
@@ -373,17 +375,7 @@ async function reportBench(settings: BenchSettings, measured: BenchResults, stop
 
 function printReport(results: Map<Engine, EngineResult>, skipped: Map<Engine, string>,
   matmul: MatmulTable, gpu: E.Backend | null, sampleN: number, notes: readonly string[] = []): void {
-  const ours = results.get('ours-webgpu') ?? results.get('ours-cpu');
-  const oursName = results.has('ours-webgpu') ? 'ours-webgpu' : 'ours-cpu';
-  const rows = [['engine', 'train steps/s', `${oursName} ÷ this`, `sample ${sampleN}×100`, `this ÷ ${oursName}`, 'loss', 'after steps']];
-  for (const [engine, r] of results) {
-    rows.push([
-      engine, r.trainStepsPerSecond.toFixed(1), ours ? `${(ours.trainStepsPerSecond / r.trainStepsPerSecond).toFixed(2)}×` : '',
-      ...(Number.isNaN(r.sampleSeconds) ? ['not timed', ''] : [`${r.sampleSeconds.toFixed(2)} s`, ours ? `${(r.sampleSeconds / ours.sampleSeconds).toFixed(2)}×` : '']),
-      r.loss.toFixed(4),
-      String(r.lossAfterSteps),
-    ]);
-  }
+  const rows = engineRows(results, sampleN);
   if (results.size > 0) { // (--engines none: no S-curve table)
     console.log(`\nS-curve workload (batch 128, MLPDiffusion, Adam, clip 1.0; sampling: tutorial sampler, ${sampleN} points × 100 steps)`);
     console.log('ratios > 1 mean ours is faster; loss: mean training loss over the last 79 timed steps (engines at the same step count must agree)\n');
@@ -401,17 +393,8 @@ function printReport(results: Map<Engine, EngineResult>, skipped: Map<Engine, st
   }
   const columns = Object.keys(matmul.gflops);
   if (columns.length > 0) {
-    const g = matmul.gflops;
     console.log('\nmatmul GFLOP/s (median after a warm-up; webgpu: the kernel the tuner chose, — where a product would take too long)\n');
-    const labels = [...new Set(columns.flatMap((b) => Object.keys(g[b])))];
-    const ratios = ['cpu', 'tfjs-webgpu', 'torch-cpu', 'torch-cuda'].filter((peer) => gpu !== null && 'webgpu' in g && peer in g);
-    const ratio = (l: string, peer: string): string => (g.webgpu[l] && g[peer][l] ? `${(g.webgpu[l] / g[peer][l]).toFixed(2)}×` : '—');
-    const head = ['shape', ...columns, ...(gpu ? ['webgpu kernel'] : []), ...ratios.map((peer) => `webgpu ÷ ${peer}`)];
-    printTable([head, ...labels.map((l) => [
-      l, ...columns.map((b) => g[b][l]?.toFixed(2) ?? '—'),
-      ...(gpu ? [matmul.kernels[l] ?? '—'] : []),
-      ...ratios.map((peer) => ratio(l, peer)),
-    ])]);
+    printTable(matmulRows(matmul, gpu !== null));
     for (const [peer, why] of Object.entries(matmul.failed)) console.log(`${peer} matmul: not measured: ${why}`);
   }
 }

@@ -15,7 +15,7 @@ import { makeDataset } from '../ddpm/points/data.js';
 import { makeSchedule } from '../ddpm/schedules.js';
 import { median, type MatmulCase } from './matmul.js';
 import type { EngineResult } from './ours.js';
-import { importPeer } from './tfjs.js';
+import { importPeer } from './tfjs-load.js';
 
 // ---- the part of jax-js's API this peer uses -------------------------------------------------
 // Declared here, so that the repository type-checks without the peer installed.

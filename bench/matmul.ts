@@ -108,10 +108,12 @@ export const ALWAYS_TIMED_FLOP = 1e7;
  * is left out, so a slow backend stops where a sample would take minutes. With `eachKernel`, the WebGPU backend also
  * runs every matmul kernel forced in turn, a column each; `peers` are more columns (a peer's
  * matmul at a case, in GFLOP/s), `wholePeers` columns timed all at once (a Python peer, which
- * applies the same rule itself). The Python peers run first, before our GPU work.
+ * applies the same rule itself). The Python peers run first, before our GPU work. `onCell` hears
+ * of each cell as it starts (gflops null) and as it is measured.
  */
 export async function measureMatmulTable(backends: readonly E.Backend[], options: { repeats: number; maxSeconds: number;
-  eachKernel: boolean; signal: AbortSignal; peers?: readonly MatmulPeer[]; wholePeers?: readonly WholeMatmulPeer[] }): Promise<MatmulTable> {
+  eachKernel: boolean; signal: AbortSignal; peers?: readonly MatmulPeer[]; wholePeers?: readonly WholeMatmulPeer[];
+  onCell?: (column: string, c: MatmulCase, gflops: number | null) => void }): Promise<MatmulTable> {
   const table: MatmulTable = { gflops: {}, kernels: {}, failed: {} };
   const ours = (backend: E.Backend, kernel: MatmulKernel | null): MatmulPeer['measure'] => async (c) => {
     if (!(backend instanceof WebGpuBackend)) return (await measureMatmul(backend, c, options.repeats)).gflops;
@@ -149,7 +151,9 @@ export async function measureMatmulTable(backends: readonly E.Backend[], options
       if (options.signal.aborted) return table;
       const flop = 2 * c.m * c.n * c.k;
       if (flop > ALWAYS_TIMED_FLOP && best > 0 && flop / (best * 1e9) > options.maxSeconds) continue;
+      options.onCell?.(name, c, null);
       column[c.label] = await measure(c);
+      options.onCell?.(name, c, column[c.label]);
       best = Math.max(best, column[c.label]);
     }
   }

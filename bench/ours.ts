@@ -2,7 +2,9 @@
 // S-curve points, the sigmoid schedule over 100 steps): training steps/s, the median over timed
 // blocks of whole epochs after a warm-up epoch (a block lasts about a second or more), and the
 // time to sample 10 000 points over 100 steps with the tutorial's sampler. On WebGPU it also
-// counts dispatches and submits per step and the memory held. `engine`: fused or eager.
+// counts dispatches and submits per step and the memory held. `engine`: fused or eager. A
+// smoke test (the browser bench page's quick run) may train on fewer points: each epoch, the unit
+// of the warm-up and the blocks, is then fewer of the same steps.
 
 import * as E from '../engine/index.js';
 import { WebGpuBackend } from '../engine/webgpu/index.js';
@@ -29,12 +31,16 @@ export interface EngineResult {
   memoryBytes?: number;
 }
 
+/**
+ * Times our engine on the workload (see the header); `points`: the S-curve points trained on
+ * (10 000, the workload's, unless a smoke test asks for fewer).
+ */
 export async function benchOurs(device: E.Backend, engine: EngineName,
-  options: { blocks: number; sampleN: number; sampleRepeats: number; signal?: AbortSignal }): Promise<EngineResult> {
+  options: { blocks: number; sampleN: number; sampleRepeats: number; points?: number; signal?: AbortSignal }): Promise<EngineResult> {
   const { signal } = options;
   const schedule = makeSchedule('sigmoid', 100);
   const model = new MLPDiffusion(100, new E.Rng(0), { device });
-  const trainer = new Trainer(model, schedule, makeDataset('s-curve', 10_000, 0), { seed: 0 }, device, { engine });
+  const trainer = new Trainer(model, schedule, makeDataset('s-curve', options.points ?? 10_000, 0), { seed: 0 }, device, { engine });
   const gpu = device instanceof WebGpuBackend ? device : null;
   let t0 = performance.now();
   await trainer.runEpoch(); // warm-up: pipelines, bind groups, pooled buffers

@@ -6,10 +6,9 @@
 // summed pairwise: tf.addN over 11 tensors binds more storage buffers than tfjs-webgpu asks the
 // adapter for, and its command buffers would be dropped silently — the device's error scope is
 // checked after the timed work, so such a run fails instead of reporting wrong numbers.
+// Loading it is the caller's: bench/tfjs-load.ts in Node (`ddpm bench`), bench/page/tfjs-browser.ts
+// in the browser (bench.html); this file runs in both.
 
-import { createRequire } from 'node:module';
-import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { makeDataset } from '../ddpm/points/data.js';
 import { makeSchedule } from '../ddpm/schedules.js';
 import { matmulRate, median, type MatmulCase } from './matmul.js';
@@ -33,7 +32,7 @@ interface TfOptimizer {
   applyGradients(grads: Record<string, TfTensor>): void;
   dispose(): void;
 }
-interface Tf {
+export interface Tf {
   version: { tfjs: string };
   setBackend(name: string): Promise<boolean>;
   ready(): Promise<void>;
@@ -64,49 +63,7 @@ interface Tf {
   util: { createShuffledIndices(n: number): Uint32Array };
 }
 
-/** How to add the TensorFlow.js peer, for the line that says it was skipped. */
-export const TFJS_INSTALL_HINT = 'TensorFlow.js is not in the default install: add it with `npm run bench:peers` in a checkout ' +
-  '(installs bench/peers/), or `npm install @tensorflow/tfjs @tensorflow/tfjs-backend-webgpu` beside this package';
-
-/**
- * Imports a peer package: from wherever Node finds it (a user's own install), else from
- * bench/peers/node_modules under `root` (npm run bench:peers).
- */
-export async function importPeer(name: string, root: string, installHint = TFJS_INSTALL_HINT): Promise<unknown> {
-  try {
-    return await import(name);
-  } catch (e) {
-    if ((e as { code?: string }).code !== 'ERR_MODULE_NOT_FOUND') throw e;
-    let resolved: string;
-    try {
-      resolved = createRequire(join(root, 'bench', 'peers', 'package.json')).resolve(name);
-    } catch {
-      throw new Error(`${name} is not installed. ${installHint}`);
-    }
-    return import(pathToFileURL(resolved).href);
-  }
-}
-
 const T = 100, HIDDEN = 128, BATCH = 128;
-
-/**
- * Loads tfjs with the backend chosen; for 'webgpu', over `gpu` (Dawn's, shared with our engine).
- * `root`: the folder holding bench/peers/ (the repository, or the installed package).
- */
-export async function loadTfjs(backend: 'cpu' | 'webgpu', root: string, gpu?: GPU): Promise<{ tf: Tf; version: string }> {
-  // The one unchecked step: the module is loaded by name at run time, so its type is declared above.
-  const tf = await importPeer('@tensorflow/tfjs', root) as Tf;
-  if (backend === 'webgpu') {
-    if (!gpu) throw new Error('tfjs-webgpu needs a WebGPU adapter');
-    const g = globalThis as { navigator?: { gpu?: GPU } };
-    g.navigator ??= {};
-    g.navigator.gpu ??= gpu;
-    await importPeer('@tensorflow/tfjs-backend-webgpu', root);
-  }
-  if (!(await tf.setBackend(backend))) throw new Error(`tfjs could not start its ${backend} backend`);
-  await tf.ready();
-  return { tf, version: tf.version.tfjs };
-}
 
 interface Model {
   weights: TfTensor[];
@@ -138,12 +95,23 @@ function forward(tf: Tf, m: Model, x: TfTensor, t: TfTensor, oneHot: boolean): T
   return tf.add(tf.matMul(h, m.weights[3]), m.biases[3]);
 }
 
+/** A turn of the event loop: setImmediate in Node, a zero timeout where there is none (a browser). */
+function yieldToEventLoop(): Promise<void> {
+  const immediate = (globalThis as { setImmediate?: (callback: () => void) => unknown }).setImmediate;
+  return new Promise((resolve) => (immediate ? immediate(resolve) : setTimeout(resolve, 0)));
+}
+
+/**
+ * tfjs's run of the workload (training steps/s over timed blocks after a warm-up, then the
+ * sampling time), as ours is timed in bench/ours.ts; on 'webgpu' the device's validation errors
+ * void the run.
+ */
 export async function benchTfjs(tf: Tf, backend: 'cpu' | 'webgpu',
   options: { warmup: number; steps: number; repeats: number; sampleN: number; sampleRepeats: number; signal?: AbortSignal }): Promise<EngineResult> {
   // A stop request is checked after every step; on the CPU backend (seconds a step, and no
   // awaits of its own) the loop also yields to the event loop there, so that it is heard.
   const checkStop = async (): Promise<void> => {
-    if (backend === 'cpu') await new Promise((resolve) => setImmediate(resolve));
+    if (backend === 'cpu') await yieldToEventLoop();
     options.signal?.throwIfAborted();
   };
   const oneHot = backend === 'cpu';

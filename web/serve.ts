@@ -1,4 +1,5 @@
-// `npm run web`: serves the built page (build/www) on http://127.0.0.1:8080/.
+// `npm run web`: serves the built pages (build/www) on http://127.0.0.1:8080/: the trainer
+// (index.html) and the benchmark (bench.html).
 //   node build/web/serve.js [--port N] [--host ADDR] [--help]
 // localhost counts as a secure context, so WebGPU is offered there without https. A bad command
 // line (an unknown flag, a missing value, a bad port) is refused with exit status 2.
@@ -47,7 +48,7 @@ if (!existsSync(`${ROOT}/index.html`)) {
 }
 try {
   const server = await startStaticServer(ROOT, { host, port });
-  console.log(`serving the page at ${server.url}  (Ctrl-C to stop)`);
+  console.log(`serving the page at ${server.url}  (Ctrl-C to stop); the benchmark at ${server.url}bench.html`);
   console.log('WebGPU needs a browser that offers it: Chrome/Edge 113+, or Chromium on Linux with --enable-unsafe-webgpu; ' +
     'without it the page trains on the CPU path.');
 } catch (e) {

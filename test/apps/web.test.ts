@@ -1,6 +1,8 @@
 // The page's build and server, without a browser: the browser bundles (build/www, described by
-// esbuild's metafile build/www-meta.json) contain no Node-only module and import nothing at run
-// time; the page's files are all there; the static server serves them with the types a browser
+// esbuild's metafiles build/www-meta.json and, for the bench page's, build/www-bench-meta.json)
+// contain no Node-only module and import nothing at run time — the bench page's worker carries
+// one npm package, TensorFlow.js from bench/peers/ (or the stub saying it was not installed);
+// the pages' files are all there; the static server serves them with the types a browser
 // needs and nothing outside its folder; `node build/web/serve.js` refuses a bad command line.
 // The page's pure parts: the address it keeps its settings in, and the CSV files it exports.
 
@@ -22,6 +24,7 @@ interface Metafile {
 
 const www = join(repoRoot(), 'build', 'www');
 const meta = JSON.parse(readFileSync(join(repoRoot(), 'build', 'www-meta.json'), 'utf8')) as Metafile;
+const benchMeta = JSON.parse(readFileSync(join(repoRoot(), 'build', 'www-bench-meta.json'), 'utf8')) as Metafile;
 
 test('browser bundles: no Node built-in, no npm package, no import left for run time', () => {
   const inputs = Object.keys(meta.inputs);
@@ -38,11 +41,40 @@ test('browser bundles: no Node built-in, no npm package, no import left for run 
   assert.ok(worker && Object.keys(worker.inputs).includes('ddpm/fused/mlp-diffusion.wgsl.ts'), 'the worker carries the WGSL sources');
 });
 
+test('bench page bundles: no Node built-in; the only npm package is TensorFlow.js from bench/peers; no import left for run time', () => {
+  const inputs = Object.keys(benchMeta.inputs);
+  for (const file of ['bench/page/run.ts', 'bench/ours.ts', 'bench/matmul.ts', 'bench/tfjs.ts', 'engine/webgpu/backend.ts']) {
+    assert.ok(inputs.includes(file), `${file} is in`);
+  }
+  const peer = /^(\(disabled\):)?(.*\/)?bench\/peers\/node_modules\//;
+  for (const path of inputs) {
+    assert.not.ok(path.startsWith('node:'), `Node built-in in the bench page: ${path}`);
+    if (path.includes('node_modules')) assert.match(path, peer, `an npm module from outside bench/peers: ${path}`);
+  }
+  // Besides our sources and the peer: Dawn's stub; the peer's stub where it was not installed;
+  // Node modules the peer's package.json maps to nothing in a browser (its "browser" field).
+  const others = inputs.filter((p) => !/^(engine|ddpm|bench|shaders)\//.test(p) && !peer.test(p));
+  for (const p of others) assert.ok(p === 'no-dawn:webgpu' || p.startsWith('no-tfjs:@tensorflow/') || /^\(disabled\):[\w-]+$/.test(p), `unexpected input ${p}`);
+  for (const [file, output] of Object.entries(benchMeta.outputs)) {
+    if (file.endsWith('.js')) assert.equal(output.imports, [], `${file} imports nothing at run time`);
+  }
+  const page = benchMeta.outputs['build/www/bench-page.js'];
+  assert.ok(page && !Object.keys(page.inputs).some((p) => p.includes('node_modules') || p.startsWith('engine/')), 'the page\'s own script only draws: no engine, no tfjs');
+});
+
 test('build/www has the page, its two scripts and its style', () => {
   for (const file of ['index.html', 'main.js', 'worker.js', 'style.css']) assert.ok(existsSync(join(www, file)), `missing build/www/${file}`);
   const html = readFileSync(join(www, 'index.html'), 'utf8');
   assert.match(html, '<script type="module" src="main.js">');
   assert.match(readFileSync(join(www, 'main.js'), 'utf8'), 'worker.js');
+});
+
+test('build/www has the bench page, its two scripts and its style', () => {
+  for (const file of ['bench.html', 'bench-page.js', 'bench-worker.js', 'bench.css']) assert.ok(existsSync(join(www, file)), `missing build/www/${file}`);
+  const html = readFileSync(join(www, 'bench.html'), 'utf8');
+  assert.match(html, '<script type="module" src="bench-page.js">');
+  assert.match(html, '<link rel="stylesheet" href="bench.css">');
+  assert.match(readFileSync(join(www, 'bench-page.js'), 'utf8'), 'bench-worker.js');
 });
 
 function get(url: string, path: string): Promise<{ status: number; type: string; body: string }> {
