@@ -33,19 +33,16 @@ import * as assert from 'uvu/assert';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import * as E from '../../engine/index.js';
 import { decodeModel } from '../../ddpm/points/checkpoint.js';
 import { startStaticServer, type StaticServer } from '../../web/server.js';
+import { CHROMIUM, launchChromium } from '../support/chromium.js';
 import { repoRoot, runDdpm } from '../support/helpers.js';
 import { withMnistClassifier } from '../support/mnist-classifier.js';
 import { needs } from '../support/optional.js';
 import { decodePng } from '../support/png-reader.js';
 
-const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
-/** Flags for a headless Chromium on a machine with a closed network and no GPU. */
-const CHROMIUM_ARGS = ['--headless=new', '--no-sandbox', '--no-first-run', '--disable-background-networking',
-  '--disable-component-update', '--disable-sync', '--disable-quic'];
 const SCREENSHOT = join(repoRoot(), 'artifacts', 'web-page.png');
 const SCREENSHOT_NARROW = join(repoRoot(), 'artifacts', 'web-page-400.png');
 /** The two widths the page is checked at: a laptop's, and a phone's. */
@@ -73,7 +70,8 @@ const available = existsSync(CHROMIUM);
 const it = needs('browser', available ? null : `no Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM)`);
 
 let server: StaticServer;
-const contexts: { context: BrowserContext; dir: string }[] = [];
+/** The browsers launched, closed at the end. */
+const browsers: { close(): Promise<void> }[] = [];
 let page: Page;
 /** The page at 400 px. */
 let narrow: Page;
@@ -87,13 +85,9 @@ const pageProblems: string[] = [];
 const measured: string[] = [];
 
 async function launch(webgpu: boolean): Promise<BrowserContext> {
-  const dir = mkdtempSync(join(tmpdir(), 'ddpm-chromium-'));
-  const context = await chromium.launchPersistentContext(dir, {
-    executablePath: CHROMIUM, headless: true, acceptDownloads: true, viewport: WIDE,
-    args: [...CHROMIUM_ARGS, ...(webgpu ? ['--enable-unsafe-webgpu'] : [])],
-  });
-  contexts.push({ context, dir });
-  return context;
+  const browser = await launchChromium(webgpu, WIDE);
+  browsers.push(browser);
+  return browser.context;
 }
 
 async function open(context: BrowserContext, query: string, viewport = WIDE): Promise<Page> {
@@ -167,10 +161,7 @@ test.before(async () => {
 
 test.after(async () => {
   for (const run of [mnist, unet]) if (run) rmSync(run.dir, { recursive: true, force: true });
-  for (const { context, dir } of contexts) {
-    await context.close();
-    rmSync(dir, { recursive: true, force: true });
-  }
+  for (const browser of browsers) await browser.close();
   await server?.close();
 });
 

@@ -1,7 +1,7 @@
 // Debian's Chromium for the page tests, headless, driven by playwright-core: where it is, the
 // flags for a machine with a closed network and no GPU, and a persistent context in a fresh
 // profile folder (removed by `close`). With --enable-unsafe-webgpu Chromium offers WebGPU on its
-// SwiftShader adapter (a CPU one). Used by test/apps/bench-page.test.ts.
+// SwiftShader adapter (a CPU one). Used by test/apps/browser.test.ts and bench-page.test.ts.
 
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
