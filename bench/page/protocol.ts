@@ -32,11 +32,11 @@ export interface PageBenchSettings {
  * tfjs 79-step blocks after 79 warm-up steps, one sampling run; matmul medians of 5, 1 s a
  * product at most); with it, small enough for the whole page to run in under a minute on a
  * CPU's WebGPU (SwiftShader: our step at 5–15 steps/s there, tfjs's at 0.5–1): epochs of 10 steps, 100
- * points sampled, tfjs 3 timed steps — a smoke test, not a measurement to quote.
+ * points sampled, tfjs 2 timed steps — a smoke test, not a measurement to quote.
  */
 export function pageBenchSettings(quick: boolean): PageBenchSettings {
   return quick
-    ? { quick, sampleN: 100, blocks: 1, points: 1280, sampleRepeats: 1, peer: { warmup: 1, steps: 3, repeats: 1 }, matmulRepeats: 2, maxSeconds: 0.05 }
+    ? { quick, sampleN: 100, blocks: 1, points: 1280, sampleRepeats: 1, peer: { warmup: 1, steps: 2, repeats: 1 }, matmulRepeats: 2, maxSeconds: 0.05 }
     : { quick, sampleN: 10_000, blocks: 5, points: 10_000, sampleRepeats: 3, peer: { warmup: 79, steps: 79, repeats: 5 }, matmulRepeats: 5, maxSeconds: 1 };
 }
 

@@ -126,6 +126,23 @@ async function sampled(p: Page, timeout: number): Promise<void> {
   await p.waitForFunction(() => !ddpmPage.reverse.playing, null, { timeout: 60_000, polling: 100 });
 }
 
+/** Loads an image model's checkpoint into the page and waits until the page has it. */
+async function loadImageModel(p: Page, file: string, model: 'MLPImageDiffusion' | 'UNetDiffusion'): Promise<void> {
+  await p.setInputFiles('#load-file', file);
+  await p.waitForFunction((m) => ddpmPage.model?.config.model === m, model, { timeout: 30_000 });
+  await idle(p, 30_000);
+}
+
+/** Samples `n` images with seed 4 and η 0 (DDIM, the checkpoint's steps, as the CLI's runs here) and waits for the frames to play. */
+async function sampleImages(p: Page, n: number): Promise<void> {
+  await p.fill('#sample-n', String(n));
+  await p.fill('#sample-seed', '4');
+  await p.fill('#eta', '0');
+  await p.click('#sample');
+  await sampled(p, 120_000);
+  assert.equal((await state(p)).errors, [], 'sampling reported no error');
+}
+
 /** Clicks a button that starts a download and saves the file; returns its path and name. */
 async function downloadFrom(p: Page, selector: string): Promise<{ path: string; name: string }> {
   const [download] = await Promise.all([p.waitForEvent('download'), p.click(selector)]);
@@ -487,18 +504,11 @@ it('at 400 px: an image model from `ddpm train --dataset mnist` draws the images
   const cli = readNpy(join(dir, 'images.npy'));
   mnist = { dir, cli };
 
-  await narrow.setInputFiles('#load-file', join(dir, 'run', 'model.safetensors'));
-  await narrow.waitForFunction(() => ddpmPage.model?.config.model === 'MLPImageDiffusion', null, { timeout: 30_000 });
-  await idle(narrow, 30_000);
+  await loadImageModel(narrow, join(dir, 'run', 'model.safetensors'), 'MLPImageDiffusion');
   assert.is(await narrow.textContent('#sample-n-label'), 'images');
   assert.is(await narrow.inputValue('#ddim-steps'), '10', 'the checkpoint\'s DDIM steps');
-  await narrow.fill('#sample-n', '16');
-  await narrow.fill('#sample-seed', '4');
-  await narrow.fill('#eta', '0');
-  await narrow.click('#sample');
-  await sampled(narrow, 120_000);
+  await sampleImages(narrow, 16);
   const s = await state(narrow);
-  assert.equal(s.errors, []);
   assert.is(s.model?.epoch, 2, 'the epoch recorded by the CLI');
   assert.is(s.reverse.count, 10, 'x_T and nine more frames, as ddpm sample\'s -reverse.png');
   // Pixels: 784-wide sums, taken in another order on the GPU, through ten steps (1.2e-4 off at a
@@ -535,16 +545,9 @@ it('at 400 px: a U-Net checkpoint from `ddpm train --model unet` loads and draws
   assert.is(cliSampled.status, 0, cliSampled.stderr);
   unet = { dir, cli: readNpy(join(dir, 'images.npy')) };
 
-  await narrow.setInputFiles('#load-file', join(dir, 'run', 'model.safetensors'));
-  await narrow.waitForFunction(() => ddpmPage.model?.config.model === 'UNetDiffusion', null, { timeout: 30_000 });
-  await idle(narrow, 30_000);
+  await loadImageModel(narrow, join(dir, 'run', 'model.safetensors'), 'UNetDiffusion');
   assert.match((await narrow.textContent('#model-caption'))!, /U-Net, channels 4\/8\/8/);
-  await narrow.fill('#sample-n', '8');
-  await narrow.fill('#sample-seed', '4');
-  await narrow.fill('#eta', '0');
-  await narrow.click('#sample');
-  await sampled(narrow, 120_000);
-  assert.equal((await state(narrow)).errors, []);
+  await sampleImages(narrow, 8);
   // Convolutions summed in another order on the GPU, through five steps: the same rule as the MLP's images.
   const { worst, tightest } = assertClose(await lastPoints(narrow), unet.cli, 'U-Net pixel', 5e-4);
   measured.push(`CLI U-Net checkpoint, DDIM 5 steps, 8 images: max |page − CLI| ${worst.toExponential(2)} ` +
@@ -569,27 +572,14 @@ it('without WebGPU the page trains on the CPU path and says so', async () => {
 
   // The image model on the page's CPU path: the CLI's CPU images, to the bit.
   assert.ok(mnist, 'the image run of the 400 px test');
-  await plain.setInputFiles('#load-file', join(mnist.dir, 'run', 'model.safetensors'));
-  await plain.waitForFunction(() => ddpmPage.model?.config.model === 'MLPImageDiffusion', null, { timeout: 30_000 });
-  await idle(plain, 30_000);
-  await plain.fill('#sample-n', '16');
-  await plain.fill('#sample-seed', '4');
-  await plain.fill('#eta', '0');
-  await plain.click('#sample');
-  await sampled(plain, 120_000);
-  assert.equal((await state(plain)).errors, []);
+  await loadImageModel(plain, join(mnist.dir, 'run', 'model.safetensors'), 'MLPImageDiffusion');
+  await sampleImages(plain, 16);
   assert.equal(await lastPoints(plain), Array.from(mnist.cli), 'the same CPU code in the page and in Node: the same float32s');
 
   // And the U-Net's: the same float32s too.
   assert.ok(unet, 'the U-Net run of the 400 px test');
-  await plain.setInputFiles('#load-file', join(unet.dir, 'run', 'model.safetensors'));
-  await plain.waitForFunction(() => ddpmPage.model?.config.model === 'UNetDiffusion', null, { timeout: 30_000 });
-  await idle(plain, 30_000);
-  await plain.fill('#sample-n', '8');
-  await plain.fill('#ddim-steps', '5');
-  await plain.click('#sample');
-  await sampled(plain, 120_000);
-  assert.equal((await state(plain)).errors, []);
+  await loadImageModel(plain, join(unet.dir, 'run', 'model.safetensors'), 'UNetDiffusion');
+  await sampleImages(plain, 8);
   assert.equal(await lastPoints(plain), Array.from(unet.cli), 'the U-Net on the page\'s CPU path: the CLI\'s float32s');
 
   // Asking for WebGPU where there is none: the page says why and offers nothing that would run elsewhere.
