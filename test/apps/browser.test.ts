@@ -15,8 +15,9 @@
 //   - keeps its settings in the address: a copied address opens the same fields;
 //   - at 390 and 1 280 px: each refused setting (from the address, or typed) shows its message in
 //     view beside its field, the section unfolded; with the page's defaults (79 steps an epoch)
-//     progress moves within the first epoch, the untrained preview keeps the data's axes, and
-//     Stop ends training within 1 s (the epoch cut short undone);
+//     progress moves within the first epoch, the untrained preview keeps the data's axes,
+//     Stop ends training within 1 s (the epoch cut short undone), and Sample with a refused
+//     setting shows its message in view too;
 //   - looks like something at 1 280 px (a screenshot, kept at artifacts/web-page.png, is not blank);
 //   - at 400 px: no sideways scrolling, the settings folded above the pictures, every control
 //     reachable with the Tab key; it loads an image model written by `ddpm train --dataset
@@ -444,6 +445,21 @@ for (const [width, viewport] of [['390', PHONE], ['1 280', WIDE]] as const) {
     assert.ok(Number.isInteger(s.model?.epoch) && s.losses.length === s.model!.epoch, 'the model stays on whole epochs (the one cut short is undone)');
     assert.match((await p.textContent('#log'))!, /stopped at epoch \d+/);
     assert.not.ok(await p.isDisabled('#train-more'), 'ready to train more');
+    // Sample with a refused setting, in a folded section: it unfolds, and the message is in view.
+    for (const [id, value, message] of [['sample-n', '0', /^points must be a whole number from 1 to 100000, got '0'$/],
+      ['ddim-steps', '500', /^DDIM steps must be a whole number from 1 to 100, got '500'$/]] as const) {
+      await p.evaluate(([field, v]) => {
+        for (const group of document.querySelectorAll('details')) group.open = false;
+        (document.getElementById('sampler') as HTMLSelectElement).value = 'ddim';
+        (document.getElementById(field) as HTMLInputElement).value = v;
+        scrollTo(0, 0);
+      }, [id, value]);
+      await p.click('#sample');
+      await idle(p, 10_000);
+      assert.ok(await inViewport(p, `#${id}-error`), `the message of ${id}=${value} is in view`);
+      assert.match((await p.textContent(`#${id}-error`))!, message);
+      await p.fill(`#${id}`, '20');
+    }
     await p.close();
   });
 }
