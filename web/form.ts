@@ -212,8 +212,8 @@ function numberField(id: string, max?: number): number {
   return Number(input(id).value);
 }
 
-/** Each number field whose value its rule refuses, with why: the page marks them as it opens. */
-export function refusedFields(): FieldError[] {
+/** Each number field whose value its rule refuses, with why (the address's refusals, as the page opens). */
+function refusedFields(): FieldError[] {
   return Object.entries(NUMBER_RULES).flatMap(([id, rule]) => {
     const problem = refusal(rule, input(id).value);
     return problem ? [new FieldError(id, problem)] : [];
