@@ -1,6 +1,6 @@
 // What is alive, engine-wide, like TensorFlow.js's tf.memory(): tensors made and not disposed,
 // and each device's storages (buffers) and their bytes. A loop that frees what it makes leaves
-// these where they were (test/engine/memory.test.ts; README's training loop, in
+// these where they were (test/engine/memory.test.ts; the training loop of docs/getting-started.md, in
 // test/project/package.test.ts); one that keeps a tensor an iteration grows by one a turn.
 
 import type { Backend } from './backend.js';

@@ -1,7 +1,7 @@
-// README's pictures of the page, made as a visitor would: 1 280 px wide, the page's default run
-// (Train, then Sample, every field as the page opens), with the samples' sliced W1 and its floor
-// printed; 400 px wide, an image model written by `ddpm train --dataset mnist` loaded and 64
-// digits sampled (only with --mnist).
+// The page's pictures (README, docs/page.md), made as a visitor would: 1 280 px wide, the page's
+// default run (Train, then Sample, every field as the page opens), with the samples' sliced W1
+// and its floor printed; 400 px wide, an image model written by `ddpm train --dataset mnist`
+// loaded and 64 digits sampled (only with --mnist).
 //   node scripts/page-screenshots.mjs [--mnist runs/mnist/model.safetensors] [--out docs] [--port 8094]
 // (after `node scripts/build.mjs`; minutes on a CPU adapter). Writes OUT/web-page.png (and OUT/web-page-400.png).
 

@@ -66,7 +66,7 @@ export const UNET_DEFAULTS = { channels: [32, 64, 64], groups: 8 } as const;
 
 /**
  * The image runs' optimisation: Adam's learning rate, a weight average's decay (0: none) and the
- * learning-rate schedule (measured in README, "Images": with them and the per-pixel
+ * learning-rate schedule (measured in docs/images.md: with them and the per-pixel
  * preconditioning the default run's confident share went from 41 % to 51 %).
  */
 export const IMAGE_OPTIMIZER_DEFAULTS = { lr: 3e-3, ema: 0.999, decay: 'cosine', warmupSteps: 100, floor: 0.1 } as const;

@@ -10,7 +10,7 @@
 //             noise added at the last step), and the optimisation diffusion trainers use: Adam
 //             at 5e-3 warmed up over 100 steps and decayed along a cosine to a tenth, sampled
 //             from a weight average (decay 0.999). Samples are scaled back. Each choice was
-//             measured at 40–60 epochs (README, "Presets"): the cosine schedule and the higher
+//             measured at 40–60 epochs (docs/ddpm-command.md, "Presets"): the cosine schedule and the higher
 //             learning rate each help; the higher rate needs the decay and the average.
 //             45 epochs: README's quick start (28.6 s of training on 2 CPU cores with a
 //             software WebGPU adapter).

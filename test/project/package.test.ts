@@ -1,6 +1,7 @@
 // The package as a user gets it: `npm pack`, the tarball installed into an empty folder with no
-// bundler, and README's examples ("Using the engine", "CPU or GPU", read from README itself so
-// they cannot drift) run by plain Node and type-checked by tsc against the emitted declarations.
+// bundler, and docs/getting-started.md's examples ("Using the engine", "CPU or GPU", read from
+// the document itself so they cannot drift: test/support/doc-examples.ts) run by plain Node and
+// type-checked by tsc against the emitted declarations.
 // Installed twice: without optional dependencies (no `webgpu`: the CPU path must load and `auto`
 // must fall back) and with them (WebGPU where an adapter exists; under CI one must). The public
 // entries hold what users need; the internal ones (engine/internal.ts, engine/webgpu/internal.ts,
@@ -19,6 +20,7 @@ import { chromium } from 'playwright-core';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { gpuForTests } from '../support/gpu.js';
+import { runExamples } from '../support/doc-examples.js';
 import { repoRoot } from '../support/helpers.js';
 import { needs } from '../support/optional.js';
 import { startStaticServer } from '../../web/server.js';
@@ -33,19 +35,9 @@ function run(command: string, args: string[], cwd: string): string {
   return r.stdout;
 }
 
-/** The first ```ts block after README's heading `## name`. */
-function readmeExample(heading: string): string {
-  const readme = readFileSync(join(root, 'README.md'), 'utf8');
-  const at = readme.indexOf(`\n## ${heading}\n`);
-  assert.ok(at >= 0, `README has a section "${heading}"`);
-  const block = /```ts\n([\s\S]*?)```/.exec(readme.slice(at));
-  assert.ok(block, `README's "${heading}" has a ts example`);
-  return block[1];
-}
-
-/** README's two examples as one module: the second's imports go to the top. */
+/** docs/getting-started.md's two examples as one module: the second's imports go to the top. */
 function example(): string {
-  const [training, devices] = [readmeExample('Using the engine'), readmeExample('CPU or GPU')];
+  const [training, devices] = runExamples();
   const imports = (code: string): string[] => code.split('\n').filter((l) => l.startsWith('import '));
   const body = (code: string): string => code.split('\n').filter((l) => !l.startsWith('import ')).join('\n');
   const allImports = [...new Set([...imports(training), ...imports(devices)])].join('\n');
@@ -76,7 +68,7 @@ test('npm pack ships the built package: JavaScript, declarations, the CLI, no so
   assert.equal(unwanted, [], 'no sources, tests or page in the tarball');
 });
 
-test('without optional dependencies (no webgpu): README\'s examples run on the CPU and type-check', () => {
+test('without optional dependencies (no webgpu): the getting-started examples run on the CPU and type-check', () => {
   const dir = join(work, 'cpu-only');
   project(dir, tarball, true);
   assert.not.ok(existsSync(join(dir, 'node_modules', 'webgpu')), 'webgpu is not installed');
@@ -85,7 +77,7 @@ test('without optional dependencies (no webgpu): README\'s examples run on the C
   const loss = Number(/^loss (\S+)$/m.exec(out)?.[1]);
   assert.ok(Number.isFinite(loss) && loss > 0, `a finite loss printed: ${out}`);
   const [, first, last] = /^live tensors (\d+) → (\d+)$/m.exec(out) ?? [];
-  assert.ok(first !== undefined && first === last, `README's training loop leaks no tensor over 100 steps: ${out}`);
+  assert.ok(first !== undefined && first === last, `the getting-started training loop leaks no tensor over 100 steps: ${out}`);
   assert.match(out, /device \(auto\): CPU.*no WebGPU: .*'webgpu' package could not be loaded.*npm install webgpu/, 'auto falls back to the CPU, says why and what to install');
   assert.match(out, /x·xᵀ Float32Array\(4\) \[ 5, 11, 11, 25 \]/);
 });
@@ -154,7 +146,7 @@ test('the declarations type-check a consumer of every entry point: TypeScript 5.
 });
 
 /**
- * A program written from README and the declarations alone: a sine fitted by a Sequential body
+ * A program written from the docs and the declarations alone: a sine fitted by a Sequential body
  * with tensor methods (softmax over two levels, tanh gated by a sigmoid), once with SGD
  * (momentum) and once with AdamW, on the device named by its argument; it prints each loss, and
  * the live tensors before and after (everything disposed: the same).
@@ -202,7 +194,7 @@ for (const t of [x, y, levels]) t.dispose();
 console.log('live tensors', live, '→', E.memory().tensors);
 `;
 
-test('a sine fit written from README and the declarations (Sequential, tensor methods, softmax, tanh, sigmoid, SGD, AdamW) runs on the CPU and WebGPU and type-checks with TypeScript 5.9 and 7', async () => {
+test('a sine fit written from the docs and the declarations (Sequential, tensor methods, softmax, tanh, sigmoid, SGD, AdamW) runs on the CPU and WebGPU and type-checks with TypeScript 5.9 and 7', async () => {
   const dir = join(work, 'full');
   writeFileSync(join(dir, 'sine.ts'), SINE_FIT);
   writeFileSync(join(dir, 'sine.mts'), SINE_FIT);

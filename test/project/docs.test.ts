@@ -1,0 +1,122 @@
+// The documents (README.md, CHANGELOG.md, docs/*.md) stay true of the code:
+//   - README is a front door: at most 200 lines;
+//   - every relative link and picture points at a file that exists (and a #heading it has);
+//   - every fenced block names its language, and each kind is checked:
+//       ts      run by the package test (test/project/package.test.ts: the two examples of
+//               docs/getting-started.md, from the packed tarball) or, when it opens with
+//               `// excerpt: FILE`, found line for line, in order, in FILE (`// …` skips);
+//       sh      every `ddpm` (or `npx ddpm`) command line uses only flags that command lists
+//               in its --help (train's image flags with --dataset mnist|fashion-mnist);
+//       text    formulas and pseudocode, read, not run;
+//       python  not run yet (it needs the `safetensors` package beside Debian's PyTorch).
+// Needs the build (bin/ddpm.mjs runs build/commands/ddpm.js).
+
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, normalize } from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { runExamples } from '../support/doc-examples.js';
+import { repoRoot, runDdpm } from '../support/helpers.js';
+
+const root = repoRoot();
+const DOCS = ['README.md', 'CHANGELOG.md', ...readdirSync(join(root, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
+const LANGUAGES = ['ts', 'sh', 'text', 'python'];
+
+interface Block { doc: string; line: number; language: string; code: string }
+
+/** The fenced blocks of a Markdown file, with the line each starts on. */
+function blocks(doc: string): Block[] {
+  const lines = readFileSync(join(root, doc), 'utf8').split('\n');
+  const out: Block[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    const open = /^```(\S*)\s*$/.exec(lines[i]);
+    if (!open) continue;
+    const end = lines.findIndex((l, j) => j > i && l.startsWith('```'));
+    assert.ok(end > i, `${doc}:${i + 1}: a fence that is never closed`);
+    out.push({ doc, line: i + 1, language: open[1], code: lines.slice(i + 1, end).join('\n') });
+    i = end;
+  }
+  return out;
+}
+
+/** GitHub's anchor for a heading: lower case, punctuation dropped, spaces to hyphens. */
+const slug = (heading: string): string => heading.trim().toLowerCase().replace(/[^\p{L}\p{N} _-]/gu, '').replace(/ /g, '-');
+
+test('README is a front door: at most 200 lines', () => {
+  const lines = readFileSync(join(root, 'README.md'), 'utf8').trimEnd().split('\n').length;
+  assert.ok(lines <= 200, `README.md has ${lines} lines`);
+});
+
+test('every relative link and picture in the documents points at a file (and a heading) that exists', () => {
+  const broken: string[] = [];
+  for (const doc of DOCS) {
+    const text = readFileSync(join(root, doc), 'utf8').replace(/```[\s\S]*?```/g, '');
+    const targets = [...text.matchAll(/\]\(([^)\s]+)\)/g), ...text.matchAll(/src="([^"]+)"/g)].map((m) => m[1]);
+    for (const target of targets.filter((t) => !/^[a-z]+:/.test(t))) {
+      const [path, anchor] = target.split('#');
+      const file = path === '' ? join(root, doc) : normalize(join(root, dirname(doc), path));
+      if (!existsSync(file)) {
+        broken.push(`${doc}: ${target} (no such file)`);
+        continue;
+      }
+      if (anchor && file.endsWith('.md')) {
+        const headings = readFileSync(file, 'utf8').split('\n').filter((l) => /^#{1,6} /.test(l)).map((l) => slug(l.replace(/^#+ /, '')));
+        if (!headings.includes(anchor)) broken.push(`${doc}: ${target} (no such heading)`);
+      }
+    }
+  }
+  assert.equal(broken, []);
+});
+
+test('every fenced block names its language', () => {
+  const unnamed = DOCS.flatMap(blocks).filter((b) => !LANGUAGES.includes(b.language)).map((b) => `${b.doc}:${b.line} '${b.language}'`);
+  assert.equal(unnamed, [], `languages: ${LANGUAGES.join(', ')}`);
+});
+
+test('each ts block is run by the package test, or is an excerpt found line for line in its file', () => {
+  const ran = runExamples();
+  for (const b of DOCS.flatMap(blocks).filter((x) => x.language === 'ts')) {
+    if (ran.includes(`${b.code}\n`)) continue;
+    const from = /^\/\/ excerpt: (\S+)\n/.exec(b.code);
+    assert.ok(from, `${b.doc}:${b.line}: a ts block that nothing runs (open it with '// excerpt: FILE' if it quotes one)`);
+    const source = readFileSync(join(root, from[1]), 'utf8').split('\n').map((l) => l.trim());
+    let at = 0;
+    for (const line of b.code.split('\n').slice(1).map((l) => l.trim()).filter((l) => l !== '' && l !== '// …')) {
+      const found = source.indexOf(line, at);
+      assert.ok(found >= 0, `${b.doc}:${b.line}: '${line}' is not in ${from[1]} (after line ${at})`);
+      at = found + 1;
+    }
+  }
+});
+
+/** The flags a command lists in its --help. */
+function helpFlags(...args: string[]): Set<string> {
+  const r = runDdpm(root, ...args, '--help');
+  assert.is(r.status, 0, `ddpm ${args.join(' ')} --help: ${r.stderr}`);
+  return new Set([...r.stdout.matchAll(/--([a-z0-9-]+)/g)].map((m) => m[1]));
+}
+
+test('every ddpm command line in the documents uses flags that command lists in its --help', () => {
+  const known: Record<string, Set<string>> = {
+    train: helpFlags('train'), 'train images': helpFlags('train', '--dataset', 'mnist'), sample: helpFlags('sample'), bench: helpFlags('bench'),
+  };
+  let checked = 0;
+  for (const b of DOCS.flatMap(blocks).filter((x) => x.language === 'sh')) {
+    for (const line of b.code.split('\n')) {
+      const words = line.replace(/#.*$/, '').trim().split(/\s+/);
+      const at = words.indexOf('ddpm');
+      if (at < 0 || (at > 0 && words[at - 1] !== 'npx' && words[at - 1] !== '&&')) continue;
+      const command = words[at + 1];
+      const images = command === 'train' && /--dataset\s+(mnist|fashion-mnist)/.test(line);
+      const flags = known[images ? 'train images' : command];
+      assert.ok(flags, `${b.doc}:${b.line}: unknown command 'ddpm ${command}'`);
+      for (const flag of words.slice(at + 2).filter((w) => w.startsWith('--')).map((w) => w.slice(2).split('=')[0])) {
+        assert.ok(flags.has(flag), `${b.doc}:${b.line}: 'ddpm ${command}' has no --${flag} (${line.trim()})`);
+      }
+      checked++;
+    }
+  }
+  assert.ok(checked >= 8, `found ${checked} ddpm command lines`);
+});
+
+test.run();
