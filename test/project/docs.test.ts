@@ -8,7 +8,9 @@
 //       sh      every `ddpm` (or `npx ddpm`) command line uses only flags that command lists
 //               in its --help (train's image flags with --dataset mnist|fashion-mnist);
 //       text    formulas and pseudocode, read, not run;
-//       python  not run yet (it needs the `safetensors` package beside Debian's PyTorch).
+//       python  not run yet (it needs the `safetensors` package beside Debian's PyTorch);
+//   - every folder with a README names each file in it (generated X.wgsl.ts modules and
+//     pictures aside), so a file map cannot fall behind its folder.
 // Needs the build (bin/ddpm.mjs runs build/commands/ddpm.js).
 
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
@@ -117,6 +119,22 @@ test('every ddpm command line in the documents uses flags that command lists in 
     }
   }
   assert.ok(checked >= 8, `found ${checked} ddpm command lines`);
+});
+
+test('every folder with a README names each file in it', () => {
+  const folders = readdirSync(root, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile() && e.name === 'README.md' && !/(^|\/)(node_modules|build|dist|\.git)(\/|$)/.test(e.parentPath) && e.parentPath !== root)
+    .map((e) => e.parentPath);
+  assert.ok(folders.length >= 4, `folder READMEs: ${folders.length}`);
+  const unnamed: string[] = [];
+  for (const folder of folders) {
+    const readme = readFileSync(join(folder, 'README.md'), 'utf8');
+    for (const file of readdirSync(folder, { withFileTypes: true }).filter((e) => e.isFile()).map((e) => e.name)) {
+      if (file === 'README.md' || file.endsWith('.wgsl.ts') || file.endsWith('.png')) continue;
+      if (!readme.includes(file)) unnamed.push(`${folder.slice(root.length + 1)}/${file}`);
+    }
+  }
+  assert.equal(unnamed, [], 'files their folder\'s README does not name');
 });
 
 test.run();
