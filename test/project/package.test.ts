@@ -1,7 +1,8 @@
 // The package as a user gets it: `npm pack`, the tarball installed into an empty folder with no
-// bundler, and docs/getting-started.md's examples ("Using the engine", "CPU or GPU", read from
-// the document itself so they cannot drift: test/support/doc-examples.ts) run by plain Node and
-// type-checked by tsc against the emitted declarations.
+// bundler, and docs/getting-started.md's examples ("Using the engine", "CPU or GPU", "Training the
+// diffusion model", read from the document itself so they cannot drift: test/support/
+// doc-examples.ts) run by plain Node and type-checked by tsc against the emitted declarations: a
+// reader following it reaches a trained diffusion model, on WebGPU where there is an adapter.
 // Installed twice: without optional dependencies (no `webgpu`: the CPU path must load and `auto`
 // must fall back) and with them (WebGPU where an adapter exists; under CI one must). The public
 // entries hold what users need; the internal ones (engine/internal.ts, engine/webgpu/internal.ts,
@@ -19,6 +20,7 @@ import { build } from 'esbuild';
 import { chromium } from 'playwright-core';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { defaultEngine, type EngineName } from '../../ddpm/fused/index.js';
 import { gpuForTests } from '../support/gpu.js';
 import { runExamples } from '../support/doc-examples.js';
 import { repoRoot } from '../support/helpers.js';
@@ -35,14 +37,13 @@ function run(command: string, args: string[], cwd: string): string {
   return r.stdout;
 }
 
-/** docs/getting-started.md's two examples as one module: the second's imports go to the top. */
+/** docs/getting-started.md's examples as one module: their imports at the top, each body in a block of its own (they share names). */
 function example(): string {
-  const [training, devices] = runExamples();
+  const examples = runExamples();
   const imports = (code: string): string[] => code.split('\n').filter((l) => l.startsWith('import '));
   const body = (code: string): string => code.split('\n').filter((l) => !l.startsWith('import ')).join('\n');
-  const allImports = [...new Set([...imports(training), ...imports(devices)])].join('\n');
-  // Both blocks declare x: the device example runs in a block of its own.
-  return `${allImports}\n${body(training)}\n{\n${body(devices)}\n}\n`;
+  const allImports = [...new Set(examples.flatMap(imports))].join('\n');
+  return `${allImports}\n${examples.map((code) => `{\n${body(code)}\n}`).join('\n')}\n`;
 }
 
 /** An empty ES-module project with the tarball installed. */
@@ -80,7 +81,17 @@ test('without optional dependencies (no webgpu): the getting-started examples ru
   assert.ok(first !== undefined && first === last, `the getting-started training loop leaks no tensor over 100 steps: ${out}`);
   assert.match(out, /device \(auto\): CPU.*no WebGPU: .*'webgpu' package could not be loaded.*npm install webgpu/, 'auto falls back to the CPU, says why and what to install');
   assert.match(out, /x·xᵀ Float32Array\(4\) \[ 5, 11, 11, 25 \]/);
+  assertTrained(out, 'eager');
 });
+
+/** The diffusion example's lines: its engine, a loss that fell over 120 steps, and sliced W1 judged. */
+function assertTrained(out: string, engine: EngineName): void {
+  const trained = /^(\w+) engine: loss (\S+) → (\S+)$/m.exec(out);
+  assert.ok(trained, `the diffusion example trained: ${out}`);
+  assert.is(trained[1], engine);
+  assert.ok(Number(trained[3]) < Number(trained[2]), `its loss fell: ${trained[0]}`);
+  assert.match(out, /sliced W1 \d/, 'and its samples were judged');
+}
 
 test('with webgpu: the examples run (on WebGPU where an adapter exists) and tsc checks them against the declarations', async () => {
   const dir = join(work, 'full');
@@ -90,6 +101,7 @@ test('with webgpu: the examples run (on WebGPU where an adapter exists) and tsc 
   const out = run(process.execPath, ['main.mjs'], dir);
   const gpu = await gpuForTests();
   if (gpu) assert.match(out, /device \(auto\): WebGPU/, `the example ran on WebGPU: ${out}`);
+  assertTrained(out, gpu ? defaultEngine(gpu) : 'eager');
   assert.match(out, /x·xᵀ Float32Array\(4\) \[ 5, 11, 11, 25 \]/);
   // The same code as TypeScript, checked strictly against dist/*.d.ts (library files included).
   writeFileSync(join(dir, 'main.ts'), example());

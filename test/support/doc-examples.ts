@@ -1,4 +1,4 @@
-// The engine's examples that the tests run: the ts blocks of docs/getting-started.md under two
+// The engine's examples that the tests run: the ts blocks of docs/getting-started.md under three
 // headings. test/project/package.test.ts runs them from the packed tarball;
 // test/project/docs.test.ts accepts them as run.
 
@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { repoRoot } from './helpers.js';
 
 /** Where the run examples are: a document and the headings whose first ts block is run. */
-export const RUN_EXAMPLES = { doc: 'docs/getting-started.md', headings: ['Using the engine', 'CPU or GPU'] } as const;
+export const RUN_EXAMPLES = { doc: 'docs/getting-started.md', headings: ['Using the engine', 'CPU or GPU', 'Training the diffusion model'] } as const;
 
 /** The first ```ts block after each of RUN_EXAMPLES' headings, in order (an error names a missing one). */
 export function runExamples(): string[] {
