@@ -37,7 +37,10 @@ export function antitheticTimesteps(batch: number, steps: number, rng: E.Rng): I
   return t;
 }
 
-// x0: [B, D], t: [B] int32, noise: [B, D] → x_t: [B, D]
+/**
+ * The forward process q(x_t | x_0) at given noise: √ᾱ_t·x0 + √(1 − ᾱ_t)·noise, row by row.
+ * x0: [B, D], t: [B] int32, noise: [B, D] → x_t: [B, D]
+ */
 export function qSample(tables: DiffusionTables, x0: E.Tensor, t: E.Tensor, noise: E.Tensor): E.Tensor {
   const a = E.embedding(t, tables.sqrtAlphasBar);            // [B, 1]
   const am1 = E.embedding(t, tables.sqrtOneMinusAlphasBar);  // [B, 1]

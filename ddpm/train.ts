@@ -24,6 +24,10 @@ import type { Schedule } from './schedules.js';
 
 export type { TrainSettings } from './runner.js';
 
+/**
+ * The tutorial's training settings (seed aside): batches of 128, Adam at 1e-3 with a constant rate,
+ * gradients clipped to norm 1, no weight average.
+ */
 export const TUTORIAL_TRAIN_SETTINGS: Omit<TrainSettings, 'seed'> = { batch: 128, lr: 1e-3, clip: 1.0, ema: 0, lrSchedule: E.CONSTANT_LR };
 
 /** What a resumed run needs besides the model's weights. */
@@ -40,6 +44,7 @@ export interface TrainState {
   ema: E.WeightAverageState | null;
 }
 
+/** What Trainer.runEpochs and train report to as they go, and the signal that stops them. */
 export interface RunOptions {
   /** Called with the losses of the epochs just completed, as soon as they are known. */
   onLosses?: (losses: readonly number[]) => void;
@@ -57,11 +62,17 @@ export class TrainingDiverged extends Error {
   }
 }
 
+/** How a Trainer runs its steps: the engine (fused or eager) and the engine's options. */
 export interface TrainerOptions extends EngineOptions {
   /** fused (WebGPU, MLPDiffusion: a step in 3 or 4 compiled kernels, the default there) or eager (one kernel per op). */
   engine?: EngineName;
 }
 
+/**
+ * A training run (see the header): the model, the optimizer's state, the random stream and the
+ * epoch count, stepping through epochs of the data with runEpoch or runEpochs; exportState and
+ * importState save and resume it exactly.
+ */
 export class Trainer<M extends NoisePredictor & E.Module = NoisePredictor & E.Module> {
   epoch = 0;
   readonly losses: number[] = [];

@@ -5,7 +5,9 @@
 // (or writes one in place) and none reads data back to the host, so a GPU backend can record
 // a whole training step into one command stream and only pay a round-trip in `read`.
 
+/** The element types the engine has: 32-bit floats and 32-bit integers (indices, labels). */
 export type DType = 'float32' | 'int32';
+/** Host data of a storage: Float32Array for float32, Int32Array for int32. */
 export type HostArray = Float32Array | Int32Array;
 
 /** A backend's handle to a block of device memory. The op layer never looks inside. */
@@ -184,6 +186,7 @@ export interface SgdHyper {
   readonly firstStep: boolean;
 }
 
+/** A backend's memory at one moment: live storages, their bytes, its pool and the peak. */
 export interface MemoryInfo {
   /** Storages allocated and not yet released. */
   readonly live: number;
@@ -194,6 +197,12 @@ export interface MemoryInfo {
   readonly peakBytes: number;
 }
 
+/**
+ * What runs the ops: memory, data movement and one method per kernel, on Storage handles, for the
+ * CPU reference (CpuBackend) and WebGPU (WebGpuBackend). No method reads data back but `read`, so a
+ * GPU backend can record a whole step into one command stream. Tensors and ops call it; users pick
+ * one (cpu, requestWebGpu, selectDevice) and pass it as a device.
+ */
 export interface Backend {
   /** Short name: 'cpu' or 'webgpu'. */
   readonly name: string;

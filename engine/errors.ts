@@ -14,6 +14,10 @@ export interface CheckedTensor {
   assertAlive(op: string, role: string): void;
 }
 
+/**
+ * What the engine throws for input an op or a constructor refuses: its message names the op, the
+ * tensors it was given and what it expected.
+ */
 export class EngineError extends Error {
   constructor(message: string) {
     super(message);

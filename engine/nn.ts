@@ -25,6 +25,11 @@ export interface TensorData {
   readonly data: Float32Array;
 }
 
+/**
+ * A layer or model, as torch.nn.Module: its parameters are the tensors that require grad among its
+ * fields, found by walking them (modules, arrays, tensors) in PyTorch's state_dict order, with
+ * state_dict names.
+ */
 export abstract class Module {
   /** [name, parameter] pairs in PyTorch's state_dict order; also sets each parameter's name. */
   namedParameters(prefix = ''): [string, Tensor][] {
@@ -199,6 +204,7 @@ export class ReLU extends Module {
   }
 }
 
+/** x·σ(x); no parameters (it holds a slot in a layer list, as in PyTorch). */
 export class SiLU extends Module {
   forward(x: Tensor): Tensor {
     return silu(x);

@@ -15,6 +15,10 @@ import { PackedParameters } from './packing.js';
 import { keep, tidy } from './scope.js';
 import { Tensor } from './tensor.js';
 
+/**
+ * Adam's and AdamW's settings, as torch.optim's (default lr 1e-3, betas [0.9, 0.999], eps 1e-8),
+ * plus a learning-rate schedule.
+ */
 export interface AdamOptions {
   lr?: number;
   betas?: readonly [number, number];

@@ -13,6 +13,10 @@
 
 import type { Backend } from './backend.js';
 
+/**
+ * Paces a loop of device work (see the header): `await pacer.step()` after recording each step,
+ * `await pacer.drain()` at the end.
+ */
 export class Pacer {
   private previous: Promise<void> | null = null;
   private lastSync = -Infinity;

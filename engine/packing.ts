@@ -16,6 +16,11 @@ import { describe, EngineError } from './errors.js';
 import { keep } from './scope.js';
 import { Tensor } from './tensor.js';
 
+/**
+ * Parameters packed into one flat buffer of weights and one of gradients (see the header), each
+ * parameter and its .grad a view into them; made by packParameters, taken by Adam, AdamW, SGD,
+ * clipGradNorm and WeightAverage.
+ */
 export class PackedParameters {
   constructor(
     /** The parameters, in order, each a view into `weights`. */

@@ -15,6 +15,7 @@ import { PackedParameters } from './packing.js';
 import { keep } from './scope.js';
 import type { Tensor } from './tensor.js';
 
+/** SGD's settings, as torch.optim.SGD's (lr required) plus a learning-rate schedule. */
 export interface SgdOptions {
   /** Required, as in torch. */
   lr: number;
@@ -46,6 +47,11 @@ export interface SgdSlot {
 
 const OPTIONS = ['lr', 'momentum', 'dampening', 'weightDecay', 'nesterov', 'schedule'];
 
+/**
+ * Stochastic gradient descent with momentum, as torch.optim.SGD (the rule is in the header), over a
+ * list of parameters or packed parameters; step() runs on their device without reading back. Throws
+ * an EngineError for an unknown or invalid option.
+ */
 export class SGD {
   readonly lr: number;
   readonly momentum: number;

@@ -44,6 +44,12 @@ export interface TensorOptions {
   intRange?: IntRange;
 }
 
+/**
+ * An n-dimensional array of float32 or int32 on a backend, with the autograd graph that made it.
+ * Made by the creation functions (tensor, zeros, randn, …) and the ops, which are also its methods
+ * (x.add(y).relu()); read back with the async toArray(), item() or to(); freed with dispose() or
+ * inside tidy().
+ */
 export class Tensor {
   /** ∂L/∂this after `backward()`, for leaves that require grad; accumulates across calls. */
   grad: Tensor | null = null;

@@ -14,6 +14,7 @@ import type { PackedParameters } from './packing.js';
 import { keep } from './scope.js';
 import type { Tensor } from './tensor.js';
 
+/** How a WeightAverage follows the weights: its decay and whether the decay warms up. */
 export interface WeightAverageOptions {
   /** The decay d, in [0, 1): the average's memory is about 1 / (1 − d) updates. */
   decay: number;
@@ -27,6 +28,10 @@ export interface WeightAverageState {
   readonly weights: readonly Float32Array[];
 }
 
+/**
+ * An exponential moving average of packed parameters, kept on their device (see the header):
+ * update() after each optimizer step; the average is a packed tensor laid out like the weights.
+ */
 export class WeightAverage {
   readonly decay: number;
   readonly warmup: boolean;

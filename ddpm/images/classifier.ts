@@ -7,6 +7,10 @@
 import * as E from '../../engine/index.js';
 import type { ImageSet } from './data.js';
 
+/**
+ * The classifier that judges generated images (see the header): an MLP from an image's dataDim
+ * pixels to logits over `classes`, with hidden width 256 unless options say otherwise.
+ */
 export class ImageClassifier extends E.Module {
   readonly layers: [E.Linear, E.ReLU, E.Linear, E.ReLU, E.Linear];
 
@@ -33,6 +37,10 @@ export class ImageClassifier extends E.Module {
   }
 }
 
+/**
+ * trainClassifier's settings: hidden width (256), epochs (3), batch (128), Adam's learning rate
+ * (1e-3) and seed (0), with a per-epoch callback.
+ */
 export interface ClassifierTraining {
   hidden?: number;
   epochs?: number;

@@ -24,6 +24,10 @@ import {
 } from '../../engine/index.js';
 import type { NoisePredictor } from '../noise-predictor.js';
 
+/**
+ * An MLPImageDiffusion's sizes: pixels per image, hidden width and depth, the time embedding's
+ * width, and T.
+ */
 export interface ImageModelShape {
   /** Values per image (784 for 28×28). */
   dataDim: number;
@@ -93,6 +97,11 @@ export function wienerCoefficients(alphasBar: ArrayLike<number>, variance: numbe
   return { a, b, c };
 }
 
+/**
+ * The image workload's MLP noise predictor (see the header): ε_θ(x_t, t) for flattened images [B,
+ * dataDim] and timesteps [B], optionally with the Wiener preconditioning built from the training
+ * images' statistics.
+ */
 export class MLPImageDiffusion extends Module implements NoisePredictor {
   readonly time_mlp: [Linear, ReLU, Linear];
   readonly layers: Linear[];

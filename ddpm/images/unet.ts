@@ -26,6 +26,10 @@ import {
 import type { NoisePredictor } from '../noise-predictor.js';
 import { timestepEmbedding } from './model.js';
 
+/**
+ * A UNetDiffusion's sizes: image height and width, channels per level, the groups of its group
+ * norms, the time embedding's width, and T.
+ */
 export interface UNetShape {
   /** Pixels per column and per row; both divisible by 2^(levels − 1). */
   height: number;
@@ -120,6 +124,10 @@ class AttentionBlock extends Module {
   }
 }
 
+/**
+ * The image workload's U-Net noise predictor (see the header): ε_θ(x_t, t) for flattened images [B,
+ * height·width] and timesteps [B].
+ */
 export class UNetDiffusion extends Module implements NoisePredictor {
   readonly time_mlp: [Linear, SiLU, Linear];
   readonly conv_in: Conv2d;

@@ -10,9 +10,16 @@ import { CELL_WIDTH, GLYPH_HEIGHT, GLYPH_WIDTH, glyphRows, isZeroWidth } from '.
 /** Red, green, blue, each 0–255. */
 export type Color = readonly [number, number, number];
 
+/** White, a raster's default background. */
 export const WHITE: Color = [255, 255, 255];
+/** Black. */
 export const BLACK: Color = [0, 0, 0];
 
+/**
+ * An RGBA canvas (see the header): width × height opaque pixels, `rgba` [height, width, 4], top row
+ * first, with the primitives the figures draw with. Throws when width or height is not a positive
+ * integer.
+ */
 export class Raster {
   readonly width: number;
   readonly height: number;

@@ -8,6 +8,10 @@
 import { Embedding, Linear, linear, Module, ReLU, type Backend, type Rng, type Tensor } from '../../engine/index.js';
 import type { NoisePredictor } from '../noise-predictor.js';
 
+/**
+ * The S-curve tutorial's noise predictor, exactly (see the header): ε_θ(x_t, t) for points [B, 2]
+ * and timesteps [B], with hidden width 128 unless options say otherwise.
+ */
 export class MLPDiffusion extends Module implements NoisePredictor {
   readonly dataDim = 2;
   readonly linears: [Linear, ReLU, Linear, ReLU, Linear, ReLU, Linear];
