@@ -21,6 +21,7 @@ import type { TrainSettings, TrainState } from './train.js';
 
 /** A checkpoint that cannot be read or does not fit: the message starts with the file's name. */
 export class CheckpointError extends Error {
+  /** An error about `file`: its message is `<file>: <message>`. */
   constructor(file: string, message: string) {
     super(`${file}: ${message}`);
     this.name = 'CheckpointError';

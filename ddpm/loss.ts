@@ -12,15 +12,19 @@ import type { Schedule } from './schedules.js';
 
 /** The schedule's per-step coefficients as [T, 1] tables on a device (gathered by timestep). */
 export class DiffusionTables {
+  /** √ᾱ_t, [T, 1]. */
   readonly sqrtAlphasBar: E.Tensor;
+  /** √(1 − ᾱ_t), [T, 1]. */
   readonly sqrtOneMinusAlphasBar: E.Tensor;
 
+  /** The schedule's tables uploaded to `device` (kept out of any tidy scope until dispose()). */
   constructor(readonly schedule: Schedule, device: E.Backend) {
     const T = schedule.timesteps;
     this.sqrtAlphasBar = E.keep(E.tensor(schedule.sqrtAlphasBar, [T, 1], { device }));
     this.sqrtOneMinusAlphasBar = E.keep(E.tensor(schedule.sqrtOneMinusAlphasBar, [T, 1], { device }));
   }
 
+  /** Frees the tables. */
   dispose(): void {
     this.sqrtAlphasBar.dispose();
     this.sqrtOneMinusAlphasBar.dispose();

@@ -27,6 +27,7 @@ export interface SafetensorsFile {
  * what is wrong.
  */
 export class SafetensorsError extends Error {
+  /** An error whose message is `safetensors: <message>`. */
   constructor(message: string) {
     super(`safetensors: ${message}`);
     this.name = 'SafetensorsError';

@@ -19,6 +19,7 @@ export interface CheckedTensor {
  * tensors it was given and what it expected.
  */
 export class EngineError extends Error {
+  /** An error with this message, named 'EngineError'. */
   constructor(message: string) {
     super(message);
     this.name = 'EngineError';

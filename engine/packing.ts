@@ -22,6 +22,7 @@ import { Tensor } from './tensor.js';
  * clipGradNorm and WeightAverage.
  */
 export class PackedParameters {
+  /** Made by packParameters, which moves the parameters into the flat buffers. */
   constructor(
     /** The parameters, in order, each a view into `weights`. */
     readonly params: readonly Tensor[],
@@ -35,6 +36,7 @@ export class PackedParameters {
     private readonly gradViews: readonly Tensor[],
   ) {}
 
+  /** The flat buffers' length in elements, padding included. */
   get total(): number {
     return this.weights.size;
   }

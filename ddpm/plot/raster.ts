@@ -21,10 +21,14 @@ export const BLACK: Color = [0, 0, 0];
  * integer.
  */
 export class Raster {
+  /** Pixels per row. */
   readonly width: number;
+  /** Pixels per column. */
   readonly height: number;
-  readonly rgba: Uint8Array; // [height, width, 4], top row first
+  /** The pixels, [height, width, 4] (red, green, blue, alpha 255), top row first. */
+  readonly rgba: Uint8Array;
 
+  /** A canvas of width × height pixels, all `background`. */
   constructor(width: number, height: number, background: Color = WHITE) {
     for (const [name, v] of [['width', width], ['height', height]] as const) {
       if (!Number.isInteger(v) || v < 1) throw new Error(`Raster: ${name} must be a positive integer, got ${v}`);

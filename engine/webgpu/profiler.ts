@@ -60,6 +60,10 @@ export class KernelProfiler {
   private failure: Error | null = null;
   private readonly report: ProfileReport = { kernels: new Map(), gaps: new Map(), spanNanoseconds: 0, submits: 0 };
 
+  /**
+   * A profiler on the backend's device. Throws when the adapter lacks 'timestamp-query'
+   * (profilingUnavailable says why).
+   */
   constructor(private readonly backend: ProfiledDevice) {
     const reason = profilingUnavailable(backend);
     if (reason !== null) throw new Error(`GPU profiling: ${reason}`);
@@ -126,6 +130,7 @@ export class KernelProfiler {
     return this.report;
   }
 
+  /** Frees its query set and buffer. */
   destroy(): void {
     this.querySet.destroy();
     this.resolved.destroy();
