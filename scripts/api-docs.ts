@@ -3,9 +3,12 @@
 // package.json's "exports", re-exports and aliases followed to their declarations, with its kind,
 // a compact signature as written and its doc comment; for classes their public members
 // (constructor, methods, properties), for interfaces their fields. Members marked @internal are
-// left out, as they are of the package's declarations (tsconfig.build.json's stripInternal).
+// left out, as they are of the package's declarations (tsconfig.build.json's stripInternal); a
+// member with no doc comment of its own takes that of the member it implements or overrides.
+// Exports are listed in the order their entry file lists them (its grouping is the author's).
 // scripts/api-reference.ts writes the Markdown to docs/api.md; test/project/api-reference.test.ts
-// checks that every export is documented and that docs/api.md is current.
+// checks that every export and every public class member is documented and that docs/api.md is
+// current.
 
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -55,7 +58,7 @@ export interface ApiEntryPoint {
 export const REGENERATE = 'npm run docs:api';
 
 /** The package's entry points, from package.json's "exports": the source file behind each `types`. */
-export function entryPointsOf(root: string): { specifier: string; namespace: string; file: string }[] {
+function entryPointsOf(root: string): { specifier: string; namespace: string; file: string }[] {
   const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { name: string; exports: Record<string, unknown> };
   return Object.entries(pkg.exports).flatMap(([subpath, target]) => {
     const types = (target as { types?: string }).types;
@@ -140,7 +143,7 @@ function describeExport(project: Project, checker: Checker, root: string, export
     declaredName: target.name,
     kind,
     file: sourceFile.fileName.slice(root.length + 1),
-    signatures: described.map((d) => signatureOf(d, kind)),
+    signatures: described.map((d) => signatureOf(d, kind, () => checker.typeToString(checker.getTypeOfSymbol(target)!))),
     doc: described.map(docOf).find((d) => d !== null) ?? null,
     members: kind === 'class' || kind === 'interface' ? membersOf(main, inheritedDocs(project, checker, main)) : [],
   };
@@ -153,9 +156,17 @@ function kindOf(node: Node): ExportKind | undefined {
     case SyntaxKind.InterfaceDeclaration: return 'interface';
     case SyntaxKind.TypeAliasDeclaration: return 'type';
     case SyntaxKind.EnumDeclaration: return 'enum';
-    case SyntaxKind.VariableDeclaration: return node.parent.flags & NodeFlags.Const ? 'const' : 'let';
+    case SyntaxKind.VariableDeclaration:
+      if (isFunctionValue(node)) return 'function';
+      return node.parent.flags & NodeFlags.Const ? 'const' : 'let';
     default: return undefined;
   }
+}
+
+/** A variable whose value is an arrow function or function expression, with no type written: a function to its users. */
+function isFunctionValue(node: Node): boolean {
+  const { type, initializer } = parts(node);
+  return type === undefined && (initializer?.kind === SyntaxKind.ArrowFunction || initializer?.kind === SyntaxKind.FunctionExpression);
 }
 
 /** A function's overload signatures, or its one declaration when it has none. */
@@ -208,9 +219,14 @@ function nameOf(node: Node): string {
   return name === undefined ? '' : textOf(name);
 }
 
-function signatureOf(node: Node, kind: ExportKind): string {
+/**
+ * An export's signature as written: a function's parameters and return type (an arrow function's
+ * too), a class's or an interface's header, a type alias whole, a variable's type, or its value
+ * where that is short and no type is written (`valueType`, the checker's, where it is long).
+ */
+function signatureOf(node: Node, kind: ExportKind, valueType: () => string): string {
   switch (kind) {
-    case 'function': return `function ${nameOf(node)}${parametersAndReturn(node)}`;
+    case 'function': return `function ${nameOf(node)}${parametersAndReturn(parts(node).initializer ?? node)}`;
     case 'class':
     case 'interface':
     case 'enum': return headerOf(node);
@@ -220,7 +236,7 @@ function signatureOf(node: Node, kind: ExportKind): string {
       const { type, initializer } = parts(node);
       if (type !== undefined) return `${kind} ${nameOf(node)}: ${textOf(type)}`;
       const value = initializer === undefined ? '' : textOf(initializer);
-      return value.length > 0 && value.length <= 100 ? `${kind} ${nameOf(node)} = ${value}` : `${kind} ${nameOf(node)}`;
+      return value.length > 0 && value.length <= 100 ? `${kind} ${nameOf(node)} = ${value}` : `${kind} ${nameOf(node)}: ${valueType()}`;
     }
   }
 }
@@ -282,6 +298,7 @@ function isPublicMember(member: Node): boolean {
   if (!MEMBER_KINDS.has(member.kind)) return false;
   if (modifiersOf(member).some((k) => HIDDEN_MODIFIERS.has(k))) return false;
   if (parts(member).name?.kind === SyntaxKind.PrivateIdentifier) return false;
+  // `constructor() {}` written only to call super(): nothing for a user to read.
   if (member.kind === SyntaxKind.Constructor && parts(member).parameters?.length === 0 && docOf(member) === null) return false;
   return !isInternal(member);
 }
@@ -345,7 +362,7 @@ function rawDocOf(node: Node): string | null {
 }
 
 /** A declaration's doc comment, or null when it has none with text (a lone `@internal` is none). */
-export function docOf(node: Node): string | null {
+function docOf(node: Node): string | null {
   const raw = rawDocOf(node);
   if (raw === null) return null;
   const text = raw.split('\n').filter((line) => !/^@internal\b/.test(line)).join('\n').trim();
