@@ -19,7 +19,9 @@ import { CONSTANT_LR, type Module } from '../engine/index.js';
 import { decodeSafetensors, encodeSafetensors, type NamedTensor } from './safetensors.js';
 import type { TrainSettings, TrainState } from './train.js';
 
+/** A checkpoint that cannot be read or does not fit: the message starts with the file's name. */
 export class CheckpointError extends Error {
+  /** An error about `file`: its message is `<file>: <message>`. */
   constructor(file: string, message: string) {
     super(`${file}: ${message}`);
     this.name = 'CheckpointError';
@@ -135,6 +137,10 @@ export function checkpointFacts(bytes: Uint8Array): { model: string; dataset?: s
 /** Which model a checkpoint holds (checkpointFacts), or null. */
 export const checkpointModel = (bytes: Uint8Array): string | null => checkpointFacts(bytes)?.model ?? null;
 
+/**
+ * A train state as train.safetensors stores it: the run's state, settings and model config, and its
+ * id.
+ */
 export interface SavedTrainState<C> extends TrainState {
   /** The run's settings; a CLI run adds its data size (points or images) and target epochs. */
   settings: TrainSettings & { points?: number; images?: number; epochs?: number };

@@ -13,6 +13,10 @@ import type { NoisePredictor } from './noise-predictor.js';
 import { sample, type SampleOptions } from './sample.js';
 import { makeSchedule } from './schedules.js';
 
+/**
+ * One frame of the reverse process read back while sampling: its timestep, its place among the
+ * frames, and the first batch's samples at that step.
+ */
 export interface Frame {
   /** The timestep just taken (T for x_T). */
   t: number;
@@ -23,6 +27,10 @@ export interface Frame {
   points: Float32Array;
 }
 
+/**
+ * What generate and generateBatches take: sample's options with a seed in place of the random
+ * stream, how many frames to read back, and callbacks for frames and progress.
+ */
 export interface GenerateOptions extends Omit<SampleOptions, 'rng' | 'onStep'> {
   seed: number;
   /** How many frames to read back, evenly spaced from x_T to x_0 (default 10; 0 for none; at most every step). */
@@ -48,6 +56,7 @@ export function sampleBatch(dataDim: number, widest?: number): number {
   return widest === undefined ? byData : Math.max(1, Math.min(byData, Math.floor(2 ** 22 / widest)));
 }
 
+/** What generate returns: the samples in data units, the frames read back, and the time it took. */
 export interface Generated {
   /** [n, dataDim], in data units. */
   points: Float32Array;

@@ -12,15 +12,19 @@ import type { Schedule } from './schedules.js';
 
 /** The schedule's per-step coefficients as [T, 1] tables on a device (gathered by timestep). */
 export class DiffusionTables {
+  /** √ᾱ_t, [T, 1]. */
   readonly sqrtAlphasBar: E.Tensor;
+  /** √(1 − ᾱ_t), [T, 1]. */
   readonly sqrtOneMinusAlphasBar: E.Tensor;
 
+  /** The schedule's tables uploaded to `device` (kept out of any tidy scope until dispose()). */
   constructor(readonly schedule: Schedule, device: E.Backend) {
     const T = schedule.timesteps;
     this.sqrtAlphasBar = E.keep(E.tensor(schedule.sqrtAlphasBar, [T, 1], { device }));
     this.sqrtOneMinusAlphasBar = E.keep(E.tensor(schedule.sqrtOneMinusAlphasBar, [T, 1], { device }));
   }
 
+  /** Frees the tables. */
   dispose(): void {
     this.sqrtAlphasBar.dispose();
     this.sqrtOneMinusAlphasBar.dispose();
@@ -37,7 +41,10 @@ export function antitheticTimesteps(batch: number, steps: number, rng: E.Rng): I
   return t;
 }
 
-// x0: [B, D], t: [B] int32, noise: [B, D] → x_t: [B, D]
+/**
+ * The forward process q(x_t | x_0) at given noise: √ᾱ_t·x0 + √(1 − ᾱ_t)·noise, row by row.
+ * x0: [B, D], t: [B] int32, noise: [B, D] → x_t: [B, D]
+ */
 export function qSample(tables: DiffusionTables, x0: E.Tensor, t: E.Tensor, noise: E.Tensor): E.Tensor {
   const a = E.embedding(t, tables.sqrtAlphasBar);            // [B, 1]
   const am1 = E.embedding(t, tables.sqrtOneMinusAlphasBar);  // [B, 1]

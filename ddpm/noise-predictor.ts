@@ -19,6 +19,9 @@ export interface NoisePredictor {
    * sample (forward, and backward's two products).
    */
   readonly flopPerSample: number;
-  // x: [B, dataDim], t: [B] int32 → ε_θ: [B, dataDim]
+  /**
+   * The predicted noise ε_θ(x_t, t), with the graph for backward.
+   * x: [B, dataDim], t: [B] int32 → ε_θ: [B, dataDim]
+   */
   forward(x: Tensor, t: Tensor): Tensor;
 }

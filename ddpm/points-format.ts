@@ -23,7 +23,11 @@ export function npyRows(data: Float32Array): Uint8Array {
   return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
 }
 
-// data: [n, cols] row-major → .npy bytes
+/**
+ * Float32 values of the given shape as a .npy file's bytes: header, then the rows. Throws when the
+ * shape does not match the number of values.
+ * data: [n, cols] row-major → .npy bytes
+ */
 export function encodeNpy(data: Float32Array, shape: readonly number[]): Uint8Array {
   const count = shape.reduce((p, d) => p * d, 1);
   if (count !== data.length) throw new Error(`npy: shape [${shape.join(',')}] needs ${count} values, got ${data.length}`);
@@ -34,9 +38,13 @@ export function encodeNpy(data: Float32Array, shape: readonly number[]): Uint8Ar
   return out;
 }
 
+/** The CSV files' first line: `x,y`. */
 export const CSV_HEADER = 'x,y\n';
 
-// points: [n, 2] → one "<x>,<y>\n" line per point; float32 values printed in full (shortest round-trip form)
+/**
+ * CSV rows of 2-D points, without the header. Throws when the number of values is odd.
+ * points: [n, 2] → one "<x>,<y>\n" line per point; float32 values printed in full (shortest round-trip form)
+ */
 export function csvRows(points: Float32Array): string {
   if (points.length % 2 !== 0) throw new Error(`csv: expected [n, 2] points, got ${points.length} values`);
   const lines: string[] = [];
@@ -44,7 +52,10 @@ export function csvRows(points: Float32Array): string {
   return lines.join('');
 }
 
-// points: [n, 2] → "x,y\n…"
+/**
+ * 2-D points as a CSV file's text: CSV_HEADER, then one line a point.
+ * points: [n, 2] → "x,y\n…"
+ */
 export function encodeCsv(points: Float32Array): string {
   return CSV_HEADER + csvRows(points);
 }

@@ -17,6 +17,7 @@ import type { Schedule } from './schedules.js';
 
 /** fused (compiled programs: WebGPU, MLPDiffusion) or eager (one kernel per op: any network, any device). */
 export type EngineName = 'fused' | 'eager';
+/** Every engine's name, fused first. */
 export const ENGINE_NAMES: readonly EngineName[] = ['fused', 'eager'];
 
 /** How a run trains: the tutorial's Adam step with clipping, and what may be changed of it. */

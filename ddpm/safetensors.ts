@@ -10,23 +10,34 @@
 // No file I/O here (the browser uses this too): app-support/files.ts reads a file header first with
 // safetensorsHeaderLength and parseSafetensorsHeader; checkpoint.ts turns the bytes into models.
 
+/** A float32 tensor as a file holds it: its shape and its values, row-major. */
 export interface NamedTensor {
   readonly shape: readonly number[];
   readonly data: Float32Array;
 }
 
+/** A safetensors file's content: its tensors by name, and its metadata strings. */
 export interface SafetensorsFile {
   tensors: Map<string, NamedTensor>;
   metadata: Record<string, string>;
 }
 
+/**
+ * What encodeSafetensors and decodeSafetensors throw: the message, prefixed 'safetensors: ', says
+ * what is wrong.
+ */
 export class SafetensorsError extends Error {
+  /** An error whose message is `safetensors: <message>`. */
   constructor(message: string) {
     super(`safetensors: ${message}`);
     this.name = 'SafetensorsError';
   }
 }
 
+/**
+ * The safetensors bytes of float32 tensors (in the map's order) and metadata strings. Throws a
+ * SafetensorsError when a tensor's shape does not match its number of values.
+ */
 export function encodeSafetensors(tensors: ReadonlyMap<string, NamedTensor>, metadata: Record<string, string> = {}): Uint8Array {
   const header: Record<string, unknown> = {};
   if (Object.keys(metadata).length > 0) header.__metadata__ = metadata;
@@ -135,6 +146,11 @@ export function parseSafetensorsHeader(json: Uint8Array, dataLength: number): { 
   return { tensors, metadata };
 }
 
+/**
+ * The tensors and metadata of a safetensors file's bytes, every part checked first. Throws a
+ * SafetensorsError naming what is wrong (a bad header, a dtype other than F32, offsets that do not
+ * fit the file).
+ */
 export function decodeSafetensors(bytes: Uint8Array): SafetensorsFile {
   const headerLength = safetensorsHeaderLength(bytes, bytes.length);
   const dataStart = 8 + headerLength;

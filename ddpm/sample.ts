@@ -21,9 +21,18 @@ import type { Schedule } from './schedules.js';
 
 export { applyReverseStep, type ReverseStep } from './reverse-step.js';
 
+/**
+ * The samplers (see the header): the tutorial's p_sample_loop, Ho et al.'s DDPM, Song et al.'s
+ * DDIM.
+ */
 export type SamplerName = 'tutorial' | 'ddpm' | 'ddim';
+/** Every sampler's name. */
 export const SAMPLERS: readonly SamplerName[] = ['tutorial', 'ddpm', 'ddim'];
 
+/**
+ * What sample takes besides the model and schedule: the sampler, how many samples, the random
+ * stream, and each sampler's settings.
+ */
 export interface SampleOptions {
   sampler: SamplerName;
   n: number;

@@ -6,9 +6,18 @@
 // Derived: α = 1 − β, ᾱ = cumprod(α), ᾱ_prev = [1, ᾱ[:-1]], √ᾱ, √(1−ᾱ), posterior variance
 // β̃_t = β_t(1 − ᾱ_{t−1})/(1 − ᾱ_t).
 
+/**
+ * The noise schedules (see the header): the S-curve tutorial's sigmoid, Ho et al.'s linear, Nichol
+ * & Dhariwal's cosine.
+ */
 export type ScheduleName = 'sigmoid' | 'linear' | 'cosine';
+/** Every schedule's name. */
 export const SCHEDULES: readonly ScheduleName[] = ['sigmoid', 'linear', 'cosine'];
 
+/**
+ * A noise schedule's β over T steps and the tables derived from it (see the header), as float32,
+ * each [T]; and the ones samplers need in float64.
+ */
 export interface Schedule {
   readonly name: ScheduleName;
   readonly timesteps: number;
@@ -47,6 +56,10 @@ function betasFor(name: ScheduleName, timesteps: number): Float64Array {
   }
 }
 
+/**
+ * The schedule `name` over `timesteps` steps, with its derived tables. Throws for an unknown name
+ * or a timesteps that is not a positive integer.
+ */
 export function makeSchedule(name: ScheduleName, timesteps: number): Schedule {
   if (!SCHEDULES.includes(name)) throw new Error(`schedule: unknown schedule '${name}' (expected ${SCHEDULES.join(', ')})`);
   if (!Number.isInteger(timesteps) || timesteps < 1) throw new Error(`schedule: timesteps must be a positive integer, got ${timesteps}`);

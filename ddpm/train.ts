@@ -24,6 +24,10 @@ import type { Schedule } from './schedules.js';
 
 export type { TrainSettings } from './runner.js';
 
+/**
+ * The tutorial's training settings (seed aside): batches of 128, Adam at 1e-3 with a constant rate,
+ * gradients clipped to norm 1, no weight average.
+ */
 export const TUTORIAL_TRAIN_SETTINGS: Omit<TrainSettings, 'seed'> = { batch: 128, lr: 1e-3, clip: 1.0, ema: 0, lrSchedule: E.CONSTANT_LR };
 
 /** What a resumed run needs besides the model's weights. */
@@ -40,6 +44,7 @@ export interface TrainState {
   ema: E.WeightAverageState | null;
 }
 
+/** What Trainer.runEpochs reports to as it goes, and the signal that stops it. */
 export interface RunOptions {
   /** Called with the losses of the epochs just completed, as soon as they are known. */
   onLosses?: (losses: readonly number[]) => void;
@@ -51,21 +56,32 @@ export interface RunOptions {
 
 /** An epoch's mean loss was NaN or infinite: the run diverged (a learning rate or data scale too large?). */
 export class TrainingDiverged extends Error {
+  /** The epoch (from 1) whose mean loss was `loss`. */
   constructor(readonly epoch: number, readonly loss: number) {
     super(`the loss of epoch ${epoch} is ${loss}: training diverged (a learning rate or data scale too large?)`);
     this.name = 'TrainingDiverged';
   }
 }
 
+/** How a Trainer runs its steps: the engine (fused or eager) and the engine's options. */
 export interface TrainerOptions extends EngineOptions {
   /** fused (WebGPU, MLPDiffusion: a step in 3 or 4 compiled kernels, the default there) or eager (one kernel per op). */
   engine?: EngineName;
 }
 
+/**
+ * A training run (see the header): the model, the optimizer's state, the random stream and the
+ * epoch count, stepping through epochs of the data with runEpoch or runEpochs; exportState and
+ * importState save and resume it exactly.
+ */
 export class Trainer<M extends NoisePredictor & E.Module = NoisePredictor & E.Module> {
+  /** Epochs completed. */
   epoch = 0;
+  /** The mean batch loss of each epoch completed, in order. */
   readonly losses: number[] = [];
+  /** The run's settings: the tutorial's, with what the constructor was given over them. */
   readonly settings: TrainSettings;
+  /** The engine that runs the steps. */
   readonly engine: EngineName;
   private readonly rng: E.Rng;
   private readonly opt: E.Adam;
@@ -78,7 +94,12 @@ export class Trainer<M extends NoisePredictor & E.Module = NoisePredictor & E.Mo
   /** adoptSamplingWeights was called. */
   private finished = false;
 
-  // data: [n, model.dataDim] points on the host, as the network sees them.
+  /**
+   * A run that trains `model` on `data` with the schedule on `device`, from settings.seed. Throws
+   * for a batch, learning rate, clipping norm or weight-average decay out of range, or data that is
+   * not [n, model.dataDim].
+   * data: [n, model.dataDim] points on the host, as the network sees them.
+   */
   constructor(readonly model: M, schedule: Schedule, private readonly data: Float32Array,
     settings: Partial<TrainSettings> & { seed: number }, readonly device: E.Backend, options: TrainerOptions = {}) {
     this.settings = { ...TUTORIAL_TRAIN_SETTINGS, ...settings };
@@ -170,6 +191,7 @@ export class Trainer<M extends NoisePredictor & E.Module = NoisePredictor & E.Mo
     this.finished = true;
   }
 
+  /** What resuming needs besides the model's weights (see TrainState), copied to the host. */
   async exportState(): Promise<TrainState> {
     return {
       epoch: this.epoch, rngOffset: this.rng.offset, losses: [...this.losses], adam: await this.opt.exportState(),
@@ -189,6 +211,10 @@ export class Trainer<M extends NoisePredictor & E.Module = NoisePredictor & E.Mo
     this.losses.splice(0, this.losses.length, ...state.losses);
   }
 
+  /**
+   * Frees what the run holds on the device (its engine's buffers, the weight average, the
+   * schedule's tables); the model stays.
+   */
   dispose(): void {
     this.runner.dispose();
     this.average?.dispose();

@@ -35,6 +35,11 @@ export interface DecodedModel<C, M> {
   note?: string;
 }
 
+/**
+ * A workload (see the header): its data sets and models, its config's codec and sampling
+ * defaults, how to encode and decode (and free) its model, and what a run prints and draws;
+ * POINTS and IMAGES are the two.
+ */
 export interface Workload<C extends WorkloadConfig, M extends NoisePredictor & Module> {
   /** Its name: 'points', 'images'. */
   readonly name: string;

@@ -21,6 +21,7 @@ import { Tensor, type GraphNode } from './tensor.js';
 
 let gradEnabled = true;
 
+/** Whether ops record the graph for backward now: false inside noGrad. */
 export function isGradEnabled(): boolean {
   return gradEnabled;
 }

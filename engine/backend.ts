@@ -5,7 +5,9 @@
 // (or writes one in place) and none reads data back to the host, so a GPU backend can record
 // a whole training step into one command stream and only pay a round-trip in `read`.
 
+/** The element types the engine has: 32-bit floats and 32-bit integers (indices, labels). */
 export type DType = 'float32' | 'int32';
+/** Host data of a storage: Float32Array for float32, Int32Array for int32. */
 export type HostArray = Float32Array | Int32Array;
 
 /** A backend's handle to a block of device memory. The op layer never looks inside. */
@@ -184,6 +186,7 @@ export interface SgdHyper {
   readonly firstStep: boolean;
 }
 
+/** A backend's memory at one moment: live storages, their bytes, its pool and the peak. */
 export interface MemoryInfo {
   /** Storages allocated and not yet released. */
   readonly live: number;
@@ -194,6 +197,12 @@ export interface MemoryInfo {
   readonly peakBytes: number;
 }
 
+/**
+ * What runs the ops: memory, data movement and one method per kernel, on Storage handles, for the
+ * CPU reference (CpuBackend) and WebGPU (WebGpuBackend). No method reads data back but `read`, so a
+ * GPU backend can record a whole step into one command stream. Tensors and ops call it; users pick
+ * one (cpu, requestWebGpu, selectDevice) and pass it as a device.
+ */
 export interface Backend {
   /** Short name: 'cpu' or 'webgpu'. */
   readonly name: string;
@@ -206,6 +215,7 @@ export interface Backend {
    * storage binding on a GPU): callers that size tensors from user input check against it first.
    */
   readonly maxTensorValues: number;
+  /** A new storage holding a copy of host data (its dtype from the array's type). */
   upload(data: HostArray): Storage;
   /** Overwrites a storage with host data of the same length and dtype. */
   write(dst: Storage, data: HostArray): void;
@@ -217,7 +227,9 @@ export interface Backend {
    * most a step ahead of the host, so it can stop between steps.
    */
   sync(): Promise<void>;
+  /** Frees a storage (a GPU backend pools its buffer for reuse); a tensor's dispose() calls it. */
   release(s: Storage): void;
+  /** Its live storages and bytes, its pool and its peak, now. */
   memory(): MemoryInfo;
   /** Starts memory().peakBytes again from the live bytes now (to measure one run's peak). */
   resetPeakBytes(): void;
@@ -233,10 +245,15 @@ export interface Backend {
   copy(dst: Storage, src: Storage): void;
 
   // ---- kernels: each returns a new Storage -----------------------------------------------
+  /** `length` elements of dtype, each `value`. */
   full(length: number, value: number, dtype: DType): Storage;
+  /** `length` seeded random draws (uniform, normal or integers) from the counter-based generator at `key`. */
   random(length: number, key: RandomKey, draw: RandomDraw): Storage;
+  /** op(x) elementwise. */
   unary(op: UnaryOp, x: Storage): Storage;
+  /** x op c elementwise, for a host number c. */
   scalar(op: ScalarOp, x: Storage, c: number): Storage;
+  /** a op b elementwise, each read with its broadcast strides into plan.outShape. */
   binary(op: BinaryOp, a: Storage, b: Storage, plan: BroadcastPlan): Storage;
   /** a where cond ≠ 0 (NaN included), else b, each read with its strides: a select, so the other side's NaN/±Inf never leaks in. */
   where(cond: Storage, a: Storage, b: Storage, plan: WherePlan): Storage;
@@ -255,6 +272,7 @@ export interface Backend {
   scatterAddAxis(dy: Storage, idx: Storage, plan: AxisIndexPlan): Storage;
   /** Σ x² over all elements → one element. */
   sumSquares(x: Storage): Storage;
+  /** The matrix product the plan describes (transposes, a stack, the linear epilogue). */
   matmul(a: Storage, b: Storage, plan: MatmulPlan): Storage;
   /** dy where y > 0 or y is NaN, else 0 (y is the ReLU's output; PyTorch's threshold_backward). */
   reluBackward(dy: Storage, y: Storage): Storage;
@@ -305,6 +323,7 @@ export interface Backend {
   conv2dWeightGrad(dy: Storage, x: Storage, plan: Conv2dPlan): Storage;
 
   // ---- in place: optimizer state and gradient buffers that persist across steps -----------
+  /** Sets every element of dst to `value`. */
   fill(dst: Storage, value: number): void;
   /** dst += src (same length). */
   addInPlace(dst: Storage, src: Storage): void;

@@ -7,6 +7,11 @@ import type { Rng } from './random.js';
 import { checkShape, sizeOf } from './shape.js';
 import { Tensor, type IntRange } from './tensor.js';
 
+/**
+ * What the creation functions take besides shape and data: dtype (default 'float32'), device
+ * (default defaultDevice()), whether the tensor requires grad (a leaf to train), and a name used in
+ * error messages.
+ */
 export interface CreateOptions {
   dtype?: DType;
   device?: Backend;
@@ -95,14 +100,20 @@ export function tensor(data: Nested | Float32Array | Int32Array, shape?: readonl
   return new Tensor(device.upload(Float32Array.from(flat.values)), flat.shape, options);
 }
 
+/**
+ * A tensor of the given shape with every element `value` (an integer for int32). Throws an
+ * EngineError for a bad shape, an unknown option or dtype.
+ */
 export function full(shape: readonly number[], value: number, options: CreateOptions = {}): Tensor {
   return filled('full', shape, value, options);
 }
 
+/** A tensor of the given shape filled with 0 (float32 or int32). */
 export function zeros(shape: readonly number[], options: CreateOptions = {}): Tensor {
   return filled('zeros', shape, 0, options);
 }
 
+/** A tensor of the given shape filled with 1 (float32 or int32). */
 export function ones(shape: readonly number[], options: CreateOptions = {}): Tensor {
   return filled('ones', shape, 1, options);
 }

@@ -6,10 +6,14 @@ import { cpu } from './cpu/backend.js';
 
 let current: Backend = cpu;
 
+/**
+ * The backend new tensors go to when no device is given: the CPU until setDefaultDevice changes it.
+ */
 export function defaultDevice(): Backend {
   return current;
 }
 
+/** Makes `device` the default for new tensors (e.g. a WebGPU backend once acquired). */
 export function setDefaultDevice(device: Backend): void {
   current = device;
 }

@@ -14,7 +14,12 @@ export interface CheckedTensor {
   assertAlive(op: string, role: string): void;
 }
 
+/**
+ * What the engine throws for input an op or a constructor refuses: its message names the op, the
+ * tensors it was given and what it expected.
+ */
 export class EngineError extends Error {
+  /** An error with this message, named 'EngineError'. */
   constructor(message: string) {
     super(message);
     this.name = 'EngineError';

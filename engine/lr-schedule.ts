@@ -9,6 +9,10 @@
 
 import { EngineError } from './errors.js';
 
+/**
+ * A learning-rate schedule as data (see the header): warm-up steps, then constant or cosine decay
+ * down to a floor.
+ */
 export interface LrSchedule {
   /** Steps of linear warm-up (0: none). */
   readonly warmupSteps: number;
@@ -19,6 +23,7 @@ export interface LrSchedule {
   readonly floor: number;
 }
 
+/** The factor 1 at every step: no warm-up, no decay (an optimizer's default). */
 export const CONSTANT_LR: LrSchedule = { warmupSteps: 0, decay: 'constant', totalSteps: 0, floor: 1 };
 
 /** Throws unless `s` is a usable schedule, saying which field is wrong. */

@@ -7,6 +7,7 @@ import type { Backend } from './backend.js';
 import { cpu } from './cpu/backend.js';
 import { liveTensorCount } from './tensor.js';
 
+/** One device's part of memory(): its name, live storages and their bytes, and its pool. */
 export interface DeviceMemory {
   /** The backend's name and, for a GPU, its adapter ('cpu', 'webgpu: …'). */
   readonly device: string;
@@ -17,6 +18,7 @@ export interface DeviceMemory {
   readonly pooledBytes: number;
 }
 
+/** What memory() returns: live tensors, and every device's live storages and bytes. */
 export interface Memory {
   /** Tensors made and not yet disposed. */
   readonly tensors: number;

@@ -25,6 +25,11 @@ export interface TensorData {
   readonly data: Float32Array;
 }
 
+/**
+ * A layer or model, as torch.nn.Module: its parameters are the tensors that require grad among its
+ * fields, found by walking them (modules, arrays, tensors) in PyTorch's state_dict order, with
+ * state_dict names.
+ */
 export abstract class Module {
   /** [name, parameter] pairs in PyTorch's state_dict order; also sets each parameter's name. */
   namedParameters(prefix = ''): [string, Tensor][] {
@@ -43,6 +48,7 @@ export abstract class Module {
     return out;
   }
 
+  /** Its parameters (the tensors that require grad), in state_dict order. */
   parameters(): Tensor[] {
     return this.namedParameters().map(([, p]) => p);
   }
@@ -104,9 +110,16 @@ const FROM_RNG = 'the initial weights are drawn from an Rng, the argument after 
 
 /** y = x·Wᵀ + b, weight [out, in]; PyTorch's init: W, b ~ U(−1/√in, 1/√in). */
 export class Linear extends Module {
+  /** [out, in], a parameter. */
   readonly weight: Tensor;
+  /** [out], a parameter; null with options.bias false. */
   readonly bias: Tensor | null;
 
+  /**
+   * A layer of inFeatures inputs and outFeatures outputs, its weights drawn from `rng` on
+   * options.device (default the default device). Throws an EngineError without an Rng or for an
+   * unknown option.
+   */
   constructor(readonly inFeatures: number, readonly outFeatures: number, rng: Rng, options: LayerOptions & { bias?: boolean } = {}) {
     super();
     expectRng('Linear', rng, `${FROM_RNG}: new E.Linear(${inFeatures}, ${outFeatures}, new E.Rng(seed))`);
@@ -117,7 +130,10 @@ export class Linear extends Module {
     this.bias = options.bias === false ? null : parameter(rand([outFeatures], rng, init), 'bias');
   }
 
-  // x: [B, in] → [B, out]
+  /**
+   * x·Wᵀ + b.
+   * x: [B, in] → [B, out]
+   */
   forward(x: Tensor): Tensor {
     return linear(x, this.weight, this.bias ?? undefined);
   }
@@ -129,9 +145,16 @@ export class Linear extends Module {
  * C·k·k (kaiming_uniform with a = √5 gives that bound).
  */
 export class Conv2d extends Module {
+  /** [out, in, k, k], a parameter. */
   readonly weight: Tensor;
+  /** [out], a parameter; null with options.bias false. */
   readonly bias: Tensor | null;
 
+  /**
+   * A convolution of inChannels to outChannels with a kernelSize × kernelSize window (options:
+   * stride, padding, bias, device), its weights drawn from `rng`. Throws an EngineError without an
+   * Rng or for an unknown option.
+   */
   constructor(readonly inChannels: number, readonly outChannels: number, readonly kernelSize: number, rng: Rng,
     readonly options: LayerOptions & { stride?: number; padding?: number; bias?: boolean } = {}) {
     super();
@@ -143,7 +166,10 @@ export class Conv2d extends Module {
     this.bias = options.bias === false ? null : parameter(rand([outChannels], rng, init), 'bias');
   }
 
-  // x: [B, in, H, W] → [B, out, OH, OW]
+  /**
+   * conv2d(x, weight, bias) with the layer's stride and padding.
+   * x: [B, in, H, W] → [B, out, OH, OW]
+   */
   forward(x: Tensor): Tensor {
     return conv2d(x, this.weight, this.bias ?? undefined, { stride: this.options.stride, padding: this.options.padding });
   }
@@ -151,11 +177,17 @@ export class Conv2d extends Module {
 
 /** Group normalization with a scale and shift per channel, as PyTorch's nn.GroupNorm (γ = 1, β = 0 at first). */
 export class GroupNorm extends Module {
+  /** γ [channels], a parameter (1 at first). */
   readonly weight: Tensor;
+  /** β [channels], a parameter (0 at first). */
   readonly bias: Tensor;
   /** Added to each group's variance. */
   readonly eps: number;
 
+  /**
+   * Normalises `channels` channels in `groups` groups (options: eps, default 1e-5, and device).
+   * Throws an EngineError for an unknown option.
+   */
   constructor(readonly groups: number, readonly channels: number, options: LayerOptions & { eps?: number } = {}) {
     super();
     expectKnownOptions('GroupNorm', options, ['device', 'eps']);
@@ -177,8 +209,13 @@ export class GroupNorm extends Module {
 
 /** A table of `num` vectors of size `dim`; PyTorch's init: N(0, 1). */
 export class Embedding extends Module {
+  /** [num, dim], a parameter. */
   readonly weight: Tensor;
 
+  /**
+   * A table of `num` vectors of size `dim`, drawn from `rng` on options.device (default the default
+   * device). Throws an EngineError without an Rng or for an unknown option.
+   */
   constructor(readonly num: number, readonly dim: number, rng: Rng, options: LayerOptions = {}) {
     super();
     expectRng('Embedding', rng, `${FROM_RNG}: new E.Embedding(${num}, ${dim}, new E.Rng(seed))`);
@@ -186,7 +223,10 @@ export class Embedding extends Module {
     this.weight = parameter(randn([num, dim], rng, { device: options.device ?? defaultDevice() }), 'weight');
   }
 
-  // indices: I (int32) → [...I, dim]
+  /**
+   * The rows of the table at int32 indices.
+   * indices: I (int32) → [...I, dim]
+   */
   forward(indices: Tensor): Tensor {
     return embedding(indices, this.weight);
   }
@@ -194,12 +234,15 @@ export class Embedding extends Module {
 
 /** max(x, 0); no parameters (it holds a slot in a layer list, as in PyTorch). */
 export class ReLU extends Module {
+  /** max(x, 0). */
   forward(x: Tensor): Tensor {
     return relu(x);
   }
 }
 
+/** x·σ(x); no parameters (it holds a slot in a layer list, as in PyTorch). */
 export class SiLU extends Module {
+  /** x·σ(x). */
   forward(x: Tensor): Tensor {
     return silu(x);
   }
@@ -214,9 +257,15 @@ export type Layer = Module & { forward(x: Tensor): Tensor };
  * are PyTorch's ('0.weight', '0.bias', '2.weight', …).
  */
 export class Sequential extends Module {
+  /** Its layers, by position. */
   [index: number]: Layer;
+  /** How many layers it has. */
   readonly length: number;
 
+  /**
+   * The layers, in the order they apply. Throws an EngineError for one that is not a Module with a
+   * forward(x).
+   */
   constructor(...layers: Layer[]) {
     super();
     layers.forEach((layer, i) => {
@@ -228,7 +277,10 @@ export class Sequential extends Module {
     this.length = layers.length;
   }
 
-  // x → layer 0 → layer 1 → … → out
+  /**
+   * Each layer's forward applied in turn, first to x.
+   * x → layer 0 → layer 1 → … → out
+   */
   forward(x: Tensor): Tensor {
     let h = x;
     for (let i = 0; i < this.length; i++) h = this[i].forward(h);

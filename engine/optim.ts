@@ -15,6 +15,10 @@ import { PackedParameters } from './packing.js';
 import { keep, tidy } from './scope.js';
 import { Tensor } from './tensor.js';
 
+/**
+ * Adam's and AdamW's settings, as torch.optim's (default lr 1e-3, betas [0.9, 0.999], eps 1e-8),
+ * plus a learning-rate schedule.
+ */
 export interface AdamOptions {
   lr?: number;
   betas?: readonly [number, number];
@@ -49,19 +53,32 @@ export class Adam {
     return 'Adam';
   }
 
+  /** The base learning rate (the schedule scales it each step). */
   readonly lr: number;
+  /** β₁, the first moment's decay. */
   readonly beta1: number;
+  /** β₂, the second moment's decay. */
   readonly beta2: number;
+  /** ε, added to √v̂. */
   readonly eps: number;
+  /** Adam: L2 added to the gradient; AdamW: the decoupled decay λ. */
   readonly weightDecay: number;
+  /** How the learning rate changes with the step. */
   readonly schedule: LrSchedule;
+  /** The parameters it updates. */
   readonly params: readonly Tensor[];
+  /** The packed parameters it was given, or null for a list. */
   readonly packed: PackedParameters | null;
   private readonly state = new Map<Tensor, AdamState>();
   /** Packed: the moments, flat like the weights, and the step count every parameter shares. */
   private flat: AdamState | null = null;
   private disposed = false;
 
+  /**
+   * An optimizer for a list of parameters or packed parameters, with torch's defaults for what
+   * options leave out. Throws an EngineError for an invalid setting or a parameter that does not
+   * require grad.
+   */
   constructor(params: readonly Tensor[] | PackedParameters, options: AdamOptions = {}) {
     this.packed = params instanceof PackedParameters ? params : null;
     this.params = params instanceof PackedParameters ? params.params : params;
@@ -137,6 +154,7 @@ export class Adam {
     }
   }
 
+  /** Fills every parameter's gradient with zeros (in place). */
   zeroGrad(): void {
     if (this.packed) this.packed.grads.device.fill(this.packed.grads.storage, 0);
     else for (const p of this.params) if (p.grad) p.device.fill(p.grad.storage, 0);
@@ -306,6 +324,7 @@ export class AdamW extends Adam {
     return 'AdamW';
   }
 
+  /** As Adam's, with weight decay 0.01 by default. */
   constructor(params: readonly Tensor[] | PackedParameters, options: AdamOptions = {}) {
     super(params, { ...options, weightDecay: options.weightDecay ?? 0.01 });
   }
@@ -319,6 +338,7 @@ export class AdamW extends Adam {
 export class AdamSnapshot {
   private disposed = false;
 
+  /** Made by Adam.snapshot: the copies it holds, and what puts them back. */
   constructor(private readonly copies: readonly Tensor[], private readonly putBack: () => void) {}
 
   /** Puts the weights and the optimizer's state back as they were when the snapshot was taken. */
@@ -327,6 +347,7 @@ export class AdamSnapshot {
     this.putBack();
   }
 
+  /** Frees the copies; restore() throws afterwards. Idempotent. */
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;

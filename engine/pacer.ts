@@ -13,10 +13,18 @@
 
 import type { Backend } from './backend.js';
 
+/**
+ * Paces a loop of device work (see the header): `await pacer.step()` after recording each step,
+ * `await pacer.drain()` at the end.
+ */
 export class Pacer {
   private previous: Promise<void> | null = null;
   private lastSync = -Infinity;
 
+  /**
+   * A pacer for the work recorded on `device`, waiting at most every `interval` seconds (default
+   * 0.02).
+   */
   constructor(private readonly device: Backend, private readonly interval = 0.02) {}
 
   /** After recording a step: submits the work recorded so far and waits for the previous slice. */

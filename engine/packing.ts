@@ -16,7 +16,13 @@ import { describe, EngineError } from './errors.js';
 import { keep } from './scope.js';
 import { Tensor } from './tensor.js';
 
+/**
+ * Parameters packed into one flat buffer of weights and one of gradients (see the header), each
+ * parameter and its .grad a view into them; made by packParameters, taken by Adam, AdamW, SGD,
+ * clipGradNorm and WeightAverage.
+ */
 export class PackedParameters {
+  /** Made by packParameters, which moves the parameters into the flat buffers. */
   constructor(
     /** The parameters, in order, each a view into `weights`. */
     readonly params: readonly Tensor[],
@@ -30,6 +36,7 @@ export class PackedParameters {
     private readonly gradViews: readonly Tensor[],
   ) {}
 
+  /** The flat buffers' length in elements, padding included. */
   get total(): number {
     return this.weights.size;
   }

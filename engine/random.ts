@@ -131,8 +131,13 @@ export function randomPermutation(n: number, key: RandomKey): Int32Array {
 
 /** Hands out keys for successive draws: same (seed, stream) → same sequence of draws. */
 export class Rng {
+  /** How many draws it has handed out: the next draw's position in the stream. */
   offset = 0;
 
+  /**
+   * A generator at the start of stream `stream` of `seed`. Throws a RangeError unless both are
+   * 32-bit unsigned integers.
+   */
   constructor(readonly seed: number, readonly stream = 0) {
     checkWord('seed', seed);
     checkWord('stream', stream);
@@ -149,12 +154,14 @@ export class Rng {
   }
 
   // Host-side draws, for data made on the host (the CPU backend uses fillRandom directly).
+  /** n uniform samples in [low, high), drawn on the host; one draw. */
   uniform(n: number, low = 0, high = 1): Float32Array {
     const out = new Float32Array(n);
     fillRandom(out, this.next(), { kind: 'uniform', low, high });
     return out;
   }
 
+  /** n Normal(mean, std) samples, drawn on the host; one draw. */
   normal(n: number, mean = 0, std = 1): Float32Array {
     const out = new Float32Array(n);
     fillRandom(out, this.next(), { kind: 'normal', mean, std });
@@ -166,6 +173,7 @@ export class Rng {
     return randomPermutation(n, this.next());
   }
 
+  /** n integers uniform in [low, high), drawn on the host; one draw. */
   randint(n: number, low: number, high: number): Int32Array {
     const out = new Int32Array(n);
     fillRandom(out, this.next(), { kind: 'randint', low, high });

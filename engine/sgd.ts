@@ -15,6 +15,7 @@ import { PackedParameters } from './packing.js';
 import { keep } from './scope.js';
 import type { Tensor } from './tensor.js';
 
+/** SGD's settings, as torch.optim.SGD's (lr required) plus a learning-rate schedule. */
 export interface SgdOptions {
   /** Required, as in torch. */
   lr: number;
@@ -46,20 +47,37 @@ export interface SgdSlot {
 
 const OPTIONS = ['lr', 'momentum', 'dampening', 'weightDecay', 'nesterov', 'schedule'];
 
+/**
+ * Stochastic gradient descent with momentum, as torch.optim.SGD (the rule is in the header), over a
+ * list of parameters or packed parameters; step() runs on their device without reading back. Throws
+ * an EngineError for an unknown or invalid option.
+ */
 export class SGD {
+  /** The base learning rate (the schedule scales it each step). */
   readonly lr: number;
+  /** μ; 0 for plain SGD. */
   readonly momentum: number;
+  /** How much of each gradient the momentum buffer leaves out. */
   readonly dampening: number;
+  /** L2 added to the gradient. */
   readonly weightDecay: number;
+  /** Whether the step uses Nesterov momentum. */
   readonly nesterov: boolean;
+  /** How the learning rate changes with the step. */
   readonly schedule: LrSchedule;
+  /** The parameters it updates. */
   readonly params: readonly Tensor[];
+  /** The packed parameters it was given, or null for a list. */
   readonly packed: PackedParameters | null;
   private readonly state = new Map<Tensor, SgdState>();
   /** Packed: the step count every parameter shares, and the flat momentum buffer. */
   private flat: SgdState | null = null;
   private disposed = false;
 
+  /**
+   * An optimizer for a list of parameters or packed parameters; options.lr is required, the rest
+   * default as in torch. Throws an EngineError for an unknown or invalid option.
+   */
   constructor(params: readonly Tensor[] | PackedParameters, options: SgdOptions) {
     expectKnownOptions('SGD', options, OPTIONS);
     this.packed = params instanceof PackedParameters ? params : null;
@@ -121,6 +139,7 @@ export class SGD {
     });
   }
 
+  /** Fills every parameter's gradient with zeros (in place). */
   zeroGrad(): void {
     this.assertAlive('zeroGrad');
     if (this.packed) this.packed.grads.device.fill(this.packed.grads.storage, 0);

@@ -44,6 +44,12 @@ export interface TensorOptions {
   intRange?: IntRange;
 }
 
+/**
+ * An n-dimensional array of float32 or int32 on a backend, with the autograd graph that made it.
+ * Made by the creation functions (tensor, zeros, randn, …) and the ops, which are also its methods
+ * (x.add(y).relu()); read back with the async toArray(), item() or to(); freed with dispose() or
+ * inside tidy().
+ */
 export class Tensor {
   /** ∂L/∂this after `backward()`, for leaves that require grad; accumulates across calls. */
   grad: Tensor | null = null;
@@ -51,12 +57,21 @@ export class Tensor {
   node: GraphNode | null = null;
   /** Optional name used in error messages (modules set it to the state_dict key). */
   name: string | undefined;
+  /**
+   * int32 tensors: known bounds of the values (set by the creation functions), so that indices can
+   * be checked without a readback; undefined when unknown.
+   */
   readonly intRange: IntRange | undefined;
   private _requiresGrad = false;
   private disposal: Disposal | null = null;
 
   private _storage: Storage;
 
+  /**
+   * A tensor over `storage` (which it then owns) with the given shape; the creation functions and
+   * ops make tensors, so users rarely call this. Throws an EngineError when the storage's length is
+   * not the shape's size.
+   */
   constructor(storage: Storage, readonly shape: readonly number[], options: TensorOptions = {}) {
     this._storage = storage;
     if (storage.length !== sizeOf(shape)) {
@@ -70,15 +85,25 @@ export class Tensor {
     track(this);
   }
 
+  /** The backend's handle to the data. */
   get storage(): Storage { return this._storage; }
+  /** The backend the data lives on. */
   get device(): Backend { return this.storage.backend; }
+  /** 'float32' or 'int32'. */
   get dtype(): DType { return this.storage.dtype; }
+  /** The number of elements: the product of the shape. */
   get size(): number { return this.storage.length; }
+  /** The number of axes. */
   get rank(): number { return this.shape.length; }
+  /** Whether dispose() has freed it. */
   get isDisposed(): boolean { return this.disposal !== null; }
   /** What this tensor was before it was disposed (null while it is alive). */
   get disposedAs(): Disposal | null { return this.disposal; }
 
+  /**
+   * Whether backward() computes ∂L/∂this into `grad` (leaves) and records ops on it; setting it
+   * throws an EngineError for an int32 tensor.
+   */
   get requiresGrad(): boolean { return this._requiresGrad; }
   set requiresGrad(value: boolean) {
     if (value && this.dtype !== 'float32') {
@@ -151,6 +176,7 @@ export class Tensor {
     if (--this.storage.refs === 0) this.device.release(this.storage);
   }
 
+  /** `Tensor(<name, shape, dtype>, device=…)`, with `requiresGrad` when it does. */
   toString(): string {
     return `Tensor(${describe(this)}, device=${this.device.name}${this.requiresGrad ? ', requiresGrad' : ''})`;
   }

@@ -14,6 +14,7 @@ import type { PackedParameters } from './packing.js';
 import { keep } from './scope.js';
 import type { Tensor } from './tensor.js';
 
+/** How a WeightAverage follows the weights: its decay and whether the decay warms up. */
 export interface WeightAverageOptions {
   /** The decay d, in [0, 1): the average's memory is about 1 / (1 − d) updates. */
   decay: number;
@@ -27,14 +28,24 @@ export interface WeightAverageState {
   readonly weights: readonly Float32Array[];
 }
 
+/**
+ * An exponential moving average of packed parameters, kept on their device (see the header):
+ * update() after each optimizer step; the average is a packed tensor laid out like the weights.
+ */
 export class WeightAverage {
+  /** The decay d, in [0, 1). */
   readonly decay: number;
+  /** Whether the decay warms up (see the header). */
   readonly warmup: boolean;
   /** Updates taken so far. */
   updates = 0;
   /** The average, flat and laid out like the packed weights (padding zero). */
   readonly average: Tensor;
 
+  /**
+   * An average of the packed parameters, starting as a copy of their weights. Throws an EngineError
+   * for a decay outside [0, 1).
+   */
   constructor(readonly packed: PackedParameters, options: WeightAverageOptions) {
     this.decay = options.decay;
     this.warmup = options.warmup ?? true;
@@ -90,6 +101,10 @@ export class WeightAverage {
     this.packed.weights.device.copy(this.packed.weights.storage, this.average.storage);
   }
 
+  /**
+   * The update count and the average, one array per parameter, copied to the host (to save and
+   * resume).
+   */
   async exportState(): Promise<WeightAverageState> {
     const flat = (await this.average.toArray()) as Float32Array;
     const { params, offsets } = this.packed;
@@ -124,6 +139,7 @@ export class WeightAverage {
     };
   }
 
+  /** Frees the average. */
   dispose(): void {
     this.average.dispose();
   }

@@ -54,6 +54,11 @@ export function buildImageModel(config: ImageModelConfig, rng: Rng, device: Back
   return new MLPImageDiffusion({ dataDim: width * height, hidden, depth, timeDim, timesteps }, rng, { device, preconditioning });
 }
 
+/**
+ * An image model's checkpoint (model.safetensors): its state_dict, the Wiener preconditioning's
+ * statistics when it has them, its config and the save's stamp in the metadata. Throws when the
+ * config is not the model's (another network, other preconditioning).
+ */
 export async function encodeImageModel(model: ImageModel, config: ImageModelConfig, stamp?: CheckpointStamp): Promise<Uint8Array> {
   if ((model instanceof UNetDiffusion) !== (config.model === 'UNetDiffusion')) {
     throw new Error(`encodeImageModel: the config is a ${config.model}'s, the model is not`);
@@ -120,6 +125,10 @@ export function decodeImageModel(bytes: Uint8Array, device: Backend, file = 'mod
   });
 }
 
+/**
+ * What a classifier checkpoint records besides the weights: its data set and class names, its
+ * hidden width, its held-out accuracy and its epochs of training.
+ */
 export interface ClassifierInfo {
   dataset: ImageDatasetName;
   classes: readonly string[];
@@ -129,6 +138,10 @@ export interface ClassifierInfo {
   epochs: number;
 }
 
+/**
+ * An ImageClassifier's checkpoint (classifier.safetensors): its state_dict, with its info and input
+ * size in the metadata.
+ */
 export async function encodeClassifier(model: ImageClassifier, info: ClassifierInfo): Promise<Uint8Array> {
   return encodeSafetensors(await hostStateDict(model), {
     format: 'pt',
@@ -139,6 +152,10 @@ export async function encodeClassifier(model: ImageClassifier, info: ClassifierI
   });
 }
 
+/**
+ * The ImageClassifier in classifier.safetensors' bytes, built on `device`, and its info. Throws a
+ * CheckpointError naming the file and what is wrong (a field, a shape, a value not finite).
+ */
 export function decodeClassifier(bytes: Uint8Array, device: Backend, file = 'classifier.safetensors'): { model: ImageClassifier; info: ClassifierInfo } {
   return about(file, () => {
     const { tensors, metadata } = decodeSafetensors(bytes);

@@ -7,9 +7,17 @@
 import * as E from '../../engine/index.js';
 import type { ImageSet } from './data.js';
 
+/**
+ * The classifier that judges generated images (see the header): an MLP from an image's dataDim
+ * pixels to logits over `classes`, with hidden width 256 unless options say otherwise.
+ */
 export class ImageClassifier extends E.Module {
+  /** The MLP's layers (see the header). */
   readonly layers: [E.Linear, E.ReLU, E.Linear, E.ReLU, E.Linear];
 
+  /**
+   * A classifier of images of dataDim pixels into `classes` classes, its weights drawn from `rng`.
+   */
   constructor(readonly dataDim: number, readonly classes: number, rng: E.Rng, options: { hidden?: number; device?: E.Backend } = {}) {
     super();
     const h = options.hidden ?? 256;
@@ -25,7 +33,10 @@ export class ImageClassifier extends E.Module {
     ]);
   }
 
-  // x: [B, D] → logits [B, C]
+  /**
+   * The logits of each image.
+   * x: [B, D] → logits [B, C]
+   */
   forward(x: E.Tensor): E.Tensor {
     const [l1, , l2, , l3] = this.layers;
     const h = E.linear(E.linear(x, l1.weight, l1.bias!, { relu: true }), l2.weight, l2.bias!, { relu: true });
@@ -33,6 +44,10 @@ export class ImageClassifier extends E.Module {
   }
 }
 
+/**
+ * trainClassifier's settings: hidden width (256), epochs (3), batch (128), Adam's learning rate
+ * (1e-3) and seed (0), with a per-epoch callback.
+ */
 export interface ClassifierTraining {
   hidden?: number;
   epochs?: number;

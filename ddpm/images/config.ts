@@ -52,11 +52,19 @@ export interface UNetImageConfig extends ImageConfigBase {
   groups: number;
 }
 
+/**
+ * An image model's config, as its checkpoint carries it: an MLPImageDiffusion's or a
+ * UNetDiffusion's.
+ */
 export type ImageModelConfig = MLPImageConfig | UNetImageConfig;
 export type ImageModelName = ImageModelConfig['model'];
 export const IMAGE_MODELS: readonly ImageModelName[] = ['MLPImageDiffusion', 'UNetDiffusion'];
 export const isImageModelName = (name: string | null): name is ImageModelName => IMAGE_MODELS.some((m) => m === name);
 
+/**
+ * The image workload's defaults: T = 1000 on the linear schedule, the MLP's width 256, depth 3 and
+ * time embedding 128, and DDIM with 50 steps for sampling.
+ */
 export const IMAGE_DEFAULTS = {
   timesteps: 1000, schedule: 'linear', hidden: 256, depth: 3, timeDim: 128, sampler: 'ddim', samplingSteps: 50,
 } as const satisfies Partial<MLPImageConfig>;
@@ -74,6 +82,10 @@ export const IMAGE_OPTIMIZER_DEFAULTS = { lr: 3e-3, ema: 0.999, decay: 'cosine',
 /** The network sees images as they are (in [−1, 1]): what sampling needs of the config. */
 export const samplingConfig = (c: ImageModelConfig): SamplingFields => ({ schedule: c.schedule, timesteps: c.timesteps, dataScale: 1 });
 
+/**
+ * An image model's config as the JSON its checkpoint stores (PyTorch-style field names: n_steps,
+ * image_size, num_units, time_dim, …); parseImageConfig reads it back.
+ */
 export function imageConfigJson(c: ImageModelConfig): string {
   const network = c.model === 'UNetDiffusion' ? { channels: c.channels, groups: c.groups } : { num_units: c.hidden, depth: c.depth };
   return JSON.stringify({

@@ -6,14 +6,22 @@
 //   fashion-mnist  Zalando's Fashion-MNIST (MIT) in the IDX format, as Debian's
 //                  dataset-fashion-mnist installs it (gzip-compressed IDX files)
 
+/** The image data sets: MNIST's digits and Zalando's Fashion-MNIST (see the header). */
 export type ImageDatasetName = 'mnist' | 'fashion-mnist';
+/** Every image data set's name. */
 export const IMAGE_DATASETS: readonly ImageDatasetName[] = ['mnist', 'fashion-mnist'];
 
+/** MNIST's class names: the digits '0' to '9'. */
 export const DIGIT_CLASSES: readonly string[] = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'];
+/** Fashion-MNIST's class names, in its label order (0: 'T-shirt/top' … 9: 'Ankle boot'). */
 export const FASHION_CLASSES: readonly string[] = [
   'T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot',
 ];
 
+/**
+ * A set of labelled grey images, as the image workload trains on them: pixels scaled to [−1, 1],
+ * one row per image.
+ */
 export interface ImageSet {
   name: ImageDatasetName;
   width: number;

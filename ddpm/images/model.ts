@@ -24,6 +24,10 @@ import {
 } from '../../engine/index.js';
 import type { NoisePredictor } from '../noise-predictor.js';
 
+/**
+ * An MLPImageDiffusion's sizes: pixels per image, hidden width and depth, the time embedding's
+ * width, and T.
+ */
 export interface ImageModelShape {
   /** Values per image (784 for 28×28). */
   dataDim: number;
@@ -93,10 +97,19 @@ export function wienerCoefficients(alphasBar: ArrayLike<number>, variance: numbe
   return { a, b, c };
 }
 
+/**
+ * The image workload's MLP noise predictor (see the header): ε_θ(x_t, t) for flattened images [B,
+ * dataDim] and timesteps [B], optionally with the Wiener preconditioning built from the training
+ * images' statistics.
+ */
 export class MLPImageDiffusion extends Module implements NoisePredictor {
+  /** The time embedding's MLP: sinusoids [B, timeDim] → [B, hidden]. */
   readonly time_mlp: [Linear, ReLU, Linear];
+  /** The hidden layers, `depth` of them. */
   readonly layers: Linear[];
+  /** Each hidden layer's projection of the time embedding (no bias). */
   readonly time_proj: Linear[];
+  /** The output layer: [B, hidden] → [B, dataDim]. */
   readonly out: Linear;
   /** [T, timeDim], fixed: not a parameter. */
   private readonly sinusoids: Tensor;
@@ -105,6 +118,11 @@ export class MLPImageDiffusion extends Module implements NoisePredictor {
   /** With preconditioning: A, B, C as [T, 1] tables (or [T, D] with a variance per pixel) and μ as [1, D]; fixed. */
   private readonly wiener: { a: Tensor; b: Tensor; c: Tensor; mean: Tensor } | null = null;
 
+  /**
+   * The network of `shape`, its weights drawn from `rng`, with the Wiener preconditioning when
+   * options give its statistics. Throws when a size is not a positive integer or the statistics do
+   * not fit the shape.
+   */
   constructor(readonly shape: ImageModelShape, rng: Rng, options: { device?: Backend; preconditioning?: Preconditioning } = {}) {
     super();
     const { dataDim, hidden, depth, timeDim, timesteps } = shape;
@@ -151,7 +169,10 @@ export class MLPImageDiffusion extends Module implements NoisePredictor {
     return [this.time_mlp[0], this.time_mlp[2], ...this.layers, ...this.time_proj, this.out].reduce((s, layer) => s + 2 * layer.weight.size, 0);
   }
 
-  // x: [B, D], t: [B] int32 in [0, T) → ε_θ: [B, D]
+  /**
+   * The predicted noise (see the header).
+   * x: [B, D], t: [B] int32 in [0, T) → ε_θ: [B, D]
+   */
   forward(x: Tensor, t: Tensor): Tensor {
     const temb = this.time_mlp[2].forward(relu(this.time_mlp[0].forward(embedding(t, this.sinusoids)))); // [B, H]
     let h = x;

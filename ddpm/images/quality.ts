@@ -17,6 +17,10 @@ import type { Backend } from '../../engine/index.js';
 import { accuracy, classify, nearestDistances, type ImageClassifier } from './classifier.js';
 import type { ImageSet } from './data.js';
 
+/**
+ * The probability the classifier must give one class for a sample to count as confidently
+ * classified.
+ */
 export const CONFIDENT = 0.9;
 /** The stray-ink frame's width in pixels, and the brightness (in [−1, 1]) that counts as ink there. */
 export const FRAME = 4;
@@ -55,6 +59,10 @@ export interface DistanceSummary {
   mean: number;
 }
 
+/**
+ * What judgeImages measures of generated images, beside the same measures on held-out real images
+ * (see the header).
+ */
 export interface ImageQuality {
   /** Samples judged. */
   n: number;

@@ -26,6 +26,10 @@ import {
 import type { NoisePredictor } from '../noise-predictor.js';
 import { timestepEmbedding } from './model.js';
 
+/**
+ * A UNetDiffusion's sizes: image height and width, channels per level, the groups of its group
+ * norms, the time embedding's width, and T.
+ */
 export interface UNetShape {
   /** Pixels per column and per row; both divisible by 2^(levels − 1). */
   height: number;
@@ -120,19 +124,40 @@ class AttentionBlock extends Module {
   }
 }
 
+/**
+ * The image workload's U-Net noise predictor (see the header): ε_θ(x_t, t) for flattened images [B,
+ * height·width] and timesteps [B].
+ */
 export class UNetDiffusion extends Module implements NoisePredictor {
+  /** The time embedding's MLP: sinusoids [B, timeDim] → [B, 4·channels[0]]. */
   readonly time_mlp: [Linear, SiLU, Linear];
+  /** The first convolution: 1 channel → channels[0]. */
   readonly conv_in: Conv2d;
+  /** One residual block per level on the way down, highest resolution first. */
   readonly down: ResBlock[];
+  /** The stride-2 convolutions between levels. */
   readonly downsample: Conv2d[];
+  /** Self-attention at the lowest resolution. */
   readonly mid_attn: AttentionBlock;
+  /** The residual block after it. */
   readonly mid_block: ResBlock;
+  /**
+   * One residual block per level on the way up, lowest resolution first, each taking the path so
+   * far beside its level's skip.
+   */
   readonly up: ResBlock[];
+  /** The group norm before the last convolution. */
   readonly out_norm: GroupNorm;
+  /** The last convolution: channels[0] → 1 channel. */
   readonly out_conv: Conv2d;
   /** [T, timeDim], fixed: not a parameter. */
   private readonly sinusoids: Tensor;
 
+  /**
+   * The network of `shape` on options.device (default the default device), its weights drawn from
+   * `rng`. Throws when the groups do not divide every level's channels or the levels do not divide
+   * the image's sides.
+   */
   constructor(readonly shape: UNetShape, rng: Rng, options: { device?: Backend } = {}) {
     super();
     const { height, width, channels, groups, timeDim, timesteps } = shape;
@@ -223,7 +248,10 @@ export class UNetDiffusion extends Module implements NoisePredictor {
       + this.up.reduce((s, b, i) => s + block(b, lowest - i), 0);
   }
 
-  // x: [B, H·W], t: [B] int32 in [0, T) → ε_θ: [B, H·W]
+  /**
+   * The predicted noise (see the header).
+   * x: [B, H·W], t: [B] int32 in [0, T) → ε_θ: [B, H·W]
+   */
   forward(x: Tensor, t: Tensor): Tensor {
     const { height, width } = this.shape;
     const batch = x.shape[0];

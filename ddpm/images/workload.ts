@@ -8,6 +8,7 @@ import { IMAGE_MODELS, imageConfigJson, parseImageConfig, samplingConfig, type I
 import { IMAGE_DATASETS } from './data.js';
 import { describeImageRun, imageLossPicture } from './pictures.js';
 
+/** The image workload (MNIST, Fashion-MNIST; an MLP or a U-Net) behind the Workload interface. */
 export const IMAGES: Workload<ImageModelConfig, ImageModel> = {
   name: 'images',
   datasets: IMAGE_DATASETS,

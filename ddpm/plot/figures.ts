@@ -147,6 +147,7 @@ function pointStyle(n: number, side: number): { radius: number; alpha: number } 
 // ---------------------------------------------------------------------------------------------
 // Figures
 
+/** samplesFigure's title, panel labels and footer line. */
 export interface SamplesOptions {
   title: string;
   generatedLabel?: string;   // default "generated"
@@ -180,6 +181,7 @@ export interface ReverseFrame {
   points: Float32Array; // [n, 2]
 }
 
+/** reverseFigure's title, and the bounds all its panels share. */
 export interface ReverseOptions {
   title: string;
   bounds?: Bounds;      // default: boundsOf the last frame (x_0, the data-like one)
@@ -206,6 +208,7 @@ export function reverseFigure(frames: readonly ReverseFrame[], opts: ReverseOpti
   return figure;
 }
 
+/** lossFigure's title, axis labels and whether the loss axis is logarithmic. */
 export interface LossOptions {
   title: string;
   xlabel?: string;   // default "epoch"

@@ -8,6 +8,10 @@ import { Raster, textHeight, textWidth } from './raster.js';
 
 const NOT_A_NUMBER = [220, 30, 30] as const;
 
+/**
+ * imageGrid's layout: each image's size, tiles per row, screen pixels per image pixel, and the
+ * title and captions.
+ */
 export interface ImageGridOptions {
   /** Pixels per image row and column. */
   width: number;

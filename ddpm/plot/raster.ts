@@ -10,14 +10,25 @@ import { CELL_WIDTH, GLYPH_HEIGHT, GLYPH_WIDTH, glyphRows, isZeroWidth } from '.
 /** Red, green, blue, each 0–255. */
 export type Color = readonly [number, number, number];
 
+/** White, a raster's default background. */
 export const WHITE: Color = [255, 255, 255];
+/** Black. */
 export const BLACK: Color = [0, 0, 0];
 
+/**
+ * An RGBA canvas (see the header): width × height opaque pixels, `rgba` [height, width, 4], top row
+ * first, with the primitives the figures draw with. Throws when width or height is not a positive
+ * integer.
+ */
 export class Raster {
+  /** Pixels per row. */
   readonly width: number;
+  /** Pixels per column. */
   readonly height: number;
-  readonly rgba: Uint8Array; // [height, width, 4], top row first
+  /** The pixels, [height, width, 4] (red, green, blue, alpha 255), top row first. */
+  readonly rgba: Uint8Array;
 
+  /** A canvas of width × height pixels, all `background`. */
   constructor(width: number, height: number, background: Color = WHITE) {
     for (const [name, v] of [['width', width], ['height', height]] as const) {
       if (!Number.isInteger(v) || v < 1) throw new Error(`Raster: ${name} must be a positive integer, got ${v}`);

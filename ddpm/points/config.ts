@@ -23,6 +23,11 @@ import { DATASETS, type DatasetName } from './data.js';
 import { SAMPLERS, type SamplerName } from '../sample.js';
 import { SCHEDULES, type ScheduleName } from '../schedules.js';
 
+/**
+ * A points model's config, as its checkpoint carries it (model.safetensors' metadata, in the
+ * tutorial's field names): T, the hidden width, the schedule, the dataset, the data scale, the
+ * default sampler and the preset it came from.
+ */
 export interface ModelConfig {
   model: 'MLPDiffusion';
   /** T: the number of diffusion steps (rows of each step embedding; n_steps in the file). */
@@ -38,9 +43,17 @@ export interface ModelConfig {
   preset: PresetName | 'custom';
 }
 
+/**
+ * The points workload's presets (see the header): 'seed', the tutorial as it is, and 'improved'.
+ */
 export type PresetName = 'seed' | 'improved';
+/** Every preset's name, 'seed' first. */
 export const PRESET_NAMES: readonly PresetName[] = ['seed', 'improved'];
 
+/**
+ * A preset's settings: the schedule, T, data scale and sampler of its model, and the training a run
+ * uses (epochs, learning rate and its schedule, weight average).
+ */
 export interface Preset {
   readonly summary: string;
   readonly schedule: ScheduleName;
@@ -56,6 +69,7 @@ export interface Preset {
   readonly lrFloor: number;
 }
 
+/** Each preset's settings, with a line saying what it is (see the header). */
 export const PRESETS: Record<PresetName, Preset> = {
   seed: {
     summary: "the tutorial's: sigmoid schedule, T = 100 (ᾱ_T ≈ 0.78), data as is, tutorial sampler",
@@ -79,6 +93,10 @@ function serialize(c: ModelConfig): Record<string, unknown> {
 /** What sampling reads of the config (generate.ts). */
 export const samplingConfig = (c: ModelConfig): SamplingFields => ({ schedule: c.schedule, timesteps: c.timesteps, dataScale: c.dataScale });
 
+/**
+ * A points model's config as the JSON its checkpoint stores (the tutorial's field names: n_steps,
+ * num_units, data_scale); parseModelConfig reads it back.
+ */
 export function modelConfigJson(c: ModelConfig): string {
   return JSON.stringify(serialize(c));
 }

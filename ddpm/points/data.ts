@@ -10,9 +10,15 @@
 
 import { Rng } from '../../engine/index.js';
 
+/** The 2-D toy data sets (see the header). */
 export type DatasetName = 's-curve' | 'swiss-roll' | 'moons' | '8-gaussians' | 'checkerboard';
+/** Every 2-D data set's name, the tutorial's S-curve first. */
 export const DATASETS: readonly DatasetName[] = ['s-curve', 'swiss-roll', 'moons', '8-gaussians', 'checkerboard'];
 
+/**
+ * n points of data set `name` drawn from `seed`, as [n, 2]: the same seed gives the same points
+ * everywhere. Throws when n is not a positive integer.
+ */
 export function makeDataset(name: DatasetName, n: number, seed: number): Float32Array {
   if (!Number.isInteger(n) || n < 1) throw new Error(`data: n must be a positive integer, got ${n}`);
   const rng = new Rng(seed, 0x5eed);

@@ -8,11 +8,21 @@
 import { Embedding, Linear, linear, Module, ReLU, type Backend, type Rng, type Tensor } from '../../engine/index.js';
 import type { NoisePredictor } from '../noise-predictor.js';
 
+/**
+ * The S-curve tutorial's noise predictor, exactly (see the header): ε_θ(x_t, t) for points [B, 2]
+ * and timesteps [B], with hidden width 128 unless options say otherwise.
+ */
 export class MLPDiffusion extends Module implements NoisePredictor {
   readonly dataDim = 2;
+  /** The tutorial's layer list (state_dict keys linears.0 … linears.6). */
   readonly linears: [Linear, ReLU, Linear, ReLU, Linear, ReLU, Linear];
+  /** The timestep's embedding added after each hidden Linear (step_embeddings.0 … 2). */
   readonly step_embeddings: [Embedding, Embedding, Embedding];
 
+  /**
+   * The network for T = timesteps, its weights drawn from `rng` with PyTorch's init, `hidden` units
+   * wide (default 128).
+   */
   constructor(readonly timesteps: number, rng: Rng, options: { hidden?: number; device?: Backend } = {}) {
     super();
     const h = options.hidden ?? 128;
@@ -40,7 +50,10 @@ export class MLPDiffusion extends Module implements NoisePredictor {
     return this.linears.reduce((s, layer) => s + (layer instanceof Linear ? 2 * layer.weight.size : 0), 0);
   }
 
-  // x: [B, 2], t: [B] int32 in [0, timesteps) → predicted noise ε_θ: [B, 2]
+  /**
+   * The predicted noise (see the header).
+   * x: [B, 2], t: [B] int32 in [0, timesteps) → predicted noise ε_θ: [B, 2]
+   */
   forward(x: Tensor, t: Tensor): Tensor {
     let h = x;
     for (let i = 0; i < 3; i++) {

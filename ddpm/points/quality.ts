@@ -35,6 +35,10 @@ export function slicedWasserstein(a: Float32Array, b: Float32Array, directions =
 const FRESH_SEED = 1_000_001;
 const SECOND_DRAW_SEED = 1_000_002;
 
+/**
+ * How close generated points are to the data (judgeSamples): their sliced W1 distance, beside what
+ * a perfect model and an untrained one would score.
+ */
 export interface QualityReport {
   /** Sliced W1 between the generated points and n fresh data points. */
   slicedW1: number;

@@ -9,6 +9,7 @@ import { DATASETS } from './data.js';
 import type { MLPDiffusion } from './model.js';
 import { describePointsRun, lossPicture } from './pictures.js';
 
+/** The points workload (the 2-D sets and MLPDiffusion) behind the Workload interface. */
 export const POINTS: Workload<ModelConfig, MLPDiffusion> = {
   name: 'points',
   datasets: DATASETS,

@@ -31,6 +31,10 @@ class CpuStorage implements Storage {
   get length(): number { return this.data.length; }
 }
 
+/**
+ * The CPU reference Backend (see the header): plain loops over typed arrays in host memory. Its one
+ * instance is `cpu`, the default device.
+ */
 export class CpuBackend implements Backend {
   readonly name = 'cpu';
   /** A typed array's longest length in V8 on 64-bit machines (Node 20: "Invalid typed array length" past 2³²). */

@@ -11,7 +11,12 @@ import type { Tensor } from '../tensor.js';
 import { bmm } from './matmul.js';
 import { scaledSoftmax } from './softmax.js';
 
-// q, k: [N, T, d], v: [N, T, dv] → [N, T, dv]
+/**
+ * Scaled dot-product attention, softmax(q·kᵀ·scale)·v per batch entry (scale 1/√d unless given),
+ * with its gradients; k and v may have another length S than q's T. Throws an EngineError when the
+ * shapes do not fit.
+ * q, k: [N, T, d], v: [N, T, dv] → [N, T, dv]
+ */
 export function attention(q: Tensor, k: Tensor, v: Tensor, options: { scale?: number } = {}): Tensor {
   for (const [role, t] of [['q', q], ['k', k], ['v', v]] as const) expectFloat('attention', t, role);
   if (q.rank !== 3 || k.rank !== 3 || v.rank !== 3 || k.shape[0] !== q.shape[0] || v.shape[0] !== q.shape[0] ||

@@ -15,6 +15,7 @@ import { Tensor } from '../tensor.js';
 import { sum } from './reduce.js';
 import { reshape } from './shape.js';
 
+/** conv2d's stride and zero padding, the same along both axes. */
 export interface Conv2dOptions {
   /** The window's step, the same along both axes (default 1). */
   stride?: number;
@@ -37,7 +38,12 @@ function conv2dPlan(op: string, x: Tensor, outChannels: number, kernelH: number,
   return { batch, channels, height, width, outChannels, kernelH, kernelW, stride, padding, outH, outW };
 }
 
-// x: [B, C, H, W], weight: [O, C, KH, KW], bias: [O] → [B, O, OH, OW]
+/**
+ * A 2-D convolution (cross-correlation, as torch.nn.functional.conv2d), NCHW, with its gradients;
+ * OH = ⌊(H + 2·padding − KH) / stride⌋ + 1, OW alike. Throws an EngineError when the shapes do not
+ * fit or the tensors are on different devices.
+ * x: [B, C, H, W], weight: [O, C, KH, KW], bias: [O] → [B, O, OH, OW]
+ */
 export function conv2d(x: Tensor, weight: Tensor, bias?: Tensor, options: Conv2dOptions = {}): Tensor {
   expectFloat('conv2d', x, 'x');
   expectFloat('conv2d', weight, 'weight');

@@ -60,6 +60,12 @@ function operands(op: string, a: Operand, b: Operand): void {
   if (!(a instanceof Tensor) && !(b instanceof Tensor)) fail(op, 'at least one operand must be a Tensor');
 }
 
+/**
+ * a + b elementwise, with NumPy broadcasting (bias rows [N] against [B, N], per-row [B, 1] against
+ * [B, N]) or with a host number on either side; the gradient is summed back to each operand's
+ * shape. Throws an EngineError unless at least one operand is a float32 tensor, when the shapes do
+ * not broadcast or the tensors are on different devices.
+ */
 export function add(a: Operand, b: Operand): Tensor {
   operands('add', a, b);
   if (typeof b === 'number') return scalarOp('add', a as Tensor, b);
@@ -67,6 +73,7 @@ export function add(a: Operand, b: Operand): Tensor {
   return binaryOp('add', a, b);
 }
 
+/** a − b elementwise, broadcasting as add does (a host number on either side). */
 export function sub(a: Operand, b: Operand): Tensor {
   operands('sub', a, b);
   if (typeof b === 'number') return scalarOp('add', a as Tensor, -b);
@@ -74,6 +81,7 @@ export function sub(a: Operand, b: Operand): Tensor {
   return binaryOp('sub', a, b);
 }
 
+/** a · b elementwise, broadcasting as add does (a host number on either side). */
 export function mul(a: Operand, b: Operand): Tensor {
   operands('mul', a, b);
   if (typeof b === 'number') return scalarOp('mul', a as Tensor, b);
@@ -81,6 +89,10 @@ export function mul(a: Operand, b: Operand): Tensor {
   return binaryOp('mul', a, b);
 }
 
+/**
+ * a / b elementwise, broadcasting as add does (a host number on either side): IEEE's results for a
+ * zero divisor (±Inf, NaN for 0/0).
+ */
 export function div(a: Operand, b: Operand): Tensor {
   operands('div', a, b);
   if (typeof b === 'number') return scalarOp('div', a as Tensor, b);
@@ -127,10 +139,15 @@ function unaryOp(op: UnaryOp, x: Tensor): Tensor {
   });
 }
 
+/** −x elementwise. */
 export const neg = (x: Tensor): Tensor => unaryOp('neg', x);
+/** x² elementwise; its gradient is 2x. */
 export const square = (x: Tensor): Tensor => unaryOp('square', x);
+/** √x elementwise: NaN below 0; its gradient is 1 / (2√x). */
 export const sqrt = (x: Tensor): Tensor => unaryOp('sqrt', x);
+/** max(x, 0) elementwise; the gradient passes where the output is positive. */
 export const relu = (x: Tensor): Tensor => unaryOp('relu', x);
+/** e^x elementwise; its gradient is the output. */
 export const exp = (x: Tensor): Tensor => unaryOp('exp', x);
 /** SiLU (swish): x·σ(x), the U-Net's activation. */
 export const silu = (x: Tensor): Tensor => unaryOp('silu', x);
@@ -140,6 +157,7 @@ export const log = (x: Tensor): Tensor => unaryOp('log', x);
 export const abs = (x: Tensor): Tensor => unaryOp('abs', x);
 /** σ(x) = 1 / (1 + e^(−x)): 0 at −Inf, 1 at +Inf. */
 export const sigmoid = (x: Tensor): Tensor => unaryOp('sigmoid', x);
+/** tanh(x) elementwise: −1 at −Inf, 1 at +Inf; its gradient is 1 − tanh². */
 export const tanh = (x: Tensor): Tensor => unaryOp('tanh', x);
 /** sin(x), x in radians: NaN at ±Inf. */
 export const sin = (x: Tensor): Tensor => unaryOp('sin', x);

@@ -17,7 +17,12 @@ export function checkIndices(op: string, indices: Tensor, table: Tensor): void {
   }
 }
 
-// indices: I (int32), weight: [rows, dim] → [...I, dim]
+/**
+ * Looks up rows of a table (torch.nn.functional.embedding): row indices[…] of weight for each
+ * index, with the gradient to weight (rows used several times add up). Throws an EngineError unless
+ * indices are int32 within [0, rows) and weight is [rows, dim] on the same device.
+ * indices: I (int32), weight: [rows, dim] → [...I, dim]
+ */
 export function embedding(indices: Tensor, weight: Tensor): Tensor {
   indices.assertAlive('embedding');
   expectFloat('embedding', weight, 'weight');

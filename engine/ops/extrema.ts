@@ -12,6 +12,7 @@ import { Tensor } from '../tensor.js';
 import { gatherAlong } from './indexing.js';
 import { reshape } from './shape.js';
 
+/** What max and min return: the extremes, and where along the dim they lie. */
 export interface ValuesAndIndices {
   readonly values: Tensor;
   /** int32 positions along the reduced dim. */

@@ -16,6 +16,7 @@ import { Tensor } from '../tensor.js';
 import { checkIndices } from './embedding.js';
 import { sum } from './reduce.js';
 
+/** Which operands of matmul and bmm are read transposed. */
 export interface MatmulOptions {
   /** Use Aᵀ: a is stored [k, m]. */
   transA?: boolean;
@@ -23,13 +24,20 @@ export interface MatmulOptions {
   transB?: boolean;
 }
 
-// op(a): [m,k], op(b): [k,n] → [m,n]
+/**
+ * The matrix product a·b (either operand transposed when options ask), with its gradient. Throws an
+ * EngineError for operands that are not 2-D float32 tensors on one device, or whose inner sizes
+ * differ.
+ * op(a): [m,k], op(b): [k,n] → [m,n]
+ */
 export function matmul(a: Tensor, b: Tensor, options: MatmulOptions = {}): Tensor {
   return product('matmul', a, b, options);
 }
 
-// op(a): [N, m, k], op(b): [N, k, n] → [N, m, n]: N independent products (torch.bmm), op
-// transposing the last two axes when asked.
+/**
+ * op(a): [N, m, k], op(b): [N, k, n] → [N, m, n]: N independent products (torch.bmm), op
+ * transposing the last two axes when asked.
+ */
 export function bmm(a: Tensor, b: Tensor, options: MatmulOptions = {}): Tensor {
   return product('bmm', a, b, options);
 }
@@ -61,6 +69,7 @@ function product(op: 'matmul' | 'bmm', a: Tensor, b: Tensor, options: MatmulOpti
   ]);
 }
 
+/** What linear adds to its product in the same kernel: rows of a table, then a ReLU. */
 export interface LinearEpilogue {
   /** Adds table[indices[i]] to row i: table [rows, out], indices [B] int32. */
   addRows?: { table: Tensor; indices: Tensor };
@@ -68,8 +77,13 @@ export interface LinearEpilogue {
   relu?: boolean;
 }
 
-// x: [B, in], weight: [out, in], bias: [out], table: [rows, out], indices: [B] → [B, out]
-//   y = relu?(x·Wᵀ + b + table[indices]) in one kernel
+/**
+ * A dense layer's forward pass, x·Wᵀ + b, with the epilogue's rows and ReLU fused into the one
+ * kernel, and its gradients. Throws an EngineError when the shapes do not fit (listed below) or the
+ * tensors are on different devices.
+ * x: [B, in], weight: [out, in], bias: [out], table: [rows, out], indices: [B] → [B, out]
+ *   y = relu?(x·Wᵀ + b + table[indices]) in one kernel
+ */
 export function linear(x: Tensor, weight: Tensor, bias?: Tensor, epilogue: LinearEpilogue = {}): Tensor {
   expectFloat('linear', x, 'x');
   expectFloat('linear', weight, 'weight');

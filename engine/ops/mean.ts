@@ -6,6 +6,10 @@ import type { Tensor } from '../tensor.js';
 import { div } from './elementwise.js';
 import { sum } from './reduce.js';
 
+/**
+ * The mean of all elements (a scalar tensor []) or along one axis (that axis removed, or kept as 1
+ * with keepdim), with its gradient. Throws an EngineError for an axis out of range.
+ */
 export function mean(x: Tensor, axis?: number, keepdim = false): Tensor {
   const count = axis === undefined ? x.size : x.shape[normalizeAxis('mean', axis, x.rank)];
   return div(sum(x, axis, keepdim), count);

@@ -18,6 +18,7 @@ import type { GroupNormGrads, GroupNormOperands, GroupNormPlan, Storage } from '
 import { describe, expectFloat, expectKnownOptions, expectSameDevice, fail, kindOf } from '../errors.js';
 import { Tensor } from '../tensor.js';
 
+/** groupNorm's options: eps, a per-image channel shift added first, and a SiLU after. */
 export interface GroupNormOptions {
   /** Added to the variance (PyTorch's default 1e-5). */
   eps?: number;
@@ -27,7 +28,13 @@ export interface GroupNormOptions {
   silu?: boolean;
 }
 
-// x: [B, C, H, W], weight (γ), bias (β): [C] or null/undefined, options.shift: [B, C] → [B, C, H, W]
+/**
+ * Group normalisation (torch.nn.functional.group_norm): the channels split into `groups`, each
+ * group of each image normalised to mean 0 and variance 1 over its channels and pixels, then scaled
+ * by weight and shifted by bias per channel; with its gradients. Throws an EngineError when x is
+ * not 4-D, the groups do not divide the channels or weight, bias or shift have the wrong shape.
+ * x: [B, C, H, W], weight (γ), bias (β): [C] or null/undefined, options.shift: [B, C] → [B, C, H, W]
+ */
 export function groupNorm(x: Tensor, groups: number, weight?: Tensor | null, bias?: Tensor | null, options: GroupNormOptions = {}): Tensor {
   expectFloat('groupNorm', x, 'x');
   if (x.rank !== 4) fail('groupNorm', `expected an input [B, C, H, W], got ${describe(x, 'x')}`);

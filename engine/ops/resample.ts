@@ -10,7 +10,11 @@ import type { Tensor } from '../tensor.js';
 import { expand } from './reduce.js';
 import { reshape } from './shape.js';
 
-// x: [B, C, H, W] → [B, C, 2H, 2W]
+/**
+ * Nearest-neighbour upsampling by 2 in height and width (each pixel becomes a 2 × 2 block), with
+ * its gradient. Throws an EngineError unless x is a 4-D float32 tensor.
+ * x: [B, C, H, W] → [B, C, 2H, 2W]
+ */
 export function upsample2x(x: Tensor): Tensor {
   expectFloat('upsample2x', x, 'x');
   if (x.rank !== 4) fail('upsample2x', `expected an input [B, C, H, W], got ${describe(x, 'x')}`);

@@ -122,6 +122,11 @@ export interface AdapterDescription {
 
 // Members typed with WebGPU's own types (GPUDevice, …) are marked internal: the package's declarations
 // leave them out (tsconfig.build.json, stripInternal), so that they check under any lib setting.
+/**
+ * The Backend on a WebGPU device (Dawn's bindings in Node, navigator.gpu in a browser): every kernel
+ * a WGSL dispatch, recorded into one command stream and submitted when data is read. Made by
+ * requestWebGpu, tryWebGpu or selectDevice.
+ */
 export class WebGpuBackend implements Backend {
   readonly name = 'webgpu';
   /** @internal The GPU work recorded and not yet submitted. */

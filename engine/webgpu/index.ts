@@ -6,6 +6,10 @@ import type { Backend } from '../backend.js';
 import { cpu } from '../cpu/backend.js';
 import { requestWebGpu, tryWebGpu } from './device.js';
 
+/**
+ * Which device selectDevice gives: the CPU reference, WebGPU (an error when no adapter exists), or
+ * 'auto' (WebGPU when an adapter exists, else the CPU).
+ */
 export type DeviceChoice = 'auto' | 'cpu' | 'webgpu';
 
 export { DAWN_OPTIONS, requestWebGpu, tryWebGpu } from './device.js';

@@ -17,11 +17,19 @@ export interface ProfiledDevice {
 /** Stamps per query set: 2 per dispatch (WebGPU allows 4 096 queries per set). */
 export const PROFILE_QUERIES = 4096;
 
+/**
+ * GPU time of one kernel (or one gap between two): how many dispatches, and their nanoseconds in
+ * all.
+ */
 export interface KernelTime {
   dispatches: number;
   nanoseconds: number;
 }
 
+/**
+ * What a KernelProfiler has timed: per kernel, per gap between consecutive dispatches, and the
+ * submits' spans.
+ */
 export interface ProfileReport {
   /** Per kernel name, in the order first seen. */
   kernels: Map<string, KernelTime>;
@@ -39,6 +47,11 @@ export function profilingUnavailable(backend: ProfiledDevice): string | null {
     : `the adapter (${backend.describe()}) does not offer WebGPU's 'timestamp-query' feature`;
 }
 
+/**
+ * Times every dispatch of a WebGPU backend by timestamp queries, while it is set as the backend's
+ * recorder's profiler (as the benchmark does: recorder.setProfiler); `read` gives the report.
+ * Throws when the adapter lacks 'timestamp-query' (profilingUnavailable says why).
+ */
 export class KernelProfiler {
   private readonly querySet: GPUQuerySet;
   private readonly resolved: GPUBuffer;
@@ -47,6 +60,10 @@ export class KernelProfiler {
   private failure: Error | null = null;
   private readonly report: ProfileReport = { kernels: new Map(), gaps: new Map(), spanNanoseconds: 0, submits: 0 };
 
+  /**
+   * A profiler on the backend's device. Throws when the adapter lacks 'timestamp-query'
+   * (profilingUnavailable says why).
+   */
   constructor(private readonly backend: ProfiledDevice) {
     const reason = profilingUnavailable(backend);
     if (reason !== null) throw new Error(`GPU profiling: ${reason}`);
@@ -113,6 +130,7 @@ export class KernelProfiler {
     return this.report;
   }
 
+  /** Frees its query set and buffer. */
   destroy(): void {
     this.querySet.destroy();
     this.resolved.destroy();
