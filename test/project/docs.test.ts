@@ -1,7 +1,8 @@
 // The documents (README.md, CHANGELOG.md, docs/*.md) stay true of the code:
 //   - README is a front door: at most 200 lines;
 //   - every relative link and picture points at a file that exists (and a #heading it has);
-//   - every fenced block names its language, and each kind is checked:
+//   - every fenced block of a written document (the generated API and command references aside,
+//     which their own tests hold to the code) names its language, and each kind is checked:
 //       ts      run by the package test (test/project/package.test.ts: the two examples of
 //               docs/getting-started.md, from the packed tarball) or, when it opens with
 //               `// excerpt: FILE`, found line for line, in order, in FILE (`// …` skips);
@@ -23,6 +24,10 @@ import { repoRoot, runDdpm } from '../support/helpers.js';
 const root = repoRoot();
 const DOCS = ['README.md', 'CHANGELOG.md', ...readdirSync(join(root, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
 const LANGUAGES = ['ts', 'sh', 'text', 'python'];
+/** Generated from the code (their own tests hold them to it): their blocks are declarations, not examples. */
+const GENERATED = ['docs/api.md', 'docs/cli-reference.md'];
+/** The documents whose fenced blocks are examples. */
+const WRITTEN = DOCS.filter((doc) => !GENERATED.includes(doc));
 
 interface Block { doc: string; line: number; language: string; code: string }
 
@@ -62,8 +67,10 @@ test('every relative link and picture in the documents points at a file (and a h
         continue;
       }
       if (anchor && file.endsWith('.md')) {
-        const headings = readFileSync(file, 'utf8').split('\n').filter((l) => /^#{1,6} /.test(l)).map((l) => slug(l.replace(/^#+ /, '')));
-        if (!headings.includes(anchor)) broken.push(`${doc}: ${target} (no such heading)`);
+        const content = readFileSync(file, 'utf8');
+        const anchors = [...content.split('\n').filter((l) => /^#{1,6} /.test(l)).map((l) => slug(l.replace(/^#+ /, ''))),
+          ...[...content.matchAll(/<a id="([^"]+)"><\/a>/g)].map((m) => m[1])];
+        if (!anchors.includes(anchor)) broken.push(`${doc}: ${target} (no such heading)`);
       }
     }
   }
@@ -71,13 +78,13 @@ test('every relative link and picture in the documents points at a file (and a h
 });
 
 test('every fenced block names its language', () => {
-  const unnamed = DOCS.flatMap(blocks).filter((b) => !LANGUAGES.includes(b.language)).map((b) => `${b.doc}:${b.line} '${b.language}'`);
+  const unnamed = WRITTEN.flatMap(blocks).filter((b) => !LANGUAGES.includes(b.language)).map((b) => `${b.doc}:${b.line} '${b.language}'`);
   assert.equal(unnamed, [], `languages: ${LANGUAGES.join(', ')}`);
 });
 
 test('each ts block is run by the package test, or is an excerpt found line for line in its file', () => {
   const ran = runExamples();
-  for (const b of DOCS.flatMap(blocks).filter((x) => x.language === 'ts')) {
+  for (const b of WRITTEN.flatMap(blocks).filter((x) => x.language === 'ts')) {
     if (ran.includes(`${b.code}\n`)) continue;
     const from = /^\/\/ excerpt: (\S+)\n/.exec(b.code);
     assert.ok(from, `${b.doc}:${b.line}: a ts block that nothing runs (open it with '// excerpt: FILE' if it quotes one)`);
@@ -103,7 +110,7 @@ test('every ddpm command line in the documents uses flags that command lists in 
     train: helpFlags('train'), 'train images': helpFlags('train', '--dataset', 'mnist'), sample: helpFlags('sample'), bench: helpFlags('bench'),
   };
   let checked = 0;
-  for (const b of DOCS.flatMap(blocks).filter((x) => x.language === 'sh')) {
+  for (const b of WRITTEN.flatMap(blocks).filter((x) => x.language === 'sh')) {
     for (const line of b.code.split('\n')) {
       const words = line.replace(/#.*$/, '').trim().split(/\s+/);
       const at = words.indexOf('ddpm');
