@@ -38,6 +38,7 @@ const entryPoints = [
   'commands/ddpm.ts',
   'web/serve.ts',
   'scripts/gpu-check.ts',
+  'scripts/cli-reference.ts',
 ];
 
 const stale = wgslModules().filter((m) => m.stale);
