@@ -6,6 +6,7 @@
 // its choices, each undefined when not given; a switch → boolean, false when not given).
 // A command's old spellings are declared beside its flags (RenamedFlags): each still works for a
 // release, is read as its new name, and prints a one-line note saying what it is now.
+// The same declarations (CommandHelp) write docs/cli-reference.md (commands/cli-reference.ts).
 
 export class UsageError extends Error {
   constructor(message: string) {
@@ -57,8 +58,24 @@ export type AnyFlagValues = { readonly [name: string]: string | number | boolean
  */
 export type RenamedFlags = Readonly<Record<string, { readonly to: string; readonly value?: string }>>;
 
+/** What an old spelling is read as: "--samples", "--model mlp,unet". */
+export const renamedTo = (r: RenamedFlags[string]): string => `--${r.to}${r.value !== undefined ? ` ${r.value}` : ''}`;
+
 /** The note an old spelling prints: "note: --n is now --samples". */
-export const renamedNote = (old: string, r: RenamedFlags[string]): string => `note: --${old} is now --${r.to}${r.value !== undefined ? ` ${r.value}` : ''}`;
+export const renamedNote = (old: string, r: RenamedFlags[string]): string => `note: --${old} is now ${renamedTo(r)}`;
+
+/** A command's usage line, description, flags in --help order and old spellings: what its --help and docs/cli-reference.md say. */
+export interface CommandHelp {
+  readonly usage: string;
+  readonly description: string;
+  readonly flags: readonly FlagSpec[];
+  readonly renamed: RenamedFlags;
+}
+
+/** A command's help and the parser of its flags (`F`: their values; null for --help). */
+export interface CommandFlags<F> extends CommandHelp {
+  parse(argv: readonly string[]): F | null;
+}
 
 /**
  * Parses argv against specs; `--help` returns null. An old spelling in `renamed` is read as the
@@ -102,6 +119,12 @@ export function parseFlags<const S extends readonly FlagSpec[]>(command: string,
   return out as FlagValues<S>;
 }
 
+/** An int or number flag's range in words ("from 0 to 1", "≥ 1"); '' when it has none. */
+export function flagRange(spec: FlagSpec): string {
+  if (spec.max !== undefined) return `from ${spec.min ?? '-∞'} to ${spec.max}`;
+  return spec.min !== undefined ? `≥ ${spec.min}` : '';
+}
+
 function parseValue(command: string, spec: FlagSpec, raw: string): string | number {
   const bad = (expected: string): never => {
     throw new UsageError(`${command}: --${spec.name} must be ${expected}, got '${raw}'`);
@@ -113,7 +136,7 @@ function parseValue(command: string, spec: FlagSpec, raw: string): string | numb
   }
   const value = Number(raw);
   const [min, max] = [spec.min ?? -Infinity, spec.max ?? Infinity];
-  const range = spec.max !== undefined ? ` from ${spec.min ?? '-∞'} to ${spec.max}` : spec.min !== undefined ? ` ≥ ${spec.min}` : '';
+  const range = flagRange(spec) === '' ? '' : ` ${flagRange(spec)}`;
   const inRange = raw.trim() !== '' && value >= min && value <= max;
   if (spec.kind === 'int' && !(inRange && Number.isSafeInteger(value))) bad(`an integer${range}`);
   if (spec.kind === 'number' && !(inRange && Number.isFinite(value))) bad(`a number${range}`);
@@ -130,21 +153,23 @@ export const OVERWRITE_FLAG = flag({
   name: 'overwrite', kind: 'switch', help: 'start a new run in an --out folder that holds one (its checkpoint and metrics are removed)',
 });
 
+/** How a flag is written, as --help shows it: "--out DIR", "--device auto|cpu|webgpu", "--epochs N", "--quick". */
+export function flagUsage(s: FlagSpec): string {
+  if (s.kind === 'switch') return `--${s.name}`;
+  const value = s.value ?? (s.choices ? s.choices.join('|') : s.kind === 'int' ? 'N' : s.kind === 'number' ? 'X' : 'VALUE');
+  return `--${s.name} ${value}`;
+}
+
 /** The --help text: a usage line, a description, one line per flag, and a line naming the old spellings still read. */
 export function helpText(command: string, description: string, specs: readonly FlagSpec[], renamed: RenamedFlags = {}): string {
-  const left = (s: FlagSpec): string => {
-    if (s.kind === 'switch') return `--${s.name}`;
-    const value = s.value ?? (s.choices ? s.choices.join('|') : s.kind === 'int' ? 'N' : s.kind === 'number' ? 'X' : 'VALUE');
-    return `--${s.name} ${value}`;
-  };
   // Flags with a long list of choices put their help on the next line.
-  const width = Math.min(24, Math.max(...specs.map((s) => left(s).length))) + 2;
+  const width = Math.min(24, Math.max(...specs.map((s) => flagUsage(s).length))) + 2;
   const lines = specs.map((s) => {
     const help = `${s.help}${s.default !== undefined ? ` (default: ${s.default})` : ''}`;
-    const flag = left(s);
+    const flag = flagUsage(s);
     return flag.length < width ? `  ${flag.padEnd(width)}${help}` : `  ${flag}\n  ${' '.repeat(width)}${help}`;
   });
-  const old = Object.entries(renamed).map(([name, r]) => `--${name} (--${r.to}${r.value !== undefined ? ` ${r.value}` : ''})`);
+  const old = Object.entries(renamed).map(([name, r]) => `--${name} (${renamedTo(r)})`);
   const oldLine = old.length > 0 ? `\nold spellings still read, with a note: ${old.join(', ')}\n` : '';
   return `usage: ${command} [flags]\n\n${description}\n\nflags:\n${lines.join('\n')}\n  ${'--help'.padEnd(width)}this text\n${oldLine}`;
 }

@@ -23,7 +23,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as E from '../engine/index.js';
 import { DAWN_OPTIONS, tryWebGpu, type WebGpuBackend } from '../engine/webgpu/index.js';
-import { flags, helpText, parseFlags, UsageError, type FlagValues } from '../app-support/args.js';
+import { flags, helpText, parseFlags, UsageError, type CommandFlags, type FlagValues } from '../app-support/args.js';
 import { withStopSignals, type StopRequest } from '../app-support/stop.js';
 import { errorMessage } from '../app-support/errors.js';
 import { prepareOutputFile, writeFileAtomic } from '../app-support/files.js';
@@ -66,6 +66,12 @@ const DESCRIPTION = 'Benchmarks the S-curve workload (batch 128, MLPDiffusion, A
   'jax at the default matmul precision, TF32 on a GPU that has it, jax-f32 at \'highest\', exact f32).\n' +
   'PyTorch is looked for in $PYTHON, /usr/bin/python3, python3; JAX in $JAX_PYTHON first. A peer that\n' +
   'cannot run is listed as not measured, with the reason.';
+
+/** `ddpm bench`'s usage, description, flags, old spellings and parser: its --help, and its part of docs/cli-reference.md. */
+export const BENCH_FLAGS: CommandFlags<FlagValues<typeof FLAGS>> = {
+  usage: 'ddpm bench', description: DESCRIPTION, flags: FLAGS, renamed: RENAMED,
+  parse: (argv) => parseFlags('ddpm bench', argv, FLAGS, RENAMED),
+};
 
 /**
  * The repository root, or the installed package's (bench/torch_ddpm.py and bench/peers/ live
@@ -133,9 +139,9 @@ interface BenchResults {
 }
 
 export async function benchCommand(argv: readonly string[]): Promise<void> {
-  const f = parseFlags('ddpm bench', argv, FLAGS, RENAMED);
+  const f = BENCH_FLAGS.parse(argv);
   if (f === null) {
-    process.stdout.write(helpText('ddpm bench', DESCRIPTION, FLAGS, RENAMED));
+    process.stdout.write(helpText(BENCH_FLAGS.usage, BENCH_FLAGS.description, BENCH_FLAGS.flags, BENCH_FLAGS.renamed));
     return;
   }
   const settings = benchSettings(f);

@@ -10,7 +10,7 @@ import type { Generated } from '../ddpm/generate.js';
 import type { NoisePredictor } from '../ddpm/noise-predictor.js';
 import type { Trainer, TrainSettings } from '../ddpm/train.js';
 import type { Workload, WorkloadConfig } from '../ddpm/workload.js';
-import type { FlagSpec, RenamedFlags, SavedFlags } from '../app-support/args.js';
+import type { CommandFlags, SavedFlags } from '../app-support/args.js';
 import type { OptimizerDefaults, OptimizerFlags } from './optimizer-flags.js';
 import type { SamplerChoice, SamplerFlags } from './sampler-flags.js';
 
@@ -33,15 +33,6 @@ export interface RunSettings<C> extends TrainSettings {
   epochs: number;
   /** Training examples used (--data-size; null: all the data set has). */
   dataSize: number | null;
-}
-
-/** A command's usage line, description, flags and old spellings. */
-export interface CommandFlags<F> {
-  usage: string;
-  description: string;
-  flags: readonly FlagSpec[];
-  renamed: RenamedFlags;
-  parse(argv: readonly string[]): F | null;
 }
 
 /** A run's closing samples: the seconds they took, and their quality for metrics.json, metrics.jsonl and --seeds. */

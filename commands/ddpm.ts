@@ -1,5 +1,6 @@
-// The `ddpm` command's table: `ddpm train …` and `ddpm sample …` (cli/), `ddpm bench …` (bench/),
-// each with --help. It sits above the apps it dispatches to, so that neither imports the other.
+// The `ddpm` command: `ddpm train …` and `ddpm sample …` (cli/), `ddpm bench …` (bench/), each
+// with --help, dispatched through its table (command-table.ts). It sits above the apps it
+// dispatches to, so that neither imports the other.
 // Errors end the process with a message and a non-zero status: 2 for a bad command line, 130 /
 // 143 when Ctrl-C / SIGTERM stopped the work (app-support/stop.ts), 1 for anything else.
 
@@ -7,24 +8,13 @@ import { readFileSync } from 'node:fs';
 import { UsageError } from '../app-support/args.js';
 import { errorMessage } from '../app-support/errors.js';
 import { Interrupted } from '../app-support/stop.js';
-import { benchCommand } from '../bench/bench-command.js';
-import { sampleCommand } from '../cli/sample-command.js';
-import { trainCommand } from '../cli/train-command.js';
+import { COMMANDS, USAGE } from './command-table.js';
 
 /** package.json's version: two folders up from this file, both bundled (build/commands/) and compiled (dist/commands/). */
 function version(): string {
   const pkg: { version: string } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
   return pkg.version;
 }
-
-const COMMANDS: Record<string, { run: (argv: readonly string[]) => Promise<void>; summary: string }> = {
-  train: { run: trainCommand, summary: 'train on a 2-D data set (or --dataset mnist|fashion-mnist); writes a checkpoint, metrics and pictures' },
-  sample: { run: sampleCommand, summary: 'draw points (or images) from a checkpoint with the tutorial, DDPM or DDIM sampler' },
-  bench: { run: benchCommand, summary: 'time training and sampling on our engine and its peers (TensorFlow.js, PyTorch, JAX)' },
-};
-
-const USAGE = `usage: ddpm <command> [flags]\n\ncommands:\n${Object.entries(COMMANDS)
-  .map(([name, c]) => `  ${name.padEnd(8)}${c.summary}`).join('\n')}\n\n'ddpm <command> --help' lists a command's flags; 'ddpm --version' prints the version.\n`;
 
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;

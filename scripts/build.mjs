@@ -39,6 +39,7 @@ const entryPoints = [
   'web/serve.ts',
   'scripts/gpu-check.ts',
   'scripts/api-reference.ts',
+  'scripts/cli-reference.ts',
 ];
 
 const stale = wgslModules().filter((m) => m.stale);
