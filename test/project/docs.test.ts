@@ -9,7 +9,8 @@
 //       sh      every `ddpm` (or `npx ddpm`) command line uses only flags that command lists
 //               in its --help (train's image flags with --dataset mnist|fashion-mnist);
 //       text    formulas and pseudocode, read, not run;
-//       python  not run yet (it needs the `safetensors` package beside Debian's PyTorch);
+//       python  run by test/apps/doc-python.test.ts (docs/checkpoints.md's, the only one: with
+//               Debian's PyTorch and a stand-in for the safetensors package);
 //   - every folder with a README names each file in it (generated X.wgsl.ts modules and
 //     pictures aside), so a file map cannot fall behind its folder.
 // Needs the build (bin/ddpm.mjs runs build/commands/ddpm.js).
@@ -96,6 +97,11 @@ test('each ts block is run by the package test, or is an excerpt found line for 
       at = found + 1;
     }
   }
+});
+
+test('the one python block is docs/checkpoints.md\'s, which test/apps/doc-python.test.ts runs', () => {
+  const python = WRITTEN.flatMap(blocks).filter((b) => b.language === 'python').map((b) => b.doc);
+  assert.equal(python, ['docs/checkpoints.md']);
 });
 
 /** The flags a command lists in its --help. */
