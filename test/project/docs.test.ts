@@ -6,21 +6,23 @@
 //       ts      run by the package test (test/project/package.test.ts: the two examples of
 //               docs/getting-started.md, from the packed tarball) or, when it opens with
 //               `// excerpt: FILE`, found line for line, in order, in FILE (`// …` skips);
-//       sh      every `ddpm` (or `npx ddpm`) command line uses only flags that command lists
-//               in its --help (train's image flags with --dataset mnist|fashion-mnist);
+//       sh      every `ddpm` (or `npx ddpm`) command line parses with that command's own flag
+//               parser (commands/command-table.ts: the image workload's set for MNIST runs), so
+//               every flag, value, choice and range in it is one the command takes; the
+//               commands themselves take minutes and run in their own suites at small sizes;
 //       text    formulas and pseudocode, read, not run;
 //       python  run by test/apps/doc-python.test.ts (docs/checkpoints.md's, the only one: with
 //               Debian's PyTorch and a stand-in for the safetensors package);
 //   - every folder with a README names each file in it (generated X.wgsl.ts modules and
 //     pictures aside), so a file map cannot fall behind its folder.
-// Needs the build (bin/ddpm.mjs runs build/commands/ddpm.js).
 
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, normalize } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { runExamples } from '../support/doc-examples.js';
-import { repoRoot, runDdpm } from '../support/helpers.js';
+import { COMMANDS, type FlagSet } from '../../commands/command-table.js';
+import { repoRoot } from '../support/helpers.js';
 
 const root = repoRoot();
 const DOCS = ['README.md', 'CHANGELOG.md', ...readdirSync(join(root, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
@@ -104,17 +106,15 @@ test('the one python block is docs/checkpoints.md\'s, which test/apps/doc-python
   assert.equal(python, ['docs/checkpoints.md']);
 });
 
-/** The flags a command lists in its --help. */
-function helpFlags(...args: string[]): Set<string> {
-  const r = runDdpm(root, ...args, '--help');
-  assert.is(r.status, 0, `ddpm ${args.join(' ')} --help: ${r.stderr}`);
-  return new Set([...r.stdout.matchAll(/--([a-z0-9-]+)/g)].map((m) => m[1]));
+/** The flag set a documented command line is parsed with: the image workload's for MNIST and Fashion-MNIST runs, else the points'. */
+function flagSetFor(command: string, args: readonly string[]): FlagSet | undefined {
+  const sets = COMMANDS[command]?.flagSets;
+  if (!sets) return undefined;
+  const images = args.some((a, i) => (a === '--dataset' && /mnist/.test(args[i + 1] ?? '')) || (a === '--checkpoint' && /mnist/.test(args[i + 1] ?? '')));
+  return sets.length === 1 ? sets[0] : sets.find((set) => set.workload === (images ? 'images' : 'points'));
 }
 
-test('every ddpm command line in the documents uses flags that command lists in its --help', () => {
-  const known: Record<string, Set<string>> = {
-    train: helpFlags('train'), 'train images': helpFlags('train', '--dataset', 'mnist'), sample: helpFlags('sample'), bench: helpFlags('bench'),
-  };
+test('every ddpm command line in the documents parses with that command\'s own flags (names, values, choices, ranges)', () => {
   let checked = 0;
   for (const b of WRITTEN.flatMap(blocks).filter((x) => x.language === 'sh')) {
     for (const line of b.code.split('\n')) {
@@ -122,11 +122,14 @@ test('every ddpm command line in the documents uses flags that command lists in 
       const at = words.indexOf('ddpm');
       if (at < 0 || (at > 0 && words[at - 1] !== 'npx' && words[at - 1] !== '&&')) continue;
       const command = words[at + 1];
-      const images = command === 'train' && /--dataset\s+(mnist|fashion-mnist)/.test(line);
-      const flags = known[images ? 'train images' : command];
-      assert.ok(flags, `${b.doc}:${b.line}: unknown command 'ddpm ${command}'`);
-      for (const flag of words.slice(at + 2).filter((w) => w.startsWith('--')).map((w) => w.slice(2).split('=')[0])) {
-        assert.ok(flags.has(flag), `${b.doc}:${b.line}: 'ddpm ${command}' has no --${flag} (${line.trim()})`);
+      const end = words.findIndex((w, i) => i > at && /^(&&|\|\|?|;|\d?>)$/.test(w));
+      const args = words.slice(at + 2, end < 0 ? undefined : end);
+      const set = flagSetFor(command, args);
+      assert.ok(set, `${b.doc}:${b.line}: unknown command 'ddpm ${command}'`);
+      try {
+        assert.ok(set.flags.parse(args), `${b.doc}:${b.line}: ${line.trim()} parsed`);
+      } catch (e) {
+        assert.unreachable(`${b.doc}:${b.line}: 'ddpm ${command} ${args.join(' ')}' is refused: ${(e as Error).message}`);
       }
       checked++;
     }
