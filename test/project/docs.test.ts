@@ -13,9 +13,12 @@
 //       text    formulas and pseudocode, read, not run;
 //       python  run by test/apps/doc-python.test.ts (docs/checkpoints.md's, the only one: with
 //               Debian's PyTorch and a stand-in for the safetensors package);
+//   - docs/testing.md's list of suites is each suite's header's first sentence, as it is now
+//     (scripts/test-catalogue.mjs --check);
 //   - every folder with a README names each file in it (generated X.wgsl.ts modules and
 //     pictures aside), so a file map cannot fall behind its folder.
 
+import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, normalize } from 'node:path';
 import { test } from 'uvu';
@@ -135,6 +138,11 @@ test('every ddpm command line in the documents parses with that command\'s own f
     }
   }
   assert.ok(checked >= 8, `found ${checked} ddpm command lines`);
+});
+
+test('docs/testing.md lists every suite with its header\'s first sentence, as the headers say now', () => {
+  const r = spawnSync(process.execPath, [join(root, 'scripts', 'test-catalogue.mjs'), '--check'], { encoding: 'utf8' });
+  assert.is(r.status, 0, r.stdout + r.stderr);
 });
 
 test('every folder with a README names each file in it', () => {
