@@ -20,10 +20,13 @@ export type ExportKind = 'function' | 'class' | 'interface' | 'type' | 'const' |
 
 /** A public member of an exported class, or a field of an exported interface. */
 export interface ApiMember {
+  name: string;
   /** Its signature as written: `name(params): Type`, `readonly name: Type`, `constructor(params)`. */
   signature: string;
   /** Its doc comment's text, or null when it has none. */
   doc: string | null;
+  /** Declared by an interface merged into the class, not by the class itself. */
+  merged: boolean;
 }
 
 /** One export of an entry point, followed to its declaration. */
@@ -94,7 +97,18 @@ function exportsOf(project: Project, root: string, file: string): ApiExport[] {
     at: resolveDeclaration(project, symbol).pos,
   }));
   listed.sort((a, b) => a.at - b.at);
-  return listed.map(({ symbol }) => describeExport(project, checker, root, symbol));
+  const exports = listed.map(({ symbol }) => describeExport(project, checker, root, symbol));
+  // A method an interface merges into a class (Tensor's, engine/tensor-methods.ts) is the export of
+  // the same name with the object as its first argument: without a doc comment of its own, it
+  // says so and takes that export's.
+  const docs = new Map(exports.filter((e) => e.kind === 'function' && e.doc !== null).map((e) => [e.name, firstParagraph(e.doc!)]));
+  for (const e of exports) {
+    for (const m of e.members) {
+      const same = m.merged && m.doc === null ? docs.get(m.name) : undefined;
+      if (same !== undefined) m.doc = `As ${m.name}(${e.name.toLowerCase()}, …): ${same}`;
+    }
+  }
+  return exports;
 }
 
 /**
@@ -145,7 +159,12 @@ function describeExport(project: Project, checker: Checker, root: string, export
     file: sourceFile.fileName.slice(root.length + 1),
     signatures: described.map((d) => signatureOf(d, kind, () => checker.typeToString(checker.getTypeOfSymbol(target)!))),
     doc: described.map(docOf).find((d) => d !== null) ?? null,
-    members: kind === 'class' || kind === 'interface' ? membersOf(main, inheritedDocs(project, checker, main)) : [],
+    members: kind === 'class' || kind === 'interface' ? [
+      ...membersOf(main, inheritedDocs(project, checker, main)),
+      // an interface merged into a class (declared elsewhere, e.g. by module augmentation)
+      ...(kind === 'class' ? declarations.filter((d) => d !== main && d.kind === SyntaxKind.InterfaceDeclaration)
+        .flatMap((d) => membersOf(d, new Map()).map((m) => ({ ...m, merged: true }))) : []),
+    ] : [],
   };
 }
 
@@ -257,7 +276,7 @@ const HIDDEN_MODIFIERS = new Set([SyntaxKind.PrivateKeyword, SyntaxKind.Protecte
 function membersOf(declaration: Node, inherited: ReadonlyMap<string, string>): ApiMember[] {
   const members = (parts(declaration).members ?? []).filter(isPublicMember);
   const described = members.filter((m, i) => !isOverloadImplementation(m, members) && !isSetterBesideGetter(m, members, i));
-  return described.map((m) => ({ signature: memberSignature(m), doc: docOf(m) ?? inherited.get(nameOf(m)) ?? null }));
+  return described.map((m) => ({ name: nameOf(m), signature: memberSignature(m), doc: docOf(m) ?? inherited.get(nameOf(m)) ?? null, merged: false }));
 }
 
 /**
