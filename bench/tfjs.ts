@@ -151,10 +151,13 @@ export async function benchTfjs(tf: Tf, backend: 'cpu' | 'webgpu',
   };
 
   for (let i = 0; i < options.warmup; i++) {
-    step().dispose();
+    const loss = step();
+    // tfjs queues its GPU work: read the last warm-up loss back, so that the first timed block
+    // does not also pay for the warm-up's steps still in flight.
+    if (i === options.warmup - 1) await loss.data();
+    loss.dispose();
     await checkStop();
   }
-  await tf.ready();
   const rates: number[] = [];
   let loss = NaN;
   for (let r = 0; r < options.repeats; r++) {
