@@ -7,12 +7,13 @@ import type { MatmulTable } from './matmul.js';
 import type { EngineResult } from './ours.js';
 
 /**
- * The S-curve table: a row per engine measured, in order, with ratios to ours (ours-webgpu, else
- * ours-cpu); > 1 means ours is faster. `sampleN`: the points each sampling run drew.
+ * The S-curve table: a row per engine measured, in order, with ratios to `oursName` (by default
+ * ours-webgpu, else ours-cpu; blank while it is not measured); > 1 means ours is faster.
+ * `sampleN`: the points each sampling run drew.
  */
-export function engineRows(results: ReadonlyMap<string, EngineResult>, sampleN: number): string[][] {
-  const ours = results.get('ours-webgpu') ?? results.get('ours-cpu');
-  const oursName = results.has('ours-webgpu') ? 'ours-webgpu' : 'ours-cpu';
+export function engineRows(results: ReadonlyMap<string, EngineResult>, sampleN: number,
+  oursName = results.has('ours-webgpu') ? 'ours-webgpu' : 'ours-cpu'): string[][] {
+  const ours = results.get(oursName);
   const rows = [['engine', 'train steps/s', `${oursName} ÷ this`, `sample ${sampleN}×100`, `this ÷ ${oursName}`, 'loss', 'after steps']];
   for (const [engine, r] of results) {
     rows.push([

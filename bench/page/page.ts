@@ -71,9 +71,8 @@ function drawAdapter(a: AdapterReport): void {
 /** The S-curve table: a row per engine, measured, being measured, waiting, or not measured and why. */
 function drawEngines(r: PageBenchResults): void {
   const measured = new Map(r.engines);
-  const rows = engineRows(measured, r.settings.sampleN);
-  // Ratios are to ours-webgpu; engineRows names ours-cpu only when ours-webgpu is missing, when they are blank.
-  const head = rows[0].map((h) => h.replace('ours-cpu', 'ours-webgpu'));
+  const rows = engineRows(measured, r.settings.sampleN, 'ours-webgpu');
+  const head = rows[0];
   const table = element<HTMLTableElement>('engines');
   table.replaceChildren();
   const tr = document.createElement('tr');

@@ -59,7 +59,7 @@ export function benchMarkdown(r: PageBenchResults): string {
   const parts = [`**bench.html** on ${device}; ${r.started.slice(0, 10)}${r.settings.quick ? ', ?quick (a smoke test: fewer steps and repeats)' : ''}`];
   if (r.engines.length > 0) {
     parts.push(`S-curve workload (batch 128, MLPDiffusion, Adam, clip 1.0; sampling: tutorial sampler, ${r.settings.sampleN} points × 100 steps); ` +
-      'ratios > 1 mean ours is faster', markdownTable(engineRows(new Map(r.engines), r.settings.sampleN)));
+      'ratios > 1 mean ours is faster', markdownTable(engineRows(new Map(r.engines), r.settings.sampleN, 'ours-webgpu')));
   }
   const skipped = Object.entries(r.skipped).map(([engine, why]) => `${engine}: not measured: ${why}`);
   if (skipped.length > 0) parts.push(skipped.join('  \n'));

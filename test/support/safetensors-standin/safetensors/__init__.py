@@ -1,7 +1,7 @@
 """A stand-in for the `safetensors` package's Python API, for the tests that run the docs' Python
 examples (test/apps/doc-python.test.ts) and for torch_load_check.py: Debian ships PyTorch
-(python3-torch) but no python3-safetensors, and the tests install nothing from PyPI. It implements the file format as
-its specification states it — an 8-byte little-endian header length, a JSON header of
+(python3-torch) but no python3-safetensors, and the tests install nothing from PyPI. It implements
+the file format as its specification states it — an 8-byte little-endian header length, a JSON header of
 {name: {dtype, shape, data_offsets}} and `__metadata__` (strings), the tensors' bytes, little
 endian — and the calls the docs use: safe_open(path, "pt").metadata() / .keys() / .get_tensor(),
 and safetensors.torch.load_file / save_file. The real package reads and writes the same files.
